@@ -1,0 +1,198 @@
+/*
+ * incidents.c — groups attributed events into incidents: one incident is one actor
+ * against one victim, a run of events with no gap longer than the window (default one
+ * hour). Grouping is computed at query time from the events table, ordered by actor,
+ * victim and time (an index serves that order), rather than maintained at ingest: it
+ * keeps ingest a plain append, lets the analyst change the window per request, and is
+ * bounded by the since/until filters plus a hard cap on rows scanned (reported back as
+ * "truncated" so nobody mistakes a partial answer for a complete one).
+ *
+ * Victim is the column ingest derived (DDoS victim, rule target, or inside host).
+ * An incident's id is a UUIDv5 of actor, victim and first-seen time, so it is stable
+ * across requests as long as the incident's start does not change.
+ */
+#include "api.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define INCIDENT_SCAN_MAX 200000u
+#define INCIDENT_SET_MAX 50 /* distinct sensors/techniques/... listed per incident */
+
+typedef struct {
+    char *actor, *victim;
+    int64_t first_us, last_us, count;
+    json_t *sensors, *techniques, *signatures, *attackers; /* objects used as sets */
+} incident;
+
+typedef struct {
+    incident *v;
+    size_t n, cap;
+    int64_t window_us;
+    size_t scanned;
+    bool truncated, nomem;
+} incident_ctx;
+
+static void set_add(json_t *set, const char *key)
+{
+    if (key && *key && json_object_size(set) < INCIDENT_SET_MAX)
+        json_object_set_new(set, key, json_true());
+}
+
+static void set_add_list(json_t *set, const char *csv)
+{
+    char buf[256];
+    char *save = NULL;
+    if (!csv)
+        return;
+    snprintf(buf, sizeof buf, "%s", csv);
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        set_add(set, t);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+static incident *incident_open(incident_ctx *c, const hub_event_row *row)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 64;
+        incident *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        c->v = v;
+        c->cap = cap;
+    }
+    incident *in = &c->v[c->n++];
+    memset(in, 0, sizeof *in);
+    in->actor = strdup(row->f.actor);
+    in->victim = strdup(row->f.victim ? row->f.victim : "");
+    in->first_us = row->f.ts_us;
+    in->sensors = json_object();
+    in->techniques = json_object();
+    in->signatures = json_object();
+    in->attackers = json_object();
+    return in;
+}
+
+static int incident_row(const hub_event_row *row, void *ud)
+{
+    incident_ctx *c = ud;
+    if (++c->scanned > INCIDENT_SCAN_MAX) {
+        c->truncated = true;
+        return 1;
+    }
+    incident *in = c->n ? &c->v[c->n - 1] : NULL;
+    if (!in || !same_str(in->actor, row->f.actor) || !same_str(in->victim, row->f.victim) ||
+        row->f.ts_us - in->last_us > c->window_us)
+        in = incident_open(c, row);
+    if (!in) {
+        c->nomem = true;
+        return 1;
+    }
+    in->last_us = row->f.ts_us;
+    in->count++;
+    set_add(in->sensors, row->sensor);
+    set_add_list(in->techniques, row->f.techniques);
+    set_add(in->signatures, row->f.signature);
+    const char *other = same_str(row->f.src_ip, row->f.victim) ? row->f.dest_ip : row->f.src_ip;
+    if (!same_str(row->f.event_type, "ddos"))
+        set_add(in->attackers, other);
+    return 0;
+}
+
+static json_t *set_keys(json_t *set)
+{
+    json_t *arr = json_array();
+    const char *k;
+    json_t *v;
+    json_object_foreach(set, k, v)
+        json_array_append_new(arr, json_string(k));
+    return arr;
+}
+
+static json_t *incident_json(const incident *in)
+{
+    char t1[40], t2[40], id[37], name[600];
+    hub_time_format(in->first_us, t1, sizeof t1);
+    hub_time_format(in->last_us, t2, sizeof t2);
+    static const uint8_t ns[16] = {0x62, 0x6f, 0x6e, 0x67, 0x73, 0x75, 0x2d, 0x69,
+                                   0x6e, 0x63, 0x69, 0x64, 0x65, 0x6e, 0x74, 0x31};
+    int n = snprintf(name, sizeof name, "%s\n%s\n%lld", in->actor, in->victim,
+                     (long long)in->first_us);
+    hub_uuid5(ns, name, (size_t)n < sizeof name ? (size_t)n : sizeof name - 1, id);
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:o,s:o,s:o,s:o}", "id", id, "actor",
+                     in->actor, "victim", in->victim, "first_seen", t1, "last_seen", t2,
+                     "events", (json_int_t)in->count, "sensors", set_keys(in->sensors),
+                     "techniques", set_keys(in->techniques), "signatures",
+                     set_keys(in->signatures), "attackers", set_keys(in->attackers));
+}
+
+static void incident_free(incident *in)
+{
+    free(in->actor);
+    free(in->victim);
+    json_decref(in->sensors);
+    json_decref(in->techniques);
+    json_decref(in->signatures);
+    json_decref(in->attackers);
+}
+
+static int by_last_desc(const void *a, const void *b)
+{
+    const incident *x = a, *y = b;
+    return (x->last_us < y->last_us) - (x->last_us > y->last_us);
+}
+
+static bool parse_window(const hub_params *p, int64_t *out_us, hub_reply *r)
+{
+    const char *w = p->get(p->ctx, "window");
+    long long secs = 3600;
+    char *end = NULL;
+    if (w) {
+        secs = strtoll(w, &end, 10);
+        if (!*w || *end || secs < 60 || secs > 7 * 86400) {
+            hub_reply_error(r, 400, "bad_request",
+                            "parameter 'window': expected seconds, 60..604800");
+            return false;
+        }
+    }
+    *out_us = secs * 1000000;
+    return true;
+}
+
+void hub_api_incidents(hub_store *s, const hub_params *p, hub_reply *r)
+{
+    hub_event_filter f;
+    incident_ctx c = {0};
+    unsigned limit;
+    if (!hub_filter_parse(p, &f, r) || !parse_window(p, &c.window_us, r) ||
+        !hub_limit_parse(p, 100, 1000, &limit, r))
+        return;
+    f.require_actor = true;
+    f.order = HUB_ORDER_INCIDENT;
+    f.limit = INCIDENT_SCAN_MAX + 1;
+    hub_status st = hub_store_events(s, &f, incident_row, &c);
+    if (st == HUB_OK && c.nomem)
+        st = HUB_ERR_NOMEM;
+    json_t *arr = json_array();
+    if (st == HUB_OK) {
+        qsort(c.v, c.n, sizeof *c.v, by_last_desc);
+        for (size_t i = 0; i < c.n && i < limit; i++)
+            json_array_append_new(arr, incident_json(&c.v[i]));
+    }
+    for (size_t i = 0; i < c.n; i++)
+        incident_free(&c.v[i]);
+    free(c.v);
+    if (st != HUB_OK) {
+        json_decref(arr);
+        hub_reply_storage_error(r, st);
+        return;
+    }
+    hub_reply_json(r, 200,
+                   json_pack("{s:o,s:I,s:b,s:I}", "incidents", arr, "total", (json_int_t)c.n,
+                             "truncated", c.truncated, "window", (json_int_t)(c.window_us /
+                                                                             1000000)));
+}

@@ -1,0 +1,330 @@
+/*
+ * ingest.c — turns NDJSON bodies of Suricata EVE lines into stored events.
+ *
+ * The line checker (hub_ingest_check_line) is the hub's main parser of untrusted input,
+ * so it is a pure function with a libFuzzer target: bounded line length, jansson with
+ * duplicate keys rejected (two "event_type" members are a classic way to make two
+ * parsers disagree), and strict types for the two fields every EVE record has. It also
+ * pulls out the columns storage indexes: addresses, signature, and the attribution that
+ * bongsu writes into alert.metadata as arrays ("actor", "mitre_technique_id").
+ *
+ * A body is stored in one transaction that also records its idempotency key, so a 2xx
+ * reply means "all accepted lines are on disk" and a retried batch with the same key
+ * gets the first reply back instead of a second copy of the events.
+ */
+#include "ingest.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *get_str(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool event_type_valid(const char *t)
+{
+    size_t n = strlen(t);
+    if (n == 0 || n > 64)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= '0' && t[i] <= '9') || t[i] == '_'))
+            return false;
+    return true;
+}
+
+/* Private, loopback, link-local and CGNAT space: "inside" for the victim heuristic. */
+static bool ip_is_internal(const char *ip)
+{
+    unsigned char a[16];
+    if (!ip)
+        return false;
+    if (inet_pton(AF_INET, ip, a) == 1)
+        return a[0] == 10 || a[0] == 127 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+               (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
+               (a[0] == 100 && (a[1] & 0xc0) == 64);
+    if (inet_pton(AF_INET6, ip, a) == 1) {
+        static const unsigned char loop[16] = {[15] = 1};
+        return (a[0] & 0xfe) == 0xfc || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) ||
+               memcmp(a, loop, 16) == 0;
+    }
+    return false;
+}
+
+/* The first string of metadata[key] (bongsu writes arrays; accept a bare string too). */
+static const char *meta_first(json_t *meta, const char *key)
+{
+    json_t *v = json_object_get(meta, key);
+    if (json_is_array(v))
+        v = json_array_get(v, 0);
+    return json_is_string(v) && json_string_length(v) > 0 ? json_string_value(v) : NULL;
+}
+
+static void meta_join(json_t *meta, const char *key, char *out, size_t len)
+{
+    json_t *v = json_object_get(meta, key);
+    size_t used = 0, i;
+    json_t *item;
+    out[0] = '\0';
+    if (json_is_string(v)) {
+        snprintf(out, len, "%s", json_string_value(v));
+        return;
+    }
+    json_array_foreach(v, i, item)
+    {
+        const char *s = json_string_value(item);
+        size_t n = s ? strlen(s) : 0;
+        if (!n || used + n + 2 > len)
+            continue;
+        used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "", s);
+    }
+}
+
+/* Who is the victim of an alert: the rule's explicit target when Suricata gives one,
+ * otherwise the inside host (a C2 beacon's victim is its source, an exploit's its
+ * destination), otherwise the destination. */
+static void alert_victim(hub_line *l, json_t *alert)
+{
+    const char *t = get_str(json_object_get(alert, "target"), "ip");
+    if (!t)
+        t = ip_is_internal(l->f.src_ip) && !ip_is_internal(l->f.dest_ip) ? l->f.src_ip
+                                                                        : l->f.dest_ip;
+    if (t)
+        snprintf(l->victim, sizeof l->victim, "%s", t);
+}
+
+static void extract_alert(hub_line *l, json_t *alert)
+{
+    json_t *sid = json_object_get(alert, "signature_id");
+    if (json_is_integer(sid))
+        l->f.signature_id = json_integer_value(sid);
+    json_t *sev = json_object_get(alert, "severity");
+    if (json_is_integer(sev))
+        l->f.severity = (int)json_integer_value(sev);
+    l->f.signature = get_str(alert, "signature");
+    l->f.attack = get_str(alert, "category");
+    json_t *meta = json_object_get(alert, "metadata");
+    if (json_is_object(meta)) {
+        l->f.actor = meta_first(meta, "actor");
+        meta_join(meta, "mitre_technique_id", l->techniques, sizeof l->techniques);
+        if (l->techniques[0])
+            l->f.techniques = l->techniques;
+    }
+    alert_victim(l, alert);
+}
+
+static void extract_fields(hub_line *l)
+{
+    json_t *root = l->root;
+    l->f.src_ip = get_str(root, "src_ip");
+    l->f.dest_ip = get_str(root, "dest_ip");
+    json_t *alert = json_object_get(root, "alert");
+    if (json_is_object(alert))
+        extract_alert(l, alert);
+    json_t *ddos = json_object_get(root, "ddos");
+    if (json_is_object(ddos)) {
+        const char *a = get_str(ddos, "attack"), *v = get_str(ddos, "victim");
+        if (a)
+            l->f.attack = a;
+        if (v)
+            snprintf(l->victim, sizeof l->victim, "%s", v);
+        if (!l->f.actor)
+            l->f.actor = meta_first(json_object_get(ddos, "metadata"), "actor");
+    }
+    if (l->victim[0])
+        l->f.victim = l->victim;
+}
+
+bool hub_ingest_check_line(const char *line, size_t len, hub_line *out, char *reason,
+                           size_t reason_len)
+{
+    memset(out, 0, sizeof *out);
+    if (len > HUB_INGEST_MAX_LINE) {
+        snprintf(reason, reason_len, "line longer than %u bytes", HUB_INGEST_MAX_LINE);
+        return false;
+    }
+    json_error_t err;
+    out->root = json_loadb(line, len, JSON_REJECT_DUPLICATES,
+                           &err);
+    if (!out->root) {
+        snprintf(reason, reason_len, "invalid JSON at column %d: %.80s", err.column,
+                 err.text);
+        return false;
+    }
+    const char *why = NULL;
+    const char *et = get_str(out->root, "event_type");
+    const char *ts = get_str(out->root, "timestamp");
+    if (!json_is_object(out->root))
+        why = "not a JSON object";
+    else if (!et)
+        why = "missing or non-string event_type";
+    else if (!event_type_valid(et))
+        why = "event_type must be 1-64 characters of [a-z0-9_]";
+    else if (!ts)
+        why = "missing or non-string timestamp";
+    else if (!hub_time_parse(ts, &out->f.ts_us))
+        why = "timestamp is not ISO 8601 (e.g. 2023-11-14T22:13:20.123456+0000)";
+    if (why) {
+        snprintf(reason, reason_len, "%s", why);
+        hub_line_clear(out);
+        return false;
+    }
+    out->f.event_type = et;
+    out->f.raw = line;
+    out->f.raw_len = len;
+    extract_fields(out);
+    return true;
+}
+
+void hub_line_clear(hub_line *l)
+{
+    json_decref(l->root);
+    memset(l, 0, sizeof *l);
+}
+
+bool hub_idem_key_valid(const char *key)
+{
+    size_t n = key ? strlen(key) : 0;
+    if (n == 0 || n > HUB_IDEM_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (key[i] < 0x21 || key[i] > 0x7e)
+            return false;
+    return true;
+}
+
+/* ---- batches --------------------------------------------------------------------- */
+
+typedef struct {
+    hub_store *s;
+    const char *sensor;
+    int64_t received_us;
+    size_t accepted, rejected;
+    json_t *errors; /* array of {line, reason}, at most HUB_INGEST_MAX_ERRORS; may be NULL */
+    FILE *errs;     /* offline mode: print rejections here */
+    hub_status st;
+} batch_ctx;
+
+static void reject(batch_ctx *b, size_t lineno, const char *reason)
+{
+    b->rejected++;
+    if (b->errors && json_array_size(b->errors) < HUB_INGEST_MAX_ERRORS)
+        json_array_append_new(b->errors, json_pack("{s:I,s:s}", "line", (json_int_t)lineno,
+                                                   "reason", reason));
+    if (b->errs)
+        fprintf(b->errs, "line %zu: %s\n", lineno, reason);
+}
+
+/* Trims surrounding whitespace; blank lines are skipped without counting. */
+static void ingest_line(batch_ctx *b, size_t lineno, const char *p, size_t n)
+{
+    while (n && (*p == ' ' || *p == '\t' || *p == '\r'))
+        p++, n--;
+    while (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r'))
+        n--;
+    if (n == 0 || b->st != HUB_OK)
+        return;
+    hub_line l;
+    char reason[160];
+    if (!hub_ingest_check_line(p, n, &l, reason, sizeof reason)) {
+        reject(b, lineno, reason);
+        return;
+    }
+    b->st = hub_store_event_add(b->s, b->sensor, b->received_us, &l.f);
+    if (b->st == HUB_OK)
+        b->accepted++;
+    hub_line_clear(&l);
+}
+
+static char *batch_reply(batch_ctx *b)
+{
+    json_t *r = json_pack("{s:I,s:I,s:O,s:b}", "accepted", (json_int_t)b->accepted,
+                          "rejected", (json_int_t)b->rejected, "errors", b->errors,
+                          "errors_truncated", b->rejected > json_array_size(b->errors));
+    char *s = r ? json_dumps(r, JSON_COMPACT) : NULL;
+    json_decref(r);
+    return s;
+}
+
+static hub_status replay(hub_store *s, const char *sensor, const char *key,
+                         hub_ingest_result *res)
+{
+    hub_status st = hub_store_idem_get(s, sensor, key, &res->reply);
+    if (st == HUB_OK) {
+        res->replayed = true;
+        json_t *j = json_loads(res->reply, 0, NULL);
+        res->accepted = (size_t)json_integer_value(json_object_get(j, "accepted"));
+        res->rejected = (size_t)json_integer_value(json_object_get(j, "rejected"));
+        json_decref(j);
+    }
+    return st;
+}
+
+hub_status hub_ingest_body(hub_store *s, const char *sensor, const char *idem_key,
+                           const char *body, size_t len, hub_ingest_result *res)
+{
+    memset(res, 0, sizeof *res);
+    hub_status st = hub_store_begin(s);
+    if (st != HUB_OK)
+        return st;
+    if (idem_key && (st = replay(s, sensor, idem_key, res)) != HUB_ERR_NOTFOUND) {
+        hub_store_rollback(s);
+        return st;
+    }
+    batch_ctx b = {.s = s, .sensor = sensor, .received_us = hub_now_us(),
+                   .errors = json_array(), .st = HUB_OK};
+    size_t lineno = 0;
+    for (size_t pos = 0; pos < len && b.st == HUB_OK;) {
+        const char *nl = memchr(body + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - body) : len;
+        ingest_line(&b, ++lineno, body + pos, end - pos);
+        pos = end + 1;
+    }
+    st = b.st;
+    if (st == HUB_OK && !(res->reply = batch_reply(&b)))
+        st = HUB_ERR_NOMEM;
+    if (st == HUB_OK && idem_key)
+        st = hub_store_idem_put(s, sensor, idem_key, res->reply);
+    if (st == HUB_OK)
+        st = hub_store_commit(s);
+    json_decref(b.errors);
+    if (st != HUB_OK) {
+        hub_store_rollback(s);
+        free(res->reply);
+        res->reply = NULL;
+        return st;
+    }
+    res->accepted = b.accepted;
+    res->rejected = b.rejected;
+    return HUB_OK;
+}
+
+hub_status hub_ingest_file(hub_store *s, const char *sensor, FILE *in, size_t batch,
+                           FILE *errs, size_t *accepted, size_t *rejected)
+{
+    batch_ctx b = {.s = s, .sensor = sensor, .received_us = hub_now_us(), .errs = errs,
+                   .st = HUB_OK};
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, in_txn = 0;
+    ssize_t n;
+    b.st = hub_store_begin(s);
+    while (b.st == HUB_OK && (n = getline(&line, &cap, in)) >= 0) {
+        ingest_line(&b, ++lineno, line, n > 0 && line[n - 1] == '\n' ? (size_t)n - 1
+                                                                     : (size_t)n);
+        if (++in_txn >= batch && b.st == HUB_OK) {
+            in_txn = 0;
+            if ((b.st = hub_store_commit(s)) == HUB_OK)
+                b.st = hub_store_begin(s);
+        }
+    }
+    free(line);
+    if (b.st == HUB_OK)
+        b.st = hub_store_commit(s);
+    else
+        hub_store_rollback(s);
+    *accepted = b.accepted;
+    *rejected = b.rejected;
+    return b.st;
+}

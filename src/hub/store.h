@@ -1,0 +1,118 @@
+/*
+ * store.h — the hub's storage interface (hub_store_*).
+ *
+ * Everything above this line (ingest, query, incidents, stix, auth) talks to storage only
+ * through these functions, and none of them exposes SQL or SQLite types. That keeps the
+ * door open for a PostgreSQL backend (issue 10): a second implementation of this header,
+ * chosen at open time, with the same semantics:
+ *   - a handle is used by one thread at a time (the server keeps a pool of handles);
+ *   - hub_store_begin/commit bracket a batch, and a successful commit is durable
+ *     (survives kill -9 and power loss, within what the OS and disk promise);
+ *   - idempotency records are written in the same transaction as the events they
+ *     describe, so "acknowledged" and "stored" can never disagree.
+ * Strings handed to callbacks are valid only during the callback.
+ */
+#ifndef BONGSU_HUB_STORE_H
+#define BONGSU_HUB_STORE_H
+
+#include "hub.h"
+
+typedef struct hub_store hub_store;
+
+/* What ingest extracts from one EVE line; all strings may be NULL except event_type
+ * and raw. raw is the line exactly as received (minus surrounding whitespace). */
+typedef struct {
+    int64_t ts_us;
+    const char *event_type;
+    const char *src_ip;
+    const char *dest_ip;
+    int64_t signature_id; /* 0 when the event has no alert */
+    int severity;         /* 0 when none */
+    const char *signature;
+    const char *actor;      /* first alert.metadata.actor */
+    const char *techniques; /* alert.metadata.mitre_technique_id, comma-joined */
+    const char *attack;     /* ddos.attack, or alert.category */
+    const char *victim;     /* ddos.victim, or the inside host of an alert */
+    const char *raw;
+    size_t raw_len;
+} hub_event_fields;
+
+/* A stored event as read back. */
+typedef struct {
+    int64_t id;
+    int64_t received_us;
+    const char *sensor;
+    hub_event_fields f;
+} hub_event_row;
+
+typedef enum {
+    HUB_ORDER_NEWEST = 0, /* id descending: the default for search and paging */
+    HUB_ORDER_OLDEST,     /* id ascending: TAXII paging, exports */
+    HUB_ORDER_INCIDENT,   /* actor, victim, timestamp: what incident grouping needs */
+} hub_order;
+
+/* Filters are ANDed; NULL / 0 / false means "not filtered". */
+typedef struct {
+    const char *event_type, *actor, *sensor, *src_ip, *dest_ip, *victim, *q;
+    int64_t signature_id;
+    bool has_since, has_until;
+    int64_t since_us, until_us; /* on the event's own timestamp, until exclusive */
+    int64_t added_after_us;     /* on receive time, exclusive (TAXII added_after) */
+    int64_t before_id;          /* cursor for HUB_ORDER_NEWEST: id < before_id */
+    int64_t after_id;           /* cursor for HUB_ORDER_OLDEST: id > after_id */
+    bool require_actor;
+    hub_order order;
+    unsigned limit; /* 0 means no limit: callers must bound it themselves */
+} hub_event_filter;
+
+typedef enum {
+    HUB_DIM_ACTOR,
+    HUB_DIM_ATTACK,
+    HUB_DIM_SENSOR,
+    HUB_DIM_HOUR, /* key is the hour start, "2023-11-14T22:00:00Z" */
+    HUB_DIM_EVENT_TYPE,
+    HUB_DIM_VICTIM,
+    HUB_DIM_TECHNIQUES, /* the comma-joined list as stored; callers split it */
+} hub_dim;
+
+/* Callbacks return 0 to continue, non-zero to stop early (not an error). */
+typedef int (*hub_event_cb)(const hub_event_row *row, void *ud);
+typedef int (*hub_count_cb)(const char *key, int64_t count, void *ud);
+typedef int (*hub_token_cb)(const char *name, hub_role role, int64_t created_us, bool revoked,
+                            void *ud);
+
+hub_status hub_store_open(const char *path, hub_store **out);
+void hub_store_close(hub_store *s);
+
+/* Tokens: only the SHA-256 (hex) of a token is ever stored. */
+hub_status hub_store_token_add(hub_store *s, const char *name, hub_role role,
+                               const char *hash_hex);
+hub_status hub_store_token_revoke(hub_store *s, const char *name);
+/* HUB_ERR_NOTFOUND if unknown or revoked. name_out gets up to name_len-1 bytes. */
+hub_status hub_store_token_lookup(hub_store *s, const char *hash_hex, char *name_out,
+                                  size_t name_len, hub_role *role_out);
+hub_status hub_store_token_list(hub_store *s, hub_token_cb cb, void *ud);
+
+/* Batches. */
+hub_status hub_store_begin(hub_store *s);
+hub_status hub_store_commit(hub_store *s);
+void hub_store_rollback(hub_store *s);
+hub_status hub_store_event_add(hub_store *s, const char *sensor, int64_t received_us,
+                               const hub_event_fields *f);
+/* Idempotency: the reply stored for (scope, key); *reply_out is malloc'd. */
+hub_status hub_store_idem_get(hub_store *s, const char *scope, const char *key,
+                              char **reply_out);
+hub_status hub_store_idem_put(hub_store *s, const char *scope, const char *key,
+                              const char *reply);
+
+/* Reads. */
+hub_status hub_store_events(hub_store *s, const hub_event_filter *flt, hub_event_cb cb,
+                            void *ud);
+hub_status hub_store_count_by(hub_store *s, const hub_event_filter *flt, hub_dim dim,
+                              unsigned limit, hub_count_cb cb, void *ud);
+hub_status hub_store_count(hub_store *s, const hub_event_filter *flt, int64_t *out);
+/* Earliest and latest event timestamp matching; *count 0 when nothing matches. */
+hub_status hub_store_time_range(hub_store *s, const hub_event_filter *flt, int64_t *count,
+                                int64_t *first_us, int64_t *last_us);
+
+#endif

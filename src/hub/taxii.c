@@ -1,0 +1,1 @@
+/* taxii.c placeholder */

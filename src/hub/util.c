@@ -1,0 +1,333 @@
+/*
+ * util.c — the hub's small shared helpers: status and role names, the growable buffer
+ * used to build JSON replies without a DOM, EVE/RFC 3339 time parsing, UUIDv5, logging.
+ *
+ * Time parsing is hand-written rather than strptime()-based because strptime is locale-
+ * and libc-dependent, does not handle fractional seconds or "+0000" offsets portably, and
+ * this parser sees untrusted input on every ingested line: it must be strict and bounded.
+ */
+#include "hub.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *hub_status_str(hub_status st)
+{
+    switch (st) {
+    case HUB_OK: return "ok";
+    case HUB_ERR_NOMEM: return "out of memory";
+    case HUB_ERR_STORAGE: return "storage error";
+    case HUB_ERR_EXISTS: return "already exists";
+    case HUB_ERR_NOTFOUND: return "not found";
+    case HUB_ERR_INVALID: return "invalid input";
+    case HUB_ERR_LIMIT: return "limit exceeded";
+    case HUB_ERR_IO: return "i/o error";
+    }
+    return "unknown error";
+}
+
+const char *hub_role_name(hub_role r)
+{
+    switch (r) {
+    case HUB_ROLE_SENSOR: return "sensor";
+    case HUB_ROLE_ANALYST: return "analyst";
+    case HUB_ROLE_PARTNER: return "partner";
+    case HUB_ROLE_ADMIN: return "admin";
+    default: return "none";
+    }
+}
+
+hub_role hub_role_parse(const char *s)
+{
+    static const hub_role all[] = {HUB_ROLE_SENSOR, HUB_ROLE_ANALYST, HUB_ROLE_PARTNER,
+                                   HUB_ROLE_ADMIN};
+    for (size_t i = 0; s && i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(s, hub_role_name(all[i])) == 0)
+            return all[i];
+    return HUB_ROLE_NONE;
+}
+
+/* ---- buffer ---------------------------------------------------------------------- */
+
+static bool buf_reserve(hub_buf *b, size_t extra)
+{
+    if (b->failed)
+        return false;
+    if (b->len + extra + 1 <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + extra + 1) {
+        if (cap > SIZE_MAX / 2) {
+            b->failed = true;
+            return false;
+        }
+        cap *= 2;
+    }
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        b->failed = true;
+        return false;
+    }
+    b->data = p;
+    b->cap = cap;
+    return true;
+}
+
+void hub_buf_append(hub_buf *b, const void *p, size_t n)
+{
+    if (!buf_reserve(b, n))
+        return;
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+}
+
+void hub_buf_puts(hub_buf *b, const char *s)
+{
+    hub_buf_append(b, s, strlen(s));
+}
+
+void hub_buf_printf(hub_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char tmp[512];
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        b->failed = true;
+        return;
+    }
+    if ((size_t)n < sizeof tmp) {
+        hub_buf_append(b, tmp, (size_t)n);
+        return;
+    }
+    if (!buf_reserve(b, (size_t)n))
+        return;
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void hub_buf_json_string(hub_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    hub_buf_append(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            char e[2] = {'\\', (char)*p};
+            hub_buf_append(b, e, 2);
+        } else if (*p < 0x20) {
+            char e[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
+            hub_buf_append(b, e, 6);
+        } else {
+            hub_buf_append(b, p, 1);
+        }
+    }
+    hub_buf_append(b, "\"", 1);
+}
+
+char *hub_buf_take(hub_buf *b)
+{
+    if (b->failed) {
+        hub_buf_free(b);
+        return NULL;
+    }
+    if (!b->data)
+        hub_buf_append(b, "", 0);
+    char *p = b->data;
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return p;
+}
+
+void hub_buf_free(hub_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+    b->failed = false;
+}
+
+/* ---- time ------------------------------------------------------------------------ */
+
+int64_t hub_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm), so we
+ * need neither timegm() nor the TZ environment. */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)((int64_t)yoe + era * 400 + (*m <= 2));
+}
+
+/* Reads exactly n decimal digits. */
+static bool digits(const char **p, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*p)[i];
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10 + (c - '0');
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
+static bool parse_offset(const char *p, int *off_s)
+{
+    if (*p == 'Z' || *p == 'z') {
+        *off_s = 0;
+        return p[1] == '\0';
+    }
+    if (*p != '+' && *p != '-')
+        return false;
+    int sign = *p == '-' ? -1 : 1, hh, mm;
+    p++;
+    if (!digits(&p, 2, &hh))
+        return false;
+    if (*p == ':')
+        p++;
+    if (!digits(&p, 2, &mm) || *p != '\0' || hh > 23 || mm > 59)
+        return false;
+    *off_s = sign * (hh * 3600 + mm * 60);
+    return true;
+}
+
+static bool date_valid(int y, int mo, int d)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return y >= 1970 && y <= 9999 && mo >= 1 && mo <= 12 && d >= 1 && d <= mdays[mo - 1];
+}
+
+bool hub_time_parse(const char *s, int64_t *out_us)
+{
+    int y, mo, d, h = 0, mi = 0, sec = 0, off = 0;
+    int64_t frac = 0;
+    const char *p = s;
+    if (!s || !digits(&p, 4, &y) || *p++ != '-' || !digits(&p, 2, &mo) || *p++ != '-' ||
+        !digits(&p, 2, &d) || !date_valid(y, mo, d))
+        return false;
+    if (*p != '\0') {
+        if ((*p != 'T' && *p != 't' && *p != ' ') || (p++, !digits(&p, 2, &h)) ||
+            *p++ != ':' || !digits(&p, 2, &mi) || *p++ != ':' || !digits(&p, 2, &sec) ||
+            h > 23 || mi > 59 || sec > 60)
+            return false;
+        if (*p == '.') {
+            p++;
+            int n = 0;
+            for (; *p >= '0' && *p <= '9'; p++, n++)
+                if (n < 6)
+                    frac = frac * 10 + (*p - '0');
+            if (n == 0 || n > 9)
+                return false;
+            for (; n < 6; n++)
+                frac *= 10;
+        }
+        if (!parse_offset(p, &off))
+            return false;
+    }
+    int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+    int64_t secs = days * 86400 + h * 3600 + mi * 60 + sec - off;
+    *out_us = secs * 1000000 + frac;
+    return true;
+}
+
+static void format_common(int64_t us, char *buf, size_t len, int frac_digits)
+{
+    int64_t secs = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
+    int64_t rem = us - secs * 1000000;
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+    int64_t sod = secs - days * 86400;
+    int y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    int h = (int)(sod / 3600), mi = (int)(sod / 60 % 60), s = (int)(sod % 60);
+    /* Format into a buffer the compiler can see is large enough, then copy. */
+    char tmp[96];
+    if (frac_digits == 6)
+        snprintf(tmp, sizeof tmp, "%04d-%02u-%02uT%02d:%02d:%02d.%06lldZ", y, m, d, h, mi, s,
+                 (long long)rem);
+    else
+        snprintf(tmp, sizeof tmp, "%04d-%02u-%02uT%02d:%02d:%02d.%03lldZ", y, m, d, h, mi, s,
+                 (long long)(rem / 1000));
+    size_t n = strlen(tmp);
+    if (len == 0)
+        return;
+    if (n >= len)
+        n = len - 1;
+    memcpy(buf, tmp, n);
+    buf[n] = '\0';
+}
+
+void hub_time_format(int64_t us, char *buf, size_t len)
+{
+    format_common(us, buf, len, 6);
+}
+
+void hub_time_format_ms(int64_t us, char *buf, size_t len)
+{
+    format_common(us, buf, len, 3);
+}
+
+/* ---- ids and logging --------------------------------------------------------------- */
+
+void hub_uuid5(const uint8_t ns[16], const char *name, size_t name_len, char out[37])
+{
+    uint8_t md[EVP_MAX_MD_SIZE] = {0};
+    unsigned int mdlen = 0;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (c && EVP_DigestInit_ex(c, EVP_sha1(), NULL) == 1) {
+        EVP_DigestUpdate(c, ns, 16);
+        EVP_DigestUpdate(c, name, name_len);
+        EVP_DigestFinal_ex(c, md, &mdlen);
+    }
+    EVP_MD_CTX_free(c);
+    md[6] = (uint8_t)((md[6] & 0x0f) | 0x50); /* version 5 */
+    md[8] = (uint8_t)((md[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", md[0],
+             md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8], md[9], md[10], md[11],
+             md[12], md[13], md[14], md[15]);
+}
+
+void hub_log(const char *fmt, ...)
+{
+    char ts[32];
+    hub_time_format_ms(hub_now_us(), ts, sizeof ts);
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s bongsu-hub: ", ts);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
