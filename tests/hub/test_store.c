@@ -1,0 +1,345 @@
+/*
+ * test_store.c — unit tests for storage, tokens, rate limiting and the read API
+ * handlers (events with filters and cursors, summary, incidents, actors), run against a
+ * fresh SQLite database in a temporary directory. The handlers are driven through
+ * hub_params with a fake parameter table, so no sockets are involved.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "api.h"
+#include "auth.h"
+#include "ingest.h"
+
+typedef struct {
+    char dir[64];
+    char path[128];
+    hub_store *s;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/hub-unit-XXXXXX");
+    if (!mkdtemp(f->dir))
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/hub.db", f->dir);
+    if (hub_store_open(f->path, &f->s) != HUB_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    hub_store_close(f->s);
+    char p[160];
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+/* ---- fake parameters ---------------------------------------------------------------- */
+
+typedef struct {
+    const char *kv[16]; /* name, value, name, value, ..., NULL */
+} fake_params;
+
+static const char *fake_get(void *ctx, const char *name)
+{
+    fake_params *fp = ctx;
+    for (int i = 0; fp->kv[i]; i += 2)
+        if (strcmp(fp->kv[i], name) == 0)
+            return fp->kv[i + 1];
+    return NULL;
+}
+
+typedef void (*handler)(hub_store *, const hub_params *, hub_reply *);
+
+/* Runs a handler and returns the parsed reply; asserts the status. */
+static json_t *call(hub_store *s, handler h, unsigned status, fake_params fp)
+{
+    hub_params p = {fake_get, &fp};
+    hub_reply r = {0};
+    h(s, &p, &r);
+    if (r.status != status)
+        fail_msg("status %u, want %u: %s", r.status, status, r.body);
+    json_error_t err;
+    json_t *j = json_loads(r.body, 0, &err);
+    if (!j)
+        fail_msg("reply is not JSON: %s", r.body);
+    free(r.body);
+    return j;
+}
+
+/* ---- data ------------------------------------------------------------------------- */
+
+static char *alert_line(int i, const char *actor, const char *victim, int minute)
+{
+    char *s = malloc(512);
+    snprintf(s, 512,
+             "{\"timestamp\":\"2023-11-14T%02d:%02d:00.000000+0000\",\"flow_id\":%d,"
+             "\"event_type\":\"alert\",\"src_ip\":\"%s\",\"dest_ip\":\"203.0.113.%d\","
+             "\"alert\":{\"signature_id\":%d,\"signature\":\"sig %d\",\"category\":\"c2\","
+             "\"severity\":1,\"metadata\":{\"actor\":[\"%s\"],"
+             "\"mitre_technique_id\":[\"T1071.001\"]}}}",
+             minute / 60, minute % 60, i, victim, i % 250, 2000000 + i % 3, i % 3, actor);
+    return s;
+}
+
+static void ingest(hub_store *s, const char *sensor, const char *key, const char *body,
+                   size_t want_accepted, bool want_replay)
+{
+    hub_ingest_result res;
+    assert_int_equal(hub_ingest_body(s, sensor, key, body, strlen(body), &res), HUB_OK);
+    assert_int_equal(res.accepted, want_accepted);
+    assert_int_equal(res.replayed, want_replay);
+    free(res.reply);
+}
+
+/* 30 Lazarus alerts against 10.0.0.1 over 30 minutes on s1; 10 Kimsuky alerts against
+ * 10.0.0.2 in two bursts 3 hours apart on s2; one unattributed flow. */
+static void load(hub_store *s)
+{
+    hub_buf b = {0};
+    for (int i = 0; i < 30; i++) {
+        char *l = alert_line(i, "Lazarus Group", "10.0.0.1", 60 + i);
+        hub_buf_puts(&b, l);
+        hub_buf_puts(&b, "\n");
+        free(l);
+    }
+    char *body = hub_buf_take(&b);
+    ingest(s, "s1", "k1", body, 30, false);
+    free(body);
+    for (int i = 0; i < 10; i++) {
+        char *l = alert_line(100 + i, "Kimsuky", "10.0.0.2", i < 5 ? 60 + i : 240 + i);
+        hub_buf_puts(&b, l);
+        hub_buf_puts(&b, "\n");
+        free(l);
+    }
+    hub_buf_puts(&b, "{\"timestamp\":\"2023-11-14T05:00:00Z\",\"event_type\":\"flow\","
+                     "\"src_ip\":\"10.9.9.9\",\"dest_ip\":\"8.8.8.8\"}\n");
+    body = hub_buf_take(&b);
+    ingest(s, "s2", NULL, body, 11, false);
+    free(body);
+}
+
+/* ---- tests ------------------------------------------------------------------------ */
+
+static void test_tokens(void **state)
+{
+    fixture *f = *state;
+    char tok[HUB_TOKEN_LEN + 1], tok2[HUB_TOKEN_LEN + 1];
+    assert_int_equal(hub_token_create(f->s, "sensor-1", HUB_ROLE_SENSOR, tok), HUB_OK);
+    assert_int_equal(strlen(tok), HUB_TOKEN_LEN);
+    assert_int_equal(strncmp(tok, "bsk_", 4), 0);
+    assert_int_equal(hub_token_create(f->s, "sensor-1", HUB_ROLE_SENSOR, tok2), HUB_ERR_EXISTS);
+    assert_int_equal(hub_token_create(f->s, "bad name", HUB_ROLE_SENSOR, tok2), HUB_ERR_INVALID);
+    char hdr[100];
+    snprintf(hdr, sizeof hdr, "Bearer %s", tok);
+    hub_principal who;
+    assert_int_equal(hub_auth_bearer(f->s, hdr, &who), HUB_OK);
+    assert_string_equal(who.name, "sensor-1");
+    assert_int_equal(who.role, HUB_ROLE_SENSOR);
+    assert_int_equal(hub_auth_bearer(f->s, NULL, &who), HUB_ERR_INVALID);
+    assert_int_equal(hub_auth_bearer(f->s, "Basic abc", &who), HUB_ERR_INVALID);
+    hdr[strlen(hdr) - 1] ^= 1;
+    assert_int_equal(hub_auth_bearer(f->s, hdr, &who), HUB_ERR_NOTFOUND);
+    hdr[strlen(hdr) - 1] ^= 1;
+    assert_int_equal(hub_store_token_revoke(f->s, "sensor-1"), HUB_OK);
+    assert_int_equal(hub_auth_bearer(f->s, hdr, &who), HUB_ERR_NOTFOUND);
+    assert_int_equal(hub_store_token_revoke(f->s, "nobody"), HUB_ERR_NOTFOUND);
+}
+
+static void test_ratelimit(void **state)
+{
+    (void)state;
+    hub_ratelimit *rl = hub_ratelimit_new(10, 3);
+    unsigned retry = 0;
+    int64_t t = 1000000;
+    for (int i = 0; i < 3; i++)
+        assert_true(hub_ratelimit_take(rl, "a", t, &retry));
+    assert_false(hub_ratelimit_take(rl, "a", t, &retry));
+    assert_int_equal(retry, 1);
+    assert_true(hub_ratelimit_take(rl, "b", t, &retry)); /* buckets are per token */
+    assert_true(hub_ratelimit_take(rl, "a", t + 100000, &retry)); /* refilled one */
+    hub_ratelimit_free(rl);
+}
+
+static void test_idempotency(void **state)
+{
+    fixture *f = *state;
+    const char *body = "{\"timestamp\":\"2023-11-14T22:13:20Z\",\"event_type\":\"dns\"}\n"
+                       "garbage\n";
+    ingest(f->s, "s1", "batch-1", body, 1, false);
+    ingest(f->s, "s1", "batch-1", body, 1, true);
+    ingest(f->s, "s2", "batch-1", body, 1, false); /* keys are scoped per sensor */
+    hub_event_filter flt = {0};
+    int64_t n = 0;
+    assert_int_equal(hub_store_count(f->s, &flt, &n), HUB_OK);
+    assert_int_equal(n, 2);
+}
+
+static void test_events_filters_and_cursor(void **state)
+{
+    fixture *f = *state;
+    load(f->s);
+    json_t *j = call(f->s, hub_api_events, 200, (fake_params){{"actor", "Kimsuky", NULL}});
+    assert_int_equal(json_array_size(json_object_get(j, "events")), 10);
+    assert_true(json_is_null(json_object_get(j, "next_cursor")));
+    json_decref(j);
+    j = call(f->s, hub_api_events, 200,
+             (fake_params){{"sensor", "s1", "signature_id", "2000001", NULL}});
+    assert_int_equal(json_array_size(json_object_get(j, "events")), 10);
+    json_t *ev = json_array_get(json_object_get(j, "events"), 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(ev, "hub"), "sensor")),
+                        "s1");
+    json_decref(j);
+    j = call(f->s, hub_api_events, 200,
+             (fake_params){{"since", "2023-11-14T01:10:00Z", "until", "2023-11-14T01:20:00Z",
+                            NULL}});
+    assert_int_equal(json_array_size(json_object_get(j, "events")), 10);
+    json_decref(j);
+    j = call(f->s, hub_api_events, 200, (fake_params){{"q", "10.9.9.9", NULL}});
+    assert_int_equal(json_array_size(json_object_get(j, "events")), 1);
+    json_decref(j);
+    /* Page through everything 7 at a time: 41 events, each exactly once, newest first. */
+    char cursor[32] = "";
+    int seen = 0, pages = 0;
+    int64_t prev = INT64_MAX;
+    do {
+        fake_params fp = {{"limit", "7", cursor[0] ? "cursor" : NULL, cursor, NULL}};
+        j = call(f->s, hub_api_events, 200, fp);
+        json_t *arr = json_object_get(j, "events"), *e;
+        size_t i;
+        json_array_foreach(arr, i, e)
+        {
+            int64_t id = json_integer_value(json_object_get(json_object_get(e, "hub"), "id"));
+            assert_true(id < prev);
+            prev = id;
+            seen++;
+        }
+        json_t *next = json_object_get(j, "next_cursor");
+        snprintf(cursor, sizeof cursor, "%s", json_is_string(next) ? json_string_value(next) : "");
+        json_decref(j);
+        pages++;
+    } while (cursor[0]);
+    assert_int_equal(seen, 41);
+    assert_int_equal(pages, 6);
+}
+
+static void test_bad_params(void **state)
+{
+    fixture *f = *state;
+    const char *bad[][2] = {{"limit", "0"},       {"limit", "1001"},     {"limit", "x"},
+                            {"since", "today"},   {"cursor", "-1"},      {"signature_id", "1e3"},
+                            {"actor", ""}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *j = call(f->s, hub_api_events, 400, (fake_params){{bad[i][0], bad[i][1], NULL}});
+        assert_non_null(strstr(json_string_value(json_object_get(json_object_get(j, "error"),
+                                                                 "message")),
+                               bad[i][0]));
+        json_decref(j);
+    }
+    char big[400];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    json_decref(call(f->s, hub_api_events, 400, (fake_params){{"q", big, NULL}}));
+}
+
+static void test_summary(void **state)
+{
+    fixture *f = *state;
+    load(f->s);
+    json_t *j = call(f->s, hub_api_summary, 200, (fake_params){{NULL}});
+    assert_int_equal(json_integer_value(json_object_get(j, "total")), 41);
+    json_t *a0 = json_array_get(json_object_get(j, "by_actor"), 0);
+    assert_string_equal(json_string_value(json_object_get(a0, "key")), "Lazarus Group");
+    assert_int_equal(json_integer_value(json_object_get(a0, "count")), 30);
+    assert_int_equal(json_array_size(json_object_get(j, "by_sensor")), 2);
+    assert_true(json_array_size(json_object_get(j, "by_hour")) >= 3);
+    json_decref(j);
+}
+
+static void test_incidents(void **state)
+{
+    fixture *f = *state;
+    load(f->s);
+    json_t *j = call(f->s, hub_api_incidents, 200, (fake_params){{NULL}});
+    json_t *inc = json_object_get(j, "incidents");
+    /* Lazarus: one run; Kimsuky: two bursts 3 h apart -> two incidents. */
+    assert_int_equal(json_array_size(inc), 3);
+    int64_t total = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(inc, i, e)
+    {
+        total += json_integer_value(json_object_get(e, "events"));
+        if (strcmp(json_string_value(json_object_get(e, "actor")), "Lazarus Group") == 0) {
+            assert_string_equal(json_string_value(json_object_get(e, "victim")), "10.0.0.1");
+            assert_string_equal(json_string_value(json_object_get(e, "first_seen")),
+                                "2023-11-14T01:00:00.000000Z");
+            assert_string_equal(json_string_value(json_object_get(e, "last_seen")),
+                                "2023-11-14T01:29:00.000000Z");
+            assert_string_equal(
+                json_string_value(json_array_get(json_object_get(e, "techniques"), 0)),
+                "T1071.001");
+        }
+    }
+    assert_int_equal(total, 40);
+    json_decref(j);
+    /* A 4-hour window merges the Kimsuky bursts. */
+    j = call(f->s, hub_api_incidents, 200, (fake_params){{"window", "14400", NULL}});
+    assert_int_equal(json_array_size(json_object_get(j, "incidents")), 2);
+    json_decref(j);
+    json_decref(call(f->s, hub_api_incidents, 400, (fake_params){{"window", "5", NULL}}));
+}
+
+static void actor_call(hub_store *s, const hub_params *p, hub_reply *r)
+{
+    hub_api_actor(s, fake_get(p->ctx, "name"), p, r);
+}
+
+static void test_actor(void **state)
+{
+    fixture *f = *state;
+    load(f->s);
+    json_t *j = call(f->s, actor_call, 200, (fake_params){{"name", "Kimsuky", NULL}});
+    assert_int_equal(json_integer_value(json_object_get(j, "events")), 10);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(json_object_get(j, "techniques"), 0), "id")),
+                        "T1071.001");
+    json_decref(j);
+    json_decref(call(f->s, actor_call, 404, (fake_params){{"name", "Nobody", NULL}}));
+    j = call(f->s, hub_api_actors, 200, (fake_params){{NULL}});
+    assert_int_equal(json_array_size(json_object_get(j, "actors")), 2);
+    json_decref(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+        cmocka_unit_test(test_ratelimit),
+        cmocka_unit_test_setup_teardown(test_idempotency, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_filters_and_cursor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_params, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_incidents, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_actor, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
