@@ -405,8 +405,8 @@ static int read_file(LoadCtx *g, const char *path, char **out, size_t *out_len)
 
 static int load_file_into(LoadCtx *g, ConfNode *target, const char *path, int depth)
 {
-    char *text;
-    size_t len;
+    char *text = NULL;
+    size_t len = 0;
     if (read_file(g, path, &text, &len) != 0)
         return -1;
     char *dir = conf_xstrndup(path, strlen(path));

@@ -443,9 +443,10 @@ int conf_parse_size(const char *s, uint64_t *out)
         return -1;
     uint64_t whole = 0, frac = 0, frac_div = 1;
     for (; isdigit((unsigned char)*s); s++) {
-        if (whole > (UINT64_MAX - 9) / 10)
+        uint64_t d = (uint64_t)(*s - '0');
+        if (whole > (UINT64_MAX - d) / 10)
             return -1;
-        whole = whole * 10 + (uint64_t)(*s - '0');
+        whole = whole * 10 + d;
     }
     if (*s == '.') {
         s++;
