@@ -27,6 +27,7 @@ typedef struct {
     const char *content_type; /* static string; NULL means application/json */
     char taxii_first[32];     /* X-TAXII-Date-Added-First/Last, when non-empty */
     char taxii_last[32];
+    char next_cursor[32];     /* X-Next-Cursor, when non-empty (STIX bundle paging) */
 } hub_reply;
 
 /* Options that come from the command line and shape exports. */

@@ -177,6 +177,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *conn, hub_reply *r,
         MHD_add_response_header(resp, "X-TAXII-Date-Added-First", r->taxii_first);
         MHD_add_response_header(resp, "X-TAXII-Date-Added-Last", r->taxii_last);
     }
+    if (r->next_cursor[0])
+        MHD_add_response_header(resp, "X-Next-Cursor", r->next_cursor);
     if (extra_name)
         MHD_add_response_header(resp, extra_name, extra_value);
     if (r->status == 401)

@@ -337,6 +337,8 @@ static void where_build(where_builder *w, const hub_event_filter *f)
     where_num(w, " AND id > ?", f->after_id != 0, f->after_id);
     if (f->require_actor)
         hub_buf_puts(&w->sql, " AND actor IS NOT NULL");
+    if (f->exportable)
+        hub_buf_puts(&w->sql, " AND event_type IN ('alert', 'ddos')");
 }
 
 static hub_status where_prepare(hub_store *s, where_builder *w, sqlite3_stmt **out)
