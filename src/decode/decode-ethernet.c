@@ -1,0 +1,53 @@
+/*
+ * decode-ethernet.c - Ethernet II frames and the ethertype dispatch that every link layer
+ * (Ethernet, SLL, VLAN, PPPoE, GRE, MPLS...) ends in.
+ */
+#include "decode/decode.h"
+
+#define ETHERNET_HEADER_LEN 14
+
+DecodeResult decode_ethernet(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)
+{
+    counter_incr(dt->counters, decode_ids.ethernet);
+    if (len < ETHERNET_HEADER_LEN)
+        return decode_fail(dt, p, DE_ETHERNET_PKT_TOO_SMALL);
+    uint16_t ethertype = rd16(data + 12);
+    return decode_ethertype(dt, p, ethertype, data + ETHERNET_HEADER_LEN,
+                            len - ETHERNET_HEADER_LEN);
+}
+
+DecodeResult decode_ethertype(DecodeThread *dt, Packet *p, uint16_t ethertype,
+                              const uint8_t *data, uint32_t len)
+{
+    if (++dt->depth > DECODE_MAX_LAYERS) {
+        counter_incr(dt->counters, decode_ids.too_many_layers);
+        return decode_fail(dt, p, DE_DECODE_TOO_MANY_LAYERS);
+    }
+    switch (ethertype) {
+    case ETHERTYPE_IPV4:
+        return decode_ipv4(dt, p, data, len);
+    case ETHERTYPE_IPV6:
+        return decode_ipv6(dt, p, data, len);
+    case ETHERTYPE_VLAN:
+    case ETHERTYPE_QINQ:
+    case ETHERTYPE_QINQ_OLD:
+        return decode_vlan(dt, p, ethertype, data, len);
+    case ETHERTYPE_MPLS_UNICAST:
+    case ETHERTYPE_MPLS_MULTICAST:
+        return decode_mpls(dt, p, data, len);
+    case ETHERTYPE_PPPOE_SESS:
+        return decode_pppoe_session(dt, p, data, len);
+    case ETHERTYPE_PPPOE_DISC:
+        return decode_pppoe_discovery(dt, p, data, len);
+    case ETHERTYPE_TEB:
+        return decode_ethernet(dt, p, data, len);
+    case ETHERTYPE_ARP:
+        counter_incr(dt->counters, decode_ids.arp);
+        return DECODE_OK;
+    default:
+        /* Values below 0x0600 are 802.3 lengths (LLC frames such as STP): not IP traffic. */
+        if (ethertype >= 0x0600)
+            counter_incr(dt->counters, decode_ids.unknown_ethertype);
+        return DECODE_OK;
+    }
+}

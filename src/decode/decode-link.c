@@ -1,0 +1,71 @@
+/*
+ * decode-link.c - link layers other than Ethernet: Linux cooked capture (SLL, SLL2), BSD
+ * null/loopback, and raw IP.
+ *
+ * They all end up naming a network protocol and handing over to the ethertype dispatch (SLL,
+ * SLL2) or straight to IPv4/IPv6 (null, raw).
+ */
+#include "decode/decode.h"
+
+#define SLL_HEADER_LEN 16
+#define SLL2_HEADER_LEN 20
+
+DecodeResult decode_sll(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)
+{
+    counter_incr(dt->counters, decode_ids.sll);
+    if (len < SLL_HEADER_LEN)
+        return decode_fail(dt, p, DE_SLL_PKT_TOO_SMALL);
+    /* The protocol field sits last, after packet type, ARPHRD type and the address. */
+    uint16_t protocol = rd16(data + 14);
+    return decode_ethertype(dt, p, protocol, data + SLL_HEADER_LEN, len - SLL_HEADER_LEN);
+}
+
+DecodeResult decode_sll2(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)
+{
+    /* Suricata 7 has no separate SLL2 counter or event; both cooked formats count as sll. */
+    counter_incr(dt->counters, decode_ids.sll);
+    if (len < SLL2_HEADER_LEN)
+        return decode_fail(dt, p, DE_SLL_PKT_TOO_SMALL);
+    /* SLL2 moved the protocol to the front, followed by interface index and the rest. */
+    uint16_t protocol = rd16(data);
+    return decode_ethertype(dt, p, protocol, data + SLL2_HEADER_LEN, len - SLL2_HEADER_LEN);
+}
+
+/* BSD loopback: a 4-byte address family in the capturing host's byte order. The IPv6 family
+ * number differs between BSDs (24, 28, 30), so all of them are accepted. */
+DecodeResult decode_null(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)
+{
+    counter_incr(dt->counters, decode_ids.null);
+    if (len < 4)
+        return decode_fail(dt, p, DE_LTNULL_PKT_TOO_SMALL);
+    uint32_t family = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 |
+                      (uint32_t)data[3] << 24;
+    if (family > 0xffff) /* written big-endian */
+        family = rd32(data);
+    switch (family) {
+    case 2:
+        return decode_ipv4(dt, p, data + 4, len - 4);
+    case 24:
+    case 28:
+    case 30:
+        return decode_ipv6(dt, p, data + 4, len - 4);
+    default:
+        decode_set_event(dt, p, DE_LTNULL_UNSUPPORTED_TYPE);
+        return DECODE_FAIL;
+    }
+}
+
+DecodeResult decode_raw(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)
+{
+    counter_incr(dt->counters, decode_ids.raw);
+    if (len < 1)
+        return decode_fail(dt, p, DE_IPRAW_INVALID_IPV);
+    switch (data[0] >> 4) {
+    case 4:
+        return decode_ipv4(dt, p, data, len);
+    case 6:
+        return decode_ipv6(dt, p, data, len);
+    default:
+        return decode_fail(dt, p, DE_IPRAW_INVALID_IPV);
+    }
+}

@@ -1,0 +1,34 @@
+/*
+ * decode-udp.c - UDP header, and the VXLAN tunnel it may carry.
+ *
+ * The UDP length field decides the payload; a length that disagrees with what the IP layer
+ * delivered is an anomaly (decoder.udp.len_invalid) but the packet is still used, bounded by
+ * the smaller of the two.
+ */
+#include "decode/decode.h"
+
+#define UDP_HEADER_LEN 8
+
+DecodeResult decode_udp(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)
+{
+    counter_incr(dt->counters, decode_ids.udp);
+    if (len < UDP_HEADER_LEN)
+        return decode_fail(dt, p, DE_UDP_HLEN_TOO_SMALL);
+    uint32_t udp_len = rd16(data + 4);
+    if (len < udp_len)
+        return decode_fail(dt, p, DE_UDP_PKT_TOO_SMALL);
+    if (udp_len < UDP_HEADER_LEN)
+        return decode_fail(dt, p, DE_UDP_LEN_INVALID);
+    if (udp_len != len)
+        decode_set_event(dt, p, DE_UDP_LEN_INVALID);
+
+    p->sp = rd16(data);
+    p->dp = rd16(data + 2);
+    p->l4_hdr = data;
+    p->l4_hdr_len = UDP_HEADER_LEN;
+    p->payload = data + UDP_HEADER_LEN;
+    p->payload_len = udp_len - UDP_HEADER_LEN;
+    if (dt->options.vxlan_enabled && p->dp == dt->options.vxlan_port)
+        decode_vxlan(dt, p, p->payload, p->payload_len);
+    return DECODE_OK;
+}

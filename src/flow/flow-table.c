@@ -1,0 +1,422 @@
+/*
+ * flow-table.c - the per-worker flow table: lookup, creation, timeouts, memcap.
+ *
+ * A chained hash table (hash-size buckets) finds flows; a doubly linked list in order of last
+ * activity lets expiry and eviction start from the least recently seen flow. The table never
+ * holds more flows than memcap / sizeof(Flow). When it is full it enters emergency mode, as
+ * Suricata does: shorter (emergency) timeouts apply, and if nothing has timed out the least
+ * recently seen flow is evicted (reason "forced", counted in flow.get_used). Emergency mode
+ * ends once emergency-recovery percent of the capacity is free again.
+ *
+ * All times are packet time, so a pcap gives the same flows however fast it is read.
+ */
+#include "flow/flow-internal.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct FlowCounterIds {
+    CounterId tcp, udp, icmpv4, icmpv6, total, memcap, tcp_reuse, get_used, emerg_entered,
+        emerg_over, memuse, active, timeout, forced;
+} FlowCounterIds;
+
+static FlowCounterIds ids;
+
+struct FlowTable {
+    FlowConfig cfg;
+    Flow **buckets;
+    uint32_t bucket_mask;
+    Flow *lru_head, *lru_tail;
+    uint32_t active, capacity;
+    bool emergency;
+    uint64_t next_id_seq;
+    CounterSet *counters;
+    FlowEndCallback on_end;
+    void *ud;
+};
+
+void flow_register_counters(void)
+{
+    ids.tcp = counters_register("flow.tcp");
+    ids.udp = counters_register("flow.udp");
+    ids.icmpv4 = counters_register("flow.icmpv4");
+    ids.icmpv6 = counters_register("flow.icmpv6");
+    ids.total = counters_register("flow.total");
+    ids.memcap = counters_register("flow.memcap");
+    ids.tcp_reuse = counters_register("flow.tcp_reuse");
+    ids.get_used = counters_register("flow.get_used");
+    ids.emerg_entered = counters_register("flow.emerg_mode_entered");
+    ids.emerg_over = counters_register("flow.emerg_mode_over");
+    ids.memuse = counters_register_max("flow.memuse");
+    ids.active = counters_register_max("flow.active");
+    ids.timeout = counters_register("flow.mgr.flows_timeout");
+    ids.forced = counters_register("flow.wrk.flows_evicted");
+}
+
+void flow_config_default(FlowConfig *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->memcap = 128ull << 20;
+    cfg->hash_size = 65536;
+    cfg->emergency_recovery = 30;
+    cfg->timeouts[FLOW_PROTO_DEFAULT] = (FlowTimeouts){30, 300, 0, 10, 100, 0};
+    cfg->timeouts[FLOW_PROTO_TCP] = (FlowTimeouts){60, 600, 60, 5, 100, 10};
+    cfg->timeouts[FLOW_PROTO_UDP] = (FlowTimeouts){30, 300, 0, 10, 100, 0};
+    cfg->timeouts[FLOW_PROTO_ICMP] = (FlowTimeouts){30, 300, 0, 10, 100, 0};
+}
+
+static uint32_t round_up_pow2(uint32_t v)
+{
+    uint32_t p = 1;
+    while (p < v && p < (1u << 30))
+        p <<= 1;
+    return p;
+}
+
+FlowTable *flow_table_new(const FlowConfig *cfg, uint64_t memcap_share, CounterSet *counters,
+                          FlowEndCallback on_end, void *ud)
+{
+    FlowTable *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->cfg = *cfg;
+    uint32_t buckets = round_up_pow2(cfg->hash_size ? cfg->hash_size : 1);
+    t->buckets = calloc(buckets, sizeof(Flow *));
+    if (!t->buckets) {
+        free(t);
+        return NULL;
+    }
+    t->bucket_mask = buckets - 1;
+    uint64_t bucket_bytes = (uint64_t)buckets * sizeof(Flow *);
+    uint64_t usable = memcap_share > bucket_bytes ? memcap_share - bucket_bytes : 0;
+    uint64_t capacity = usable / sizeof(Flow);
+    t->capacity = capacity > UINT32_MAX ? UINT32_MAX : (uint32_t)(capacity ? capacity : 1);
+    t->counters = counters;
+    t->on_end = on_end;
+    t->ud = ud;
+    return t;
+}
+
+static void lru_unlink(FlowTable *t, Flow *f)
+{
+    if (f->lru_prev)
+        f->lru_prev->lru_next = f->lru_next;
+    else
+        t->lru_head = f->lru_next;
+    if (f->lru_next)
+        f->lru_next->lru_prev = f->lru_prev;
+    else
+        t->lru_tail = f->lru_prev;
+    f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_append(FlowTable *t, Flow *f)
+{
+    f->lru_prev = t->lru_tail;
+    f->lru_next = NULL;
+    if (t->lru_tail)
+        t->lru_tail->lru_next = f;
+    else
+        t->lru_head = f;
+    t->lru_tail = f;
+}
+
+static void bucket_unlink(FlowTable *t, Flow *f)
+{
+    Flow **link = &t->buckets[f->hash & t->bucket_mask];
+    while (*link && *link != f)
+        link = &(*link)->hash_next;
+    if (*link)
+        *link = f->hash_next;
+}
+
+static void update_memuse(FlowTable *t)
+{
+    counter_update_max(t->counters, ids.memuse,
+                       (uint64_t)t->active * sizeof(Flow) +
+                           (uint64_t)(t->bucket_mask + 1) * sizeof(Flow *));
+    counter_update_max(t->counters, ids.active, t->active);
+}
+
+static void flow_end(FlowTable *t, Flow *f, FlowEndReason reason, uint64_t now_usec)
+{
+    if (reason == FLOW_END_TIMEOUT)
+        counter_incr(t->counters, ids.timeout);
+    else if (reason == FLOW_END_FORCED)
+        counter_incr(t->counters, ids.forced);
+    if (t->on_end)
+        t->on_end(f, reason, now_usec, t->ud);
+    bucket_unlink(t, f);
+    lru_unlink(t, f);
+    t->active--;
+    free(f);
+}
+
+static int timeout_proto(uint8_t proto)
+{
+    switch (proto) {
+    case IPPROTO_TCP:
+        return FLOW_PROTO_TCP;
+    case IPPROTO_UDP:
+        return FLOW_PROTO_UDP;
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6:
+        return FLOW_PROTO_ICMP;
+    default:
+        return FLOW_PROTO_DEFAULT;
+    }
+}
+
+static uint64_t flow_timeout_usec(const FlowTable *t, const Flow *f)
+{
+    const FlowTimeouts *to = &t->cfg.timeouts[timeout_proto(f->key.proto)];
+    uint32_t sec;
+    switch (f->state) {
+    case FLOW_STATE_ESTABLISHED:
+        sec = t->emergency ? to->emerg_established_sec : to->established_sec;
+        break;
+    case FLOW_STATE_CLOSED:
+        sec = t->emergency ? to->emerg_closed_sec : to->closed_sec;
+        break;
+    default:
+        sec = t->emergency ? to->emerg_new_sec : to->new_sec;
+        break;
+    }
+    return (uint64_t)sec * 1000000;
+}
+
+static void leave_emergency_if_recovered(FlowTable *t)
+{
+    uint64_t free_slots = t->capacity - t->active;
+    if (t->emergency && free_slots * 100 >= (uint64_t)t->capacity * t->cfg.emergency_recovery) {
+        t->emergency = false;
+        counter_incr(t->counters, ids.emerg_over);
+    }
+}
+
+/* The shortest timeout any flow can have right now. Closed non-TCP flows do not exist, so
+ * only the TCP closed timeout counts among the closed ones. */
+static uint64_t min_timeout_usec(const FlowTable *t)
+{
+    uint32_t min = UINT32_MAX;
+    for (int i = 0; i < FLOW_PROTO_COUNT; i++) {
+        const FlowTimeouts *to = &t->cfg.timeouts[i];
+        uint32_t n = t->emergency ? to->emerg_new_sec : to->new_sec;
+        uint32_t e = t->emergency ? to->emerg_established_sec : to->established_sec;
+        min = n < min ? n : min;
+        min = e < min ? e : min;
+        if (i == FLOW_PROTO_TCP) {
+            uint32_t c = t->emergency ? to->emerg_closed_sec : to->closed_sec;
+            min = c < min ? c : min;
+        }
+    }
+    return (uint64_t)min * 1000000;
+}
+
+uint32_t flow_table_expire(FlowTable *t, uint64_t now_usec)
+{
+    uint32_t ended = 0;
+    uint64_t min_timeout = min_timeout_usec(t);
+    Flow *f = t->lru_head;
+    while (f) {
+        Flow *next = f->lru_next;
+        /* The list is ordered by last activity: once a flow is too recent to expire under
+         * the shortest timeout, every later one is too. */
+        if (f->last_usec + min_timeout >= now_usec)
+            break;
+        if (f->last_usec + flow_timeout_usec(t, f) < now_usec) {
+            flow_end(t, f, FLOW_END_TIMEOUT, now_usec);
+            ended++;
+        }
+        f = next;
+    }
+    leave_emergency_if_recovered(t);
+    return ended;
+}
+
+/* Make room for one more flow; false when memcap forbids it and nothing can be freed. */
+static bool make_room(FlowTable *t, uint64_t now_usec)
+{
+    if (t->active < t->capacity)
+        return true;
+    counter_incr(t->counters, ids.memcap);
+    if (!t->emergency) {
+        t->emergency = true;
+        counter_incr(t->counters, ids.emerg_entered);
+    }
+    flow_table_expire(t, now_usec);
+    if (t->active < t->capacity)
+        return true;
+    if (!t->lru_head)
+        return false;
+    counter_incr(t->counters, ids.get_used);
+    flow_end(t, t->lru_head, FLOW_END_FORCED, now_usec);
+    return true;
+}
+
+static uint64_t make_flow_id(FlowTable *t, uint32_t hash, uint64_t start_usec)
+{
+    /* splitmix64 over (hash, start time, sequence): unique within the run and stable for a
+     * given input, reduced to 51 bits so JSON consumers that use doubles keep every bit. */
+    uint64_t x = ((uint64_t)hash << 32) ^ start_usec ^ (++t->next_id_seq * 0x9e3779b97f4a7c15ull);
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    x &= 0x7ffffffffffffull;
+    return x ? x : 1;
+}
+
+static void count_new_flow(FlowTable *t, uint8_t proto)
+{
+    counter_incr(t->counters, ids.total);
+    if (proto == IPPROTO_TCP)
+        counter_incr(t->counters, ids.tcp);
+    else if (proto == IPPROTO_UDP)
+        counter_incr(t->counters, ids.udp);
+    else if (proto == IPPROTO_ICMP)
+        counter_incr(t->counters, ids.icmpv4);
+    else if (proto == IPPROTO_ICMPV6)
+        counter_incr(t->counters, ids.icmpv6);
+}
+
+static Flow *flow_create(FlowTable *t, const FlowKey *key, uint32_t hash, const Packet *p)
+{
+    if (!make_room(t, p->ts_usec))
+        return NULL;
+    Flow *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->key = *key;
+    f->hash = hash;
+    f->start_usec = f->last_usec = p->ts_usec;
+    f->flow_id = make_flow_id(t, hash, p->ts_usec);
+    f->state = FLOW_STATE_NEW;
+    f->icmp_type = p->icmp_type;
+    f->icmp_code = p->icmp_code;
+    Flow **bucket = &t->buckets[hash & t->bucket_mask];
+    f->hash_next = *bucket;
+    *bucket = f;
+    lru_append(t, f);
+    t->active++;
+    count_new_flow(t, key->proto);
+    update_memuse(t);
+    return f;
+}
+
+static Flow *flow_lookup(FlowTable *t, const FlowKey *key, uint32_t hash, bool *to_server)
+{
+    for (Flow *f = t->buckets[hash & t->bucket_mask]; f; f = f->hash_next) {
+        if (f->hash != hash)
+            continue;
+        FlowDirectionMatch m = flow_key_match(&f->key, key);
+        if (m != FLOW_MATCH_NONE) {
+            *to_server = (m == FLOW_MATCH_TOSERVER);
+            return f;
+        }
+    }
+    return NULL;
+}
+
+static void flow_update(FlowTable *t, Flow *f, Packet *p, bool to_server)
+{
+    /* Bytes as captured, link layer included, as Suricata counts them. */
+    uint32_t bytes = p->len;
+    f->last_usec = p->ts_usec > f->last_usec ? p->ts_usec : f->last_usec;
+    if (to_server) {
+        f->pkts_toserver++;
+        f->bytes_toserver += bytes;
+    } else {
+        f->pkts_toclient++;
+        f->bytes_toclient += bytes;
+        if (!f->resp_icmp_seen && (f->key.proto == IPPROTO_ICMP || f->key.proto == IPPROTO_ICMPV6)) {
+            f->resp_icmp_seen = true;
+            f->resp_icmp_type = p->icmp_type;
+            f->resp_icmp_code = p->icmp_code;
+        }
+    }
+    if (f->key.proto == IPPROTO_TCP) {
+        if (to_server)
+            f->tcp_flags_ts |= p->tcp_flags;
+        else
+            f->tcp_flags_tc |= p->tcp_flags;
+        flow_tcp_update(f, p, to_server);
+    } else if (f->state == FLOW_STATE_NEW && f->pkts_toserver && f->pkts_toclient) {
+        f->state = FLOW_STATE_ESTABLISHED;
+    }
+    lru_unlink(t, f);
+    lru_append(t, f);
+    p->flow = f;
+    p->to_server = to_server;
+}
+
+static bool packet_wants_flow(const Packet *p)
+{
+    return p->ip_version != 0 && !p->is_fragment && !p->is_invalid;
+}
+
+Flow *flow_handle_packet(FlowTable *t, Packet *p)
+{
+    if (!packet_wants_flow(p))
+        return NULL;
+    FlowKey key;
+    flow_key_from_packet(p, &key);
+    uint32_t hash = flow_hash_key(&key);
+    p->flow_hash = hash;
+    bool to_server = true;
+    Flow *f = flow_lookup(t, &key, hash, &to_server);
+    if (f && f->key.proto == IPPROTO_TCP && flow_tcp_is_reuse(f, p)) {
+        counter_incr(t->counters, ids.tcp_reuse);
+        flow_end(t, f, FLOW_END_TIMEOUT, p->ts_usec);
+        f = NULL;
+    }
+    if (!f) {
+        f = flow_create(t, &key, hash, p);
+        if (!f)
+            return NULL;
+        to_server = true;
+    }
+    flow_update(t, f, p, to_server);
+    return f;
+}
+
+uint32_t flow_table_active(const FlowTable *t)
+{
+    return t->active;
+}
+
+void flow_table_free(FlowTable *t, uint64_t now_usec)
+{
+    if (!t)
+        return;
+    while (t->lru_head)
+        flow_end(t, t->lru_head, FLOW_END_SHUTDOWN, now_usec);
+    free(t->buckets);
+    free(t);
+}
+
+const char *flow_state_name(FlowState state)
+{
+    switch (state) {
+    case FLOW_STATE_ESTABLISHED:
+        return "established";
+    case FLOW_STATE_CLOSED:
+        return "closed";
+    default:
+        return "new";
+    }
+}
+
+const char *flow_end_reason_name(FlowEndReason reason)
+{
+    switch (reason) {
+    case FLOW_END_TIMEOUT:
+        return "timeout";
+    case FLOW_END_FORCED:
+        return "forced";
+    default:
+        return "shutdown";
+    }
+}

@@ -1,0 +1,117 @@
+/*
+ * flow.h - flows: the conversation a packet belongs to.
+ *
+ * A flow is keyed on the 5-tuple plus VLAN ids, in both directions: the first packet seen
+ * decides which side is the client ("to_server"), as in Suricata. Each worker thread owns one
+ * FlowTable, and the capture side sends both directions of a flow to the same worker (the
+ * flow hash is symmetric), so no flow is ever shared between threads and no lock is needed.
+ *
+ * Flows end by timeout (packet time, per protocol and state, Suricata's defaults), by TCP port
+ * reuse, by eviction under memory pressure, or at shutdown. Whoever removes a flow calls the
+ * table's end callback first, which is where the EVE `flow` record is written.
+ */
+#ifndef BONGSU_FLOW_H
+#define BONGSU_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/counters.h"
+#include "decode/packet.h"
+
+typedef enum FlowState { FLOW_STATE_NEW, FLOW_STATE_ESTABLISHED, FLOW_STATE_CLOSED } FlowState;
+
+typedef enum FlowEndReason {
+    FLOW_END_TIMEOUT,
+    FLOW_END_FORCED,   /* evicted under memory pressure or reused */
+    FLOW_END_SHUTDOWN, /* still open when the capture ended */
+} FlowEndReason;
+
+/* TCP connection state as far as the flow can tell without the stream engine. */
+typedef enum FlowTcpState {
+    FLOW_TCP_NONE,
+    FLOW_TCP_SYN_SENT,
+    FLOW_TCP_SYN_RECV,
+    FLOW_TCP_ESTABLISHED,
+    FLOW_TCP_FIN_WAIT1,
+    FLOW_TCP_FIN_WAIT2,
+    FLOW_TCP_CLOSING,
+    FLOW_TCP_CLOSE_WAIT,
+    FLOW_TCP_LAST_ACK,
+    FLOW_TCP_TIME_WAIT,
+    FLOW_TCP_CLOSED,
+} FlowTcpState;
+
+typedef struct FlowKey {
+    Address src, dst;
+    uint16_t sp, dp;
+    uint16_t vlan_id[PKT_MAX_VLAN];
+    uint8_t proto;
+    uint8_t vlan_count;
+} FlowKey;
+
+typedef struct Flow {
+    struct Flow *hash_next;            /* bucket chain */
+    struct Flow *lru_prev, *lru_next;  /* least recently seen first */
+    FlowKey key;                       /* src/sp = the client, the first packet's sender */
+    uint32_t hash;
+    uint64_t flow_id;
+    uint64_t start_usec, last_usec;
+    uint64_t pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient;
+    FlowState state;
+    FlowTcpState tcp_state;
+    uint8_t tcp_flags_ts, tcp_flags_tc;
+    uint8_t icmp_type, icmp_code;              /* first packet */
+    uint8_t resp_icmp_type, resp_icmp_code;    /* first packet to the client */
+    bool resp_icmp_seen;
+    bool alerted;
+    bool end_logged;
+    uint32_t tcp_fin_seq_ts, tcp_fin_seq_tc;   /* sequence numbers of the FINs */
+    bool fin_ts, fin_tc;
+} Flow;
+
+typedef struct FlowTimeouts {
+    uint32_t new_sec, established_sec, closed_sec;
+    uint32_t emerg_new_sec, emerg_established_sec, emerg_closed_sec;
+} FlowTimeouts;
+
+enum { FLOW_PROTO_TCP, FLOW_PROTO_UDP, FLOW_PROTO_ICMP, FLOW_PROTO_DEFAULT, FLOW_PROTO_COUNT };
+
+typedef struct FlowConfig {
+    uint64_t memcap;            /* flow.memcap (bytes) */
+    uint32_t hash_size;         /* flow.hash-size (buckets) */
+    uint32_t emergency_recovery; /* percent of capacity that must be free to leave emergency */
+    FlowTimeouts timeouts[FLOW_PROTO_COUNT];
+} FlowConfig;
+
+typedef struct FlowTable FlowTable;
+typedef void (*FlowEndCallback)(Flow *f, FlowEndReason reason, uint64_t now_usec, void *ud);
+
+void flow_config_default(FlowConfig *cfg);
+void flow_register_counters(void);
+
+/* memcap_share: the part of the configured memcap this table may use (workers split it). */
+FlowTable *flow_table_new(const FlowConfig *cfg, uint64_t memcap_share, CounterSet *counters,
+                          FlowEndCallback on_end, void *ud);
+/* Ends every flow (reason shutdown) and frees the table. */
+void flow_table_free(FlowTable *table, uint64_t now_usec);
+
+/* Find or create the packet's flow, update its counters and state; sets p->flow and
+ * p->to_server. Packets without ports/addresses, fragments and invalid packets get none. */
+Flow *flow_handle_packet(FlowTable *table, Packet *p);
+/* End flows whose timeout has passed at packet time now_usec. Returns how many ended. */
+uint32_t flow_table_expire(FlowTable *table, uint64_t now_usec);
+uint32_t flow_table_active(const FlowTable *table);
+
+/* Symmetric hash of the packet's flow key (same value for both directions). */
+uint32_t flow_hash_packet(const Packet *p);
+
+/* Names as Suricata logs them. */
+const char *flow_state_name(FlowState state);
+const char *flow_end_reason_name(FlowEndReason reason);
+const char *flow_tcp_state_name(FlowTcpState state);
+
+/* Community ID v1 ("1:base64") of the flow, with the given seed. */
+void flow_community_id(const Flow *f, uint16_t seed, char out[64]);
+
+#endif

@@ -1,0 +1,338 @@
+/*
+ * main.c - the `bongsu` command line: Suricata's flags, configuration, then one engine run.
+ *
+ * Flags are the ones a Suricata user already types (-r, -i, -l, -c, -S, -s, -k, -T, -V,
+ * --set, --runmode, --build-info, --disable-detection, --init-errors-fatal); anything after
+ * the options is a BPF filter, as with Suricata. The configuration starts from the built-in
+ * defaults (stock suricata.yaml), then the -c file, then each --set in order.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build-info.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "runtime/engine.h"
+#include "runtime/settings.h"
+
+#define MAX_SETS 256
+#define MAX_RULE_FILES 64
+
+typedef struct Options {
+    const char *pcap_path;
+    const char *iface;
+    const char *log_dir;
+    const char *config_file;
+    const char *runmode;
+    const char *checksum_mode;
+    const char *bpf_file;
+    const char *sets[MAX_SETS];
+    int set_count;
+    const char *rule_files[MAX_RULE_FILES];
+    int rule_file_count;
+    bool rules_exclusive;   /* -S: only these rule files */
+    bool test_config;
+    bool disable_detection;
+    char *bpf;
+} Options;
+
+enum {
+    OPT_SET = 1000,
+    OPT_RUNMODE,
+    OPT_BUILD_INFO,
+    OPT_DISABLE_DETECTION,
+    OPT_INIT_ERRORS_FATAL,
+    OPT_PCAP,
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "bongsu %s - network threat detection (Suricata-compatible)\n"
+            "\n"
+            "usage: bongsu [options] [BPF filter]\n"
+            "  -r PATH                 read a pcap/pcapng file, or every file of a directory\n"
+            "  -i IFACE                capture live from an interface (libpcap)\n"
+            "  -l DIR                  log directory (default: default-log-dir, else .)\n"
+            "  -c FILE                 Suricata-style YAML configuration\n"
+            "  --set KEY=VALUE         override a configuration value (repeatable)\n"
+            "  -S FILE                 load only these rule files (repeatable)\n"
+            "  -s FILE                 load rule files in addition to the configured ones\n"
+            "  -k none|all|auto        checksum checks\n"
+            "  -F FILE                 read the BPF filter from FILE\n"
+            "  --runmode single|workers\n"
+            "  --disable-detection     run without rules\n"
+            "  -T                      test the configuration and rules, then exit\n"
+            "  -v                      more verbose diagnostics\n"
+            "  -V                      version\n"
+            "  --build-info            version and build details\n"
+            "  -h                      this help\n",
+            BONGSU_VERSION);
+}
+
+static void print_build_info(void)
+{
+    printf("This is bongsu version %s (%s)\n", BONGSU_VERSION, BONGSU_GIT_REV);
+    printf("Build type: %s\nCompiler: %s\n", BONGSU_BUILD_TYPE, BONGSU_C_COMPILER);
+    printf("Capture: libpcap (%s)\n", pcap_lib_version());
+    printf("Run modes: single, workers\nEVE output: regular file\n");
+}
+
+/* Joins the remaining arguments into one BPF expression. */
+static char *join_args(int argc, char **argv)
+{
+    size_t len = 1;
+    for (int i = 0; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *out = calloc(1, len);
+    for (int i = 0; out && i < argc; i++) {
+        if (i)
+            strcat(out, " ");
+        strcat(out, argv[i]);
+    }
+    return out;
+}
+
+static char *read_bpf_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        log_error("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    for (char *c = buf; *c; c++)
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+    return strdup(buf);
+}
+
+/* Returns 0 to continue, 1 to exit successfully, 2 on a usage error. */
+static int parse_options(int argc, char **argv, Options *o)
+{
+    static const struct option long_opts[] = {
+        {"set", required_argument, NULL, OPT_SET},
+        {"runmode", required_argument, NULL, OPT_RUNMODE},
+        {"build-info", no_argument, NULL, OPT_BUILD_INFO},
+        {"disable-detection", no_argument, NULL, OPT_DISABLE_DETECTION},
+        {"init-errors-fatal", no_argument, NULL, OPT_INIT_ERRORS_FATAL},
+        {"pcap", optional_argument, NULL, OPT_PCAP},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "r:i:l:c:S:s:k:F:TvVh", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': o->pcap_path = optarg; break;
+        case 'i': o->iface = optarg; break;
+        case 'l': o->log_dir = optarg; break;
+        case 'c': o->config_file = optarg; break;
+        case 'k': o->checksum_mode = optarg; break;
+        case 'F': o->bpf_file = optarg; break;
+        case 'T': o->test_config = true; break;
+        case 'v': log_set_level(LOG_INFO); break;
+        case OPT_RUNMODE: o->runmode = optarg; break;
+        case OPT_DISABLE_DETECTION: o->disable_detection = true; break;
+        case OPT_INIT_ERRORS_FATAL: break; /* errors at start-up are always fatal here */
+        case OPT_PCAP: break;              /* pcap is the only capture method */
+        case 'S':
+        case 's':
+            if (c == 'S')
+                o->rules_exclusive = true;
+            if (o->rule_file_count < MAX_RULE_FILES)
+                o->rule_files[o->rule_file_count++] = optarg;
+            break;
+        case OPT_SET:
+            if (o->set_count < MAX_SETS)
+                o->sets[o->set_count++] = optarg;
+            break;
+        case 'V': printf("This is bongsu version %s\n", BONGSU_VERSION); return 1;
+        case OPT_BUILD_INFO: print_build_info(); return 1;
+        case 'h': usage(stdout); return 1;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc)
+        o->bpf = join_args(argc - optind, argv + optind);
+    else if (o->bpf_file)
+        o->bpf = read_bpf_file(o->bpf_file);
+    if (o->checksum_mode && strcmp(o->checksum_mode, "none") != 0 &&
+        strcmp(o->checksum_mode, "all") != 0 && strcmp(o->checksum_mode, "auto") != 0) {
+        log_error("-k takes none, all or auto, not \"%s\"", o->checksum_mode);
+        return 2;
+    }
+    return 0;
+}
+
+static void warn_unknown_key(const char *key, void *ud)
+{
+    log_warning("%s: unknown configuration key \"%s\" (ignored)", (const char *)ud, key);
+}
+
+static ConfNode *load_configuration(const Options *o)
+{
+    char err[1024];
+    ConfNode *conf = conf_new_default();
+    if (o->config_file) {
+        ConfNode *file_only = conf_new_empty();
+        if (conf_load_file(file_only, o->config_file, err, sizeof(err)) != 0 ||
+            conf_load_file(conf, o->config_file, err, sizeof(err)) != 0) {
+            log_error("%s", err);
+            conf_free(file_only);
+            conf_free(conf);
+            return NULL;
+        }
+        ConfNode *known = conf_new_default();
+        conf_for_each_unknown_key(file_only, known, warn_unknown_key, (void *)o->config_file);
+        conf_free(known);
+        conf_free(file_only);
+    }
+    for (int i = 0; i < o->set_count; i++) {
+        if (conf_set(conf, o->sets[i], err, sizeof(err)) != 0) {
+            log_error("--set %s: %s", o->sets[i], err);
+            conf_free(conf);
+            return NULL;
+        }
+    }
+    if (o->runmode) {
+        char assignment[128];
+        snprintf(assignment, sizeof(assignment), "runmode=%s", o->runmode);
+        if (conf_set(conf, assignment, err, sizeof(err)) != 0) {
+            log_error("--runmode %s: %s", o->runmode, err);
+            conf_free(conf);
+            return NULL;
+        }
+    }
+    return conf;
+}
+
+static const char *resolve_log_dir(const Options *o, const ConfNode *conf)
+{
+    if (o->log_dir)
+        return o->log_dir;
+    return conf_get_str(conf, "default-log-dir", ".");
+}
+
+static int check_log_dir(const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        log_error("log directory %s: %s", dir, stat(dir, &st) != 0 ? strerror(errno)
+                                                                    : "not a directory");
+        return -1;
+    }
+    if (access(dir, W_OK) != 0) {
+        log_error("log directory %s is not writable", dir);
+        return -1;
+    }
+    return 0;
+}
+
+/* Rules become active with the detection engine; until then their files must at least exist
+ * so that a mistyped path fails now rather than silently. */
+static int check_rule_files(const Options *o)
+{
+    for (int i = 0; i < o->rule_file_count; i++) {
+        if (access(o->rule_files[i], R_OK) != 0) {
+            log_error("rule file %s: %s", o->rule_files[i], strerror(errno));
+            return -1;
+        }
+    }
+    if (o->rule_file_count && !o->disable_detection)
+        log_notice("%d rule file(s) given: the detection engine is not part of this build yet, "
+                   "no alerts will be raised",
+                   o->rule_file_count);
+    return 0;
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    engine_stop_requested = 1;
+}
+
+static void print_summary(const EngineSummary *s, const EngineSettings *settings)
+{
+    fprintf(stderr,
+            "bongsu: %llu packets, %llu bytes, %llu flows, %llu events (flow %llu, anomaly %llu, "
+            "alert %llu, stats %llu), %llu kernel drops, %llu capture errors; EVE: %s\n",
+            (unsigned long long)s->packets, (unsigned long long)s->bytes,
+            (unsigned long long)s->flows, (unsigned long long)s->events,
+            (unsigned long long)s->events_by_type[EVE_FLOW],
+            (unsigned long long)s->events_by_type[EVE_ANOMALY],
+            (unsigned long long)s->events_by_type[EVE_ALERT],
+            (unsigned long long)s->events_by_type[EVE_STATS],
+            (unsigned long long)s->kernel_drops, (unsigned long long)s->capture_errors,
+            settings->eve.enabled ? settings->eve.path : "(disabled)");
+}
+
+static int open_capture(const Options *o, CaptureSource *src)
+{
+    char err[1024];
+    int rc = o->iface ? capture_open_live(src, o->iface, o->bpf, 65535, err, sizeof(err))
+                      : capture_open_path(src, o->pcap_path, o->bpf, err, sizeof(err));
+    if (rc != 0)
+        log_error("%s", err);
+    return rc;
+}
+
+static int run(const Options *o, ConfNode *conf)
+{
+    const char *log_dir = resolve_log_dir(o, conf);
+    EngineSettings settings;
+    char err[1024];
+    if (settings_from_conf(conf, log_dir, &settings, err, sizeof(err)) != 0) {
+        log_error("%s", err);
+        return 1;
+    }
+    settings.checksum_checks = o->checksum_mode && strcmp(o->checksum_mode, "all") == 0;
+    if (check_rule_files(o) != 0)
+        return 1;
+    if (o->test_config) {
+        log_notice("configuration OK");
+        return 0;
+    }
+    if (!o->pcap_path && !o->iface) {
+        log_error("nothing to read: give -r FILE|DIR or -i IFACE");
+        return 1;
+    }
+    if (check_log_dir(log_dir) != 0)
+        return 1;
+    CaptureSource src;
+    if (open_capture(o, &src) != 0)
+        return 1;
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    engine_register_counters();
+    EngineSummary summary;
+    int status = engine_run(&settings, &src, &summary);
+    capture_close(&src);
+    print_summary(&summary, &settings);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    Options o = {0};
+    int rc = parse_options(argc, argv, &o);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
+    ConfNode *conf = load_configuration(&o);
+    if (!conf) {
+        free(o.bpf);
+        return 1;
+    }
+    int status = run(&o, conf);
+    conf_free(conf);
+    free(o.bpf);
+    return status;
+}

@@ -1,0 +1,95 @@
+/*
+ * eve.h - the EVE JSON log: one JSON object per line, Suricata's field names.
+ *
+ * One EveLog is shared by all threads; each thread formats events into its own EveWriter
+ * buffer and appends whole lines to the file under a lock when the buffer fills or the thread
+ * flushes, so lines from different threads never interleave and no event is written twice.
+ * Loggers (flow, anomaly, stats, and later alert, http, dns, tls...) build a jansson object
+ * starting from eve_header_packet() or eve_header_flow() and hand it to eve_write().
+ */
+#ifndef BONGSU_EVE_H
+#define BONGSU_EVE_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "decode/packet.h"
+#include "flow/flow.h"
+
+/* Event types a configuration can switch on. */
+typedef enum EveType {
+    EVE_ALERT,
+    EVE_ANOMALY,
+    EVE_HTTP,
+    EVE_DNS,
+    EVE_TLS,
+    EVE_FILES,
+    EVE_FLOW,
+    EVE_NETFLOW,
+    EVE_STATS,
+    EVE_DDOS,
+    EVE_TYPE_COUNT
+} EveType;
+
+typedef struct EveConfig {
+    bool enabled;
+    char path[4096];
+    bool types[EVE_TYPE_COUNT];
+    bool anomaly_decode, anomaly_stream, anomaly_applayer, anomaly_packethdr;
+    bool community_id;
+    uint16_t community_id_seed;
+    bool ethernet;        /* log MAC addresses (ether object) */
+    bool pcap_file;       /* log pcap_filename */
+    bool stats_totals, stats_threads, stats_deltas;
+} EveConfig;
+
+typedef struct EveLog {
+    EveConfig cfg;
+    FILE *file;
+    pthread_mutex_t lock;
+    uint64_t lines_written[EVE_TYPE_COUNT];
+    const char *current_pcap;     /* file being read, for pcap_filename */
+} EveLog;
+
+typedef struct EveWriter {
+    EveLog *log;
+    char *buf;
+    size_t len, cap;
+    uint64_t lines[EVE_TYPE_COUNT];  /* written by this writer, merged at flush */
+} EveWriter;
+
+void eve_config_default(EveConfig *cfg);
+/* Opens (appends to) cfg->path. Returns NULL with errno set when it cannot. */
+EveLog *eve_log_open(const EveConfig *cfg);
+void eve_log_close(EveLog *log);
+const char *eve_type_name(EveType type);
+
+void eve_writer_init(EveWriter *w, EveLog *log);
+/* Appends the buffered lines to the file. */
+void eve_writer_flush(EveWriter *w);
+void eve_writer_destroy(EveWriter *w);
+
+static inline bool eve_enabled(const EveLog *log, EveType type)
+{
+    return log && log->cfg.enabled && log->cfg.types[type];
+}
+
+/* Header of an event about one packet: timestamp, flow_id, pcap_cnt, event_type, vlan,
+ * addresses, ports, proto (ICMP type/code), pkt_src. */
+json_t *eve_header_packet(const EveLog *log, const Packet *p, const char *event_type);
+/* Header of an event about a flow as a whole (flow record, app-layer transactions), with
+ * the flow's client as src. ts_usec is the event's time. */
+json_t *eve_header_flow(const EveLog *log, const Flow *f, uint64_t ts_usec,
+                        const char *event_type);
+/* Adds the endpoint fields of a flow key (src_ip, src_port, dest_ip, dest_port, proto). */
+void eve_add_flow_tuple(json_t *obj, const FlowKey *key);
+const char *eve_proto_name(uint8_t proto, char buf[8]);
+void eve_format_address(const Address *a, char *buf, size_t len);
+
+/* Serialises obj as one line into the writer and releases obj. */
+void eve_write(EveWriter *w, EveType type, json_t *obj);
+
+#endif

@@ -1,0 +1,18 @@
+/*
+ * output.h - the loggers that turn pipeline state into EVE events.
+ *
+ * Each logger checks whether its event type is enabled, builds the event on top of the common
+ * header from eve.c, and writes it through the calling thread's EveWriter.
+ */
+#ifndef BONGSU_OUTPUT_H
+#define BONGSU_OUTPUT_H
+
+#include "common/counters.h"
+#include "output/eve.h"
+
+void output_flow_log(EveWriter *w, const Flow *f, FlowEndReason reason, uint64_t now_usec);
+void output_anomaly_log(EveWriter *w, const Packet *p);
+void output_stats_log(EveWriter *w, const CounterSet *totals, uint64_t ts_usec,
+                      uint64_t uptime_sec);
+
+#endif

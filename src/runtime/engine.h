@@ -1,0 +1,53 @@
+/*
+ * engine.h - one run of the sensor: settings resolved from the configuration, the shared
+ * outputs, the capture loop and its worker threads.
+ *
+ * Threads: in `single` run mode the capture thread does everything. In `workers` mode (the
+ * default) the capture thread reads, decodes and reassembles fragments, then hands each packet
+ * to one of N workers chosen by the symmetric flow hash, so both directions of a flow always
+ * meet on the same worker; each worker owns its flow table, counters and EVE buffer. Packet
+ * time travels with the packets (and with one-second "tick" messages), so flow timeouts are
+ * the same whatever the thread count or machine speed.
+ */
+#ifndef BONGSU_ENGINE_H
+#define BONGSU_ENGINE_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "common/counters.h"
+#include "decode/defrag.h"
+#include "flow/flow.h"
+#include "output/eve.h"
+
+typedef enum RunMode { RUNMODE_SINGLE, RUNMODE_WORKERS } RunMode;
+
+typedef struct EngineSettings {
+    RunMode runmode;
+    int workers;                 /* 0: one per core */
+    uint32_t max_pending_packets;
+    FlowConfig flow;
+    DefragConfig defrag;
+    EveConfig eve;
+    uint32_t stats_interval_sec; /* live mode periodic stats; 0 disables */
+    bool checksum_checks;        /* -k all */
+} EngineSettings;
+
+typedef struct EngineSummary {
+    uint64_t packets, bytes, flows, events, capture_errors;
+    uint64_t events_by_type[EVE_TYPE_COUNT];
+    uint64_t kernel_drops;
+} EngineSummary;
+
+extern volatile sig_atomic_t engine_stop_requested;
+
+void engine_settings_default(EngineSettings *s);
+void engine_register_counters(void);
+/* Runs the capture to its end (or until a stop is requested) and writes the final stats.
+ * Returns 0, or 1 when a capture file could not be read completely (the error was reported
+ * and everything before it processed). */
+int engine_run(const EngineSettings *s, CaptureSource *src, EngineSummary *summary);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * settings.c - configuration tree -> EngineSettings (see settings.h).
+ */
+#include "runtime/settings.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void read_timeouts(const ConfNode *conf, const char *proto, FlowTimeouts *to)
+{
+    char key[128];
+#define READ_TIMEOUT(field, name)                                                    \
+    snprintf(key, sizeof(key), "flow-timeouts.%s.%s", proto, name);                  \
+    to->field = (uint32_t)conf_get_int(conf, key, to->field);
+    READ_TIMEOUT(new_sec, "new")
+    READ_TIMEOUT(established_sec, "established")
+    READ_TIMEOUT(closed_sec, "closed")
+    READ_TIMEOUT(emerg_new_sec, "emergency-new")
+    READ_TIMEOUT(emerg_established_sec, "emergency-established")
+    READ_TIMEOUT(emerg_closed_sec, "emergency-closed")
+#undef READ_TIMEOUT
+}
+
+static void read_flow(const ConfNode *conf, FlowConfig *flow)
+{
+    flow->memcap = conf_get_size(conf, "flow.memcap", flow->memcap);
+    flow->hash_size = (uint32_t)conf_get_int(conf, "flow.hash-size", flow->hash_size);
+    flow->emergency_recovery =
+        (uint32_t)conf_get_int(conf, "flow.emergency-recovery", flow->emergency_recovery);
+    read_timeouts(conf, "default", &flow->timeouts[FLOW_PROTO_DEFAULT]);
+    read_timeouts(conf, "tcp", &flow->timeouts[FLOW_PROTO_TCP]);
+    read_timeouts(conf, "udp", &flow->timeouts[FLOW_PROTO_UDP]);
+    read_timeouts(conf, "icmp", &flow->timeouts[FLOW_PROTO_ICMP]);
+}
+
+static void read_defrag(const ConfNode *conf, DefragConfig *d)
+{
+    d->memcap = conf_get_size(conf, "defrag.memcap", d->memcap);
+    d->timeout_sec = (uint32_t)conf_get_int(conf, "defrag.timeout", d->timeout_sec);
+    d->max_frags = (uint32_t)conf_get_int(conf, "defrag.max-frags", d->max_frags);
+    d->trackers = (uint32_t)conf_get_int(conf, "defrag.trackers", d->trackers);
+}
+
+static const ConfNode *find_eve_output(const ConfNode *conf)
+{
+    const ConfNode *outputs = conf_node(conf, "outputs");
+    const ConfNode *body = NULL;
+    if (outputs && conf_seq_has_item(outputs, "eve-log", &body))
+        return body;
+    return NULL;
+}
+
+/* A type listed in eve-log.types is on unless its own `enabled` says no. */
+static bool type_enabled(const ConfNode *types, const char *name, const ConfNode **body)
+{
+    *body = NULL;
+    if (!types || !conf_seq_has_item(types, name, body))
+        return false;
+    return !*body || conf_get_bool(*body, "enabled", true);
+}
+
+static void read_eve_types(const ConfNode *conf, const ConfNode *eve, EveConfig *cfg)
+{
+    const ConfNode *types = conf_node_lookup(eve, "types");
+    const ConfNode *body;
+    for (int t = 0; t < EVE_TYPE_COUNT; t++)
+        cfg->types[t] = type_enabled(types, eve_type_name((EveType)t), &body);
+    if (type_enabled(types, "anomaly", &body) && body) {
+        cfg->anomaly_decode = conf_get_bool(body, "types.decode", false);
+        cfg->anomaly_stream = conf_get_bool(body, "types.stream", false);
+        cfg->anomaly_applayer = conf_get_bool(body, "types.applayer", true);
+        cfg->anomaly_packethdr = conf_get_bool(body, "packethdr", false);
+    }
+    if (type_enabled(types, "stats", &body) && body) {
+        cfg->stats_totals = conf_get_bool(body, "totals", true);
+        cfg->stats_threads = conf_get_bool(body, "threads", false);
+        cfg->stats_deltas = conf_get_bool(body, "deltas", false);
+    }
+    /* Suricata writes no stats at all when the global stats section is off. */
+    if (!conf_get_bool(conf, "stats.enabled", true))
+        cfg->types[EVE_STATS] = false;
+}
+
+static int read_eve(const ConfNode *conf, const char *log_dir, EveConfig *cfg, char *err,
+                    size_t errlen)
+{
+    const ConfNode *eve = find_eve_output(conf);
+    if (!eve) {
+        cfg->enabled = false;
+        return 0;
+    }
+    cfg->enabled = conf_get_bool(eve, "enabled", true);
+    const char *filetype = conf_get_str(eve, "filetype", "regular");
+    if (cfg->enabled && strcmp(filetype, "regular") != 0 && strcmp(filetype, "file") != 0) {
+        snprintf(err, errlen, "outputs.eve-log.filetype: \"%s\" is not supported yet", filetype);
+        return -1;
+    }
+    const char *filename = conf_get_str(eve, "filename", "eve.json");
+    if (filename[0] == '/')
+        snprintf(cfg->path, sizeof(cfg->path), "%s", filename);
+    else
+        snprintf(cfg->path, sizeof(cfg->path), "%s/%s", log_dir, filename);
+    cfg->community_id = conf_get_bool(eve, "community-id", false);
+    cfg->community_id_seed = (uint16_t)conf_get_int(eve, "community-id-seed", 0);
+    cfg->ethernet = conf_get_bool(eve, "ethernet", false);
+    cfg->pcap_file = conf_get_bool(eve, "pcap-file", false);
+    read_eve_types(conf, eve, cfg);
+    return 0;
+}
+
+int settings_from_conf(const ConfNode *conf, const char *log_dir, EngineSettings *s, char *err,
+                       size_t errlen)
+{
+    engine_settings_default(s);
+    const char *runmode = conf_get_str(conf, "runmode", "workers");
+    if (strcmp(runmode, "single") == 0) {
+        s->runmode = RUNMODE_SINGLE;
+    } else if (strcmp(runmode, "workers") == 0 || strcmp(runmode, "autofp") == 0) {
+        s->runmode = RUNMODE_WORKERS;
+    } else {
+        snprintf(err, errlen, "runmode: unknown run mode \"%s\" (single, workers)", runmode);
+        return -1;
+    }
+    s->workers = (int)conf_get_int(conf, "threading.workers", 0);
+    s->max_pending_packets =
+        (uint32_t)conf_get_int(conf, "max-pending-packets", s->max_pending_packets);
+    s->stats_interval_sec = (uint32_t)conf_get_int(conf, "stats.interval", s->stats_interval_sec);
+    read_flow(conf, &s->flow);
+    read_defrag(conf, &s->defrag);
+    return read_eve(conf, log_dir, &s->eve, err, errlen);
+}

@@ -1,0 +1,148 @@
+/*
+ * worker.c - the per-thread pipeline and its message queue (see worker.h).
+ */
+#include "runtime/worker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "output/output.h"
+
+static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *ud)
+{
+    Worker *w = ud;
+    output_flow_log(&w->eve, f, reason, now_usec);
+}
+
+int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_memcap_share,
+                EveLog *eve, PacketPool *pool, size_t queue_capacity)
+{
+    memset(w, 0, sizeof(*w));
+    w->id = id;
+    w->pool = pool;
+    if (counter_set_init(&w->counters) != 0)
+        return -1;
+    eve_writer_init(&w->eve, eve);
+    w->flows = flow_table_new(flow_cfg, flow_memcap_share, &w->counters, on_flow_end, w);
+    if (!w->flows)
+        return -1;
+    if (queue_capacity) {
+        w->queue.items = calloc(queue_capacity, sizeof(WorkerMsg));
+        if (!w->queue.items)
+            return -1;
+        w->queue.capacity = queue_capacity;
+        pthread_mutex_init(&w->queue.lock, NULL);
+        pthread_cond_init(&w->queue.not_empty, NULL);
+        pthread_cond_init(&w->queue.not_full, NULL);
+    }
+    return 0;
+}
+
+void worker_process_packet(Worker *w, Packet *p)
+{
+    if (p->ts_usec > w->now_usec)
+        w->now_usec = p->ts_usec;
+    flow_handle_packet(w->flows, p);
+    output_anomaly_log(&w->eve, p);
+    packet_pool_put(w->pool, p);
+}
+
+void worker_tick(Worker *w, uint64_t now_usec)
+{
+    if (now_usec > w->now_usec)
+        w->now_usec = now_usec;
+    flow_table_expire(w->flows, w->now_usec);
+}
+
+void worker_finish(Worker *w, uint64_t now_usec)
+{
+    if (now_usec > w->now_usec)
+        w->now_usec = now_usec;
+    flow_table_free(w->flows, w->now_usec);
+    w->flows = NULL;
+    eve_writer_destroy(&w->eve);
+    if (w->queue.items) {
+        free(w->queue.items);
+        pthread_mutex_destroy(&w->queue.lock);
+        pthread_cond_destroy(&w->queue.not_empty);
+        pthread_cond_destroy(&w->queue.not_full);
+    }
+}
+
+/* Takes every queued message at once so the lock is held briefly. Returns false on STOP. */
+static bool handle_messages(Worker *w, WorkerMsg *local, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (local[i].kind) {
+        case WORKER_MSG_PACKET:
+            worker_process_packet(w, local[i].packet);
+            break;
+        case WORKER_MSG_TICK:
+            worker_tick(w, local[i].ts_usec);
+            break;
+        case WORKER_MSG_STOP:
+            return false;
+        }
+    }
+    return true;
+}
+
+static void *worker_main(void *arg)
+{
+    Worker *w = arg;
+    WorkerQueue *q = &w->queue;
+    WorkerMsg *local = malloc(q->capacity * sizeof(WorkerMsg));
+    bool running = local != NULL;
+    while (running) {
+        pthread_mutex_lock(&q->lock);
+        while (q->count == 0)
+            pthread_cond_wait(&q->not_empty, &q->lock);
+        size_t n = 0;
+        while (q->count) {
+            local[n++] = q->items[q->head];
+            q->head = (q->head + 1) % q->capacity;
+            q->count--;
+        }
+        pthread_cond_signal(&q->not_full);
+        pthread_mutex_unlock(&q->lock);
+        running = handle_messages(w, local, n);
+    }
+    free(local);
+    return NULL;
+}
+
+int worker_start(Worker *w)
+{
+    return pthread_create(&w->thread, NULL, worker_main, w) == 0 ? 0 : -1;
+}
+
+void worker_flush_batch(Worker *w)
+{
+    WorkerQueue *q = &w->queue;
+    size_t sent = 0;
+    while (sent < w->pending_count) {
+        pthread_mutex_lock(&q->lock);
+        while (q->count == q->capacity)
+            pthread_cond_wait(&q->not_full, &q->lock);
+        while (sent < w->pending_count && q->count < q->capacity) {
+            q->items[(q->head + q->count) % q->capacity] = w->pending[sent++];
+            q->count++;
+        }
+        pthread_cond_signal(&q->not_empty);
+        pthread_mutex_unlock(&q->lock);
+    }
+    w->pending_count = 0;
+}
+
+void worker_post(Worker *w, WorkerMsg msg)
+{
+    w->pending[w->pending_count++] = msg;
+    if (w->pending_count == WORKER_BATCH || msg.kind != WORKER_MSG_PACKET)
+        worker_flush_batch(w);
+}
+
+void worker_stop_and_join(Worker *w)
+{
+    worker_post(w, (WorkerMsg){.kind = WORKER_MSG_STOP});
+    pthread_join(w->thread, NULL);
+}

@@ -1,0 +1,65 @@
+/*
+ * worker.h - a worker: the per-thread half of the pipeline (flow, and later stream, app-layer,
+ * detection) plus the queue that feeds it.
+ *
+ * The queue carries packets and control messages in order. A TICK says "packet time is now T"
+ * and makes the worker expire flows, so timeouts are driven by the traffic, not the clock.
+ * The capture side batches messages per worker to take the queue lock once per batch.
+ */
+#ifndef BONGSU_WORKER_H
+#define BONGSU_WORKER_H
+
+#include <pthread.h>
+
+#include "common/counters.h"
+#include "decode/packet-pool.h"
+#include "flow/flow.h"
+#include "output/eve.h"
+
+typedef enum WorkerMsgKind { WORKER_MSG_PACKET, WORKER_MSG_TICK, WORKER_MSG_STOP } WorkerMsgKind;
+
+typedef struct WorkerMsg {
+    WorkerMsgKind kind;
+    Packet *packet;
+    uint64_t ts_usec;
+} WorkerMsg;
+
+#define WORKER_BATCH 64
+
+typedef struct WorkerQueue {
+    pthread_mutex_t lock;
+    pthread_cond_t not_empty, not_full;
+    WorkerMsg *items;
+    size_t head, count, capacity;
+} WorkerQueue;
+
+typedef struct Worker {
+    int id;
+    pthread_t thread;
+    FlowTable *flows;
+    CounterSet counters;
+    EveWriter eve;
+    WorkerQueue queue;
+    PacketPool *pool;
+    uint64_t now_usec;
+    /* batch being filled by the capture thread */
+    WorkerMsg pending[WORKER_BATCH];
+    size_t pending_count;
+} Worker;
+
+int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_memcap_share,
+                EveLog *eve, PacketPool *pool, size_t queue_capacity);
+/* Flushes remaining flows (shutdown), the EVE buffer, and frees the worker. */
+void worker_finish(Worker *w, uint64_t now_usec);
+
+/* The pipeline for one packet; returns the packet to the pool. */
+void worker_process_packet(Worker *w, Packet *p);
+void worker_tick(Worker *w, uint64_t now_usec);
+
+/* Threaded use: start the thread, post messages (batched), stop. */
+int worker_start(Worker *w);
+void worker_post(Worker *w, WorkerMsg msg);
+void worker_flush_batch(Worker *w);
+void worker_stop_and_join(Worker *w);
+
+#endif
