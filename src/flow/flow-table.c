@@ -13,12 +13,15 @@
 #include "flow/flow-internal.h"
 
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 typedef struct FlowCounterIds {
     CounterId tcp, udp, icmpv4, icmpv6, total, memcap, tcp_reuse, get_used, emerg_entered,
         emerg_over, memuse, active, timeout, forced;
+    CounterId end_state[3];
+    CounterId end_tcp_state[FLOW_TCP_CLOSED + 1];
 } FlowCounterIds;
 
 static FlowCounterIds ids;
@@ -52,6 +55,16 @@ void flow_register_counters(void)
     ids.active = counters_register_max("flow.active");
     ids.timeout = counters_register("flow.mgr.flows_timeout");
     ids.forced = counters_register("flow.wrk.flows_evicted");
+    for (int st = FLOW_STATE_NEW; st <= FLOW_STATE_CLOSED; st++) {
+        char name[64];
+        snprintf(name, sizeof(name), "flow.end.state.%s", flow_state_name((FlowState)st));
+        ids.end_state[st] = counters_register(name);
+    }
+    for (int st = FLOW_TCP_NONE; st <= FLOW_TCP_CLOSED; st++) {
+        char name[64];
+        snprintf(name, sizeof(name), "flow.end.tcp_state.%s", flow_tcp_state_name((FlowTcpState)st));
+        ids.end_tcp_state[st] = counters_register(name);
+    }
 }
 
 void flow_config_default(FlowConfig *cfg)
@@ -145,6 +158,9 @@ static void flow_end(FlowTable *t, Flow *f, FlowEndReason reason, uint64_t now_u
         counter_incr(t->counters, ids.timeout);
     else if (reason == FLOW_END_FORCED)
         counter_incr(t->counters, ids.forced);
+    counter_incr(t->counters, ids.end_state[f->state]);
+    if (f->key.proto == IPPROTO_TCP)
+        counter_incr(t->counters, ids.end_tcp_state[f->tcp_state]);
     if (t->on_end)
         t->on_end(f, reason, now_usec, t->ud);
     bucket_unlink(t, f);

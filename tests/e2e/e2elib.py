@@ -1,0 +1,148 @@
+"""e2elib: shared helpers for bongsu's end-to-end tests.
+
+Runs the built binary on a capture, loads the EVE log, validates every line against
+Suricata's EVE schema (../shared/schema), and builds small pcaps byte by byte for cases that
+need hand-made packets (malformed headers, truncated files). The environment variables BONGSU,
+SRC_DIR and BUILD_DIR come from CTest.
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+BONGSU = os.environ.get("BONGSU", "build/bongsu")
+SRC_DIR = os.environ.get("SRC_DIR", os.getcwd())
+SCHEMA = os.path.join(SRC_DIR, "..", "shared", "schema", "suricata-eve.schema.json")
+DATA = os.path.join(SRC_DIR, "tests", "data")
+
+failures = []
+
+
+def check(cond, what):
+    """Record a failed expectation without stopping, so one run shows every problem."""
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def check_eq(actual, expected, what):
+    check(actual == expected, f"{what}: expected {expected!r}, got {actual!r}")
+
+
+def finish():
+    if failures:
+        print(f"{len(failures)} expectation(s) failed")
+        sys.exit(1)
+    print("all expectations held")
+    sys.exit(0)
+
+
+def run_bongsu(args, expect_rc=0):
+    """Runs bongsu with args in a fresh log dir; returns (rc, stderr, events, logdir)."""
+    logdir = tempfile.mkdtemp(prefix="bongsu-e2e-")
+    cmd = [BONGSU, "-l", logdir] + args
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    if expect_rc is not None:
+        check_eq(proc.returncode, expect_rc, "exit status of " + " ".join(cmd) +
+                 "\nstderr: " + proc.stderr[-2000:])
+    events = read_eve(os.path.join(logdir, "eve.json"))
+    return proc.returncode, proc.stderr, events, logdir
+
+
+def read_eve(path):
+    events = []
+    if not os.path.exists(path):
+        return events
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            try:
+                events.append(json.loads(line))
+            except ValueError as e:
+                check(False, f"{path}:{n}: not JSON: {e}")
+    return events
+
+
+def validate_schema(events):
+    """Every event of a type Suricata has must validate against Suricata's schema."""
+    import jsonschema
+    with open(SCHEMA, encoding="utf-8") as f:
+        schema = json.load(f)
+    validator = jsonschema.Draft7Validator(schema)
+    bad = 0
+    for e in events:
+        errors = list(validator.iter_errors(e))
+        if errors:
+            bad += 1
+            if bad <= 3:
+                check(False, f"schema: {errors[0].message} in {json.dumps(e)[:300]}")
+    check_eq(bad, 0, "events failing the EVE schema")
+
+
+def of_type(events, kind):
+    return [e for e in events if e.get("event_type") == kind]
+
+
+def last_stats(events):
+    stats = of_type(events, "stats")
+    check(len(stats) >= 1, "a stats event is written at the end")
+    return stats[-1]["stats"] if stats else {}
+
+
+# ---------------------------------------------------------------- hand-made packets
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def ipv4(src, dst, proto, payload, ttl=64, ident=1, flags_frag=0, options=b"", total_len=None):
+    ihl = (20 + len(options)) // 4
+    length = total_len if total_len is not None else 20 + len(options) + len(payload)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, length, ident, flags_frag, ttl, proto, 0,
+                      bytes(map(int, src.split("."))), bytes(map(int, dst.split("."))))
+    hdr += options
+    hdr = hdr[:10] + struct.pack("!H", checksum(hdr)) + hdr[12:]
+    return hdr + payload
+
+
+def udp(sport, dport, payload, length=None):
+    return struct.pack("!HHHH", sport, dport, length if length is not None else 8 + len(payload),
+                       0) + payload
+
+
+def tcp(sport, dport, seq, ack, flags, payload=b"", window=65535):
+    return struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, window, 0, 0) + payload
+
+
+def icmp(icmp_type, code, rest=b"\0\0\0\0", payload=b""):
+    return struct.pack("!BBH", icmp_type, code, 0) + rest + payload
+
+
+def ether(payload, ethertype=0x0800, vlans=()):
+    frame = b"\x00\x11\x22\x33\x44\x55" + b"\x66\x77\x88\x99\xaa\xbb"
+    for vid in vlans:
+        frame += struct.pack("!HH", 0x8100, vid)
+    return frame + struct.pack("!H", ethertype) + payload
+
+
+def write_pcap(path, packets, linktype=1, start=1700000000.0, step=0.001):
+    """packets: list of bytes, or (timestamp, bytes) pairs."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype))
+        t = start
+        for pkt in packets:
+            if isinstance(pkt, tuple):
+                t, pkt = pkt
+            else:
+                t += step
+            sec = int(t)
+            usec = int(round((t - sec) * 1e6))
+            f.write(struct.pack("<IIII", sec, usec, len(pkt), len(pkt)))
+            f.write(pkt)
+    return path
