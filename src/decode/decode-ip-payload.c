@@ -1,20 +1,43 @@
 /*
- * decode-ip-payload.c - what follows the IP header(s): transports and IP-in-IP tunnels.
+ * decode-ip-payload.c - what follows the IP header(s): transports, ESP, SCTP, GRE, tunnels.
  *
- * Shared by IPv4 and IPv6 so both hand the same protocol numbers to the same decoders. An
- * IP-in-IP payload becomes a pseudo packet with its own flow, as in Suricata; the outer packet
- * keeps its own (proto 4 or 41) flow.
+ * IPv4 hands its payload here directly; IPv6 comes here for the protocols both versions
+ * share once its extension header chain has been walked (decode-ipv6.c keeps the cases
+ * Suricata treats differently for IPv6: IPv4-in-IPv6 checks, unknown next headers). An
+ * IPv6-in-IPv4 payload becomes a pseudo packet with its own flow, as in Suricata; the outer
+ * packet keeps its own (proto 41) flow. IPv4-in-IPv4 is not decoded, matching Suricata 7's
+ * default (decoder.ipv4.ipip.enabled: false).
  */
-#include "decode/decode.h"
+#include "decode/decode-internal.h"
 
 #include <netinet/in.h>
 
-static DecodeResult queue_ip_tunnel(DecodeThread *dt, Packet *p, int datalink,
-                                    const uint8_t *data, uint32_t len)
+#define ESP_HEADER_LEN 8  /* SPI and sequence number */
+#define SCTP_HEADER_LEN 12
+
+static DecodeResult decode_esp(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)
 {
-    Packet *inner = decode_queue_pseudo(dt, p, data, len, datalink);
-    if (inner)
-        inner->is_tunneled = true;
+    counter_incr(dt->counters, decode_ids.esp);
+    if (len < ESP_HEADER_LEN)
+        return decode_fail(dt, p, DE_ESP_PKT_TOO_SMALL);
+    p->l4_hdr = data;
+    p->l4_hdr_len = ESP_HEADER_LEN;
+    p->payload = data + ESP_HEADER_LEN;
+    p->payload_len = len - ESP_HEADER_LEN;
+    return DECODE_OK;
+}
+
+static DecodeResult decode_sctp(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)
+{
+    counter_incr(dt->counters, decode_ids.sctp);
+    if (len < SCTP_HEADER_LEN)
+        return decode_fail(dt, p, DE_SCTP_PKT_TOO_SMALL);
+    p->sp = rd16(data);
+    p->dp = rd16(data + 2);
+    p->l4_hdr = data;
+    p->l4_hdr_len = SCTP_HEADER_LEN;
+    p->payload = data + SCTP_HEADER_LEN;
+    p->payload_len = len - SCTP_HEADER_LEN;
     return DECODE_OK;
 }
 
@@ -36,26 +59,17 @@ DecodeResult decode_ip_payload(DecodeThread *dt, Packet *p, uint8_t proto, const
         }
         return decode_icmpv4(dt, p, data, len);
     case IPPROTO_ICMPV6:
-        if (p->ip_version == 4) {
-            decode_set_event(dt, p, DE_IPV4_WITH_ICMPV6);
-            return DECODE_OK;
-        }
+        if (p->ip_version == 4)
+            return decode_fail(dt, p, DE_IPV4_WITH_ICMPV6);
         return decode_icmpv6(dt, p, data, len);
     case IPPROTO_GRE:
         return decode_gre(dt, p, data, len);
-    case IPPROTO_IPIP:
-        if (p->ip_version == 6)
-            counter_incr(dt->counters, decode_ids.ipv4_in_ipv6);
-        return queue_ip_tunnel(dt, p, LINKTYPE_IPV4, data, len);
-    case IPPROTO_IPV6:
-        if (p->ip_version == 6)
-            counter_incr(dt->counters, decode_ids.ipv6_in_ipv6);
-        return queue_ip_tunnel(dt, p, LINKTYPE_IPV6, data, len);
     case IPPROTO_ESP:
-        counter_incr(dt->counters, decode_ids.esp);
-        return DECODE_OK;
+        return decode_esp(dt, p, data, len);
     case IPPROTO_SCTP:
-        counter_incr(dt->counters, decode_ids.sctp);
+        return decode_sctp(dt, p, data, len);
+    case IPPROTO_IPV6:
+        decode_tunnel_queue(dt, p, data, len, LINKTYPE_IPV6);
         return DECODE_OK;
     default:
         return DECODE_OK;

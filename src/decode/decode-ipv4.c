@@ -31,46 +31,86 @@ enum {
     IPV4_OPT_RTRALT = 148,
 };
 
-/* Route options (RR, LSRR, SSRR): a pointer byte then 4-byte addresses. */
-static bool route_option_valid(const uint8_t *opt, uint8_t opt_len)
+/* Minimum and fixed lengths Suricata validates. */
+#define IPV4_OPT_ROUTE_MIN 3
+#define IPV4_OPT_TS_MIN 5
+#define IPV4_OPT_QS_MIN 8
+#define IPV4_OPT_SEC_MIN 3
+#define IPV4_OPT_CIPSO_MIN 10
+#define IPV4_OPT_SID_LEN 4
+#define IPV4_OPT_RTRALT_LEN 4
+
+/* Route options (RR, LSRR, SSRR): a 1-based pointer to the next 4-byte address slot. */
+static DecodeEvent route_option_error(const uint8_t *opt, uint8_t opt_len)
 {
-    if (opt_len < 3 || (opt_len - 3) % 4 != 0)
-        return false;
+    if (opt_len < IPV4_OPT_ROUTE_MIN)
+        return DE_IPV4_OPT_INVALID_LEN;
     uint8_t ptr = opt[2];
-    return ptr >= 4 && ptr % 4 == 0 && ptr <= opt_len + 1;
+    if (ptr < 4 || ptr % 4 != 0 || ptr > opt_len + 1)
+        return DE_IPV4_OPT_MALFORMED;
+    return DECODE_EVENT_COUNT;
 }
 
 /* Timestamp: pointer, overflow/flag, then 4- or 8-byte entries depending on the flag. */
-static bool timestamp_option_valid(const uint8_t *opt, uint8_t opt_len)
+static DecodeEvent timestamp_option_error(const uint8_t *opt, uint8_t opt_len)
 {
-    if (opt_len < 4 || opt_len > 40)
-        return false;
+    if (opt_len < IPV4_OPT_TS_MIN)
+        return DE_IPV4_OPT_INVALID_LEN;
     uint8_t ptr = opt[2];
+    if (ptr < 5)
+        return DE_IPV4_OPT_MALFORMED;
     uint8_t flag = opt[3] & 0x0f;
     uint8_t entry = (flag == 1 || flag == 3) ? 8 : 4;
-    return ptr >= 5 && (ptr - 5) % entry == 0 && ptr <= opt_len + 1;
+    if ((ptr - 5) % entry != 0 || ptr > opt_len + 1)
+        return DE_IPV4_OPT_MALFORMED;
+    return DECODE_EVENT_COUNT;
 }
 
-static bool option_length_valid(uint8_t type, const uint8_t *opt, uint8_t opt_len)
+/* CIPSO (draft-ietf-cipso): a 4-byte domain of interpretation, then type/length tags of the
+ * types FIPS 188 defines, each at least 4 bytes with a zero alignment octet (not tag 7). */
+static DecodeEvent cipso_option_error(const uint8_t *opt, uint8_t opt_len)
+{
+    if (opt_len < IPV4_OPT_CIPSO_MIN)
+        return DE_IPV4_OPT_INVALID_LEN;
+    const uint8_t *tag = opt + 6;
+    uint32_t left = opt_len - 6u;
+    while (left) {
+        if (left < 2)
+            return DE_IPV4_OPT_MALFORMED;
+        uint8_t type = tag[0], tlen = tag[1];
+        if (tlen > left)
+            return DE_IPV4_OPT_MALFORMED;
+        if (type != 1 && type != 2 && type != 5 && type != 6 && type != 7)
+            return DE_IPV4_OPT_MALFORMED;
+        if (tlen < 4 || (type != 7 && tag[2] != 0))
+            return DE_IPV4_OPT_MALFORMED;
+        tag += tlen;
+        left -= tlen;
+    }
+    return DECODE_EVENT_COUNT;
+}
+
+/* The event a known option's content deserves, or DECODE_EVENT_COUNT when it is valid. */
+static DecodeEvent option_error(uint8_t type, const uint8_t *opt, uint8_t opt_len)
 {
     switch (type) {
     case IPV4_OPT_RR:
     case IPV4_OPT_LSRR:
     case IPV4_OPT_SSRR:
-        return route_option_valid(opt, opt_len);
+        return route_option_error(opt, opt_len);
     case IPV4_OPT_TS:
-        return timestamp_option_valid(opt, opt_len);
-    case IPV4_OPT_QS:
-        return opt_len == 8;
-    case IPV4_OPT_SEC:
-        return opt_len == 11;
+        return timestamp_option_error(opt, opt_len);
     case IPV4_OPT_CIPSO:
-        return opt_len >= 10;
+        return cipso_option_error(opt, opt_len);
+    case IPV4_OPT_QS:
+        return opt_len < IPV4_OPT_QS_MIN ? DE_IPV4_OPT_INVALID_LEN : DECODE_EVENT_COUNT;
+    case IPV4_OPT_SEC:
+    case IPV4_OPT_ESEC:
+        return opt_len < IPV4_OPT_SEC_MIN ? DE_IPV4_OPT_INVALID_LEN : DECODE_EVENT_COUNT;
     case IPV4_OPT_SID:
-    case IPV4_OPT_RTRALT:
-        return opt_len == 4;
-    default:
-        return true;
+        return opt_len != IPV4_OPT_SID_LEN ? DE_IPV4_OPT_INVALID_LEN : DECODE_EVENT_COUNT;
+    default: /* IPV4_OPT_RTRALT */
+        return opt_len != IPV4_OPT_RTRALT_LEN ? DE_IPV4_OPT_INVALID_LEN : DECODE_EVENT_COUNT;
     }
 }
 
@@ -93,11 +133,19 @@ static bool option_known(uint8_t type)
     }
 }
 
-/* Walks the options. Returns false when they are malformed enough to make the packet
- * invalid; duplicates and unknown options only raise events. */
+/*
+ * Walks the options as Suricata 7 does, so one packet raises the same events the same number
+ * of times: an option area that is not a multiple of 8 bytes is noted (opt_pad_required); a
+ * known option with bad content makes the packet invalid but the walk goes on (so a second
+ * problem is reported too); only a length that does not fit ends the walk. Only the first
+ * valid instance of an option counts, later ones are duplicates. Returns false when decoding
+ * must stop.
+ */
 static bool decode_ipv4_options(DecodeThread *dt, Packet *p, const uint8_t *opts, uint32_t len)
 {
-    uint32_t seen_mask[8] = {0};
+    uint32_t valid_mask[8] = {0};
+    if (len % 8)
+        decode_set_event(dt, p, DE_IPV4_OPT_PAD_REQUIRED);
     uint32_t pos = 0;
     while (pos < len) {
         uint8_t type = opts[pos];
@@ -108,23 +156,26 @@ static bool decode_ipv4_options(DecodeThread *dt, Packet *p, const uint8_t *opts
             continue;
         }
         if (len - pos < 2) {
-            decode_fail(dt, p, DE_IPV4_OPT_EOL_REQUIRED);
-            return false;
+            decode_set_event(dt, p, DE_IPV4_OPT_EOL_REQUIRED);
+            break;
         }
         uint8_t opt_len = opts[pos + 1];
-        if (opt_len < 2 || opt_len > len - pos) {
+        if (opt_len > len - pos || opt_len < 2) {
             decode_fail(dt, p, DE_IPV4_OPT_INVALID_LEN);
             return false;
         }
+        uint32_t bit = 1u << (type & 31);
         if (!option_known(type)) {
             decode_set_event(dt, p, DE_IPV4_OPT_INVALID);
-        } else if (seen_mask[type >> 5] & (1u << (type & 31))) {
+        } else if (valid_mask[type >> 5] & bit) {
             decode_set_event(dt, p, DE_IPV4_OPT_DUPLICATE);
-        } else if (!option_length_valid(type, opts + pos, opt_len)) {
-            decode_fail(dt, p, DE_IPV4_OPT_MALFORMED);
-            return false;
+        } else {
+            DecodeEvent error = option_error(type, opts + pos, opt_len);
+            if (error != DECODE_EVENT_COUNT)
+                decode_fail(dt, p, error);
+            else
+                valid_mask[type >> 5] |= bit;
         }
-        seen_mask[type >> 5] |= 1u << (type & 31);
         pos += opt_len;
     }
     return true;

@@ -2,14 +2,15 @@
  * decode-tcp.c - TCP header and options (MSS, window scale, SACK, timestamps).
  *
  * Options are kept on the packet because the stream engine needs them (window scaling,
- * timestamps for PAWS, SACK) and rules match on them (tcp.mss).
+ * timestamps for PAWS, SACK) and rules match on them (tcp.mss). Their validation follows
+ * Suricata 7 so the same options raise the same tcp.opt_invalid_len / opt_duplicate events;
+ * only the first instance of an option is used.
  */
 #include "decode/decode.h"
 
 #include <string.h>
 
 #define TCP_HEADER_LEN 20
-#define TCP_OPTLEN_MAX 40
 
 enum {
     TCP_OPT_EOL = 0,
@@ -19,55 +20,81 @@ enum {
     TCP_OPT_SACKOK = 4,
     TCP_OPT_SACK = 5,
     TCP_OPT_TS = 8,
+    TCP_OPT_MD5 = 19,
+    TCP_OPT_AO = 29,
+    TCP_OPT_TFO = 34,
+    TCP_OPT_EXP1 = 253,
+    TCP_OPT_EXP2 = 254,
 };
 
-/* Applies one option; returns false when its length is wrong for its type. */
-static bool apply_tcp_option(TcpOptions *o, uint8_t type, const uint8_t *opt, uint8_t opt_len,
-                             bool *duplicate)
+#define TCP_OPT_TFO_MAGIC 0xf989 /* experimental-option form of TCP Fast Open (RFC 7413) */
+
+/* Options whose length Suricata checks; the outcome for one option. */
+typedef enum { OPT_OK, OPT_DUPLICATE, OPT_BAD_LEN, OPT_BAD_LEN_INVALID } TcpOptVerdict;
+
+/* Remembers the first instance of an option; later ones are duplicates. */
+static TcpOptVerdict first_instance(bool *seen)
 {
-    *duplicate = false;
+    if (*seen)
+        return OPT_DUPLICATE;
+    *seen = true;
+    return OPT_OK;
+}
+
+static TcpOptVerdict apply_tcp_option(TcpOptions *o, bool *tfo_seen, uint8_t type,
+                                      const uint8_t *opt, uint8_t len)
+{
     switch (type) {
     case TCP_OPT_MSS:
-        if (opt_len != 4)
-            return false;
-        *duplicate = o->has_mss;
-        o->has_mss = true;
-        o->mss = rd16(opt + 2);
-        return true;
+        if (len != 4)
+            return OPT_BAD_LEN;
+        if (!o->has_mss)
+            o->mss = rd16(opt + 2);
+        return first_instance(&o->has_mss);
     case TCP_OPT_WS:
-        if (opt_len != 3)
-            return false;
-        *duplicate = o->has_wscale;
-        o->has_wscale = true;
-        o->wscale = opt[2];
-        return true;
+        if (len != 3)
+            return OPT_BAD_LEN;
+        if (!o->has_wscale)
+            o->wscale = opt[2];
+        return first_instance(&o->has_wscale);
     case TCP_OPT_SACKOK:
-        if (opt_len != 2)
-            return false;
-        *duplicate = o->sack_permitted;
-        o->sack_permitted = true;
-        return true;
+        return len != 2 ? OPT_BAD_LEN : first_instance(&o->sack_permitted);
     case TCP_OPT_SACK:
-        if (opt_len < 10 || opt_len > 34 || (opt_len - 2) % 8 != 0)
-            return false;
-        *duplicate = o->has_sack;
-        o->has_sack = true;
-        return true;
+        /* An empty SACK (length 2) is tolerated, like Suricata does. */
+        if (len != 2 && (len < 10 || len > 34 || (len - 2) % 8 != 0))
+            return OPT_BAD_LEN;
+        return first_instance(&o->has_sack);
     case TCP_OPT_TS:
-        if (opt_len != 10)
-            return false;
-        *duplicate = o->has_timestamp;
-        o->has_timestamp = true;
-        o->ts_value = rd32(opt + 2);
-        o->ts_echo = rd32(opt + 6);
-        return true;
+        if (len != 10)
+            return OPT_BAD_LEN;
+        if (!o->has_timestamp) {
+            o->ts_value = rd32(opt + 2);
+            o->ts_echo = rd32(opt + 6);
+        }
+        return first_instance(&o->has_timestamp);
+    case TCP_OPT_TFO:
+        if (len != 2 && (len < 4 || len > 18 || (len - 2) % 2 != 0))
+            return OPT_BAD_LEN;
+        return first_instance(tfo_seen);
+    case TCP_OPT_EXP1:
+    case TCP_OPT_EXP2:
+        if (len != 4 && len != 12)
+            return OPT_BAD_LEN;
+        return rd16(opt + 2) == TCP_OPT_TFO_MAGIC ? first_instance(tfo_seen) : OPT_OK;
+    case TCP_OPT_MD5: /* the signature cannot be checked without the key */
+        return len != 18 ? OPT_BAD_LEN_INVALID : OPT_OK;
+    case TCP_OPT_AO:
+        return len < 4 ? OPT_BAD_LEN_INVALID : OPT_OK;
     default:
-        return true;
+        return OPT_OK;
     }
 }
 
+/* As Suricata 7: a length that does not fit stops the walk and invalidates the packet; a
+ * wrong length for a known option is an anomaly (for MD5 and AO it also invalidates). */
 static void decode_tcp_options(DecodeThread *dt, Packet *p, const uint8_t *opts, uint32_t len)
 {
+    bool tfo_seen = false;
     uint32_t pos = 0;
     while (pos < len) {
         uint8_t type = opts[pos];
@@ -77,16 +104,26 @@ static void decode_tcp_options(DecodeThread *dt, Packet *p, const uint8_t *opts,
             pos++;
             continue;
         }
-        if (len - pos < 2 || opts[pos + 1] < 2 || opts[pos + 1] > len - pos) {
-            decode_set_event(dt, p, DE_TCP_OPT_INVALID_LEN);
+        if (len - pos < 2)
+            return;
+        uint8_t opt_len = opts[pos + 1];
+        if (opt_len > len - pos || opt_len < 2) {
+            decode_fail(dt, p, DE_TCP_OPT_INVALID_LEN);
             return;
         }
-        uint8_t opt_len = opts[pos + 1];
-        bool duplicate;
-        if (!apply_tcp_option(&p->tcp_opts, type, opts + pos, opt_len, &duplicate))
-            decode_set_event(dt, p, DE_TCP_OPT_INVALID_LEN);
-        else if (duplicate)
+        switch (apply_tcp_option(&p->tcp_opts, &tfo_seen, type, opts + pos, opt_len)) {
+        case OPT_DUPLICATE:
             decode_set_event(dt, p, DE_TCP_OPT_DUPLICATE);
+            break;
+        case OPT_BAD_LEN:
+            decode_set_event(dt, p, DE_TCP_OPT_INVALID_LEN);
+            break;
+        case OPT_BAD_LEN_INVALID:
+            decode_fail(dt, p, DE_TCP_OPT_INVALID_LEN);
+            break;
+        case OPT_OK:
+            break;
+        }
         pos += opt_len;
     }
 }
@@ -97,9 +134,11 @@ DecodeResult decode_tcp(DecodeThread *dt, Packet *p, const uint8_t *data, uint32
     if (len < TCP_HEADER_LEN)
         return decode_fail(dt, p, DE_TCP_PKT_TOO_SMALL);
     uint32_t hlen = (uint32_t)(data[12] >> 4) * 4;
-    if (hlen < TCP_HEADER_LEN || len < hlen)
+    if (len < hlen)
         return decode_fail(dt, p, DE_TCP_HLEN_TOO_SMALL);
-    if (hlen - TCP_HEADER_LEN > TCP_OPTLEN_MAX)
+    /* A data offset below 5 words is reported as a bad option length, as Suricata does
+     * (its option length underflows); 15 words leave at most 40 bytes of options. */
+    if (hlen < TCP_HEADER_LEN)
         return decode_fail(dt, p, DE_TCP_INVALID_OPTLEN);
 
     p->sp = rd16(data);

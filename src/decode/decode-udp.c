@@ -1,9 +1,13 @@
 /*
  * decode-udp.c - UDP header, and the VXLAN tunnel it may carry.
  *
- * The UDP length field decides the payload; a length that disagrees with what the IP layer
- * delivered is an anomaly (decoder.udp.len_invalid) but the packet is still used, bounded by
- * the smaller of the two.
+ * The UDP length field decides the payload. As in Suricata 7, a length larger than what the
+ * IP layer delivered (decoder.udp.pkt_too_small) or smaller than the header
+ * (decoder.udp.len_invalid) makes the packet invalid, while a shorter length is accepted
+ * silently: the bytes after it are trailing data, not payload.
+ *
+ * Suricata tries VXLAN when either port is the VXLAN port; a payload that is not a valid
+ * VXLAN header simply stays this packet's UDP payload.
  */
 #include "decode/decode.h"
 
@@ -19,8 +23,6 @@ DecodeResult decode_udp(DecodeThread *dt, Packet *p, const uint8_t *data, uint32
         return decode_fail(dt, p, DE_UDP_PKT_TOO_SMALL);
     if (udp_len < UDP_HEADER_LEN)
         return decode_fail(dt, p, DE_UDP_LEN_INVALID);
-    if (udp_len != len)
-        decode_set_event(dt, p, DE_UDP_LEN_INVALID);
 
     p->sp = rd16(data);
     p->dp = rd16(data + 2);
@@ -28,7 +30,8 @@ DecodeResult decode_udp(DecodeThread *dt, Packet *p, const uint8_t *data, uint32
     p->l4_hdr_len = UDP_HEADER_LEN;
     p->payload = data + UDP_HEADER_LEN;
     p->payload_len = udp_len - UDP_HEADER_LEN;
-    if (dt->options.vxlan_enabled && p->dp == dt->options.vxlan_port)
+    if (dt->options.vxlan_enabled &&
+        (p->dp == dt->options.vxlan_port || p->sp == dt->options.vxlan_port))
         decode_vxlan(dt, p, p->payload, p->payload_len);
     return DECODE_OK;
 }
