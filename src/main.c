@@ -32,6 +32,7 @@ typedef struct Options {
     const char *runmode;
     const char *checksum_mode;
     const char *bpf_file;
+    const char *data_dir;      /* where datasets and state files live (detection) */
     const char *sets[MAX_SETS];
     int set_count;
     const char *rule_files[MAX_RULE_FILES];
@@ -49,6 +50,8 @@ enum {
     OPT_DISABLE_DETECTION,
     OPT_INIT_ERRORS_FATAL,
     OPT_PCAP,
+    OPT_NO_RANDOM,
+    OPT_DATA_DIR,
 };
 
 static void usage(FILE *out)
@@ -126,6 +129,8 @@ static int parse_options(int argc, char **argv, Options *o)
         {"disable-detection", no_argument, NULL, OPT_DISABLE_DETECTION},
         {"init-errors-fatal", no_argument, NULL, OPT_INIT_ERRORS_FATAL},
         {"pcap", optional_argument, NULL, OPT_PCAP},
+        {"no-random", no_argument, NULL, OPT_NO_RANDOM},
+        {"data-dir", required_argument, NULL, OPT_DATA_DIR},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -144,6 +149,8 @@ static int parse_options(int argc, char **argv, Options *o)
         case OPT_DISABLE_DETECTION: o->disable_detection = true; break;
         case OPT_INIT_ERRORS_FATAL: break; /* errors at start-up are always fatal here */
         case OPT_PCAP: break;              /* pcap is the only capture method */
+        case OPT_NO_RANDOM: break;         /* nothing in bongsu is randomised */
+        case OPT_DATA_DIR: o->data_dir = optarg; break;
         case 'S':
         case 's':
             if (c == 'S')

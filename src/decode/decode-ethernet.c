@@ -4,6 +4,8 @@
  */
 #include "decode/decode.h"
 
+#include <string.h>
+
 #define ETHERNET_HEADER_LEN 14
 
 DecodeResult decode_ethernet(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)
@@ -11,6 +13,11 @@ DecodeResult decode_ethernet(DecodeThread *dt, Packet *p, const uint8_t *data, u
     counter_incr(dt->counters, decode_ids.ethernet);
     if (len < ETHERNET_HEADER_LEN)
         return decode_fail(dt, p, DE_ETHERNET_PKT_TOO_SMALL);
+    if (!p->has_mac) { /* inner frames of a tunnel keep the wire's addresses */
+        memcpy(p->dst_mac, data, 6);
+        memcpy(p->src_mac, data + 6, 6);
+        p->has_mac = true;
+    }
     uint16_t ethertype = rd16(data + 12);
     return decode_ethertype(dt, p, ethertype, data + ETHERNET_HEADER_LEN,
                             len - ETHERNET_HEADER_LEN);

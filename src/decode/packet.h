@@ -47,6 +47,8 @@ typedef struct Packet {
     int datalink;        /* libpcap DLT_* value */
 
     /* Filled by decode. */
+    uint8_t src_mac[6], dst_mac[6]; /* outermost Ethernet header */
+    bool has_mac;
     uint16_t vlan_id[PKT_MAX_VLAN];
     uint8_t vlan_count;
     uint8_t ip_version;      /* 4, 6 or 0 when no IP layer was decoded */
@@ -71,6 +73,9 @@ typedef struct Packet {
     uint32_t tcp_seq, tcp_ack;
     uint16_t tcp_win;
     TcpOptions tcp_opts;
+
+    /* ESP: the security parameter index keys the flow, one per direction. */
+    uint32_t esp_spi;
 
     /* ICMPv4 / ICMPv6 */
     uint8_t icmp_type, icmp_code;

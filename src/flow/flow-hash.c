@@ -4,7 +4,8 @@
  * The hash must give the same value for both directions of a conversation because it decides
  * which worker thread gets a packet: the endpoints are put in a canonical order (lower
  * address/port first) before hashing. ICMP has no ports; its flows are keyed on addresses,
- * protocol and VLANs only, so an echo request and its reply meet in one flow.
+ * protocol and VLANs only, so an echo request and its reply meet in one flow. ESP flows are
+ * keyed on the SPI as well.
  */
 #include "flow/flow-internal.h"
 
@@ -24,6 +25,10 @@ void flow_key_from_packet(const Packet *p, FlowKey *key)
     if (packet_has_ports(p->proto)) {
         key->sp = p->sp;
         key->dp = p->dp;
+    } else if (p->proto == IPPROTO_ESP) {
+        /* Each direction of an IPsec association has its own SPI, hence its own flow. */
+        key->sp = (uint16_t)(p->esp_spi >> 16);
+        key->dp = (uint16_t)p->esp_spi;
     }
     key->proto = p->proto;
     key->vlan_count = p->vlan_count;

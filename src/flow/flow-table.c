@@ -312,6 +312,8 @@ static Flow *flow_create(FlowTable *t, const FlowKey *key, uint32_t hash, const 
     f->state = FLOW_STATE_NEW;
     f->icmp_type = p->icmp_type;
     f->icmp_code = p->icmp_code;
+    f->esp_spi = p->esp_spi;
+    f->min_ttl_ts = f->min_ttl_tc = 255;
     Flow **bucket = &t->buckets[hash & t->bucket_mask];
     f->hash_next = *bucket;
     *bucket = f;
@@ -336,17 +338,48 @@ static Flow *flow_lookup(FlowTable *t, const FlowKey *key, uint32_t hash, bool *
     return NULL;
 }
 
+static void add_mac(uint8_t set[][6], uint8_t *count, const uint8_t mac[6])
+{
+    for (int i = 0; i < *count; i++)
+        if (memcmp(set[i], mac, 6) == 0)
+            return;
+    if (*count < FLOW_MAX_MACS)
+        memcpy(set[(*count)++], mac, 6);
+}
+
+/* Client-side MACs are the sources of packets to the server and the destinations of packets
+ * to the client; the server side the other way round. */
+static void track_macs(Flow *f, const Packet *p, bool to_server)
+{
+    if (!p->has_mac)
+        return;
+    FlowMacSet *m = &f->macs;
+    add_mac(m->client, &m->client_count, to_server ? p->src_mac : p->dst_mac);
+    add_mac(m->server, &m->server_count, to_server ? p->dst_mac : p->src_mac);
+}
+
+static void track_ttl(uint8_t *min, uint8_t *max, uint8_t ttl)
+{
+    if (ttl < *min)
+        *min = ttl;
+    if (ttl > *max)
+        *max = ttl;
+}
+
 static void flow_update(FlowTable *t, Flow *f, Packet *p, bool to_server)
 {
     /* Bytes as captured, link layer included, as Suricata counts them. */
     uint32_t bytes = p->len;
     f->last_usec = p->ts_usec > f->last_usec ? p->ts_usec : f->last_usec;
+    track_macs(f, p, to_server);
     if (to_server) {
         f->pkts_toserver++;
         f->bytes_toserver += bytes;
+        track_ttl(&f->min_ttl_ts, &f->max_ttl_ts, p->ttl);
     } else {
         f->pkts_toclient++;
         f->bytes_toclient += bytes;
+        track_ttl(&f->min_ttl_tc, &f->max_ttl_tc, p->ttl);
         if (!f->resp_icmp_seen && (f->key.proto == IPPROTO_ICMP || f->key.proto == IPPROTO_ICMPV6)) {
             f->resp_icmp_seen = true;
             f->resp_icmp_type = p->icmp_type;

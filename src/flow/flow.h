@@ -44,11 +44,18 @@ typedef enum FlowTcpState {
 
 typedef struct FlowKey {
     Address src, dst;
-    uint16_t sp, dp;
+    uint16_t sp, dp;           /* ESP: the SPI's two halves */
     uint16_t vlan_id[PKT_MAX_VLAN];
     uint8_t proto;
     uint8_t vlan_count;
 } FlowKey;
+
+/* MAC addresses seen on each side of a flow, for EVE's ether.src_macs/dest_macs. */
+#define FLOW_MAX_MACS 4
+typedef struct FlowMacSet {
+    uint8_t client[FLOW_MAX_MACS][6], server[FLOW_MAX_MACS][6];
+    uint8_t client_count, server_count;
+} FlowMacSet;
 
 typedef struct Flow {
     struct Flow *hash_next;            /* bucket chain */
@@ -64,8 +71,10 @@ typedef struct Flow {
     uint8_t icmp_type, icmp_code;              /* first packet */
     uint8_t resp_icmp_type, resp_icmp_code;    /* first packet to the client */
     bool resp_icmp_seen;
+    uint8_t min_ttl_ts, max_ttl_ts, min_ttl_tc, max_ttl_tc;
+    uint32_t esp_spi;
     bool alerted;
-    bool end_logged;
+    FlowMacSet macs;
     uint32_t tcp_fin_seq_ts, tcp_fin_seq_tc;   /* sequence numbers of the FINs */
     bool fin_ts, fin_tc;
 } Flow;

@@ -199,6 +199,22 @@ static void add_vlan(json_t *obj, const uint16_t *vlan_id, uint8_t vlan_count)
     json_object_set_new(obj, "vlan", arr);
 }
 
+static json_t *mac_string(const uint8_t mac[6])
+{
+    char buf[18];
+    snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+             mac[4], mac[5]);
+    return json_string(buf);
+}
+
+static json_t *mac_array(const uint8_t macs[][6], uint8_t count)
+{
+    json_t *arr = json_array();
+    for (int i = 0; i < count; i++)
+        json_array_append_new(arr, mac_string(macs[i]));
+    return arr;
+}
+
 static void add_timestamp(json_t *obj, uint64_t ts_usec)
 {
     char ts[TIMEFMT_BUF_SIZE];
@@ -236,6 +252,12 @@ json_t *eve_header_packet(const EveLog *log, const Packet *p, const char *event_
         }
     }
     json_object_set_new(obj, "pkt_src", json_string(packet_source_name(p)));
+    if (log->cfg.ethernet && p->has_mac) {
+        json_t *ether = json_object();
+        json_object_set_new(ether, "src_mac", mac_string(p->src_mac));
+        json_object_set_new(ether, "dest_mac", mac_string(p->dst_mac));
+        json_object_set_new(obj, "ether", ether);
+    }
     return obj;
 }
 
@@ -255,6 +277,14 @@ json_t *eve_header_flow(const EveLog *log, const Flow *f, uint64_t ts_usec,
             json_object_set_new(obj, "response_icmp_type", json_integer(f->resp_icmp_type));
             json_object_set_new(obj, "response_icmp_code", json_integer(f->resp_icmp_code));
         }
+    }
+    if (f->key.proto == IPPROTO_ESP)
+        json_object_set_new(obj, "spi", json_integer(f->esp_spi));
+    if (log->cfg.ethernet && f->macs.client_count) {
+        json_t *ether = json_object();
+        json_object_set_new(ether, "dest_macs", mac_array(f->macs.server, f->macs.server_count));
+        json_object_set_new(ether, "src_macs", mac_array(f->macs.client, f->macs.client_count));
+        json_object_set_new(obj, "ether", ether);
     }
     if (log->cfg.community_id) {
         char cid[64];

@@ -37,13 +37,20 @@ static json_t *flow_object(const Flow *f, FlowEndReason reason)
     return flow;
 }
 
-static json_t *tcp_object(const Flow *f)
+void output_add_tcp_flag_names(json_t *tcp, uint8_t flags)
 {
     static const struct {
         uint8_t bit;
         const char *name;
     } flag_names[] = {{TH_SYN, "syn"}, {TH_FIN, "fin"}, {TH_RST, "rst"}, {TH_PUSH, "psh"},
                       {TH_ACK, "ack"}, {TH_URG, "urg"}, {TH_ECN, "ecn"}, {TH_CWR, "cwr"}};
+    for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+        if (flags & flag_names[i].bit)
+            json_object_set_new(tcp, flag_names[i].name, json_true());
+}
+
+static json_t *tcp_object(const Flow *f)
+{
     json_t *tcp = json_object();
     uint8_t all = f->tcp_flags_ts | f->tcp_flags_tc;
     char hex[4];
@@ -53,9 +60,7 @@ static json_t *tcp_object(const Flow *f)
     json_object_set_new(tcp, "tcp_flags_ts", json_string(hex));
     snprintf(hex, sizeof(hex), "%02x", f->tcp_flags_tc);
     json_object_set_new(tcp, "tcp_flags_tc", json_string(hex));
-    for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
-        if (all & flag_names[i].bit)
-            json_object_set_new(tcp, flag_names[i].name, json_true());
+    output_add_tcp_flag_names(tcp, all);
     if (f->tcp_state != FLOW_TCP_NONE)
         json_object_set_new(tcp, "state", json_string(flow_tcp_state_name(f->tcp_state)));
     return tcp;

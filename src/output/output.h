@@ -11,6 +11,9 @@
 #include "output/eve.h"
 
 void output_flow_log(EveWriter *w, const Flow *f, FlowEndReason reason, uint64_t now_usec);
+void output_netflow_log(EveWriter *w, const Flow *f, uint64_t now_usec);
+/* Adds "syn": true, "fin": true... for each flag set (shared by flow and netflow). */
+void output_add_tcp_flag_names(json_t *tcp, uint8_t flags);
 void output_anomaly_log(EveWriter *w, const Packet *p);
 void output_stats_log(EveWriter *w, const CounterSet *totals, uint64_t ts_usec,
                       uint64_t uptime_sec);

@@ -12,6 +12,7 @@ static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *
 {
     Worker *w = ud;
     output_flow_log(&w->eve, f, reason, now_usec);
+    output_netflow_log(&w->eve, f, now_usec);
 }
 
 int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_memcap_share,

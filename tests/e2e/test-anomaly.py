@@ -17,7 +17,7 @@ packets = [
     ether(ipv4("10.0.0.1", "10.0.0.2", 1, icmp(0, 7))),               # icmpv4.unknown_code
     ether(ipv4("10.0.0.1", "10.0.0.2", 6, tcp(1, 2, 0, 0, 2)[:12])),  # tcp.pkt_too_small
     ether(ipv4("10.0.0.1", "10.0.0.2", 17, udp(1, 2, b"abc", length=4))),  # udp.len_invalid
-    ether(b"\x60\x00\x00\x00\x00\x10\x11\x40" + b"\x00" * 20),        # ipv6.pkt_too_small
+    ether(b"\x60\x00\x00\x00\x00\x10\x11\x40" + b"\x00" * 36, 0x86DD),  # ipv6.trunc_pkt
     ether(ipv4("10.0.0.1", "10.0.0.2", 17, b"", options=b"\x07\x03\x01\x00")),  # opt malformed
     b"\x00\x11\x22",                                                  # ethernet.pkt_too_small
 ]
@@ -29,7 +29,7 @@ expected = {
     "decoder.icmpv4.unknown_code": 1,
     "decoder.tcp.pkt_too_small": 1,
     "decoder.udp.len_invalid": 1,
-    "decoder.ipv6.pkt_too_small": 1,
+    "decoder.ipv6.trunc_pkt": 1,
     "decoder.ipv4.opt_malformed": 1,
     "decoder.ethernet.pkt_too_small": 1,
 }
