@@ -48,10 +48,18 @@ bool hub_filter_parse(const hub_params *p, hub_event_filter *f, hub_reply *r);
 bool hub_limit_parse(const hub_params *p, unsigned def, unsigned max, unsigned *out,
                      hub_reply *r);
 
+/* Reference data about actors (actors.c); every function accepts a NULL db. */
+typedef struct hub_actor_db hub_actor_db;
+hub_actor_db *hub_actor_db_load(const char *stix_bundle_path);
+void hub_actor_db_free(hub_actor_db *db);
+json_t *hub_actor_db_find(const hub_actor_db *db, const char *name); /* borrowed */
+const char *hub_actor_db_technique(const hub_actor_db *db, const char *technique_id);
+
 void hub_api_events(hub_store *s, const hub_params *p, hub_reply *r);
 void hub_api_summary(hub_store *s, const hub_params *p, hub_reply *r);
 void hub_api_actors(hub_store *s, const hub_params *p, hub_reply *r);
-void hub_api_actor(hub_store *s, const char *name, const hub_params *p, hub_reply *r);
+void hub_api_actor(hub_store *s, const hub_actor_db *db, const char *name,
+                   const hub_params *p, hub_reply *r);
 void hub_api_incidents(hub_store *s, const hub_params *p, hub_reply *r);
 
 void hub_api_stix(hub_store *s, const hub_export_opts *o, const hub_params *p,

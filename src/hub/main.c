@@ -19,7 +19,7 @@ static void usage(FILE *f)
     fputs("usage:\n"
           "  bongsu-hub serve [--listen HOST:PORT] [--db FILE] [--tls-cert PEM --tls-key PEM]\n"
           "                   [--max-body BYTES] [--rate REQ_PER_S] [--burst N] [--threads N]\n"
-          "                   [--tlp clear|green|amber|red] [--org NAME]\n"
+          "                   [--tlp clear|green|amber|red] [--org NAME] [--actors STIX.json]\n"
           "  bongsu-hub token create --name NAME --role sensor|analyst|partner|admin "
           "[--db FILE]\n"
           "  bongsu-hub token revoke NAME [--db FILE]\n"
@@ -47,7 +47,7 @@ static int cmd_serve(int argc, char **argv)
         {"listen", 1, 0, 'l'}, {"db", 1, 0, 'd'},     {"tls-cert", 1, 0, 'c'},
         {"tls-key", 1, 0, 'k'}, {"max-body", 1, 0, 'm'}, {"rate", 1, 0, 'r'},
         {"burst", 1, 0, 'b'},  {"threads", 1, 0, 't'}, {"tlp", 1, 0, 'T'},
-        {"org", 1, 0, 'o'},    {0, 0, 0, 0}};
+        {"org", 1, 0, 'o'},    {"actors", 1, 0, 'a'}, {0, 0, 0, 0}};
     int c;
     double v;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -58,6 +58,7 @@ static int cmd_serve(int argc, char **argv)
         case 'k': o.tls_key = optarg; break;
         case 'T': o.exp.tlp = optarg; break;
         case 'o': o.exp.org_name = optarg; break;
+        case 'a': o.actors_path = optarg; break;
         case 'm':
             if (!parse_num(optarg, 1024, 1u << 30, &v))
                 goto bad;

@@ -221,10 +221,28 @@ static hub_status add_counts(hub_store *s, const hub_event_filter *f, json_t *ob
     return hub_store_count_by(s, f, dim, limit, count_into, arr);
 }
 
+/* The time-series bucket for summary's by_time: minute, hour (default) or day. */
+static bool parse_interval(const hub_params *p, hub_dim *dim, const char **name, hub_reply *r)
+{
+    const char *v = p->get(p->ctx, "interval");
+    *name = v ? v : "hour";
+    if (strcmp(*name, "minute") == 0)
+        *dim = HUB_DIM_MINUTE;
+    else if (strcmp(*name, "hour") == 0)
+        *dim = HUB_DIM_HOUR;
+    else if (strcmp(*name, "day") == 0)
+        *dim = HUB_DIM_DAY;
+    else
+        return bad_param(r, "interval", "expected minute, hour or day");
+    return true;
+}
+
 void hub_api_summary(hub_store *s, const hub_params *p, hub_reply *r)
 {
     hub_event_filter f;
-    if (!hub_filter_parse(p, &f, r))
+    hub_dim interval = HUB_DIM_HOUR;
+    const char *interval_name = "hour";
+    if (!hub_filter_parse(p, &f, r) || !parse_interval(p, &interval, &interval_name, r))
         return;
     int64_t total = 0;
     json_t *o = json_object();
@@ -242,6 +260,11 @@ void hub_api_summary(hub_store *s, const hub_params *p, hub_reply *r)
         st = add_counts(s, &f, o, "top_victims", HUB_DIM_VICTIM, 20);
     if (st == HUB_OK)
         st = add_counts(s, &f, o, "by_hour", HUB_DIM_HOUR, 24 * 93);
+    /* by_time holds at most 2000 buckets, the oldest first; narrow since/until (or pick
+     * a coarser interval) to see later ones. */
+    json_object_set_new(o, "interval", json_string(interval_name));
+    if (st == HUB_OK)
+        st = add_counts(s, &f, o, "by_time", interval, 2000);
     if (st != HUB_OK) {
         json_decref(o);
         hub_reply_storage_error(r, st);
@@ -278,18 +301,36 @@ static int technique_into(const char *key, int64_t n, void *ud)
     return 0;
 }
 
-static json_t *technique_list(json_t *counts)
+static json_t *technique_list(json_t *counts, const hub_actor_db *db)
 {
     json_t *arr = json_array();
     const char *k;
     json_t *v;
     json_object_foreach(counts, k, v)
-        json_array_append_new(arr, json_pack("{s:s,s:O}", "id", k, "count", v));
+        json_array_append_new(arr, json_pack("{s:s,s:O,s:s?}", "id", k, "count", v, "name",
+                                             hub_actor_db_technique(db, k)));
     json_decref(counts);
     return arr;
 }
 
-static hub_status actor_details(hub_store *s, hub_event_filter *f, json_t *o)
+/* Aliases, ATT&CK id and description from --actors, when the name is known there. */
+static void actor_reference(const hub_actor_db *db, const char *name, json_t *o)
+{
+    json_t *ref = hub_actor_db_find(db, name);
+    if (!ref) {
+        json_object_set_new(o, "aliases", json_array());
+        return;
+    }
+    json_object_set(o, "aliases", json_object_get(ref, "aliases"));
+    json_object_set(o, "canonical_name", json_object_get(ref, "name"));
+    if (json_object_get(ref, "mitre_id"))
+        json_object_set(o, "mitre_id", json_object_get(ref, "mitre_id"));
+    if (json_object_get(ref, "description"))
+        json_object_set(o, "description", json_object_get(ref, "description"));
+}
+
+static hub_status actor_details(hub_store *s, const hub_actor_db *db, hub_event_filter *f,
+                                json_t *o)
 {
     hub_status st = add_counts(s, f, o, "sensors", HUB_DIM_SENSOR, 200);
     if (st == HUB_OK)
@@ -301,11 +342,12 @@ static hub_status actor_details(hub_store *s, hub_event_filter *f, json_t *o)
     json_t *tech = json_object();
     if (st == HUB_OK)
         st = hub_store_count_by(s, f, HUB_DIM_TECHNIQUES, 1000, technique_into, tech);
-    json_object_set_new(o, "techniques", technique_list(tech));
+    json_object_set_new(o, "techniques", technique_list(tech, db));
     return st;
 }
 
-void hub_api_actor(hub_store *s, const char *name, const hub_params *p, hub_reply *r)
+void hub_api_actor(hub_store *s, const hub_actor_db *db, const char *name,
+                   const hub_params *p, hub_reply *r)
 {
     hub_event_filter f;
     if (!hub_filter_parse(p, &f, r))
@@ -326,8 +368,9 @@ void hub_api_actor(hub_store *s, const char *name, const hub_params *p, hub_repl
     hub_time_format(last, t2, sizeof t2);
     json_t *o = json_pack("{s:s,s:I,s:s,s:s}", "name", name, "events", (json_int_t)n,
                           "first_seen", t1, "last_seen", t2);
+    actor_reference(db, name, o);
     if (st == HUB_OK)
-        st = actor_details(s, &f, o);
+        st = actor_details(s, db, &f, o);
     if (st != HUB_OK) {
         json_decref(o);
         hub_reply_storage_error(r, st);

@@ -139,6 +139,7 @@ typedef struct {
     hub_server_opts opts;
     store_pool pool;
     hub_ratelimit *rl;
+    hub_actor_db *actors;
     struct MHD_Daemon *daemon;
 } hub_server;
 
@@ -314,7 +315,7 @@ static void dispatch_read(hub_server *srv, struct MHD_Connection *conn, const ch
     case R_SUMMARY: hub_api_summary(s, &p, r); break;
     case R_INCIDENTS: hub_api_incidents(s, &p, r); break;
     case R_ACTORS: hub_api_actors(s, &p, r); break;
-    case R_ACTOR: hub_api_actor(s, url + strlen("/api/v1/actors/"), &p, r); break;
+    case R_ACTOR: hub_api_actor(s, srv->actors, url + strlen("/api/v1/actors/"), &p, r); break;
     case R_STIX: hub_api_stix(s, &srv->opts.exp, &p, r); break;
     case R_TAXII: hub_api_taxii(s, &srv->opts.exp, url + strlen("/taxii2/"), &p, r); break;
     case R_WHOAMI:
@@ -498,6 +499,8 @@ int hub_serve(const hub_server_opts *o)
     signal(SIGPIPE, SIG_IGN);
     if (!load_tls(o, &cert, &key) || pool_init(&srv.pool, o->db_path, o->threads + 2) != HUB_OK)
         goto out;
+    if (o->actors_path && !(srv.actors = hub_actor_db_load(o->actors_path)))
+        goto out;
     srv.rl = hub_ratelimit_new(o->rate, o->burst);
     srv.daemon = start_daemon(&srv, &ss, cert, key);
     if (!srv.daemon) {
@@ -517,6 +520,7 @@ int hub_serve(const hub_server_opts *o)
     rc = 0;
 out:
     hub_ratelimit_free(srv.rl);
+    hub_actor_db_free(srv.actors);
     pool_destroy(&srv.pool);
     free(cert);
     free(key);

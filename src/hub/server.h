@@ -15,6 +15,7 @@ typedef struct {
     double rate;           /* requests per second per token; 0 disables */
     double burst;
     unsigned threads;
+    const char *actors_path; /* STIX bundle with intrusion-sets (aliases), optional */
     hub_export_opts exp;
 } hub_server_opts;
 

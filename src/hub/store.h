@@ -74,6 +74,8 @@ typedef enum {
     HUB_DIM_EVENT_TYPE,
     HUB_DIM_VICTIM,
     HUB_DIM_TECHNIQUES, /* the comma-joined list as stored; callers split it */
+    HUB_DIM_MINUTE,     /* like HUB_DIM_HOUR, per minute */
+    HUB_DIM_DAY,        /* like HUB_DIM_HOUR, per day */
 } hub_dim;
 
 /* Callbacks return 0 to continue, non-zero to stop early (not an error). */

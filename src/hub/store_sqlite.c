@@ -421,12 +421,15 @@ hub_status hub_store_count_by(hub_store *s, const hub_event_filter *flt, hub_dim
         [HUB_DIM_EVENT_TYPE] = "event_type",
         [HUB_DIM_VICTIM] = "victim",
         [HUB_DIM_TECHNIQUES] = "techniques",
+        [HUB_DIM_MINUTE] = "strftime('%Y-%m-%dT%H:%M:00Z', ts_us / 1000000, 'unixepoch')",
+        [HUB_DIM_DAY] = "strftime('%Y-%m-%dT00:00:00Z', ts_us / 1000000, 'unixepoch')",
     };
     where_builder w = {0};
     hub_buf_printf(&w.sql, "SELECT %s AS k, count(*) AS n FROM events", keys[dim]);
     where_build(&w, flt);
     hub_buf_puts(&w.sql, " AND k IS NOT NULL GROUP BY k");
-    hub_buf_puts(&w.sql, dim == HUB_DIM_HOUR ? " ORDER BY k" : " ORDER BY n DESC, k");
+    bool by_time = dim == HUB_DIM_HOUR || dim == HUB_DIM_MINUTE || dim == HUB_DIM_DAY;
+    hub_buf_puts(&w.sql, by_time ? " ORDER BY k" : " ORDER BY n DESC, k");
     if (limit)
         hub_buf_printf(&w.sql, " LIMIT %u", limit);
     sqlite3_stmt *st = NULL;

@@ -78,8 +78,11 @@ def check_exact(hub, analyst, posted, query, pred):
     assert got == want, f"{query}: got {len(got)} want {len(want)}"
 
 
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
+
 def t_ingest(binary):
-    hub = Hub(binary)
+    hub = Hub(binary, extra_args=["--actors", os.path.join(DATA, "actors-bundle.json")])
     try:
         s1, s2 = hub.token("ministry-1", "sensor"), hub.token("bank-2", "sensor")
         analyst = hub.token("soc", "analyst")
@@ -133,6 +136,12 @@ def t_ingest(binary):
         assert actor["events"] == sum(1 for e in attributed if
                                       e["alert"]["metadata"]["actor"] == ["Lazarus Group"])
         assert {"T1071.001", "T1573.002"} <= {t["id"] for t in actor["techniques"]}
+        # Reference data from --actors: aliases, ATT&CK id, technique names; alias lookup.
+        assert "HIDDEN COBRA" in actor["aliases"] and actor["mitre_id"] == "G0032"
+        assert {t["id"]: t.get("name") for t in actor["techniques"]}["T1071.001"] == \
+            "Web Protocols"
+        kim = hub.get("/api/v1/actors/Kimsuky", analyst).json()
+        assert kim["aliases"] == [] and "mitre_id" not in kim
         assert hub.get("/api/v1/actors/Nobody", analyst).status == 404
         hub.stop()
         # Offline import.

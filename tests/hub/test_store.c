@@ -310,7 +310,7 @@ static void test_incidents(void **state)
 
 static void actor_call(hub_store *s, const hub_params *p, hub_reply *r)
 {
-    hub_api_actor(s, fake_get(p->ctx, "name"), p, r);
+    hub_api_actor(s, NULL, fake_get(p->ctx, "name"), p, r);
 }
 
 static void test_actor(void **state)
