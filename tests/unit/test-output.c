@@ -1,0 +1,127 @@
+/*
+ * test-output.c - counters and the EVE basics: stats nesting, averages and maxima across
+ * threads, Suricata's timestamp and IPv6 address formats, line-atomic writer.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/counters.h"
+#include "common/timefmt.h"
+#include "output/eve.h"
+
+static void test_counters_merge_and_nest(void **state)
+{
+    (void)state;
+    counters_reset_registry();
+    CounterId pkts = counters_register("decoder.pkts");
+    CounterId bytes = counters_register("decoder.bytes");
+    CounterId max = counters_register_max("decoder.max_pkt_size");
+    counters_register_avg("decoder.avg_pkt_size", bytes, pkts);
+    assert_int_equal(counters_register("decoder.pkts"), pkts);
+    CounterSet a, b;
+    counter_set_init(&a);
+    counter_set_init(&b);
+    counter_add(&a, pkts, 2);
+    counter_add(&a, bytes, 300);
+    counter_update_max(&a, max, 200);
+    counter_add(&b, pkts, 1);
+    counter_add(&b, bytes, 60);
+    counter_update_max(&b, max, 60);
+    counter_set_merge(&a, &b);
+    json_t *obj = counter_set_to_json(&a);
+    json_t *decoder = json_object_get(obj, "decoder");
+    assert_int_equal(json_integer_value(json_object_get(decoder, "pkts")), 3);
+    assert_int_equal(json_integer_value(json_object_get(decoder, "bytes")), 360);
+    assert_int_equal(json_integer_value(json_object_get(decoder, "max_pkt_size")), 200);
+    assert_int_equal(json_integer_value(json_object_get(decoder, "avg_pkt_size")), 120);
+    json_decref(obj);
+    counter_set_free(&a);
+    counter_set_free(&b);
+}
+
+static void test_timestamp_format(void **state)
+{
+    (void)state;
+    setenv("TZ", "UTC", 1);
+    char buf[TIMEFMT_BUF_SIZE];
+    timefmt_iso(1700000000123456ull, buf);
+    assert_string_equal(buf, "2023-11-14T22:13:20.123456+0000");
+    timefmt_iso(1700000000000001ull, buf);
+    assert_string_equal(buf, "2023-11-14T22:13:20.000001+0000");
+}
+
+static void test_address_format(void **state)
+{
+    (void)state;
+    Address a = {.family = AF_INET6};
+    a.addr[15] = 1;
+    a.addr[0] = 0x20;
+    a.addr[1] = 0x01;
+    char buf[64];
+    eve_format_address(&a, buf, sizeof(buf));
+    assert_string_equal(buf, "2001:0000:0000:0000:0000:0000:0000:0001");
+    Address v4 = {.family = AF_INET, .addr = {10, 1, 2, 3}};
+    eve_format_address(&v4, buf, sizeof(buf));
+    assert_string_equal(buf, "10.1.2.3");
+}
+
+static void test_writer_lines(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/bongsu-test-eve-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    EveConfig cfg;
+    eve_config_default(&cfg);
+    snprintf(cfg.path, sizeof(cfg.path), "%s", path);
+    EveLog *log = eve_log_open(&cfg);
+    assert_non_null(log);
+    EveWriter w1, w2;
+    eve_writer_init(&w1, log);
+    eve_writer_init(&w2, log);
+    for (int i = 0; i < 3000; i++) {
+        eve_write(i % 2 ? &w1 : &w2, EVE_FLOW, json_pack("{s:s, s:i}", "event_type", "flow", "n", i));
+    }
+    eve_writer_destroy(&w1);
+    eve_writer_destroy(&w2);
+    assert_int_equal(log->lines_written[EVE_FLOW], 3000);
+    eve_log_close(log);
+    FILE *f = fopen(path, "r");
+    char line[256];
+    int lines = 0;
+    long sum = 0;
+    while (fgets(line, sizeof(line), f)) {
+        json_error_t err;
+        json_t *obj = json_loads(line, 0, &err);
+        assert_non_null(obj);
+        sum += json_integer_value(json_object_get(obj, "n"));
+        json_decref(obj);
+        lines++;
+    }
+    fclose(f);
+    unlink(path);
+    assert_int_equal(lines, 3000);
+    assert_int_equal(sum, 2999L * 3000 / 2); /* every event exactly once */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_counters_merge_and_nest),
+        cmocka_unit_test(test_timestamp_format),
+        cmocka_unit_test(test_address_format),
+        cmocka_unit_test(test_writer_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
