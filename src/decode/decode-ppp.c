@@ -142,9 +142,9 @@ static DecodeResult decode_ppp_frame(DecodeThread *dt, Packet *p, const uint8_t 
                                      uint32_t len, bool as_tunnel)
 {
     counter_incr(dt->counters, decode_ids.ppp);
-    uint16_t proto;
-    uint32_t hdr_len;
-    bool compressed;
+    uint16_t proto = 0;
+    uint32_t hdr_len = 0;
+    bool compressed = false;
     if (ppp_read_header(dt, p, data, len, &proto, &hdr_len, &compressed) != DECODE_OK)
         return DECODE_FAIL;
     /* A compressed protocol field can only name IPv4, IPv6 or VJ; Suricata reports any other
