@@ -18,7 +18,8 @@ packets = [
     ether(ipv4("10.0.0.1", "10.0.0.2", 6, tcp(1, 2, 0, 0, 2)[:12])),  # tcp.pkt_too_small
     ether(ipv4("10.0.0.1", "10.0.0.2", 17, udp(1, 2, b"abc", length=4))),  # udp.len_invalid
     ether(b"\x60\x00\x00\x00\x00\x10\x11\x40" + b"\x00" * 36, 0x86DD),  # ipv6.trunc_pkt
-    ether(ipv4("10.0.0.1", "10.0.0.2", 17, b"", options=b"\x07\x03\x01\x00")),  # opt malformed
+    # record route with a pointer below 4: malformed (RFC 791: the smallest legal value is 4)
+    ether(ipv4("10.0.0.1", "10.0.0.2", 253, b"", options=b"\x07\x07\x01\x00\x00\x00\x00\x00")),
     b"\x00\x11\x22",                                                  # ethernet.pkt_too_small
 ]
 pcap = write_pcap(os.path.join(work, "anomalies.pcap"), packets)
