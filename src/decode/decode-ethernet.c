@@ -1,8 +1,12 @@
 /*
  * decode-ethernet.c - Ethernet II frames and the ethertype dispatch that every link layer
  * (Ethernet, SLL, VLAN, PPPoE, GRE, MPLS...) ends in.
+ *
+ * An ethertype nothing decodes is counted as decoder.unknown_ethertype, 802.3 length values
+ * and LLC frames included, as Suricata counts them; it is not an anomaly except behind a
+ * VLAN tag (decode-vlan.c asks ethertype_known).
  */
-#include "decode/decode.h"
+#include "decode/decode-internal.h"
 
 #include <string.h>
 
@@ -52,9 +56,27 @@ DecodeResult decode_ethertype(DecodeThread *dt, Packet *p, uint16_t ethertype,
         counter_incr(dt->counters, decode_ids.arp);
         return DECODE_OK;
     default:
-        /* Values below 0x0600 are 802.3 lengths (LLC frames such as STP): not IP traffic. */
-        if (ethertype >= 0x0600)
-            counter_incr(dt->counters, decode_ids.unknown_ethertype);
+        counter_incr(dt->counters, decode_ids.unknown_ethertype);
         return DECODE_OK;
+    }
+}
+
+bool ethertype_known(uint16_t ethertype)
+{
+    switch (ethertype) {
+    case ETHERTYPE_IPV4:
+    case ETHERTYPE_IPV6:
+    case ETHERTYPE_VLAN:
+    case ETHERTYPE_QINQ:
+    case ETHERTYPE_QINQ_OLD:
+    case ETHERTYPE_MPLS_UNICAST:
+    case ETHERTYPE_MPLS_MULTICAST:
+    case ETHERTYPE_PPPOE_SESS:
+    case ETHERTYPE_PPPOE_DISC:
+    case ETHERTYPE_TEB:
+    case ETHERTYPE_ARP:
+        return true;
+    default:
+        return false;
     }
 }

@@ -11,6 +11,9 @@
 
 #include "decode/decode.h"
 
+/* Whether decode_ethertype decodes this ethertype (anything else is counted as unknown). */
+bool ethertype_known(uint16_t ethertype);
+
 /* Queue the inner packet of a tunnel, starting at `datalink`, marked is_tunneled. Returns
  * the pseudo packet, or NULL when the pseudo queue or the packet pool is exhausted. */
 Packet *decode_tunnel_queue(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len,

@@ -36,8 +36,10 @@ DecodeResult decode_tunnel_queue_vlan(DecodeThread *dt, Packet *p, const uint8_t
                                                 : decode_ids.vlan_qinqinq);
         if (len < VLAN_TAG_LEN)
             return decode_fail(dt, p, DE_VLAN_HEADER_TOO_SMALL);
-        if (count + p->vlan_count >= PKT_MAX_VLAN)
-            return decode_fail(dt, p, DE_VLAN_HEADER_TOO_MANY_LAYERS);
+        if (count + p->vlan_count >= PKT_MAX_VLAN) {
+            decode_set_event(dt, p, DE_VLAN_HEADER_TOO_MANY_LAYERS);
+            return DECODE_FAIL;
+        }
         ids[count++] = rd16(data) & 0x0fff;
         ethertype = rd16(data + 2);
         data += VLAN_TAG_LEN;

@@ -2,9 +2,11 @@
  * decode-vlan.c - 802.1Q VLAN tags, stacked as QinQ (802.1ad) up to three deep.
  *
  * The VLAN ids are kept on the packet because flows are keyed on them: the same 5-tuple in
- * two VLANs is two conversations. A fourth tag is an anomaly, as in Suricata.
+ * two VLANs is two conversations. As in Suricata, a fourth tag is an anomaly that ends
+ * decoding (without making the packet invalid), and a tag followed by an ethertype nothing
+ * decodes is decoder.vlan.unknown_type.
  */
-#include "decode/decode.h"
+#include "decode/decode-internal.h"
 
 #define VLAN_HEADER_LEN 4
 
@@ -12,17 +14,22 @@ DecodeResult decode_vlan(DecodeThread *dt, Packet *p, uint16_t ethertype, const 
                          uint32_t len)
 {
     (void)ethertype;
+    if (p->vlan_count >= PKT_MAX_VLAN) {
+        decode_set_event(dt, p, DE_VLAN_HEADER_TOO_MANY_LAYERS);
+        return DECODE_FAIL;
+    }
     if (p->vlan_count == 0)
         counter_incr(dt->counters, decode_ids.vlan);
     else if (p->vlan_count == 1)
         counter_incr(dt->counters, decode_ids.vlan_qinq);
-    else if (p->vlan_count == 2)
+    else
         counter_incr(dt->counters, decode_ids.vlan_qinqinq);
     if (len < VLAN_HEADER_LEN)
         return decode_fail(dt, p, DE_VLAN_HEADER_TOO_SMALL);
-    if (p->vlan_count >= PKT_MAX_VLAN)
-        return decode_fail(dt, p, DE_VLAN_HEADER_TOO_MANY_LAYERS);
     p->vlan_id[p->vlan_count++] = rd16(data) & 0x0fff;
     uint16_t inner = rd16(data + 2);
-    return decode_ethertype(dt, p, inner, data + VLAN_HEADER_LEN, len - VLAN_HEADER_LEN);
+    DecodeResult r = decode_ethertype(dt, p, inner, data + VLAN_HEADER_LEN, len - VLAN_HEADER_LEN);
+    if (!ethertype_known(inner))
+        return decode_fail(dt, p, DE_VLAN_UNKNOWN_TYPE);
+    return r;
 }
