@@ -8,7 +8,7 @@
 #ifndef BONGSU_LOG_H
 #define BONGSU_LOG_H
 
-typedef enum LogLevel { LOG_ERROR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG } LogLevel;
+typedef enum LogLevel { LOG_NONE = -1, LOG_ERROR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG } LogLevel;
 
 void log_set_level(LogLevel level);
 void log_msg(LogLevel level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
