@@ -319,7 +319,10 @@ static int run(const Options *o, ConfNode *conf)
         return 1;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    engine_register_counters();
+    if (engine_init(conf) != 0) {
+        capture_close(&src);
+        return 1;
+    }
     EngineSummary summary;
     int status = engine_run(&settings, &src, &summary);
     capture_close(&src);

@@ -75,6 +75,9 @@ typedef struct Flow {
     uint32_t esp_spi;
     bool alerted;
     FlowMacSet macs;
+    /* Owned by later stages, released through their flow-end hooks before the flow is. */
+    struct TcpSession *tcp_session;   /* stream/stream-tcp.c */
+    struct AppLayerFlow *app;         /* applayer/app-layer.c */
     uint32_t tcp_fin_seq_ts, tcp_fin_seq_tc;   /* sequence numbers of the FINs */
     bool fin_ts, fin_tc;
 } Flow;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "applayer/app-layer.h"
 #include "common/timefmt.h"
 
 #define EVE_WRITER_FLUSH_AT (64 * 1024)
@@ -125,6 +126,12 @@ void eve_write(EveWriter *w, EveType type, json_t *obj)
     json_decref(obj);
     if (w->len >= EVE_WRITER_FLUSH_AT)
         eve_writer_flush(w);
+}
+
+void eve_add_app_proto(json_t *obj, const Flow *f)
+{
+    if (f->app && f->app->proto != ALPROTO_UNKNOWN)
+        json_object_set_new(obj, "app_proto", json_string(app_proto_name(f->app->proto)));
 }
 
 /* Suricata writes IPv6 addresses in full, uncompressed form. */

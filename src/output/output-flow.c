@@ -71,6 +71,7 @@ void output_flow_log(EveWriter *w, const Flow *f, FlowEndReason reason, uint64_t
     if (!eve_enabled(w->log, EVE_FLOW))
         return;
     json_t *obj = eve_header_flow(w->log, f, now_usec, "flow");
+    eve_add_app_proto(obj, f);
     json_object_set_new(obj, "flow", flow_object(f, reason));
     if (f->key.proto == IPPROTO_TCP)
         json_object_set_new(obj, "tcp", tcp_object(f));

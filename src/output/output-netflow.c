@@ -41,6 +41,7 @@ static void log_direction(EveWriter *w, const Flow *f, bool to_server, uint64_t 
         reversed.dp = f->key.sp;
         eve_add_flow_tuple(obj, &reversed);
     }
+    eve_add_app_proto(obj, f);
     json_t *nf = json_object();
     json_object_set_new(nf, "pkts",
                         json_integer((json_int_t)(to_server ? f->pkts_toserver : f->pkts_toclient)));

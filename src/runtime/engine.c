@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "applayer/app-layer.h"
 #include "common/log.h"
 #include "decode/decode.h"
 #include "decode/packet-pool.h"
@@ -25,14 +26,17 @@ typedef struct CaptureCounterIds {
 
 static CaptureCounterIds capture_ids;
 
-void engine_register_counters(void)
+int engine_init(const struct ConfNode *conf)
 {
+    if (applayer_init(conf) != 0)
+        return -1;
     capture_ids.kernel_packets = counters_register("capture.kernel_packets");
     capture_ids.kernel_drops = counters_register("capture.kernel_drops");
     capture_ids.kernel_ifdrops = counters_register("capture.kernel_ifdrops");
     decode_register_counters();
     defrag_register_counters();
     flow_register_counters();
+    return 0;
 }
 
 void engine_settings_default(EngineSettings *s)

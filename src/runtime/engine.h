@@ -44,7 +44,10 @@ typedef struct EngineSummary {
 extern volatile sig_atomic_t engine_stop_requested;
 
 void engine_settings_default(EngineSettings *s);
-void engine_register_counters(void);
+/* Start-up, once, before engine_run: the application-layer parsers (configured from conf,
+ * which may be NULL for the built-in defaults) and every stage's counters. */
+struct ConfNode;
+int engine_init(const struct ConfNode *conf);
 /* Runs the capture to its end (or until a stop is requested) and writes the final stats.
  * Returns 0, or 1 when a capture file could not be read completely (the error was reported
  * and everything before it processed). */

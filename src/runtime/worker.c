@@ -3,6 +3,7 @@
  */
 #include "runtime/worker.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,8 +12,10 @@
 static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *ud)
 {
     Worker *w = ud;
+    applayer_flow_end(&w->app, f, now_usec);
     output_flow_log(&w->eve, f, reason, now_usec);
     output_netflow_log(&w->eve, f, now_usec);
+    applayer_flow_free(f);
 }
 
 int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_memcap_share,
@@ -24,6 +27,8 @@ int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_mem
     if (counter_set_init(&w->counters) != 0)
         return -1;
     eve_writer_init(&w->eve, eve);
+    w->app.counters = &w->counters;
+    w->app.eve = &w->eve;
     w->flows = flow_table_new(flow_cfg, flow_memcap_share, &w->counters, on_flow_end, w);
     if (!w->flows)
         return -1;
@@ -43,7 +48,9 @@ void worker_process_packet(Worker *w, Packet *p)
 {
     if (p->ts_usec > w->now_usec)
         w->now_usec = p->ts_usec;
-    flow_handle_packet(w->flows, p);
+    Flow *f = flow_handle_packet(w->flows, p);
+    if (f && p->proto == IPPROTO_UDP)
+        applayer_handle_udp(&w->app, f, p);
     output_anomaly_log(&w->eve, p);
     packet_pool_put(w->pool, p);
 }

@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 
+#include "applayer/app-layer.h"
 #include "common/counters.h"
 #include "decode/packet-pool.h"
 #include "flow/flow.h"
@@ -39,6 +40,7 @@ typedef struct Worker {
     FlowTable *flows;
     CounterSet counters;
     EveWriter eve;
+    AppLayerThread app;
     WorkerQueue queue;
     PacketPool *pool;
     uint64_t now_usec;

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static int initialised;
     if (!initialised) {
         log_set_level(LOG_NONE); /* keep libFuzzer's output readable */
-        engine_register_counters();
+        engine_init(NULL);
         initialised = 1;
     }
     int fd = memfd_create("fuzz-capture", 0);

@@ -1,0 +1,63 @@
+/*
+ * app-layer-buffers.c - the registry of detection buffers ("http.uri", "dns.query", ...).
+ *
+ * Parsers register the buffers they offer, each with a getter that extracts it from a
+ * transaction; the detection engine resolves rule keywords to buffer ids once, at rule load,
+ * and calls the getter while inspecting. This keeps detection free of protocol knowledge.
+ */
+#include <string.h>
+
+#include "applayer/app-layer.h"
+
+#define MAX_BUFFERS 128
+
+typedef struct BufferDef {
+    const char *name;
+    AppProto proto;
+    bool to_server, to_client;
+    AppLayerBufferGetter getter;
+} BufferDef;
+
+static BufferDef buffers[MAX_BUFFERS];
+static int buffer_count;
+
+int applayer_buffer_register(const char *name, AppProto proto, bool to_server, bool to_client,
+                             AppLayerBufferGetter getter)
+{
+    int existing = applayer_buffer_id(name);
+    if (existing >= 0)
+        return existing;
+    if (buffer_count >= MAX_BUFFERS)
+        return -1;
+    buffers[buffer_count] = (BufferDef){name, proto, to_server, to_client, getter};
+    return buffer_count++;
+}
+
+int applayer_buffer_id(const char *name)
+{
+    for (int i = 0; i < buffer_count; i++)
+        if (strcmp(buffers[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const char *applayer_buffer_name(int id)
+{
+    return id >= 0 && id < buffer_count ? buffers[id].name : NULL;
+}
+
+AppProto applayer_buffer_proto(int id)
+{
+    return id >= 0 && id < buffer_count ? buffers[id].proto : ALPROTO_UNKNOWN;
+}
+
+bool applayer_buffer_get(int id, void *state, void *tx, bool to_server, const uint8_t **data,
+                         uint32_t *len)
+{
+    if (id < 0 || id >= buffer_count)
+        return false;
+    const BufferDef *b = &buffers[id];
+    if ((to_server && !b->to_server) || (!to_server && !b->to_client))
+        return false;
+    return b->getter(state, tx, to_server, data, len);
+}

@@ -1,0 +1,160 @@
+/*
+ * app-layer-detect.c - which application protocol a flow speaks.
+ *
+ * Each enabled parser's probe looks at the first bytes of a direction; a parser that names
+ * detection ports is only asked on those ports (DNS on 53), the others on any port (HTTP and
+ * TLS are recognised by content, as Suricata's pattern-based detection does). TCP bytes are
+ * buffered per direction until a probe decides (at most APPLAYER_DETECT_MAX bytes); once a
+ * protocol is found, everything buffered is handed to its parser, the direction that spoke
+ * first first. A direction that no probe accepts is "failed"; a flow whose directions have
+ * all failed (or ended) is logged with app_proto "failed". UDP datagrams are probed one at a
+ * time, without buffering.
+ */
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "applayer/app-layer-internal.h"
+
+#define APPLAYER_DETECT_MAX 4096
+
+typedef enum ProbeVerdict { PROBE_FOUND, PROBE_NEED_MORE, PROBE_FAILED } ProbeVerdict;
+
+static ProbeVerdict probe_all(const Flow *f, const uint8_t *data, uint32_t len, bool to_server,
+                              AppProto *found)
+{
+    bool tcp = f->key.proto == IPPROTO_TCP;
+    bool need_more = false;
+    for (int proto = 1; proto < ALPROTO_FAILED; proto++) {
+        const AppLayerParser *parser = applayer_parser((AppProto)proto);
+        if (!parser || !parser->probe || !applayer_proto_enabled((AppProto)proto))
+            continue;
+        if ((tcp && !parser->on_tcp) || (!tcp && !parser->on_udp))
+            continue;
+        if (!applayer_port_matches((AppProto)proto, f->key.sp, f->key.dp))
+            continue;
+        AppProto r = parser->probe(data, len, to_server);
+        if (r != ALPROTO_UNKNOWN && r != ALPROTO_FAILED) {
+            *found = r;
+            return PROBE_FOUND;
+        }
+        if (r == ALPROTO_UNKNOWN)
+            need_more = true;
+    }
+    return need_more ? PROBE_NEED_MORE : PROBE_FAILED;
+}
+
+static void set_direction_proto(AppLayerFlow *app, bool to_server, AppProto proto)
+{
+    if (to_server) {
+        app->proto_ts = proto;
+        app->detect_done_ts = true;
+    } else {
+        app->proto_tc = proto;
+        app->detect_done_tc = true;
+    }
+}
+
+static bool append_pending(AppLayerFlow *app, bool to_server, const uint8_t *data, uint32_t len)
+{
+    uint8_t **buf = to_server ? &app->pending_ts : &app->pending_tc;
+    uint32_t *buf_len = to_server ? &app->pending_ts_len : &app->pending_tc_len;
+    uint32_t room = APPLAYER_DETECT_MAX - *buf_len;
+    uint32_t take = len < room ? len : room;
+    if (!*buf) {
+        *buf = malloc(APPLAYER_DETECT_MAX);
+        if (!*buf)
+            return false;
+    }
+    memcpy(*buf + *buf_len, data, take);
+    *buf_len += take;
+    return take == len;
+}
+
+static void flow_detected(AppLayerThread *th, Flow *f, AppProto proto)
+{
+    f->app->proto = proto;
+    counter_incr(th->counters, applayer_ids.flows[proto][f->key.proto == IPPROTO_TCP]);
+}
+
+static void flow_failed(AppLayerThread *th, Flow *f)
+{
+    if (f->app->proto == ALPROTO_FAILED)
+        return;
+    f->app->proto = ALPROTO_FAILED;
+    counter_incr(th->counters, f->key.proto == IPPROTO_TCP ? applayer_ids.failed_tcp
+                                                          : applayer_ids.failed_udp);
+}
+
+/* Hands the buffered bytes of both directions to the parser, the first speaker first. */
+static void flush_pending(AppLayerThread *th, Flow *f, const Packet *p)
+{
+    AppLayerFlow *app = f->app;
+    bool first_ts = app->first_speaker_ts;
+    for (int i = 0; i < 2; i++) {
+        bool ts = (i == 0) == first_ts;
+        uint8_t **buf = ts ? &app->pending_ts : &app->pending_tc;
+        uint32_t *len = ts ? &app->pending_ts_len : &app->pending_tc_len;
+        if (*buf && *len)
+            applayer_parse(th, f, p, ts, *buf, *len, 0);
+        free(*buf);
+        *buf = NULL;
+        *len = 0;
+    }
+}
+
+static void detect_udp(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
+                       const uint8_t *data, uint32_t len, uint32_t flags)
+{
+    AppLayerFlow *app = f->app;
+    AppProto found = ALPROTO_UNKNOWN;
+    if (probe_all(f, data, len, to_server, &found) == PROBE_FOUND) {
+        set_direction_proto(app, to_server, found);
+        flow_detected(th, f, found);
+        applayer_parse(th, f, p, to_server, data, len, flags);
+        return;
+    }
+    set_direction_proto(app, to_server, ALPROTO_FAILED);
+    flow_failed(th, f);
+}
+
+void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
+                     const uint8_t *data, uint32_t len, uint32_t flags)
+{
+    AppLayerFlow *app = f->app;
+    if (to_server ? app->detect_done_ts : app->detect_done_tc)
+        return;
+    if (!app->pending_ts_len && !app->pending_tc_len && len)
+        app->first_speaker_ts = to_server;
+    if (flags & APP_FLAG_DATAGRAM) {
+        detect_udp(th, f, p, to_server, data, len, flags);
+        return;
+    }
+    bool complete = !(flags & APP_FLAG_GAP) && append_pending(app, to_server, data, len);
+    const uint8_t *buf = to_server ? app->pending_ts : app->pending_tc;
+    uint32_t buf_len = to_server ? app->pending_ts_len : app->pending_tc_len;
+    AppProto found = ALPROTO_UNKNOWN;
+    ProbeVerdict verdict =
+        buf_len ? probe_all(f, buf, buf_len, to_server, &found) : PROBE_NEED_MORE;
+    if (verdict == PROBE_FOUND) {
+        set_direction_proto(app, to_server, found);
+        flow_detected(th, f, found);
+        flush_pending(th, f, p);
+        return;
+    }
+    bool out_of_room = !complete || buf_len >= APPLAYER_DETECT_MAX;
+    if (verdict == PROBE_FAILED || out_of_room || (flags & (APP_FLAG_EOF | APP_FLAG_GAP))) {
+        set_direction_proto(app, to_server, ALPROTO_FAILED);
+        bool other_done = to_server ? app->detect_done_tc : app->detect_done_ts;
+        if (other_done)
+            flow_failed(th, f);
+    }
+}
+
+void applayer_detect_flow_end(AppLayerThread *th, Flow *f)
+{
+    AppLayerFlow *app = f->app;
+    if (app && app->proto == ALPROTO_UNKNOWN && (app->pending_ts_len || app->pending_tc_len ||
+                                                 app->detect_done_ts || app->detect_done_tc))
+        flow_failed(th, f);
+}

@@ -1,0 +1,32 @@
+/*
+ * app-layer-internal.h - what the applayer/ files share among themselves.
+ */
+#ifndef BONGSU_APP_LAYER_INTERNAL_H
+#define BONGSU_APP_LAYER_INTERNAL_H
+
+#include "applayer/app-layer.h"
+
+typedef struct AppLayerCounterIds {
+    CounterId failed_tcp, failed_udp;
+    CounterId flows[ALPROTO_MAX][2];          /* [proto][is_tcp] */
+    CounterId txs[ALPROTO_MAX][2];
+    CounterId parser_errors[ALPROTO_MAX][2];
+} AppLayerCounterIds;
+
+extern AppLayerCounterIds applayer_ids;
+
+void applayer_register_counters(void);
+AppLayerFlow *applayer_flow_state(Flow *f);
+/* Protocol detection (app-layer-detect.c): buffers data until a protocol is found, then
+ * feeds everything buffered to applayer_parse(). */
+void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
+                     const uint8_t *data, uint32_t len, uint32_t flags);
+/* At flow end: a flow that carried data and was never recognised becomes "failed". */
+void applayer_detect_flow_end(AppLayerThread *th, Flow *f);
+void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
+                    const uint8_t *data, uint32_t len, uint32_t flags);
+/* Parser table and per-protocol settings (app-layer-register.c). */
+bool applayer_proto_enabled(AppProto proto);
+bool applayer_port_matches(AppProto proto, uint16_t sp, uint16_t dp);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * app-layer.c - the application-layer framework (see app-layer.h): per-flow state, the hand-off
+ * from detection to the parser, transaction logging and clean-up, counters.
+ */
+#include "applayer/app-layer.h"
+
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "applayer/app-layer-internal.h"
+#include "common/timefmt.h"
+
+static const char *const proto_names[ALPROTO_MAX] = {
+    [ALPROTO_UNKNOWN] = "unknown", [ALPROTO_HTTP] = "http", [ALPROTO_DNS] = "dns",
+    [ALPROTO_TLS] = "tls",         [ALPROTO_FAILED] = "failed",
+};
+
+const char *app_proto_name(AppProto proto)
+{
+    return (unsigned)proto < ALPROTO_MAX ? proto_names[proto] : "unknown";
+}
+
+AppProto app_proto_by_name(const char *name)
+{
+    for (int i = 0; i < ALPROTO_MAX; i++)
+        if (strcmp(proto_names[i], name) == 0)
+            return (AppProto)i;
+    if (strcmp(name, "http1") == 0)
+        return ALPROTO_HTTP;
+    return ALPROTO_UNKNOWN;
+}
+
+AppLayerCounterIds applayer_ids;
+
+/* Suricata names per-protocol counters with a transport suffix when the protocol runs over
+ * both (dns_tcp, dns_udp) and without one otherwise (http, tls). */
+static void counter_name(char *buf, size_t len, const char *prefix, const AppLayerParser *p,
+                         bool tcp, const char *suffix)
+{
+    if (p->on_tcp && p->on_udp)
+        snprintf(buf, len, "%s.%s_%s%s", prefix, p->name, tcp ? "tcp" : "udp", suffix);
+    else
+        snprintf(buf, len, "%s.%s%s", prefix, p->name, suffix);
+}
+
+void applayer_register_counters(void)
+{
+    applayer_ids.failed_tcp = counters_register("app_layer.flow.failed_tcp");
+    applayer_ids.failed_udp = counters_register("app_layer.flow.failed_udp");
+    for (int proto = 0; proto < ALPROTO_MAX; proto++) {
+        const AppLayerParser *p = applayer_parser((AppProto)proto);
+        if (!p)
+            continue;
+        for (int tcp = 0; tcp < 2; tcp++) {
+            if ((tcp && !p->on_tcp) || (!tcp && !p->on_udp))
+                continue;
+            char name[128];
+            counter_name(name, sizeof(name), "app_layer.flow", p, tcp, "");
+            applayer_ids.flows[proto][tcp] = counters_register(name);
+            counter_name(name, sizeof(name), "app_layer.tx", p, tcp, "");
+            applayer_ids.txs[proto][tcp] = counters_register(name);
+            counter_name(name, sizeof(name), "app_layer.error", p, tcp, ".parser");
+            applayer_ids.parser_errors[proto][tcp] = counters_register(name);
+        }
+    }
+}
+
+AppLayerFlow *applayer_flow_state(Flow *f)
+{
+    if (!f->app)
+        f->app = calloc(1, sizeof(AppLayerFlow));
+    return f->app;
+}
+
+static bool flow_is_tcp(const Flow *f)
+{
+    return f->key.proto == IPPROTO_TCP;
+}
+
+/* Logs and frees transactions that are complete in both directions (all of them at flow
+ * end), in id order, so each is logged exactly once. */
+static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint64_t now,
+                             bool flow_ending)
+{
+    AppLayerFlow *app = f->app;
+    const AppLayerParser *parser = applayer_parser(app->proto);
+    if (!parser || !app->state)
+        return;
+    AppLayerCtx ctx = {.thread = th, .flow = f, .packet = p, .now_usec = now};
+    uint64_t count = parser->tx_count(app->state);
+    while (app->tx_logged < count) {
+        uint64_t id = app->tx_logged;
+        void *tx = parser->tx_get(app->state, id);
+        if (tx) {
+            bool done = parser->tx_done(tx, true) && parser->tx_done(tx, false);
+            if (!done && !flow_ending)
+                break;
+            counter_incr(th->counters, applayer_ids.txs[app->proto][flow_is_tcp(f)]);
+            if (parser->log_tx && th->eve)
+                parser->log_tx(&ctx, app->state, tx, id);
+            parser->tx_free(app->state, id);
+        }
+        app->tx_logged++;
+    }
+}
+
+void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
+                    const uint8_t *data, uint32_t len, uint32_t flags)
+{
+    AppLayerFlow *app = f->app;
+    const AppLayerParser *parser = applayer_parser(app->proto);
+    if (!parser || app->parser_error)
+        return;
+    if (!app->state) {
+        app->state = parser->state_new();
+        if (!app->state)
+            return;
+    }
+    uint64_t now = p ? p->ts_usec : f->last_usec;
+    AppLayerCtx ctx = {.thread = th, .flow = f, .packet = p, .now_usec = now};
+    if (parser->parse(app->state, &ctx, to_server, data, len, flags) != 0) {
+        app->parser_error = true;
+        counter_incr(th->counters, applayer_ids.parser_errors[app->proto][flow_is_tcp(f)]);
+    }
+    log_transactions(th, f, p, now, false);
+}
+
+void applayer_handle_data(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
+                          const uint8_t *data, uint32_t len, uint32_t flags)
+{
+    AppLayerFlow *app = applayer_flow_state(f);
+    if (!app)
+        return;
+    if (app->proto == ALPROTO_UNKNOWN) {
+        applayer_detect(th, f, p, to_server, data, len, flags);
+        return;
+    }
+    applayer_parse(th, f, p, to_server, data, len, flags);
+}
+
+void applayer_handle_udp(AppLayerThread *th, Flow *f, const Packet *p)
+{
+    if (!p->payload_len)
+        return;
+    applayer_handle_data(th, f, p, p->to_server, p->payload, p->payload_len, APP_FLAG_DATAGRAM);
+}
+
+void applayer_flow_end(AppLayerThread *th, Flow *f, uint64_t now_usec)
+{
+    AppLayerFlow *app = f->app;
+    if (!app)
+        return;
+    applayer_detect_flow_end(th, f);
+    log_transactions(th, f, NULL, now_usec, true);
+}
+
+void applayer_flow_free(Flow *f)
+{
+    AppLayerFlow *app = f->app;
+    if (!app)
+        return;
+    const AppLayerParser *parser = applayer_parser(app->proto);
+    if (parser && app->state)
+        parser->state_free(app->state);
+    free(app->pending_ts);
+    free(app->pending_tc);
+    free(app);
+    f->app = NULL;
+}
+
+json_t *applayer_eve_header(AppLayerCtx *ctx, const char *event_type, uint64_t tx_id)
+{
+    json_t *obj = eve_header_flow(ctx->thread->eve->log, ctx->flow, ctx->now_usec, event_type);
+    if (ctx->packet && ctx->packet->pcap_cnt)
+        json_object_set_new(obj, "pcap_cnt", json_integer((json_int_t)ctx->packet->pcap_cnt));
+    json_object_set_new(obj, "tx_id", json_integer((json_int_t)tx_id));
+    return obj;
+}
+
+void applayer_raise_event(AppLayerCtx *ctx, const char *event_name, uint64_t tx_id)
+{
+    EveWriter *w = ctx->thread->eve;
+    if (!w || !eve_enabled(w->log, EVE_ANOMALY) || !w->log->cfg.anomaly_applayer)
+        return;
+    json_t *obj = applayer_eve_header(ctx, "anomaly", tx_id);
+    json_t *anomaly = json_object();
+    json_object_set_new(anomaly, "app_proto",
+                        json_string(app_proto_name(ctx->flow->app ? ctx->flow->app->proto
+                                                                  : ALPROTO_UNKNOWN)));
+    json_object_set_new(anomaly, "type", json_string("applayer"));
+    json_object_set_new(anomaly, "event", json_string(event_name));
+    json_object_set_new(anomaly, "layer", json_string("proto_parser"));
+    json_object_set_new(obj, "anomaly", anomaly);
+    eve_write(w, EVE_ANOMALY, obj);
+}

@@ -1,0 +1,143 @@
+/*
+ * app-layer.h - application layer: protocol detection, parsers, transactions, logging.
+ *
+ * The stream engine (TCP) or the flow (UDP) hands in-order payload bytes of one direction to
+ * applayer_handle_data(). Until the flow's protocol is known, protocol detection looks at the
+ * ports and the first bytes of each direction (app-layer-detect.c). Once known, the bytes go
+ * to that protocol's parser.
+ *
+ * Every protocol plugs in the same way, with one AppLayerParser registered at start-up in
+ * applayer_register_parsers() (app-layer-register.c): detection (ports, probe), a per-flow
+ * state, a parse function, and transactions. A transaction is one request/response exchange
+ * (an HTTP request and its response, a DNS query and its answer, a TLS handshake). The
+ * framework logs each transaction once it is complete (or when the flow ends) through the
+ * parser's log_tx, then frees it; detection reads transaction buffers ("http.uri",
+ * "dns.query", ...) through the buffer registry (applayer_buffer_*), so the detection engine
+ * stays generic.
+ */
+#ifndef BONGSU_APP_LAYER_H
+#define BONGSU_APP_LAYER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/counters.h"
+#include "flow/flow.h"
+#include "output/eve.h"
+
+typedef enum AppProto {
+    ALPROTO_UNKNOWN = 0,
+    ALPROTO_HTTP,    /* HTTP/1.x ("http") */
+    ALPROTO_DNS,
+    ALPROTO_TLS,
+    ALPROTO_FAILED,  /* detection gave up: logged as "failed" */
+    ALPROTO_MAX
+} AppProto;
+
+/* The name in EVE app_proto and in rules: "http", "dns", "tls", "failed". */
+const char *app_proto_name(AppProto proto);
+AppProto app_proto_by_name(const char *name);
+
+/* Flags for parse(). */
+#define APP_FLAG_EOF 0x01       /* this direction is closed; no more data */
+#define APP_FLAG_GAP 0x02       /* `len` bytes are missing here; data is NULL */
+#define APP_FLAG_DATAGRAM 0x04  /* data is one UDP payload (a whole message) */
+
+struct AppLayerCtx;
+
+typedef struct AppLayerParser {
+    AppProto proto;
+    const char *name;               /* config name: app-layer.protocols.<name> */
+    bool on_tcp, on_udp;
+    const char *default_ports;      /* detection ports, e.g. "80,8080" ("" for none) */
+    /* Content detection on the first bytes of one direction: the protocol, ALPROTO_UNKNOWN
+     * when more bytes are needed, ALPROTO_FAILED when it is certainly not this protocol. */
+    AppProto (*probe)(const uint8_t *data, uint32_t len, bool to_server);
+
+    void *(*state_new)(void);
+    void (*state_free)(void *state);
+    /* Parse bytes of one direction. Returns 0, or -1 when the parser gives up on this flow
+     * (the framework stops feeding it and counts app_layer.error.<name>.parser). */
+    int (*parse)(void *state, struct AppLayerCtx *ctx, bool to_server, const uint8_t *data,
+                 uint32_t len, uint32_t flags);
+
+    /* Transactions, identified by a 0-based id that only grows. */
+    uint64_t (*tx_count)(void *state);          /* ids below this may exist */
+    void *(*tx_get)(void *state, uint64_t tx_id); /* NULL when freed or never made */
+    bool (*tx_done)(void *tx, bool to_server);  /* complete in that direction */
+    void (*tx_free)(void *state, uint64_t tx_id);
+
+    /* EVE: write this transaction's event(s) (http, dns, tls, fileinfo...). Called once per
+     * transaction, when complete in both directions or at flow end. */
+    void (*log_tx)(struct AppLayerCtx *ctx, void *state, void *tx, uint64_t tx_id);
+    /* The object alerts carry for this protocol ("http": {...}); NULL if none. */
+    json_t *(*tx_alert_json)(void *state, void *tx);
+} AppLayerParser;
+
+/* Per-flow application state, hanging off Flow.app. */
+typedef struct AppLayerFlow {
+    AppProto proto;              /* what the flow is (after detection) */
+    AppProto proto_ts, proto_tc; /* what each direction looked like */
+    AppProto proto_orig;         /* before a protocol change (e.g. HTTP CONNECT -> TLS) */
+    void *state;                 /* the parser's state */
+    uint64_t tx_logged;          /* transactions below this id are logged and freed */
+    uint32_t probed_ts, probed_tc;  /* bytes inspected by detection per direction */
+    bool detect_done_ts, detect_done_tc;
+    bool first_speaker_ts;       /* the client spoke first */
+    bool parser_error;
+    /* Detection buffering: bytes seen before the protocol was known. */
+    uint8_t *pending_ts, *pending_tc;
+    uint32_t pending_ts_len, pending_tc_len;
+} AppLayerFlow;
+
+/* Per-thread (worker) context. */
+typedef struct AppLayerThread {
+    CounterSet *counters;
+    EveWriter *eve;
+} AppLayerThread;
+
+/* What a parser sees of its surroundings during parse/log. */
+typedef struct AppLayerCtx {
+    AppLayerThread *thread;
+    Flow *flow;
+    const Packet *packet;        /* the packet that carried the data (may be NULL at EOF) */
+    uint64_t now_usec;
+} AppLayerCtx;
+
+/* Start-up: register the parsers, their counters and buffers. Reads
+ * app-layer.protocols.<name>.enabled / detection-ports from the configuration. */
+struct ConfNode;
+int applayer_init(const struct ConfNode *conf);
+const AppLayerParser *applayer_parser(AppProto proto);
+
+/* Hand in-order bytes of one direction of f to the app layer. */
+void applayer_handle_data(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
+                          const uint8_t *data, uint32_t len, uint32_t flags);
+/* UDP: one datagram (the packet's payload). */
+void applayer_handle_udp(AppLayerThread *th, Flow *f, const Packet *p);
+/* Flow end: log the transactions that remain (before the flow record is written)... */
+void applayer_flow_end(AppLayerThread *th, Flow *f, uint64_t now_usec);
+/* ...then free the state (after it). */
+void applayer_flow_free(Flow *f);
+
+/* Helpers for parsers' log_tx: the EVE header for a transaction event (flow direction,
+ * tx_id), written through the thread's writer by eve_write(). */
+json_t *applayer_eve_header(AppLayerCtx *ctx, const char *event_type, uint64_t tx_id);
+/* An app-layer anomaly event (EVE anomaly type "applayer", Suricata's event names such as
+ * "UNABLE_TO_MATCH_RESPONSE_TO_REQUEST"), logged when anomaly.types.applayer is on. */
+void applayer_raise_event(AppLayerCtx *ctx, const char *event_name, uint64_t tx_id);
+
+/* Detection buffers. A parser registers each buffer it offers with a getter; the detection
+ * engine asks for buffers by name. */
+typedef bool (*AppLayerBufferGetter)(void *state, void *tx, bool to_server, const uint8_t **data,
+                                     uint32_t *len);
+int applayer_buffer_register(const char *name, AppProto proto, bool to_server, bool to_client,
+                             AppLayerBufferGetter getter);
+int applayer_buffer_id(const char *name);  /* -1 when unknown */
+const char *applayer_buffer_name(int id);
+AppProto applayer_buffer_proto(int id);
+bool applayer_buffer_get(int id, void *state, void *tx, bool to_server, const uint8_t **data,
+                         uint32_t *len);
+
+#endif
