@@ -370,7 +370,7 @@ const char *const conf_open_sections[] = {
     "daemon-directory", "umask", "autofp-scheduler", "default-packet-size", "magic-file",
     "geoip-database", "packet-alert-max", "reputation-categories-file",
     "default-reputation-path", "reputation-files", "asn1-max-frames", "action-order",
-    "app-layer", "logging", "detect", "decoder",
+    "app-layer", "logging", "detect", "decoder", "ignore-unknown-requirements",
     /* User-defined variable names. */
     "vars.address-groups", "vars.port-groups",
     /* Stock options that stock leaves commented out in sections bongsu reads. */

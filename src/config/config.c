@@ -507,10 +507,13 @@ static ConfNode *set_step(ConfNode *n, const char *comp, size_t len, const char 
     ConfNode *k = conf_tree_find(n, comp, len);
     if (k != NULL)
         return k;
-    if (n->is_seq && n->nkids > 0 && !is_index(comp, len)) {
-        set_err(err, errlen, "--set %s: '%.*s' is not an index into sequence '%s'", key,
-                (int)len, comp, n->name);
-        return NULL;
+    if (n->is_seq && !is_index(comp, len)) {
+        if (n->nkids > 0) {
+            set_err(err, errlen, "--set %s: '%.*s' is not an index into sequence '%s'", key,
+                    (int)len, comp, n->name);
+            return NULL;
+        }
+        n->is_seq = false; /* an empty list given a key is a mapping now */
     }
     /* A scalar that grows a child becomes a mapping. For a sequence item this is what turns
      * `- flow` into `- flow: {x: y}` under "types.N.flow.x=y": the child carries the name. */
@@ -560,36 +563,56 @@ int conf_set(ConfNode *root, const char *kv, char *err, size_t errlen)
 
 /* ---- unknown keys ------------------------------------------------------------------------ */
 
-/* A set of normalized key paths ("outputs.*.eve-log.types.*.alert"), sorted for bsearch. */
+/* A set of normalized key paths ("outputs.*.eve-log.types.*.alert"): open addressing, kept at
+ * most half full. A hash rather than a sorted array because the reported set grows during the
+ * walk, and a file with a million unknown keys must not take quadratic time. */
 typedef struct {
-    char **v;
+    char **slot;
     size_t n, cap;
 } KeySet;
 
-static void keyset_add(KeySet *s, const char *path)
-{
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 256;
-        s->v = conf_xrealloc(s->v, s->cap * sizeof(*s->v));
-    }
-    s->v[s->n++] = conf_xstrndup(path, strlen(path));
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static bool keyset_has(const KeySet *s, const char *path)
 {
-    return s->n > 0 && bsearch(&path, s->v, s->n, sizeof(*s->v), cmp_str) != NULL;
+    if (s->cap == 0)
+        return false;
+    size_t mask = s->cap - 1;
+    for (size_t i = name_hash(path, strlen(path)) & mask; s->slot[i] != NULL; i = (i + 1) & mask)
+        if (strcmp(s->slot[i], path) == 0)
+            return true;
+    return false;
+}
+
+static void keyset_put(KeySet *s, char *owned)
+{
+    size_t mask = s->cap - 1, i = name_hash(owned, strlen(owned)) & mask;
+    while (s->slot[i] != NULL)
+        i = (i + 1) & mask;
+    s->slot[i] = owned;
+    s->n++;
+}
+
+static void keyset_add(KeySet *s, const char *path)
+{
+    if (keyset_has(s, path))
+        return;
+    if (2 * (s->n + 1) > s->cap) {
+        KeySet bigger = {.cap = s->cap ? 2 * s->cap : 256};
+        bigger.slot = conf_xmalloc(bigger.cap * sizeof(char *));
+        memset(bigger.slot, 0, bigger.cap * sizeof(char *));
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slot[i] != NULL)
+                keyset_put(&bigger, s->slot[i]);
+        free(s->slot);
+        *s = bigger;
+    }
+    keyset_put(s, conf_xstrndup(path, strlen(path)));
 }
 
 static void keyset_free(KeySet *s)
 {
-    for (size_t i = 0; i < s->n; i++)
-        free(s->v[i]);
-    free(s->v);
+    for (size_t i = 0; i < s->cap; i++)
+        free(s->slot[i]);
+    free(s->slot);
 }
 
 /* Path buffer that grows as the walk descends; truncated paths just compare unequal. */
@@ -638,6 +661,8 @@ static void collect_known(const ConfNode *n, Path *norm, KeySet *set)
 /* Does pattern ("a.*.b", * matches one component) equal path or a prefix of it? */
 static bool pattern_covers(const char *pat, const char *path)
 {
+    if (pat[0] != '*' && pat[0] != path[0])
+        return false; /* the common case, decided without scanning for dots */
     while (*pat != '\0') {
         const char *pe = strchr(pat, '.'), *qe = strchr(path, '.');
         size_t pl = pe ? (size_t)(pe - pat) : strlen(pat);
@@ -680,9 +705,8 @@ static void walk_loaded(const ConfNode *n, Path *real, Path *norm, UnknownWalk *
         if (keyset_has(&w->known, norm->buf)) {
             walk_loaded(k, real, norm, w);
         } else if (!is_open(norm->buf) && !keyset_has(&w->reported, norm->buf)) {
-            /* Report once per normalized key; keep the set sorted for the next lookup. */
+            /* Report once per normalized key. */
             keyset_add(&w->reported, norm->buf);
-            qsort(w->reported.v, w->reported.n, sizeof(char *), cmp_str);
             w->cb(real->buf, w->ud);
         }
         path_pop(norm, oldn);
@@ -700,8 +724,6 @@ void conf_for_each_unknown_key(const ConfNode *loaded, const ConfNode *known,
     real.buf[0] = norm.buf[0] = '\0';
     if (known != NULL)
         collect_known(known, &norm, &w.known);
-    if (w.known.n > 0)
-        qsort(w.known.v, w.known.n, sizeof(char *), cmp_str);
     walk_loaded(loaded, &real, &norm, &w);
     keyset_free(&w.known);
     keyset_free(&w.reported);

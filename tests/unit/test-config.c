@@ -339,6 +339,8 @@ static void test_set(void **state)
     assert_true(conf_seq_has_item(types, "netflow", NULL));
     assert_int_equal(conf_set(c, "intel.files.0=/etc/bad.txt", err, sizeof(err)), 0);
     assert_string_equal(conf_get(c, "intel.files.0"), "/etc/bad.txt");
+    assert_int_equal(conf_set(c, "yara.rules.dir=/r", err, sizeof(err)), 0);
+    assert_false(conf_node_is_sequence(conf_node(c, "yara.rules")));
     assert_int_equal(conf_set(c, "brand.new.0.name=x", err, sizeof(err)), 0);
     assert_true(conf_node_is_sequence(conf_node(c, "brand.new")));
     assert_string_equal(conf_get(c, "brand.new.0.name"), "x");
@@ -703,6 +705,33 @@ static void cases_dir(char *out, size_t outlen)
     snprintf(out, outlen, "%s/../shared/conformance/cases", root);
 }
 
+/* Apply every "--set KEY=VALUE" found in a case's test.yaml to tree; returns how many. */
+static int apply_case_sets(ConfNode *tree, const char *test_yaml)
+{
+    FILE *f = fopen(test_yaml, "r");
+    if (f == NULL)
+        return 0;
+    char line[4096];
+    int n = 0;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        for (char *p = strstr(line, "--set"); p != NULL; p = strstr(p, "--set")) {
+            p += 5;
+            p += strspn(p, " =");
+            size_t len = strcspn(p, " \t\"'\n,]");
+            char kv[1024];
+            snprintf(kv, sizeof(kv), "%.*s", (int)len, p);
+            char err[256] = "";
+            if (strchr(kv, '=') == NULL)
+                continue;
+            if (conf_set(tree, kv, err, sizeof(err)) != 0)
+                fail_msg("%s: %s", test_yaml, err);
+            n++;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
 static void test_conformance_yaml(void **state)
 {
     (void)state;
@@ -714,32 +743,34 @@ static void test_conformance_yaml(void **state)
         skip();
     }
     ConfNode *known = conf_new_default();
-    int loaded = 0, failed = 0, warned = 0;
+    int loaded = 0, failed = 0, warned = 0, sets = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
         char path[2400];
         snprintf(path, sizeof(path), "%s/%s/suricata.yaml", dir, e->d_name);
-        if (access(path, R_OK) != 0)
-            continue;
         ConfNode *c = conf_new_default();
         char err[512] = "";
-        if (conf_load_file(c, path, err, sizeof(err)) != 0) {
+        bool has_yaml = access(path, R_OK) == 0;
+        if (has_yaml && conf_load_file(c, path, err, sizeof(err)) != 0) {
             print_message("FAIL %s\n", err);
             failed++;
         }
+        snprintf(path, sizeof(path), "%s/%s/test.yaml", dir, e->d_name);
+        sets += apply_case_sets(c, path);
         Unknowns u = {.n = 0};
         conf_for_each_unknown_key(c, known, collect_unknown, &u);
         for (int i = 0; i < u.n && i < 64; i++)
             print_message("%s: unknown key %s\n", e->d_name, u.keys[i]);
         warned += u.n;
-        loaded++;
+        loaded += has_yaml;
         conf_free(c);
     }
     closedir(d);
     conf_free(known);
-    print_message("loaded %d conformance suricata.yaml files\n", loaded);
+    print_message("loaded %d conformance suricata.yaml files, applied %d --set options\n",
+                  loaded, sets);
     assert_true(loaded > 0);
     assert_int_equal(failed, 0);
     assert_int_equal(warned, 0);
