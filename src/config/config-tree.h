@@ -40,6 +40,10 @@ ConfNode *conf_tree_find(const ConfNode *parent, const char *name, size_t name_l
 ConfNode *conf_tree_append(ConfNode *parent, const char *name, size_t name_len);
 /* Find the named child or append it. */
 ConfNode *conf_tree_get_or_add(ConfNode *parent, const char *name, size_t name_len);
+/* The child named comp, created if missing, as dotted keys walk: a scalar growing a child
+ * becomes a mapping (dropping its value); NULL if n is a non-empty sequence and comp is not an
+ * index into it. */
+ConfNode *conf_tree_step(ConfNode *n, const char *comp, size_t len);
 /* Drop all children (value untouched). */
 void conf_tree_clear_children(ConfNode *n);
 /* Make n a scalar: set its value and drop any children. */

@@ -97,7 +97,9 @@ static int count_node(YamlReader *r, const yaml_event_t *ev)
                 CONF_MAX_NODES);
 }
 
-static int load_file_into(LoadCtx *g, ConfNode *target, const char *path, int depth);
+static int read_file(LoadCtx *g, const char *path, char **out, size_t *out_len);
+static int load_text_at(LoadCtx *g, ConfNode *target, const char *text, size_t len,
+                        const char *path, int depth);
 static int parse_value(YamlReader *r, yaml_event_t *ev, ConfNode *node, int depth);
 
 /* ---- include ----------------------------------------------------------------------------- */
@@ -117,18 +119,31 @@ static int include_file(YamlReader *r, const yaml_event_t *ev, ConfNode *target,
         path = conf_xstrndup(file, strlen(file));
     else if (asprintf(&path, "%s/%s", r->dir, file) < 0)
         return fail(r->g, "%s:%lu: out of memory", r->name, line_of(ev));
-    char sub[512] = "";
     LoadCtx *g = r->g;
+    char *text = NULL;
+    size_t len = 0;
+    char sub[512] = "";
     char *outer_err = g->err;
     size_t outer_len = g->errlen;
-    /* Errors inside the included file name that file; prefix where it was included from. */
     g->err = sub;
     g->errlen = sizeof(sub);
-    int rc = load_file_into(g, target, path, depth);
+    int rc = read_file(g, path, &text, &len);
     g->err = outer_err;
     g->errlen = outer_len;
-    if (rc != 0)
-        fail(g, "%s:%lu: in include: %s", r->name, line_of(ev), sub);
+    if (rc != 0) {
+        /* Cannot read it: that is an error of the including line. */
+        fail(g, "%s:%lu: include %s", r->name, line_of(ev), sub);
+    } else {
+        /* An error inside the included file names that file and line; say once (at the
+         * innermost level) where it was included from. */
+        rc = load_text_at(g, target, text, len, path, depth);
+        if (rc != 0 && g->err != NULL && strstr(g->err, " (included from ") == NULL) {
+            size_t used = strlen(g->err);
+            snprintf(g->err + used, g->errlen - used, " (included from %s:%lu)", r->name,
+                     line_of(ev));
+        }
+    }
+    free(text);
     free(path);
     return rc;
 }
@@ -204,9 +219,13 @@ static ConfNode *key_target(YamlReader *r, const yaml_event_t *kev, ConfNode *ma
             break;
         }
         mangle_key(n, p);
-        if (n->value != NULL || n->is_seq) /* a key under a scalar/list makes it a mapping */
-            conf_tree_make_container(n, false);
-        n = conf_tree_get_or_add(n, p, strlen(p));
+        ConfNode *parent = n;
+        n = conf_tree_step(n, p, strlen(p));
+        if (n == NULL) {
+            fail(r->g, "%s:%lu: key '%s': '%s' is not an index into the list '%s'", r->name,
+                 line_of(kev), key, p, parent->name);
+            break;
+        }
         if (dot == NULL)
             break;
     }
@@ -367,7 +386,7 @@ static int read_file(LoadCtx *g, const char *path, char **out, size_t *out_len)
         close(fd);
         return fail(g, "%s: is a directory", path);
     }
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > (off_t)CONF_MAX_FILE_SIZE) {
+    if (S_ISREG(st.st_mode) && st.st_size > (off_t)CONF_MAX_FILE_SIZE) {
         close(fd);
         return fail(g, "%s: larger than %u MiB", path, CONF_MAX_FILE_SIZE >> 20);
     }
@@ -403,12 +422,10 @@ static int read_file(LoadCtx *g, const char *path, char **out, size_t *out_len)
     return 0;
 }
 
-static int load_file_into(LoadCtx *g, ConfNode *target, const char *path, int depth)
+/* Parse text read from path; relative includes in it resolve against path's directory. */
+static int load_text_at(LoadCtx *g, ConfNode *target, const char *text, size_t len,
+                        const char *path, int depth)
 {
-    char *text = NULL;
-    size_t len = 0;
-    if (read_file(g, path, &text, &len) != 0)
-        return -1;
     char *dir = conf_xstrndup(path, strlen(path));
     char *slash = strrchr(dir, '/');
     if (slash == NULL)
@@ -419,6 +436,16 @@ static int load_file_into(LoadCtx *g, ConfNode *target, const char *path, int de
         *slash = '\0';
     int rc = load_text(g, target, text, len, path, dir, depth);
     free(dir);
+    return rc;
+}
+
+static int load_file_into(LoadCtx *g, ConfNode *target, const char *path, int depth)
+{
+    char *text = NULL;
+    size_t len = 0;
+    if (read_file(g, path, &text, &len) != 0)
+        return -1;
+    int rc = load_text_at(g, target, text, len, path, depth);
     free(text);
     return rc;
 }

@@ -500,28 +500,35 @@ static void trim(const char **s, size_t *len)
         (*len)--;
 }
 
-/* One step of --set: the child of n named comp, created if missing. */
-static ConfNode *set_step(ConfNode *n, const char *comp, size_t len, const char *key, char *err,
-                          size_t errlen)
+ConfNode *conf_tree_step(ConfNode *n, const char *comp, size_t len)
 {
     ConfNode *k = conf_tree_find(n, comp, len);
     if (k != NULL)
         return k;
     if (n->is_seq && !is_index(comp, len)) {
-        if (n->nkids > 0) {
-            set_err(err, errlen, "--set %s: '%.*s' is not an index into sequence '%s'", key,
-                    (int)len, comp, n->name);
+        if (n->nkids > 0)
             return NULL;
-        }
         n->is_seq = false; /* an empty list given a key is a mapping now */
     }
     /* A scalar that grows a child becomes a mapping. For a sequence item this is what turns
      * `- flow` into `- flow: {x: y}` under "types.N.flow.x=y": the child carries the name. */
     free(n->value);
     n->value = NULL;
+    return conf_tree_append(n, comp, len);
+}
+
+/* One step of --set. Unlike YAML (where the syntax says what is a list), --set can only guess:
+ * a fresh node indexed by a number becomes a sequence, as "intel.files.0=x" means. */
+static ConfNode *set_step(ConfNode *n, const char *comp, size_t len, const char *key, char *err,
+                          size_t errlen)
+{
     if (n->nkids == 0 && is_index(comp, len))
         n->is_seq = true;
-    return conf_tree_append(n, comp, len);
+    ConfNode *k = conf_tree_step(n, comp, len);
+    if (k == NULL)
+        set_err(err, errlen, "--set %s: '%.*s' is not an index into sequence '%s'", key,
+                (int)len, comp, n->name);
+    return k;
 }
 
 int conf_set(ConfNode *root, const char *kv, char *err, size_t errlen)

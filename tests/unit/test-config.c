@@ -408,6 +408,18 @@ static void test_merge_file(void **state)
     assert_null(conf_get(c, "runmode"));
     assert_string_equal(conf_get(c, "runmode.x"), "1");
     conf_free(c);
+
+    /* A dotted YAML key walks into sequences by index instead of replacing them. */
+    c = conf_new_default();
+    assert_int_equal(conf_load_string(c, "outputs.1.eve-log.filename: y.json\n", "d", err,
+                                      sizeof(err)), 0);
+    assert_string_equal(conf_get(c, "outputs.1.eve-log.filename"), "y.json");
+    assert_int_equal(conf_node_count(conf_node(c, "outputs")), 13);
+    assert_int_equal(conf_load_string(c, "x: 1\noutputs.eve-log.enabled: no\n", "d", err,
+                                      sizeof(err)), -1);
+    assert_non_null(strstr(err, "d:2:"));
+    assert_non_null(strstr(err, "not an index"));
+    conf_free(c);
 }
 
 static void test_suricata_key_spellings(void **state)
