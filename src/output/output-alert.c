@@ -1,0 +1,111 @@
+/*
+ * output-alert.c - EVE alert events (see output-alert.h).
+ */
+#include "output/output-alert.h"
+
+#include <string.h>
+
+#include "common/timefmt.h"
+
+json_t *alert_metadata_add(json_t *metadata, const char *key, const char *value)
+{
+    if (!metadata)
+        metadata = json_object();
+    json_t *values = json_object_get(metadata, key);
+    if (!json_is_array(values)) {
+        values = json_array();
+        json_object_set_new(metadata, key, values);
+    }
+    size_t i;
+    json_t *existing;
+    json_array_foreach(values, i, existing)
+        if (strcmp(json_string_value(existing), value) == 0)
+            return metadata;
+    json_array_append_new(values, json_string(value));
+    return metadata;
+}
+
+static json_t *alert_object(const AlertInfo *a)
+{
+    json_t *obj = json_object();
+    json_object_set_new(obj, "action", json_string(a->action ? a->action : "allowed"));
+    json_object_set_new(obj, "gid", json_integer(a->gid));
+    json_object_set_new(obj, "signature_id", json_integer(a->sid));
+    json_object_set_new(obj, "rev", json_integer(a->rev));
+    json_object_set_new(obj, "signature", json_string(a->signature ? a->signature : ""));
+    json_object_set_new(obj, "category", json_string(a->category ? a->category : ""));
+    json_object_set_new(obj, "severity", json_integer(a->severity ? a->severity : 3));
+    if (a->metadata && json_object_size(a->metadata))
+        json_object_set(obj, "metadata", a->metadata);
+    return obj;
+}
+
+/* Suricata's source/target object when the rule says which side is the target. */
+static void add_source_target(json_t *alert, const json_t *event, int target)
+{
+    if (!target)
+        return;
+    const char *src_ip = json_string_value(json_object_get(event, "src_ip"));
+    const char *dst_ip = json_string_value(json_object_get(event, "dest_ip"));
+    json_t *sp = json_object_get(event, "src_port"), *dp = json_object_get(event, "dest_port");
+    json_t *src = json_object(), *dst = json_object();
+    if (src_ip)
+        json_object_set_new(src, "ip", json_string(src_ip));
+    if (sp)
+        json_object_set(src, "port", sp);
+    if (dst_ip)
+        json_object_set_new(dst, "ip", json_string(dst_ip));
+    if (dp)
+        json_object_set(dst, "port", dp);
+    json_object_set_new(alert, "source", target == 1 ? dst : src);
+    json_object_set_new(alert, "target", target == 1 ? src : dst);
+}
+
+static json_t *flow_summary(const Flow *f)
+{
+    char ts[TIMEFMT_BUF_SIZE];
+    json_t *flow = json_object();
+    json_object_set_new(flow, "pkts_toserver", json_integer((json_int_t)f->pkts_toserver));
+    json_object_set_new(flow, "pkts_toclient", json_integer((json_int_t)f->pkts_toclient));
+    json_object_set_new(flow, "bytes_toserver", json_integer((json_int_t)f->bytes_toserver));
+    json_object_set_new(flow, "bytes_toclient", json_integer((json_int_t)f->bytes_toclient));
+    timefmt_iso(f->start_usec, ts);
+    json_object_set_new(flow, "start", json_string(ts));
+    json_t *tuple = json_object();
+    eve_add_flow_tuple(tuple, &f->key);
+    json_object_set(flow, "src_ip", json_object_get(tuple, "src_ip"));
+    json_object_set(flow, "dest_ip", json_object_get(tuple, "dest_ip"));
+    if (json_object_get(tuple, "src_port")) {
+        json_object_set(flow, "src_port", json_object_get(tuple, "src_port"));
+        json_object_set(flow, "dest_port", json_object_get(tuple, "dest_port"));
+    }
+    json_decref(tuple);
+    return flow;
+}
+
+void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo *a)
+{
+    if (!eve_enabled(w->log, EVE_ALERT))
+        return;
+    json_t *obj;
+    if (p) {
+        obj = eve_header_packet(w->log, p, "alert");
+        if (f)
+            json_object_set_new(obj, "direction", json_string(p->to_server ? "to_server"
+                                                                            : "to_client"));
+    } else if (f) {
+        obj = eve_header_flow(w->log, f, a->ts_usec ? a->ts_usec : f->last_usec, "alert");
+    } else {
+        return;
+    }
+    json_t *alert = alert_object(a);
+    add_source_target(alert, obj, a->target);
+    json_object_set_new(obj, "alert", alert);
+    if (f) {
+        eve_add_app_proto(obj, f);
+        if (a->app_object)
+            json_object_update(obj, a->app_object);
+        json_object_set_new(obj, "flow", flow_summary(f));
+    }
+    eve_write(w, EVE_ALERT, obj);
+}

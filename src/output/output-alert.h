@@ -1,0 +1,39 @@
+/*
+ * output-alert.h - the one way every detector raises an alert.
+ *
+ * Suricata rules (gid 1), DDoS (gid 8), threat intelligence (gid 9) and YARA (gid 10) all
+ * describe their alert in an AlertInfo and call output_alert(); it writes the EVE `alert`
+ * event with Suricata 7's fields (action, gid, signature_id, rev, signature, category,
+ * severity, metadata as an object of string arrays, source/target, direction, the flow
+ * summary, app_proto and the app-layer object) and a fast.log line when that log is on.
+ * Attribution (actor, mitre_group_id, mitre_technique_id, intel_*) goes into metadata as
+ * string arrays so Suricata's schema still validates and Suricata's consumers show it.
+ */
+#ifndef BONGSU_OUTPUT_ALERT_H
+#define BONGSU_OUTPUT_ALERT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "output/eve.h"
+
+typedef struct AlertInfo {
+    uint32_t gid, sid, rev;
+    const char *signature;
+    const char *category;   /* classtype description, "" when none */
+    int severity;           /* priority, 1 = highest; 3 when unknown */
+    const char *action;     /* "allowed" (IDS) or "blocked" */
+    json_t *metadata;       /* object of string arrays, or NULL; borrowed */
+    int target;             /* 0 none, 1 source is the target, 2 destination is */
+    json_t *app_object;     /* e.g. {"http": {...}} merged into the event; borrowed */
+    uint64_t ts_usec;       /* event time (packet time) when there is no packet */
+} AlertInfo;
+
+/* Adds value to metadata[key] (an array of strings), creating both as needed; returns the
+ * metadata object (new when metadata was NULL). */
+json_t *alert_metadata_add(json_t *metadata, const char *key, const char *value);
+
+/* p may be NULL (an alert about a flow or a file), f may be NULL (a packet without flow). */
+void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo *alert);
+
+#endif
