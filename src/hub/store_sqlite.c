@@ -39,9 +39,11 @@ static const char SCHEMA[] =
     "CREATE INDEX IF NOT EXISTS events_sensor ON events(sensor);"
     "CREATE INDEX IF NOT EXISTS events_src ON events(src_ip);"
     "CREATE INDEX IF NOT EXISTS events_dest ON events(dest_ip);"
-    "CREATE INDEX IF NOT EXISTS events_sid ON events(signature_id);"
-    "CREATE INDEX IF NOT EXISTS events_actor ON events(actor, victim, ts_us);"
-    "CREATE INDEX IF NOT EXISTS events_victim ON events(victim);"
+    "CREATE INDEX IF NOT EXISTS events_sid ON events(signature_id)"
+    " WHERE signature_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS events_actor ON events(actor, victim, ts_us)"
+    " WHERE actor IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS events_victim ON events(victim) WHERE victim IS NOT NULL;"
     "CREATE TABLE IF NOT EXISTS tokens("
     " name TEXT PRIMARY KEY, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
     " created_us INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
@@ -84,7 +86,9 @@ hub_status hub_store_open(const char *path, hub_store **out)
         return HUB_ERR_STORAGE;
     }
     sqlite3_busy_timeout(s->db, 10000);
-    hub_status st = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+    hub_status st = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                            " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+                            " PRAGMA journal_size_limit=67108864;");
     if (st == HUB_OK)
         st = exec(s, SCHEMA);
     if (st == HUB_OK &&

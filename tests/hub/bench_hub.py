@@ -1,0 +1,145 @@
+#!/usr/bin/env python3
+"""bench_hub.py — ingest throughput and query latency of bongsu-hub (not run by ctest).
+
+Usage: bench_hub.py BONGSU_HUB_BINARY [--events N] [--batch B] [--dir DIR]
+
+1. ingest, one sensor: batches of B events posted back to back for ~20 s;
+2. ingest, four sensors at once (four client threads, four tokens) for ~20 s;
+3. fills the database up to N events (default 10 M) with four sensors;
+4. query latency: each typical analyst query 30 times, p50/p95/max in ms.
+Bodies are generated once and re-posted (flow_id rewritten per batch is not needed for
+ingest speed), so the client spends its time on HTTP, not on JSON encoding. Results go
+to stdout as a Markdown table.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hubtest import Hub, make_events  # noqa: E402
+
+
+def body_for(sensor_idx, n, seed):
+    return "".join(json.dumps(e) + "\n" for e in make_events(sensor_idx, n, seed=seed)).encode()
+
+
+def post_loop(hub, token, bodies, stop, counter, lock):
+    i = 0
+    while not stop():
+        body, n = bodies[i % len(bodies)]
+        r = hub.request("POST", "/api/v1/events", token=token, body=body, timeout=120)
+        assert r.status == 200, (r.status, r.body[:200])
+        with lock:
+            counter[0] += n
+        i += 1
+
+
+def ingest_phase(hub, tokens, bodies, seconds=None, until_total=None, base=0):
+    counter, lock = [0], threading.Lock()
+    t0 = time.time()
+    if seconds:
+        stop = lambda: time.time() - t0 > seconds  # noqa: E731
+    else:
+        stop = lambda: base + counter[0] >= until_total  # noqa: E731
+    ths = [threading.Thread(target=post_loop, args=(hub, t, bodies[k], stop, counter, lock))
+           for k, t in enumerate(tokens)]
+    for t in ths:
+        t.start()
+    last = time.time()
+    while any(t.is_alive() for t in ths):
+        time.sleep(1)
+        if time.time() - last > 30:
+            last = time.time()
+            print(f"  ... {base + counter[0]:,} events, {counter[0] / (last - t0):,.0f}/s",
+                  file=sys.stderr)
+    for t in ths:
+        t.join()
+    dt = time.time() - t0
+    return counter[0], dt
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds (Linux)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def latency(hub, token, path, n=30):
+    ms = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        r = hub.get(path, token, timeout=120)
+        ms.append((time.perf_counter() - t0) * 1000)
+        assert r.status == 200, (path, r.status, r.body[:200])
+    ms.sort()
+    return statistics.median(ms), ms[int(0.95 * (len(ms) - 1))], ms[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("--events", type=int, default=10_000_000)
+    ap.add_argument("--batch", type=int, default=5000)
+    ap.add_argument("--dir", default=None)
+    a = ap.parse_args()
+    hub = Hub(a.binary, tmp=a.dir, extra_args=["--rate", "0", "--max-body", "67108864"])
+    os.makedirs(hub.tmp, exist_ok=True)
+    tokens = [hub.token(f"sensor-{i}", "sensor") for i in range(4)]
+    analyst = hub.token("analyst", "analyst")
+    hub.start()
+    bodies = [[(body_for(k + 1, a.batch, seed), a.batch) for seed in range(3)]
+              for k in range(4)]
+    rows = []
+    # Wall-clock rates depend on what else the machine runs (the client included); the
+    # hub's own CPU time per event does not, so both are reported.
+    c0 = cpu_seconds(hub.proc.pid)
+    n, dt = ingest_phase(hub, tokens[:1], bodies[:1], seconds=20)
+    c1 = cpu_seconds(hub.proc.pid)
+    rows.append(("ingest, 1 sensor", f"{n / dt:,.0f} events/s",
+                 f"{n:,} events in {dt:.1f} s; hub CPU {1e6 * (c1 - c0) / n:.1f} us/event"))
+    n2, dt = ingest_phase(hub, tokens, bodies, seconds=20)
+    c2 = cpu_seconds(hub.proc.pid)
+    rows.append(("ingest, 4 sensors", f"{n2 / dt:,.0f} events/s",
+                 f"{n2:,} events in {dt:.1f} s; hub CPU {1e6 * (c2 - c1) / n2:.1f} us/event"))
+    total = n + n2
+    if total < a.events:
+        n3, dt = ingest_phase(hub, tokens, bodies, until_total=a.events, base=total)
+        rows.append(("fill, 4 sensors", f"{n3 / dt:,.0f} events/s", f"{n3:,} events in {dt:.1f} s"))
+        total += n3
+    db_mb = sum(os.path.getsize(os.path.join(hub.tmp, f)) for f in os.listdir(hub.tmp)
+                if f.startswith("hub.db")) / 2**20
+    rows.append(("stored", f"{total:,} events", f"{db_mb:,.0f} MiB on disk"))
+    src = make_events(2, 10)[4]["src_ip"]
+    queries = [
+        "/api/v1/events?limit=100",
+        "/api/v1/events?limit=100&actor=Kimsuky",
+        "/api/v1/events?limit=100&sensor=sensor-2&event_type=alert",
+        f"/api/v1/events?limit=100&src_ip={src}",
+        "/api/v1/events?limit=100&signature_id=2100003",
+        "/api/v1/events?limit=100&since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
+        "/api/v1/events?limit=100&event_type=ddos&cursor=5000000",
+        "/api/v1/incidents?since=2023-11-14T22:30:00Z&until=2023-11-14T22:35:00Z",
+        "/api/v1/summary?since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
+        "/api/v1/actors/Lazarus%20Group?since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
+        "/api/v1/summary",
+    ]
+    print("| measurement | result | detail |\n|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} |")
+    print("\n| query | p50 ms | p95 ms | max ms |\n|---|---|---|---|")
+    for q in queries:
+        n = 5 if q == "/api/v1/summary" else 30
+        p50, p95, mx = latency(hub, analyst, q, n)
+        print(f"| `{q}` | {p50:.1f} | {p95:.1f} | {mx:.1f} |", flush=True)
+    hub.stop()
+    if not a.dir:
+        hub.cleanup()
+
+
+if __name__ == "__main__":
+    main()
