@@ -9,11 +9,10 @@
  * event_type non-empty, timestamp parsed), and the reply must be JSON whose counts add
  * up to the non-blank lines.
  *
- * Why the sources are included rather than linked: this directory's CMakeLists links
- * every fuzz-*.c against bongsu_core only, so the target brings the two hub files it
- * tests (util.c, ingest.c — the exact code that ships) and replaces storage with the
- * in-memory stubs below, which keeps it fast and free of disk I/O. If it is ever linked
- * with bongsu_hub as well, nothing is pulled from that archive: every symbol is here.
+ * The code under test comes from bongsu_hub as it ships; storage is replaced by the
+ * in-memory stubs below (the linker takes them before the archive's store_sqlite.o,
+ * which nothing else here needs), so each input runs fast, without disk I/O, and the
+ * stubs can assert what storage is promised about every accepted line.
  */
 /* The checks below are the point of this target: keep them in Release builds too. */
 #undef NDEBUG
@@ -22,8 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/hub/ingest.c"
-#include "../../src/hub/util.c"
+#include <jansson.h>
+
+#include "hub/ingest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
