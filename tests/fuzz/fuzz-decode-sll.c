@@ -1,0 +1,15 @@
+/*
+ * fuzz-decode-sll.c - libFuzzer target: the input is a Linux cooked capture frame, decoded
+ * both as SLL (protocol at offset 14) and as SLL2 (protocol at offset 0), the two headers
+ * "any"-interface captures produce.
+ */
+#include "fuzz-decode-util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_begin();
+    fuzz_decode(data, size, LINKTYPE_LINUX_SLL, 1000000);
+    fuzz_decode(data, size, LINKTYPE_LINUX_SLL2, 1000000);
+    fuzz_end();
+    return 0;
+}
