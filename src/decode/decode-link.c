@@ -32,7 +32,9 @@ DecodeResult decode_sll2(DecodeThread *dt, Packet *p, const uint8_t *data, uint3
 }
 
 /* BSD loopback: a 4-byte address family in the capturing host's byte order. The IPv6 family
- * number differs between BSDs (24, 28, 30), so all of them are accepted. */
+ * number differs between systems (BSD 24, FreeBSD 28, Darwin 30, Linux 10, Solaris 26,
+ * Winsock 23); Suricata accepts them all. A value that only makes sense big-endian was
+ * written by a big-endian host and is read that way. */
 DecodeResult decode_null(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)
 {
     counter_incr(dt->counters, decode_ids.null);
@@ -40,12 +42,15 @@ DecodeResult decode_null(DecodeThread *dt, Packet *p, const uint8_t *data, uint3
         return decode_fail(dt, p, DE_LTNULL_PKT_TOO_SMALL);
     uint32_t family = (uint32_t)data[0] | (uint32_t)data[1] << 8 | (uint32_t)data[2] << 16 |
                       (uint32_t)data[3] << 24;
-    if (family > 0xffff) /* written big-endian */
+    if (family > 0xffff)
         family = rd32(data);
     switch (family) {
     case 2:
         return decode_ipv4(dt, p, data + 4, len - 4);
+    case 10:
+    case 23:
     case 24:
+    case 26:
     case 28:
     case 30:
         return decode_ipv6(dt, p, data + 4, len - 4);
@@ -55,17 +60,20 @@ DecodeResult decode_null(DecodeThread *dt, Packet *p, const uint8_t *data, uint3
     }
 }
 
+/* Raw IP: the version nibble decides. As in Suricata, anything shorter than an IPv4 header is
+ * ipv4.pkt_too_small, and an unknown version is an anomaly that does not invalidate. */
 DecodeResult decode_raw(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)
 {
     counter_incr(dt->counters, decode_ids.raw);
-    if (len < 1)
-        return decode_fail(dt, p, DE_IPRAW_INVALID_IPV);
+    if (len < 20)
+        return decode_fail(dt, p, DE_IPV4_PKT_TOO_SMALL);
     switch (data[0] >> 4) {
     case 4:
         return decode_ipv4(dt, p, data, len);
     case 6:
         return decode_ipv6(dt, p, data, len);
     default:
-        return decode_fail(dt, p, DE_IPRAW_INVALID_IPV);
+        decode_set_event(dt, p, DE_IPRAW_INVALID_IPV);
+        return DECODE_FAIL;
     }
 }

@@ -97,6 +97,15 @@ static void test_null_and_raw(void **state)
     uint8_t bad[20] = {0x50};
     p = decode(bad, sizeof(bad), LINKTYPE_RAW);
     assert_int_equal(events_on(p, DE_IPRAW_INVALID_IPV), 1);
+    assert_false(p->is_invalid);
+    p = decode(bad, 19, LINKTYPE_RAW);
+    assert_int_equal(events_on(p, DE_IPV4_PKT_TOO_SMALL), 1);
+    /* Linux's AF_INET6 value in a null header. */
+    uint8_t v6[64] = {10, 0, 0, 0};
+    n = 4 + w_ipv6(v6 + 4, 17, 8);
+    n += w_udp(v6 + n, 1, 2, 0);
+    p = decode(v6, n, LINKTYPE_NULL);
+    assert_int_equal(p->ip_version, 6);
 }
 
 /* ---- VLAN ---------------------------------------------------------------------------- */
