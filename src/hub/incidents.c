@@ -4,8 +4,9 @@
  * hour). Grouping is computed at query time from the events table, ordered by actor,
  * victim and time (an index serves that order), rather than maintained at ingest: it
  * keeps ingest a plain append, lets the analyst change the window per request, and is
- * bounded by the since/until filters plus a hard cap on rows scanned (reported back as
- * "truncated" so nobody mistakes a partial answer for a complete one).
+ * bounded by the since/until filters (default: the week before the latest attributed
+ * event) plus a hard cap on rows scanned (reported back as "truncated" so nobody
+ * mistakes a partial answer for a complete one).
  *
  * Victim is the column ingest derived (DDoS victim, rule target, or inside host).
  * An incident's id is a UUIDv5 of actor, victim and first-seen time, so it is stable
@@ -18,6 +19,7 @@
 
 #define INCIDENT_SCAN_MAX 200000u
 #define INCIDENT_SET_MAX 50 /* distinct sensors/techniques/... listed per incident */
+#define INCIDENT_DEFAULT_SPAN_US (7 * 86400 * INT64_C(1000000))
 
 typedef struct {
     char *actor, *victim;
@@ -163,6 +165,30 @@ static bool parse_window(const hub_params *p, int64_t *out_us, hub_reply *r)
     return true;
 }
 
+static int latest_ts(const hub_event_row *row, void *ud)
+{
+    *(int64_t *)ud = row->f.ts_us;
+    return 1;
+}
+
+/* Without since/until, look at the week before the latest attributed event: recent
+ * incidents are what an analyst opens the page for, and it keeps the scan bounded. */
+static hub_status default_range(hub_store *s, hub_event_filter *f)
+{
+    if (f->has_since || f->has_until)
+        return HUB_OK;
+    hub_event_filter last = *f;
+    last.order = HUB_ORDER_NEWEST;
+    last.limit = 1;
+    int64_t ts = 0;
+    hub_status st = hub_store_events(s, &last, latest_ts, &ts);
+    if (st == HUB_OK && ts) {
+        f->has_since = true;
+        f->since_us = ts - INCIDENT_DEFAULT_SPAN_US;
+    }
+    return st;
+}
+
 void hub_api_incidents(hub_store *s, const hub_params *p, hub_reply *r)
 {
     hub_event_filter f;
@@ -172,9 +198,11 @@ void hub_api_incidents(hub_store *s, const hub_params *p, hub_reply *r)
         !hub_limit_parse(p, 100, 1000, &limit, r))
         return;
     f.require_actor = true;
+    hub_status st = default_range(s, &f);
     f.order = HUB_ORDER_INCIDENT;
     f.limit = INCIDENT_SCAN_MAX + 1;
-    hub_status st = hub_store_events(s, &f, incident_row, &c);
+    if (st == HUB_OK)
+        st = hub_store_events(s, &f, incident_row, &c);
     if (st == HUB_OK && c.nomem)
         st = HUB_ERR_NOMEM;
     json_t *arr = json_array();

@@ -25,6 +25,7 @@
 struct hub_store {
     sqlite3 *db;
     sqlite3_stmt *ins_event;
+    sqlite3_stmt *ins_rollup;
 };
 
 static const char SCHEMA[] =
@@ -50,7 +51,22 @@ static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS idempotency("
     " scope TEXT NOT NULL, key TEXT NOT NULL, reply TEXT NOT NULL,"
     " created_us INTEGER NOT NULL, PRIMARY KEY(scope, key));"
-    "PRAGMA user_version = 1;";
+    "CREATE TABLE IF NOT EXISTS rollup("
+    " hour INTEGER NOT NULL, sensor TEXT NOT NULL, event_type TEXT NOT NULL,"
+    " actor TEXT NOT NULL, attack TEXT NOT NULL, victim TEXT NOT NULL,"
+    " n INTEGER NOT NULL, min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL,"
+    " PRIMARY KEY(hour, sensor, event_type, actor, attack, victim)) WITHOUT ROWID;";
+
+/* Databases written before the rollup existed get it filled once, at open. */
+static const char ROLLUP_BACKFILL[] =
+    "INSERT INTO rollup SELECT ts_us / 3600000000, sensor, event_type, coalesce(actor, ''),"
+    " coalesce(attack, ''), coalesce(victim, ''), count(*), min(ts_us), max(ts_us)"
+    " FROM events GROUP BY 1, 2, 3, 4, 5, 6;"
+    "PRAGMA user_version = 2;";
+
+static const char UPSERT_ROLLUP[] =
+    "INSERT INTO rollup VALUES(?1 / 3600000000, ?2, ?3, ?4, ?5, ?6, 1, ?1, ?1)"
+    " ON CONFLICT DO UPDATE SET n = n + 1, min_ts = min(min_ts, ?1), max_ts = max(max_ts, ?1)";
 
 static const char INSERT_EVENT[] =
     "INSERT INTO events(received_us, sensor, ts_us, event_type, src_ip, dest_ip,"
@@ -74,6 +90,29 @@ static hub_status exec(hub_store *s, const char *sql)
     return HUB_OK;
 }
 
+static int user_version(hub_store *s)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static hub_status migrate(hub_store *s)
+{
+    if (user_version(s) >= 2)
+        return HUB_OK;
+    hub_status st = exec(s, "BEGIN IMMEDIATE");
+    if (st != HUB_OK)
+        return st;
+    if (user_version(s) < 2) /* another process may have migrated meanwhile */
+        st = exec(s, ROLLUP_BACKFILL);
+    return exec(s, st == HUB_OK ? "COMMIT" : "ROLLBACK") == HUB_OK ? st : HUB_ERR_STORAGE;
+}
+
 hub_status hub_store_open(const char *path, hub_store **out)
 {
     hub_store *s = calloc(1, sizeof *s);
@@ -91,8 +130,11 @@ hub_status hub_store_open(const char *path, hub_store **out)
                             " PRAGMA journal_size_limit=67108864;");
     if (st == HUB_OK)
         st = exec(s, SCHEMA);
+    if (st == HUB_OK)
+        st = migrate(s);
     if (st == HUB_OK &&
-        sqlite3_prepare_v2(s->db, INSERT_EVENT, -1, &s->ins_event, NULL) != SQLITE_OK)
+        (sqlite3_prepare_v2(s->db, INSERT_EVENT, -1, &s->ins_event, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(s->db, UPSERT_ROLLUP, -1, &s->ins_rollup, NULL) != SQLITE_OK))
         st = fail(s, "prepare insert");
     if (st != HUB_OK) {
         hub_store_close(s);
@@ -107,6 +149,7 @@ void hub_store_close(hub_store *s)
     if (!s)
         return;
     sqlite3_finalize(s->ins_event);
+    sqlite3_finalize(s->ins_rollup);
     sqlite3_close(s->db);
     free(s);
 }
@@ -230,6 +273,23 @@ void hub_store_rollback(hub_store *s)
         exec(s, "ROLLBACK");
 }
 
+/* The rollup counts events per hour, sensor, type, actor, attack and victim, in the same
+ * transaction as the events, so summaries over millions of events read a few thousand
+ * rollup rows instead of scanning (see rollup_usable). '' stands for "none". */
+static hub_status rollup_add(hub_store *s, const char *sensor, const hub_event_fields *f)
+{
+    sqlite3_stmt *st = s->ins_rollup;
+    sqlite3_bind_int64(st, 1, f->ts_us);
+    bind_text(st, 2, sensor);
+    bind_text(st, 3, f->event_type);
+    bind_text(st, 4, f->actor ? f->actor : "");
+    bind_text(st, 5, f->attack ? f->attack : "");
+    bind_text(st, 6, f->victim ? f->victim : "");
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE ? HUB_OK : fail(s, "rollup");
+}
+
 hub_status hub_store_event_add(hub_store *s, const char *sensor, int64_t received_us,
                                const hub_event_fields *f)
 {
@@ -258,7 +318,9 @@ hub_status hub_store_event_add(hub_store *s, const char *sensor, int64_t receive
     int rc = sqlite3_step(st);
     sqlite3_clear_bindings(st);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? HUB_OK : fail(s, "event insert");
+    if (rc != SQLITE_DONE)
+        return fail(s, "event insert");
+    return rollup_add(s, sensor, f);
 }
 
 hub_status hub_store_idem_get(hub_store *s, const char *scope, const char *key,
@@ -414,6 +476,49 @@ hub_status hub_store_events(hub_store *s, const hub_event_filter *flt, hub_event
     return res;
 }
 
+/* ---- aggregates: from the rollup when the filter allows, else from events ---------- */
+
+#define HOUR_US INT64_C(3600000000)
+
+/* The rollup answers a filter made only of its own dimensions, with time bounds on whole
+ * hours; anything finer (addresses, signature, text, minutes) needs the events table. */
+static bool rollup_usable(const hub_event_filter *f, hub_dim dim)
+{
+    return !f->src_ip && !f->dest_ip && !f->q && !f->signature_id && !f->added_after_us &&
+           !f->before_id && !f->after_id && !f->exportable &&
+           (!f->has_since || f->since_us % HOUR_US == 0) &&
+           (!f->has_until || f->until_us % HOUR_US == 0) && dim != HUB_DIM_MINUTE &&
+           dim != HUB_DIM_TECHNIQUES;
+}
+
+static void rollup_where(where_builder *w, const hub_event_filter *f)
+{
+    hub_buf_puts(&w->sql, " WHERE 1");
+    where_text(w, " AND event_type = ?", f->event_type);
+    where_text(w, " AND actor = ?", f->actor);
+    where_text(w, " AND sensor = ?", f->sensor);
+    where_text(w, " AND victim = ?", f->victim);
+    where_num(w, " AND hour >= ?", f->has_since, f->since_us / HOUR_US);
+    where_num(w, " AND hour < ?", f->has_until, f->until_us / HOUR_US);
+    if (f->require_actor)
+        hub_buf_puts(&w->sql, " AND actor != ''");
+}
+
+static void rollup_count_sql(where_builder *w, const hub_event_filter *f, hub_dim dim)
+{
+    static const char *keys[] = {
+        [HUB_DIM_ACTOR] = "nullif(actor, '')",
+        [HUB_DIM_ATTACK] = "nullif(attack, '')",
+        [HUB_DIM_SENSOR] = "sensor",
+        [HUB_DIM_HOUR] = "strftime('%Y-%m-%dT%H:00:00Z', hour * 3600, 'unixepoch')",
+        [HUB_DIM_EVENT_TYPE] = "event_type",
+        [HUB_DIM_VICTIM] = "nullif(victim, '')",
+        [HUB_DIM_DAY] = "strftime('%Y-%m-%dT00:00:00Z', hour * 3600, 'unixepoch')",
+    };
+    hub_buf_printf(&w->sql, "SELECT %s AS k, sum(n) AS n FROM rollup", keys[dim]);
+    rollup_where(w, f);
+}
+
 hub_status hub_store_count_by(hub_store *s, const hub_event_filter *flt, hub_dim dim,
                               unsigned limit, hub_count_cb cb, void *ud)
 {
@@ -429,8 +534,12 @@ hub_status hub_store_count_by(hub_store *s, const hub_event_filter *flt, hub_dim
         [HUB_DIM_DAY] = "strftime('%Y-%m-%dT00:00:00Z', ts_us / 1000000, 'unixepoch')",
     };
     where_builder w = {0};
-    hub_buf_printf(&w.sql, "SELECT %s AS k, count(*) AS n FROM events", keys[dim]);
-    where_build(&w, flt);
+    if (rollup_usable(flt, dim)) {
+        rollup_count_sql(&w, flt, dim);
+    } else {
+        hub_buf_printf(&w.sql, "SELECT %s AS k, count(*) AS n FROM events", keys[dim]);
+        where_build(&w, flt);
+    }
     hub_buf_puts(&w.sql, " AND k IS NOT NULL GROUP BY k");
     bool by_time = dim == HUB_DIM_HOUR || dim == HUB_DIM_MINUTE || dim == HUB_DIM_DAY;
     hub_buf_puts(&w.sql, by_time ? " ORDER BY k" : " ORDER BY n DESC, k");
@@ -454,8 +563,13 @@ hub_status hub_store_time_range(hub_store *s, const hub_event_filter *flt, int64
                                 int64_t *first_us, int64_t *last_us)
 {
     where_builder w = {0};
-    hub_buf_puts(&w.sql, "SELECT count(*), min(ts_us), max(ts_us) FROM events");
-    where_build(&w, flt);
+    if (rollup_usable(flt, HUB_DIM_HOUR)) {
+        hub_buf_puts(&w.sql, "SELECT coalesce(sum(n), 0), min(min_ts), max(max_ts) FROM rollup");
+        rollup_where(&w, flt);
+    } else {
+        hub_buf_puts(&w.sql, "SELECT count(*), min(ts_us), max(ts_us) FROM events");
+        where_build(&w, flt);
+    }
     sqlite3_stmt *st = NULL;
     hub_status res = where_prepare(s, &w, &st);
     if (res != HUB_OK)
