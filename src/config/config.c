@@ -257,6 +257,10 @@ int conf_load_file(ConfNode *root, const char *path, char *err, size_t errlen)
 int conf_load_string(ConfNode *root, const char *yaml_text, const char *name_for_errors,
                      char *err, size_t errlen)
 {
+    if (yaml_text == NULL) {
+        set_err(err, errlen, "%s: no text", name_for_errors != NULL ? name_for_errors : "?");
+        return -1;
+    }
     return conf_load_buffer(root, yaml_text, strlen(yaml_text), name_for_errors, 0, err, errlen);
 }
 
