@@ -18,6 +18,7 @@
 #include "build-info.h"
 #include "common/log.h"
 #include "config/config.h"
+#include "detect/detect.h"
 #include "runtime/engine.h"
 #include "runtime/settings.h"
 
@@ -40,6 +41,7 @@ typedef struct Options {
     bool rules_exclusive;   /* -S: only these rule files */
     bool test_config;
     bool disable_detection;
+    bool init_errors_fatal;
     char *bpf;
 } Options;
 
@@ -147,7 +149,7 @@ static int parse_options(int argc, char **argv, Options *o)
         case 'v': log_set_level(LOG_INFO); break;
         case OPT_RUNMODE: o->runmode = optarg; break;
         case OPT_DISABLE_DETECTION: o->disable_detection = true; break;
-        case OPT_INIT_ERRORS_FATAL: break; /* errors at start-up are always fatal here */
+        case OPT_INIT_ERRORS_FATAL: o->init_errors_fatal = true; break;
         case OPT_PCAP: break;              /* pcap is the only capture method */
         case OPT_NO_RANDOM: break;         /* nothing in bongsu is randomised */
         case OPT_DATA_DIR: o->data_dir = optarg; break;
@@ -244,20 +246,32 @@ static int check_log_dir(const char *dir)
     return 0;
 }
 
-/* Rules become active with the detection engine; until then their files must at least exist
- * so that a mistyped path fails now rather than silently. */
-static int check_rule_files(const Options *o)
+/* Loads the rules unless detection is off. With -T or --init-errors-fatal a rule that does
+ * not load is an error, as in Suricata; otherwise it is skipped with a warning. */
+static int load_rules(const Options *o, const ConfNode *conf, DetectEngine **out)
 {
+    *out = NULL;
+    if (o->disable_detection)
+        return 0;
+    bool configured = conf_node(conf, "rule-files") != NULL && !o->rules_exclusive;
+    if (!o->rule_file_count && !configured)
+        return 0;
+    DetectLoadStats stats;
+    *out = detect_engine_load(conf, o->rule_files, o->rule_file_count, o->rules_exclusive, &stats);
+    if (!*out) {
+        log_error("loading rules failed");
+        return -1;
+    }
     for (int i = 0; i < o->rule_file_count; i++) {
         if (access(o->rule_files[i], R_OK) != 0) {
             log_error("rule file %s: %s", o->rule_files[i], strerror(errno));
             return -1;
         }
     }
-    if (o->rule_file_count && !o->disable_detection)
-        log_notice("%d rule file(s) given: the detection engine is not part of this build yet, "
-                   "no alerts will be raised",
-                   o->rule_file_count);
+    if (stats.failed && (o->test_config || o->init_errors_fatal)) {
+        log_error("%u of %u rules failed to load", stats.failed, stats.failed + stats.loaded);
+        return -1;
+    }
     return 0;
 }
 
@@ -292,22 +306,8 @@ static int open_capture(const Options *o, CaptureSource *src)
     return rc;
 }
 
-static int run(const Options *o, ConfNode *conf)
+static int run_capture(const Options *o, const EngineSettings *settings, const char *log_dir)
 {
-    const char *log_dir = resolve_log_dir(o, conf);
-    EngineSettings settings;
-    char err[1024];
-    if (settings_from_conf(conf, log_dir, &settings, err, sizeof(err)) != 0) {
-        log_error("%s", err);
-        return 1;
-    }
-    settings.checksum_checks = o->checksum_mode && strcmp(o->checksum_mode, "all") == 0;
-    if (check_rule_files(o) != 0)
-        return 1;
-    if (o->test_config) {
-        log_notice("configuration OK");
-        return 0;
-    }
     if (!o->pcap_path && !o->iface) {
         log_error("nothing to read: give -r FILE|DIR or -i IFACE");
         return 1;
@@ -319,14 +319,37 @@ static int run(const Options *o, ConfNode *conf)
         return 1;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    if (engine_init(conf) != 0) {
-        capture_close(&src);
+    EngineSummary summary;
+    int status = engine_run(settings, &src, &summary);
+    capture_close(&src);
+    print_summary(&summary, settings);
+    return status;
+}
+
+static int run(const Options *o, ConfNode *conf)
+{
+    const char *log_dir = resolve_log_dir(o, conf);
+    EngineSettings settings;
+    char err[1024];
+    if (settings_from_conf(conf, log_dir, &settings, err, sizeof(err)) != 0) {
+        log_error("%s", err);
         return 1;
     }
-    EngineSummary summary;
-    int status = engine_run(&settings, &src, &summary);
-    capture_close(&src);
-    print_summary(&summary, &settings);
+    settings.checksum_checks = o->checksum_mode && strcmp(o->checksum_mode, "all") == 0;
+    if (engine_init(conf) != 0)
+        return 1;
+    DetectEngine *detect;
+    if (load_rules(o, conf, &detect) != 0) {
+        detect_engine_free(detect);
+        return 1;
+    }
+    settings.detect = detect;
+    int status = 0;
+    if (o->test_config)
+        log_notice("configuration OK");
+    else
+        status = run_capture(o, &settings, log_dir);
+    detect_engine_free(detect);
     return status;
 }
 

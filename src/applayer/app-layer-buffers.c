@@ -51,6 +51,11 @@ AppProto applayer_buffer_proto(int id)
     return id >= 0 && id < buffer_count ? buffers[id].proto : ALPROTO_UNKNOWN;
 }
 
+bool applayer_buffer_is_to_server(int id)
+{
+    return id >= 0 && id < buffer_count && buffers[id].to_server;
+}
+
 bool applayer_buffer_get(int id, void *state, void *tx, bool to_server, const uint8_t **data,
                          uint32_t *len)
 {

@@ -97,6 +97,8 @@ static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint6
             if (!done && !flow_ending)
                 break;
             counter_incr(th->counters, applayer_ids.txs[app->proto][flow_is_tcp(f)]);
+            if (th->tx_hook)
+                th->tx_hook(th->tx_hook_ud, f, p, app->proto, app->state, tx, id);
             if (parser->log_tx && th->eve)
                 parser->log_tx(&ctx, app->state, tx, id);
             parser->tx_free(app->state, id);

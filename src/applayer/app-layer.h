@@ -45,6 +45,7 @@ AppProto app_proto_by_name(const char *name);
 #define APP_FLAG_DATAGRAM 0x04  /* data is one UDP payload (a whole message) */
 
 struct AppLayerCtx;
+struct ConfNode;
 
 typedef struct AppLayerParser {
     AppProto proto;
@@ -73,6 +74,11 @@ typedef struct AppLayerParser {
     void (*log_tx)(struct AppLayerCtx *ctx, void *state, void *tx, uint64_t tx_id);
     /* The object alerts carry for this protocol ("http": {...}); NULL if none. */
     json_t *(*tx_alert_json)(void *state, void *tx);
+
+    /* Optional: read the parser's own settings (its eve-log options...) at start-up. */
+    void (*configure)(const struct ConfNode *conf);
+    /* Optional: the probe for TCP when it differs from the UDP one (DNS's length prefix). */
+    AppProto (*probe_tcp)(const uint8_t *data, uint32_t len, bool to_server);
 } AppLayerParser;
 
 /* Per-flow application state, hanging off Flow.app. */
@@ -91,10 +97,16 @@ typedef struct AppLayerFlow {
     uint32_t pending_ts_len, pending_tc_len;
 } AppLayerFlow;
 
+/* Called for every transaction just before it is logged (detection inspects it there). */
+typedef void (*AppLayerTxHook)(void *ud, Flow *f, const Packet *p, AppProto proto, void *state,
+                               void *tx, uint64_t tx_id);
+
 /* Per-thread (worker) context. */
 typedef struct AppLayerThread {
     CounterSet *counters;
     EveWriter *eve;
+    AppLayerTxHook tx_hook;
+    void *tx_hook_ud;
 } AppLayerThread;
 
 /* What a parser sees of its surroundings during parse/log. */
@@ -107,7 +119,6 @@ typedef struct AppLayerCtx {
 
 /* Start-up: register the parsers, their counters and buffers. Reads
  * app-layer.protocols.<name>.enabled / detection-ports from the configuration. */
-struct ConfNode;
 int applayer_init(const struct ConfNode *conf);
 const AppLayerParser *applayer_parser(AppProto proto);
 
@@ -137,6 +148,8 @@ int applayer_buffer_register(const char *name, AppProto proto, bool to_server, b
 int applayer_buffer_id(const char *name);  /* -1 when unknown */
 const char *applayer_buffer_name(int id);
 AppProto applayer_buffer_proto(int id);
+/* Which side of a transaction the buffer belongs to (true: the request side). */
+bool applayer_buffer_is_to_server(int id);
 bool applayer_buffer_get(int id, void *state, void *tx, bool to_server, const uint8_t **data,
                          uint32_t *len);
 

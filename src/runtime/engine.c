@@ -11,6 +11,7 @@
 #include "applayer/app-layer.h"
 #include "common/log.h"
 #include "decode/decode.h"
+#include "detect/detect.h"
 #include "decode/packet-pool.h"
 #include "output/output.h"
 #include "runtime/worker.h"
@@ -36,6 +37,7 @@ int engine_init(const struct ConfNode *conf)
     decode_register_counters();
     defrag_register_counters();
     flow_register_counters();
+    detect_register_counters();
     return 0;
 }
 
@@ -154,6 +156,8 @@ static int setup_workers(Run *run)
     for (int i = 0; i < run->worker_count; i++) {
         if (worker_init(&run->workers[i], i, &s->flow, share, run->eve, &run->pool,
                         run->threaded ? WORKER_QUEUE_CAPACITY : 0) != 0)
+            return -1;
+        if (s->detect && worker_attach_detect(&run->workers[i], s->detect) != 0)
             return -1;
         if (run->threaded && worker_start(&run->workers[i]) != 0)
             return -1;

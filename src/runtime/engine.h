@@ -33,6 +33,7 @@ typedef struct EngineSettings {
     EveConfig eve;
     uint32_t stats_interval_sec; /* live mode periodic stats; 0 disables */
     bool checksum_checks;        /* -k all */
+    const struct DetectEngine *detect; /* loaded rules, shared read-only; NULL: no detection */
 } EngineSettings;
 
 typedef struct EngineSummary {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/detect.h"
 #include "output/output.h"
 
 static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *ud)
@@ -44,6 +45,16 @@ int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_mem
     return 0;
 }
 
+int worker_attach_detect(Worker *w, const struct DetectEngine *de)
+{
+    w->detect = detect_thread_new(de, &w->counters, &w->eve);
+    if (!w->detect)
+        return -1;
+    w->app.tx_hook = detect_tx;
+    w->app.tx_hook_ud = w->detect;
+    return 0;
+}
+
 void worker_process_packet(Worker *w, Packet *p)
 {
     if (p->ts_usec > w->now_usec)
@@ -51,6 +62,8 @@ void worker_process_packet(Worker *w, Packet *p)
     Flow *f = flow_handle_packet(w->flows, p);
     if (f && p->proto == IPPROTO_UDP)
         applayer_handle_udp(&w->app, f, p);
+    if (w->detect)
+        detect_packet(w->detect, p, f);
     output_anomaly_log(&w->eve, p);
     packet_pool_put(w->pool, p);
 }
@@ -68,6 +81,8 @@ void worker_finish(Worker *w, uint64_t now_usec)
         w->now_usec = now_usec;
     flow_table_free(w->flows, w->now_usec);
     w->flows = NULL;
+    detect_thread_free(w->detect);
+    w->detect = NULL;
     eve_writer_destroy(&w->eve);
     if (w->queue.items) {
         free(w->queue.items);

@@ -41,6 +41,7 @@ typedef struct Worker {
     CounterSet counters;
     EveWriter eve;
     AppLayerThread app;
+    struct DetectThread *detect;  /* NULL when no rules are loaded */
     WorkerQueue queue;
     PacketPool *pool;
     uint64_t now_usec;
@@ -51,6 +52,9 @@ typedef struct Worker {
 
 int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_memcap_share,
                 EveLog *eve, PacketPool *pool, size_t queue_capacity);
+struct DetectEngine;
+/* Rules: per-thread detection state, and the hook that inspects app-layer transactions. */
+int worker_attach_detect(Worker *w, const struct DetectEngine *de);
 /* Flushes remaining flows (shutdown), the EVE buffer, and frees the worker. */
 void worker_finish(Worker *w, uint64_t now_usec);
 

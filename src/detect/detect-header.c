@@ -1,0 +1,241 @@
+/*
+ * detect-header.c - keywords on packet header fields: dsize, ttl, tos, id, ip_proto, itype,
+ * icode, icmp_id, icmp_seq, window, seq, ack, tcp.mss, flags, sameip.
+ *
+ * The numeric ones share Suricata's comparison syntax: "N", "!N", "<N", ">N", "<=N", ">=N",
+ * "A-B" and "A<>B" (exclusive range). Each keyword only names which field it reads.
+ */
+#include "detect/detect-keywords.h"
+
+#include <ctype.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum NumOp { NUM_EQ, NUM_NE, NUM_LT, NUM_GT, NUM_LE, NUM_GE, NUM_RANGE } NumOp;
+
+typedef enum HeaderField {
+    FIELD_DSIZE, FIELD_TTL, FIELD_TOS, FIELD_ID, FIELD_IP_PROTO, FIELD_ITYPE, FIELD_ICODE,
+    FIELD_ICMP_ID, FIELD_ICMP_SEQ, FIELD_WINDOW, FIELD_SEQ, FIELD_ACK, FIELD_TCP_MSS,
+} HeaderField;
+
+typedef struct NumCtx {
+    HeaderField field;
+    NumOp op;
+    uint64_t a, b;
+} NumCtx;
+
+static const struct {
+    const char *name;
+    HeaderField field;
+} numeric_keywords[] = {
+    {"dsize", FIELD_DSIZE}, {"ttl", FIELD_TTL}, {"tos", FIELD_TOS}, {"id", FIELD_ID},
+    {"ip_proto", FIELD_IP_PROTO}, {"itype", FIELD_ITYPE}, {"icode", FIELD_ICODE},
+    {"icmp_id", FIELD_ICMP_ID}, {"icmp_seq", FIELD_ICMP_SEQ}, {"window", FIELD_WINDOW},
+    {"seq", FIELD_SEQ}, {"ack", FIELD_ACK}, {"tcp.mss", FIELD_TCP_MSS},
+};
+
+static int parse_number(const char *s, uint64_t *out)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *end;
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    *out = strtoull(s, &end, 0);
+    while (isspace((unsigned char)*end))
+        end++;
+    return *end ? -1 : 0;
+}
+
+static int parse_comparison(const char *v, NumCtx *ctx)
+{
+    while (isspace((unsigned char)*v))
+        v++;
+    static const struct {
+        const char *prefix;
+        NumOp op;
+    } ops[] = {{"<=", NUM_LE}, {">=", NUM_GE}, {"<", NUM_LT}, {">", NUM_GT}, {"!", NUM_NE},
+               {"=", NUM_EQ}};
+    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+        size_t n = strlen(ops[i].prefix);
+        if (strncmp(v, ops[i].prefix, n) == 0) {
+            ctx->op = ops[i].op;
+            return parse_number(v + n, &ctx->a);
+        }
+    }
+    const char *sep = strstr(v, "<>");
+    size_t sep_len = 2;
+    if (!sep) {
+        sep = strchr(v, '-');
+        sep_len = 1;
+    }
+    if (sep) {
+        char left[64];
+        size_t n = (size_t)(sep - v) < sizeof(left) - 1 ? (size_t)(sep - v) : sizeof(left) - 1;
+        memcpy(left, v, n);
+        left[n] = '\0';
+        ctx->op = NUM_RANGE;
+        return parse_number(left, &ctx->a) || parse_number(sep + sep_len, &ctx->b) ? -1 : 0;
+    }
+    ctx->op = NUM_EQ;
+    return parse_number(v, &ctx->a);
+}
+
+static int numeric_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                         size_t errlen)
+{
+    NumCtx *ctx = calloc(1, sizeof(*ctx));
+    for (size_t i = 0; i < sizeof(numeric_keywords) / sizeof(numeric_keywords[0]); i++)
+        if (strcmp(kw->name, numeric_keywords[i].name) == 0)
+            ctx->field = numeric_keywords[i].field;
+    if (!value || parse_comparison(value, ctx) != 0) {
+        snprintf(err, errlen, "invalid comparison \"%s\"", value ? value : "");
+        free(ctx);
+        return -1;
+    }
+    return sig_append(sig, SIG_LIST_PACKET, kw, ctx) ? 0 : -1;
+}
+
+static bool field_value(const Packet *p, HeaderField field, uint64_t *v)
+{
+    bool tcp = p->proto == IPPROTO_TCP, icmp = p->proto == IPPROTO_ICMP ||
+                                              p->proto == IPPROTO_ICMPV6;
+    switch (field) {
+    case FIELD_DSIZE: *v = p->payload_len; return p->ip_version != 0;
+    case FIELD_TTL: *v = p->ttl; return p->ip_version != 0;
+    case FIELD_TOS: *v = p->ip_version == 4 ? p->ip_hdr[1] : 0; return p->ip_version == 4;
+    case FIELD_ID: *v = p->ip_version == 4 ? (uint64_t)(p->ip_hdr[4] << 8 | p->ip_hdr[5]) : 0;
+        return p->ip_version == 4;
+    case FIELD_IP_PROTO: *v = p->proto; return p->ip_version != 0;
+    case FIELD_ITYPE: *v = p->icmp_type; return icmp;
+    case FIELD_ICODE: *v = p->icmp_code; return icmp;
+    case FIELD_ICMP_ID: *v = p->icmp_id; return icmp;
+    case FIELD_ICMP_SEQ: *v = p->icmp_seq; return icmp;
+    case FIELD_WINDOW: *v = p->tcp_win; return tcp;
+    case FIELD_SEQ: *v = p->tcp_seq; return tcp;
+    case FIELD_ACK: *v = p->tcp_ack; return tcp;
+    case FIELD_TCP_MSS: *v = p->tcp_opts.mss; return tcp && p->tcp_opts.has_mss;
+    }
+    return false;
+}
+
+static bool compare(const NumCtx *ctx, uint64_t v)
+{
+    switch (ctx->op) {
+    case NUM_EQ: return v == ctx->a;
+    case NUM_NE: return v != ctx->a;
+    case NUM_LT: return v < ctx->a;
+    case NUM_GT: return v > ctx->a;
+    case NUM_LE: return v <= ctx->a;
+    case NUM_GE: return v >= ctx->a;
+    case NUM_RANGE: return v > ctx->a && v < ctx->b;
+    }
+    return false;
+}
+
+static bool numeric_match(DetectMatchCtx *m, const void *ctx_ptr)
+{
+    const NumCtx *ctx = ctx_ptr;
+    uint64_t v;
+    return m->p && field_value(m->p, ctx->field, &v) && compare(ctx, v);
+}
+
+/* flags: [!+*] then letters F S R P A U C E (1 2 as C E) 0, optional ",mask". */
+typedef struct FlagsCtx {
+    uint8_t flags, ignore;
+    char mode; /* '=' exact, '+' all of, '*' any of, '!' not */
+} FlagsCtx;
+
+static int flag_bit(char c, uint8_t *bit)
+{
+    static const char letters[] = "FSRPAUCE";
+    const char *pos = strchr(letters, toupper((unsigned char)c));
+    if (c == '1')
+        pos = letters + 6;
+    else if (c == '2')
+        pos = letters + 7;
+    if (!pos || !*pos)
+        return -1;
+    *bit = (uint8_t)(1u << (pos - letters));
+    return 0;
+}
+
+static int flags_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                       size_t errlen)
+{
+    FlagsCtx *ctx = calloc(1, sizeof(*ctx));
+    ctx->mode = '=';
+    const char *v = value ? value : "";
+    while (*v == ' ')
+        v++;
+    for (; *v && *v != ','; v++) {
+        uint8_t bit;
+        if (*v == '!' || *v == '+' || *v == '*')
+            ctx->mode = *v;
+        else if (*v == '0')
+            ctx->flags = 0;
+        else if (*v != ' ' && flag_bit(*v, &bit) == 0)
+            ctx->flags |= bit;
+        else if (*v != ' ') {
+            snprintf(err, errlen, "unknown TCP flag '%c'", *v);
+            free(ctx);
+            return -1;
+        }
+    }
+    for (v = *v == ',' ? v + 1 : v; *v; v++) {
+        uint8_t bit;
+        if (*v != ' ' && flag_bit(*v, &bit) == 0)
+            ctx->ignore |= bit;
+    }
+    return sig_append(sig, SIG_LIST_PACKET, kw, ctx) ? 0 : -1;
+}
+
+static bool flags_match(DetectMatchCtx *m, const void *ctx_ptr)
+{
+    const FlagsCtx *ctx = ctx_ptr;
+    if (!m->p || m->p->proto != IPPROTO_TCP)
+        return false;
+    uint8_t f = m->p->tcp_flags & (uint8_t)~ctx->ignore;
+    switch (ctx->mode) {
+    case '+': return (f & ctx->flags) == ctx->flags;
+    case '*': return (f & ctx->flags) != 0;
+    case '!': return (f & ctx->flags) == 0;
+    default: return f == ctx->flags;
+    }
+}
+
+static int sameip_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                        size_t errlen)
+{
+    (void)value;
+    (void)err;
+    (void)errlen;
+    return sig_append(sig, SIG_LIST_PACKET, kw, NULL) ? 0 : -1;
+}
+
+static bool sameip_match(DetectMatchCtx *m, const void *ctx)
+{
+    (void)ctx;
+    return m->p && m->p->ip_version && memcmp(&m->p->src, &m->p->dst, sizeof(Address)) == 0;
+}
+
+const DetectKeyword detect_header_keywords[] = {
+    {.name = "dsize", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "ttl", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "tos", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "id", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "ip_proto", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "itype", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "icode", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "icmp_id", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "icmp_seq", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "window", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "seq", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "ack", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "tcp.mss", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "flags", .setup = flags_setup, .match_packet = flags_match},
+    {.name = "sameip", .setup = sameip_setup, .match_packet = sameip_match},
+    {.name = NULL},
+};

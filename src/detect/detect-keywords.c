@@ -1,0 +1,35 @@
+/*
+ * detect-keywords.c - the keyword registry: every table of keywords in one lookup.
+ *
+ * A new keyword is added to its file's table (or a new file's table listed here); the parser
+ * and the engine find it by name and call its setup/match functions, nothing else changes.
+ */
+#include "detect/detect-keywords.h"
+
+#include <string.h>
+
+#include "detect/detect-content.h"
+
+static const DetectKeyword *find_in(const DetectKeyword *table, const char *name)
+{
+    for (const DetectKeyword *kw = table; kw->name; kw++)
+        if (strcmp(kw->name, name) == 0)
+            return kw;
+    return NULL;
+}
+
+const DetectKeyword *detect_keyword_find(const char *name)
+{
+    if (strcmp(name, detect_kw_content.name) == 0)
+        return &detect_kw_content;
+    const DetectKeyword *const tables[] = {
+        detect_meta_keywords, detect_kw_content_modifiers, detect_flow_keywords,
+        detect_header_keywords, detect_pcre_keywords,
+    };
+    for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        const DetectKeyword *kw = find_in(tables[i], name);
+        if (kw)
+            return kw;
+    }
+    return detect_buffer_keyword_find(name);
+}

@@ -1,0 +1,20 @@
+/*
+ * detect-keywords.h - the keyword tables each detect-*.c file contributes.
+ */
+#ifndef BONGSU_DETECT_KEYWORDS_H
+#define BONGSU_DETECT_KEYWORDS_H
+
+#include "detect/detect-internal.h"
+
+/* NULL-name terminated tables. */
+extern const DetectKeyword detect_meta_keywords[];
+extern const DetectKeyword detect_flow_keywords[];
+extern const DetectKeyword detect_header_keywords[];
+extern const DetectKeyword detect_pcre_keywords[];
+
+/* Sticky buffers and legacy content modifiers for every registered app-layer buffer; built
+ * after the app layer registered its buffers. */
+void detect_buffer_keywords_init(void);
+const DetectKeyword *detect_buffer_keyword_find(const char *name);
+
+#endif

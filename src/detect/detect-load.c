@@ -1,0 +1,168 @@
+/*
+ * detect-load.c - reading rule files into a DetectEngine.
+ *
+ * Rule files come from -S (only those), or from the configuration's default-rule-path and
+ * rule-files plus -s. A rule may continue over lines ending in a backslash; '#' lines are
+ * comments. A rule that cannot be parsed is skipped with a warning "file:line: sid N: reason"
+ * and counted; the rest load. Duplicate gid:sid pairs keep the first and warn, as Suricata
+ * does. classification.config comes from classification-file, else the copy bongsu ships.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build-info.h"
+#include "common/log.h"
+#include "config/config.h"
+#include "detect/detect-classification.h"
+#include "detect/detect-engine.h"
+#include "detect/detect-keywords.h"
+#include "detect/detect-parse.h"
+
+#define RULE_MAX_LEN (1024 * 1024)
+
+static int add_signature(DetectEngine *de, Signature *sig)
+{
+    for (uint32_t i = 0; i < de->count; i++) {
+        if (de->sigs[i]->sid == sig->sid && de->sigs[i]->gid == sig->gid) {
+            log_warning("%s:%d: sid %u: duplicate signature (first at %s:%d), skipped", sig->file,
+                        sig->line, sig->sid, de->sigs[i]->file, de->sigs[i]->line);
+            return -1;
+        }
+    }
+    Signature **grown = realloc(de->sigs, (de->count + 1) * sizeof(Signature *));
+    if (!grown)
+        return -1;
+    de->sigs = grown;
+    sig->num = de->count;
+    de->sigs[de->count++] = sig;
+    return 0;
+}
+
+static void load_rule(DetectEngine *de, const ConfNode *conf, const char *rule, const char *path,
+                      int line, DetectLoadStats *stats)
+{
+    char err[1024];
+    Signature *sig = signature_parse(rule, conf, err, sizeof(err));
+    if (!sig) {
+        log_warning("%s:%d: sid %u: %s", path, line, rule_text_sid(rule), err);
+        stats->failed++;
+        return;
+    }
+    sig->file = strdup(path);
+    sig->line = line;
+    if (add_signature(de, sig) != 0) {
+        signature_free(sig);
+        stats->failed++;
+        return;
+    }
+    stats->loaded++;
+}
+
+/* Reads logical rules (joining backslash continuations) from one file. */
+static int load_file(DetectEngine *de, const ConfNode *conf, const char *path,
+                     DetectLoadStats *stats)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        log_warning("rule file %s: cannot open", path);
+        return -1;
+    }
+    stats->files++;
+    char *rule = malloc(RULE_MAX_LEN);
+    char line[65536];
+    size_t rule_len = 0;
+    int lineno = 0, rule_start = 0;
+    while (rule && fgets(line, sizeof(line), f)) {
+        lineno++;
+        size_t n = strcspn(line, "\r\n");
+        line[n] = '\0';
+        bool continues = n && line[n - 1] == '\\';
+        if (continues)
+            line[--n] = '\0';
+        if (rule_len == 0)
+            rule_start = lineno;
+        if (rule_len + n + 1 < RULE_MAX_LEN) {
+            memcpy(rule + rule_len, line, n);
+            rule_len += n;
+            rule[rule_len] = '\0';
+        }
+        if (continues)
+            continue;
+        const char *text = rule;
+        while (*text == ' ' || *text == '\t')
+            text++;
+        if (*text && *text != '#')
+            load_rule(de, conf, text, path, rule_start, stats);
+        rule_len = 0;
+    }
+    free(rule);
+    fclose(f);
+    return 0;
+}
+
+static void load_classification(const ConfNode *conf)
+{
+    classification_reset();
+    const char *path = conf ? conf_get(conf, "classification-file") : NULL;
+    if (path && classification_load(path) == 0)
+        return;
+    char shipped[4096];
+    snprintf(shipped, sizeof(shipped), "%s/classification.config", BONGSU_DATA_DIR);
+    if (classification_load(shipped) != 0)
+        log_warning("no classification.config (tried %s and %s): classtypes will not resolve",
+                    path ? path : "(classification-file unset)", shipped);
+}
+
+static void load_configured_files(DetectEngine *de, const ConfNode *conf, DetectLoadStats *stats)
+{
+    const ConfNode *files = conf ? conf_node(conf, "rule-files") : NULL;
+    const char *dir = conf ? conf_get_str(conf, "default-rule-path", ".") : ".";
+    for (size_t i = 0; files && i < conf_node_count(files); i++) {
+        const char *name = conf_node_value(conf_node_child(files, i));
+        if (!name)
+            continue;
+        char path[4096];
+        if (name[0] == '/')
+            snprintf(path, sizeof(path), "%s", name);
+        else
+            snprintf(path, sizeof(path), "%s/%s", dir, name);
+        load_file(de, conf, path, stats);
+    }
+}
+
+DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_files,
+                                 int rule_file_count, bool exclusive, DetectLoadStats *stats)
+{
+    memset(stats, 0, sizeof(*stats));
+    DetectEngine *de = calloc(1, sizeof(*de));
+    if (!de)
+        return NULL;
+    load_classification(conf);
+    detect_buffer_keywords_init();
+    if (!exclusive)
+        load_configured_files(de, conf, stats);
+    for (int i = 0; i < rule_file_count; i++)
+        load_file(de, conf, rule_files[i], stats);
+    if (detect_engine_build_groups(de) != 0) {
+        detect_engine_free(de);
+        return NULL;
+    }
+    log_info("%u rule files processed. %u rules successfully loaded, %u rules failed",
+             stats->files, stats->loaded, stats->failed);
+    return de;
+}
+
+void detect_engine_free(DetectEngine *de)
+{
+    if (!de)
+        return;
+    for (uint32_t i = 0; i < de->count; i++)
+        signature_free(de->sigs[i]);
+    free(de->sigs);
+    for (int g = 0; g < DETECT_GROUP_COUNT; g++)
+        free(de->packet_groups[g].sigs);
+    for (int g = 0; g < ALPROTO_MAX; g++)
+        free(de->tx_groups[g].sigs);
+    free(de);
+}

@@ -1,0 +1,191 @@
+/*
+ * detect-meta.c - keywords that describe a rule rather than match: msg, sid, rev, gid,
+ * classtype, priority, reference, metadata, target, noalert.
+ */
+#include "detect/detect-keywords.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect-classification.h"
+#include "output/output-alert.h"
+
+static int parse_u32(const char *value, uint32_t *out, char *err, size_t errlen)
+{
+    char *end;
+    if (!value || !*value) {
+        snprintf(err, errlen, "needs a number");
+        return -1;
+    }
+    unsigned long v = strtoul(value, &end, 10);
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end || v > UINT32_MAX) {
+        snprintf(err, errlen, "invalid number \"%s\"", value);
+        return -1;
+    }
+    *out = (uint32_t)v;
+    return 0;
+}
+
+/* msg:"text with \; and \" escapes" */
+static int msg_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                     size_t errlen)
+{
+    (void)kw;
+    if (!value) {
+        snprintf(err, errlen, "needs a string");
+        return -1;
+    }
+    size_t len = strlen(value);
+    if (len >= 2 && value[0] == '"' && value[len - 1] == '"') {
+        value++;
+        len -= 2;
+    }
+    char *msg = malloc(len + 1);
+    if (!msg)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (value[i] == '\\' && i + 1 < len)
+            i++;
+        msg[n++] = value[i];
+    }
+    msg[n] = '\0';
+    free(sig->msg);
+    sig->msg = msg;
+    return 0;
+}
+
+static int number_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                        size_t errlen)
+{
+    uint32_t v;
+    if (parse_u32(value, &v, err, errlen) != 0)
+        return -1;
+    if (strcmp(kw->name, "sid") == 0) {
+        if (v == 0) {
+            snprintf(err, errlen, "sid 0 is not allowed");
+            return -1;
+        }
+        sig->sid = v;
+    } else if (strcmp(kw->name, "rev") == 0) {
+        sig->rev = v;
+    } else if (strcmp(kw->name, "gid") == 0) {
+        sig->gid = v;
+    } else {
+        if (v < 1 || v > 255) {
+            snprintf(err, errlen, "priority must be 1..255");
+            return -1;
+        }
+        sig->priority = (int)v;
+    }
+    return 0;
+}
+
+static int classtype_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                           size_t errlen)
+{
+    (void)kw;
+    const Classification *c = value ? classification_find(value) : NULL;
+    if (!c) {
+        snprintf(err, errlen, "unknown classtype \"%s\" (not in classification.config)",
+                 value ? value : "");
+        return -1;
+    }
+    free(sig->classtype);
+    sig->classtype = strdup(c->name);
+    sig->class_desc = c->description;
+    if (!sig->priority)
+        sig->priority = c->priority;
+    return 0;
+}
+
+/* metadata:key value, key value; kept as arrays of values per key, as EVE shows them. */
+static int metadata_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                          size_t errlen)
+{
+    (void)kw;
+    (void)err;
+    (void)errlen;
+    if (!value)
+        return 0;
+    char *copy = strdup(value);
+    char *save = NULL;
+    for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*item))
+            item++;
+        char *space = item;
+        while (*space && !isspace((unsigned char)*space))
+            space++;
+        char *val = space;
+        if (*space) {
+            *space = '\0';
+            val = space + 1;
+            while (isspace((unsigned char)*val))
+                val++;
+        }
+        size_t vlen = strlen(val);
+        while (vlen && isspace((unsigned char)val[vlen - 1]))
+            val[--vlen] = '\0';
+        if (*item)
+            sig->metadata = alert_metadata_add(sig->metadata, item, val);
+    }
+    free(copy);
+    return 0;
+}
+
+static int target_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                        size_t errlen)
+{
+    (void)kw;
+    if (value && strcmp(value, "src_ip") == 0) {
+        sig->target = 1;
+    } else if (value && strcmp(value, "dest_ip") == 0) {
+        sig->target = 2;
+    } else {
+        snprintf(err, errlen, "target is src_ip or dest_ip");
+        return -1;
+    }
+    return 0;
+}
+
+static int noalert_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                         size_t errlen)
+{
+    (void)kw;
+    (void)value;
+    (void)err;
+    (void)errlen;
+    sig->flags |= SIG_FLAG_NOALERT;
+    return 0;
+}
+
+/* reference:type,id - shown by consumers that read rules; nothing to match. */
+static int reference_setup(const DetectKeyword *kw, Signature *sig, const char *value,
+                           char *err, size_t errlen)
+{
+    (void)kw;
+    (void)sig;
+    if (!value || !strchr(value, ',')) {
+        snprintf(err, errlen, "reference is type,value");
+        return -1;
+    }
+    return 0;
+}
+
+const DetectKeyword detect_meta_keywords[] = {
+    {.name = "msg", .setup = msg_setup},
+    {.name = "sid", .setup = number_setup},
+    {.name = "rev", .setup = number_setup},
+    {.name = "gid", .setup = number_setup},
+    {.name = "priority", .setup = number_setup},
+    {.name = "classtype", .setup = classtype_setup},
+    {.name = "metadata", .setup = metadata_setup},
+    {.name = "target", .setup = target_setup},
+    {.name = "noalert", .setup = noalert_setup},
+    {.name = "reference", .setup = reference_setup},
+    {.name = NULL},
+};

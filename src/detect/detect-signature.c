@@ -1,0 +1,161 @@
+/*
+ * detect-signature.c - building a Signature's match lists while its options are parsed.
+ *
+ * Payload keywords (content, pcre, byte_test...) go to the packet payload list until a sticky
+ * buffer keyword (http.uri;, dns.query;...) makes that buffer's list the active one, as in
+ * Suricata; legacy modifiers (content:"x"; http_uri;) move the last match to a buffer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect-address.h"
+#include "detect/detect-parse.h"
+#include "detect/detect-port.h"
+
+static void list_append(SigList *list, SigMatch *sm)
+{
+    if (list->tail)
+        list->tail->next = sm;
+    else
+        list->head = sm;
+    list->tail = sm;
+}
+
+static SigList *buffer_list(Signature *sig, int buffer_id, bool create)
+{
+    for (size_t i = 0; i < sig->buffer_count; i++)
+        if (sig->buffers[i].buffer_id == buffer_id)
+            return &sig->buffers[i];
+    if (!create)
+        return NULL;
+    SigList *grown = realloc(sig->buffers, (sig->buffer_count + 1) * sizeof(SigList));
+    if (!grown)
+        return NULL;
+    sig->buffers = grown;
+    SigList *list = &sig->buffers[sig->buffer_count++];
+    memset(list, 0, sizeof(*list));
+    list->buffer_id = buffer_id;
+    return list;
+}
+
+SigList *sig_payload_list(Signature *sig)
+{
+    if (sig->active_buffer >= 0)
+        return buffer_list(sig, sig->active_buffer, true);
+    return &sig->fixed[SIG_LIST_PAYLOAD];
+}
+
+SigMatch *sig_append(Signature *sig, int list, const DetectKeyword *kw, void *ctx)
+{
+    SigMatch *sm = calloc(1, sizeof(SigMatch));
+    if (!sm)
+        return NULL;
+    sm->keyword = kw;
+    sm->ctx = ctx;
+    SigList *target = list == SIG_LIST_PAYLOAD ? sig_payload_list(sig) : &sig->fixed[list];
+    if (!target) {
+        free(sm);
+        return NULL;
+    }
+    list_append(target, sm);
+    return sm;
+}
+
+int sig_set_sticky_buffer(Signature *sig, int buffer_id)
+{
+    if (!buffer_list(sig, buffer_id, true))
+        return -1;
+    sig->active_buffer = buffer_id;
+    AppProto proto = applayer_buffer_proto(buffer_id);
+    if (proto != ALPROTO_UNKNOWN) {
+        if (sig->alproto != ALPROTO_UNKNOWN && sig->alproto != proto)
+            return -1;
+        sig->alproto = proto;
+        sig->flags |= SIG_FLAG_APPLAYER;
+    }
+    return 0;
+}
+
+int sig_move_last_to_buffer(Signature *sig, int buffer_id, char *err, size_t errlen)
+{
+    SigList *from = &sig->fixed[SIG_LIST_PAYLOAD];
+    if (!from->tail) {
+        snprintf(err, errlen, "no preceding content to apply the modifier to");
+        return -1;
+    }
+    SigMatch *last = from->tail;
+    if (from->head == last) {
+        from->head = from->tail = NULL;
+    } else {
+        SigMatch *prev = from->head;
+        while (prev->next != last)
+            prev = prev->next;
+        prev->next = NULL;
+        from->tail = prev;
+    }
+    SigList *to = buffer_list(sig, buffer_id, true);
+    if (!to)
+        return -1;
+    list_append(to, last);
+    int saved = sig->active_buffer;
+    int rc = sig_set_sticky_buffer(sig, buffer_id);
+    sig->active_buffer = saved;
+    if (rc != 0)
+        snprintf(err, errlen, "buffer belongs to another protocol than the rule's");
+    return rc;
+}
+
+int signature_finish(Signature *sig, char *err, size_t errlen)
+{
+    if (sig->sid == 0) {
+        snprintf(err, errlen, "rule has no sid");
+        return -1;
+    }
+    if (!sig->msg)
+        sig->msg = strdup("");
+    if (addr_set_is_any(&sig->src))
+        sig->flags |= SIG_FLAG_SRC_ANY;
+    if (addr_set_is_any(&sig->dst))
+        sig->flags |= SIG_FLAG_DST_ANY;
+    if (port_set_is_any(&sig->sp))
+        sig->flags |= SIG_FLAG_SP_ANY;
+    if (port_set_is_any(&sig->dp))
+        sig->flags |= SIG_FLAG_DP_ANY;
+    return 0;
+}
+
+static void free_list(SigList *list)
+{
+    SigMatch *sm = list->head;
+    while (sm) {
+        SigMatch *next = sm->next;
+        if (sm->keyword && sm->keyword->free_ctx)
+            sm->keyword->free_ctx(sm->ctx);
+        else
+            free(sm->ctx);
+        free(sm);
+        sm = next;
+    }
+    list->head = list->tail = NULL;
+}
+
+void signature_free(Signature *sig)
+{
+    if (!sig)
+        return;
+    for (int i = 0; i < SIG_LIST_FIXED_COUNT; i++)
+        free_list(&sig->fixed[i]);
+    for (size_t i = 0; i < sig->buffer_count; i++)
+        free_list(&sig->buffers[i]);
+    free(sig->buffers);
+    addr_set_free(&sig->src);
+    addr_set_free(&sig->dst);
+    port_set_free(&sig->sp);
+    port_set_free(&sig->dp);
+    free(sig->msg);
+    free(sig->classtype);
+    free(sig->file);
+    json_decref(sig->metadata);
+    free(sig);
+}

@@ -1,0 +1,54 @@
+/*
+ * detect.h - the detection engine: Suricata 7 rules loaded, grouped, and matched.
+ *
+ * Loading (detect-load.c) reads rule files, parses each rule (detect-parse.c) into a
+ * Signature: a header (action, protocol, addresses, ports, direction) and lists of matches,
+ * one list per inspection point (the packet itself, its payload, and every app-layer buffer
+ * such as http.uri, by buffer id from the app-layer registry). Keywords are registered in one
+ * table (detect-keywords.c); each keyword's file (detect-content.c, detect-flow.c, ...) knows
+ * how to set itself up from its option text and how to match.
+ *
+ * Matching: packets go through detect_packet() (header keywords, payload); app-layer
+ * transactions go through detect_tx() once, when the transaction is complete, so a rule on
+ * http.uri alerts once per request, as in Suricata. Alerts are written through
+ * output_alert().
+ *
+ * The engine is read-only after loading and shared by all workers; per-thread scratch lives
+ * in DetectThread.
+ */
+#ifndef BONGSU_DETECT_H
+#define BONGSU_DETECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "applayer/app-layer.h"
+#include "decode/packet.h"
+#include "flow/flow.h"
+#include "output/eve.h"
+
+struct ConfNode;
+typedef struct DetectEngine DetectEngine;
+typedef struct DetectThread DetectThread;
+
+typedef struct DetectLoadStats {
+    uint32_t files, loaded, failed, skipped;
+} DetectLoadStats;
+
+/* rule_files: -S files (exclusive) or -s files (added to the configured rule-files). */
+DetectEngine *detect_engine_load(const struct ConfNode *conf, const char *const *rule_files,
+                                 int rule_file_count, bool exclusive, DetectLoadStats *stats);
+void detect_engine_free(DetectEngine *de);
+uint32_t detect_engine_rule_count(const DetectEngine *de);
+
+DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, EveWriter *eve);
+void detect_thread_free(DetectThread *dt);
+void detect_register_counters(void);
+
+void detect_packet(DetectThread *dt, Packet *p, Flow *f);
+/* An app-layer transaction is complete (or its flow ends): inspect its buffers. Has the
+ * AppLayerTxHook signature; ud is the DetectThread. */
+void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,
+               uint64_t tx_id);
+
+#endif
