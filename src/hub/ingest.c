@@ -86,13 +86,15 @@ static void meta_join(json_t *meta, const char *key, char *out, size_t len)
 
 /* Who is the victim of an alert: the rule's explicit target when Suricata gives one,
  * otherwise the inside host (a C2 beacon's victim is its source, an exploit's its
- * destination), otherwise the destination. */
+ * destination), the client of an internal DNS lookup, otherwise the destination. */
 static void alert_victim(hub_line *l, json_t *alert)
 {
     const char *t = get_str(json_object_get(alert, "target"), "ip");
+    bool src_in = ip_is_internal(l->f.src_ip), dst_in = ip_is_internal(l->f.dest_ip);
+    /* Both inside and a DNS lookup: the resolver is not the victim, the asker is. */
+    bool dns = json_object_get(l->root, "dns") != NULL;
     if (!t)
-        t = ip_is_internal(l->f.src_ip) && !ip_is_internal(l->f.dest_ip) ? l->f.src_ip
-                                                                        : l->f.dest_ip;
+        t = (src_in && !dst_in) || (src_in && dst_in && dns) ? l->f.src_ip : l->f.dest_ip;
     if (t)
         snprintf(l->victim, sizeof l->victim, "%s", t);
 }
