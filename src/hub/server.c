@@ -33,6 +33,7 @@
 typedef struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    pthread_mutex_t write_mu; /* one writer at a time, queued here, not in SQLite */
     hub_store **free_list;
     size_t nfree, total;
 } store_pool;
@@ -40,6 +41,7 @@ typedef struct {
 static hub_status pool_init(store_pool *p, const char *path, size_t n)
 {
     pthread_mutex_init(&p->mu, NULL);
+    pthread_mutex_init(&p->write_mu, NULL);
     pthread_cond_init(&p->cv, NULL);
     p->free_list = calloc(n, sizeof *p->free_list);
     if (!p->free_list)
@@ -48,6 +50,7 @@ static hub_status pool_init(store_pool *p, const char *path, size_t n)
         hub_status st = hub_store_open(path, &p->free_list[p->total]);
         if (st != HUB_OK)
             return st;
+        hub_store_share_write_lock(p->free_list[p->total], &p->write_mu);
         p->nfree++;
     }
     return HUB_OK;
@@ -59,6 +62,7 @@ static void pool_destroy(store_pool *p)
         hub_store_close(p->free_list[i]);
     free(p->free_list);
     pthread_mutex_destroy(&p->mu);
+    pthread_mutex_destroy(&p->write_mu);
     pthread_cond_destroy(&p->cv);
 }
 

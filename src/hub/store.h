@@ -15,6 +15,8 @@
 #ifndef BONGSU_HUB_STORE_H
 #define BONGSU_HUB_STORE_H
 
+#include <pthread.h>
+
 #include "hub.h"
 
 typedef struct hub_store hub_store;
@@ -96,7 +98,11 @@ hub_status hub_store_token_lookup(hub_store *s, const char *hash_hex, char *name
                                   size_t name_len, hub_role *role_out);
 hub_status hub_store_token_list(hub_store *s, hub_token_cb cb, void *ud);
 
-/* Batches. */
+/* Batches. A write batch (begin .. commit/rollback) is exclusive. When several handles
+ * of one process share a database, give them one mutex here so waiting writers queue on
+ * it instead of polling the database lock (which is unfair under load and can starve a
+ * writer past the busy timeout). NULL (the default) means no in-process lock. */
+void hub_store_share_write_lock(hub_store *s, pthread_mutex_t *mu);
 hub_status hub_store_begin(hub_store *s);
 hub_status hub_store_commit(hub_store *s);
 void hub_store_rollback(hub_store *s);

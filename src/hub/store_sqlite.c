@@ -16,6 +16,7 @@
  */
 #include "store.h"
 
+#include <assert.h>
 #include <openssl/crypto.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -26,6 +27,8 @@ struct hub_store {
     sqlite3 *db;
     sqlite3_stmt *ins_event;
     sqlite3_stmt *ins_rollup;
+    pthread_mutex_t *write_mu; /* shared with the other handles of this process, or NULL */
+    bool writing;              /* between begin and commit/rollback */
 };
 
 static const char SCHEMA[] =
@@ -255,22 +258,46 @@ hub_status hub_store_token_list(hub_store *s, hub_token_cb cb, void *ud)
 
 /* ---- batches --------------------------------------------------------------------- */
 
+void hub_store_share_write_lock(hub_store *s, pthread_mutex_t *mu)
+{
+    s->write_mu = mu;
+}
+
+static void write_done(hub_store *s)
+{
+    if (s->writing && s->write_mu)
+        pthread_mutex_unlock(s->write_mu);
+    s->writing = false;
+}
+
 hub_status hub_store_begin(hub_store *s)
 {
-    /* IMMEDIATE takes the write lock now, so the idempotency check that follows and the
-     * inserts see one consistent state even with several pool handles. */
-    return exec(s, "BEGIN IMMEDIATE");
+    assert(!s->writing);
+    if (s->write_mu)
+        pthread_mutex_lock(s->write_mu);
+    s->writing = true;
+    /* IMMEDIATE takes the database write lock now, so the idempotency check that
+     * follows and the inserts see one consistent state (other processes included). */
+    hub_status st = exec(s, "BEGIN IMMEDIATE");
+    if (st != HUB_OK)
+        write_done(s);
+    return st;
 }
 
 hub_status hub_store_commit(hub_store *s)
 {
-    return exec(s, "COMMIT");
+    hub_status st = exec(s, "COMMIT");
+    if (st != HUB_OK)
+        hub_store_rollback(s);
+    write_done(s);
+    return st;
 }
 
 void hub_store_rollback(hub_store *s)
 {
     if (!sqlite3_get_autocommit(s->db))
         exec(s, "ROLLBACK");
+    write_done(s);
 }
 
 /* The rollup counts events per hour, sensor, type, actor, attack and victim, in the same

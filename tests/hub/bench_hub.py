@@ -32,6 +32,10 @@ def post_loop(hub, token, bodies, stop, counter, lock):
     while not stop():
         body, n = bodies[i % len(bodies)]
         r = hub.request("POST", "/api/v1/events", token=token, body=body, timeout=120)
+        if r.status in (429, 503):  # as a sensor would: back off and resend
+            print(f"  retry after {r.status}", file=sys.stderr)
+            time.sleep(1)
+            continue
         assert r.status == 200, (r.status, r.body[:200])
         with lock:
             counter[0] += n
@@ -92,6 +96,15 @@ def main():
     tokens = [hub.token(f"sensor-{i}", "sensor") for i in range(4)]
     analyst = hub.token("analyst", "analyst")
     hub.start()
+    try:
+        run_bench(hub, tokens, analyst, a)
+    finally:
+        hub.stop()
+        if not a.dir:
+            hub.cleanup()
+
+
+def run_bench(hub, tokens, analyst, a):
     bodies = [[(body_for(k + 1, a.batch, seed), a.batch) for seed in range(3)]
               for k in range(4)]
     rows = []
@@ -136,9 +149,6 @@ def main():
         n = 5 if q == "/api/v1/summary" else 30
         p50, p95, mx = latency(hub, analyst, q, n)
         print(f"| `{q}` | {p50:.1f} | {p95:.1f} | {mx:.1f} |", flush=True)
-    hub.stop()
-    if not a.dir:
-        hub.cleanup()
 
 
 if __name__ == "__main__":
