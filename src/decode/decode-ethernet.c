@@ -27,6 +27,8 @@ DecodeResult decode_ethernet(DecodeThread *dt, Packet *p, const uint8_t *data, u
                             len - ETHERNET_HEADER_LEN);
 }
 
+/* Fails only when the layer limit is reached: what the next layer makes of its bytes is that
+ * layer's business, as in Suricata's network-layer dispatch. */
 DecodeResult decode_ethertype(DecodeThread *dt, Packet *p, uint16_t ethertype,
                               const uint8_t *data, uint32_t len)
 {
@@ -36,29 +38,37 @@ DecodeResult decode_ethertype(DecodeThread *dt, Packet *p, uint16_t ethertype,
     }
     switch (ethertype) {
     case ETHERTYPE_IPV4:
-        return decode_ipv4(dt, p, data, len);
+        decode_ipv4(dt, p, data, len);
+        break;
     case ETHERTYPE_IPV6:
-        return decode_ipv6(dt, p, data, len);
+        decode_ipv6(dt, p, data, len);
+        break;
     case ETHERTYPE_VLAN:
     case ETHERTYPE_QINQ:
     case ETHERTYPE_QINQ_OLD:
-        return decode_vlan(dt, p, ethertype, data, len);
+        decode_vlan(dt, p, ethertype, data, len);
+        break;
     case ETHERTYPE_MPLS_UNICAST:
     case ETHERTYPE_MPLS_MULTICAST:
-        return decode_mpls(dt, p, data, len);
+        decode_mpls(dt, p, data, len);
+        break;
     case ETHERTYPE_PPPOE_SESS:
-        return decode_pppoe_session(dt, p, data, len);
+        decode_pppoe_session(dt, p, data, len);
+        break;
     case ETHERTYPE_PPPOE_DISC:
-        return decode_pppoe_discovery(dt, p, data, len);
+        decode_pppoe_discovery(dt, p, data, len);
+        break;
     case ETHERTYPE_TEB:
-        return decode_ethernet(dt, p, data, len);
+        decode_ethernet(dt, p, data, len);
+        break;
     case ETHERTYPE_ARP:
         counter_incr(dt->counters, decode_ids.arp);
-        return DECODE_OK;
+        break;
     default:
         counter_incr(dt->counters, decode_ids.unknown_ethertype);
-        return DECODE_OK;
+        break;
     }
+    return DECODE_OK;
 }
 
 bool ethertype_known(uint16_t ethertype)

@@ -12,6 +12,10 @@
  * flow. ERSPAN is recognised as Suricata does it: protocol 0x88be without a sequence number
  * is type I (the mirrored frame follows directly), with one it is type II (an 8-byte ERSPAN
  * header whose VLAN id is added to the inner packet's VLANs).
+ *
+ * Where Suricata would decode part of the tunnel packet (PPP, ERSPAN, VLAN tags) and then
+ * discard it because that part is broken, its events die with it; bongsu reads those parts
+ * here, before queueing, and likewise raises nothing for them.
  */
 #include "decode/decode-internal.h"
 
@@ -128,6 +132,9 @@ static uint32_t gre_v1_header_len(DecodeThread *dt, Packet *p, const uint8_t *da
     return hdr_len;
 }
 
+/* Suricata decodes the ERSPAN header as part of the tunnel packet and discards that packet,
+ * events included, when the header is unusable; so those cases raise nothing here (the
+ * erspan events are only counted by Suricata when they cannot happen). */
 static DecodeResult gre_queue_erspan(DecodeThread *dt, Packet *p, bool type2,
                                      const uint8_t *data, uint32_t len)
 {
@@ -136,20 +143,12 @@ static DecodeResult gre_queue_erspan(DecodeThread *dt, Packet *p, bool type2,
         decode_tunnel_queue(dt, p, data, len, LINKTYPE_ETHERNET);
         return DECODE_OK;
     }
-    if (len < ERSPAN_II_HDR_LEN) {
-        decode_set_event(dt, p, DE_ERSPAN_HEADER_TOO_SMALL);
+    if (len < ERSPAN_II_HDR_LEN)
         return DECODE_FAIL;
-    }
     uint16_t ver_vlan = rd16(data);
-    if ((ver_vlan >> 12) != 1) {
-        decode_set_event(dt, p, DE_ERSPAN_UNSUPPORTED_VERSION);
-        return DECODE_FAIL;
-    }
     uint16_t vlan = ver_vlan & 0x0fff;
-    if (vlan && p->vlan_count >= PKT_MAX_VLAN) {
-        decode_set_event(dt, p, DE_ERSPAN_TOO_MANY_VLAN_LAYERS);
+    if ((ver_vlan >> 12) != 1 || (vlan && p->vlan_count >= PKT_MAX_VLAN))
         return DECODE_FAIL;
-    }
     Packet *inner = decode_tunnel_queue(dt, p, data + ERSPAN_II_HDR_LEN,
                                         len - ERSPAN_II_HDR_LEN, LINKTYPE_ETHERNET);
     if (inner && vlan)

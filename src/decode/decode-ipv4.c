@@ -6,6 +6,10 @@
  * (Ethernet padding) are not part of the datagram and are cut off. Fragments are handed to
  * defrag and not decoded further; when a datagram completes, defrag queues it as a pseudo
  * packet that is decoded from its IPv4 header like any other.
+ *
+ * The result says whether the IPv4 layer itself was decodable (header, lengths, option
+ * lengths), not whether everything inside was: that is what decides, as in Suricata, whether
+ * a tunnel's or defrag's pseudo packet is kept.
  */
 #include "decode/decode.h"
 
@@ -228,5 +232,6 @@ DecodeResult decode_ipv4(DecodeThread *dt, Packet *p, const uint8_t *data, uint3
             defrag_ipv4(dt, p, data, total_len);
         return DECODE_OK;
     }
-    return decode_ip_payload(dt, p, p->proto, data + hlen, total_len - hlen);
+    decode_ip_payload(dt, p, p->proto, data + hlen, total_len - hlen);
+    return DECODE_OK;
 }

@@ -28,18 +28,22 @@ static DecodeResult decode_mpls_guess_payload(DecodeThread *dt, Packet *p, const
     /* Suricata wants a whole control word even when one byte would tell IPv4 from IPv6. */
     if (len < MPLS_PW_CONTROL_WORD_LEN)
         return decode_fail(dt, p, DE_MPLS_PKT_TOO_SMALL);
+    /* A guess cannot fail the MPLS layer: Suricata ignores what the guessed layer returns. */
     switch (data[0] >> 4) {
     case 4:
-        return decode_ipv4(dt, p, data, len);
+        decode_ipv4(dt, p, data, len);
+        break;
     case 6:
-        return decode_ipv6(dt, p, data, len);
+        decode_ipv6(dt, p, data, len);
+        break;
     case 0: /* Ethernet pseudowire: control word, then the frame */
-        return decode_ethernet(dt, p, data + MPLS_PW_CONTROL_WORD_LEN,
-                               len - MPLS_PW_CONTROL_WORD_LEN);
+        decode_ethernet(dt, p, data + MPLS_PW_CONTROL_WORD_LEN, len - MPLS_PW_CONTROL_WORD_LEN);
+        break;
     default:
         decode_fail(dt, p, DE_MPLS_UNKNOWN_PAYLOAD_TYPE);
-        return DECODE_OK;
+        break;
     }
+    return DECODE_OK;
 }
 
 DecodeResult decode_mpls(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)

@@ -75,6 +75,14 @@ static bool ppp_is_unsupported_protocol(uint16_t proto)
     }
 }
 
+/* Too short for what the protocol field promises. Suricata decodes a PPTP frame as a tunnel
+ * packet of its own and discards it, events and all, when it fails; so in tunnel mode the
+ * failure raises nothing on the carrier. */
+static DecodeResult ppp_too_small(DecodeThread *dt, Packet *p, DecodeEvent event, bool as_tunnel)
+{
+    return as_tunnel ? DECODE_FAIL : decode_fail(dt, p, event);
+}
+
 static DecodeResult ppp_deliver_ip(DecodeThread *dt, Packet *p, int datalink,
                                    const uint8_t *data, uint32_t len, bool as_tunnel)
 {
@@ -92,17 +100,17 @@ DecodeResult decode_ppp_payload(DecodeThread *dt, Packet *p, uint16_t proto, con
     switch (proto) {
     case PPP_IP:
         if (len < IPV4_MIN_HEADER_LEN)
-            return decode_fail(dt, p, DE_PPP_IPV4_PKT_TOO_SMALL);
+            return ppp_too_small(dt, p, DE_PPP_IPV4_PKT_TOO_SMALL, as_tunnel);
         return ppp_deliver_ip(dt, p, LINKTYPE_IPV4, data, len, as_tunnel);
     case PPP_IPV6:
         if (len < IPV6_HEADER_LEN)
-            return decode_fail(dt, p, DE_PPP_IPV6_PKT_TOO_SMALL);
+            return ppp_too_small(dt, p, DE_PPP_IPV6_PKT_TOO_SMALL, as_tunnel);
         return ppp_deliver_ip(dt, p, LINKTYPE_IPV6, data, len, as_tunnel);
     case PPP_VJ_UCOMP:
         /* Van Jacobson "uncompressed" frames are IPv4 packets whose protocol byte holds a
          * connection slot; only a well-formed IPv4 header is worth decoding. */
         if (len < IPV4_MIN_HEADER_LEN)
-            return decode_fail(dt, p, DE_PPP_VJU_PKT_TOO_SMALL);
+            return ppp_too_small(dt, p, DE_PPP_VJU_PKT_TOO_SMALL, as_tunnel);
         if ((data[0] >> 4) != 4)
             return DECODE_FAIL;
         return ppp_deliver_ip(dt, p, LINKTYPE_IPV4, data, len, as_tunnel);
@@ -121,17 +129,17 @@ DecodeResult decode_ppp_payload(DecodeThread *dt, Packet *p, uint16_t proto, con
 /* Reads the optional address/control bytes (0xff 0x03) and the protocol field, which is one
  * byte when its low bit is set (RFC 1661 protocol-field compression). */
 static DecodeResult ppp_read_header(DecodeThread *dt, Packet *p, const uint8_t *data,
-                                    uint32_t len, uint16_t *proto, uint32_t *hdr_len,
-                                    bool *compressed)
+                                    uint32_t len, bool as_tunnel, uint16_t *proto,
+                                    uint32_t *hdr_len, bool *compressed)
 {
     if (len < 1)
-        return decode_fail(dt, p, DE_PPP_PKT_TOO_SMALL);
+        return ppp_too_small(dt, p, DE_PPP_PKT_TOO_SMALL, as_tunnel);
     uint32_t offset = data[0] == 0xff ? 2 : 0;
     if (len < offset + 1)
-        return decode_fail(dt, p, DE_PPP_PKT_TOO_SMALL);
+        return ppp_too_small(dt, p, DE_PPP_PKT_TOO_SMALL, as_tunnel);
     uint32_t proto_size = (data[offset] & 0x01) ? 1 : 2;
     if (len < offset + proto_size)
-        return decode_fail(dt, p, DE_PPP_PKT_TOO_SMALL);
+        return ppp_too_small(dt, p, DE_PPP_PKT_TOO_SMALL, as_tunnel);
     *compressed = proto_size == 1;
     *proto = *compressed ? data[offset] : rd16(data + offset);
     *hdr_len = offset + proto_size;
@@ -145,7 +153,8 @@ static DecodeResult decode_ppp_frame(DecodeThread *dt, Packet *p, const uint8_t 
     uint16_t proto = 0;
     uint32_t hdr_len = 0;
     bool compressed = false;
-    if (ppp_read_header(dt, p, data, len, &proto, &hdr_len, &compressed) != DECODE_OK)
+    if (ppp_read_header(dt, p, data, len, as_tunnel, &proto, &hdr_len, &compressed) !=
+        DECODE_OK)
         return DECODE_FAIL;
     /* A compressed protocol field can only name IPv4, IPv6 or VJ; Suricata reports any other
      * one-byte value as unsupported rather than wrong. */

@@ -62,5 +62,6 @@ DecodeResult decode_pppoe_session(DecodeThread *dt, Packet *p, const uint8_t *da
             return decode_fail(dt, p, DE_PPPOE_PKT_TOO_SMALL);
         proto = rd16(data + 6);
     }
-    return decode_ppp_payload(dt, p, proto, data + hdr_len, len - hdr_len, false);
+    decode_ppp_payload(dt, p, proto, data + hdr_len, len - hdr_len, false);
+    return DECODE_OK;
 }

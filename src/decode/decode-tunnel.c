@@ -20,9 +20,10 @@ Packet *decode_tunnel_queue(DecodeThread *dt, Packet *p, const uint8_t *data, ui
     return inner;
 }
 
-/* Suricata decodes such a payload as a VLAN layer of the inner packet. A pseudo packet can
- * only start at a link type, so the tags are read here and the IP packet behind them is
- * queued; what is not IP is left alone, as an unknown ethertype would be. */
+/* Suricata decodes such a payload as a VLAN layer of the tunnel packet, and discards that
+ * packet (its events with it) when a tag is cut short, there are too many, or what follows is
+ * unknown. A pseudo packet can only start at a link type, so the tags are read here and only
+ * the IP packet behind them is queued; the counters still count what was decoded. */
 DecodeResult decode_tunnel_queue_vlan(DecodeThread *dt, Packet *p, const uint8_t *data,
                                       uint32_t len)
 {
@@ -34,24 +35,23 @@ DecodeResult decode_tunnel_queue_vlan(DecodeThread *dt, Packet *p, const uint8_t
         counter_incr(dt->counters, count == 0   ? decode_ids.vlan
                                    : count == 1 ? decode_ids.vlan_qinq
                                                 : decode_ids.vlan_qinqinq);
-        if (len < VLAN_TAG_LEN)
-            return decode_fail(dt, p, DE_VLAN_HEADER_TOO_SMALL);
-        if (count + p->vlan_count >= PKT_MAX_VLAN) {
-            decode_set_event(dt, p, DE_VLAN_HEADER_TOO_MANY_LAYERS);
+        if (len < VLAN_TAG_LEN || count + p->vlan_count >= PKT_MAX_VLAN)
             return DECODE_FAIL;
-        }
         ids[count++] = rd16(data) & 0x0fff;
         ethertype = rd16(data + 2);
         data += VLAN_TAG_LEN;
         len -= VLAN_TAG_LEN;
     }
     int datalink;
-    if (ethertype == ETHERTYPE_IPV4)
+    if (ethertype == ETHERTYPE_IPV4) {
         datalink = LINKTYPE_IPV4;
-    else if (ethertype == ETHERTYPE_IPV6)
+    } else if (ethertype == ETHERTYPE_IPV6) {
         datalink = LINKTYPE_IPV6;
-    else
+    } else {
+        counter_incr(dt->counters, ethertype == ETHERTYPE_ARP ? decode_ids.arp
+                                                              : decode_ids.unknown_ethertype);
         return DECODE_OK;
+    }
     Packet *inner = decode_tunnel_queue(dt, p, data, len, datalink);
     if (inner) {
         for (int i = 0; i < count; i++)

@@ -541,6 +541,36 @@ static void test_ipv4_fragment_flagged(void **state)
     assert_int_equal(counter("defrag.ipv4.fragments"), 1);
 }
 
+/*
+ * A layer's result says whether that layer decoded, not its payload: Suricata keeps or drops
+ * a tunnel's and defrag's pseudo packets on exactly this, so IPv4 and IPv6 fail only for
+ * their own header, Ethernet only when too short.
+ */
+static void test_layer_results(void **state)
+{
+    (void)state;
+    uint8_t b[128] = {0};
+    size_t n = w_ipv4(b, IPPROTO_UDP, 4); /* a UDP header cut short */
+    packet_set_data(&h.pkt, b, (uint32_t)n + 4, (uint32_t)n + 4, 0, 1, LINKTYPE_IPV4);
+    assert_int_equal(decode_ipv4(&h.dt, &h.pkt, h.pkt.buf, h.pkt.len), DECODE_OK);
+    assert_int_equal(events_on(&h.pkt, DE_UDP_HLEN_TOO_SMALL), 1);
+    packet_set_data(&h.pkt, b, 19, 19, 0, 1, LINKTYPE_IPV4);
+    assert_int_equal(decode_ipv4(&h.dt, &h.pkt, h.pkt.buf, h.pkt.len), DECODE_FAIL);
+
+    n = w_ipv6(b, IPPROTO_TCP, 4);
+    packet_set_data(&h.pkt, b, (uint32_t)n + 4, (uint32_t)n + 4, 0, 1, LINKTYPE_IPV6);
+    assert_int_equal(decode_ipv6(&h.dt, &h.pkt, h.pkt.buf, h.pkt.len), DECODE_OK);
+    packet_set_data(&h.pkt, b, (uint32_t)n + 2, (uint32_t)n + 2, 0, 1, LINKTYPE_IPV6);
+    assert_int_equal(decode_ipv6(&h.dt, &h.pkt, h.pkt.buf, h.pkt.len), DECODE_FAIL);
+
+    n = w_eth(b, ETHERTYPE_IPV4);
+    packet_set_data(&h.pkt, b, (uint32_t)n + 10, (uint32_t)n + 10, 0, 1, LINKTYPE_ETHERNET);
+    assert_int_equal(decode_ethernet(&h.dt, &h.pkt, h.pkt.buf, h.pkt.len), DECODE_OK);
+    assert_int_equal(events_on(&h.pkt, DE_IPV4_PKT_TOO_SMALL), 1);
+    packet_set_data(&h.pkt, b, 10, 10, 0, 1, LINKTYPE_ETHERNET);
+    assert_int_equal(decode_ethernet(&h.dt, &h.pkt, h.pkt.buf, h.pkt.len), DECODE_FAIL);
+}
+
 /* Decoding more layers than allowed is an anomaly, not a crash. */
 static void test_too_many_layers(void **state)
 {
@@ -573,7 +603,7 @@ int main(void)
         T(test_ipv4_options_bug_7414), T(test_ipv4_options_valid),
         T(test_ipv4_option_events),    T(test_ipv4_option_cipso),
         T(test_ipv4_protocols),        T(test_ipv4_fragment_flagged),
-        T(test_too_many_layers),
+        T(test_layer_results),         T(test_too_many_layers),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
