@@ -484,6 +484,19 @@ static bool load_tls(const hub_server_opts *o, char **cert, char **key)
     return *cert && *key;
 }
 
+/* Idempotency keys protect retries of the same batch; a sensor retries for as long as
+ * its spool holds the batch, which is hours or days, not months. Pruned at start-up. */
+#define IDEM_KEEP_US (30 * 86400 * INT64_C(1000000))
+
+static void prune_idempotency(store_pool *p)
+{
+    int64_t n = 0;
+    hub_store *s = pool_get(p);
+    if (hub_store_idem_prune(s, hub_now_us() - IDEM_KEEP_US, &n) == HUB_OK && n)
+        hub_log("forgot %lld idempotency keys older than 30 days", (long long)n);
+    pool_put(p, s);
+}
+
 int hub_serve(const hub_server_opts *o)
 {
     hub_server srv = {.opts = *o};
@@ -505,6 +518,7 @@ int hub_serve(const hub_server_opts *o)
         goto out;
     if (o->actors_path && !(srv.actors = hub_actor_db_load(o->actors_path)))
         goto out;
+    prune_idempotency(&srv.pool);
     srv.rl = hub_ratelimit_new(o->rate, o->burst);
     srv.daemon = start_daemon(&srv, &ss, cert, key);
     if (!srv.daemon) {

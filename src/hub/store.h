@@ -113,6 +113,8 @@ hub_status hub_store_idem_get(hub_store *s, const char *scope, const char *key,
                               char **reply_out);
 hub_status hub_store_idem_put(hub_store *s, const char *scope, const char *key,
                               const char *reply);
+/* Forgets idempotency records created before `before_us`; *removed gets how many. */
+hub_status hub_store_idem_prune(hub_store *s, int64_t before_us, int64_t *removed);
 
 /* Reads. */
 hub_status hub_store_events(hub_store *s, const hub_event_filter *flt, hub_event_cb cb,

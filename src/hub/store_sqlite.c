@@ -381,6 +381,19 @@ hub_status hub_store_idem_put(hub_store *s, const char *scope, const char *key,
     return rc == SQLITE_DONE ? HUB_OK : fail(s, "idempotency put");
 }
 
+hub_status hub_store_idem_prune(hub_store *s, int64_t before_us, int64_t *removed)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "DELETE FROM idempotency WHERE created_us < ?", -1, &st,
+                           NULL) != SQLITE_OK)
+        return fail(s, "idempotency prune");
+    sqlite3_bind_int64(st, 1, before_us);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    *removed = sqlite3_changes(s->db);
+    return rc == SQLITE_DONE ? HUB_OK : fail(s, "idempotency prune");
+}
+
 /* ---- reads ----------------------------------------------------------------------- */
 
 /* A WHERE clause under construction: fixed SQL fragments plus the values to bind. */

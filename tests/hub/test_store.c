@@ -191,6 +191,13 @@ static void test_idempotency(void **state)
     int64_t n = 0;
     assert_int_equal(hub_store_count(f->s, &flt, &n), HUB_OK);
     assert_int_equal(n, 2);
+    /* Pruned keys are forgotten: the same batch is then stored again. */
+    int64_t removed = 0;
+    assert_int_equal(hub_store_idem_prune(f->s, hub_now_us() - 3600000000LL, &removed), HUB_OK);
+    assert_int_equal(removed, 0);
+    assert_int_equal(hub_store_idem_prune(f->s, hub_now_us() + 1000000, &removed), HUB_OK);
+    assert_int_equal(removed, 2);
+    ingest(f->s, "s1", "batch-1", body, 1, false);
 }
 
 static void test_events_filters_and_cursor(void **state)
