@@ -62,8 +62,7 @@ int64_t hub_now_us(void);
 /* Parses "2023-11-14T22:13:20.123456+0000" (Suricata EVE), "...Z", "...+00:00", and a bare
  * date "2023-11-14". Returns false on anything else, including out-of-range fields. */
 bool hub_time_parse(const char *s, int64_t *out_us);
-/* Formats as "2023-11-14T22:13:20.123456Z" (or without fraction when ms_only is false and
- * the fraction is zero); buf needs 32 bytes. */
+/* Formats as "2023-11-14T22:13:20.123456Z"; buf needs 28 bytes (32 is the habit). */
 void hub_time_format(int64_t us, char *buf, size_t len);
 /* STIX timestamps: RFC 3339 UTC with millisecond precision. */
 void hub_time_format_ms(int64_t us, char *buf, size_t len);

@@ -58,6 +58,8 @@ static hub_status pool_init(store_pool *p, const char *path, size_t n)
 
 static void pool_destroy(store_pool *p)
 {
+    if (!p->free_list) /* never initialized: start-up failed earlier */
+        return;
     for (size_t i = 0; i < p->nfree; i++)
         hub_store_close(p->free_list[i]);
     free(p->free_list);

@@ -207,7 +207,9 @@ def t_real(binary):
 
 
 def t_limits(binary):
-    hub = Hub(binary, extra_args=["--max-body", "4096", "--rate", "5", "--burst", "5"])
+    # 1 request/s with a burst of 3: slow enough that even a loaded CI machine gets
+    # through the burst before the bucket refills.
+    hub = Hub(binary, extra_args=["--max-body", "4096", "--rate", "1", "--burst", "3"])
     try:
         s = hub.token("s", "sensor")
         hub.start()
@@ -215,7 +217,7 @@ def t_limits(binary):
         assert r.status == 413, r.status
         assert "error" in r.json()
         codes = [hub.post_events(s, make_events(1, 1)).status for _ in range(12)]
-        assert codes.count(200) >= 4 and 429 in codes, codes  # the 413 used one
+        assert codes.count(200) >= 2 and 429 in codes, codes  # the 413 used one
         r = hub.post_events(s, [])
         while r.status != 429:
             r = hub.post_events(s, [])
