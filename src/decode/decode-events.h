@@ -120,6 +120,7 @@
     X(MPLS_BAD_LABEL_RESERVED, "decoder.mpls.bad_label_reserved")                \
     X(MPLS_UNKNOWN_PAYLOAD_TYPE, "decoder.mpls.unknown_payload_type")            \
     X(VXLAN_UNKNOWN_PAYLOAD_TYPE, "decoder.vxlan.unknown_payload_type")          \
+    X(GENEVE_UNKNOWN_PAYLOAD_TYPE, "decoder.geneve.unknown_payload_type")        \
     X(ERSPAN_HEADER_TOO_SMALL, "decoder.erspan.header_too_small")                \
     X(ERSPAN_UNSUPPORTED_VERSION, "decoder.erspan.unsupported_version")          \
     X(ERSPAN_TOO_MANY_VLAN_LAYERS, "decoder.erspan.too_many_vlan_layers")        \

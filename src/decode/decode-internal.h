@@ -30,6 +30,10 @@ DecodeResult decode_tunnel_queue_vlan(DecodeThread *dt, Packet *p, const uint8_t
 DecodeResult decode_ppp_payload(DecodeThread *dt, Packet *p, uint16_t proto, const uint8_t *data,
                                 uint32_t len, bool as_tunnel);
 
+/* Geneve on UDP: DECODE_OK when the payload was a Geneve header (its inner packet queued),
+ * DECODE_FAIL when it is not Geneve and stays plain UDP payload. */
+DecodeResult decode_geneve(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
+
 /* PPP frame inside GRE (PPTP): parses the PPP header, queues the inner IP packet. */
 DecodeResult decode_ppp_tunnel(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
 

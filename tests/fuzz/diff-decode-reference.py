@@ -33,7 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 REFERENCE = os.path.join(ROOT, "..", "shared", "tools", "reference-suricata")
 STOCK_YAML = "/opt/reference-suricata/etc/suricata/suricata.yaml"
-TUNNEL_SEEDS = ("gre", "vxlan", "6in4", "ipip", "in-ipv6", "fragment")
+TUNNEL_SEEDS = ("gre", "vxlan", "geneve", "6in4", "ipip", "in-ipv6", "fragment")
 
 
 def load_corpus_module():

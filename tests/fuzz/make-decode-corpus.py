@@ -80,6 +80,9 @@ def ipv4_packets():
         "ipv4-gre-vlan": ipv4(47, b"\x00\x00\x81\x00" + b"\x00\x64\x08\x00" + inner),
         "ipv4-vxlan": ipv4(17, udp(50000, 4789, bytes.fromhex("0800000000002a00") +
                                    eth(0x0800, inner))),
+        "ipv4-geneve": ipv4(17, udp(50000, 6081, bytes.fromhex("0000080000002a00") + inner)),
+        "ipv4-geneve-opts-teb": ipv4(17, udp(50000, 6081, bytes.fromhex("020065580000070001020301") +
+                                             bytes(4) + eth(0x0800, inner))),
         "ipv4-ipv6-6in4": ipv4(41, ipv6(17, udp(1111, 2222))),
         "ipv4-esp": ipv4(50, bytes(16)),
         "ipv4-sctp": ipv4(132, struct.pack("!HHII", 5000, 80, 1, 0)),

@@ -1,6 +1,7 @@
 /*
  * test-decode-tunnel.c - unit tests for the tunnel decoders: GRE versions 0 and 1 (PPTP),
- * ERSPAN types I and II, VLAN-in-GRE, VXLAN, and what happens when pseudo packets run out.
+ * ERSPAN types I and II, VLAN-in-GRE, VXLAN, Geneve, and what happens when pseudo packets
+ * run out.
  *
  * A tunnel must leave the outer packet as it was (its own flow) and queue exactly one pseudo
  * packet, marked is_tunneled, whose decoding yields the inner addresses and ports.
@@ -322,6 +323,47 @@ static void test_vxlan_payload_types(void **state)
     assert_int_equal(h.dt.pseudo_count, 0);
 }
 
+/* ---- Geneve -------------------------------------------------------------------------- */
+
+static void test_geneve(void **state)
+{
+    (void)state;
+    uint8_t g[256] = {0x00, 0x00, 0x08, 0x00, 0, 0, 42, 0};
+    size_t n = 8 + inner_ipv4_udp(g + 8);
+    Packet *p = decode_vxlan_bytes(50000, 6081, g, n);
+    assert_int_equal(p->event_count, 0);
+    assert_int_equal(counter("decoder.geneve"), 1);
+    expect_inner_udp(4);
+
+    /* One 8-byte option, then an Ethernet frame (0x6558). */
+    static const uint8_t hdr[] = {0x02, 0x00, 0x65, 0x58, 0, 0, 7, 0,
+                                  0x01, 0x02, 0x03, 0x01, 0, 0, 0, 0};
+    memcpy(g, hdr, sizeof(hdr));
+    n = sizeof(hdr) + w_eth(g + sizeof(hdr), ETHERTYPE_IPV4);
+    n += inner_ipv4_udp(g + n);
+    decode_vxlan_bytes(6081, 50000, g, n);
+    expect_inner_udp(4);
+
+    /* Options that do not add up, a version, reserved bits: plain UDP, no events. */
+    g[11] = 0x02;
+    p = decode_vxlan_bytes(50000, 6081, g, n);
+    assert_int_equal(p->event_count, 0);
+    assert_int_equal(h.dt.pseudo_count, 0);
+    g[11] = 0x01;
+    g[0] = 0x42;
+    decode_vxlan_bytes(50000, 6081, g, n);
+    assert_int_equal(h.dt.pseudo_count, 0);
+    g[0] = 0x02;
+    g[1] = 0x01;
+    decode_vxlan_bytes(50000, 6081, g, n);
+    assert_int_equal(h.dt.pseudo_count, 0);
+    g[1] = 0;
+    put16(g + 2, 0x1234);
+    p = decode_vxlan_bytes(50000, 6081, g, n);
+    assert_int_equal(events_on(p, DE_GENEVE_UNKNOWN_PAYLOAD_TYPE), 1);
+    assert_int_equal(counter("decoder.geneve"), 3);
+}
+
 /* When the pseudo queue is full, tunnels are decoded but their inner packets dropped. */
 static void test_pseudo_queue_full(void **state)
 {
@@ -378,6 +420,7 @@ int main(void)
         T(test_gre_v1_pptp),       T(test_gre_v1_events),
         T(test_erspan),            T(test_vxlan),
         T(test_vxlan_not_vxlan),   T(test_vxlan_payload_types),
+        T(test_geneve),
         T(test_pseudo_queue_full), T(test_nested_tunnels_bounded),
     };
 #undef T
