@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "api.h"
 #include "auth.h"
@@ -336,6 +337,26 @@ static void test_incidents(void **state)
     json_decref(call(f->s, hub_api_incidents, 400, (fake_params){{"window", "5", NULL}}));
 }
 
+/* A database from before the rollup (or with an outdated one) gets it rebuilt at open. */
+static void test_rollup_migration(void **state)
+{
+    fixture *f = *state;
+    load(f->s);
+    json_t *before = call(f->s, hub_api_summary, 200, (fake_params){{NULL}});
+    hub_store_close(f->s);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DELETE FROM rollup; PRAGMA user_version = 1;", NULL,
+                                  NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(hub_store_open(f->path, &f->s), HUB_OK);
+    json_t *after = call(f->s, hub_api_summary, 200, (fake_params){{NULL}});
+    assert_true(json_equal(before, after));
+    json_decref(before);
+    json_decref(after);
+}
+
 static void actor_call(hub_store *s, const hub_params *p, hub_reply *r)
 {
     hub_api_actor(s, NULL, fake_get(p->ctx, "name"), p, r);
@@ -368,6 +389,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incidents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_actor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollup_migration, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
