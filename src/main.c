@@ -19,6 +19,9 @@
 #include "common/log.h"
 #include "config/config.h"
 #include "detect/detect.h"
+#include "intel/intel-cli.h"
+#include "intel/intel-match.h"
+#include "intel/intel-setup.h"
 #include "runtime/engine.h"
 #include "runtime/settings.h"
 
@@ -37,6 +40,8 @@ typedef struct Options {
     const char *sets[MAX_SETS];
     int set_count;
     const char *rule_files[MAX_RULE_FILES];
+    const char *intel_files[MAX_RULE_FILES];
+    int intel_file_count;
     int rule_file_count;
     bool rules_exclusive;   /* -S: only these rule files */
     bool test_config;
@@ -54,6 +59,7 @@ enum {
     OPT_PCAP,
     OPT_NO_RANDOM,
     OPT_DATA_DIR,
+    OPT_INTEL,
 };
 
 static void usage(FILE *out)
@@ -71,13 +77,16 @@ static void usage(FILE *out)
             "  -s FILE                 load rule files in addition to the configured ones\n"
             "  -k none|all|auto        checksum checks\n"
             "  -F FILE                 read the BPF filter from FILE\n"
+            "  --intel FILE            indicator feed: CSV, STIX 2.1 or MISP (repeatable)\n"
             "  --runmode single|workers\n"
             "  --disable-detection     run without rules\n"
             "  -T                      test the configuration and rules, then exit\n"
             "  -v                      more verbose diagnostics\n"
             "  -V                      version\n"
             "  --build-info            version and build details\n"
-            "  -h                      this help\n",
+            "  -h                      this help\n"
+            "\n"
+            "       bongsu intel check|lookup|actors|convert ...   (threat intelligence tools)\n",
             BONGSU_VERSION);
 }
 
@@ -133,6 +142,7 @@ static int parse_options(int argc, char **argv, Options *o)
         {"pcap", optional_argument, NULL, OPT_PCAP},
         {"no-random", no_argument, NULL, OPT_NO_RANDOM},
         {"data-dir", required_argument, NULL, OPT_DATA_DIR},
+        {"intel", required_argument, NULL, OPT_INTEL},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -153,6 +163,10 @@ static int parse_options(int argc, char **argv, Options *o)
         case OPT_PCAP: break;              /* pcap is the only capture method */
         case OPT_NO_RANDOM: break;         /* nothing in bongsu is randomised */
         case OPT_DATA_DIR: o->data_dir = optarg; break;
+        case OPT_INTEL:
+            if (o->intel_file_count < MAX_RULE_FILES)
+                o->intel_files[o->intel_file_count++] = optarg;
+            break;
         case 'S':
         case 's':
             if (c == 'S')
@@ -326,6 +340,11 @@ static int run_capture(const Options *o, const EngineSettings *settings, const c
     return status;
 }
 
+static void attribute_rule(void *ud, json_t **metadata, const char *msg)
+{
+    intel_attribute_metadata(ud, metadata, msg);
+}
+
 static int run(const Options *o, ConfNode *conf)
 {
     const char *log_dir = resolve_log_dir(o, conf);
@@ -344,17 +363,27 @@ static int run(const Options *o, ConfNode *conf)
         return 1;
     }
     settings.detect = detect;
+    IntelActors *actors = intel_setup_actors(conf);
+    IntelLoadStats intel_stats;
+    IntelStore *intel = intel_setup_store(conf, actors, o->intel_files, o->intel_file_count,
+                                          &intel_stats);
+    settings.intel = intel;
+    detect_engine_attribute(detect, attribute_rule, actors);
     int status = 0;
     if (o->test_config)
         log_notice("configuration OK");
     else
         status = run_capture(o, &settings, log_dir);
     detect_engine_free(detect);
+    intel_store_free(intel);
+    intel_actors_free(actors);
     return status;
 }
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "intel") == 0)
+        return intel_cli_main(argc - 1, argv + 1);
     Options o = {0};
     int rc = parse_options(argc, argv, &o);
     if (rc != 0)

@@ -19,6 +19,7 @@
 #ifndef BONGSU_DETECT_H
 #define BONGSU_DETECT_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -39,6 +40,9 @@ typedef struct DetectLoadStats {
 DetectEngine *detect_engine_load(const struct ConfNode *conf, const char *const *rule_files,
                                  int rule_file_count, bool exclusive, DetectLoadStats *stats);
 void detect_engine_free(DetectEngine *de);
+/* Lets fn add attribution to each rule's metadata (object of string arrays, may be NULL). */
+typedef void (*DetectAttributeFn)(void *ud, json_t **metadata, const char *msg);
+void detect_engine_attribute(DetectEngine *de, DetectAttributeFn fn, void *ud);
 uint32_t detect_engine_rule_count(const DetectEngine *de);
 
 DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, EveWriter *eve);

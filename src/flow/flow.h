@@ -78,6 +78,7 @@ typedef struct Flow {
     /* Owned by later stages, released through their flow-end hooks before the flow is. */
     struct TcpSession *tcp_session;   /* stream/stream-tcp.c */
     struct AppLayerFlow *app;         /* applayer/app-layer.c */
+    struct IntelFlowState *intel;     /* intel/intel-match.c: indicators already alerted */
     uint32_t tcp_fin_seq_ts, tcp_fin_seq_tc;   /* sequence numbers of the FINs */
     bool fin_ts, fin_tc;
 } Flow;

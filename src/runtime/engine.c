@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "decode/decode.h"
 #include "detect/detect.h"
+#include "intel/intel-match.h"
 #include "decode/packet-pool.h"
 #include "output/output.h"
 #include "runtime/worker.h"
@@ -38,6 +39,7 @@ int engine_init(const struct ConfNode *conf)
     defrag_register_counters();
     flow_register_counters();
     detect_register_counters();
+    intel_register_counters();
     return 0;
 }
 
@@ -158,6 +160,8 @@ static int setup_workers(Run *run)
                         run->threaded ? WORKER_QUEUE_CAPACITY : 0) != 0)
             return -1;
         if (s->detect && worker_attach_detect(&run->workers[i], s->detect) != 0)
+            return -1;
+        if (s->intel && worker_attach_intel(&run->workers[i], s->intel) != 0)
             return -1;
         if (run->threaded && worker_start(&run->workers[i]) != 0)
             return -1;

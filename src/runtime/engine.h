@@ -34,6 +34,7 @@ typedef struct EngineSettings {
     uint32_t stats_interval_sec; /* live mode periodic stats; 0 disables */
     bool checksum_checks;        /* -k all */
     const struct DetectEngine *detect; /* loaded rules, shared read-only; NULL: no detection */
+    const struct IntelStore *intel;    /* loaded indicators, shared read-only; NULL: none */
 } EngineSettings;
 
 typedef struct EngineSummary {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "detect/detect.h"
+#include "intel/intel-match.h"
 #include "output/output.h"
 
 static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *ud)
@@ -17,6 +18,7 @@ static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *
     output_flow_log(&w->eve, f, reason, now_usec);
     output_netflow_log(&w->eve, f, now_usec);
     applayer_flow_free(f);
+    intel_flow_end(f);
 }
 
 int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_memcap_share,
@@ -45,14 +47,31 @@ int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_mem
     return 0;
 }
 
+/* Every transaction, just before it is logged: rules first, then indicators. */
+static void on_transaction(void *ud, Flow *f, const Packet *p, AppProto proto, void *state,
+                           void *tx, uint64_t tx_id)
+{
+    Worker *w = ud;
+    if (w->detect)
+        detect_tx(w->detect, f, p, proto, state, tx, tx_id);
+    if (w->intel)
+        intel_match_tx(w->intel, f, p, proto, state, tx);
+}
+
 int worker_attach_detect(Worker *w, const struct DetectEngine *de)
 {
     w->detect = detect_thread_new(de, &w->counters, &w->eve);
-    if (!w->detect)
-        return -1;
-    w->app.tx_hook = detect_tx;
-    w->app.tx_hook_ud = w->detect;
-    return 0;
+    w->app.tx_hook = on_transaction;
+    w->app.tx_hook_ud = w;
+    return w->detect ? 0 : -1;
+}
+
+int worker_attach_intel(Worker *w, const struct IntelStore *store)
+{
+    w->intel = intel_thread_new(store, &w->counters, &w->eve);
+    w->app.tx_hook = on_transaction;
+    w->app.tx_hook_ud = w;
+    return w->intel ? 0 : -1;
 }
 
 void worker_process_packet(Worker *w, Packet *p)
@@ -62,6 +81,8 @@ void worker_process_packet(Worker *w, Packet *p)
     Flow *f = flow_handle_packet(w->flows, p);
     if (f && p->proto == IPPROTO_UDP)
         applayer_handle_udp(&w->app, f, p);
+    if (w->intel && f && f->pkts_toserver + f->pkts_toclient == 1)
+        intel_match_flow_start(w->intel, f, p);
     if (w->detect)
         detect_packet(w->detect, p, f);
     output_anomaly_log(&w->eve, p);
@@ -83,6 +104,8 @@ void worker_finish(Worker *w, uint64_t now_usec)
     w->flows = NULL;
     detect_thread_free(w->detect);
     w->detect = NULL;
+    intel_thread_free(w->intel);
+    w->intel = NULL;
     eve_writer_destroy(&w->eve);
     if (w->queue.items) {
         free(w->queue.items);

@@ -42,6 +42,7 @@ typedef struct Worker {
     EveWriter eve;
     AppLayerThread app;
     struct DetectThread *detect;  /* NULL when no rules are loaded */
+    struct IntelThread *intel;    /* NULL when no indicators are loaded */
     WorkerQueue queue;
     PacketPool *pool;
     uint64_t now_usec;
@@ -55,6 +56,8 @@ int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_mem
 struct DetectEngine;
 /* Rules: per-thread detection state, and the hook that inspects app-layer transactions. */
 int worker_attach_detect(Worker *w, const struct DetectEngine *de);
+struct IntelStore;
+int worker_attach_intel(Worker *w, const struct IntelStore *store);
 /* Flushes remaining flows (shutdown), the EVE buffer, and frees the worker. */
 void worker_finish(Worker *w, uint64_t now_usec);
 

@@ -1,0 +1,16 @@
+/*
+ * intel-load.h - helpers shared by the feed loaders.
+ */
+#ifndef BONGSU_INTEL_LOAD_H
+#define BONGSU_INTEL_LOAD_H
+
+#include "intel/intel.h"
+
+char *intel_trim(char *s);
+void intel_report_error(IntelLoadStats *stats, IntelReportFn report, void *ud, const char *where,
+                        const char *reason);
+/* Adds the record, counting it as added, duplicate or error (reported with where). */
+void intel_add_record(IntelStore *store, const IntelRecord *rec, const char *where,
+                      IntelLoadStats *stats, IntelReportFn report, void *ud);
+
+#endif
