@@ -1,9 +1,11 @@
 /*
  * intel-misp.c - MISP event JSON and MISP feed manifests.
  *
- * An event ({"Event": {...}}, or a list of them) gives its attributes, including those inside
+ * An event ({"Event": {...}}, a list of them, or the REST API's {"response": [...]}) gives
+ * its attributes, including those inside
  * MISP objects; the actor comes from a misp-galaxy:threat-actor (or mitre-intrusion-set) tag
- * or galaxy cluster on the attribute or the event. A feed manifest (manifest.json: event uuid
+ * or galaxy cluster on the attribute or the event, techniques from its mitre-attack-pattern
+ * tags. A feed manifest (manifest.json: event uuid
  * -> summary) names the event files that sit beside it, each loaded in turn. Attribute types
  * map to indicator types; composite values ("ip|port", "filename|hash") keep the indicator
  * part.
@@ -70,8 +72,31 @@ static const char *actor_from(json_t *obj, char *buf, size_t buflen)
     return NULL;
 }
 
+/* ATT&CK technique ids from misp-galaxy:mitre-attack-pattern tags ("Web Protocols - T1071.001"),
+ * ';'-separated. */
+static void techniques_from(json_t *obj, char *buf, size_t buflen)
+{
+    buf[0] = '\0';
+    size_t n = 0, i;
+    json_t *tag;
+    json_array_foreach(json_object_get(obj, "Tag"), i, tag) {
+        const char *name = json_string_value(json_object_get(tag, "name"));
+        if (!name || strncmp(name, "misp-galaxy:mitre-attack-pattern=", 33) != 0)
+            continue;
+        const char *id = strstr(name, " - T");
+        if (!id)
+            continue;
+        id += 3;
+        size_t len = strcspn(id, "\"");
+        if (n + len + 2 < buflen) {
+            n += (size_t)snprintf(buf + n, buflen - n, "%s%.*s", n ? ";" : "", (int)len, id);
+        }
+    }
+}
+
 static void load_attribute(IntelStore *store, json_t *attr, const char *event_actor,
-                           const char *where, IntelLoadStats *stats, IntelReportFn report, void *ud)
+                           const char *techniques, const char *where, IntelLoadStats *stats,
+                           IntelReportFn report, void *ud)
 {
     const char *type = json_string_value(json_object_get(attr, "type"));
     const char *value = json_string_value(json_object_get(attr, "value"));
@@ -95,7 +120,8 @@ static void load_attribute(IntelStore *store, json_t *attr, const char *event_ac
         snprintf(attr_where, sizeof(attr_where), "%s: attribute %s", where, uuid ? uuid : type);
         IntelRecord rec = {.type = attribute_types[i].type, .value = indicator,
                            .actor = actor ? actor : event_actor, .confidence = -1,
-                           .source = where, .reference = uuid};
+                           .source = where, .reference = uuid,
+                           .techniques = techniques && *techniques ? techniques : NULL};
         intel_add_record(store, &rec, attr_where, stats, report, ud);
         return;
     }
@@ -108,15 +134,17 @@ static void load_event(IntelStore *store, json_t *event, const char *path, Intel
         event = json_object_get(event, "Event");
     char actor_buf[256], where[1100];
     const char *actor = actor_from(event, actor_buf, sizeof(actor_buf));
+    char techniques[2048];
+    techniques_from(event, techniques, sizeof(techniques));
     const char *uuid = json_string_value(json_object_get(event, "uuid"));
     snprintf(where, sizeof(where), "%s: event %s", path, uuid ? uuid : "(no uuid)");
     size_t i, j;
     json_t *attr, *object;
     json_array_foreach(json_object_get(event, "Attribute"), i, attr)
-        load_attribute(store, attr, actor, where, stats, report, ud);
+        load_attribute(store, attr, actor, techniques, where, stats, report, ud);
     json_array_foreach(json_object_get(event, "Object"), i, object)
         json_array_foreach(json_object_get(object, "Attribute"), j, attr)
-            load_attribute(store, attr, actor, where, stats, report, ud);
+            load_attribute(store, attr, actor, techniques, where, stats, report, ud);
 }
 
 /* manifest.json: {"<uuid>": {...}, ...}; each event is <dir>/<uuid>.json. */
@@ -146,10 +174,12 @@ int intel_load_misp(IntelStore *store, const char *path, const char *text, size_
         intel_report_error(stats, report, ud, where, jerr.text);
         return -1;
     }
-    if (json_is_array(root)) {
+    /* A list of events, or the MISP REST API's {"response": [...]} around one. */
+    json_t *events = json_is_array(root) ? root : json_object_get(root, "response");
+    if (json_is_array(events)) {
         size_t i;
         json_t *event;
-        json_array_foreach(root, i, event)
+        json_array_foreach(events, i, event)
             load_event(store, event, path, stats, report, ud);
     } else if (json_object_get(root, "Event") || json_object_get(root, "Attribute")) {
         load_event(store, root, path, stats, report, ud);

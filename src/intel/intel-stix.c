@@ -147,26 +147,34 @@ static void load_indicator(IntelStore *store, StixContext *ctx, json_t *obj, con
     if (!techniques && actor_id)
         techniques = json_string_value(json_object_get(ctx->techniques_of, actor_id));
     json_t *conf = json_object_get(obj, "confidence");
+    /* The whole pattern is checked before anything is added: an unsupported pattern adds
+     * nothing rather than part of itself. */
+    enum { MAX_COMPARISONS = 64 };
+    int types[MAX_COMPARISONS];
+    char values[MAX_COMPARISONS][512];
+    int n = 0;
     const char *p = pattern;
     while (*p) {
-        int type;
-        char value[2048];
-        if (parse_comparison(&p, &type, value, sizeof(value)) != 0) {
+        if (n == MAX_COMPARISONS ||
+            parse_comparison(&p, &types[n], values[n], sizeof(values[n])) != 0) {
             intel_report_error(stats, report, ud, where,
                                "pattern is not an equality comparison (or OR of them) on a "
                                "supported object path");
             return;
         }
-        IntelRecord rec = {.type = (IntelType)type, .value = value, .actor = actor,
-                           .confidence = json_is_integer(conf) ? (int)json_integer_value(conf) : -1,
-                           .source = path, .reference = id, .techniques = techniques};
-        intel_add_record(store, &rec, where, stats, report, ud);
-        if (strncmp(p, "OR", 2) == 0)
+        n++;
+        if (strncmp(p, "OR", 2) == 0) {
             p += 2;
-        else if (*p) {
+        } else if (*p) {
             intel_report_error(stats, report, ud, where, "only OR may join comparisons");
             return;
         }
+    }
+    for (int i = 0; i < n; i++) {
+        IntelRecord rec = {.type = (IntelType)types[i], .value = values[i], .actor = actor,
+                           .confidence = json_is_integer(conf) ? (int)json_integer_value(conf) : -1,
+                           .source = path, .reference = id, .techniques = techniques};
+        intel_add_record(store, &rec, where, stats, report, ud);
     }
 }
 

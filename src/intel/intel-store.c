@@ -506,8 +506,11 @@ int64_t intel_lookup_value(const IntelStore *s, IntelType type, const char *valu
     char buf[4096];
     if (len >= sizeof(buf) || (unsigned)type >= INTEL_TYPE_COUNT)
         return -1;
+    /* Same folding as at load: everything lower-case, except a URL's path. */
+    const char *path = type == INTEL_URL ? memchr(value, '/', len) : NULL;
+    size_t fold_len = path ? (size_t)(path - value) : len;
     for (size_t i = 0; i < len; i++)
-        buf[i] = (char)tolower((unsigned char)value[i]);
+        buf[i] = i < fold_len ? (char)tolower((unsigned char)value[i]) : value[i];
     buf[len] = '\0';
     return table_find(s, &s->by_type[type], buf, len);
 }
