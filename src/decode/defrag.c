@@ -9,12 +9,11 @@
  * checked at every fragment and by defrag_expire(), all in packet time.
  *
  * Fragments of a tracker sit on a list sorted by offset (equal offsets in arrival order).
- * Overlaps are resolved the way Suricata 7 resolves them with its default "bsd" policy, step
- * for step, so that the same overlapping fragments give the same bytes as the reference:
- * a new fragment that starts inside an earlier-or-equal one is trimmed at its front (or
- * dropped if covered), a new fragment that starts before one trims that one's front, and
- * reassembly copies fragments in list order so later copies win where trims left overlap.
- * Any overlap raises decoder.ipv4.frag_overlap / decoder.ipv6.frag_overlap on the fragment.
+ * Overlaps are resolved with the destination's policy (defrag-policy.c: bsd, linux,
+ * windows, solaris, first, last, chosen through host-os-policy when the tracker is made),
+ * walking the held fragments as Suricata 7 does so that the same fragments give the same
+ * bytes; reassembly then copies fragments in list order, later copies winning where trims
+ * left overlap. Any overlap raises decoder.ipv4.frag_overlap / decoder.ipv6.frag_overlap.
  *
  * Once the last fragment has been seen and the data from offset 0 has no hole, the datagram
  * is rebuilt in a per-table buffer: the first fragment's header (for IPv6 everything before
@@ -32,6 +31,7 @@
 #include "decode/defrag.h"
 
 #include "decode/decode-internal.h"
+#include "decode/defrag-internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -46,16 +46,6 @@
 /* Room for the largest datagram plus an IPv6 unfragmentable part in front of it. */
 #define DEFRAG_BUFFER_SIZE (IP_MAX_DATAGRAM + 2048u)
 
-typedef struct DefragFrag {
-    struct DefragFrag *prev, *next;
-    uint32_t offset;   /* of the kept data within the fragmentable part */
-    uint32_t data_len; /* bytes kept from offset on */
-    uint32_t ltrim;    /* leading bytes that a preferred fragment later covered */
-    uint32_t hdr_len;  /* header bytes stored before the data (offset 0 only) */
-    bool more_frags;
-    uint8_t bytes[];   /* hdr_len header bytes, then data_len data bytes */
-} DefragFrag;
-
 typedef struct DefragTracker {
     struct DefragTracker *hash_next;
     struct DefragTracker *age_prev, *age_next; /* oldest update first */
@@ -63,6 +53,7 @@ typedef struct DefragTracker {
     uint32_t id;
     uint8_t af;
     uint8_t proto;
+    DefragPolicy policy; /* the destination's, from host-os-policy */
     uint8_t src[16], dst[16];
     uint16_t vlan_id[PKT_MAX_VLAN];
     uint64_t deadline_usec;
@@ -112,6 +103,7 @@ void defrag_config_default(DefragConfig *cfg)
     /* A 64 KiB datagram needs at most 8192 fragments of 8 bytes; more is an attack. */
     cfg->max_frags = 8192;
     cfg->trackers = 65535;
+    cfg->host_policy_count = 0;
 }
 
 void defrag_register_counters(void)
@@ -315,6 +307,7 @@ static DefragTracker *tracker_create(DefragTable *t, CounterSet *counters, const
     memcpy(tr->src, in->src, alen);
     memcpy(tr->dst, in->dst, alen);
     memcpy(tr->vlan_id, vlan, sizeof(tr->vlan_id));
+    tr->policy = defrag_policy_for(&t->cfg, in->af, in->dst);
     tr->mem = sizeof(DefragTracker);
     t->memuse += tr->mem;
     t->tracker_count++;
@@ -336,7 +329,7 @@ static DefragTracker *tracker_get(DefragTable *t, CounterSet *counters, const Fr
     return tracker_create(t, counters, in, vlan, hash);
 }
 
-/* ---- the bsd overlap policy ----------------------------------------------------------- */
+/* ---- overlaps ----------------------------------------------------------- */
 
 /* First fragment with offset >= `offset` (the earliest of equal ones), or NULL. */
 static DefragFrag *first_at_or_after(DefragTracker *tr, uint32_t offset)
@@ -365,18 +358,17 @@ static void frag_unlink_free(DefragTable *t, DefragTracker *tr, DefragFrag *f)
 }
 
 /*
- * Applies the bsd policy against the fragments already held, as Suricata 7 does: the scan
- * starts just before where the new fragment sorts (at the first fragment when it would go
- * last) and stops at the first fragment it overlaps under the policy. Returns false when the
- * new fragment is wholly covered by older data; otherwise sets *ltrim to the bytes to cut
- * from its front. Neighbours are trimmed as needed, and *overlap reports whether any
- * fragment visited overlaps the new one.
+ * Resolves the new fragment [off, end) against the held ones with the tracker's policy, the
+ * way Suricata 7 walks them: from just before where the new fragment sorts (from the first
+ * fragment when it would go last) until a policy decides. Returns false when the new
+ * fragment is to be dropped; otherwise *ltrim is what to cut from its front. *overlap says
+ * whether any fragment looked at overlaps it.
  */
-static bool bsd_trim(DefragTable *t, DefragTracker *tr, uint32_t frag_offset, uint32_t frag_end,
-                     uint32_t *ltrim, bool *overlap)
+static bool policy_trim(DefragTable *t, DefragTracker *tr, uint32_t off, uint32_t end,
+                        uint32_t *ltrim, bool *overlap)
 {
     *ltrim = 0;
-    DefragFrag *next = first_at_or_after(tr, frag_offset);
+    DefragFrag *next = first_at_or_after(tr, off);
     DefragFrag *prev;
     if (!next) {
         prev = tr->first;
@@ -388,27 +380,20 @@ static bool bsd_trim(DefragTable *t, DefragTracker *tr, uint32_t frag_offset, ui
         next = next->next;
     }
     for (; prev; prev = next, next = next ? next->next : NULL) {
-        uint32_t prev_end = prev->offset + prev->data_len;
-        if (frag_offset < prev_end && prev->offset < frag_end)
+        if (off < prev->offset + prev->data_len && prev->offset < end)
             *overlap = true;
-        if (frag_offset >= prev_end)
+        bool drop_prev = false;
+        switch (defrag_policy_step(tr->policy, prev, next, off, end, ltrim, &drop_prev)) {
+        case DEFRAG_STEP_NEXT:
             continue;
-        if (prev->offset <= frag_offset) {
-            /* The earlier (or same-offset, older) fragment's data is preferred. */
-            if (prev_end > frag_end)
-                return false;
-            *ltrim = prev_end - frag_offset;
-        } else if (frag_end > prev->offset + prev->ltrim) {
-            /* The new fragment starts first: it wins the start of `prev`. */
-            uint32_t prev_ltrim = frag_end - prev->offset;
-            if (prev_ltrim > prev->ltrim)
-                prev->ltrim = prev_ltrim;
+        case DEFRAG_STEP_DROP:
+            return false;
+        case DEFRAG_STEP_INSERT:
+            break;
         }
-        /* Suricata sets (not raises) the next fragment's trim here; kept for equal bytes. */
-        if (next && frag_end > next->offset)
-            next->ltrim = frag_end - next->offset;
-        if (prev->ltrim >= prev->data_len)
-            frag_unlink_free(t, tr, prev); /* covered: never copied, so forget it now */
+        /* Replaced or completely covered: never copied, so forget it now. */
+        if (drop_prev || prev->ltrim >= prev->data_len)
+            frag_unlink_free(t, tr, prev);
         return true;
     }
     return true;
@@ -618,7 +603,7 @@ static void defrag_add(DecodeThread *dt, Packet *p, const FragInput *in)
 
     uint32_t ltrim;
     bool overlap = false;
-    if (bsd_trim(t, tr, in->offset, in->offset + in->data_len, &ltrim, &overlap) &&
+    if (policy_trim(t, tr, in->offset, in->offset + in->data_len, &ltrim, &overlap) &&
         ltrim < in->data_len && frag_store(dt, p, t, tr, in, ltrim)) {
         if (!in->more_frags)
             tr->seen_last = true;

@@ -1,6 +1,7 @@
 /*
  * test-defrag.c - unit tests for src/decode/defrag.c: IPv4 and IPv6 reassembly in and out of
- * order, the bsd overlap policy (byte for byte, as Suricata resolves it), too-large
+ * order, every overlap policy (byte for byte, as Suricata resolves it) and host-os-policy
+ * lookup, too-large
  * datagrams, timeouts in packet time, the tracker limit, the memcap, the per-datagram
  * fragment limit, VLAN separation, and the counters.
  *
@@ -114,12 +115,17 @@ static void test_ipv4_hole_and_duplicate(void **state)
 
 /*
  * The Sturges/Novak overlap layout Suricata tests every policy with: nine fragments that do
- * not overlap, seven that overlap them in every way, then the last one. The expected bytes
- * are Suricata 7's for the bsd policy (DefragSturgesNovakBsdTest).
+ * not overlap, seven that overlap them in every way, then the last one. `blocks` are the
+ * 8-byte blocks Suricata 7 expects for the policy (DefragSturgesNovak*Test).
  */
-static void test_ipv4_bsd_overlap_policy(void **state)
+static void sturges_novak(DefragPolicy policy, const char *blocks)
 {
-    (void)state;
+    harness_teardown(NULL);
+    DefragConfig cfg;
+    defrag_config_default(&cfg);
+    if (policy != DEFRAG_POLICY_BSD)
+        assert_int_equal(defrag_config_add_host(&cfg, "0.0.0.0/0", policy), 0);
+    assert_int_equal(harness_setup_with(&cfg), 0);
     static const struct {
         uint32_t off;
         size_t len;
@@ -143,7 +149,6 @@ static void test_ipv4_bsd_overlap_policy(void **state)
     assert_true(overlaps > 0);
     Packet *r = decode_take_pseudo(&h.dt);
     assert_non_null(r);
-    static const char blocks[] = "AAAJJBCCCLLLMMMFFFGGHHIQ";
     char expected[192];
     for (int i = 0; i < 24; i++)
         memset(expected + i * 8, blocks[i], 8);
@@ -152,6 +157,78 @@ static void test_ipv4_bsd_overlap_policy(void **state)
     assert_memory_equal(r->buf + 20, expected, 192);
     release(r);
     assert_int_equal(defrag_memuse(h.defrag), 0);
+}
+
+static void test_ipv4_policy_bsd(void **state)
+{
+    (void)state;
+    sturges_novak(DEFRAG_POLICY_BSD, "AAAJJBCCCLLLMMMFFFGGHHIQ");
+}
+
+static void test_ipv4_policy_linux(void **state)
+{
+    (void)state;
+    sturges_novak(DEFRAG_POLICY_LINUX, "AAAJJBKKKLLLMMMFFFGGPHQQ");
+}
+
+static void test_ipv4_policy_windows(void **state)
+{
+    (void)state;
+    sturges_novak(DEFRAG_POLICY_WINDOWS, "AAAJBBCCCLLLMEEFFFGGHHIQ");
+}
+
+static void test_ipv4_policy_solaris(void **state)
+{
+    (void)state;
+    sturges_novak(DEFRAG_POLICY_SOLARIS, "AAAJBBCCCLLLMMMFFFGGHHIQ");
+}
+
+static void test_ipv4_policy_first(void **state)
+{
+    (void)state;
+    sturges_novak(DEFRAG_POLICY_FIRST, "AAAJBBCCCLDLMEEFFFGGHHIQ");
+}
+
+static void test_ipv4_policy_last(void **state)
+{
+    (void)state;
+    sturges_novak(DEFRAG_POLICY_LAST, "AJJJJBKKKLLLMMMFNFGOPHQQ");
+}
+
+/* host-os-policy: names map as in Suricata, the longest matching prefix wins, families are
+ * separate, and destinations that match nothing use bsd. */
+static void test_host_policy_lookup(void **state)
+{
+    (void)state;
+    assert_int_equal(defrag_policy_from_os("windows"), DEFRAG_POLICY_WINDOWS);
+    assert_int_equal(defrag_policy_from_os("hpux11"), DEFRAG_POLICY_FIRST);
+    assert_int_equal(defrag_policy_from_os("old-linux"), DEFRAG_POLICY_LINUX);
+    assert_int_equal(defrag_policy_from_os("none"), DEFRAG_POLICY_BSD);
+    assert_int_equal(defrag_policy_from_os("amiga"), -1);
+
+    harness_teardown(NULL);
+    DefragConfig cfg;
+    defrag_config_default(&cfg);
+    assert_int_equal(defrag_config_add_host(&cfg, "0.0.0.0/0", DEFRAG_POLICY_WINDOWS), 0);
+    assert_int_equal(defrag_config_add_host(&cfg, "10.0.0.0/24", DEFRAG_POLICY_FIRST), 0);
+    assert_int_equal(defrag_config_add_host(&cfg, "10.0.0.1", DEFRAG_POLICY_LAST), 0);
+    assert_int_equal(defrag_config_add_host(&cfg, "2001:db8::/32", DEFRAG_POLICY_LINUX), 0);
+    assert_int_equal(defrag_config_add_host(&cfg, "10.0.0.0/33", DEFRAG_POLICY_LINUX), -1);
+    assert_int_equal(defrag_config_add_host(&cfg, "not-an-address", DEFRAG_POLICY_LINUX), -1);
+    assert_int_equal(defrag_config_add_host(&cfg, "10.0.0.0/", DEFRAG_POLICY_LINUX), -1);
+    assert_int_equal(cfg.host_policy_count, 4);
+    assert_int_equal(harness_setup_with(&cfg), 0);
+
+    /* Datagrams go to 10.0.0.2: the /24 (first) beats 0/0; with first, the held data wins. */
+    uint8_t b[256];
+    size_t n = v4_first(b, 1, 24, 16, 'a');
+    decode_frag(b, n, 1);
+    n = v4_frag(b, 1, 8, 16, false, 'z');
+    decode_frag(b, n, 1);
+    Packet *r = decode_take_pseudo(&h.dt);
+    assert_non_null(r);
+    assert_memory_equal(r->buf + 28, "aaaaaaaazzzzzzzz", 16);
+    release(r);
 }
 
 static void test_ipv4_too_large(void **state)
@@ -464,7 +541,17 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ipv4_out_of_order, harness_setup, harness_teardown),
         cmocka_unit_test_setup_teardown(test_ipv4_hole_and_duplicate, harness_setup,
                                         harness_teardown),
-        cmocka_unit_test_setup_teardown(test_ipv4_bsd_overlap_policy, harness_setup,
+        cmocka_unit_test_setup_teardown(test_ipv4_policy_bsd, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(test_ipv4_policy_linux, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(test_ipv4_policy_windows, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(test_ipv4_policy_solaris, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(test_ipv4_policy_first, harness_setup,
+                                        harness_teardown),
+        cmocka_unit_test_setup_teardown(test_ipv4_policy_last, harness_setup, harness_teardown),
+        cmocka_unit_test_setup_teardown(test_host_policy_lookup, harness_setup,
                                         harness_teardown),
         cmocka_unit_test_setup_teardown(test_ipv4_same_offset_first_wins, harness_setup,
                                         harness_teardown),
