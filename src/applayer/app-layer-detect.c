@@ -33,7 +33,9 @@ static ProbeVerdict probe_all(const Flow *f, const uint8_t *data, uint32_t len, 
             continue;
         if (!applayer_port_matches((AppProto)proto, f->key.sp, f->key.dp))
             continue;
-        AppProto r = parser->probe(data, len, to_server);
+        AppProto (*probe)(const uint8_t *, uint32_t, bool) =
+            tcp && parser->probe_tcp ? parser->probe_tcp : parser->probe;
+        AppProto r = probe(data, len, to_server);
         if (r != ALPROTO_UNKNOWN && r != ALPROTO_FAILED) {
             *found = r;
             return PROBE_FOUND;

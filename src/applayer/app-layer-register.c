@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "applayer/app-layer-dns.h"
 #include "applayer/app-layer-internal.h"
 #include "config/config.h"
 
@@ -70,6 +71,8 @@ static void configure(AppProto proto, const AppLayerParser *parser, const ConfNo
     /* "detection-only" still detects; bongsu then also parses, which costs nothing more. */
     s->enabled = !enabled || strcmp(enabled, "no") != 0;
     parse_ports(s, parser->default_ports ? parser->default_ports : "");
+    if (parser->configure)
+        parser->configure(conf);
     snprintf(key, sizeof(key), "app-layer.protocols.%s.detection-ports.dp", parser->name);
     const char *ports = conf ? conf_get(conf, key) : NULL;
     if (ports && parser->default_ports && parser->default_ports[0])
@@ -80,7 +83,7 @@ int applayer_init(const ConfNode *conf)
 {
     /* The parsers bongsu has. Keep in AppProto order. */
     const AppLayerParser *const available[] = {
-        NULL,
+        &app_layer_dns_parser,
     };
     memset(parsers, 0, sizeof(parsers));
     for (size_t i = 0; i < sizeof(available) / sizeof(available[0]); i++) {
