@@ -1,8 +1,9 @@
 /*
  * incidents.c — groups attributed events into incidents: one incident is one actor
  * against one victim, a run of events with no gap longer than the window (default one
- * hour). Grouping is computed at query time from the events table, ordered by actor,
- * victim and time (an index serves that order), rather than maintained at ingest: it
+ * hour). Grouping is computed at query time from the attributed events in time order
+ * (the time index serves it; open incidents are kept in a map by actor and victim),
+ * rather than maintained at ingest: it
  * keeps ingest a plain append, lets the analyst change the window per request, and is
  * bounded by the since/until filters (default: the week before the latest attributed
  * event) plus a hard cap on rows scanned (reported back as "truncated" so nobody
@@ -30,6 +31,7 @@ typedef struct {
 typedef struct {
     incident *v;
     size_t n, cap;
+    json_t *open; /* "actor\nvictim" -> index in v of that pair's latest incident */
     int64_t window_us;
     size_t scanned;
     bool truncated, nomem;
@@ -79,6 +81,8 @@ static incident *incident_open(incident_ctx *c, const hub_event_row *row)
     return in;
 }
 
+/* Events arrive in time order; each (actor, victim) pair continues its latest incident
+ * unless the gap since that incident's last event is longer than the window. */
 static int incident_row(const hub_event_row *row, void *ud)
 {
     incident_ctx *c = ud;
@@ -86,10 +90,15 @@ static int incident_row(const hub_event_row *row, void *ud)
         c->truncated = true;
         return 1;
     }
-    incident *in = c->n ? &c->v[c->n - 1] : NULL;
-    if (!in || !same_str(in->actor, row->f.actor) || !same_str(in->victim, row->f.victim) ||
-        row->f.ts_us - in->last_us > c->window_us)
+    char key[600];
+    snprintf(key, sizeof key, "%s\n%s", row->f.actor, row->f.victim ? row->f.victim : "");
+    json_t *idx = json_object_get(c->open, key);
+    incident *in = idx ? &c->v[json_integer_value(idx)] : NULL;
+    if (!in || row->f.ts_us - in->last_us > c->window_us) {
         in = incident_open(c, row);
+        if (in)
+            json_object_set_new(c->open, key, json_integer((json_int_t)(c->n - 1)));
+    }
     if (!in) {
         c->nomem = true;
         return 1;
@@ -199,10 +208,12 @@ void hub_api_incidents(hub_store *s, const hub_params *p, hub_reply *r)
         return;
     f.require_actor = true;
     hub_status st = default_range(s, &f);
-    f.order = HUB_ORDER_INCIDENT;
+    f.order = HUB_ORDER_TIME;
     f.limit = INCIDENT_SCAN_MAX + 1;
+    c.open = json_object();
     if (st == HUB_OK)
         st = hub_store_events(s, &f, incident_row, &c);
+    json_decref(c.open);
     if (st == HUB_OK && c.nomem)
         st = HUB_ERR_NOMEM;
     json_t *arr = json_array();

@@ -8,8 +8,9 @@
  * re-parsing it, which is both faster and returns exactly the bytes a sensor posted;
  * the hub's own metadata goes in as a leading "hub" member.
  *
- * Paging: events come newest first; next_cursor is the id to continue below. We ask
- * storage for limit+1 rows so a cursor is only offered when there really is more.
+ * Paging: events come newest first by their own timestamp (ties by arrival); next_cursor
+ * names the last one returned. We ask storage for limit+1 rows so a cursor is only
+ * offered when there really is more.
  */
 #include "api.h"
 
@@ -138,7 +139,7 @@ bool hub_filter_parse(const hub_params *p, hub_event_filter *f, hub_reply *r)
 typedef struct {
     hub_buf out;
     unsigned n, limit;
-    int64_t last_id;
+    int64_t last_ts, last_id;
     bool more;
 } events_ctx;
 
@@ -169,16 +170,28 @@ static int events_row(const hub_event_row *row, void *ud)
     if (c->n++)
         hub_buf_puts(&c->out, ",");
     splice_event(&c->out, row);
+    c->last_ts = row->f.ts_us;
     c->last_id = row->id;
     return 0;
 }
 
+/* A cursor is "<event time us>:<id>" of the last event returned: results are ordered
+ * by (time, id) descending, and the next page starts strictly below that pair. */
 static bool parse_cursor(const hub_params *p, hub_event_filter *f, hub_reply *r)
 {
     bool bad = false;
     const char *c = param(p, "cursor", &bad);
-    if (bad || (c && !parse_i64(c, 1, &f->before_id)))
+    if (!c && !bad)
+        return true;
+    char ts[32];
+    const char *colon = c ? strchr(c, ':') : NULL;
+    if (bad || !colon || (size_t)(colon - c) >= sizeof ts)
         return bad_param(r, "cursor", "not a cursor returned by this API");
+    memcpy(ts, c, (size_t)(colon - c));
+    ts[colon - c] = '\0';
+    if (!parse_i64(ts, 0, &f->before_ts) || !parse_i64(colon + 1, 1, &f->before_id))
+        return bad_param(r, "cursor", "not a cursor returned by this API");
+    f->has_before = true;
     return true;
 }
 
@@ -199,7 +212,8 @@ void hub_api_events(hub_store *s, const hub_params *p, hub_reply *r)
         return;
     }
     if (c.more)
-        hub_buf_printf(&c.out, "],\"next_cursor\":\"%lld\"}", (long long)c.last_id);
+        hub_buf_printf(&c.out, "],\"next_cursor\":\"%lld:%lld\"}", (long long)c.last_ts,
+                       (long long)c.last_id);
     else
         hub_buf_puts(&c.out, "],\"next_cursor\":null}");
     hub_reply_take(r, 200, hub_buf_take(&c.out));

@@ -48,9 +48,9 @@ typedef struct {
 } hub_event_row;
 
 typedef enum {
-    HUB_ORDER_NEWEST = 0, /* id descending: the default for search and paging */
-    HUB_ORDER_OLDEST,     /* id ascending: TAXII paging, exports */
-    HUB_ORDER_INCIDENT,   /* actor, victim, timestamp: what incident grouping needs */
+    HUB_ORDER_NEWEST = 0, /* event time, then id, descending: search and its paging */
+    HUB_ORDER_OLDEST,     /* id (arrival) ascending: TAXII paging, exports */
+    HUB_ORDER_TIME,       /* event time, then id, ascending: incident grouping */
 } hub_order;
 
 /* Filters are ANDed; NULL / 0 / false means "not filtered". */
@@ -60,7 +60,8 @@ typedef struct {
     bool has_since, has_until;
     int64_t since_us, until_us; /* on the event's own timestamp, until exclusive */
     int64_t added_after_us;     /* on receive time, exclusive (TAXII added_after) */
-    int64_t before_id;          /* cursor for HUB_ORDER_NEWEST: id < before_id */
+    bool has_before;            /* cursor for HUB_ORDER_NEWEST: (ts_us, id) < (before_ts, */
+    int64_t before_ts, before_id; /* before_id) */
     int64_t after_id;           /* cursor for HUB_ORDER_OLDEST: id > after_id */
     bool require_actor;
     bool exportable; /* only event types the STIX export covers (alert, ddos) */

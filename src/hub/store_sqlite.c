@@ -4,8 +4,13 @@
  * One table holds every event: the raw EVE line exactly as received (so queries return
  * what sensors posted, byte for byte) plus a few columns extracted at ingest (time, type,
  * addresses, signature, actor, victim, ...) that the filters and aggregations use. Each
- * filter column has a plain index; SQLite appends the rowid to every index, so "actor = ?
- * ORDER BY id DESC" walks the index in cursor order without a sort.
+ * filter column has an index on (column, event time); SQLite appends the rowid, so
+ * "actor = ? AND ts_us in a range ORDER BY ts_us DESC, id DESC" (search, with its
+ * (time, id) cursor) is one index range walked in order: no sort, and no visit to the
+ * actor's other events. Columns most events leave NULL (signature, actor, victim) get
+ * partial indexes, which SQLite still uses for "col = ?" and which cost nothing at
+ * ingest for the events without them. Every index is paid for on each insert, so add
+ * one only with a query that needs it. An hourly rollup table answers summaries.
  *
  * Durability: WAL mode with synchronous=FULL, so a COMMIT that returned has been fsync'd
  * to the WAL; that is what lets the HTTP layer promise "2xx means durable". busy_timeout
@@ -28,16 +33,20 @@
 /* One rollup row being accumulated in the current transaction. `key` holds the four
  * strings back to back, NUL-separated, so one allocation and one memcmp identify it. */
 typedef struct {
-    int64_t hour, n, min_ts, max_ts;
+    int64_t hour, n, min_ts, max_ts; /* hour: the hour, or for ROLLUP_VICTIM the day */
     uint32_t hash;
     size_t key_len;
     char *key;
+    int kind;
 } rollup_acc;
+
+enum { ROLLUP_MAIN, ROLLUP_VICTIM };
 
 struct hub_store {
     sqlite3 *db;
     sqlite3_stmt *ins_event;
     sqlite3_stmt *ins_rollup;
+    sqlite3_stmt *ins_victim;
     pthread_mutex_t *write_mu; /* shared with the other handles of this process, or NULL */
     bool writing;              /* between begin and commit/rollback */
     rollup_acc *acc;           /* open-addressed table, rows of this transaction */
@@ -55,15 +64,16 @@ static const char SCHEMA[] =
     " attack TEXT, victim TEXT, raw TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS events_ts ON events(ts_us);"
     "CREATE INDEX IF NOT EXISTS events_received ON events(received_us);"
-    "CREATE INDEX IF NOT EXISTS events_type ON events(event_type);"
-    "CREATE INDEX IF NOT EXISTS events_sensor ON events(sensor);"
-    "CREATE INDEX IF NOT EXISTS events_src ON events(src_ip);"
-    "CREATE INDEX IF NOT EXISTS events_dest ON events(dest_ip);"
-    "CREATE INDEX IF NOT EXISTS events_sid ON events(signature_id)"
+    "CREATE INDEX IF NOT EXISTS events_type_ts ON events(event_type, ts_us);"
+    "CREATE INDEX IF NOT EXISTS events_sensor_ts ON events(sensor, ts_us);"
+    "CREATE INDEX IF NOT EXISTS events_src_ts ON events(src_ip, ts_us);"
+    "CREATE INDEX IF NOT EXISTS events_dest_ts ON events(dest_ip, ts_us);"
+    "CREATE INDEX IF NOT EXISTS events_sid_ts ON events(signature_id, ts_us)"
     " WHERE signature_id IS NOT NULL;"
-    "CREATE INDEX IF NOT EXISTS events_actor ON events(actor, victim, ts_us)"
+    "CREATE INDEX IF NOT EXISTS events_actor_ts ON events(actor, ts_us)"
     " WHERE actor IS NOT NULL;"
-    "CREATE INDEX IF NOT EXISTS events_victim ON events(victim) WHERE victim IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS events_victim_ts ON events(victim, ts_us)"
+    " WHERE victim IS NOT NULL;"
     "CREATE TABLE IF NOT EXISTS tokens("
     " name TEXT PRIMARY KEY, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
     " created_us INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
@@ -74,20 +84,32 @@ static const char SCHEMA[] =
     " hour INTEGER NOT NULL, sensor TEXT NOT NULL, event_type TEXT NOT NULL,"
     " actor TEXT NOT NULL, attack TEXT NOT NULL,"
     " n INTEGER NOT NULL, min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL,"
-    " PRIMARY KEY(hour, sensor, event_type, actor, attack)) WITHOUT ROWID;";
+    " PRIMARY KEY(hour, sensor, event_type, actor, attack)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS victim_rollup("
+    " day INTEGER NOT NULL, victim TEXT NOT NULL, n INTEGER NOT NULL,"
+    " PRIMARY KEY(day, victim)) WITHOUT ROWID;";
 
-/* Databases written before this rollup existed (user_version < 3) get it (re)built once,
- * at open. */
+/* Databases from before this layout (user_version < 5) lose the old single-column
+ * indexes and get the rollup (re)built, once, at open. */
 static const char ROLLUP_BACKFILL[] =
-    "DELETE FROM rollup;"
+    "DROP INDEX IF EXISTS events_type; DROP INDEX IF EXISTS events_sensor;"
+    "DROP INDEX IF EXISTS events_src; DROP INDEX IF EXISTS events_dest;"
+    "DROP INDEX IF EXISTS events_sid; DROP INDEX IF EXISTS events_actor;"
+    "DROP INDEX IF EXISTS events_victim;"
+    "DELETE FROM rollup; DELETE FROM victim_rollup;"
+    "INSERT INTO victim_rollup SELECT ts_us / 86400000000, victim, count(*) FROM events"
+    " WHERE victim IS NOT NULL GROUP BY 1, 2;"
     "INSERT INTO rollup SELECT ts_us / 3600000000, sensor, event_type, coalesce(actor, ''),"
     " coalesce(attack, ''), count(*), min(ts_us), max(ts_us)"
     " FROM events GROUP BY 1, 2, 3, 4, 5;"
-    "PRAGMA user_version = 3;";
+    "PRAGMA user_version = 5;";
 
 static const char UPSERT_ROLLUP[] =
     "INSERT INTO rollup VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO UPDATE"
     " SET n = n + ?6, min_ts = min(min_ts, ?7), max_ts = max(max_ts, ?8)";
+
+static const char UPSERT_VICTIM[] =
+    "INSERT INTO victim_rollup VALUES(?1, ?2, ?3) ON CONFLICT DO UPDATE SET n = n + ?3";
 
 
 
@@ -126,12 +148,12 @@ static int user_version(hub_store *s)
 
 static hub_status migrate(hub_store *s)
 {
-    if (user_version(s) >= 3)
+    if (user_version(s) >= 5)
         return HUB_OK;
     hub_status st = exec(s, "BEGIN IMMEDIATE");
     if (st != HUB_OK)
         return st;
-    if (user_version(s) < 3) /* another process may have migrated meanwhile */
+    if (user_version(s) < 5) /* another process may have migrated meanwhile */
         st = exec(s, ROLLUP_BACKFILL);
     return exec(s, st == HUB_OK ? "COMMIT" : "ROLLBACK") == HUB_OK ? st : HUB_ERR_STORAGE;
 }
@@ -157,7 +179,8 @@ hub_status hub_store_open(const char *path, hub_store **out)
         st = migrate(s);
     if (st == HUB_OK &&
         (sqlite3_prepare_v2(s->db, INSERT_EVENT, -1, &s->ins_event, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(s->db, UPSERT_ROLLUP, -1, &s->ins_rollup, NULL) != SQLITE_OK))
+         sqlite3_prepare_v2(s->db, UPSERT_ROLLUP, -1, &s->ins_rollup, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(s->db, UPSERT_VICTIM, -1, &s->ins_victim, NULL) != SQLITE_OK))
         st = fail(s, "prepare insert");
     if (st != HUB_OK) {
         hub_store_close(s);
@@ -174,6 +197,7 @@ void hub_store_close(hub_store *s)
     acc_clear(s);
     sqlite3_finalize(s->ins_event);
     sqlite3_finalize(s->ins_rollup);
+    sqlite3_finalize(s->ins_victim);
     sqlite3_close(s->db);
     free(s);
 }
@@ -329,9 +353,9 @@ void hub_store_rollback(hub_store *s)
  * rollup rows instead of scanning (see rollup_usable). '' stands for "none". Rows are
  * summed in memory during the batch and written once each at commit: a batch of 5,000
  * events touches a few dozen rollup rows, where an upsert per event cost a fifth of the
- * ingest CPU. Victims are left out on purpose: there are about as many as alerts, which
- * would make the rollup as big as what it summarizes; top victims come from the
- * victim index instead. */
+ * ingest CPU. Victims are kept apart, per day only (victim_rollup): there can be about
+ * as many as alerts, and crossing them with the other dimensions would make the rollup
+ * as big as what it summarizes; filtered top-victim queries use the victim index. */
 static void acc_clear(hub_store *s)
 {
     for (size_t i = 0; i < s->acc_cap; i++)
@@ -341,13 +365,13 @@ static void acc_clear(hub_store *s)
     s->acc_cap = s->acc_used = 0;
 }
 
-static rollup_acc *acc_slot(rollup_acc *tab, size_t cap, uint32_t h, int64_t hour,
-                            const char *key, size_t len)
+static rollup_acc *acc_slot(rollup_acc *tab, size_t cap, const rollup_acc *want)
 {
-    for (size_t i = h & (cap - 1);; i = (i + 1) & (cap - 1)) {
+    for (size_t i = want->hash & (cap - 1);; i = (i + 1) & (cap - 1)) {
         rollup_acc *a = &tab[i];
-        if (!a->key || (a->hash == h && a->hour == hour && a->key_len == len &&
-                        memcmp(a->key, key, len) == 0))
+        if (!a->key || (a->hash == want->hash && a->hour == want->hour &&
+                        a->kind == want->kind && a->key_len == want->key_len &&
+                        memcmp(a->key, want->key, want->key_len) == 0))
             return a;
     }
 }
@@ -360,67 +384,81 @@ static bool acc_grow(hub_store *s)
         return false;
     for (size_t i = 0; i < s->acc_cap; i++)
         if (s->acc[i].key)
-            *acc_slot(tab, cap, s->acc[i].hash, s->acc[i].hour, s->acc[i].key,
-                      s->acc[i].key_len) = s->acc[i];
+            *acc_slot(tab, cap, &s->acc[i]) = s->acc[i];
     free(s->acc);
     s->acc = tab;
     s->acc_cap = cap;
     return true;
 }
 
-static hub_status rollup_add(hub_store *s, const char *sensor, const hub_event_fields *f)
+/* Adds one event to the accumulator row (kind, period, key parts). */
+static hub_status acc_add(hub_store *s, int kind, int64_t period, const char *const *parts,
+                          size_t nparts, int64_t ts_us)
 {
-    const char *parts[] = {sensor, f->event_type, f->actor ? f->actor : "",
-                           f->attack ? f->attack : ""};
     char key[1024];
     size_t len = 0;
-    for (size_t i = 0; i < 4; i++) {
+    for (size_t i = 0; i < nparts; i++) {
         size_t n = strlen(parts[i]) + 1;
         if (len + n > sizeof key)
             return HUB_ERR_LIMIT; /* cannot happen: each part is length-checked upstream */
         memcpy(key + len, parts[i], n);
         len += n;
     }
-    int64_t hour = f->ts_us / HOUR_US;
-    uint32_t h = 2166136261u ^ (uint32_t)hour; /* FNV-1a */
+    uint32_t h = (2166136261u ^ (uint32_t)period) * 16777619u ^ (uint32_t)kind; /* FNV-1a */
     for (size_t i = 0; i < len; i++)
         h = (h ^ (uint8_t)key[i]) * 16777619u;
     if ((s->acc_used + 1) * 10 > s->acc_cap * 7 && !acc_grow(s))
         return HUB_ERR_NOMEM;
-    rollup_acc *a = acc_slot(s->acc, s->acc_cap, h, hour, key, len);
+    rollup_acc want = {.hour = period, .hash = h, .key_len = len, .key = key, .kind = kind};
+    rollup_acc *a = acc_slot(s->acc, s->acc_cap, &want);
     if (!a->key) {
+        *a = want;
         if (!(a->key = malloc(len)))
             return HUB_ERR_NOMEM;
         memcpy(a->key, key, len);
-        *a = (rollup_acc){hour, 0, f->ts_us, f->ts_us, h, len, a->key};
+        a->min_ts = a->max_ts = ts_us;
         s->acc_used++;
     }
     a->n++;
-    a->min_ts = f->ts_us < a->min_ts ? f->ts_us : a->min_ts;
-    a->max_ts = f->ts_us > a->max_ts ? f->ts_us : a->max_ts;
+    a->min_ts = ts_us < a->min_ts ? ts_us : a->min_ts;
+    a->max_ts = ts_us > a->max_ts ? ts_us : a->max_ts;
     return HUB_OK;
+}
+
+static hub_status rollup_add(hub_store *s, const char *sensor, const hub_event_fields *f)
+{
+    const char *parts[] = {sensor, f->event_type, f->actor ? f->actor : "",
+                           f->attack ? f->attack : ""};
+    hub_status st = acc_add(s, ROLLUP_MAIN, f->ts_us / HOUR_US, parts, 4, f->ts_us);
+    if (st == HUB_OK && f->victim)
+        st = acc_add(s, ROLLUP_VICTIM, f->ts_us / (24 * HOUR_US), &f->victim, 1, f->ts_us);
+    return st;
+}
+
+static int acc_write(hub_store *s, const rollup_acc *a)
+{
+    sqlite3_stmt *st = a->kind == ROLLUP_MAIN ? s->ins_rollup : s->ins_victim;
+    sqlite3_bind_int64(st, 1, a->hour);
+    const char *p = a->key;
+    int nparts = a->kind == ROLLUP_MAIN ? 4 : 1;
+    for (int k = 0; k < nparts; k++, p += strlen(p) + 1)
+        sqlite3_bind_text(st, 2 + k, p, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2 + nparts, a->n);
+    if (a->kind == ROLLUP_MAIN) {
+        sqlite3_bind_int64(st, 7, a->min_ts);
+        sqlite3_bind_int64(st, 8, a->max_ts);
+    }
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc;
 }
 
 /* Writes the accumulated rows; called just before COMMIT. */
 static hub_status rollup_flush(hub_store *s)
 {
-    sqlite3_stmt *st = s->ins_rollup;
-    for (size_t i = 0; i < s->acc_cap; i++) {
-        const rollup_acc *a = &s->acc[i];
-        if (!a->key)
-            continue;
-        sqlite3_bind_int64(st, 1, a->hour);
-        const char *p = a->key;
-        for (int k = 0; k < 4; k++, p += strlen(p) + 1)
-            sqlite3_bind_text(st, 2 + k, p, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, a->n);
-        sqlite3_bind_int64(st, 7, a->min_ts);
-        sqlite3_bind_int64(st, 8, a->max_ts);
-        int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        if (rc != SQLITE_DONE)
+    for (size_t i = 0; i < s->acc_cap; i++)
+        if (s->acc[i].key && acc_write(s, &s->acc[i]) != SQLITE_DONE)
             return fail(s, "rollup");
-    }
     acc_clear(s);
     return HUB_OK;
 }
@@ -547,7 +585,10 @@ static void where_build(where_builder *w, const hub_event_filter *f)
     where_num(w, " AND ts_us >= ?", f->has_since, f->since_us);
     where_num(w, " AND ts_us < ?", f->has_until, f->until_us);
     where_num(w, " AND received_us > ?", f->added_after_us != 0, f->added_after_us);
-    where_num(w, " AND id < ?", f->before_id != 0, f->before_id);
+    if (f->has_before && w->nargs + 2 <= 16) {
+        where_num(w, " AND (ts_us, id) < (?", true, f->before_ts);
+        where_num(w, ", ?)", true, f->before_id);
+    }
     where_num(w, " AND id > ?", f->after_id != 0, f->after_id);
     if (f->require_actor)
         hub_buf_puts(&w->sql, " AND actor IS NOT NULL");
@@ -602,8 +643,8 @@ hub_status hub_store_events(hub_store *s, const hub_event_filter *flt, hub_event
                          " signature_id, severity, signature, actor, techniques, attack,"
                          " victim, raw FROM events");
     where_build(&w, flt);
-    static const char *orders[] = {" ORDER BY id DESC", " ORDER BY id ASC",
-                                   " ORDER BY actor, victim, ts_us, id"};
+    static const char *orders[] = {" ORDER BY ts_us DESC, id DESC", " ORDER BY id ASC",
+                                   " ORDER BY ts_us, id"};
     hub_buf_puts(&w.sql, orders[flt->order]);
     if (flt->limit)
         hub_buf_printf(&w.sql, " LIMIT %u", flt->limit);
@@ -628,11 +669,21 @@ hub_status hub_store_events(hub_store *s, const hub_event_filter *flt, hub_event
 
 /* The rollup answers a filter made only of its own dimensions, with time bounds on whole
  * hours; anything finer (addresses, signature, text, minutes) needs the events table. */
+/* Top victims over everything (or whole days) come from victim_rollup. */
+static bool victim_rollup_usable(const hub_event_filter *f, hub_dim dim)
+{
+    int64_t day = 24 * HOUR_US;
+    return dim == HUB_DIM_VICTIM && !f->event_type && !f->actor && !f->sensor && !f->src_ip &&
+           !f->dest_ip && !f->victim && !f->q && !f->signature_id && !f->added_after_us &&
+           !f->has_before && !f->after_id && !f->exportable && !f->require_actor &&
+           (!f->has_since || f->since_us % day == 0) && (!f->has_until || f->until_us % day == 0);
+}
+
 static bool rollup_usable(const hub_event_filter *f, hub_dim dim)
 {
     return !f->src_ip && !f->dest_ip && !f->victim && !f->q && !f->signature_id &&
            !f->added_after_us && dim != HUB_DIM_VICTIM &&
-           !f->before_id && !f->after_id && !f->exportable &&
+           !f->has_before && !f->after_id && !f->exportable &&
            (!f->has_since || f->since_us % HOUR_US == 0) &&
            (!f->has_until || f->until_us % HOUR_US == 0) && dim != HUB_DIM_MINUTE &&
            dim != HUB_DIM_TECHNIQUES;
@@ -679,7 +730,11 @@ hub_status hub_store_count_by(hub_store *s, const hub_event_filter *flt, hub_dim
         [HUB_DIM_DAY] = "strftime('%Y-%m-%dT00:00:00Z', ts_us / 1000000, 'unixepoch')",
     };
     where_builder w = {0};
-    if (rollup_usable(flt, dim)) {
+    if (victim_rollup_usable(flt, dim)) {
+        hub_buf_puts(&w.sql, "SELECT victim AS k, sum(n) AS n FROM victim_rollup WHERE 1");
+        where_num(&w, " AND day >= ?", flt->has_since, flt->since_us / (24 * HOUR_US));
+        where_num(&w, " AND day < ?", flt->has_until, flt->until_us / (24 * HOUR_US));
+    } else if (rollup_usable(flt, dim)) {
         rollup_count_sql(&w, flt, dim);
     } else {
         hub_buf_printf(&w.sql, "SELECT %s AS k, count(*) AS n FROM events", keys[dim]);
