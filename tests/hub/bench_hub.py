@@ -135,9 +135,11 @@ def run_bench(hub, tokens, analyst, a):
         f"/api/v1/events?limit=100&src_ip={src}",
         "/api/v1/events?limit=100&signature_id=2100003",
         "/api/v1/events?limit=100&since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
-        "/api/v1/events?limit=100&event_type=ddos&cursor=5000000",
+        "/api/v1/events?limit=100&event_type=ddos&cursor=1700000900000000:999999999",
         "/api/v1/incidents?since=2023-11-14T22:30:00Z&until=2023-11-14T22:35:00Z",
         "/api/v1/summary?since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
+        "/api/v1/summary?since=2023-11-14T22:00:00Z&until=2023-11-14T23:00:00Z",
+        "/api/v1/incidents",
         "/api/v1/actors/Lazarus%20Group?since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
         "/api/v1/summary",
     ]
