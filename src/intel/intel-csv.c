@@ -3,7 +3,8 @@
  *
  * Only type and value are required; columns are found by their header name, so feeds may
  * order them as they like or add their own. Fields may be double-quoted (RFC 4180, "" for a
- * quote). '#' lines and blank lines are skipped. A bad line is reported as file:line with
+ * quote). '#' lines and blank lines are skipped. Files are read line by line, so loading a
+ * feed never holds the file and the store in memory at once. A bad line is reported as file:line with
  * the reason and skipped; the rest of the file loads.
  */
 #include <stdio.h>
@@ -100,22 +101,23 @@ static void load_row(IntelStore *store, char *line, const int columns[COL_COUNT]
     intel_add_record(store, &rec, where, stats, report, ud);
 }
 
-int intel_load_csv(IntelStore *store, const char *path, const char *text, size_t len,
-                   IntelLoadStats *stats, IntelReportFn report, void *ud)
+/* Reads lines from f; the shared body of the file and the in-memory entry points. */
+int intel_load_csv_stream(IntelStore *store, const char *path, FILE *f, IntelLoadStats *stats,
+                          IntelReportFn report, void *ud)
 {
     int columns[COL_COUNT];
     bool have_header = false;
-    size_t pos = 0;
     int lineno = 0;
     char line[8192];
-    while (pos < len) {
-        const char *end = memchr(text + pos, '\n', len - pos);
-        size_t n = end ? (size_t)(end - (text + pos)) : len - pos;
+    while (fgets(line, sizeof(line), f)) {
         lineno++;
-        size_t copy = n < sizeof(line) - 1 ? n : sizeof(line) - 1;
-        memcpy(line, text + pos, copy);
-        line[copy] = '\0';
-        pos += n + 1;
+        size_t n = strlen(line);
+        bool truncated = n == sizeof(line) - 1 && line[n - 1] != '\n';
+        if (truncated) { /* skip the rest of an over-long line */
+            int c;
+            while ((c = fgetc(f)) != EOF && c != '\n')
+                ;
+        }
         char *s = intel_trim(line);
         if (!*s || *s == '#')
             continue;
@@ -128,13 +130,24 @@ int intel_load_csv(IntelStore *store, const char *path, const char *text, size_t
                 return -1;
             }
             have_header = true;
-            continue;
-        }
-        if (n >= sizeof(line) - 1) {
+        } else if (truncated) {
             intel_report_error(stats, report, ud, where, "line too long");
-            continue;
+        } else {
+            load_row(store, s, columns, where, stats, report, ud);
         }
-        load_row(store, s, columns, where, stats, report, ud);
     }
     return 0;
+}
+
+int intel_load_csv(IntelStore *store, const char *path, const char *text, size_t len,
+                   IntelLoadStats *stats, IntelReportFn report, void *ud)
+{
+    if (len == 0)
+        return 0;
+    FILE *f = fmemopen((void *)text, len, "r");
+    if (!f)
+        return -1;
+    int rc = intel_load_csv_stream(store, path, f, stats, report, ud);
+    fclose(f);
+    return rc;
 }

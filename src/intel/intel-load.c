@@ -89,9 +89,36 @@ static FeedFormat sniff_format(const char *text, size_t len)
     return FEED_MISP;
 }
 
+/* CSV is streamed; JSON formats need the whole document. */
+static int load_csv_file(IntelStore *store, const char *path, IntelLoadStats *stats,
+                         IntelReportFn report, void *ud)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        intel_report_error(stats, report, ud, path, strerror(errno));
+        return -1;
+    }
+    int rc = intel_load_csv_stream(store, path, f, stats, report, ud);
+    fclose(f);
+    return rc;
+}
+
+static bool looks_like_json(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int c = ' ';
+    while (f && (c = fgetc(f)) != EOF && isspace(c))
+        ;
+    if (f)
+        fclose(f);
+    return c == '{' || c == '[';
+}
+
 int intel_load_file(IntelStore *store, const char *path, IntelLoadStats *stats,
                     IntelReportFn report, void *ud)
 {
+    if (!looks_like_json(path))
+        return load_csv_file(store, path, stats, report, ud);
     char err[256];
     size_t len;
     char *text = read_whole(path, &len, err, sizeof(err));
@@ -107,7 +134,7 @@ int intel_load_file(IntelStore *store, const char *path, IntelLoadStats *stats,
     case FEED_MISP:
         rc = intel_load_misp(store, path, text, len, stats, report, ud);
         break;
-    default:
+    default: /* JSON-looking text that is no known feed: let CSV parsing report it */
         rc = intel_load_csv(store, path, text, len, stats, report, ud);
         break;
     }

@@ -4,6 +4,8 @@
 #ifndef BONGSU_INTEL_LOAD_H
 #define BONGSU_INTEL_LOAD_H
 
+#include <stdio.h>
+
 #include "intel/intel.h"
 
 char *intel_trim(char *s);
@@ -12,5 +14,8 @@ void intel_report_error(IntelLoadStats *stats, IntelReportFn report, void *ud, c
 /* Adds the record, counting it as added, duplicate or error (reported with where). */
 void intel_add_record(IntelStore *store, const IntelRecord *rec, const char *where,
                       IntelLoadStats *stats, IntelReportFn report, void *ud);
+
+int intel_load_csv_stream(IntelStore *store, const char *path, FILE *f, IntelLoadStats *stats,
+                          IntelReportFn report, void *ud);
 
 #endif

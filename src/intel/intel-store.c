@@ -15,8 +15,12 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* A slot holds the key's hash (high 32 bits) and the indicator index + 1 (low 32 bits; 0 =
+ * empty). Keeping the hash in the slot means a probe touches the indicator and its key only
+ * when the hashes agree, and growing never touches them at all: at a million indicators the
+ * table is dominated by cache misses otherwise. */
 typedef struct IntelTable {
-    uint32_t *slots;     /* indicator index + 1; 0 = empty */
+    uint64_t *slots;
     uint32_t capacity;   /* power of two */
     uint32_t used;
 } IntelTable;
@@ -93,7 +97,12 @@ static uint32_t hash_bytes(const void *data, size_t len)
         h ^= p[i];
         h *= 1099511628211ull;
     }
-    return (uint32_t)(h ^ (h >> 32));
+    /* FNV's low bits are weak for keys that differ only at the end (sequential IPs, numbered
+     * names); a finaliser spreads them before masking. */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return (uint32_t)h;
 }
 
 static uint32_t arena_add(IntelStore *s, const void *data, size_t len)
@@ -123,48 +132,57 @@ static const char *key_of(const IntelStore *s, uint32_t index, size_t *len)
     return s->arena + ind->key;
 }
 
-static int table_grow(IntelStore *s, IntelTable *t);
+static int table_grow(IntelTable *t);
 
 static int64_t table_find(const IntelStore *s, const IntelTable *t, const void *key, size_t len)
 {
     if (!t->capacity)
         return -1;
+    uint32_t hash = hash_bytes(key, len);
     uint32_t mask = t->capacity - 1;
-    for (uint32_t i = hash_bytes(key, len) & mask;; i = (i + 1) & mask) {
-        uint32_t slot = t->slots[i];
+    for (uint32_t i = hash & mask;; i = (i + 1) & mask) {
+        uint64_t slot = t->slots[i];
         if (!slot)
             return -1;
+        if ((uint32_t)(slot >> 32) != hash)
+            continue;
+        uint32_t index = (uint32_t)slot - 1;
         size_t klen;
-        const char *k = key_of(s, slot - 1, &klen);
+        const char *k = key_of(s, index, &klen);
         if (klen == len && memcmp(k, key, len) == 0)
-            return slot - 1;
+            return index;
     }
+}
+
+static void table_put(IntelTable *t, uint32_t hash, uint32_t index)
+{
+    uint32_t mask = t->capacity - 1;
+    uint32_t i = hash & mask;
+    while (t->slots[i])
+        i = (i + 1) & mask;
+    t->slots[i] = (uint64_t)hash << 32 | (index + 1);
+    t->used++;
 }
 
 static int table_insert(IntelStore *s, IntelTable *t, uint32_t index)
 {
-    if ((t->used + 1) * 2 > t->capacity && table_grow(s, t) != 0)
+    if ((t->used + 1) * 2 > t->capacity && table_grow(t) != 0)
         return -1;
     size_t len;
     const char *key = key_of(s, index, &len);
-    uint32_t mask = t->capacity - 1;
-    uint32_t i = hash_bytes(key, len) & mask;
-    while (t->slots[i])
-        i = (i + 1) & mask;
-    t->slots[i] = index + 1;
-    t->used++;
+    table_put(t, hash_bytes(key, len), index);
     return 0;
 }
 
-static int table_grow(IntelStore *s, IntelTable *t)
+static int table_grow(IntelTable *t)
 {
     IntelTable bigger = {.capacity = t->capacity ? t->capacity * 2 : 64};
-    bigger.slots = calloc(bigger.capacity, sizeof(uint32_t));
+    bigger.slots = calloc(bigger.capacity, sizeof(uint64_t));
     if (!bigger.slots)
         return -1;
     for (uint32_t i = 0; i < t->capacity; i++)
         if (t->slots[i])
-            table_insert(s, &bigger, t->slots[i] - 1);
+            table_put(&bigger, (uint32_t)(t->slots[i] >> 32), (uint32_t)t->slots[i] - 1);
     free(t->slots);
     *t = bigger;
     return 0;
@@ -172,43 +190,26 @@ static int table_grow(IntelStore *s, IntelTable *t)
 
 /* ---- interning of repeated strings (source, reference, techniques) ---- */
 
+/* The interned table stores arena offsets in the low 32 bits (the same slot layout). */
 static uint32_t intern(IntelStore *s, const char *text)
 {
     if (!text || !*text)
         return 0;
     size_t len = strlen(text);
+    uint32_t hash = hash_bytes(text, len);
     IntelTable *t = &s->interned;
-    uint32_t mask = t->capacity ? t->capacity - 1 : 0;
-    for (uint32_t i = t->capacity ? hash_bytes(text, len) & mask : 0; t->capacity;
-         i = (i + 1) & mask) {
-        uint32_t off = t->slots[i];
-        if (!off)
+    for (uint32_t mask = t->capacity - 1, i = hash & mask; t->capacity; i = (i + 1) & mask) {
+        uint64_t slot = t->slots[i];
+        if (!slot)
             break;
-        if (strcmp(s->arena + off, text) == 0)
+        uint32_t off = (uint32_t)slot - 1;
+        if ((uint32_t)(slot >> 32) == hash && strcmp(s->arena + off, text) == 0)
             return off;
     }
     uint32_t off = arena_add(s, text, len);
-    if ((t->used + 1) * 2 > t->capacity) {
-        IntelTable bigger = {.capacity = t->capacity ? t->capacity * 2 : 64};
-        bigger.slots = calloc(bigger.capacity, sizeof(uint32_t));
-        for (uint32_t i = 0; i < t->capacity; i++) {
-            uint32_t o = t->slots[i];
-            if (!o)
-                continue;
-            uint32_t j = hash_bytes(s->arena + o, strlen(s->arena + o)) & (bigger.capacity - 1);
-            while (bigger.slots[j])
-                j = (j + 1) & (bigger.capacity - 1);
-            bigger.slots[j] = o;
-            bigger.used++;
-        }
-        free(t->slots);
-        *t = bigger;
-    }
-    uint32_t j = hash_bytes(text, len) & (t->capacity - 1);
-    while (t->slots[j])
-        j = (j + 1) & (t->capacity - 1);
-    t->slots[j] = off;
-    t->used++;
+    if (!off || ((t->used + 1) * 2 > t->capacity && table_grow(t) != 0))
+        return 0;
+    table_put(t, hash, off);
     return off;
 }
 
@@ -455,13 +456,13 @@ uint32_t intel_store_count_type(const IntelStore *s, IntelType type)
 size_t intel_store_memory(const IntelStore *s)
 {
     size_t total = s->arena_cap + (size_t)s->capacity * sizeof(IntelIndicator) +
-                   (size_t)s->interned.capacity * sizeof(uint32_t);
+                   (size_t)s->interned.capacity * sizeof(uint64_t);
     for (int i = 0; i < INTEL_TYPE_COUNT; i++)
-        total += (size_t)s->by_type[i].capacity * sizeof(uint32_t);
+        total += (size_t)s->by_type[i].capacity * sizeof(uint64_t);
     for (int i = 0; i < 33; i++)
-        total += (size_t)s->v4[i].capacity * sizeof(uint32_t);
+        total += (size_t)s->v4[i].capacity * sizeof(uint64_t);
     for (int i = 0; i < 129; i++)
-        total += (size_t)s->v6[i].capacity * sizeof(uint32_t);
+        total += (size_t)s->v6[i].capacity * sizeof(uint64_t);
     return total;
 }
 
