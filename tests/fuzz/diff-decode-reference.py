@@ -9,6 +9,12 @@ stats.decoder and stats.defrag counters. Exit status 1 when they differ.
 
     tests/fuzz/diff-decode-reference.py --engine build/bongsu --mutations 40 --seed 1
     tests/fuzz/diff-decode-reference.py --engine build/bongsu --fragments 300 --seed 2
+    tests/fuzz/diff-decode-reference.py --reassembly --fragments 600 --seed 3
+
+--reassembly compares reassembled bytes instead: defrag-dump.c (compiled here against src/
+with the C compiler in $CC, default cc) prints every datagram bongsu rebuilds, and the
+reference logs each of its reassembled packets through a rule matching every packet, with
+the same host-os-policy as its stock configuration (windows for all of IPv4).
 
 Known, expected differences (see the decode notes in the commit history):
   * Events of pseudo packets (tunnel inner packets, reassembled datagrams): Suricata logs
@@ -19,6 +25,7 @@ Known, expected differences (see the decode notes in the commit history):
 Not a ctest: it needs the reference install (minutes, once) and takes seconds per run.
 """
 import argparse
+import base64
 import collections
 import importlib.util
 import json
@@ -127,6 +134,47 @@ def run_engine(cmd, pcap, outdir, yaml):
     return events, stats
 
 
+def reference_reassembled(pcap, outdir, yaml):
+    """Reassembled datagrams (IP bytes, hex) from the reference's alert packets."""
+    rules = os.path.join(outdir, "all.rules")
+    os.makedirs(outdir, exist_ok=True)
+    with open(rules, "w") as f:
+        # Not an IP-only rule: those match only the first packet of a flow direction.
+        f.write('alert ip any any -> any any (msg:"any packet"; ttl:<255; sid:1;)\n')
+    subprocess.run([REFERENCE, "--set", "unix-command.enabled=no", "-c", yaml, "-S", rules,
+                    "-r", pcap, "-l", outdir, "-k", "none", "--runmode", "single"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    out = []
+    with open(os.path.join(outdir, "eve.json")) as f:
+        for line in f:
+            e = json.loads(line)
+            # Pseudo packets carry no pcap_cnt; tunnels are not generated in this mode.
+            if e.get("event_type") == "alert" and "pcap_cnt" not in e and "packet" in e:
+                out.append(base64.b64decode(e["packet"])[14:].hex())
+    return out
+
+
+def compare_reassembly(work, pcap, yaml):
+    dump = os.path.join(work, "defrag-dump")
+    cc = os.environ.get("CC", "cc")
+    sources = [os.path.join(ROOT, "src", d, n) for d in ("common", "decode")
+               for n in sorted(os.listdir(os.path.join(ROOT, "src", d))) if n.endswith(".c")]
+    subprocess.run([cc, "-std=c17", "-D_GNU_SOURCE", "-O1", "-I", os.path.join(ROOT, "src"),
+                    os.path.join(HERE, "defrag-dump.c")] + sources +
+                   ["-ljansson", "-lpthread", "-o", dump], check=True)
+    ours = subprocess.run([dump, pcap, "0.0.0.0/0=windows"], capture_output=True, text=True,
+                          check=True).stdout.split()
+    ref = reference_reassembled(pcap, os.path.join(work, "reference"), yaml)
+    print("reassembled: bongsu %d, reference %d" % (len(ours), len(ref)))
+    only_ours = sorted(set(ours) - set(ref))
+    only_ref = sorted(set(ref) - set(ours))
+    for h in only_ours[:3]:
+        print("only bongsu:    " + h[:160])
+    for h in only_ref[:3]:
+        print("only reference: " + h[:160])
+    return int(sorted(ours) != sorted(ref))
+
+
 def flatten(d, prefix=""):
     out = {}
     for k, v in (d or {}).items():
@@ -165,10 +213,14 @@ def main():
     ap.add_argument("--no-tunnels", action="store_true", help="leave tunnel seeds out")
     ap.add_argument("--show", type=int, default=30, help="packet differences to print")
     ap.add_argument("--keep", help="directory to keep the pcap and both outputs in")
+    ap.add_argument("--reassembly", action="store_true",
+                    help="compare reassembled bytes (implies --fragments, default 300)")
     args = ap.parse_args()
 
     mk = load_corpus_module()
     rng = random.Random(args.seed)
+    if args.reassembly and not args.fragments:
+        args.fragments = 300
     if args.fragments:
         frames, times = fragment_frames(mk, rng, args.fragments)
     else:
@@ -177,10 +229,15 @@ def main():
     os.makedirs(work, exist_ok=True)
     pcap = os.path.join(work, "input.pcap")
     write_pcap(pcap, frames, times)
-    # Suricata's stock configuration with decode anomalies logged; bongsu reads the same file.
+    # Suricata's stock configuration with decode anomalies (and alert packets) logged; bongsu
+    # reads the same file.
     yaml = os.path.join(work, "suricata.yaml")
     with open(STOCK_YAML) as src, open(yaml, "w") as dst:
-        dst.write(src.read().replace("              # decode: no", "              decode: yes"))
+        text = src.read().replace("              # decode: no", "              decode: yes")
+        dst.write(text.replace("            # packet: yes ", "            packet: yes "))
+    if args.reassembly:
+        print("%d packets, outputs in %s" % (len(frames), work))
+        sys.exit(compare_reassembly(work, pcap, yaml))
     ours = run_engine([args.engine], pcap, os.path.join(work, "bongsu"), yaml)
     ref = run_engine([REFERENCE, "--set", "unix-command.enabled=no"], pcap,
                      os.path.join(work, "reference"), yaml)
