@@ -170,9 +170,14 @@ hub_status hub_store_open(const char *path, hub_store **out)
         return HUB_ERR_STORAGE;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    /* FULL: a returned COMMIT is fsync'd (the 2xx promise). A 64 MiB page cache keeps the
+     * hot index pages of a batch in memory; checkpoints every 32 MiB of WAL instead of
+     * 4 MiB cost fewer pauses under sustained ingest; the WAL file is trimmed back to
+     * 64 MiB after a checkpoint so a burst does not leave it large. */
     hub_status st = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                             " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
-                            " PRAGMA journal_size_limit=67108864;");
+                            " PRAGMA journal_size_limit=67108864;"
+                            " PRAGMA wal_autocheckpoint=8192;");
     if (st == HUB_OK)
         st = exec(s, SCHEMA);
     if (st == HUB_OK)
