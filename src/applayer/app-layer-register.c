@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "applayer/app-layer-dns.h"
+#include "applayer/app-layer-http.h"
 #include "applayer/app-layer-internal.h"
+#include "applayer/app-layer-tls.h"
 #include "config/config.h"
 
 #define MAX_DETECT_PORTS 32
@@ -83,7 +85,9 @@ int applayer_init(const ConfNode *conf)
 {
     /* The parsers bongsu has. Keep in AppProto order. */
     const AppLayerParser *const available[] = {
+        &app_layer_http_parser,
         &app_layer_dns_parser,
+        &app_layer_tls_parser,
     };
     memset(parsers, 0, sizeof(parsers));
     for (size_t i = 0; i < sizeof(available) / sizeof(available[0]); i++) {

@@ -1,0 +1,192 @@
+/*
+ * app-layer-tls-buffers.c - the TLS detection buffers (tls.sni, tls.cert_*, ja3.*, ...).
+ *
+ * Each getter reads one field of the handshake state for the direction being inspected, as
+ * Suricata 7's detect-tls-*.c do: the to-server side of a certificate buffer is the client's
+ * certificate, the to-client side the server's. A field that was not seen gives no buffer
+ * (false), so a rule on it cannot match. Fingerprint buffers exist only while JA3/JA4 are
+ * computed (see tls_enable_ja3 in app-layer-tls.h).
+ */
+#include <string.h>
+
+#include "applayer/app-layer-tls-internal.h"
+
+static const TlsSide *side(void *tx, bool to_server)
+{
+    const TlsState *s = tx;
+    return to_server ? &s->client : &s->server;
+}
+
+static bool text(const char *str, const uint8_t **data, uint32_t *len)
+{
+    if (!str)
+        return false;
+    *data = (const uint8_t *)str;
+    *len = (uint32_t)strlen(str);
+    return true;
+}
+
+static bool get_sni(void *state, void *tx, bool to_server, const uint8_t **data, uint32_t *len)
+{
+    (void)state;
+    (void)to_server;
+    return text(side(tx, true)->sni, data, len);
+}
+
+static bool get_subject(void *state, void *tx, bool to_server, const uint8_t **data,
+                        uint32_t *len)
+{
+    (void)state;
+    return text(side(tx, to_server)->cert.subject, data, len);
+}
+
+static bool get_issuer(void *state, void *tx, bool to_server, const uint8_t **data,
+                       uint32_t *len)
+{
+    (void)state;
+    return text(side(tx, to_server)->cert.issuer, data, len);
+}
+
+static bool get_serial(void *state, void *tx, bool to_server, const uint8_t **data,
+                       uint32_t *len)
+{
+    (void)state;
+    return text(side(tx, to_server)->cert.serial, data, len);
+}
+
+static bool get_fingerprint(void *state, void *tx, bool to_server, const uint8_t **data,
+                            uint32_t *len)
+{
+    (void)state;
+    const TlsSide *d = side(tx, to_server);
+    return d->has_cert && text(d->cert.fingerprint, data, len);
+}
+
+/* The version that side settled on, 2 bytes big-endian (03 03 for TLS 1.2). */
+static bool get_version(void *state, void *tx, bool to_server, const uint8_t **data,
+                        uint32_t *len)
+{
+    (void)state;
+    TlsSide *d = (TlsSide *)side(tx, to_server);
+    if (d->version == TLS_VERSION_UNKNOWN)
+        return false;
+    d->version_be[0] = (uint8_t)(d->version >> 8);
+    d->version_be[1] = (uint8_t)d->version;
+    *data = d->version_be;
+    *len = 2;
+    return true;
+}
+
+/* The 32-byte hello random: whole, its first 4 bytes (gmt_unix_time), the other 28. */
+static bool random_part(void *tx, bool to_server, uint32_t off, uint32_t n,
+                        const uint8_t **data, uint32_t *len)
+{
+    const TlsState *s = tx;
+    uint32_t flag = to_server ? TLS_FLAG_CLIENT_RANDOM : TLS_FLAG_SERVER_RANDOM;
+    if (!(s->flags & flag))
+        return false;
+    *data = side(tx, to_server)->random + off;
+    *len = n;
+    return true;
+}
+
+static bool get_random(void *state, void *tx, bool to_server, const uint8_t **data,
+                       uint32_t *len)
+{
+    (void)state;
+    return random_part(tx, to_server, 0, TLS_RANDOM_LEN, data, len);
+}
+
+static bool get_random_time(void *state, void *tx, bool to_server, const uint8_t **data,
+                            uint32_t *len)
+{
+    (void)state;
+    return random_part(tx, to_server, 0, 4, data, len);
+}
+
+static bool get_random_bytes(void *state, void *tx, bool to_server, const uint8_t **data,
+                             uint32_t *len)
+{
+    (void)state;
+    return random_part(tx, to_server, 4, TLS_RANDOM_LEN - 4, data, len);
+}
+
+static bool ja3_string(const TlsSide *d, const uint8_t **data, uint32_t *len)
+{
+    return d->ja3.data && !d->ja3.failed && text(d->ja3.data, data, len);
+}
+
+static bool ja3_hash(const TlsSide *d, const uint8_t **data, uint32_t *len)
+{
+    return d->ja3_hash[0] && text(d->ja3_hash, data, len);
+}
+
+static bool get_ja3_string(void *state, void *tx, bool to_server, const uint8_t **data,
+                           uint32_t *len)
+{
+    (void)state;
+    (void)to_server;
+    return ja3_string(side(tx, true), data, len);
+}
+
+static bool get_ja3_hash(void *state, void *tx, bool to_server, const uint8_t **data,
+                         uint32_t *len)
+{
+    (void)state;
+    (void)to_server;
+    return ja3_hash(side(tx, true), data, len);
+}
+
+static bool get_ja3s_string(void *state, void *tx, bool to_server, const uint8_t **data,
+                            uint32_t *len)
+{
+    (void)state;
+    (void)to_server;
+    return ja3_string(side(tx, false), data, len);
+}
+
+static bool get_ja3s_hash(void *state, void *tx, bool to_server, const uint8_t **data,
+                          uint32_t *len)
+{
+    (void)state;
+    (void)to_server;
+    return ja3_hash(side(tx, false), data, len);
+}
+
+/* Computed on demand into the state, which owns the bytes the caller reads. */
+static bool get_ja4(void *state, void *tx, bool to_server, const uint8_t **data, uint32_t *len)
+{
+    (void)state;
+    (void)to_server;
+    TlsState *s = tx;
+    if (!s->client.ja4)
+        return false;
+    tls_ja4_string(s->client.ja4, s->ja4_text);
+    return text(s->ja4_text, data, len);
+}
+
+void tls_register_buffers(void)
+{
+    static const struct {
+        const char *name;
+        bool ts, tc;
+        AppLayerBufferGetter get;
+    } list[] = {
+        {"tls.sni", true, false, get_sni},
+        {"tls.cert_subject", true, true, get_subject},
+        {"tls.cert_issuer", true, true, get_issuer},
+        {"tls.cert_serial", true, true, get_serial},
+        {"tls.cert_fingerprint", true, true, get_fingerprint},
+        {"tls.version", true, true, get_version},
+        {"tls.random", true, true, get_random},
+        {"tls.random_time", true, true, get_random_time},
+        {"tls.random_bytes", true, true, get_random_bytes},
+        {"ja3.hash", true, false, get_ja3_hash},
+        {"ja3.string", true, false, get_ja3_string},
+        {"ja3s.hash", false, true, get_ja3s_hash},
+        {"ja3s.string", false, true, get_ja3s_string},
+        {"ja4.hash", true, false, get_ja4},
+    };
+    for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
+        applayer_buffer_register(list[i].name, ALPROTO_TLS, list[i].ts, list[i].tc, list[i].get);
+}

@@ -1,0 +1,385 @@
+/*
+ * app-layer-tls-cert.c - certificate chains from Certificate messages and the X.509 fields
+ * Suricata logs: subject, issuerdn, serial, notbefore/notafter and the SHA-1 fingerprint.
+ *
+ * Suricata decodes certificates with the Rust x509-parser crate and prints names the way that
+ * crate does; OpenSSL (d2i_X509) does the decoding here and this file reproduces the
+ * printing: relative distinguished names joined with ", ", the attributes of a multi-valued
+ * RDN with " + ", each "ABBREV=value" where ABBREV is C, ST, L, O, OU, CN, DC or Email, or
+ * else the OID's short name from the oid-registry ("streetAddress", "postalCode", ...), or
+ * "OID(1.2.3)" for OIDs it does not know. String values are printed as they are (the name
+ * becomes "<X509Error: Invalid X.509 name>" if one is not valid UTF-8), BMPStrings are
+ * converted from UTF-16, other types are printed as upper-case hex. The serial is the raw
+ * INTEGER content, "00:97:E6:..." (upper case), read from the DER because OpenSSL would
+ * normalise it; the fingerprint is lower case "aa:bb:...". Validity times are converted to
+ * seconds since 1970 with proleptic Gregorian arithmetic, so certificates from before 1970 keep
+ * their dates.
+ *
+ * As in Suricata, the fields come from the first certificate of the list that decodes (a
+ * certificate that does not decode is left out of the logged chain too), and a side's chain
+ * is taken from its first Certificate message only.
+ */
+#include <openssl/asn1.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "applayer/app-layer-tls-internal.h"
+
+#define INVALID_NAME "<X509Error: Invalid X.509 name>"
+
+/* Names x509-parser 0.15 prints for attribute types (abbreviations, then oid-registry 0.6
+ * short names of the X.509/PKCS#9 attributes that appear in names). */
+static const struct {
+    const char *oid, *name;
+} attr_names[] = {
+    {"2.5.4.3", "CN"}, {"2.5.4.6", "C"}, {"2.5.4.7", "L"}, {"2.5.4.8", "ST"},
+    {"2.5.4.10", "O"}, {"2.5.4.11", "OU"}, {"0.9.2342.19200300.100.1.25", "DC"},
+    {"1.2.840.113549.1.9.1", "Email"},
+    {"2.5.4.0", "objectClass"}, {"2.5.4.1", "aliasedEntryName"},
+    {"2.5.4.2", "knowledgeInformation"}, {"2.5.4.4", "surname"}, {"2.5.4.5", "serialNumber"},
+    {"2.5.4.9", "streetAddress"}, {"2.5.4.12", "title"}, {"2.5.4.13", "description"},
+    {"2.5.4.14", "searchGuide"}, {"2.5.4.15", "businessCategory"},
+    {"2.5.4.16", "postalAddress"}, {"2.5.4.17", "postalCode"}, {"2.5.4.41", "name"},
+    {"2.5.4.42", "givenName"}, {"2.5.4.43", "initials"}, {"2.5.4.44", "generationQualifier"},
+    {"2.5.4.45", "uniqueIdentifier"}, {"2.5.4.46", "dnQualifier"},
+    {"0.9.2342.19200300.100.1.1", "uid"}, {"1.2.840.113549.1.9.2", "unstructuredName"},
+    {"1.3.6.1.4.1.311.60.2.1.1", "msJurisdictionLocality"},
+    {"1.3.6.1.4.1.311.60.2.1.2", "msJurisdictionStateOrProvince"},
+    {"1.3.6.1.4.1.311.60.2.1.3", "msJurisdictionCountry"},
+};
+
+/* A growable string for printing names; `bad` records an unprintable value. */
+typedef struct Str {
+    char *p;
+    size_t len, cap;
+    bool bad;
+} Str;
+
+static void str_put(Str *s, const char *data, size_t n)
+{
+    if (s->bad)
+        return;
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 128;
+        while (cap < s->len + n + 1)
+            cap *= 2;
+        char *p = realloc(s->p, cap);
+        if (!p) {
+            s->bad = true;
+            return;
+        }
+        s->p = p;
+        s->cap = cap;
+    }
+    memcpy(s->p + s->len, data, n);
+    s->len += n;
+    s->p[s->len] = '\0';
+}
+
+static void str_puts(Str *s, const char *text)
+{
+    str_put(s, text, strlen(text));
+}
+
+static bool utf8_valid(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        size_t extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+                     : (c & 0xf8) == 0xf0 ? 3 : 9;
+        if (extra == 9 || (extra == 1 && c < 0xc2) || i + extra >= n + (extra ? 0 : 1))
+            return false;
+        uint32_t cp = extra ? c & (0x3f >> extra) : c;
+        for (size_t k = 1; k <= extra; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i + k] & 0x3f);
+        }
+        if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+            return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+static void put_utf8(Str *s, uint32_t cp)
+{
+    char b[4];
+    size_t n;
+    if (cp < 0x80) {
+        b[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xc0 | cp >> 6);
+        b[1] = (char)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xe0 | cp >> 12);
+        b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        b[2] = (char)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        b[0] = (char)(0xf0 | cp >> 18);
+        b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        b[3] = (char)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    str_put(s, b, n);
+}
+
+/* UTF-16BE (BMPString) -> UTF-8; unpaired surrogates make the name invalid. */
+static void put_bmp(Str *s, const uint8_t *p, size_t n)
+{
+    if (n % 2) {
+        s->bad = true;
+        return;
+    }
+    for (size_t i = 0; i < n; i += 2) {
+        uint32_t u = (uint32_t)p[i] << 8 | p[i + 1];
+        if (u >= 0xd800 && u <= 0xdbff && i + 3 < n) {
+            uint32_t lo = (uint32_t)p[i + 2] << 8 | p[i + 3];
+            if (lo >= 0xdc00 && lo <= 0xdfff) {
+                put_utf8(s, 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00));
+                i += 2;
+                continue;
+            }
+        }
+        if (u >= 0xd800 && u <= 0xdfff) {
+            s->bad = true;
+            return;
+        }
+        put_utf8(s, u);
+    }
+}
+
+static void put_value(Str *s, const ASN1_STRING *v)
+{
+    const uint8_t *p = ASN1_STRING_get0_data(v);
+    size_t n = (size_t)ASN1_STRING_length(v);
+    switch (ASN1_STRING_type(v)) {
+    case V_ASN1_NUMERICSTRING: case V_ASN1_VISIBLESTRING: case V_ASN1_PRINTABLESTRING:
+    case V_ASN1_GENERALSTRING: case V_ASN1_OBJECT_DESCRIPTOR: case V_ASN1_GRAPHICSTRING:
+    case V_ASN1_T61STRING: case V_ASN1_VIDEOTEXSTRING: case V_ASN1_UTF8STRING:
+    case V_ASN1_IA5STRING:
+        if (!utf8_valid(p, n))
+            s->bad = true;
+        else
+            str_put(s, (const char *)p, n);
+        return;
+    case V_ASN1_BMPSTRING:
+        put_bmp(s, p, n);
+        return;
+    default:
+        for (size_t i = 0; i < n; i++) {
+            char hx[3];
+            snprintf(hx, sizeof(hx), "%02X", p[i]);
+            str_put(s, hx, 2);
+        }
+    }
+}
+
+static void put_attr_name(Str *s, const ASN1_OBJECT *obj)
+{
+    char oid[128];
+    if (OBJ_obj2txt(oid, sizeof(oid), obj, 1) <= 0) {
+        s->bad = true;
+        return;
+    }
+    for (size_t i = 0; i < sizeof(attr_names) / sizeof(attr_names[0]); i++) {
+        if (strcmp(attr_names[i].oid, oid) == 0) {
+            str_puts(s, attr_names[i].name);
+            return;
+        }
+    }
+    str_puts(s, "OID(");
+    str_puts(s, oid);
+    str_puts(s, ")");
+}
+
+static char *name_string(const X509_NAME *name)
+{
+    Str s = {0};
+    str_puts(&s, "");
+    int count = X509_NAME_entry_count(name);
+    int prev_set = -1;
+    for (int i = 0; i < count; i++) {
+        const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+        int set = X509_NAME_ENTRY_set(e);
+        if (i > 0)
+            str_puts(&s, set == prev_set ? " + " : ", ");
+        prev_set = set;
+        put_attr_name(&s, X509_NAME_ENTRY_get_object(e));
+        str_puts(&s, "=");
+        put_value(&s, X509_NAME_ENTRY_get_data(e));
+    }
+    if (s.bad) {
+        free(s.p);
+        return strdup(INVALID_NAME);
+    }
+    return s.p;
+}
+
+/* ---- DER, for the raw serial -------------------------------------------------------------- */
+
+/* Reads one tag-length header at *p (definite lengths up to 4 bytes); false on overrun. */
+static bool der_header(const uint8_t **p, const uint8_t *end, uint8_t *tag, uint32_t *len)
+{
+    if (end - *p < 2)
+        return false;
+    *tag = *(*p)++;
+    uint8_t l = *(*p)++;
+    if (l & 0x80) {
+        uint32_t n = l & 0x7f;
+        if (n == 0 || n > 4 || (uint32_t)(end - *p) < n)
+            return false;
+        *len = 0;
+        while (n--)
+            *len = *len << 8 | *(*p)++;
+    } else {
+        *len = l;
+    }
+    return *len <= (uint32_t)(end - *p);
+}
+
+static char *raw_serial(const uint8_t *der, uint32_t len)
+{
+    const uint8_t *p = der, *end = der + len;
+    uint8_t tag;
+    uint32_t l;
+    if (!der_header(&p, end, &tag, &l) || tag != 0x30)   /* Certificate */
+        return NULL;
+    if (!der_header(&p, end, &tag, &l) || tag != 0x30)   /* TBSCertificate */
+        return NULL;
+    if (!der_header(&p, end, &tag, &l))
+        return NULL;
+    if (tag == 0xa0) {                                   /* [0] version */
+        p += l;
+        if (!der_header(&p, end, &tag, &l))
+            return NULL;
+    }
+    if (tag != 0x02)
+        return NULL;
+    char *out = malloc(l ? 3 * (size_t)l : 1);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    for (uint32_t i = 0; i < l; i++)
+        snprintf(out + (i ? 3 * i - 1 : 0), 4, i ? ":%02X" : "%02X", p[i]);
+    return out;
+}
+
+/* ---- times -------------------------------------------------------------------------------- */
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (any year). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool asn1_time_seconds(const ASN1_TIME *t, int64_t *out)
+{
+    struct tm tm;
+    if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+        return false;
+    int64_t days = days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+                                   (unsigned)tm.tm_mday);
+    *out = days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+    return true;
+}
+
+bool tls_cert_decode(const uint8_t *der, uint32_t len, TlsCertInfo *out)
+{
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    if (!x)
+        return false;
+    memset(out, 0, sizeof(*out));
+    int64_t nb, na;
+    bool ok = asn1_time_seconds(X509_get0_notBefore(x), &nb) &&
+              asn1_time_seconds(X509_get0_notAfter(x), &na);
+    out->subject = name_string(X509_get_subject_name(x));
+    out->issuer = name_string(X509_get_issuer_name(x));
+    out->serial = raw_serial(der, len);
+    X509_free(x);
+    if (!ok || !out->subject || !out->issuer || !out->serial) {
+        tls_cert_info_free(out);
+        return false;
+    }
+    out->not_before = nb;
+    out->not_after = na;
+    unsigned char sha1[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (EVP_Digest(der, len, sha1, &n, EVP_sha1(), NULL) == 1)
+        for (unsigned int i = 0; i < n && i < 20; i++)
+            snprintf(out->fingerprint + (i ? 3 * i - 1 : 0), 4, i ? ":%02x" : "%02x", sha1[i]);
+    return true;
+}
+
+void tls_cert_info_free(TlsCertInfo *info)
+{
+    free(info->subject);
+    free(info->issuer);
+    free(info->serial);
+    memset(info, 0, sizeof(*info));
+}
+
+void tls_chain_free(TlsChain *chain)
+{
+    free(chain->buf);
+    memset(chain, 0, sizeof(*chain));
+}
+
+static uint32_t be24(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
+}
+
+/* Certificate message: certificate_list<0..2^24-1> of ASN.1Cert<1..2^24-1>. Returns -1 when
+ * the list is malformed or this side already sent one (the message is then ignored). */
+int tls_parse_certificates(TlsState *s, TlsSide *side, const uint8_t *data, uint32_t len)
+{
+    if (len < 3 || be24(data) > len - 3 || side->chain.buf)
+        return -1;
+    uint32_t list_len = be24(data);
+    TlsChain *chain = &side->chain;
+    chain->buf = malloc(list_len ? list_len : 1);
+    if (!chain->buf)
+        return -1;
+    memcpy(chain->buf, data + 3, list_len);
+    chain->buf_len = list_len;
+    uint32_t pos = 0;
+    while (pos < list_len) {
+        if (list_len - pos < 3 || be24(chain->buf + pos) > list_len - pos - 3) {
+            tls_event(s, "INVALID_CERTIFICATE");
+            return -1;
+        }
+        uint32_t cert_len = be24(chain->buf + pos);
+        const uint8_t *der = chain->buf + pos + 3;
+        bool keep = true;
+        if (!side->has_cert) {
+            keep = tls_cert_decode(der, cert_len, &side->cert);
+            side->has_cert = keep;
+            if (!keep)
+                tls_event(s, "CERTIFICATE_INVALID_DER");
+        }
+        if (keep && chain->count < TLS_CHAIN_MAX_CERTS) {
+            chain->off[chain->count] = pos + 3;
+            chain->len[chain->count++] = cert_len;
+        }
+        pos += 3 + cert_len;
+    }
+    return 0;
+}
