@@ -1,10 +1,11 @@
 /*
  * decode-internal.h - helpers shared between the layer decoders, not part of decode.h's API.
  *
- * Tunnels (GRE, VXLAN, IP-in-IP, ERSPAN) all end the same way: the inner bytes become a pseudo
- * packet that is decoded after its carrier and gets a flow of its own. PPP is reached from
- * two places (PPPoE sessions inline, PPTP's GRE as a tunnel) that share one protocol switch.
- * These few functions keep that logic in one place without widening decode.h.
+ * Tunnels (GRE, VXLAN, Geneve, IP-in-IP, ERSPAN) all end the same way: the inner bytes become
+ * a pseudo packet that is decoded after its carrier and gets a flow of its own. PPP is reached
+ * from two places (PPPoE sessions inline, PPTP's GRE as a tunnel) that share one protocol
+ * switch. Defrag walks IPv6 extension headers the way the IPv6 decoder does. These few
+ * functions keep that logic in one place without widening decode.h.
  */
 #ifndef BONGSU_DECODE_INTERNAL_H
 #define BONGSU_DECODE_INTERNAL_H

@@ -30,8 +30,9 @@ typedef struct FuzzDecoder {
 
 static FuzzDecoder fuzz_state;
 
-/* Sets up what lives across inputs (once) and a fresh defrag table for this input. */
-static void fuzz_begin(void)
+/* Sets up what lives across inputs (once) and a fresh defrag table for this input, whose
+ * overlap policy applies to every destination. */
+static inline void fuzz_begin_with_policy(DefragPolicy policy)
 {
     FuzzDecoder *fd = &fuzz_state;
     static int ready;
@@ -48,20 +49,28 @@ static void fuzz_begin(void)
     cfg.memcap = 4u << 20;
     cfg.trackers = 256;
     cfg.max_frags = 512;
+    if (policy != DEFRAG_POLICY_BSD && (defrag_config_add_host(&cfg, "0.0.0.0/0", policy) != 0 ||
+                                        defrag_config_add_host(&cfg, "::/0", policy) != 0))
+        abort();
     fd->defrag = defrag_table_new(&cfg);
     if (!fd->defrag)
         abort();
     decode_thread_init(&fd->dt, &fd->counters, fd->defrag, &fd->pool);
 }
 
-static void fuzz_end(void)
+static inline void fuzz_begin(void)
+{
+    fuzz_begin_with_policy(DEFRAG_POLICY_BSD);
+}
+
+static inline void fuzz_end(void)
 {
     defrag_table_free(fuzz_state.defrag);
     fuzz_state.defrag = NULL;
 }
 
 /* Decodes data as one captured packet of `datalink`, then all pseudo packets. */
-static void fuzz_decode(const uint8_t *data, size_t size, int datalink, uint64_t ts_usec)
+static inline void fuzz_decode(const uint8_t *data, size_t size, int datalink, uint64_t ts_usec)
 {
     FuzzDecoder *fd = &fuzz_state;
     if (size > 65535)

@@ -128,7 +128,8 @@ def ethernet_frames(ip4, ip6):
 
 
 def defrag_sequences():
-    """fuzz-defrag records: 2-byte length, 1-byte time step (0.1 s), raw IP packet."""
+    """fuzz-defrag inputs: a policy byte, then records of 2-byte length, 1-byte time step
+    (0.1 s) and a raw IP packet."""
     def rec(pkt, step=0):
         return struct.pack("!HB", len(pkt), step) + pkt
 
@@ -157,10 +158,15 @@ def defrag_sequences():
     seqs["v6-in-order"] = [v6frag(5, 0, first, True), v6frag(5, 16, b"b" * 8, False)]
     seqs["v6-unfragmentable"] = [v6frag(6, 16, b"b" * 8, False, True),
                                  v6frag(6, 0, first, True, True)]
+    # The first byte picks the overlap policy: 0 bsd, 1 bsd-right, 2 linux, 3 windows,
+    # 4 solaris, 5 first, 6 last (DefragPolicy).
     out = {}
     for name, pkts in seqs.items():
-        out[name] = b"".join(rec(p) for p in pkts)
-    out["v4-timeout"] = rec(v4frag(7, 0, first, True)) + rec(v4frag(7, 16, b"b" * 8, False), 250)
+        out[name] = b"\0" + b"".join(rec(p) for p in pkts)
+    for policy in range(1, 7):
+        out["v4-overlap-novak-policy%d" % policy] = bytes([policy]) + out["v4-overlap-novak"][1:]
+    out["v4-timeout"] = (b"\0" + rec(v4frag(7, 0, first, True)) +
+                         rec(v4frag(7, 16, b"b" * 8, False), 250))
     return out
 
 
