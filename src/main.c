@@ -355,6 +355,10 @@ static int run(const Options *o, ConfNode *conf)
         return 1;
     }
     settings.checksum_checks = o->checksum_mode && strcmp(o->checksum_mode, "all") == 0;
+    if (o->checksum_mode) { /* -k overrides stream.checksum-validation and auto mode */
+        settings.stream.checksum_validation = strcmp(o->checksum_mode, "none") != 0;
+        settings.stream.checksum_auto = strcmp(o->checksum_mode, "auto") == 0;
+    }
     if (engine_init(conf) != 0)
         return 1;
     DetectEngine *detect;

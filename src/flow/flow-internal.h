@@ -16,9 +16,8 @@ void flow_key_from_packet(const Packet *p, FlowKey *key);
 uint32_t flow_hash_key(const FlowKey *key);
 FlowDirectionMatch flow_key_match(const FlowKey *flow_key, const FlowKey *pkt_key);
 
-/* TCP: update the connection state from a packet; true when a SYN starts a new connection on
- * a flow whose previous connection has closed (port reuse). */
-void flow_tcp_update(Flow *f, const Packet *p, bool to_server);
-bool flow_tcp_is_reuse(const Flow *f, const Packet *p);
+/* TCP port reuse, as Suricata decides it: a SYN (or, with midstream pickups, a SYN/ACK) on a
+ * flow whose session is done enough starts a new flow on the same tuple. */
+bool flow_tcp_is_reuse(const Flow *f, const Packet *p, bool to_server, bool synack_starts);
 
 #endif

@@ -159,7 +159,7 @@ static void flow_end(FlowTable *t, Flow *f, FlowEndReason reason, uint64_t now_u
     else if (reason == FLOW_END_FORCED)
         counter_incr(t->counters, ids.forced);
     counter_incr(t->counters, ids.end_state[f->state]);
-    if (f->key.proto == IPPROTO_TCP)
+    if (f->tcp_session) /* as Suricata: only flows the stream engine tracked */
         counter_incr(t->counters, ids.end_tcp_state[f->tcp_state]);
     if (t->on_end)
         t->on_end(f, reason, now_usec, t->ud);
@@ -391,7 +391,6 @@ static void flow_update(FlowTable *t, Flow *f, Packet *p, bool to_server)
             f->tcp_flags_ts |= p->tcp_flags;
         else
             f->tcp_flags_tc |= p->tcp_flags;
-        flow_tcp_update(f, p, to_server);
     } else if (f->state == FLOW_STATE_NEW && f->pkts_toserver && f->pkts_toclient) {
         f->state = FLOW_STATE_ESTABLISHED;
     }
@@ -416,7 +415,8 @@ Flow *flow_handle_packet(FlowTable *t, Packet *p)
     p->flow_hash = hash;
     bool to_server = true;
     Flow *f = flow_lookup(t, &key, hash, &to_server);
-    if (f && f->key.proto == IPPROTO_TCP && flow_tcp_is_reuse(f, p)) {
+    if (f && f->key.proto == IPPROTO_TCP &&
+        flow_tcp_is_reuse(f, p, to_server, t->cfg.tcp_synack_starts)) {
         counter_incr(t->counters, ids.tcp_reuse);
         flow_end(t, f, FLOW_END_TIMEOUT, p->ts_usec);
         f = NULL;

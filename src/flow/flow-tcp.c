@@ -1,94 +1,79 @@
 /*
- * flow-tcp.c - the TCP connection state a flow needs for its timeouts and its EVE record.
+ * flow-tcp.c - the flow's view of TCP: port reuse, the flow swap of a midstream SYN/ACK
+ * pickup, and the names of the connection states.
  *
- * This is deliberately the flow's view only (handshake, FIN/RST, port reuse); sequence and
- * window tracking and reassembly belong to the stream engine. A connection becomes
- * "established" after the three-way handshake and "closed" after a RST or after both FINs have
- * been acknowledged, which selects the per-state timeouts the way Suricata's stream engine
- * does. Without a SYN the connection is never established (no midstream pickup).
+ * The connection state itself (f->tcp_state, and f->state new/established/closed that picks
+ * the flow timeout) is kept by the stream engine (stream/stream-tcp.c), which follows the
+ * connection the way Suricata's does; the flow table only reads it here, when a packet that
+ * could start a new connection arrives on an existing tuple. That decision must be taken
+ * before the packet reaches the stream engine, because a reused tuple gets a new flow.
  */
 #include "flow/flow-internal.h"
 
-static void tcp_handshake(Flow *f, uint8_t flags, bool to_server)
+#include <string.h>
+
+/* Suricata: a stream starter is a SYN without ACK, or with midstream/async pickups a SYN/ACK;
+ * never with RST or FIN. */
+static bool is_stream_starter(const Packet *p, bool synack_starts)
 {
-    bool syn = flags & TH_SYN, ack = flags & TH_ACK;
-    switch (f->tcp_state) {
-    case FLOW_TCP_NONE:
-        if (syn && !ack && to_server)
-            f->tcp_state = FLOW_TCP_SYN_SENT;
-        break;
-    case FLOW_TCP_SYN_SENT:
-        if (syn && ack && !to_server)
-            f->tcp_state = FLOW_TCP_SYN_RECV;
-        break;
-    case FLOW_TCP_SYN_RECV:
-        if (ack && !syn && to_server) {
-            f->tcp_state = FLOW_TCP_ESTABLISHED;
-            f->state = FLOW_STATE_ESTABLISHED;
-        }
-        break;
-    default:
-        break;
-    }
+    uint8_t fl = p->tcp_flags;
+    if (fl & (TH_RST | TH_FIN))
+        return false;
+    if ((fl & (TH_SYN | TH_ACK)) == TH_SYN)
+        return true;
+    return synack_starts && (fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK);
 }
 
-/* FIN handling: the side that sends the first FIN goes through FIN_WAIT; once both FINs have
- * been sent and the second one is acknowledged the connection is closed. */
-static void tcp_teardown(Flow *f, const Packet *p, bool to_server)
+/* The old session is over (at least LAST_ACK) or never got going. */
+static bool session_done(const Flow *f)
 {
-    if (p->tcp_flags & TH_FIN) {
-        uint32_t fin_end = p->tcp_seq + p->payload_len + 1;
-        if (to_server && !f->fin_ts) {
-            f->fin_ts = true;
-            f->tcp_fin_seq_ts = fin_end;
-        } else if (!to_server && !f->fin_tc) {
-            f->fin_tc = true;
-            f->tcp_fin_seq_tc = fin_end;
-        }
-        if (f->fin_ts && f->fin_tc)
-            f->tcp_state = FLOW_TCP_LAST_ACK;
-        else
-            f->tcp_state = FLOW_TCP_FIN_WAIT1;
-        return;
-    }
-    if (!(p->tcp_flags & TH_ACK))
-        return;
-    if (f->tcp_state == FLOW_TCP_LAST_ACK) {
-        /* the ACK of the second FIN travels opposite to it */
-        uint32_t want = to_server ? f->tcp_fin_seq_tc : f->tcp_fin_seq_ts;
-        if (p->tcp_ack == want) {
-            f->tcp_state = FLOW_TCP_CLOSED;
-            f->state = FLOW_STATE_CLOSED;
-        }
-    } else if (f->tcp_state == FLOW_TCP_FIN_WAIT1) {
-        bool acks_fin = to_server ? (f->fin_tc && p->tcp_ack == f->tcp_fin_seq_tc)
-                                  : (f->fin_ts && p->tcp_ack == f->tcp_fin_seq_ts);
-        if (acks_fin)
-            f->tcp_state = FLOW_TCP_FIN_WAIT2;
-    }
+    return f->tcp_state >= FLOW_TCP_LAST_ACK || f->tcp_state == FLOW_TCP_NONE;
 }
 
-void flow_tcp_update(Flow *f, const Packet *p, bool to_server)
+bool flow_tcp_is_reuse(const Flow *f, const Packet *p, bool to_server, bool synack_starts)
 {
-    if (p->tcp_flags & TH_RST) {
-        if (f->tcp_state != FLOW_TCP_NONE) {
-            f->tcp_state = FLOW_TCP_CLOSED;
-            f->state = FLOW_STATE_CLOSED;
-        }
-        return;
+    if (!is_stream_starter(p, synack_starts))
+        return false;
+    bool has_session = f->tcp_session != NULL;
+    if ((p->tcp_flags & (TH_SYN | TH_ACK)) == TH_SYN) {
+        if (!has_session)
+            return true; /* picked up after the handshake, or no session (memcap) */
+        /* the client's SYN again: a retransmission, not a new connection */
+        if (to_server && p->tcp_seq == f->tcp_isn_ts)
+            return false;
+        return session_done(f);
     }
-    if (f->tcp_state < FLOW_TCP_ESTABLISHED) {
-        tcp_handshake(f, p->tcp_flags, to_server);
-        return;
+    /* SYN/ACK: from the server it needs a session that is done and a new ISN */
+    if (!to_server) {
+        if (!has_session || p->tcp_seq == f->tcp_isn_tc)
+            return false;
+        return session_done(f);
     }
-    if (f->tcp_state != FLOW_TCP_CLOSED)
-        tcp_teardown(f, p, to_server);
+    return !has_session || session_done(f);
 }
 
-bool flow_tcp_is_reuse(const Flow *f, const Packet *p)
+#define SWAP(type, a, b)                                                                      \
+    do {                                                                                      \
+        type tmp_ = (a);                                                                      \
+        (a) = (b);                                                                            \
+        (b) = tmp_;                                                                           \
+    } while (0)
+
+void flow_swap(Flow *f)
 {
-    bool pure_syn = (p->tcp_flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN;
-    return pure_syn && f->tcp_state == FLOW_TCP_CLOSED;
+    SWAP(Address, f->key.src, f->key.dst);
+    SWAP(uint16_t, f->key.sp, f->key.dp);
+    SWAP(uint64_t, f->pkts_toserver, f->pkts_toclient);
+    SWAP(uint64_t, f->bytes_toserver, f->bytes_toclient);
+    SWAP(uint8_t, f->tcp_flags_ts, f->tcp_flags_tc);
+    SWAP(uint8_t, f->min_ttl_ts, f->min_ttl_tc);
+    SWAP(uint8_t, f->max_ttl_ts, f->max_ttl_tc);
+    SWAP(uint32_t, f->tcp_isn_ts, f->tcp_isn_tc);
+    FlowMacSet m = f->macs;
+    memcpy(f->macs.client, m.server, sizeof(m.server));
+    memcpy(f->macs.server, m.client, sizeof(m.client));
+    f->macs.client_count = m.server_count;
+    f->macs.server_count = m.client_count;
 }
 
 const char *flow_tcp_state_name(FlowTcpState state)
@@ -100,10 +85,10 @@ const char *flow_tcp_state_name(FlowTcpState state)
         [FLOW_TCP_ESTABLISHED] = "established",
         [FLOW_TCP_FIN_WAIT1] = "fin_wait1",
         [FLOW_TCP_FIN_WAIT2] = "fin_wait2",
-        [FLOW_TCP_CLOSING] = "closing",
-        [FLOW_TCP_CLOSE_WAIT] = "close_wait",
-        [FLOW_TCP_LAST_ACK] = "last_ack",
         [FLOW_TCP_TIME_WAIT] = "time_wait",
+        [FLOW_TCP_LAST_ACK] = "last_ack",
+        [FLOW_TCP_CLOSE_WAIT] = "close_wait",
+        [FLOW_TCP_CLOSING] = "closing",
         [FLOW_TCP_CLOSED] = "closed",
     };
     return names[state];

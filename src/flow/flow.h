@@ -27,7 +27,8 @@ typedef enum FlowEndReason {
     FLOW_END_SHUTDOWN, /* still open when the capture ended */
 } FlowEndReason;
 
-/* TCP connection state as far as the flow can tell without the stream engine. */
+/* TCP connection state, kept by the stream engine (stream/stream-tcp.c) with Suricata's states
+ * in Suricata's order: port reuse compares them ("at least LAST_ACK"). */
 typedef enum FlowTcpState {
     FLOW_TCP_NONE,
     FLOW_TCP_SYN_SENT,
@@ -35,10 +36,10 @@ typedef enum FlowTcpState {
     FLOW_TCP_ESTABLISHED,
     FLOW_TCP_FIN_WAIT1,
     FLOW_TCP_FIN_WAIT2,
-    FLOW_TCP_CLOSING,
-    FLOW_TCP_CLOSE_WAIT,
-    FLOW_TCP_LAST_ACK,
     FLOW_TCP_TIME_WAIT,
+    FLOW_TCP_LAST_ACK,
+    FLOW_TCP_CLOSE_WAIT,
+    FLOW_TCP_CLOSING,
     FLOW_TCP_CLOSED,
 } FlowTcpState;
 
@@ -79,8 +80,7 @@ typedef struct Flow {
     struct TcpSession *tcp_session;   /* stream/stream-tcp.c */
     struct AppLayerFlow *app;         /* applayer/app-layer.c */
     struct IntelFlowState *intel;     /* intel/intel-match.c: indicators already alerted */
-    uint32_t tcp_fin_seq_ts, tcp_fin_seq_tc;   /* sequence numbers of the FINs */
-    bool fin_ts, fin_tc;
+    uint32_t tcp_isn_ts, tcp_isn_tc;  /* set by the stream engine, for port-reuse checks */
 } Flow;
 
 typedef struct FlowTimeouts {
@@ -95,6 +95,7 @@ typedef struct FlowConfig {
     uint32_t hash_size;         /* flow.hash-size (buckets) */
     uint32_t emergency_recovery; /* percent of capacity that must be free to leave emergency */
     FlowTimeouts timeouts[FLOW_PROTO_COUNT];
+    bool tcp_synack_starts;     /* stream.midstream or async-oneside: a SYN/ACK starts a session */
 } FlowConfig;
 
 typedef struct FlowTable FlowTable;
@@ -123,6 +124,10 @@ uint32_t flow_hash_packet(const Packet *p);
 const char *flow_state_name(FlowState state);
 const char *flow_end_reason_name(FlowEndReason reason);
 const char *flow_tcp_state_name(FlowTcpState state);
+
+/* The stream engine picked a connection up from the server's SYN/ACK: the first packet's
+ * sender was the server, so client and server (key, counters, flags, TTLs, MACs) swap. */
+void flow_swap(Flow *f);
 
 /* Community ID v1 ("1:base64") of the flow, with the given seed. */
 void flow_community_id(const Flow *f, uint16_t seed, char out[64]);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "common/timefmt.h"
+#include "stream/stream-tcp.h"
 
 static json_t *flow_time(uint64_t ts_usec)
 {
@@ -49,20 +50,30 @@ void output_add_tcp_flag_names(json_t *tcp, uint8_t flags)
             json_object_set_new(tcp, flag_names[i].name, json_true());
 }
 
+/* As Suricata: flags, state, gaps and regions come from the stream session; a flow the
+ * stream engine never tracked logs flags 00 and nothing else. */
 static json_t *tcp_object(const Flow *f)
 {
     json_t *tcp = json_object();
-    uint8_t all = f->tcp_flags_ts | f->tcp_flags_tc;
+    StreamFlowInfo si;
+    bool has_session = stream_flow_info(f, &si);
     char hex[4];
-    snprintf(hex, sizeof(hex), "%02x", all);
+    snprintf(hex, sizeof(hex), "%02x", si.tcp_flags);
     json_object_set_new(tcp, "tcp_flags", json_string(hex));
-    snprintf(hex, sizeof(hex), "%02x", f->tcp_flags_ts);
+    snprintf(hex, sizeof(hex), "%02x", si.tcp_flags_ts);
     json_object_set_new(tcp, "tcp_flags_ts", json_string(hex));
-    snprintf(hex, sizeof(hex), "%02x", f->tcp_flags_tc);
+    snprintf(hex, sizeof(hex), "%02x", si.tcp_flags_tc);
     json_object_set_new(tcp, "tcp_flags_tc", json_string(hex));
-    output_add_tcp_flag_names(tcp, all);
-    if (f->tcp_state != FLOW_TCP_NONE)
-        json_object_set_new(tcp, "state", json_string(flow_tcp_state_name(f->tcp_state)));
+    output_add_tcp_flag_names(tcp, si.tcp_flags);
+    if (!has_session)
+        return tcp;
+    json_object_set_new(tcp, "state", json_string(flow_tcp_state_name(si.state)));
+    if (si.tc_gap)
+        json_object_set_new(tcp, "tc_gap", json_true());
+    if (si.ts_gap)
+        json_object_set_new(tcp, "ts_gap", json_true());
+    json_object_set_new(tcp, "ts_max_regions", json_integer(si.ts_max_regions));
+    json_object_set_new(tcp, "tc_max_regions", json_integer(si.tc_max_regions));
     return tcp;
 }
 

@@ -38,6 +38,7 @@ int engine_init(const struct ConfNode *conf)
     decode_register_counters();
     defrag_register_counters();
     flow_register_counters();
+    stream_register_counters();
     detect_register_counters();
     intel_register_counters();
     return 0;
@@ -49,6 +50,7 @@ void engine_settings_default(EngineSettings *s)
     s->runmode = RUNMODE_WORKERS;
     s->max_pending_packets = 1024;
     flow_config_default(&s->flow);
+    stream_config_default(&s->stream);
     defrag_config_default(&s->defrag);
     eve_config_default(&s->eve);
     s->stats_interval_sec = 8;
@@ -156,7 +158,8 @@ static int setup_workers(Run *run)
         return -1;
     uint64_t share = s->flow.memcap / (uint64_t)run->worker_count;
     for (int i = 0; i < run->worker_count; i++) {
-        if (worker_init(&run->workers[i], i, &s->flow, share, run->eve, &run->pool,
+        if (worker_init(&run->workers[i], i, &s->flow, share, &s->stream,
+                        (uint32_t)run->worker_count, run->eve, &run->pool,
                         run->threaded ? WORKER_QUEUE_CAPACITY : 0) != 0)
             return -1;
         if (s->detect && worker_attach_detect(&run->workers[i], s->detect) != 0)

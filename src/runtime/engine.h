@@ -21,6 +21,7 @@
 #include "decode/defrag.h"
 #include "flow/flow.h"
 #include "output/eve.h"
+#include "stream/stream-tcp.h"
 
 typedef enum RunMode { RUNMODE_SINGLE, RUNMODE_WORKERS } RunMode;
 
@@ -29,6 +30,7 @@ typedef struct EngineSettings {
     int workers;                 /* 0: one per core */
     uint32_t max_pending_packets;
     FlowConfig flow;
+    StreamConfig stream;
     DefragConfig defrag;
     EveConfig eve;
     uint32_t stats_interval_sec; /* live mode periodic stats; 0 disables */

@@ -127,5 +127,7 @@ int settings_from_conf(const ConfNode *conf, const char *log_dir, EngineSettings
     s->stats_interval_sec = (uint32_t)conf_get_int(conf, "stats.interval", s->stats_interval_sec);
     read_flow(conf, &s->flow);
     read_defrag(conf, &s->defrag);
+    stream_config_from_conf(conf, &s->stream);
+    s->flow.tcp_synack_starts = s->stream.midstream || s->stream.async_oneside;
     return read_eve(conf, log_dir, &s->eve, err, errlen);
 }

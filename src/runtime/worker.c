@@ -14,15 +14,18 @@
 static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *ud)
 {
     Worker *w = ud;
+    stream_flow_end(w->stream, f, now_usec);
     applayer_flow_end(&w->app, f, now_usec);
     output_flow_log(&w->eve, f, reason, now_usec);
     output_netflow_log(&w->eve, f, now_usec);
     applayer_flow_free(f);
+    stream_flow_free(w->stream, f);
     intel_flow_end(f);
 }
 
 int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_memcap_share,
-                EveLog *eve, PacketPool *pool, size_t queue_capacity)
+                const StreamConfig *stream_cfg, uint32_t stream_workers, EveLog *eve,
+                PacketPool *pool, size_t queue_capacity)
 {
     memset(w, 0, sizeof(*w));
     w->id = id;
@@ -32,6 +35,9 @@ int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_mem
     eve_writer_init(&w->eve, eve);
     w->app.counters = &w->counters;
     w->app.eve = &w->eve;
+    w->stream = stream_thread_new(stream_cfg, stream_workers, &w->counters, &w->app);
+    if (!w->stream)
+        return -1;
     w->flows = flow_table_new(flow_cfg, flow_memcap_share, &w->counters, on_flow_end, w);
     if (!w->flows)
         return -1;
@@ -79,6 +85,8 @@ void worker_process_packet(Worker *w, Packet *p)
     if (p->ts_usec > w->now_usec)
         w->now_usec = p->ts_usec;
     Flow *f = flow_handle_packet(w->flows, p);
+    if (f && p->proto == IPPROTO_TCP)
+        stream_handle_packet(w->stream, f, p);
     if (f && p->proto == IPPROTO_UDP)
         applayer_handle_udp(&w->app, f, p);
     if (w->intel && f && f->pkts_toserver + f->pkts_toclient == 1)
@@ -102,6 +110,8 @@ void worker_finish(Worker *w, uint64_t now_usec)
         w->now_usec = now_usec;
     flow_table_free(w->flows, w->now_usec);
     w->flows = NULL;
+    stream_thread_free(w->stream);
+    w->stream = NULL;
     detect_thread_free(w->detect);
     w->detect = NULL;
     intel_thread_free(w->intel);

@@ -16,6 +16,7 @@
 #include "decode/packet-pool.h"
 #include "flow/flow.h"
 #include "output/eve.h"
+#include "stream/stream-tcp.h"
 
 typedef enum WorkerMsgKind { WORKER_MSG_PACKET, WORKER_MSG_TICK, WORKER_MSG_STOP } WorkerMsgKind;
 
@@ -41,6 +42,7 @@ typedef struct Worker {
     CounterSet counters;
     EveWriter eve;
     AppLayerThread app;
+    StreamThread *stream;
     struct DetectThread *detect;  /* NULL when no rules are loaded */
     struct IntelThread *intel;    /* NULL when no indicators are loaded */
     WorkerQueue queue;
@@ -51,8 +53,10 @@ typedef struct Worker {
     size_t pending_count;
 } Worker;
 
+/* stream_workers: how many workers share the stream memcaps. */
 int worker_init(Worker *w, int id, const FlowConfig *flow_cfg, uint64_t flow_memcap_share,
-                EveLog *eve, PacketPool *pool, size_t queue_capacity);
+                const StreamConfig *stream_cfg, uint32_t stream_workers, EveLog *eve,
+                PacketPool *pool, size_t queue_capacity);
 struct DetectEngine;
 /* Rules: per-thread detection state, and the hook that inspects app-layer transactions. */
 int worker_attach_detect(Worker *w, const struct DetectEngine *de);

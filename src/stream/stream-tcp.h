@@ -42,6 +42,14 @@ typedef enum StreamOverlapPolicy {
     STREAM_POLICY_MACOS,
 } StreamOverlapPolicy;
 
+/* host-os-policy: the overlap policy of the hosts in a network (longest prefix wins). */
+#define STREAM_MAX_HOST_POLICIES 64
+typedef struct StreamHostPolicy {
+    Address net;
+    uint8_t prefix_len;
+    StreamOverlapPolicy policy;
+} StreamHostPolicy;
+
 typedef struct StreamConfig {
     uint64_t memcap;              /* stream.memcap: sessions */
     uint64_t reassembly_memcap;   /* stream.reassembly.memcap: segment data */
@@ -49,31 +57,49 @@ typedef struct StreamConfig {
     bool midstream;               /* stream.midstream */
     bool async_oneside;           /* stream.async-oneside */
     bool checksum_validation;     /* stream.checksum-validation (and -k) */
-    StreamOverlapPolicy default_policy;  /* host-os-policy default */
+    /* pcap-file.checksum-checks: auto (no -k): validation stops when more than a tenth of
+     * the first 1000 packets had bad checksums (offloading, as Suricata assumes) */
+    bool checksum_auto;
+    bool check_overlap_different_data; /* stream.reassembly.check-overlap-different-data */
+    StreamOverlapPolicy default_policy;  /* hosts no host-os-policy entry covers: bsd */
+    StreamHostPolicy hosts[STREAM_MAX_HOST_POLICIES];
+    uint32_t host_count;
 } StreamConfig;
 
 typedef struct TcpSession TcpSession;
 typedef struct StreamThread StreamThread;
 
+/* Suricata's defaults: 64 MiB sessions, 256 MiB segments, 1 MiB depth, no midstream, bsd. */
+void stream_config_default(StreamConfig *cfg);
 struct ConfNode;
+/* Defaults, then stream.* and host-os-policy from conf. Unknown policy names and bad
+ * networks are skipped with a warning; entries past STREAM_MAX_HOST_POLICIES too. */
 void stream_config_from_conf(const struct ConfNode *conf, StreamConfig *cfg);
+/* A host-os-policy name ("bsd", "windows", "linux", ...) or -1. */
+int stream_policy_by_name(const char *name);
 void stream_register_counters(void);
 
-/* One per worker; memcaps are this worker's share. */
-StreamThread *stream_thread_new(const StreamConfig *cfg, uint64_t memcap_share,
-                                CounterSet *counters, AppLayerThread *app);
+/* One per worker; each of `workers` threads gets an equal share of both memcaps. */
+StreamThread *stream_thread_new(const StreamConfig *cfg, uint32_t workers, CounterSet *counters,
+                                AppLayerThread *app);
 void stream_thread_free(StreamThread *st);
 
 /* A TCP packet whose flow is known (p->flow set). Updates the session in f->tcp_session and
  * delivers newly in-order data to the app layer. */
 void stream_handle_packet(StreamThread *st, Flow *f, Packet *p);
-/* The flow is ending: deliver what is left (EOF to the app layer) and free the session. */
+/* The flow is ending: deliver what is left (then EOF) to the app layer and free the segments.
+ * The session itself stays for the flow record until stream_flow_free(). */
 void stream_flow_end(StreamThread *st, Flow *f, uint64_t now_usec);
+void stream_flow_free(StreamThread *st, Flow *f);
 
-/* For the flow record: Suricata's TCP state name ("established", "closed", ...), or NULL
- * when the flow has no session. */
-const char *stream_tcp_state_name(const Flow *f);
-/* Flow timeout state the session implies (new / established / closed). */
-FlowState stream_flow_state(const Flow *f);
+/* For the flow record (EVE `tcp`): what Suricata takes from the session. False when the flow
+ * has no session (Suricata then logs flags 00 and no state). */
+typedef struct StreamFlowInfo {
+    uint8_t tcp_flags, tcp_flags_ts, tcp_flags_tc;
+    FlowTcpState state;
+    bool ts_gap, tc_gap;
+    uint16_t ts_max_regions, tc_max_regions;
+} StreamFlowInfo;
+bool stream_flow_info(const Flow *f, StreamFlowInfo *info);
 
 #endif

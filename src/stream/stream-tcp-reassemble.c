@@ -1,0 +1,368 @@
+/*
+ * stream-tcp-reassemble.c - per-direction segment storage, overlap policies, depth, gaps and
+ * the hand-off of in-order data to the app layer.
+ *
+ * Storage: each accepted payload becomes one StreamSegment (header and bytes in a single
+ * allocation, counted against this worker's share of stream.reassembly.memcap) in a list
+ * sorted by stream offset. In-order data, the common case, is appended at the tail in O(1);
+ * only out-of-order or retransmitted data walks the list. Segments may overlap; when they do,
+ * the target's overlap policy (host-os-policy) decides, per existing segment, whether the old
+ * or the new bytes are what the receiver keeps, and the chosen bytes are written into every
+ * overlapping segment, so all copies of a byte agree. The rules are Suricata's, which depend
+ * on where the new segment starts and ends relative to each old one.
+ *
+ * Delivery (Suricata's IDS mode): a packet's ACK makes the acknowledged part of the *other*
+ * direction available, and that part goes to the app layer, before the packet's own payload
+ * is even stored. A client's request is therefore delivered when the server's response
+ * acknowledges it, ahead of the response. A RST, a closed session or the depth limit also
+ * deliver the packet's own direction; flow end flushes everything left. Missing data that
+ * was acknowledged anyway is a gap: the app layer is told its length (APP_FLAG_GAP) and
+ * delivery carries on after it. Delivered segments are freed at once.
+ *
+ * Depth: a segment ending beyond stream.reassembly.depth is not stored, and from then on the
+ * direction takes no more data (tcp.stream_depth_reached, stream.reassembly_depth_reached).
+ */
+#include "stream/stream-tcp-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Data this far past the rest starts a new region of Suricata's streaming buffer; the flow
+ * record reports the most regions a direction needed (ts/tc_max_regions). */
+#define STREAM_REGION_GAP (256u * 1024)
+
+int64_t stream_seq_to_offset(const TcpStream *s, uint32_t seq)
+{
+    uint32_t base_seq = s->isn + 1 + (uint32_t)s->app_progress;
+    return (int64_t)s->app_progress + (int32_t)(seq - base_seq);
+}
+
+static uint64_t seg_end(const StreamSegment *seg)
+{
+    return seg->off + seg->len;
+}
+
+static void seg_free(StreamThread *st, TcpStream *s, StreamSegment *seg)
+{
+    if (seg->prev)
+        seg->prev->next = seg->next;
+    else
+        s->head = seg->next;
+    if (seg->next)
+        seg->next->prev = seg->prev;
+    else
+        s->tail = seg->prev;
+    st->seg_memuse -= sizeof(StreamSegment) + seg->len;
+    free(seg);
+}
+
+void stream_segments_free(StreamThread *st, TcpStream *s)
+{
+    while (s->head)
+        seg_free(st, s, s->head);
+}
+
+/* Segments entirely before the app-layer progress have been delivered. */
+static void prune(StreamThread *st, TcpStream *s)
+{
+    while (s->head && seg_end(s->head) <= s->app_progress)
+        seg_free(st, s, s->head);
+}
+
+static void count_regions(TcpStream *s)
+{
+    uint16_t regions = 1;
+    uint64_t right = s->app_progress;
+    for (StreamSegment *seg = s->head; seg; seg = seg->next) {
+        if (seg->off >= right + STREAM_REGION_GAP && regions < UINT16_MAX)
+            regions++;
+        if (seg_end(seg) > right)
+            right = seg_end(seg);
+    }
+    s->regions = regions;
+    if (regions > s->max_regions)
+        s->max_regions = regions;
+}
+
+/* Suricata's overlap rules: does the receiver keep the new bytes where [off, end) overlaps
+ * the old segment [old_off, old_end)? FIRST and VISTA never do, LAST always does. */
+static bool policy_takes_new(StreamOverlapPolicy pol, uint64_t off, uint64_t end, uint64_t old_off,
+                             uint64_t old_end)
+{
+    switch (pol) {
+    case STREAM_POLICY_LAST:
+        return true;
+    case STREAM_POLICY_FIRST:
+    case STREAM_POLICY_VISTA:
+        return false;
+    default:
+        break;
+    }
+    bool solaris_like = pol == STREAM_POLICY_SOLARIS || pol == STREAM_POLICY_HPUX11;
+    if (off == old_off) {
+        if (end < old_end)
+            return false;
+        if (end > old_end && pol == STREAM_POLICY_LINUX)
+            return true;
+        return solaris_like || pol == STREAM_POLICY_OLD_LINUX;
+    }
+    if (off < old_off) {
+        if (end >= old_end && solaris_like)
+            return true;
+        return pol == STREAM_POLICY_BSD || pol == STREAM_POLICY_HPUX10 ||
+               pol == STREAM_POLICY_IRIX || pol == STREAM_POLICY_WINDOWS ||
+               pol == STREAM_POLICY_OLD_LINUX || pol == STREAM_POLICY_LINUX ||
+               pol == STREAM_POLICY_MACOS;
+    }
+    return end > old_end && solaris_like;
+}
+
+typedef struct NewData {
+    uint64_t off, end;
+    uint8_t *buf;   /* the bytes to store, updated by the policy */
+} NewData;
+
+/* Apply the policy against one overlapping segment. Returns true when the bytes differed
+ * (only known when stream.reassembly.check-overlap-different-data is on). */
+static bool resolve_overlap(const StreamConfig *cfg, StreamOverlapPolicy pol, NewData *nd,
+                            const StreamSegment *old)
+{
+    uint64_t lo = nd->off > old->off ? nd->off : old->off;
+    uint64_t hi = nd->end < seg_end(old) ? nd->end : seg_end(old);
+    uint8_t *mine = nd->buf + (lo - nd->off);
+    const uint8_t *theirs = old->data + (lo - old->off);
+    /* without the check Suricata treats the bytes as different, which only costs a copy */
+    bool different = cfg->check_overlap_different_data ? memcmp(mine, theirs, hi - lo) != 0 : true;
+    if (different && !policy_takes_new(pol, nd->off, nd->end, old->off, seg_end(old)))
+        memcpy(mine, theirs, hi - lo);
+    return cfg->check_overlap_different_data && different;
+}
+
+static void write_back(const NewData *nd, StreamSegment *old)
+{
+    uint64_t lo = nd->off > old->off ? nd->off : old->off;
+    uint64_t hi = nd->end < seg_end(old) ? nd->end : seg_end(old);
+    memcpy(old->data + (lo - old->off), nd->buf + (lo - nd->off), hi - lo);
+}
+
+static void link_after(TcpStream *s, StreamSegment *prev, StreamSegment *seg)
+{
+    seg->prev = prev;
+    seg->next = prev ? prev->next : s->head;
+    if (seg->next)
+        seg->next->prev = seg;
+    else
+        s->tail = seg;
+    if (prev)
+        prev->next = seg;
+    else
+        s->head = seg;
+}
+
+/* Out-of-order or overlapping data: resolve against every segment it overlaps, then link it
+ * in order (an exact duplicate of a stored segment is not stored twice). */
+static void insert_slow(StreamThread *st, TcpStream *s, StreamSegment *seg, Packet *p)
+{
+    NewData nd = {seg->off, seg_end(seg), seg->data};
+    StreamSegment *prev = NULL, *dup = NULL;
+    bool overlap = false, different = false;
+    for (StreamSegment *cur = s->head; cur && cur->off < nd.end; cur = cur->next) {
+        if (cur->off <= nd.off)
+            prev = cur;
+        if (seg_end(cur) <= nd.off)
+            continue;
+        overlap = true;
+        if (cur->off == nd.off && cur->len == seg->len)
+            dup = cur;
+        different |= resolve_overlap(&st->cfg, s->policy, &nd, cur);
+    }
+    if (overlap) {
+        counter_incr(st->counters, stream_ids.overlap);
+        for (StreamSegment *cur = s->head; cur && cur->off < nd.end; cur = cur->next)
+            if (seg_end(cur) > nd.off)
+                write_back(&nd, cur);
+    }
+    if (different) {
+        stream_event(p, DE_STREAM_REASSEMBLY_OVERLAP_DIFFERENT_DATA);
+        counter_incr(st->counters, stream_ids.overlap_diff_data);
+    }
+    if (dup) {
+        st->seg_memuse -= sizeof(StreamSegment) + seg->len;
+        free(seg);
+        return;
+    }
+    link_after(s, prev, seg);
+    count_regions(s);
+}
+
+/* Suricata's depth rule: a segment that would end past the depth is not stored at all, and
+ * the direction is done. Every data packet after that is counted. */
+static bool depth_allows(StreamThread *st, TcpStream *s, Packet *p, uint64_t end)
+{
+    uint32_t depth = st->cfg.reassembly_depth;
+    if (depth && !(s->flags & STREAM_F_DEPTH_REACHED) && end > depth)
+        s->flags |= STREAM_F_DEPTH_REACHED;
+    if (s->flags & STREAM_F_DEPTH_REACHED) {
+        stream_event(p, DE_STREAM_REASSEMBLY_DEPTH_REACHED);
+        counter_incr(st->counters, stream_ids.stream_depth_reached);
+        return false;
+    }
+    return true;
+}
+
+static void insert_data(StreamThread *st, TcpStream *s, Packet *p)
+{
+    int64_t off = stream_seq_to_offset(s, p->tcp_seq);
+    const uint8_t *data = p->payload;
+    uint32_t len = p->payload_len;
+    if (off + (int64_t)len <= (int64_t)s->app_progress)
+        return; /* all of it was delivered already */
+    if (!depth_allows(st, s, p, (uint64_t)(off + len)))
+        return;
+    if (off < (int64_t)s->app_progress) {
+        uint32_t skip = (uint32_t)((int64_t)s->app_progress - off);
+        data += skip;
+        len -= skip;
+        off = (int64_t)s->app_progress;
+    }
+    size_t need = sizeof(StreamSegment) + len;
+    if (st->seg_memuse + need > st->seg_memcap) {
+        counter_incr(st->counters, stream_ids.segment_memcap_drop);
+        return;
+    }
+    StreamSegment *seg = malloc(need);
+    if (!seg) {
+        counter_incr(st->counters, stream_ids.segment_memcap_drop);
+        return;
+    }
+    st->seg_memuse += need;
+    seg->off = (uint64_t)off;
+    seg->len = len;
+    memcpy(seg->data, data, len);
+    s->flags |= STREAM_F_DATA_SEEN;
+    uint64_t end = seg->off + len;
+    StreamSegment *tail = s->tail;
+    if (!tail || seg->off >= s->right_edge) {
+        bool far = seg->off >= (tail ? s->right_edge : s->app_progress) + STREAM_REGION_GAP;
+        link_after(s, tail, seg);
+        if (far)
+            count_regions(s);
+    } else {
+        insert_slow(st, s, seg, p);
+    }
+    if (end > s->right_edge)
+        s->right_edge = end;
+}
+
+/* How far the other side has acknowledged this direction, as an offset. In the closing
+ * states the acknowledged FIN takes one sequence number that is not data. */
+static uint64_t acked_offset(const TcpSession *ssn, const TcpStream *s, bool for_gap)
+{
+    int64_t acked = stream_seq_to_offset(s, s->last_ack);
+    if (for_gap && ssn->state >= FLOW_TCP_FIN_WAIT1)
+        acked--;
+    return acked > (int64_t)s->app_progress ? (uint64_t)acked : s->app_progress;
+}
+
+static void deliver_to_app(StreamThread *st, Flow *f, const Packet *p, bool to_server,
+                           const uint8_t *data, uint32_t len, uint32_t flags)
+{
+    if (st->app)
+        applayer_handle_data(st->app, f, p, to_server, data, len, flags);
+}
+
+/* The first stored byte at or after the progress: the segment holding the progress, or the
+ * first one starting after it (a gap lies before that one). */
+static StreamSegment *segment_at_progress(const TcpStream *s, bool *covers)
+{
+    for (StreamSegment *seg = s->head; seg; seg = seg->next) {
+        if (seg->off > s->app_progress) {
+            *covers = false;
+            return seg;
+        }
+        if (seg_end(seg) > s->app_progress) {
+            *covers = true;
+            return seg;
+        }
+    }
+    return NULL;
+}
+
+/* Hands this direction's data to the app layer up to `limit`, crossing gaps the other side
+ * acknowledged (Suricata only declares a gap when data follows it). */
+static void deliver(StreamThread *st, TcpSession *ssn, Flow *f, const Packet *p, TcpStream *s,
+                    uint64_t limit)
+{
+    bool to_server = s == &ssn->client;
+    for (;;) {
+        prune(st, s);
+        bool covers = false;
+        StreamSegment *seg = segment_at_progress(s, &covers);
+        if (!seg)
+            break;
+        if (covers) {
+            uint64_t end = seg_end(seg) < limit ? seg_end(seg) : limit;
+            if (end <= s->app_progress)
+                break;
+            uint32_t n = (uint32_t)(end - s->app_progress);
+            const uint8_t *d = seg->data + (s->app_progress - seg->off);
+            s->app_progress = end;
+            deliver_to_app(st, f, p, to_server, d, n, 0);
+            continue;
+        }
+        uint64_t gap_end = seg->off < limit ? seg->off : limit;
+        if (gap_end <= s->app_progress || acked_offset(ssn, s, true) <= s->app_progress)
+            break;
+        uint32_t n = (uint32_t)(gap_end - s->app_progress);
+        s->app_progress = gap_end;
+        s->flags |= STREAM_F_HAS_GAP;
+        if (p)
+            stream_event((Packet *)p, DE_STREAM_REASSEMBLY_SEQ_GAP);
+        counter_incr(st->counters, stream_ids.reassembly_gap);
+        deliver_to_app(st, f, p, to_server, NULL, n, APP_FLAG_GAP);
+    }
+    prune(st, s);
+}
+
+/* Suricata's update direction for an accepted packet. */
+static StreamUpdateDir update_dir(const TcpSession *ssn, const Packet *p)
+{
+    if (p->tcp_flags & TH_RST)
+        return UPDATE_DIR_PACKET;
+    if ((p->tcp_flags & TH_FIN) && ssn->state > FLOW_TCP_TIME_WAIT)
+        return (p->tcp_flags & TH_ACK) ? UPDATE_DIR_BOTH : UPDATE_DIR_PACKET;
+    if (ssn->state == FLOW_TCP_CLOSED)
+        return UPDATE_DIR_BOTH;
+    return UPDATE_DIR_OPPOSING;
+}
+
+void stream_reassemble_packet(StreamThread *st, TcpSession *ssn, Flow *f, Packet *p)
+{
+    TcpStream *snd = sender_stream(ssn, p), *rcv = receiver_stream(ssn, p);
+    StreamUpdateDir dir = update_dir(ssn, p);
+    if (dir != UPDATE_DIR_PACKET)
+        deliver(st, ssn, f, p, rcv, acked_offset(ssn, rcv, false));
+    bool depth_before = snd->flags & STREAM_F_DEPTH_REACHED;
+    if (p->payload_len && !(p->tcp_flags & TH_RST))
+        insert_data(st, snd, p);
+    /* the depth was just reached: what is acknowledged of this side goes up now */
+    if (!depth_before && (snd->flags & STREAM_F_DEPTH_REACHED))
+        dir = UPDATE_DIR_PACKET;
+    if (dir != UPDATE_DIR_OPPOSING)
+        deliver(st, ssn, f, p, snd, acked_offset(ssn, snd, false));
+}
+
+/* Flow end: Suricata's pseudo packets, to-server first. Unacknowledged data counts now, but
+ * a gap is still only crossed when it was acknowledged. */
+void stream_reassemble_flush(StreamThread *st, TcpSession *ssn, Flow *f)
+{
+    TcpStream *streams[2] = {&ssn->client, &ssn->server};
+    for (int i = 0; i < 2; i++) {
+        TcpStream *s = streams[i];
+        deliver(st, ssn, f, NULL, s, UINT64_MAX);
+        if (f->app && !(s->flags & STREAM_F_EOF_SENT)) {
+            s->flags |= STREAM_F_EOF_SENT;
+            deliver_to_app(st, f, NULL, s == &ssn->client, NULL, 0, APP_FLAG_EOF);
+        }
+    }
+}
