@@ -1,0 +1,411 @@
+/*
+ * app-layer-http-body.c - message bodies: framing (Content-Length, chunked, until close),
+ * Content-Encoding (gzip, deflate, layered), the inspected body buffers, and files.
+ *
+ * Bytes flow   wire -> framing -> decoders -> entity sink -> { body buffer, File }.
+ * message_len counts what the framing consumed (chunk-size lines and CRLFs included, as
+ * libhtp's response_message_len, which EVE logs as `length`); entity_len counts what came out
+ * of the decoders. The body buffer keeps at most request-body-limit / response-body-limit
+ * bytes for detection; files see everything.
+ *
+ * Decoding follows libhtp: the codings are applied in the order the header lists them (each
+ * layer feeds the next), at most response-body-decompress-layer-limit layers
+ * (TOO_MANY_ENCODING_LAYERS beyond); "deflate" without a zlib header is retried as raw
+ * deflate; a stream that fails to decode is reported once (GZIP_DECOMPRESSION_FAILED) and the
+ * rest passes through undecoded; output beyond the bomb limit at a ratio above 2048:1 is
+ * COMPRESSION_BOMB and dropped. Each layer inflates into a 16 KiB stack buffer, so decoding
+ * allocates nothing per byte.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "applayer/app-layer-http.h"
+
+#define DECODE_CHUNK 16384
+
+static FileThread file_thread(AppLayerCtx *ctx)
+{
+    FileThread th = {0};
+    if (ctx->thread) {
+        th.counters = ctx->thread->counters;
+        if (ctx->thread->eve && ctx->thread->eve->log)
+            th.eve_path = ctx->thread->eve->log->cfg.path;
+    }
+    return th;
+}
+
+/* ---- files --------------------------------------------------------------------------- */
+
+/* filename=... from Content-Disposition (quoted or not). */
+static bool disposition_name(const HttpHeaders *h, const uint8_t **name, uint32_t *len)
+{
+    uint32_t vlen;
+    const uint8_t *v = http_header_get(h, "content-disposition", &vlen);
+    if (!v)
+        return false;
+    for (uint32_t i = 0; i + 9 <= vlen; i++) {
+        if (strncasecmp((const char *)v + i, "filename=", 9) != 0)
+            continue;
+        uint32_t s = i + 9, e;
+        if (s < vlen && v[s] == '"') {
+            s++;
+            e = s;
+            while (e < vlen && v[e] != '"')
+                e++;
+        } else {
+            e = s;
+            while (e < vlen && v[e] != ';' && v[e] != ' ')
+                e++;
+        }
+        if (e > s) {
+            *name = v + s;
+            *len = e - s;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Suricata names an HTTP file after the Content-Disposition filename, else the normalised
+ * URI path without its query. */
+static void file_name_for(const HttpTx *tx, const HttpMessage *m, const uint8_t **name,
+                          uint32_t *len)
+{
+    if (disposition_name(&m->headers, name, len))
+        return;
+    *name = tx->uri_norm.data ? tx->uri_norm.data : (const uint8_t *)"";
+    uint32_t n = 0;
+    while (n < tx->uri_norm.len && tx->uri_norm.data[n] != '?' && tx->uri_norm.data[n] != '#')
+        n++;
+    *len = n;
+}
+
+static void entity_sink(AppLayerCtx *ctx, HttpTx *tx, bool to_server, const uint8_t *data,
+                        uint32_t len)
+{
+    HttpMessage *m = to_server ? &tx->req : &tx->resp;
+    uint32_t limit = to_server ? http_config.request_body_limit : http_config.response_body_limit;
+    if (!len)
+        return;
+    m->entity_len += len;
+    if (!m->body_truncated && !http_buf_append(&m->body, data, len, limit))
+        m->body_truncated = true;
+    FileThread th = file_thread(ctx);
+    if (!m->file) {
+        const uint8_t *name;
+        uint32_t name_len;
+        file_name_for(tx, m, &name, &name_len);
+        m->file = file_open(&th, name, name_len, tx->id, to_server);
+    }
+    file_append(&th, m->file, data, len);
+}
+
+/* ---- decoding ------------------------------------------------------------------------ */
+
+static int layer_init(HttpDecoder *dec, uint32_t i, bool raw)
+{
+    memset(&dec->zs[i], 0, sizeof(dec->zs[i]));
+    int bits = dec->coding[i] == HTTP_CODING_GZIP ? 15 + 32 : (raw ? -15 : 15);
+    return inflateInit2(&dec->zs[i], bits) == Z_OK ? 0 : -1;
+}
+
+void http_decoder_free(HttpDecoder *dec)
+{
+    for (uint32_t i = 0; i < dec->layers; i++)
+        inflateEnd(&dec->zs[i]);
+    dec->layers = 0;
+    dec->failed = false;
+    dec->in_total = dec->out_total = 0;
+}
+
+static bool bomb(const HttpDecoder *dec)
+{
+    return dec->out_total > http_config.bomb_limit && dec->in_total &&
+           dec->out_total / dec->in_total > http_config.bomb_ratio;
+}
+
+static void decode_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, uint32_t i,
+                         const uint8_t *in, uint32_t len);
+
+/* Inflate `in` through layer i, handing the output to layer i + 1. Returns false on a
+ * decoding error (the caller passes the input through instead). */
+static bool inflate_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, uint32_t i,
+                          const uint8_t *in, uint32_t len)
+{
+    HttpDecoder *dec = &d->dec;
+    z_stream *zs = &dec->zs[i];
+    uint8_t out[DECODE_CHUNK];
+    zs->next_in = (Bytef *)in;
+    zs->avail_in = len;
+    while (zs->avail_in) {
+        zs->next_out = out;
+        zs->avail_out = sizeof(out);
+        int rc = inflate(zs, Z_NO_FLUSH);
+        uint32_t produced = (uint32_t)(sizeof(out) - zs->avail_out);
+        if (rc == Z_DATA_ERROR && dec->coding[i] == HTTP_CODING_DEFLATE && !dec->raw_retry[i] &&
+            zs->total_out == 0) {
+            /* "deflate" sent without the zlib wrapper: start again as raw deflate. */
+            dec->raw_retry[i] = true;
+            inflateEnd(zs);
+            if (layer_init(dec, i, true) != 0)
+                return false;
+            return inflate_layer(ctx, d, tx, to_server, i, in, len);
+        }
+        if (produced) {
+            if (i + 1 == dec->layers)
+                dec->out_total += produced;
+            if (bomb(dec)) {
+                http_raise(ctx, tx, HTTP_EV_COMPRESSION_BOMB);
+                dec->failed = true;
+                return true;
+            }
+            decode_layer(ctx, d, tx, to_server, i + 1, out, produced);
+        }
+        if (rc == Z_STREAM_END)
+            return true;       /* trailing bytes after the stream are ignored */
+        if (rc != Z_OK && rc != Z_BUF_ERROR)
+            return false;
+        if (rc == Z_BUF_ERROR && produced == 0)
+            return true;
+    }
+    return true;
+}
+
+static void decode_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, uint32_t i,
+                         const uint8_t *in, uint32_t len)
+{
+    HttpDecoder *dec = &d->dec;
+    if (i >= dec->layers || dec->failed) {
+        if (!dec->failed || i >= dec->layers)
+            entity_sink(ctx, tx, to_server, in, len);
+        return;
+    }
+    if (!inflate_layer(ctx, d, tx, to_server, i, in, len)) {
+        http_raise(ctx, tx, HTTP_EV_GZIP_DECOMPRESSION_FAILED);
+        /* libhtp passes the undecodable rest through as it is */
+        for (uint32_t k = 0; k < dec->layers; k++)
+            inflateEnd(&dec->zs[k]);
+        dec->layers = 0;
+        entity_sink(ctx, tx, to_server, dec->zs[i].next_in, dec->zs[i].avail_in);
+    }
+}
+
+static void body_bytes(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server,
+                       const uint8_t *data, uint32_t len)
+{
+    if (!len)
+        return;
+    if (d->dec.layers) {
+        if (d->dec.failed)
+            return;    /* compression bomb: the rest is dropped */
+        d->dec.in_total += len;
+        decode_layer(ctx, d, tx, to_server, 0, data, len);
+        return;
+    }
+    entity_sink(ctx, tx, to_server, data, len);
+}
+
+/* Content-Encoding -> decoder layers, in header order. */
+static void setup_decoder(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
+{
+    uint32_t len;
+    const uint8_t *v = http_header_get(&tx->resp.headers, "content-encoding", &len);
+    if (!v)
+        return;
+    uint32_t i = 0;
+    while (i < len) {
+        uint32_t s = i;
+        while (i < len && v[i] != ',')
+            i++;
+        const uint8_t *tok = v + s;
+        uint32_t n = i - s;
+        i++;
+        while (n && (*tok == ' ' || *tok == '\t')) {
+            tok++;
+            n--;
+        }
+        while (n && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
+            n--;
+        HttpCoding coding;
+        if (http_ieq(tok, n, "gzip") || http_ieq(tok, n, "x-gzip"))
+            coding = HTTP_CODING_GZIP;
+        else if (http_ieq(tok, n, "deflate") || http_ieq(tok, n, "x-deflate"))
+            coding = HTTP_CODING_DEFLATE;
+        else if (n == 0 || http_ieq(tok, n, "identity") || http_ieq(tok, n, "none"))
+            continue;
+        else {
+            http_raise(ctx, tx, HTTP_EV_ABNORMAL_CE_HEADER);
+            continue;
+        }
+        uint32_t limit = http_config.decompress_layer_limit;
+        if (d->dec.layers >= HTTP_MAX_LAYERS || (limit && d->dec.layers >= limit)) {
+            http_raise(ctx, tx, HTTP_EV_TOO_MANY_ENCODING_LAYERS);
+            return;
+        }
+        uint32_t k = d->dec.layers;
+        d->dec.coding[k] = coding;
+        d->dec.raw_retry[k] = false;
+        if (layer_init(&d->dec, k, false) != 0)
+            return;
+        d->dec.layers++;
+    }
+}
+
+/* ---- framing ------------------------------------------------------------------------- */
+
+void http_body_begin(HttpState *s, AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server,
+                     HttpBodyKind kind, uint64_t length)
+{
+    (void)s;
+    d->phase = HTTP_PHASE_BODY;
+    d->tx = tx;
+    d->body_kind = kind;
+    d->remaining = length;
+    d->chunk_phase = HTTP_CHUNK_LEN;
+    http_decoder_free(&d->dec);
+    if (!to_server)
+        setup_decoder(ctx, d, tx);
+}
+
+void http_body_end(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, bool truncated)
+{
+    http_decoder_free(&d->dec);
+    HttpMessage *m = to_server ? &tx->req : &tx->resp;
+    if (!m->file || m->file->state != FILE_STATE_OPENED)
+        return;
+    FileThread th = file_thread(ctx);
+    file_close(&th, m->file, truncated ? FILE_STATE_TRUNCATED : FILE_STATE_CLOSED);
+    file_log(ctx, m->file, "http", http_tx_json(tx));
+}
+
+void http_body_gap(AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len)
+{
+    HttpTx *tx = d->tx;
+    if (!tx)
+        return;
+    HttpMessage *m = to_server ? &tx->req : &tx->resp;
+    FileThread th = file_thread(ctx);
+    file_gap(&th, m->file, len);
+    m->message_len += len;
+    if (d->body_kind != HTTP_BODY_UNTIL_CLOSE)
+        d->remaining -= len;
+    /* a decoder cannot resume after missing bytes */
+    if (d->dec.layers)
+        d->dec.failed = true;
+}
+
+static void message_done(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_server)
+{
+    HttpTx *tx = d->tx;
+    http_body_end(ctx, d, tx, to_server, false);
+    if (to_server)
+        http_request_complete(s, ctx, tx);
+    else
+        http_response_complete(s, ctx, tx);
+}
+
+/* Chunk-size line: hex digits, optional extensions after ';'. -1 when invalid. */
+static int64_t parse_chunk_len(const uint8_t *p, uint32_t len)
+{
+    uint32_t i = 0;
+    while (i < len && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    int64_t v = 0;
+    uint32_t digits = 0;
+    for (; i < len; i++, digits++) {
+        int c = p[i], x;
+        if (c >= '0' && c <= '9')
+            x = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            x = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            x = c - 'A' + 10;
+        else
+            break;
+        if (v > (INT64_MAX >> 4))
+            return -1;
+        v = (v << 4) | x;
+    }
+    while (i < len && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    if (!digits || (i < len && p[i] != ';'))
+        return -1;
+    return v;
+}
+
+static uint32_t chunk_line(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_server,
+                           const uint8_t *data, uint32_t len)
+{
+    HttpTx *tx = d->tx;
+    HttpMessage *m = to_server ? &tx->req : &tx->resp;
+    const uint8_t *line = NULL;
+    uint32_t line_len = 0;
+    bool complete;
+    uint32_t used = http_take_line(d, data, len, &line, &line_len, &complete);
+    m->message_len += used;
+    if (!complete)
+        return used;
+    switch (d->chunk_phase) {
+    case HTTP_CHUNK_LEN: {
+        if (line_len == 0)
+            break;              /* tolerated, as by libhtp */
+        int64_t n = parse_chunk_len(line, line_len);
+        if (n < 0) {
+            http_raise(ctx, tx, to_server ? HTTP_EV_INVALID_REQUEST_CHUNK_LEN
+                                          : HTTP_EV_INVALID_RESPONSE_CHUNK_LEN);
+            d->line.len = 0;
+            message_done(s, ctx, d, to_server);
+            return used;
+        }
+        d->remaining = (uint64_t)n;
+        d->chunk_phase = n ? HTTP_CHUNK_DATA : HTTP_CHUNK_TRAILER;
+        break;
+    }
+    case HTTP_CHUNK_DATA_END:
+        d->chunk_phase = HTTP_CHUNK_LEN;
+        break;
+    case HTTP_CHUNK_TRAILER:
+        if (line_len == 0) {
+            d->line.len = 0;
+            message_done(s, ctx, d, to_server);
+            return used;
+        }
+        http_message_header_line(ctx, d, m, tx, line, line_len, to_server);
+        break;
+    default:
+        break;
+    }
+    d->line.len = 0;
+    d->line_too_long = false;
+    return used;
+}
+
+uint32_t http_body_data(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_server,
+                        const uint8_t *data, uint32_t len)
+{
+    HttpTx *tx = d->tx;
+    if (!tx) {
+        d->phase = HTTP_PHASE_LINE;
+        return 0;
+    }
+    HttpMessage *m = to_server ? &tx->req : &tx->resp;
+    if (d->body_kind == HTTP_BODY_UNTIL_CLOSE) {
+        m->message_len += len;
+        body_bytes(ctx, d, tx, to_server, data, len);
+        return len;
+    }
+    if (d->body_kind == HTTP_BODY_CHUNKED && d->chunk_phase != HTTP_CHUNK_DATA)
+        return chunk_line(s, ctx, d, to_server, data, len);
+    uint32_t n = d->remaining < len ? (uint32_t)d->remaining : len;
+    m->message_len += n;
+    d->remaining -= n;
+    body_bytes(ctx, d, tx, to_server, data, n);
+    if (d->remaining == 0) {
+        if (d->body_kind == HTTP_BODY_CHUNKED)
+            d->chunk_phase = HTTP_CHUNK_DATA_END;
+        else
+            message_done(s, ctx, d, to_server);
+    }
+    return n;
+}

@@ -1,0 +1,266 @@
+/*
+ * app-layer-http-response.c - the server direction: status line, response headers, the
+ * response body framing, 100-continue, and the end of HTTP on a connection (CONNECT, 101).
+ *
+ * Responses are matched to requests in order (pipelining): the n-th response belongs to the
+ * n-th transaction; a response without a request gets a transaction of its own and
+ * UNABLE_TO_MATCH_RESPONSE_TO_REQUEST. Interim 1xx responses (100 Continue) are skipped and
+ * the final response of the same transaction follows. Body framing follows RFC 7230 3.3.3 as
+ * libhtp does: no body for HEAD, 1xx, 204 and 304; chunked; Content-Length; otherwise until
+ * the server closes. A first line that does not start with "HTTP" is not a status line: as in
+ * libhtp, everything from there to the close is that response's body.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "applayer/app-layer-http.h"
+
+static bool is_space(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/* The transaction this response belongs to, made when the client never asked. */
+static HttpTx *response_tx(HttpState *s, AppLayerCtx *ctx)
+{
+    if (s->resp.tx)
+        return s->resp.tx;
+    HttpTx *tx = http_state_tx(s, s->resp_next);
+    if (!tx) {
+        tx = http_tx_new(s);
+        if (!tx) {
+            s->gave_up = true;
+            return NULL;
+        }
+        tx->req.complete = true;
+        s->resp_next = tx->id;
+        http_raise(ctx, tx, HTTP_EV_UNABLE_TO_MATCH_RESPONSE_TO_REQUEST);
+    }
+    s->resp.tx = tx;
+    return tx;
+}
+
+static int protocol_number(const HttpBuf *p)
+{
+    if (p->len == 8 && strncasecmp((const char *)p->data, "HTTP/", 5) == 0 &&
+        p->data[6] == '.')
+        return (p->data[5] - '0') * 10 + (p->data[7] - '0');
+    return -1;
+}
+
+static int32_t parse_status(const uint8_t *p, uint32_t len)
+{
+    if (len != 3)
+        return -1;
+    int32_t v = 0;
+    for (int i = 0; i < 3; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return -1;
+        v = v * 10 + (p[i] - '0');
+    }
+    return v >= 100 ? v : -1;
+}
+
+static void parse_status_line(AppLayerCtx *ctx, HttpTx *tx, const uint8_t *line, uint32_t len)
+{
+    http_buf_set(&tx->response_line, line, len, HTTP_FIELD_LIMIT);
+    uint32_t i = 0;
+    while (i < len && is_space(line[i]))
+        i++;
+    uint32_t p = i;
+    while (i < len && !is_space(line[i]))
+        i++;
+    http_buf_set(&tx->resp_protocol, line + p, i - p, HTTP_FIELD_LIMIT);
+    if (protocol_number(&tx->resp_protocol) < 0)
+        http_raise(ctx, tx, HTTP_EV_RESPONSE_INVALID_PROTOCOL);
+    while (i < len && is_space(line[i]))
+        i++;
+    uint32_t st = i;
+    while (i < len && !is_space(line[i]))
+        i++;
+    http_buf_set(&tx->status_raw, line + st, i - st, HTTP_FIELD_LIMIT);
+    tx->status = parse_status(line + st, i - st);
+    if (tx->status < 0)
+        http_raise(ctx, tx, HTTP_EV_RESPONSE_INVALID_STATUS);
+    while (i < len && is_space(line[i]))
+        i++;
+    uint32_t end = len;
+    while (end > i && is_space(line[end - 1]))
+        end--;
+    http_buf_set(&tx->status_msg, line + i, end - i, HTTP_FIELD_LIMIT);
+}
+
+static bool looks_like_status_line(const uint8_t *line, uint32_t len)
+{
+    uint32_t i = 0;
+    while (i < len && is_space(line[i]))
+        i++;
+    return len - i >= 4 && strncasecmp((const char *)line + i, "HTTP", 4) == 0;
+}
+
+/* Returns the bytes of the delivery used: 0 when the line is to be parsed again as body. */
+static uint32_t status_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *line, uint32_t len,
+                            uint32_t used)
+{
+    HttpDir *d = &s->resp;
+    if (len == 0 && !d->tx)
+        return used;           /* stray empty lines between responses */
+    HttpTx *tx = response_tx(s, ctx);
+    if (!tx)
+        return used;
+    tx->resp_started = true;
+    if (d->line_too_long)
+        http_raise(ctx, tx, HTTP_EV_RESPONSE_FIELD_TOO_LONG);
+    if (!looks_like_status_line(line, len)) {
+        /* Not a status line: the line itself starts a body that runs to the close. */
+        http_body_begin(s, ctx, d, tx, false, HTTP_BODY_UNTIL_CLOSE, 0);
+        if (d->line.len == 0)
+            return 0;
+        http_body_data(s, ctx, d, false, d->line.data, d->line.len);
+        http_body_data(s, ctx, d, false, (const uint8_t *)"\n", 1);
+        return used;
+    }
+    parse_status_line(ctx, tx, line, len);
+    d->phase = HTTP_PHASE_HEADERS;
+    d->have_header = false;
+    return used;
+}
+
+static void start_tunnel(HttpState *s, HttpTx *tx)
+{
+    tx->resp.complete = true;
+    tx->req.complete = true;
+    s->resp.phase = HTTP_PHASE_TUNNEL;
+    s->req.phase = HTTP_PHASE_TUNNEL;
+    s->resp.tx = NULL;
+    if (s->req.tx == tx)
+        s->req.tx = NULL;
+    s->resp_next = tx->id + 1;
+}
+
+/* Interim response: forget it and wait for the final one of the same transaction. */
+static void interim_response(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
+{
+    if (tx->status == 100) {
+        if (tx->seen_100)
+            http_raise(ctx, tx, HTTP_EV_100_CONTINUE_ALREADY_SEEN);
+        tx->seen_100 = true;
+    }
+    http_headers_free(&tx->resp.headers);
+    tx->status = -1;
+    d->phase = HTTP_PHASE_LINE;
+}
+
+static bool response_has_no_body(const HttpTx *tx)
+{
+    return http_ieq(tx->method.data, tx->method.len, "HEAD") || tx->status == 204 ||
+           tx->status == 304 || (tx->status >= 100 && tx->status < 200);
+}
+
+static void response_framing(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
+{
+    HttpDir *d = &s->resp;
+    const HttpHeaders *h = &tx->resp.headers;
+    uint32_t te_len = 0, cl_len = 0, ct_len = 0;
+    const uint8_t *te = http_header_get(h, "transfer-encoding", &te_len);
+    const uint8_t *cl = http_header_get(h, "content-length", &cl_len);
+    if (te) {
+        if (http_value_contains(te, te_len, "chunked")) {
+            if (!http_ieq(te, te_len, "chunked"))
+                http_raise(ctx, tx, HTTP_EV_RESPONSE_ABNORMAL_TRANSFER_ENCODING);
+            if (protocol_number(&tx->resp_protocol) < 11)
+                http_raise(ctx, tx, HTTP_EV_RESPONSE_CHUNKED_OLD_PROTO);
+            http_body_begin(s, ctx, d, tx, false, HTTP_BODY_CHUNKED, 0);
+            return;
+        }
+        http_raise(ctx, tx, HTTP_EV_INVALID_TRANSFER_ENCODING_VALUE_IN_RESPONSE);
+    }
+    if (cl) {
+        int64_t n = http_parse_content_length(cl, cl_len);
+        if (n >= 0) {
+            if (n == 0)
+                http_response_complete(s, ctx, tx);
+            else
+                http_body_begin(s, ctx, d, tx, false, HTTP_BODY_LENGTH, (uint64_t)n);
+            return;
+        }
+        http_raise(ctx, tx, HTTP_EV_INVALID_CONTENT_LENGTH_FIELD_IN_RESPONSE);
+    }
+    const uint8_t *ct = http_header_get(h, "content-type", &ct_len);
+    if (ct && ct_len >= 20 && strncasecmp((const char *)ct, "multipart/byteranges", 20) == 0)
+        http_raise(ctx, tx, HTTP_EV_RESPONSE_MULTIPART_BYTERANGES);
+    http_body_begin(s, ctx, d, tx, false, HTTP_BODY_UNTIL_CLOSE, 0);
+}
+
+static void response_headers_done(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
+{
+    HttpDir *d = &s->resp;
+    bool connect = http_ieq(tx->method.data, tx->method.len, "CONNECT");
+    if (connect && tx->status >= 200 && tx->status < 300) {
+        start_tunnel(s, tx);
+        return;
+    }
+    if (tx->status == 101) {
+        uint32_t n;
+        if (http_header_get(&tx->req.headers, "upgrade", &n)) {
+            start_tunnel(s, tx);
+            return;
+        }
+    }
+    if (tx->status >= 100 && tx->status < 200) {
+        interim_response(ctx, d, tx);
+        return;
+    }
+    if (response_has_no_body(tx)) {
+        http_response_complete(s, ctx, tx);
+        return;
+    }
+    response_framing(s, ctx, tx);
+}
+
+static uint32_t response_lines(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint32_t len)
+{
+    HttpDir *d = &s->resp;
+    const uint8_t *line = NULL;
+    uint32_t line_len = 0;
+    bool complete;
+    uint32_t used = http_take_line(d, data, len, &line, &line_len, &complete);
+    if (!complete)
+        return used;
+    if (d->phase == HTTP_PHASE_LINE)
+        used = status_line(s, ctx, line, line_len, used);
+    else if (line_len == 0 && d->tx)
+        response_headers_done(s, ctx, d->tx);
+    else if (d->tx)
+        http_message_header_line(ctx, d, &d->tx->resp, d->tx, line, line_len, false);
+    d->line.len = 0;
+    d->line_too_long = false;
+    return used;
+}
+
+void http_response_complete(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
+{
+    (void)ctx;
+    tx->resp.complete = true;
+    if (s->resp.tx == tx)
+        s->resp.tx = NULL;
+    s->resp_next = tx->id + 1;
+    if (s->resp.phase != HTTP_PHASE_TUNNEL)
+        s->resp.phase = HTTP_PHASE_LINE;
+}
+
+void http_response_data(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint32_t len)
+{
+    HttpDir *d = &s->resp;
+    while (len && !s->gave_up) {
+        uint32_t used;
+        if (d->phase == HTTP_PHASE_TUNNEL)
+            return;
+        if (d->phase == HTTP_PHASE_BODY)
+            used = http_body_data(s, ctx, d, false, data, len);
+        else
+            used = response_lines(s, ctx, data, len);
+        data += used;
+        len -= used;
+    }
+}

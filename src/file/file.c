@@ -1,0 +1,220 @@
+/*
+ * file.c - the life of a File (see file.h): open, append, gap, close; streaming hashes;
+ * observers; the files settings.
+ *
+ * Hashing is incremental (OpenSSL EVP digests updated on every append), so a file is never
+ * buffered whole; the digests are finalised on close. A hash is computed only when configured
+ * (eve-log files force-hash) or needed (sha256 names stored files), because hashing is the
+ * main per-byte cost of file handling.
+ */
+#include "file/file.h"
+
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config.h"
+
+typedef struct FileHashes {
+    EVP_MD_CTX *md5, *sha1, *sha256;
+} FileHashes;
+
+typedef struct FileSettings {
+    bool hash_md5, hash_sha1, hash_sha256;
+} FileSettings;
+
+static FileSettings settings;
+static FileObserver observers[FILE_MAX_OBSERVERS];
+static int observer_count;
+
+int file_observer_register(const FileObserver *obs)
+{
+    if (observer_count >= FILE_MAX_OBSERVERS)
+        return -1;
+    observers[observer_count++] = *obs;
+    return 0;
+}
+
+void file_observers_clear(void)
+{
+    observer_count = 0;
+}
+
+/* force-hash: [md5, sha1, sha256] in either the files logger or the file-store output. */
+static void read_force_hash(const ConfNode *list)
+{
+    if (!list)
+        return;
+    settings.hash_md5 |= conf_seq_has_item(list, "md5", NULL);
+    settings.hash_sha1 |= conf_seq_has_item(list, "sha1", NULL);
+    settings.hash_sha256 |= conf_seq_has_item(list, "sha256", NULL);
+}
+
+static void configure_store(const ConfNode *body)
+{
+    FileStoreConfig cfg = {0};
+    cfg.enabled = conf_get_bool(body, "enabled", false) &&
+                  conf_get_int(body, "version", 1) == 2;
+    snprintf(cfg.dir, sizeof(cfg.dir), "%s", conf_get_str(body, "dir", "filestore"));
+    cfg.force_store = conf_get_bool(body, "force-filestore", false);
+    cfg.max_open_files = (uint32_t)conf_get_int(body, "max-open-files", 0);
+    read_force_hash(conf_node_lookup(body, "force-hash"));
+    if (cfg.enabled)
+        settings.hash_sha256 = true;  /* stored files are named by their sha256 */
+    file_store_configure(&cfg);
+}
+
+void file_configure(const ConfNode *conf)
+{
+    memset(&settings, 0, sizeof(settings));
+    FileStoreConfig off = {0};
+    file_store_configure(&off);
+    file_store_register_counters();
+    const ConfNode *outputs = conf ? conf_node(conf, "outputs") : NULL;
+    if (!outputs)
+        return;
+    for (size_t i = 0; i < conf_node_count(outputs); i++) {
+        const ConfNode *item = conf_node_child(outputs, i);
+        const ConfNode *eve = conf_node_lookup(item, "eve-log");
+        const ConfNode *files = NULL;
+        if (eve && conf_seq_has_item(conf_node_lookup(eve, "types"), "files", &files) && files)
+            read_force_hash(conf_node_lookup(files, "force-hash"));
+        const ConfNode *store = conf_node_lookup(item, "file-store");
+        if (store)
+            configure_store(store);
+    }
+}
+
+static FileHashes *hashes_new(void)
+{
+    if (!settings.hash_md5 && !settings.hash_sha1 && !settings.hash_sha256)
+        return NULL;
+    FileHashes *h = calloc(1, sizeof(*h));
+    if (!h)
+        return NULL;
+    if (settings.hash_md5 && (h->md5 = EVP_MD_CTX_new()))
+        EVP_DigestInit_ex(h->md5, EVP_md5(), NULL);
+    if (settings.hash_sha1 && (h->sha1 = EVP_MD_CTX_new()))
+        EVP_DigestInit_ex(h->sha1, EVP_sha1(), NULL);
+    if (settings.hash_sha256 && (h->sha256 = EVP_MD_CTX_new()))
+        EVP_DigestInit_ex(h->sha256, EVP_sha256(), NULL);
+    return h;
+}
+
+static void hashes_free(FileHashes *h)
+{
+    if (!h)
+        return;
+    EVP_MD_CTX_free(h->md5);
+    EVP_MD_CTX_free(h->sha1);
+    EVP_MD_CTX_free(h->sha256);
+    free(h);
+}
+
+File *file_open(FileThread *th, const uint8_t *name, uint32_t name_len, uint64_t tx_id,
+                bool to_server)
+{
+    File *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->name_len = name_len < FILE_NAME_MAX ? name_len : FILE_NAME_MAX;
+    memcpy(f->name, name, f->name_len);
+    f->tx_id = tx_id;
+    f->to_server = to_server;
+    f->hashes = hashes_new();
+    if (file_store_wanted())
+        f->store = file_store_open(th);
+    for (int i = 0; i < observer_count; i++)
+        if (observers[i].on_open)
+            observers[i].on_open(f, &f->observer_state[i], observers[i].user);
+    return f;
+}
+
+void file_append(FileThread *th, File *f, const uint8_t *data, uint32_t len)
+{
+    if (!f || f->state != FILE_STATE_OPENED || !len)
+        return;
+    f->size += len;
+    if (f->hashes) {
+        if (f->hashes->md5)
+            EVP_DigestUpdate(f->hashes->md5, data, len);
+        if (f->hashes->sha1)
+            EVP_DigestUpdate(f->hashes->sha1, data, len);
+        if (f->hashes->sha256)
+            EVP_DigestUpdate(f->hashes->sha256, data, len);
+    }
+    if (f->store)
+        file_store_write(th, f->store, data, len);
+    for (int i = 0; i < observer_count; i++)
+        if (observers[i].on_data)
+            observers[i].on_data(f, data, len, &f->observer_state[i], observers[i].user);
+}
+
+/* A gap makes the hashes meaningless and the stored copy wrong: both are dropped, as
+ * Suricata does, and the file is flagged. */
+void file_gap(FileThread *th, File *f, uint32_t len)
+{
+    (void)th;
+    if (!f || f->state != FILE_STATE_OPENED)
+        return;
+    f->gaps = true;
+    f->size += len;
+    hashes_free(f->hashes);
+    f->hashes = NULL;
+    if (f->store) {
+        file_store_abort(f->store);
+        f->store = NULL;
+    }
+}
+
+static void hashes_finish(File *f)
+{
+    FileHashes *h = f->hashes;
+    if (!h)
+        return;
+    unsigned int n;
+    if (h->md5)
+        f->have_md5 = EVP_DigestFinal_ex(h->md5, f->md5, &n) == 1;
+    if (h->sha1)
+        f->have_sha1 = EVP_DigestFinal_ex(h->sha1, f->sha1, &n) == 1;
+    if (h->sha256)
+        f->have_sha256 = EVP_DigestFinal_ex(h->sha256, f->sha256, &n) == 1;
+    hashes_free(h);
+    f->hashes = NULL;
+}
+
+void file_close(FileThread *th, File *f, FileState state)
+{
+    if (!f || f->state != FILE_STATE_OPENED)
+        return;
+    f->state = state;
+    hashes_finish(f);
+    if (f->store) {
+        /* Suricata stores truncated files too; the name needs the sha256. */
+        if (f->have_sha256) {
+            f->file_id = file_store_id(f->store);
+            f->stored = file_store_finish(th, f->store, f);
+        } else {
+            file_store_abort(f->store);
+        }
+        f->store = NULL;
+    }
+    for (int i = 0; i < observer_count; i++)
+        if (observers[i].on_close)
+            observers[i].on_close(f, &f->observer_state[i], observers[i].user);
+}
+
+void file_free(File *f)
+{
+    if (!f)
+        return;
+    if (f->state == FILE_STATE_OPENED) {
+        for (int i = 0; i < observer_count; i++)
+            if (observers[i].on_close)
+                observers[i].on_close(f, &f->observer_state[i], observers[i].user);
+    }
+    hashes_free(f->hashes);
+    if (f->store)
+        file_store_abort(f->store);
+    free(f);
+}

@@ -1,0 +1,119 @@
+/*
+ * file.h - files carried by application protocols (HTTP bodies today; SMTP attachments and
+ * SMB reads later): tracking, hashing, storing, logging and scanning hooks.
+ *
+ * A parser opens a File when a transfer starts (file_open), appends the bytes as they are
+ * decoded (file_append), reports missing bytes (file_gap) and closes it when the transfer ends
+ * (file_close: CLOSED, or TRUNCATED when the flow ended first or a limit was hit). The file
+ * layer owns everything else:
+ *
+ *   - hashes (md5, sha1, sha256 through OpenSSL EVP), computed only when some consumer asked
+ *     for them (eve-log files force-hash, file-store), streaming, so no file is held in memory;
+ *   - file-store v2 (file-store.c): bytes go to <dir>/tmp while the file is open and are
+ *     renamed to <dir>/<xx>/<sha256> on close, as Suricata does;
+ *   - EVE fileinfo (file-log.c), with the protocol's own object (the "http" object) supplied
+ *     by the caller;
+ *   - observers: a scanner (the YARA engine) registers callbacks that see every chunk and the
+ *     close of every file, keeping its own per-file state in the slot the file layer gives it.
+ *
+ * Limits: at most file-store max-open-files files are written at once (the rest are logged but
+ * not stored, counted in file_store.open_files_max_hit); file names are capped at
+ * FILE_NAME_MAX bytes. Counters use Suricata's names (file_store.*).
+ */
+#ifndef BONGSU_FILE_H
+#define BONGSU_FILE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/counters.h"
+
+struct ConfNode;
+struct EveWriter;
+struct FileStoreHandle;
+
+#define FILE_NAME_MAX 1024u
+#define FILE_MAX_OBSERVERS 4
+
+typedef enum FileState {
+    FILE_STATE_OPENED,
+    FILE_STATE_CLOSED,
+    FILE_STATE_TRUNCATED,
+} FileState;
+
+typedef struct File {
+    uint8_t name[FILE_NAME_MAX];
+    uint32_t name_len;
+    uint64_t size;
+    uint64_t tx_id;
+    bool to_server;
+    FileState state;
+    bool gaps;
+    bool stored;               /* written to the file store */
+    uint32_t file_id;          /* store sequence number (file_id in EVE) when stored */
+    struct FileHashes *hashes; /* NULL when no hash is wanted */
+    uint8_t md5[16], sha1[20], sha256[32];
+    bool have_md5, have_sha1, have_sha256;
+    struct FileStoreHandle *store;
+    void *observer_state[FILE_MAX_OBSERVERS];
+} File;
+
+/* Per-thread context: where counters go, and the EVE file's path, whose directory is the log
+ * directory a relative file-store dir is resolved against (-l is not in the configuration). */
+typedef struct FileThread {
+    CounterSet *counters;
+    const char *eve_path;
+} FileThread;
+
+/* A consumer of file contents (a YARA scanner, a test). `state` is this observer's slot in the
+ * file; on_close runs once, after the last on_data, with the final state and hashes. */
+typedef struct FileObserver {
+    void (*on_open)(File *f, void **state, void *user);
+    void (*on_data)(File *f, const uint8_t *data, uint32_t len, void **state, void *user);
+    void (*on_close)(File *f, void **state, void *user);
+    void *user;
+} FileObserver;
+
+/* Start-up: read outputs.*.eve-log.types.files, outputs.*.file-store and register counters. */
+void file_configure(const struct ConfNode *conf);
+/* Returns 0, or -1 when FILE_MAX_OBSERVERS are already registered. Start-up only. */
+int file_observer_register(const FileObserver *obs);
+void file_observers_clear(void);
+
+File *file_open(FileThread *th, const uint8_t *name, uint32_t name_len, uint64_t tx_id,
+                bool to_server);
+void file_append(FileThread *th, File *f, const uint8_t *data, uint32_t len);
+void file_gap(FileThread *th, File *f, uint32_t len);
+void file_close(FileThread *th, File *f, FileState state);
+void file_free(File *f);
+
+/* EVE fileinfo: a complete event for f, with the protocol object (consumed) under proto_key. */
+struct AppLayerCtx;
+void file_log(struct AppLayerCtx *ctx, const File *f, const char *proto_key, json_t *proto_obj);
+/* A JSON string from raw bytes the way Suricata's EVE writes them: ASCII kept, any other
+ * byte written as \xNN. */
+json_t *file_json_bytes(const uint8_t *data, size_t len);
+/* The "fileinfo" object alone. */
+json_t *file_info_json(const File *f);
+
+/* file-store.c */
+typedef struct FileStoreConfig {
+    bool enabled;
+    char dir[4096];            /* as configured; relative to the log directory */
+    bool force_store;          /* force-filestore: every file (bongsu has no filestore rules yet) */
+    uint32_t max_open_files;   /* 0: unlimited */
+} FileStoreConfig;
+
+bool file_store_wanted(void);
+struct FileStoreHandle *file_store_open(FileThread *th);
+void file_store_write(FileThread *th, struct FileStoreHandle *h, const uint8_t *data,
+                      uint32_t len);
+/* Moves the data to its final name (sha256 must be set); returns true when stored. */
+bool file_store_finish(FileThread *th, struct FileStoreHandle *h, const File *f);
+void file_store_abort(struct FileStoreHandle *h);
+void file_store_configure(const FileStoreConfig *cfg);
+void file_store_register_counters(void);
+uint32_t file_store_id(const struct FileStoreHandle *h);
+
+#endif

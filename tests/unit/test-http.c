@@ -1,0 +1,775 @@
+/*
+ * test-http.c - the HTTP/1.x parser and the file layer, driven directly (no capture, no
+ * stream engine): requests and responses in every chunking, pipelining, chunked and gzip
+ * bodies, folding and repeated headers, 100-continue, CONNECT, evasions, limits, detection
+ * buffers, EVE http/fileinfo/anomaly output, hashes, the file store and file observers.
+ *
+ * A small harness plays the framework's part: it feeds bytes to the parser, then logs and
+ * frees the transactions complete in both directions, in id order, as app-layer.c does.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "applayer/app-layer-http.h"
+#include "config/config.h"
+
+typedef struct Harness {
+    char eve_path[64];
+    EveLog *log;
+    EveWriter w;
+    CounterSet counters;
+    AppLayerThread th;
+    AppLayerFlow app;
+    Flow flow;
+    HttpState *s;
+    uint64_t logged;
+} Harness;
+
+static const AppLayerParser *P = &app_layer_http_parser;
+
+static void configure(const char *const *sets)
+{
+    ConfNode *conf = conf_new_default();
+    char err[256];
+    for (int i = 0; sets && sets[i]; i++)
+        assert_int_equal(conf_set(conf, sets[i], err, sizeof(err)), 0);
+    file_observers_clear();
+    app_layer_http_configure(conf);
+    conf_free(conf);
+}
+
+static void harness_open(Harness *h)
+{
+    memset(h, 0, sizeof(*h));
+    snprintf(h->eve_path, sizeof(h->eve_path), "/tmp/bongsu-test-http-XXXXXX");
+    int fd = mkstemp(h->eve_path);
+    assert_true(fd >= 0);
+    close(fd);
+    EveConfig cfg;
+    eve_config_default(&cfg);
+    cfg.enabled = true;
+    snprintf(cfg.path, sizeof(cfg.path), "%s", h->eve_path);
+    cfg.types[EVE_HTTP] = cfg.types[EVE_FILES] = cfg.types[EVE_ANOMALY] = true;
+    cfg.anomaly_applayer = true;
+    h->log = eve_log_open(&cfg);
+    assert_non_null(h->log);
+    eve_writer_init(&h->w, h->log);
+    counter_set_init(&h->counters);
+    h->th.counters = &h->counters;
+    h->th.eve = &h->w;
+    h->flow.key.proto = 6;
+    h->flow.key.src.family = h->flow.key.dst.family = AF_INET;
+    h->flow.key.src.addr[0] = 10;
+    h->flow.key.dst.addr[0] = 192;
+    h->flow.key.sp = 40000;
+    h->flow.key.dp = 80;
+    h->app.proto = ALPROTO_HTTP;
+    h->flow.app = &h->app;
+    h->s = P->state_new();
+}
+
+static AppLayerCtx ctx_of(Harness *h)
+{
+    return (AppLayerCtx){.thread = &h->th, .flow = &h->flow, .packet = NULL, .now_usec = 1};
+}
+
+/* The framework's logging loop: complete transactions (all at flow end) in id order. */
+static void log_done(Harness *h, bool ending)
+{
+    AppLayerCtx ctx = ctx_of(h);
+    while (h->logged < P->tx_count(h->s)) {
+        void *tx = P->tx_get(h->s, h->logged);
+        if (tx) {
+            if (!ending && !(P->tx_done(tx, true) && P->tx_done(tx, false)))
+                break;
+            P->log_tx(&ctx, h->s, tx, h->logged);
+            P->tx_free(h->s, h->logged);
+        }
+        h->logged++;
+    }
+}
+
+static int feed(Harness *h, bool to_server, const char *data, size_t len, size_t step)
+{
+    AppLayerCtx ctx = ctx_of(h);
+    int rc = 0;
+    for (size_t off = 0; off < len; off += step) {
+        size_t n = len - off < step ? len - off : step;
+        rc |= P->parse(h->s, &ctx, to_server, (const uint8_t *)data + off, (uint32_t)n, 0);
+        log_done(h, false);
+    }
+    return rc;
+}
+
+static void feed_all(Harness *h, bool to_server, const char *data)
+{
+    assert_int_equal(feed(h, to_server, data, strlen(data), strlen(data) + 1), 0);
+}
+
+static void eof(Harness *h, bool to_server)
+{
+    AppLayerCtx ctx = ctx_of(h);
+    P->parse(h->s, &ctx, to_server, NULL, 0, APP_FLAG_EOF);
+}
+
+/* Ends the flow and returns the EVE events as one JSON array. */
+static json_t *harness_close(Harness *h)
+{
+    log_done(h, true);
+    P->state_free(h->s);
+    eve_writer_destroy(&h->w);
+    eve_log_close(h->log);
+    counter_set_free(&h->counters);
+    json_t *arr = json_array();
+    FILE *f = fopen(h->eve_path, "r");
+    assert_non_null(f);
+    char line[65536];
+    while (fgets(line, sizeof(line), f)) {
+        json_t *ev = json_loads(line, 0, NULL);
+        assert_non_null(ev);
+        json_array_append_new(arr, ev);
+    }
+    fclose(f);
+    unlink(h->eve_path);
+    return arr;
+}
+
+static json_t *nth_event(json_t *events, const char *type, size_t n)
+{
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) {
+        if (strcmp(json_string_value(json_object_get(ev, "event_type")), type) == 0 && n-- == 0)
+            return ev;
+    }
+    return NULL;
+}
+
+static size_t count_events(json_t *events, const char *type, const char *anomaly)
+{
+    size_t i, n = 0;
+    json_t *ev;
+    json_array_foreach(events, i, ev) {
+        if (strcmp(json_string_value(json_object_get(ev, "event_type")), type) != 0)
+            continue;
+        const char *name = json_string_value(json_object_get(json_object_get(ev, "anomaly"), "event"));
+        if (!anomaly || (name && strcmp(name, anomaly) == 0))
+            n++;
+    }
+    return n;
+}
+
+static const char *str_at(json_t *ev, const char *obj, const char *key)
+{
+    return json_string_value(json_object_get(json_object_get(ev, obj), key));
+}
+
+static json_int_t int_at(json_t *ev, const char *obj, const char *key)
+{
+    return json_integer_value(json_object_get(json_object_get(ev, obj), key));
+}
+
+static const char *const default_sets[] = {NULL};
+
+static const char REQ1[] = "GET /dl/file.exe?x=1 HTTP/1.1\r\n"
+                           "Host: WWW.Example.com.\r\n"
+                           "User-Agent: TestUA/1.0\r\n"
+                           "Referer: http://ref.example/\r\n"
+                           "X-Forwarded-For: 1.2.3.4\r\n"
+                           "Cookie: a=b\r\n"
+                           "\r\n";
+static const char RESP1[] = "HTTP/1.1 200 OK\r\n"
+                            "Content-Type: application/octet-stream; charset=x\r\n"
+                            "Content-Length: 18\r\n"
+                            "Location: /elsewhere\r\n"
+                            "\r\n"
+                            "MZhello world body";
+
+static void test_simple_exchange(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, REQ1);
+    feed_all(&h, false, RESP1);
+    json_t *events = harness_close(&h);
+    json_t *http = nth_event(events, "http", 0);
+    assert_non_null(http);
+    assert_string_equal(str_at(http, "http", "hostname"), "www.example.com");
+    assert_string_equal(str_at(http, "http", "url"), "/dl/file.exe?x=1");
+    assert_string_equal(str_at(http, "http", "http_user_agent"), "TestUA/1.0");
+    assert_string_equal(str_at(http, "http", "xff"), "1.2.3.4");
+    assert_string_equal(str_at(http, "http", "http_content_type"), "application/octet-stream");
+    assert_string_equal(str_at(http, "http", "http_refer"), "http://ref.example/");
+    assert_string_equal(str_at(http, "http", "http_method"), "GET");
+    assert_string_equal(str_at(http, "http", "protocol"), "HTTP/1.1");
+    assert_string_equal(str_at(http, "http", "redirect"), "/elsewhere");
+    assert_int_equal(int_at(http, "http", "status"), 200);
+    assert_int_equal(int_at(http, "http", "length"), 18);
+    assert_null(json_object_get(json_object_get(http, "http"), "http_port"));
+    assert_int_equal(json_integer_value(json_object_get(http, "tx_id")), 0);
+    json_t *fi = nth_event(events, "fileinfo", 0);
+    assert_non_null(fi);
+    assert_string_equal(str_at(fi, "fileinfo", "filename"), "/dl/file.exe");
+    assert_string_equal(str_at(fi, "fileinfo", "state"), "CLOSED");
+    assert_int_equal(int_at(fi, "fileinfo", "size"), 18);
+    assert_false(json_is_true(json_object_get(json_object_get(fi, "fileinfo"), "gaps")));
+    assert_false(json_is_true(json_object_get(json_object_get(fi, "fileinfo"), "stored")));
+    assert_null(json_object_get(json_object_get(fi, "fileinfo"), "md5"));
+    /* a download is logged from the server */
+    assert_int_equal(json_integer_value(json_object_get(fi, "src_port")), 80);
+    assert_null(json_object_get(fi, "tx_id"));
+    assert_string_equal(json_string_value(json_object_get(fi, "app_proto")), "http");
+    assert_int_equal(count_events(events, "anomaly", NULL), 0);
+    json_decref(events);
+}
+
+/* Runs REQ1/RESP1 through the parser in chunks of `step` bytes; returns the events. */
+static json_t *run_chunked(size_t step)
+{
+    Harness h;
+    harness_open(&h);
+    assert_int_equal(feed(&h, true, REQ1, strlen(REQ1), step), 0);
+    assert_int_equal(feed(&h, false, RESP1, strlen(RESP1), step), 0);
+    json_t *events = harness_close(&h);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(events, i, ev) json_object_del(ev, "timestamp");
+    return events;
+}
+
+static void test_every_chunking(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    json_t *whole = run_chunked(1 << 20);
+    for (size_t step = 1; step < 40; step++) {
+        json_t *split = run_chunked(step);
+        assert_true(json_equal(whole, split));
+        json_decref(split);
+    }
+    json_decref(whole);
+}
+
+/* Every split point of a request: two deliveries give what one does. */
+static void test_every_split_point(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    json_t *whole = run_chunked(1 << 20);
+    char both[1024];
+    snprintf(both, sizeof(both), "%s", REQ1);
+    size_t len = strlen(both);
+    for (size_t cut = 1; cut < len; cut++) {
+        Harness h;
+        harness_open(&h);
+        assert_int_equal(feed(&h, true, both, cut, cut), 0);
+        assert_int_equal(feed(&h, true, both + cut, len - cut, len), 0);
+        feed_all(&h, false, RESP1);
+        json_t *ev = harness_close(&h);
+        size_t i;
+        json_t *e;
+        json_array_foreach(ev, i, e) json_object_del(e, "timestamp");
+        assert_true(json_equal(whole, ev));
+        json_decref(ev);
+    }
+    json_decref(whole);
+}
+
+static void test_pipelining(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"
+                       "HEAD /b HTTP/1.1\r\nHost: h\r\n\r\n"
+                       "POST /c HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
+    assert_int_equal(P->tx_count(h.s), 3);
+    feed_all(&h, false, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA"
+                        "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n"
+                        "HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nCC");
+    json_t *events = harness_close(&h);
+    assert_int_equal(count_events(events, "http", NULL), 3);
+    assert_string_equal(str_at(nth_event(events, "http", 0), "http", "url"), "/a");
+    assert_int_equal(int_at(nth_event(events, "http", 1), "http", "length"), 0);
+    assert_string_equal(str_at(nth_event(events, "http", 2), "http", "url"), "/c");
+    assert_int_equal(int_at(nth_event(events, "http", 2), "http", "status"), 201);
+    assert_int_equal(json_integer_value(json_object_get(nth_event(events, "http", 2), "tx_id")), 2);
+    /* two responses with bodies and one request body */
+    assert_int_equal(count_events(events, "fileinfo", NULL), 3);
+    json_decref(events);
+}
+
+static size_t gzip_bytes(const char *text, size_t len, uint8_t *out, size_t cap, int bits)
+{
+    z_stream zs = {0};
+    assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    zs.next_in = (Bytef *)text;
+    zs.avail_in = (uInt)len;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    size_t n = zs.total_out;
+    deflateEnd(&zs);
+    return n;
+}
+
+/* Builds a chunked response around body (chunks of 7 bytes). */
+static size_t chunked_response(char *out, size_t cap, const char *headers, const uint8_t *body,
+                               size_t len)
+{
+    size_t o = (size_t)snprintf(out, cap, "HTTP/1.1 200 OK\r\n%sTransfer-Encoding: chunked\r\n\r\n",
+                                headers);
+    for (size_t off = 0; off < len; off += 7) {
+        size_t n = len - off < 7 ? len - off : 7;
+        o += (size_t)snprintf(out + o, cap - o, "%zx;ext=1\r\n", n);
+        memcpy(out + o, body + off, n);
+        o += n;
+        o += (size_t)snprintf(out + o, cap - o, "\r\n");
+    }
+    o += (size_t)snprintf(out + o, cap - o, "0\r\nX-Trailer: t\r\n\r\n");
+    return o;
+}
+
+static void test_chunked_gzip_hashes(void **state)
+{
+    (void)state;
+    const char *sets[] = {"outputs.1.eve-log.types.6.files.force-hash.0=md5",
+                          "outputs.1.eve-log.types.6.files.force-hash.1=sha1",
+                          "outputs.1.eve-log.types.6.files.force-hash.2=sha256", NULL};
+    configure(sets);
+    const char *text = "The quick brown fox jumps over the lazy dog";
+    uint8_t gz[256];
+    size_t gz_len = gzip_bytes(text, strlen(text), gz, sizeof(gz), 15 + 16);
+    char resp[2048];
+    size_t resp_len = chunked_response(resp, sizeof(resp), "Content-Encoding: gzip\r\n", gz, gz_len);
+    for (size_t step = 1; step <= resp_len; step += 13) {
+        Harness h;
+        harness_open(&h);
+        feed_all(&h, true, "GET /fox.txt HTTP/1.1\r\nHost: h\r\n\r\n");
+        HttpTx *tx = http_state_tx(h.s, 0);
+        assert_int_equal(feed(&h, false, resp, resp_len, step), 0);
+        (void)tx;
+        json_t *events = harness_close(&h);
+        json_t *fi = nth_event(events, "fileinfo", 0);
+        assert_non_null(fi);
+        assert_int_equal(int_at(fi, "fileinfo", "size"), strlen(text));
+        assert_string_equal(str_at(fi, "fileinfo", "md5"), "9e107d9d372bb6826bd81d3542a419d6");
+        assert_string_equal(str_at(fi, "fileinfo", "sha1"),
+                            "2fd4e1c67a2d28fced849ee1bb76e7391b93eb12");
+        assert_string_equal(str_at(fi, "fileinfo", "sha256"),
+                            "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592");
+        json_t *http = nth_event(events, "http", 0);
+        /* length counts the wire bytes of the chunked body, framing included */
+        assert_true(int_at(http, "http", "length") > (json_int_t)gz_len);
+        assert_int_equal(count_events(events, "anomaly", NULL), 0);
+        json_decref(events);
+    }
+}
+
+static void test_deflate_raw_and_layers(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    const char *text = "layered body layered body layered body";
+    uint8_t raw[256], twice[512];
+    size_t raw_len = gzip_bytes(text, strlen(text), raw, sizeof(raw), -15);
+    /* "deflate" sent as raw deflate, wrapped in gzip: decoded in header order */
+    size_t twice_len = gzip_bytes((const char *)raw, raw_len, twice, sizeof(twice), 15 + 16);
+    char resp[2048];
+    size_t o = (size_t)snprintf(resp, sizeof(resp),
+                                "HTTP/1.1 200 OK\r\nContent-Encoding: gzip, deflate\r\n"
+                                "Content-Length: %zu\r\n\r\n", twice_len);
+    memcpy(resp + o, twice, twice_len);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET /l HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_int_equal(feed(&h, false, resp, o + twice_len, 5), 0);
+    HttpTx *tx = http_state_tx(h.s, 0);
+    assert_null(tx);  /* logged and freed */
+    json_t *events = harness_close(&h);
+    assert_int_equal(int_at(nth_event(events, "fileinfo", 0), "fileinfo", "size"), strlen(text));
+    json_decref(events);
+}
+
+static void test_headers_folding_repetition(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: one\r\n\ttwo\r\n"
+                       "X-Dup: a\r\nx-dup: b\r\nNoColonHere\r\n\r\n");
+    HttpTx *tx = http_state_tx(h.s, 0);
+    uint32_t len;
+    const uint8_t *v = http_header_get(&tx->req.headers, "user-agent", &len);
+    assert_int_equal(len, 7);
+    assert_memory_equal(v, "one two", 7);
+    v = http_header_get(&tx->req.headers, "X-DUP", &len);
+    assert_int_equal(len, 4);
+    assert_memory_equal(v, "a, b", 4);
+    feed_all(&h, false, "HTTP/1.1 204 No Content\r\n\r\n");
+    json_t *events = harness_close(&h);
+    assert_int_equal(count_events(events, "anomaly", "REQUEST_HEADER_REPETITION"), 1);
+    assert_int_equal(count_events(events, "anomaly", "REQUEST_FIELD_MISSING_COLON"), 1);
+    assert_int_equal(count_events(events, "http", NULL), 1);
+    json_decref(events);
+}
+
+static void test_100_continue(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "POST /up HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+                       "Content-Length: 5\r\n\r\n");
+    feed_all(&h, false, "HTTP/1.1 100 Continue\r\n\r\n");
+    feed_all(&h, true, "hello");
+    feed_all(&h, false, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    json_t *events = harness_close(&h);
+    assert_int_equal(count_events(events, "http", NULL), 1);
+    assert_int_equal(int_at(nth_event(events, "http", 0), "http", "status"), 200);
+    assert_int_equal(count_events(events, "fileinfo", NULL), 2);
+    json_t *up = nth_event(events, "fileinfo", 0);
+    assert_string_equal(str_at(up, "fileinfo", "filename"), "/up");
+    assert_int_equal(int_at(up, "fileinfo", "size"), 5);
+    assert_int_equal(json_integer_value(json_object_get(up, "src_port")), 40000);
+    json_decref(events);
+}
+
+static void test_connect_tunnel(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "CONNECT www.example.com:443 HTTP/1.1\r\nHost: www.example.com:443\r\n\r\n");
+    feed_all(&h, false, "HTTP/1.1 200 Connection established\r\n\r\n");
+    feed_all(&h, true, "\x16\x03\x01\x02\x00 not http at all\r\n\r\n");
+    feed_all(&h, false, "\x16\x03\x03 server hello\r\n");
+    json_t *events = harness_close(&h);
+    assert_int_equal(count_events(events, "http", NULL), 1);
+    json_t *http = nth_event(events, "http", 0);
+    assert_string_equal(str_at(http, "http", "hostname"), "www.example.com");
+    assert_int_equal(int_at(http, "http", "http_port"), 443);
+    assert_string_equal(str_at(http, "http", "url"), "www.example.com:443");
+    json_decref(events);
+}
+
+static void test_body_limit_and_buffers(void **state)
+{
+    (void)state;
+    const char *sets[] = {
+        "app-layer.protocols.http.libhtp.default-config.response-body-limit=10", NULL};
+    configure(sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET /a/./b/../c%2fd//e\\f?q=%41 HTTP/1.0\r\nHost: h:8080\r\n"
+                       "Cookie: secret\r\nAccept: */*\r\n\r\n");
+    feed_all(&h, false, "HTTP/1.0 200 OK\r\nServer: srv\r\nSet-Cookie: s=1\r\n\r\n"
+                        "0123456789abcdefghij");
+    HttpTx *tx = http_state_tx(h.s, 0);
+    assert_non_null(tx);
+    const uint8_t *d;
+    uint32_t n;
+    int id = applayer_buffer_id("http.uri");
+    assert_true(applayer_buffer_get(id, h.s, tx, true, &d, &n));
+    assert_int_equal(n, strlen("/a/c/d/e/f?q=%41"));
+    assert_memory_equal(d, "/a/c/d/e/f?q=%41", n);
+    assert_true(applayer_buffer_get(applayer_buffer_id("http.uri.raw"), h.s, tx, true, &d, &n));
+    assert_memory_equal(d, "/a/./b/../c%2fd//e\\f?q=%41", n);
+    assert_true(applayer_buffer_get(applayer_buffer_id("http.header"), h.s, tx, true, &d, &n));
+    const char *hdr = "Host: h:8080\r\nAccept: */*\r\n\r\n";
+    assert_int_equal(n, strlen(hdr));
+    assert_memory_equal(d, hdr, n);
+    assert_true(applayer_buffer_get(applayer_buffer_id("http.header_names"), h.s, tx, true, &d, &n));
+    const char *names = "\r\nHost\r\nCookie\r\nAccept\r\n\r\n";
+    assert_int_equal(n, strlen(names));
+    assert_memory_equal(d, names, n);
+    assert_true(applayer_buffer_get(applayer_buffer_id("http.cookie"), h.s, tx, false, &d, &n));
+    assert_memory_equal(d, "s=1", n);
+    assert_true(applayer_buffer_get(applayer_buffer_id("http.server"), h.s, tx, false, &d, &n));
+    assert_memory_equal(d, "srv", n);
+    assert_true(applayer_buffer_get(applayer_buffer_id("http.stat_code"), h.s, tx, false, &d, &n));
+    assert_memory_equal(d, "200", n);
+    assert_true(applayer_buffer_get(applayer_buffer_id("http.start"), h.s, tx, false, &d, &n));
+    const char *start = "HTTP/1.0 200 OK\r\nServer: srv\r\nSet-Cookie: s=1\r\n\r\n";
+    assert_int_equal(n, strlen(start));
+    assert_memory_equal(d, start, n);
+    /* the inspected body stops at the limit */
+    assert_true(applayer_buffer_get(applayer_buffer_id("file.data"), h.s, tx, false, &d, &n));
+    assert_int_equal(n, 10);
+    /* http.method is a request buffer only */
+    assert_false(applayer_buffer_get(applayer_buffer_id("http.method"), h.s, tx, false, &d, &n));
+    eof(&h, false);
+    json_t *events = harness_close(&h);
+    json_t *http = nth_event(events, "http", 0);
+    assert_int_equal(int_at(http, "http", "http_port"), 8080);
+    assert_int_equal(int_at(http, "http", "length"), 20);
+    json_t *fi = nth_event(events, "fileinfo", 0);
+    assert_int_equal(int_at(fi, "fileinfo", "size"), 20);
+    assert_string_equal(str_at(fi, "fileinfo", "state"), "CLOSED");
+    json_decref(events);
+}
+
+static void test_evasions_and_events(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "  GET\t/x  HTTP/1.1\r\n\r\n");
+    feed_all(&h, false, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\n");
+    feed_all(&h, true, "GET /y HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx");
+    feed_all(&h, false, "HTTP/1.1 abc Weird\r\nContent-Length: 0\r\n\r\n");
+    json_t *events = harness_close(&h);
+    assert_int_equal(count_events(events, "anomaly", "REQUEST_LINE_LEADING_WHITESPACE"), 1);
+    assert_int_equal(count_events(events, "anomaly", "METHOD_DELIM_NON_COMPLIANT"), 1);
+    assert_int_equal(count_events(events, "anomaly", "URI_DELIM_NON_COMPLIANT"), 1);
+    assert_int_equal(count_events(events, "anomaly", "MISSING_HOST_HEADER"), 1);
+    assert_int_equal(count_events(events, "anomaly", "INVALID_RESPONSE_CHUNK_LEN"), 1);
+    assert_int_equal(count_events(events, "anomaly", "DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST"), 1);
+    assert_int_equal(count_events(events, "anomaly", "RESPONSE_INVALID_STATUS"), 1);
+    assert_int_equal(count_events(events, "http", NULL), 2);
+    json_t *second = nth_event(events, "http", 1);
+    assert_string_equal(str_at(second, "http", "status_string"), "abc");
+    json_decref(events);
+}
+
+static void test_unmatched_response_and_http09(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, false, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    feed_all(&h, true, "GET /old\r\n");
+    feed_all(&h, false, "raw 0.9 body without status line\r\nmore");
+    eof(&h, false);
+    json_t *events = harness_close(&h);
+    assert_int_equal(count_events(events, "anomaly", "UNABLE_TO_MATCH_RESPONSE_TO_REQUEST"), 1);
+    assert_int_equal(count_events(events, "http", NULL), 2);
+    json_t *old = nth_event(events, "http", 1);
+    assert_string_equal(str_at(old, "http", "url"), "/old");
+    assert_null(json_object_get(json_object_get(old, "http"), "protocol"));
+    json_t *fi = nth_event(events, "fileinfo", 0);
+    assert_int_equal(int_at(fi, "fileinfo", "size"), strlen("raw 0.9 body without status line\r\nmore"));
+    json_decref(events);
+}
+
+static void test_truncated_and_gap(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
+    feed_all(&h, false, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+    AppLayerCtx ctx = ctx_of(&h);
+    assert_int_equal(P->parse(h.s, &ctx, false, NULL, 20, APP_FLAG_GAP), 0);
+    feed_all(&h, false, "abc");
+    json_t *events = harness_close(&h);
+    json_t *fi = nth_event(events, "fileinfo", 0);
+    assert_string_equal(str_at(fi, "fileinfo", "state"), "TRUNCATED");
+    assert_true(json_is_true(json_object_get(json_object_get(fi, "fileinfo"), "gaps")));
+    assert_int_equal(int_at(fi, "fileinfo", "size"), 33);
+    assert_int_equal(count_events(events, "http", NULL), 1);
+    json_decref(events);
+}
+
+static void test_gap_in_headers_gives_up(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET / HTTP/1.1\r\nHo");
+    AppLayerCtx ctx = ctx_of(&h);
+    assert_int_equal(P->parse(h.s, &ctx, true, NULL, 5, APP_FLAG_GAP), -1);
+    json_decref(harness_close(&h));
+}
+
+static void test_compression_bomb(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    /* one deflate layer cannot pass 1032:1, so the bomb is two layers deep */
+    size_t plain_len = 8u * 1024 * 1024;
+    char *plain = calloc(1, plain_len);
+    uint8_t *inner = malloc(64 * 1024), *gz = malloc(64 * 1024);
+    size_t inner_len = gzip_bytes(plain, plain_len, inner, 64 * 1024, 15 + 16);
+    size_t gz_len = gzip_bytes((const char *)inner, inner_len, gz, 64 * 1024, 15 + 16);
+    free(plain);
+    free(inner);
+    char head[128];
+    int hn = snprintf(head, sizeof(head),
+                      "HTTP/1.1 200 OK\r\nContent-Encoding: gzip, gzip\r\n"
+                      "Content-Length: %zu\r\n\r\n", gz_len);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET /bomb HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_int_equal(feed(&h, false, head, (size_t)hn, (size_t)hn), 0);
+    assert_int_equal(feed(&h, false, (const char *)gz, gz_len, 1000), 0);
+    free(gz);
+    json_t *events = harness_close(&h);
+    assert_int_equal(count_events(events, "anomaly", "COMPRESSION_BOMB"), 1);
+    json_t *fi = nth_event(events, "fileinfo", 0);
+    assert_true(int_at(fi, "fileinfo", "size") < (json_int_t)plain_len);
+    json_decref(events);
+}
+
+static void test_too_many_transactions(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    int rc = 0;
+    for (unsigned i = 0; i < HTTP_MAX_OPEN_TX + 5; i++)
+        rc |= feed(&h, true, "GET / HTTP/1.1\r\nHost: h\r\n\r\n", 27, 27);
+    assert_int_equal(rc, -1);
+    assert_int_equal(P->tx_count(h.s), HTTP_MAX_OPEN_TX);
+    json_decref(harness_close(&h));
+}
+
+static void test_probe(void **state)
+{
+    (void)state;
+    AppProto (*probe)(const uint8_t *, uint32_t, bool) = P->probe;
+    assert_int_equal(probe((const uint8_t *)"GET / HTTP/1.1", 14, true), ALPROTO_HTTP);
+    assert_int_equal(probe((const uint8_t *)"GE", 2, true), ALPROTO_UNKNOWN);
+    assert_int_equal(probe((const uint8_t *)"post /x", 7, true), ALPROTO_HTTP);
+    assert_int_equal(probe((const uint8_t *)"HTTP/1.1 200", 12, false), ALPROTO_HTTP);
+    assert_int_equal(probe((const uint8_t *)"HTT", 3, false), ALPROTO_UNKNOWN);
+    assert_int_equal(probe((const uint8_t *)"\x16\x03\x01", 3, true), ALPROTO_FAILED);
+    assert_int_equal(probe((const uint8_t *)"SSH-2.0", 7, false), ALPROTO_FAILED);
+}
+
+typedef struct Seen {
+    uint64_t bytes;
+    int opens, closes;
+} Seen;
+
+static void obs_open(File *f, void **st, void *user)
+{
+    (void)f;
+    *st = user;
+    ((Seen *)user)->opens++;
+}
+
+static void obs_data(File *f, const uint8_t *d, uint32_t n, void **st, void *user)
+{
+    (void)f;
+    (void)d;
+    (void)user;
+    ((Seen *)*st)->bytes += n;
+}
+
+static void obs_close(File *f, void **st, void *user)
+{
+    (void)user;
+    assert_int_equal(f->state, FILE_STATE_CLOSED);
+    ((Seen *)*st)->closes++;
+}
+
+static void test_file_store_and_observer(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/bongsu-test-store-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char set_dir[128];
+    snprintf(set_dir, sizeof(set_dir), "outputs.9.file-store.dir=%s", dir);
+    const char *sets[] = {"outputs.9.file-store.enabled=yes", "outputs.9.file-store.version=2",
+                          "outputs.9.file-store.force-filestore=yes", set_dir, NULL};
+    configure(sets);
+    Seen seen = {0};
+    FileObserver obs = {obs_open, obs_data, obs_close, &seen};
+    assert_int_equal(file_observer_register(&obs), 0);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, REQ1);
+    feed_all(&h, false, RESP1);
+    json_t *events = harness_close(&h);
+    file_observers_clear();
+    assert_int_equal(seen.opens, 1);
+    assert_int_equal(seen.closes, 1);
+    assert_int_equal(seen.bytes, 18);
+    json_t *fi = nth_event(events, "fileinfo", 0);
+    assert_true(json_is_true(json_object_get(json_object_get(fi, "fileinfo"), "stored")));
+    const char *sha = str_at(fi, "fileinfo", "sha256");
+    assert_non_null(sha);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/%.2s/%s", dir, sha, sha);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 18);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/%.2s", dir, sha);
+    rmdir(path);
+    snprintf(path, sizeof(path), "%s/tmp", dir);
+    rmdir(path);
+    rmdir(dir);
+    json_decref(events);
+    configure(default_sets);
+}
+
+static void test_custom_and_dump_headers(void **state)
+{
+    (void)state;
+    const char *sets[] = {"outputs.1.eve-log.types.3.http.dump-all-headers=request",
+                          "outputs.1.eve-log.types.3.http.custom.0=server", NULL};
+    configure(sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, REQ1);
+    feed_all(&h, false, "HTTP/1.1 304 Not Modified\r\nServer: s1\r\nDate: x\r\n\r\n");
+    json_t *events = harness_close(&h);
+    json_t *http = json_object_get(nth_event(events, "http", 0), "http");
+    assert_int_equal(json_array_size(json_object_get(http, "request_headers")), 5);
+    json_t *resp = json_object_get(http, "response_headers");
+    assert_int_equal(json_array_size(resp), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(resp, 0), "value")), "s1");
+    json_decref(events);
+    configure(default_sets);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_simple_exchange),
+        cmocka_unit_test(test_every_chunking),
+        cmocka_unit_test(test_every_split_point),
+        cmocka_unit_test(test_pipelining),
+        cmocka_unit_test(test_chunked_gzip_hashes),
+        cmocka_unit_test(test_deflate_raw_and_layers),
+        cmocka_unit_test(test_headers_folding_repetition),
+        cmocka_unit_test(test_100_continue),
+        cmocka_unit_test(test_connect_tunnel),
+        cmocka_unit_test(test_body_limit_and_buffers),
+        cmocka_unit_test(test_evasions_and_events),
+        cmocka_unit_test(test_unmatched_response_and_http09),
+        cmocka_unit_test(test_truncated_and_gap),
+        cmocka_unit_test(test_gap_in_headers_gives_up),
+        cmocka_unit_test(test_compression_bomb),
+        cmocka_unit_test(test_too_many_transactions),
+        cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_file_store_and_observer),
+        cmocka_unit_test(test_custom_and_dump_headers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
