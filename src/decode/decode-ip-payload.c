@@ -20,6 +20,7 @@ static DecodeResult decode_esp(DecodeThread *dt, Packet *p, const uint8_t *data,
     counter_incr(dt->counters, decode_ids.esp);
     if (len < ESP_HEADER_LEN)
         return decode_fail(dt, p, DE_ESP_PKT_TOO_SMALL);
+    p->esp_spi = rd32(data); /* keys the flow: one per security association */
     p->l4_hdr = data;
     p->l4_hdr_len = ESP_HEADER_LEN;
     p->payload = data + ESP_HEADER_LEN;

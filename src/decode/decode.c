@@ -153,7 +153,7 @@ Packet *decode_queue_pseudo(DecodeThread *dt, const Packet *parent, const uint8_
 {
     if (dt->pseudo_count >= DECODE_MAX_PSEUDO || !dt->pool)
         return NULL;
-    Packet *p = packet_pool_try_get(dt->pool);
+    Packet *p = packet_pool_try_get_reserved(dt->pool);
     if (!p)
         return NULL;
     if (packet_set_data(p, data, len, len, parent->ts_usec, parent->pcap_cnt, datalink) != 0) {

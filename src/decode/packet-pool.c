@@ -19,6 +19,7 @@ int packet_pool_init(PacketPool *pool, size_t capacity)
         pool->free_list[pool->free_count++] = p;
     }
     pool->capacity = capacity;
+    pool->reserve = capacity > 4 * PACKET_POOL_RESERVE ? PACKET_POOL_RESERVE : 0;
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->available, NULL);
     return 0;
@@ -39,21 +40,31 @@ void packet_pool_destroy(PacketPool *pool)
 Packet *packet_pool_get(PacketPool *pool)
 {
     pthread_mutex_lock(&pool->lock);
-    while (pool->free_count == 0)
+    while (pool->free_count <= pool->reserve)
         pthread_cond_wait(&pool->available, &pool->lock);
     Packet *p = pool->free_list[--pool->free_count];
     pthread_mutex_unlock(&pool->lock);
     return p;
 }
 
-Packet *packet_pool_try_get(PacketPool *pool)
+static Packet *try_get_above(PacketPool *pool, size_t keep)
 {
     Packet *p = NULL;
     pthread_mutex_lock(&pool->lock);
-    if (pool->free_count > 0)
+    if (pool->free_count > keep)
         p = pool->free_list[--pool->free_count];
     pthread_mutex_unlock(&pool->lock);
     return p;
+}
+
+Packet *packet_pool_try_get(PacketPool *pool)
+{
+    return try_get_above(pool, pool->reserve);
+}
+
+Packet *packet_pool_try_get_reserved(PacketPool *pool)
+{
+    return try_get_above(pool, 0);
 }
 
 void packet_pool_put(PacketPool *pool, Packet *p)

@@ -6,6 +6,7 @@
  * order; ICMP uses type and "counterpart type" (echo request <-> reply) in place of ports so
  * both directions hash alike, and one-way ICMP messages use type and code.
  */
+#include "flow/flow-icmp.h"
 #include "flow/flow.h"
 
 #include <netinet/in.h>
@@ -13,8 +14,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-/* The ICMP type that answers `type`, or -1 when the message has no answer. */
-static int icmp_counterpart(uint8_t proto, uint8_t type)
+/* The ICMP type that answers `type`, or -1 when the message has no answer. Shared with the
+ * flow key, which pairs requests with their replies the same way. */
+int flow_icmp_counterpart(uint8_t proto, uint8_t type)
 {
     static const uint8_t v4_pairs[][2] = {{8, 0}, {0, 8}, {13, 14}, {14, 13}, {15, 16},
                                           {16, 15}, {10, 9}, {9, 10}, {17, 18}, {18, 17}};
@@ -36,7 +38,7 @@ void flow_community_id(const Flow *f, uint16_t seed, char out[64])
     uint16_t sp = f->key.sp, dp = f->key.dp;
     bool one_way = false;
     if (f->key.proto == IPPROTO_ICMP || f->key.proto == IPPROTO_ICMPV6) {
-        int counterpart = icmp_counterpart(f->key.proto, f->icmp_type);
+        int counterpart = flow_icmp_counterpart(f->key.proto, f->icmp_type);
         sp = f->icmp_type;
         if (counterpart >= 0) {
             dp = (uint16_t)counterpart;

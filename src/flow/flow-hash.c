@@ -3,10 +3,11 @@
  *
  * The hash must give the same value for both directions of a conversation because it decides
  * which worker thread gets a packet: the endpoints are put in a canonical order (lower
- * address/port first) before hashing. ICMP has no ports; its flows are keyed on addresses,
- * protocol and VLANs only, so an echo request and its reply meet in one flow. ESP flows are
- * keyed on the SPI as well.
+ * address/port first) before hashing. ICMP has no ports: its type and code, and the type of
+ * its answer, stand in for them, so an echo request and its reply meet in one flow. ESP
+ * flows are keyed on the SPI.
  */
+#include "flow/flow-icmp.h"
 #include "flow/flow-internal.h"
 
 #include <netinet/in.h>
@@ -25,6 +26,13 @@ void flow_key_from_packet(const Packet *p, FlowKey *key)
     if (packet_has_ports(p->proto)) {
         key->sp = p->sp;
         key->dp = p->dp;
+    } else if (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6) {
+        /* As Suricata: a message is keyed on its type and code, and on the type that answers
+         * it, so a request and its reply share a flow (their "ports" are swapped) while
+         * other messages between the same hosts are flows of their own. */
+        int counterpart = flow_icmp_counterpart(p->proto, p->icmp_type);
+        key->sp = (uint16_t)(p->icmp_type << 8 | p->icmp_code);
+        key->dp = (uint16_t)((counterpart >= 0 ? counterpart : 0xff) << 8 | p->icmp_code);
     } else if (p->proto == IPPROTO_ESP) {
         /* Each direction of an IPsec association has its own SPI, hence its own flow. */
         key->sp = (uint16_t)(p->esp_spi >> 16);
