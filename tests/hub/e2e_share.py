@@ -64,7 +64,13 @@ def validate(validators, bundle):
                 sample.append(o)
         errs = sorted(validators["bundle"].iter_errors(dict(bundle, objects=sample)), key=str)
         assert not errs, f"bundle: {errs[0].message}"
+        # Every type, and up to 60 objects of each: objects of one type come from one
+        # code path, and full validation of a big bundle takes tens of seconds.
+        per_type = {}
         for o in bundle["objects"]:
+            per_type[o["type"]] = per_type.get(o["type"], 0) + 1
+            if per_type[o["type"]] > 60:
+                continue
             v = validators.get(o["type"])
             assert v, f"no schema for {o['type']}"
             errs = list(v.iter_errors(o))
@@ -85,9 +91,9 @@ def setup_hub(binary, extra=()):
     tokens = {r: hub.token(f"{r}-1", r) for r in ("sensor", "analyst", "partner")}
     tokens["sensor2"] = hub.token("sensor-2", "sensor")
     hub.start()
-    ev1, ev2 = make_events(1, 120), make_events(2, 60)
-    assert hub.post_events(tokens["sensor"], ev1).json()["accepted"] == 120
-    assert hub.post_events(tokens["sensor2"], ev2).json()["accepted"] == 60
+    ev1, ev2 = make_events(1, 72), make_events(2, 36)
+    assert hub.post_events(tokens["sensor"], ev1).json()["accepted"] == 72
+    assert hub.post_events(tokens["sensor2"], ev2).json()["accepted"] == 36
     # Real Suricata 7 output too (tests/hub/data/README.md), so the STIX mapping sees
     # genuine dns/tls/http alerts, not only generated ones.
     with open(os.path.join(os.path.dirname(SCHEMAS), "..", "data", "sensor-a.eve.json")) as f:
@@ -161,7 +167,7 @@ def t_taxii(binary):
         # Page through with limit/next: every sighting exactly once.
         sightings, nxt, pages = [], None, 0
         while True:
-            q = base + "objects/?limit=25" + (f"&next={nxt}" if nxt else "")
+            q = base + "objects/?limit=15" + (f"&next={nxt}" if nxt else "")
             r = hub.get(q, p)
             assert r.status == 200, r.body
             env = r.json()
