@@ -58,6 +58,7 @@ typedef struct DefragTracker {
     uint16_t vlan_id[PKT_MAX_VLAN];
     uint64_t deadline_usec;
     bool seen_last;
+    uint16_t link_len;        /* bytes before the first fragment's IP header (Ethernet...) */
     uint32_t frag_count;
     uint64_t mem;             /* tracker + fragments, as charged to the memcap */
     DefragFrag *first, *last; /* sorted by offset */
@@ -568,6 +569,7 @@ static void reassemble(DecodeThread *dt, Packet *p, DefragTable *t, DefragTracke
         if (rp) {
             rp->is_reassembled = true;
             rp->is_tunneled = p->is_tunneled;
+            rp->link_len = tr->link_len;
             counter_incr(dt->counters,
                          v4 ? defrag_ids.ipv4_reassembled : defrag_ids.ipv6_reassembled);
         }
@@ -596,6 +598,10 @@ static void defrag_add(DecodeThread *dt, Packet *p, const FragInput *in)
             tracker_remove(t, tr);
         return;
     }
+    /* The datagram keeps the first fragment's link layer, as Suricata's does, so the bytes
+     * counted for its flow are the same. */
+    if (in->offset == 0)
+        tr->link_len = (uint16_t)(in->hdr - p->buf);
     /* Deadlines are whole seconds of packet time, like Suricata's. */
     tr->deadline_usec = (p->ts_usec / USEC_PER_SEC + t->cfg.timeout_sec) * USEC_PER_SEC;
     age_unlink(t, tr);

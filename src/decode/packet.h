@@ -60,6 +60,8 @@ typedef struct Packet {
     uint8_t ttl;             /* TTL / hop limit */
     bool is_fragment;        /* IPv4/IPv6 fragment not (yet) reassembled */
     bool is_reassembled;     /* a pseudo packet made by defrag */
+    uint16_t link_len;       /* reassembled: the first fragment's link-layer bytes, which
+                                Suricata keeps in the datagram and counts in flow bytes */
     bool is_tunneled;        /* inner packet of GRE/VXLAN/IP-in-IP */
     bool is_invalid;         /* decoding stopped on an error */
     uint16_t sp, dp;         /* ports (ICMP: type/code are in icmp_*) */

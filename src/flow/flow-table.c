@@ -369,7 +369,7 @@ static void track_ttl(uint8_t *min, uint8_t *max, uint8_t ttl)
 static void flow_update(FlowTable *t, Flow *f, Packet *p, bool to_server)
 {
     /* Bytes as captured, link layer included, as Suricata counts them. */
-    uint32_t bytes = p->len;
+    uint32_t bytes = p->len + p->link_len;
     f->last_usec = p->ts_usec > f->last_usec ? p->ts_usec : f->last_usec;
     track_macs(f, p, to_server);
     if (to_server) {
