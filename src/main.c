@@ -23,6 +23,7 @@
 #include "intel/intel-match.h"
 #include "intel/intel-setup.h"
 #include "runtime/engine.h"
+#include "runtime/reload.h"
 #include "runtime/settings.h"
 
 #define MAX_SETS 256
@@ -291,8 +292,10 @@ static int load_rules(const Options *o, const ConfNode *conf, DetectEngine **out
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    engine_stop_requested = 1;
+    if (sig == SIGHUP)
+        engine_reload_requested = 1;
+    else
+        engine_stop_requested = 1;
 }
 
 static void print_summary(const EngineSummary *s, const EngineSettings *settings)
@@ -333,11 +336,27 @@ static int run_capture(const Options *o, const EngineSettings *settings, const c
         return 1;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
     EngineSummary summary;
     int status = engine_run(settings, &src, &summary);
     capture_close(&src);
     print_summary(&summary, settings);
     return status;
+}
+
+/* What a SIGHUP reload needs to read the same feeds again. */
+typedef struct IntelReloadCtx {
+    const Options *o;
+    const ConfNode *conf;
+    const IntelActors *actors;
+} IntelReloadCtx;
+
+static IntelStore *reload_intel(void *ud)
+{
+    const IntelReloadCtx *ctx = ud;
+    IntelLoadStats stats;
+    return intel_setup_store(ctx->conf, ctx->actors, ctx->o->intel_files,
+                             ctx->o->intel_file_count, &stats);
 }
 
 static void attribute_rule(void *ud, json_t **metadata, const char *msg)
@@ -371,7 +390,10 @@ static int run(const Options *o, ConfNode *conf)
     IntelLoadStats intel_stats;
     IntelStore *intel = intel_setup_store(conf, actors, o->intel_files, o->intel_file_count,
                                           &intel_stats);
-    settings.intel = intel;
+    settings.intel = &intel;
+    IntelReloadCtx reload_ctx = {o, conf, actors};
+    settings.intel_reload = reload_intel;
+    settings.intel_reload_ud = &reload_ctx;
     detect_engine_attribute(detect, attribute_rule, actors);
     int status = 0;
     if (o->test_config)

@@ -15,6 +15,7 @@
 #include "intel/intel-match.h"
 #include "decode/packet-pool.h"
 #include "output/output.h"
+#include "runtime/reload.h"
 #include "runtime/worker.h"
 
 #define WORKER_QUEUE_CAPACITY 1024
@@ -73,6 +74,7 @@ typedef struct Run {
     time_t started, next_live_stats;
     int status;
     EveWriter stats_writer;
+    Reloader reloader;
 } Run;
 
 static int default_worker_count(void)
@@ -164,7 +166,7 @@ static int setup_workers(Run *run)
             return -1;
         if (s->detect && worker_attach_detect(&run->workers[i], s->detect) != 0)
             return -1;
-        if (s->intel && worker_attach_intel(&run->workers[i], s->intel) != 0)
+        if (s->intel && *s->intel && worker_attach_intel(&run->workers[i], *s->intel) != 0)
             return -1;
         if (run->threaded && worker_start(&run->workers[i]) != 0)
             return -1;
@@ -262,6 +264,7 @@ static void capture_loop(Run *run)
             advance_time(run, (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000);
         }
         maybe_live_stats(run);
+        reloader_poll(&run->reloader, run->workers, run->worker_count, run->threaded);
     }
 }
 
@@ -283,6 +286,7 @@ static void finish_run(Run *run, EngineSummary *summary)
 {
     for (int i = 0; run->threaded && i < run->worker_count; i++)
         worker_stop_and_join(&run->workers[i]);
+    reloader_finish(&run->reloader);
     for (int i = 0; i < run->worker_count; i++)
         worker_finish(&run->workers[i], run->now_usec);
     record_capture_stats(run);
@@ -307,6 +311,7 @@ int engine_run(const EngineSettings *s, CaptureSource *src, EngineSummary *summa
 {
     Run run = {.settings = s, .src = src, .started = time(NULL)};
     run.next_live_stats = run.started + s->stats_interval_sec;
+    reloader_init(&run.reloader, s->intel_reload, s->intel_reload_ud, s->intel);
     if (setup_run(&run) != 0) {
         log_error("engine setup failed");
         return 2;

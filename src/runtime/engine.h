@@ -36,7 +36,11 @@ typedef struct EngineSettings {
     uint32_t stats_interval_sec; /* live mode periodic stats; 0 disables */
     bool checksum_checks;        /* -k all */
     const struct DetectEngine *detect; /* loaded rules, shared read-only; NULL: no detection */
-    const struct IntelStore *intel;    /* loaded indicators, shared read-only; NULL: none */
+    /* Loaded indicators, shared read-only (NULL: none). On SIGHUP the engine rebuilds them
+     * with intel_reload and replaces *intel (the caller frees the final one). */
+    struct IntelStore **intel;
+    struct IntelStore *(*intel_reload)(void *ud);
+    void *intel_reload_ud;
 } EngineSettings;
 
 typedef struct EngineSummary {

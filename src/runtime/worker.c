@@ -136,6 +136,10 @@ static bool handle_messages(Worker *w, WorkerMsg *local, size_t n)
         case WORKER_MSG_TICK:
             worker_tick(w, local[i].ts_usec);
             break;
+        case WORKER_MSG_INTEL:
+            intel_thread_set_store(w->intel, local[i].ptr);
+            atomic_fetch_add(local[i].ack, 1);
+            break;
         case WORKER_MSG_STOP:
             return false;
         }

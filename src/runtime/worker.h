@@ -10,6 +10,7 @@
 #define BONGSU_WORKER_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "applayer/app-layer.h"
 #include "common/counters.h"
@@ -18,12 +19,19 @@
 #include "output/eve.h"
 #include "stream/stream-tcp.h"
 
-typedef enum WorkerMsgKind { WORKER_MSG_PACKET, WORKER_MSG_TICK, WORKER_MSG_STOP } WorkerMsgKind;
+typedef enum WorkerMsgKind {
+    WORKER_MSG_PACKET,
+    WORKER_MSG_TICK,
+    WORKER_MSG_STOP,
+    WORKER_MSG_INTEL,  /* switch to the indicator store in ptr, then increment *ack */
+} WorkerMsgKind;
 
 typedef struct WorkerMsg {
     WorkerMsgKind kind;
     Packet *packet;
     uint64_t ts_usec;
+    const void *ptr;
+    atomic_int *ack;
 } WorkerMsg;
 
 #define WORKER_BATCH 64
