@@ -47,6 +47,11 @@ void intel_thread_set_store(IntelThread *it, const IntelStore *store)
     it->store = store;
 }
 
+const IntelStore *intel_thread_store(const IntelThread *it)
+{
+    return it->store;
+}
+
 /* True the first time this indicator hits this flow. */
 static bool first_hit(Flow *f, uint32_t index)
 {

@@ -26,6 +26,7 @@ void intel_thread_free(IntelThread *it);
 /* A reload finished: use this store from now on (the caller frees the old one once every
  * thread has switched). */
 void intel_thread_set_store(IntelThread *it, const IntelStore *store);
+const IntelStore *intel_thread_store(const IntelThread *it);
 
 void intel_match_flow_start(IntelThread *it, Flow *f, const Packet *p);
 void intel_match_tx(IntelThread *it, Flow *f, const Packet *p, AppProto proto, void *state,
