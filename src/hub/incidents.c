@@ -210,6 +210,7 @@ void hub_api_incidents(hub_store *s, const hub_params *p, hub_reply *r)
     hub_status st = default_range(s, &f);
     f.order = HUB_ORDER_TIME;
     f.limit = INCIDENT_SCAN_MAX + 1;
+    f.no_raw = true;
     c.open = json_object();
     if (st == HUB_OK)
         st = hub_store_events(s, &f, incident_row, &c);
@@ -230,8 +231,13 @@ void hub_api_incidents(hub_store *s, const hub_params *p, hub_reply *r)
         hub_reply_storage_error(r, st);
         return;
     }
-    hub_reply_json(r, 200,
-                   json_pack("{s:o,s:I,s:b,s:I}", "incidents", arr, "total", (json_int_t)c.n,
-                             "truncated", c.truncated, "window", (json_int_t)(c.window_us /
-                                                                             1000000)));
+    json_t *out = json_pack("{s:o,s:I,s:b,s:I}", "incidents", arr, "total", (json_int_t)c.n,
+                            "truncated", c.truncated, "window",
+                            (json_int_t)(c.window_us / 1000000));
+    if (f.has_since) { /* tell the caller which range was searched, defaulted or not */
+        char since[40];
+        hub_time_format(f.since_us, since, sizeof since);
+        json_object_set_new(out, "since", json_string(since));
+    }
+    hub_reply_json(r, 200, out);
 }

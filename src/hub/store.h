@@ -65,6 +65,7 @@ typedef struct {
     int64_t after_id;           /* cursor for HUB_ORDER_OLDEST: id > after_id */
     bool require_actor;
     bool exportable; /* only event types the STIX export covers (alert, ddos) */
+    bool no_raw;     /* rows come without f.raw (NULL): cheaper when only columns matter */
     hub_order order;
     unsigned limit; /* 0 means no limit: callers must bound it themselves */
 } hub_event_filter;

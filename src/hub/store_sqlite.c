@@ -646,7 +646,8 @@ hub_status hub_store_events(hub_store *s, const hub_event_filter *flt, hub_event
     where_builder w = {0};
     hub_buf_puts(&w.sql, "SELECT id, received_us, sensor, ts_us, event_type, src_ip, dest_ip,"
                          " signature_id, severity, signature, actor, techniques, attack,"
-                         " victim, raw FROM events");
+                         " victim,");
+    hub_buf_puts(&w.sql, flt->no_raw ? " NULL FROM events" : " raw FROM events");
     where_build(&w, flt);
     static const char *orders[] = {" ORDER BY ts_us DESC, id DESC", " ORDER BY id ASC",
                                    " ORDER BY ts_us, id"};
@@ -674,6 +675,17 @@ hub_status hub_store_events(hub_store *s, const hub_event_filter *flt, hub_event
 
 /* The rollup answers a filter made only of its own dimensions, with time bounds on whole
  * hours; anything finer (addresses, signature, text, minutes) needs the events table. */
+/* An aggregate bounded only by time must walk the time index. Without statistics on
+ * how narrow the range is, SQLite prefers walking the index of the grouped column (to
+ * skip a sort) and filtering on time, which visits every event ever stored. With an
+ * equality filter the (column, time) index is right, so the planner decides. */
+static const char *time_hint(const hub_event_filter *f)
+{
+    bool eq = f->event_type || f->actor || f->sensor || f->src_ip || f->dest_ip ||
+              f->victim || f->signature_id;
+    return (f->has_since || f->has_until) && !eq ? " INDEXED BY events_ts" : "";
+}
+
 /* Top victims over everything (or whole days) come from victim_rollup. */
 static bool victim_rollup_usable(const hub_event_filter *f, hub_dim dim)
 {
@@ -743,6 +755,7 @@ hub_status hub_store_count_by(hub_store *s, const hub_event_filter *flt, hub_dim
         rollup_count_sql(&w, flt, dim);
     } else {
         hub_buf_printf(&w.sql, "SELECT %s AS k, count(*) AS n FROM events", keys[dim]);
+        hub_buf_puts(&w.sql, time_hint(flt));
         where_build(&w, flt);
     }
     hub_buf_puts(&w.sql, " AND k IS NOT NULL GROUP BY k");
@@ -773,6 +786,7 @@ hub_status hub_store_time_range(hub_store *s, const hub_event_filter *flt, int64
         rollup_where(&w, flt);
     } else {
         hub_buf_puts(&w.sql, "SELECT count(*), min(ts_us), max(ts_us) FROM events");
+        hub_buf_puts(&w.sql, time_hint(flt));
         where_build(&w, flt);
     }
     sqlite3_stmt *st = NULL;
