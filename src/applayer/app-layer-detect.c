@@ -109,15 +109,23 @@ static void detect_udp(AppLayerThread *th, Flow *f, const Packet *p, bool to_ser
                        const uint8_t *data, uint32_t len, uint32_t flags)
 {
     AppLayerFlow *app = f->app;
+    /* The flow is counted (detected or failed) on its first datagram only; a direction that
+     * fails after the other one decided changes nothing, one that succeeds after the other
+     * failed makes the flow that protocol (Suricata's AppLayerHandleUdp). */
+    bool first = !(to_server ? app->detect_done_tc : app->detect_done_ts);
     AppProto found = ALPROTO_UNKNOWN;
     if (probe_all(f, data, len, to_server, &found) == PROBE_FOUND) {
         set_direction_proto(app, to_server, found);
-        flow_detected(th, f, found);
+        if (first)
+            flow_detected(th, f, found);
+        else
+            app->proto = found;
         applayer_parse(th, f, p, to_server, data, len, flags);
         return;
     }
     set_direction_proto(app, to_server, ALPROTO_FAILED);
-    flow_failed(th, f);
+    if (first)
+        flow_failed(th, f);
 }
 
 void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,

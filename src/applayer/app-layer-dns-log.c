@@ -524,6 +524,8 @@ static json_t *v3_queries_json(const DnsMessage *m, uint64_t flags)
 /* Additionals, without the empty OPT record nearly every EDNS message carries. */
 static json_t *v3_additionals_json(const DnsMessage *m)
 {
+    if (!m->additional_count)
+        return NULL;
     const DnsRecord *add = m->records + m->answer_count + m->authority_count;
     json_t *a = json_array();
     for (uint32_t i = 0; i < m->additional_count; i++)

@@ -67,6 +67,8 @@ static uint32_t arena_append(DnsMessage *m, const uint8_t *data, uint32_t len)
     uint32_t room = DNS_MAX_ARENA - m->arena_len;
     if (len > room)
         len = room;
+    if (len == 0)
+        return 0;
     if (m->arena_len + len > m->arena_cap) {
         uint32_t cap = m->arena_cap ? m->arena_cap : 256;
         while (cap < m->arena_len + len)
@@ -325,13 +327,11 @@ static bool parse_section(Cursor *c, DnsMessage *m, uint16_t count, uint32_t *ca
 static void parse_additionals(Cursor *c, DnsMessage *m, uint32_t *cap)
 {
     uint8_t ignored = 0;
-    uint32_t added = 0;
     uint32_t arena_len = m->arena_len;
-    if (!parse_section(c, m, m->arcount, cap, &added, &ignored)) {
-        added = 0;
+    if (!parse_section(c, m, m->arcount, cap, &m->additional_count, &ignored)) {
+        m->additional_count = 0;
         m->arena_len = arena_len;
     }
-    m->additional_count = added;
 }
 
 static void read_header(const uint8_t *msg, DnsMessage *m)

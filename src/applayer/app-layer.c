@@ -134,7 +134,11 @@ void applayer_handle_data(AppLayerThread *th, Flow *f, const Packet *p, bool to_
     AppLayerFlow *app = applayer_flow_state(f);
     if (!app)
         return;
-    if (app->proto == ALPROTO_UNKNOWN) {
+    /* UDP probes each direction once: a flow whose first direction failed is still
+     * recognised from the other one, as Suricata does. */
+    bool probe_udp = (flags & APP_FLAG_DATAGRAM) && app->proto == ALPROTO_FAILED &&
+                     !(to_server ? app->detect_done_ts : app->detect_done_tc);
+    if (app->proto == ALPROTO_UNKNOWN || probe_udp) {
         applayer_detect(th, f, p, to_server, data, len, flags);
         return;
     }
