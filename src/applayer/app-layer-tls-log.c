@@ -280,6 +280,45 @@ static uint32_t configured_fields(void)
     }
 }
 
+/* Suricata's tls event header: flow direction (client as source), pcap_cnt after flow_id,
+ * no tx_id, pkt_src of the packet that completed the handshake ("stream (detect/log)" for
+ * the flush at flow end), and with ethernet logging that packet's MACs oriented like the
+ * flow. */
+static json_t *event_header(AppLayerCtx *ctx, uint64_t tx_id)
+{
+    json_t *hdr = applayer_eve_header(ctx, "tls", tx_id);
+    json_t *pcap_cnt = json_object_get(hdr, "pcap_cnt");
+    json_t *ph = ctx->packet ? eve_header_packet(ctx->thread->eve->log, ctx->packet, "tls") : NULL;
+    json_t *obj = json_object();
+    const char *key;
+    json_t *value;
+    json_object_foreach(hdr, key, value)
+    {
+        if (strcmp(key, "tx_id") == 0 || strcmp(key, "pcap_cnt") == 0 ||
+            strcmp(key, "community_id") == 0)
+            continue;
+        json_object_set(obj, key, value);
+        if (strcmp(key, "flow_id") == 0 && pcap_cnt)
+            json_object_set(obj, "pcap_cnt", pcap_cnt);
+    }
+    json_t *src = ph ? json_object_get(ph, "pkt_src") : NULL;
+    json_object_set_new(obj, "pkt_src", src ? json_incref(src) : json_string("stream (detect/log)"));
+    json_t *ether = ph ? json_object_get(ph, "ether") : NULL;
+    if (ether && !ctx->packet->to_server) {
+        json_t *mac = json_incref(json_object_get(ether, "src_mac"));
+        json_object_set(ether, "src_mac", json_object_get(ether, "dest_mac"));
+        json_object_set_new(ether, "dest_mac", mac);
+    }
+    if (ether)
+        json_object_set(obj, "ether", ether);
+    json_t *cid = json_object_get(hdr, "community_id");
+    if (cid)
+        json_object_set(obj, "community_id", cid);
+    json_decref(ph);
+    json_decref(hdr);
+    return obj;
+}
+
 void tls_log_tx(AppLayerCtx *ctx, void *state, void *tx, uint64_t tx_id)
 {
     (void)tx;
@@ -291,8 +330,7 @@ void tls_log_tx(AppLayerCtx *ctx, void *state, void *tx, uint64_t tx_id)
     bool resumed = (s->flags & TLS_FLAG_SESSION_RESUMED) && log_cfg.session_resumption;
     if (!cert && !resumed && !(s->flags & TLS_FLAG_LOG_WITHOUT_CERT))
         return;
-    json_t *obj = applayer_eve_header(ctx, "tls", tx_id);
-    json_object_del(obj, "tx_id");
+    json_t *obj = event_header(ctx, tx_id);
     json_t *tls = json_object();
     log_fields(tls, s, configured_fields());
     const AppLayerFlow *app = ctx->flow->app;
