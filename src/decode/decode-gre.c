@@ -8,8 +8,8 @@
  * decoder.gre.* events and stop decoding, as do headers longer than the packet.
  *
  * The payload is a tunnel: IPv4, IPv6, transparent Ethernet bridging, VLAN-tagged frames,
- * PPP and ERSPAN become pseudo packets with their own flows while this packet keeps the GRE
- * flow. ERSPAN is recognised as Suricata does it: protocol 0x88be without a sequence number
+ * PPP and ERSPAN become pseudo packets with their own flows; this packet stays the carrier
+ * (Suricata gives a GRE packet no flow of its own). ERSPAN is recognised as Suricata does it: protocol 0x88be without a sequence number
  * is type I (the mirrored frame follows directly), with one it is type II (an 8-byte ERSPAN
  * header whose VLAN id is added to the inner packet's VLANs).
  *

@@ -2,7 +2,8 @@
  * decode-tunnel.c - turning a tunnel's inner bytes into a pseudo packet.
  *
  * Suricata gives the inner packet of every tunnel its own Packet and flow while the outer
- * packet keeps the carrier's flow (GRE, UDP/4789, IP proto 41). bongsu does the same through
+ * packet stays what it was (a UDP flow for VXLAN/Geneve, a proto 41 flow for 6in4, no flow
+ * for GRE). bongsu does the same through
  * the DecodeThread's pseudo queue: the inner bytes are copied into a pool packet which the
  * caller decodes after the outer one. The pseudo packet inherits the outer VLAN ids
  * (decode_queue_pseudo), so a tunnel inside a VLAN keys its flows on that VLAN as well.
