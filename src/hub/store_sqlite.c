@@ -33,7 +33,7 @@
 /* One rollup row being accumulated in the current transaction. `key` holds the four
  * strings back to back, NUL-separated, so one allocation and one memcmp identify it. */
 typedef struct {
-    int64_t hour, n, min_ts, max_ts; /* hour: the hour, or for ROLLUP_VICTIM the day */
+    int64_t hour, n, min_ts, max_ts;
     uint32_t hash;
     size_t key_len;
     char *key;
@@ -86,10 +86,10 @@ static const char SCHEMA[] =
     " n INTEGER NOT NULL, min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL,"
     " PRIMARY KEY(hour, sensor, event_type, actor, attack)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS victim_rollup("
-    " day INTEGER NOT NULL, victim TEXT NOT NULL, n INTEGER NOT NULL,"
-    " PRIMARY KEY(day, victim)) WITHOUT ROWID;";
+    " hour INTEGER NOT NULL, victim TEXT NOT NULL, n INTEGER NOT NULL,"
+    " PRIMARY KEY(hour, victim)) WITHOUT ROWID;";
 
-/* Databases from before this layout (user_version < 5) lose the old single-column
+/* Databases from before this layout (user_version < 6) lose the old single-column
  * indexes and get the rollup (re)built, once, at open. */
 static const char ROLLUP_BACKFILL[] =
     "DROP INDEX IF EXISTS events_type; DROP INDEX IF EXISTS events_sensor;"
@@ -97,12 +97,12 @@ static const char ROLLUP_BACKFILL[] =
     "DROP INDEX IF EXISTS events_sid; DROP INDEX IF EXISTS events_actor;"
     "DROP INDEX IF EXISTS events_victim;"
     "DELETE FROM rollup; DELETE FROM victim_rollup;"
-    "INSERT INTO victim_rollup SELECT ts_us / 86400000000, victim, count(*) FROM events"
+    "INSERT INTO victim_rollup SELECT ts_us / 3600000000, victim, count(*) FROM events"
     " WHERE victim IS NOT NULL GROUP BY 1, 2;"
     "INSERT INTO rollup SELECT ts_us / 3600000000, sensor, event_type, coalesce(actor, ''),"
     " coalesce(attack, ''), count(*), min(ts_us), max(ts_us)"
     " FROM events GROUP BY 1, 2, 3, 4, 5;"
-    "PRAGMA user_version = 5;";
+    "PRAGMA user_version = 6;";
 
 static const char UPSERT_ROLLUP[] =
     "INSERT INTO rollup VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO UPDATE"
@@ -148,12 +148,12 @@ static int user_version(hub_store *s)
 
 static hub_status migrate(hub_store *s)
 {
-    if (user_version(s) >= 5)
+    if (user_version(s) >= 6)
         return HUB_OK;
     hub_status st = exec(s, "BEGIN IMMEDIATE");
     if (st != HUB_OK)
         return st;
-    if (user_version(s) < 5) /* another process may have migrated meanwhile */
+    if (user_version(s) < 6) /* another process may have migrated meanwhile */
         st = exec(s, ROLLUP_BACKFILL);
     return exec(s, st == HUB_OK ? "COMMIT" : "ROLLBACK") == HUB_OK ? st : HUB_ERR_STORAGE;
 }
@@ -358,7 +358,7 @@ void hub_store_rollback(hub_store *s)
  * rollup rows instead of scanning (see rollup_usable). '' stands for "none". Rows are
  * summed in memory during the batch and written once each at commit: a batch of 5,000
  * events touches a few dozen rollup rows, where an upsert per event cost a fifth of the
- * ingest CPU. Victims are kept apart, per day only (victim_rollup): there can be about
+ * ingest CPU. Victims are kept apart, per hour only (victim_rollup): there can be about
  * as many as alerts, and crossing them with the other dimensions would make the rollup
  * as big as what it summarizes; filtered top-victim queries use the victim index. */
 static void acc_clear(hub_store *s)
@@ -436,7 +436,7 @@ static hub_status rollup_add(hub_store *s, const char *sensor, const hub_event_f
                            f->attack ? f->attack : ""};
     hub_status st = acc_add(s, ROLLUP_MAIN, f->ts_us / HOUR_US, parts, 4, f->ts_us);
     if (st == HUB_OK && f->victim)
-        st = acc_add(s, ROLLUP_VICTIM, f->ts_us / (24 * HOUR_US), &f->victim, 1, f->ts_us);
+        st = acc_add(s, ROLLUP_VICTIM, f->ts_us / HOUR_US, &f->victim, 1, f->ts_us);
     return st;
 }
 
@@ -686,14 +686,14 @@ static const char *time_hint(const hub_event_filter *f)
     return (f->has_since || f->has_until) && !eq ? " INDEXED BY events_ts" : "";
 }
 
-/* Top victims over everything (or whole days) come from victim_rollup. */
+/* Top victims over everything (or whole hours) come from victim_rollup. */
 static bool victim_rollup_usable(const hub_event_filter *f, hub_dim dim)
 {
-    int64_t day = 24 * HOUR_US;
     return dim == HUB_DIM_VICTIM && !f->event_type && !f->actor && !f->sensor && !f->src_ip &&
            !f->dest_ip && !f->victim && !f->q && !f->signature_id && !f->added_after_us &&
            !f->has_before && !f->after_id && !f->exportable && !f->require_actor &&
-           (!f->has_since || f->since_us % day == 0) && (!f->has_until || f->until_us % day == 0);
+           (!f->has_since || f->since_us % HOUR_US == 0) &&
+           (!f->has_until || f->until_us % HOUR_US == 0);
 }
 
 static bool rollup_usable(const hub_event_filter *f, hub_dim dim)
@@ -749,8 +749,8 @@ hub_status hub_store_count_by(hub_store *s, const hub_event_filter *flt, hub_dim
     where_builder w = {0};
     if (victim_rollup_usable(flt, dim)) {
         hub_buf_puts(&w.sql, "SELECT victim AS k, sum(n) AS n FROM victim_rollup WHERE 1");
-        where_num(&w, " AND day >= ?", flt->has_since, flt->since_us / (24 * HOUR_US));
-        where_num(&w, " AND day < ?", flt->has_until, flt->until_us / (24 * HOUR_US));
+        where_num(&w, " AND hour >= ?", flt->has_since, flt->since_us / HOUR_US);
+        where_num(&w, " AND hour < ?", flt->has_until, flt->until_us / HOUR_US);
     } else if (rollup_usable(flt, dim)) {
         rollup_count_sql(&w, flt, dim);
     } else {
