@@ -26,7 +26,7 @@
 
 static FileThread file_thread(AppLayerCtx *ctx)
 {
-    FileThread th = {0};
+    FileThread th = {.ctx = ctx};
     if (ctx->thread) {
         th.counters = ctx->thread->counters;
         if (ctx->thread->eve && ctx->thread->eve->log)
@@ -176,18 +176,24 @@ static void decode_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_serve
                          const uint8_t *in, uint32_t len)
 {
     HttpDecoder *dec = &d->dec;
-    if (i >= dec->layers || dec->failed) {
-        if (!dec->failed || i >= dec->layers)
-            entity_sink(ctx, tx, to_server, in, len);
+    if (i >= dec->layers) {
+        entity_sink(ctx, tx, to_server, in, len);
+        return;
+    }
+    if (dec->passthrough[i]) {
+        decode_layer(ctx, d, tx, to_server, i + 1, in, len);
         return;
     }
     if (!inflate_layer(ctx, d, tx, to_server, i, in, len)) {
+        /* libhtp passes what this layer cannot decode on as it is: all of it when the layer
+         * never produced anything (not compressed at all), else the undecoded rest. */
         http_raise(ctx, tx, HTTP_EV_GZIP_DECOMPRESSION_FAILED);
-        /* libhtp passes the undecodable rest through as it is */
-        for (uint32_t k = 0; k < dec->layers; k++)
-            inflateEnd(&dec->zs[k]);
-        dec->layers = 0;
-        entity_sink(ctx, tx, to_server, dec->zs[i].next_in, dec->zs[i].avail_in);
+        dec->passthrough[i] = true;
+        const z_stream *zs = &dec->zs[i];
+        if (zs->total_out == 0)
+            decode_layer(ctx, d, tx, to_server, i + 1, in, len);
+        else
+            decode_layer(ctx, d, tx, to_server, i + 1, zs->next_in, zs->avail_in);
     }
 }
 
@@ -227,17 +233,22 @@ static void setup_decoder(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
         }
         while (n && (tok[n - 1] == ' ' || tok[n - 1] == '\t'))
             n--;
+        /* As libhtp: a token that merely contains "gzip" or "deflate" (": gzip", "gzip x")
+         * is still decoded, and reported as abnormal. */
         HttpCoding coding;
-        if (http_ieq(tok, n, "gzip") || http_ieq(tok, n, "x-gzip"))
-            coding = HTTP_CODING_GZIP;
-        else if (http_ieq(tok, n, "deflate") || http_ieq(tok, n, "x-deflate"))
-            coding = HTTP_CODING_DEFLATE;
-        else if (n == 0 || http_ieq(tok, n, "identity") || http_ieq(tok, n, "none"))
+        if (n == 0 || http_ieq(tok, n, "identity") || http_ieq(tok, n, "none"))
             continue;
+        if (http_value_contains(tok, n, "gzip"))
+            coding = HTTP_CODING_GZIP;
+        else if (http_value_contains(tok, n, "deflate"))
+            coding = HTTP_CODING_DEFLATE;
         else {
             http_raise(ctx, tx, HTTP_EV_ABNORMAL_CE_HEADER);
             continue;
         }
+        if (!http_ieq(tok, n, "gzip") && !http_ieq(tok, n, "x-gzip") &&
+            !http_ieq(tok, n, "deflate") && !http_ieq(tok, n, "x-deflate"))
+            http_raise(ctx, tx, HTTP_EV_ABNORMAL_CE_HEADER);
         uint32_t limit = http_config.decompress_layer_limit;
         if (d->dec.layers >= HTTP_MAX_LAYERS || (limit && d->dec.layers >= limit)) {
             http_raise(ctx, tx, HTTP_EV_TOO_MANY_ENCODING_LAYERS);
@@ -246,6 +257,7 @@ static void setup_decoder(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
         uint32_t k = d->dec.layers;
         d->dec.coding[k] = coding;
         d->dec.raw_retry[k] = false;
+        d->dec.passthrough[k] = false;
         if (layer_init(&d->dec, k, false) != 0)
             return;
         d->dec.layers++;
@@ -305,7 +317,8 @@ static void message_done(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_ser
         http_response_complete(s, ctx, tx);
 }
 
-/* Chunk-size line: hex digits, optional extensions after ';'. -1 when invalid. */
+/* Chunk-size line as libhtp reads it: optional whitespace, hex digits, and whatever follows
+ * the digits (extensions, junk) ignored. -1 when there are no digits. */
 static int64_t parse_chunk_len(const uint8_t *p, uint32_t len)
 {
     uint32_t i = 0;
@@ -327,11 +340,20 @@ static int64_t parse_chunk_len(const uint8_t *p, uint32_t len)
             return -1;
         v = (v << 4) | x;
     }
-    while (i < len && (p[i] == ' ' || p[i] == '\t'))
-        i++;
-    if (!digits || (i < len && p[i] != ';'))
-        return -1;
-    return v;
+    return digits ? v : -1;
+}
+
+/* An unreadable chunk size ends the chunked framing: as libhtp does, the rest of the
+ * message, starting with that line, is body until the connection closes. */
+static void chunking_failed(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server,
+                            const uint8_t *line, uint32_t line_len, bool had_eol)
+{
+    http_raise(ctx, tx, to_server ? HTTP_EV_INVALID_REQUEST_CHUNK_LEN
+                                  : HTTP_EV_INVALID_RESPONSE_CHUNK_LEN);
+    d->body_kind = HTTP_BODY_UNTIL_CLOSE;
+    body_bytes(ctx, d, tx, to_server, line, line_len);
+    if (had_eol)
+        body_bytes(ctx, d, tx, to_server, (const uint8_t *)"\r\n", 2);
 }
 
 static uint32_t chunk_line(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_server,
@@ -343,7 +365,8 @@ static uint32_t chunk_line(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_s
     uint32_t line_len = 0;
     bool complete;
     uint32_t used = http_take_line(d, data, len, &line, &line_len, &complete);
-    m->message_len += used;
+    if (d->chunk_phase != HTTP_CHUNK_TRAILER)
+        m->message_len += used;   /* libhtp leaves trailers out of the message length */
     if (!complete)
         return used;
     switch (d->chunk_phase) {
@@ -352,11 +375,8 @@ static uint32_t chunk_line(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_s
             break;              /* tolerated, as by libhtp */
         int64_t n = parse_chunk_len(line, line_len);
         if (n < 0) {
-            http_raise(ctx, tx, to_server ? HTTP_EV_INVALID_REQUEST_CHUNK_LEN
-                                          : HTTP_EV_INVALID_RESPONSE_CHUNK_LEN);
-            d->line.len = 0;
-            message_done(s, ctx, d, to_server);
-            return used;
+            chunking_failed(ctx, d, tx, to_server, line, line_len, true);
+            break;
         }
         d->remaining = (uint64_t)n;
         d->chunk_phase = n ? HTTP_CHUNK_DATA : HTTP_CHUNK_TRAILER;
@@ -408,4 +428,18 @@ uint32_t http_body_data(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_serv
             message_done(s, ctx, d, to_server);
     }
     return n;
+}
+
+bool http_body_eof(AppLayerCtx *ctx, HttpDir *d, bool to_server)
+{
+    HttpTx *tx = d->tx;
+    if (d->body_kind == HTTP_BODY_CHUNKED && d->chunk_phase == HTTP_CHUNK_LEN && d->line.len) {
+        const uint8_t *line = d->line.data;
+        uint32_t len = d->line.len;
+        int64_t n = parse_chunk_len(line, len);
+        if (n < 0)
+            chunking_failed(ctx, d, tx, to_server, line, len, false);
+        d->line.len = 0;
+    }
+    return d->body_kind == HTTP_BODY_UNTIL_CLOSE;
 }

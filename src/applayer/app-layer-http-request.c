@@ -137,8 +137,9 @@ static void note_header_result(AppLayerCtx *ctx, HttpTx *tx, HttpHeaderResult r,
                                       : HTTP_EV_RESPONSE_HEADER_INVALID);
         break;
     case HTTP_HDR_REPEATED:
-        http_raise(ctx, tx, to_server ? HTTP_EV_REQUEST_HEADER_REPETITION
-                                      : HTTP_EV_RESPONSE_HEADER_REPETITION);
+        /* Suricata 7 reports repeated request headers only */
+        if (to_server)
+            http_raise(ctx, tx, HTTP_EV_REQUEST_HEADER_REPETITION);
         break;
     case HTTP_HDR_CL_AMBIGUOUS:
         http_raise(ctx, tx, to_server ? HTTP_EV_DUPLICATE_CONTENT_LENGTH_FIELD_IN_REQUEST

@@ -258,7 +258,7 @@ static void http_eof(HttpState *s, AppLayerCtx *ctx, bool to_server)
     if (d->phase != HTTP_PHASE_BODY || !d->tx)
         return;
     HttpTx *tx = d->tx;
-    bool normal_end = d->body_kind == HTTP_BODY_UNTIL_CLOSE;
+    bool normal_end = http_body_eof(ctx, d, to_server);
     http_body_end(ctx, d, tx, to_server, !normal_end);
     if (!normal_end)
         return;

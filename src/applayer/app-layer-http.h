@@ -87,8 +87,9 @@ typedef struct HttpDecoder {
     z_stream zs[HTTP_MAX_LAYERS];
     HttpCoding coding[HTTP_MAX_LAYERS];
     bool raw_retry[HTTP_MAX_LAYERS];  /* deflate without zlib header: retried as raw */
+    bool passthrough[HTTP_MAX_LAYERS]; /* layer failed: its input goes on undecoded */
     uint32_t layers;
-    bool failed;
+    bool failed;               /* compression bomb: the rest of the body is dropped */
     uint64_t in_total, out_total;
 } HttpDecoder;
 
@@ -187,7 +188,6 @@ typedef enum HttpEvent {
     HTTP_EV_REQUEST_URI_HOST_INVALID,
     HTTP_EV_REQUEST_HEADER_HOST_INVALID,
     HTTP_EV_REQUEST_HEADER_REPETITION,
-    HTTP_EV_RESPONSE_HEADER_REPETITION,
     HTTP_EV_URI_DELIM_NON_COMPLIANT,
     HTTP_EV_METHOD_DELIM_NON_COMPLIANT,
     HTTP_EV_REQUEST_LINE_LEADING_WHITESPACE,
@@ -280,6 +280,9 @@ uint32_t http_body_data(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_serv
 /* Ends the body (message complete, or the direction closed: truncated). */
 void http_body_end(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, bool truncated);
 void http_body_gap(AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len);
+/* The direction closed inside a body: true when that ends the message normally (a body that
+ * runs until close, or an unfinished chunk-size line that libhtp then reads as body). */
+bool http_body_eof(AppLayerCtx *ctx, HttpDir *d, bool to_server);
 void http_decoder_free(HttpDecoder *dec);
 
 /* Called by the request/response parsers when a message is complete. */
