@@ -485,4 +485,5 @@ const AppLayerParser app_layer_tls_parser = {
     .log_tx = tls_log_tx,
     .tx_alert_json = tls_alert_json,
     .configure = tls_configure,
+    .tx_uncounted = true,
 };

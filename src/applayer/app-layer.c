@@ -96,7 +96,8 @@ static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint6
             bool done = parser->tx_done(tx, true) && parser->tx_done(tx, false);
             if (!done && !flow_ending)
                 break;
-            counter_incr(th->counters, applayer_ids.txs[app->proto][flow_is_tcp(f)]);
+            if (!parser->tx_uncounted)
+                counter_incr(th->counters, applayer_ids.txs[app->proto][flow_is_tcp(f)]);
             if (th->tx_hook)
                 th->tx_hook(th->tx_hook_ud, f, p, app->proto, app->state, tx, id);
             if (parser->log_tx && th->eve)
@@ -189,7 +190,14 @@ void applayer_raise_event(AppLayerCtx *ctx, const char *event_name, uint64_t tx_
     EveWriter *w = ctx->thread->eve;
     if (!w || !eve_enabled(w->log, EVE_ANOMALY) || !w->log->cfg.anomaly_applayer)
         return;
-    json_t *obj = applayer_eve_header(ctx, "anomaly", tx_id);
+    /* Suricata writes these about the packet that raised them (its direction, pkt_src). */
+    json_t *obj;
+    if (ctx->packet) {
+        obj = eve_header_packet(w->log, ctx->packet, "anomaly");
+        json_object_set_new(obj, "tx_id", json_integer((json_int_t)tx_id));
+    } else {
+        obj = applayer_eve_header(ctx, "anomaly", tx_id);
+    }
     json_t *anomaly = json_object();
     json_object_set_new(anomaly, "app_proto",
                         json_string(app_proto_name(ctx->flow->app ? ctx->flow->app->proto

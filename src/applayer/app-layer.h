@@ -79,6 +79,12 @@ typedef struct AppLayerParser {
     void (*configure)(const struct ConfNode *conf);
     /* Optional: the probe for TCP when it differs from the UDP one (DNS's length prefix). */
     AppProto (*probe_tcp)(const uint8_t *data, uint32_t len, bool to_server);
+    /* Suricata counts a transaction in app_layer.tx when a parse call creates it; a
+     * protocol whose only transaction exists with the state (TLS) is never counted. */
+    bool tx_uncounted;
+    /* Optional (UDP): data this parser recognised was sent by the server (a DNS response).
+     * A UDP flow whose first datagram is such is turned around, as Suricata does. */
+    bool (*sent_by_server)(const uint8_t *data, uint32_t len);
 } AppLayerParser;
 
 /* Per-flow application state, hanging off Flow.app. */
