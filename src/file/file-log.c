@@ -61,12 +61,12 @@ json_t *file_info_json(const File *f)
     json_object_set_new(o, "gaps", json_boolean(f->gaps));
     json_object_set_new(o, "state", json_string(state_name(f->state)));
     if (f->state == FILE_STATE_CLOSED) {
-        if (f->have_md5)
+        if (f->have_md5 && file_hash_logged(FILE_HASH_MD5))
             json_object_set_new(o, "md5", hex_string(f->md5, sizeof(f->md5)));
-        if (f->have_sha1)
+        if (f->have_sha1 && file_hash_logged(FILE_HASH_SHA1))
             json_object_set_new(o, "sha1", hex_string(f->sha1, sizeof(f->sha1)));
     }
-    if (f->have_sha256)
+    if (f->have_sha256 && file_hash_logged(FILE_HASH_SHA256))
         json_object_set_new(o, "sha256", hex_string(f->sha256, sizeof(f->sha256)));
     json_object_set_new(o, "stored", json_boolean(f->stored));
     if (f->stored)

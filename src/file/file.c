@@ -19,8 +19,11 @@ typedef struct FileHashes {
     EVP_MD_CTX *md5, *sha1, *sha256;
 } FileHashes;
 
+/* hash_*: computed; log_*: written in fileinfo. They differ when a consumer (intel file-hash
+ * indicators, YARA) needs hashes the EVE configuration does not ask to log. */
 typedef struct FileSettings {
     bool hash_md5, hash_sha1, hash_sha256;
+    bool log_md5, log_sha1, log_sha256;
 } FileSettings;
 
 static FileSettings settings;
@@ -45,9 +48,12 @@ static void read_force_hash(const ConfNode *list)
 {
     if (!list)
         return;
-    settings.hash_md5 |= conf_seq_has_item(list, "md5", NULL);
-    settings.hash_sha1 |= conf_seq_has_item(list, "sha1", NULL);
-    settings.hash_sha256 |= conf_seq_has_item(list, "sha256", NULL);
+    settings.log_md5 |= conf_seq_has_item(list, "md5", NULL);
+    settings.log_sha1 |= conf_seq_has_item(list, "sha1", NULL);
+    settings.log_sha256 |= conf_seq_has_item(list, "sha256", NULL);
+    settings.hash_md5 |= settings.log_md5;
+    settings.hash_sha1 |= settings.log_sha1;
+    settings.hash_sha256 |= settings.log_sha256;
 }
 
 static void configure_store(const ConfNode *body)
@@ -59,8 +65,8 @@ static void configure_store(const ConfNode *body)
     cfg.force_store = conf_get_bool(body, "force-filestore", false);
     cfg.max_open_files = (uint32_t)conf_get_int(body, "max-open-files", 0);
     read_force_hash(conf_node_lookup(body, "force-hash"));
-    if (cfg.enabled)
-        settings.hash_sha256 = true;  /* stored files are named by their sha256 */
+    if (cfg.enabled) /* stored files are named by their sha256, and fileinfo shows it */
+        settings.hash_sha256 = settings.log_sha256 = true;
     file_store_configure(&cfg);
 }
 
@@ -82,6 +88,20 @@ void file_configure(const ConfNode *conf)
         const ConfNode *store = conf_node_lookup(item, "file-store");
         if (store)
             configure_store(store);
+    }
+}
+
+void file_request_hashes(void)
+{
+    settings.hash_md5 = settings.hash_sha1 = settings.hash_sha256 = true;
+}
+
+bool file_hash_logged(FileHashKind kind)
+{
+    switch (kind) {
+    case FILE_HASH_MD5: return settings.log_md5;
+    case FILE_HASH_SHA1: return settings.log_sha1;
+    default: return settings.log_sha256;
     }
 }
 
@@ -126,7 +146,7 @@ File *file_open(FileThread *th, const uint8_t *name, uint32_t name_len, uint64_t
         f->store = file_store_open(th);
     for (int i = 0; i < observer_count; i++)
         if (observers[i].on_open)
-            observers[i].on_open(f, &f->observer_state[i], observers[i].user);
+            observers[i].on_open(th, f, &f->observer_state[i], observers[i].user);
     return f;
 }
 
@@ -147,7 +167,7 @@ void file_append(FileThread *th, File *f, const uint8_t *data, uint32_t len)
         file_store_write(th, f->store, data, len);
     for (int i = 0; i < observer_count; i++)
         if (observers[i].on_data)
-            observers[i].on_data(f, data, len, &f->observer_state[i], observers[i].user);
+            observers[i].on_data(th, f, data, len, &f->observer_state[i], observers[i].user);
 }
 
 /* A gap makes the hashes meaningless and the stored copy wrong: both are dropped, as
@@ -201,7 +221,7 @@ void file_close(FileThread *th, File *f, FileState state)
     }
     for (int i = 0; i < observer_count; i++)
         if (observers[i].on_close)
-            observers[i].on_close(f, &f->observer_state[i], observers[i].user);
+            observers[i].on_close(th, f, &f->observer_state[i], observers[i].user);
 }
 
 void file_free(File *f)
@@ -211,7 +231,7 @@ void file_free(File *f)
     if (f->state == FILE_STATE_OPENED) {
         for (int i = 0; i < observer_count; i++)
             if (observers[i].on_close)
-                observers[i].on_close(f, &f->observer_state[i], observers[i].user);
+                observers[i].on_close(NULL, f, &f->observer_state[i], observers[i].user);
     }
     hashes_free(f->hashes);
     if (f->store)

@@ -64,16 +64,27 @@ typedef struct File {
 typedef struct FileThread {
     CounterSet *counters;
     const char *eve_path;
+    struct AppLayerCtx *ctx;   /* the parser call's context (flow, thread), for observers */
 } FileThread;
 
-/* A consumer of file contents (a YARA scanner, a test). `state` is this observer's slot in the
- * file; on_close runs once, after the last on_data, with the final state and hashes. */
+/* A consumer of file contents (a YARA scanner, intel hash matching, a test). `state` is this
+ * observer's slot in the file; on_close runs once, after the last on_data, with the final
+ * state and hashes. th gives the flow the file travels in (th->ctx); it is NULL only when a
+ * file is freed without being closed (the flow's state is being torn down). */
 typedef struct FileObserver {
-    void (*on_open)(File *f, void **state, void *user);
-    void (*on_data)(File *f, const uint8_t *data, uint32_t len, void **state, void *user);
-    void (*on_close)(File *f, void **state, void *user);
+    void (*on_open)(const FileThread *th, File *f, void **state, void *user);
+    void (*on_data)(const FileThread *th, File *f, const uint8_t *data, uint32_t len,
+                    void **state, void *user);
+    void (*on_close)(const FileThread *th, File *f, void **state, void *user);
     void *user;
 } FileObserver;
+
+typedef enum FileHashKind { FILE_HASH_MD5, FILE_HASH_SHA1, FILE_HASH_SHA256 } FileHashKind;
+
+/* Start-up: compute md5, sha1 and sha256 of every file (for consumers of the hashes);
+ * fileinfo still logs only the ones the configuration asks for. */
+void file_request_hashes(void);
+bool file_hash_logged(FileHashKind kind);
 
 /* Start-up: read outputs.*.eve-log.types.files, outputs.*.file-store and register counters. */
 void file_configure(const struct ConfNode *conf);

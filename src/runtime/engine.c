@@ -159,6 +159,8 @@ static int setup_workers(Run *run)
     if (!run->workers)
         return -1;
     uint64_t share = s->flow.memcap / (uint64_t)run->worker_count;
+    if (s->intel && *s->intel)
+        worker_register_file_hooks();
     for (int i = 0; i < run->worker_count; i++) {
         if (worker_init(&run->workers[i], i, &s->flow, share, &s->stream,
                         (uint32_t)run->worker_count, run->eve, &run->pool,

@@ -4,10 +4,13 @@
 #include "runtime/worker.h"
 
 #include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "detect/detect.h"
+#include "file/file.h"
 #include "intel/intel-match.h"
 #include "output/output.h"
 
@@ -70,6 +73,43 @@ int worker_attach_detect(Worker *w, const struct DetectEngine *de)
     w->app.tx_hook = on_transaction;
     w->app.tx_hook_ud = w;
     return w->detect ? 0 : -1;
+}
+
+/* File hashes against the indicators: a file observer (files close inside a parser call, whose
+ * context leads back to the worker through the transaction hook's user data, which is always
+ * the worker itself). */
+static void intel_on_file_close(const FileThread *th, File *file, void **state, void *user)
+{
+    (void)state;
+    (void)user;
+    if (!th || !th->ctx || !th->ctx->thread || th->ctx->thread->tx_hook != on_transaction)
+        return;
+    Worker *w = th->ctx->thread->tx_hook_ud;
+    if (!w->intel || file->state != FILE_STATE_CLOSED)
+        return;
+    static const struct {
+        IntelType type;
+        size_t offset, len;
+    } digests[] = {{INTEL_MD5, offsetof(File, md5), 16},
+                   {INTEL_SHA1, offsetof(File, sha1), 20},
+                   {INTEL_SHA256, offsetof(File, sha256), 32}};
+    const bool have[] = {file->have_md5, file->have_sha1, file->have_sha256};
+    for (size_t i = 0; i < sizeof(digests) / sizeof(digests[0]); i++) {
+        if (!have[i])
+            continue;
+        const uint8_t *d = (const uint8_t *)file + digests[i].offset;
+        char hex[65];
+        for (size_t b = 0; b < digests[i].len; b++)
+            snprintf(hex + 2 * b, 3, "%02x", d[b]);
+        intel_match_file(w->intel, th->ctx->flow, digests[i].type, hex);
+    }
+}
+
+void worker_register_file_hooks(void)
+{
+    static const FileObserver intel_observer = {.on_close = intel_on_file_close};
+    file_request_hashes();
+    file_observer_register(&intel_observer);
 }
 
 int worker_attach_intel(Worker *w, const struct IntelStore *store)

@@ -70,6 +70,8 @@ struct DetectEngine;
 int worker_attach_detect(Worker *w, const struct DetectEngine *de);
 struct IntelStore;
 int worker_attach_intel(Worker *w, const struct IntelStore *store);
+/* Start-up, once, when indicators are loaded: files get hashed and matched against them. */
+void worker_register_file_hooks(void);
 /* Flushes remaining flows (shutdown), the EVE buffer, and frees the worker. */
 void worker_finish(Worker *w, uint64_t now_usec);
 

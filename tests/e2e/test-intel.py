@@ -1,10 +1,11 @@
 """End-to-end: indicators from a feed, named by aliases, produce one attributed alert per
-injected contact and none on clean traffic; `bongsu intel` tools report what they load.
+injected contact (IP, DNS name, TLS SNI, URL, downloaded file's sha256) and none on clean
+traffic; `bongsu intel` tools report what they load.
 
 tests/data/intel/intel.pcap is `trafficgen --bytes 2e5 --seed 21 --portable --scenario
 scenario.json` (both beside it): a TCP session to an indicator IP, a DNS query for a subdomain
-of an indicator domain, a TLS session with an indicator SNI and an HTTP download from an
-indicator URL. Each scenario event names the MITRE group its alert must carry.
+of an indicator domain, a TLS session with an indicator SNI, an HTTP download from an
+indicator URL and one whose body hashes to an indicator sha256. Each scenario event names the MITRE group its alert must carry.
 """
 import json
 import os
@@ -65,5 +66,5 @@ check(p.returncode == 0 and "Kimsuky" in p.stdout, "intel actors resolves an ali
 p = subprocess.run([BONGSU, "intel", "convert", "--to", "stix", os.path.join(INTEL, "e2e-feed.csv")],
                    capture_output=True, text=True)
 bundle = json.loads(p.stdout) if p.returncode == 0 else {}
-check_eq(len(bundle.get("objects", [])), 4, "intel convert --to stix: one indicator per row")
+check_eq(len(bundle.get("objects", [])), 5, "intel convert --to stix: one indicator per row")
 finish()
