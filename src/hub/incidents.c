@@ -1,13 +1,19 @@
 /*
  * incidents.c — groups attributed events into incidents: one incident is one actor
  * against one victim, a run of events with no gap longer than the window (default one
- * hour). Grouping is computed at query time from the attributed events in time order
- * (the time index serves it; open incidents are kept in a map by actor and victim),
- * rather than maintained at ingest: it
- * keeps ingest a plain append, lets the analyst change the window per request, and is
- * bounded by the since/until filters (default: the week before the latest attributed
- * event) plus a hard cap on rows scanned (reported back as "truncated" so nobody
- * mistakes a partial answer for a complete one).
+ * hour). Grouping is computed at query time rather than maintained at ingest: it keeps
+ * ingest a plain append and lets the analyst change the window per request.
+ *
+ * The scan walks attributed events backwards in time (the (actor, time) and time
+ * indexes serve it). Walking backwards, the first event of a new (actor, victim) run is
+ * that incident's last_seen, so incidents are discovered in the order the API returns
+ * them, newest first, and no sort is needed. Once `limit` incidents are open, only
+ * rows that can still extend one of them matter, and the scan stops as soon as the rows
+ * are older than every open incident's first_seen minus the window: the dashboard's
+ * "latest incidents" reads the recent events only, however big the database. The
+ * since/until filters bound it too (default: the week before the latest attributed
+ * event), and a hard cap on rows scanned is reported as "truncated" so nobody mistakes
+ * a partial answer for a complete one.
  *
  * Victim is the column ingest derived (DDoS victim, rule target, or inside host).
  * An incident's id is a UUIDv5 of actor, victim and first-seen time, so it is stable
@@ -30,9 +36,10 @@ typedef struct {
 
 typedef struct {
     incident *v;
-    size_t n, cap;
-    json_t *open; /* "actor\nvictim" -> index in v of that pair's latest incident */
+    size_t n, cap, limit;
+    json_t *open; /* "actor\nvictim" -> index in v of that pair's oldest incident so far */
     int64_t window_us;
+    int64_t min_first_us; /* earliest first_seen among the incidents found */
     size_t scanned;
     bool truncated, nomem;
 } incident_ctx;
@@ -73,7 +80,7 @@ static incident *incident_open(incident_ctx *c, const hub_event_row *row)
     memset(in, 0, sizeof *in);
     in->actor = strdup(row->f.actor);
     in->victim = strdup(row->f.victim ? row->f.victim : "");
-    in->first_us = row->f.ts_us;
+    in->first_us = in->last_us = row->f.ts_us;
     in->sensors = json_object();
     in->techniques = json_object();
     in->signatures = json_object();
@@ -81,11 +88,26 @@ static incident *incident_open(incident_ctx *c, const hub_event_row *row)
     return in;
 }
 
-/* Events arrive in time order; each (actor, victim) pair continues its latest incident
- * unless the gap since that incident's last event is longer than the window. */
+static void incident_note(incident *in, const hub_event_row *row)
+{
+    in->first_us = row->f.ts_us;
+    in->count++;
+    set_add(in->sensors, row->sensor);
+    set_add_list(in->techniques, row->f.techniques);
+    set_add(in->signatures, row->f.signature);
+    const char *other = same_str(row->f.src_ip, row->f.victim) ? row->f.dest_ip : row->f.src_ip;
+    if (!same_str(row->f.event_type, "ddos"))
+        set_add(in->attackers, other);
+}
+
+/* Rows arrive newest first. A row extends its pair's incident when it is within the
+ * window of that incident's earliest event so far; otherwise it ends an older incident
+ * of the pair, which is opened while fewer than `limit` incidents are known. */
 static int incident_row(const hub_event_row *row, void *ud)
 {
     incident_ctx *c = ud;
+    if (c->n >= c->limit && row->f.ts_us < c->min_first_us - c->window_us)
+        return 1; /* nothing older can join any incident we return */
     if (++c->scanned > INCIDENT_SCAN_MAX) {
         c->truncated = true;
         return 1;
@@ -94,23 +116,18 @@ static int incident_row(const hub_event_row *row, void *ud)
     snprintf(key, sizeof key, "%s\n%s", row->f.actor, row->f.victim ? row->f.victim : "");
     json_t *idx = json_object_get(c->open, key);
     incident *in = idx ? &c->v[json_integer_value(idx)] : NULL;
-    if (!in || row->f.ts_us - in->last_us > c->window_us) {
-        in = incident_open(c, row);
-        if (in)
-            json_object_set_new(c->open, key, json_integer((json_int_t)(c->n - 1)));
+    if (!in || in->first_us - row->f.ts_us > c->window_us) {
+        if (c->n >= c->limit)
+            return 0;
+        if (!(in = incident_open(c, row))) {
+            c->nomem = true;
+            return 1;
+        }
+        json_object_set_new(c->open, key, json_integer((json_int_t)(c->n - 1)));
     }
-    if (!in) {
-        c->nomem = true;
-        return 1;
-    }
-    in->last_us = row->f.ts_us;
-    in->count++;
-    set_add(in->sensors, row->sensor);
-    set_add_list(in->techniques, row->f.techniques);
-    set_add(in->signatures, row->f.signature);
-    const char *other = same_str(row->f.src_ip, row->f.victim) ? row->f.dest_ip : row->f.src_ip;
-    if (!same_str(row->f.event_type, "ddos"))
-        set_add(in->attackers, other);
+    incident_note(in, row);
+    if (row->f.ts_us < c->min_first_us)
+        c->min_first_us = row->f.ts_us;
     return 0;
 }
 
@@ -149,12 +166,6 @@ static void incident_free(incident *in)
     json_decref(in->techniques);
     json_decref(in->signatures);
     json_decref(in->attackers);
-}
-
-static int by_last_desc(const void *a, const void *b)
-{
-    const incident *x = a, *y = b;
-    return (x->last_us < y->last_us) - (x->last_us > y->last_us);
 }
 
 static bool parse_window(const hub_params *p, int64_t *out_us, hub_reply *r)
@@ -201,14 +212,15 @@ static hub_status default_range(hub_store *s, hub_event_filter *f)
 void hub_api_incidents(hub_store *s, const hub_params *p, hub_reply *r)
 {
     hub_event_filter f;
-    incident_ctx c = {0};
+    incident_ctx c = {.min_first_us = INT64_MAX};
     unsigned limit;
     if (!hub_filter_parse(p, &f, r) || !parse_window(p, &c.window_us, r) ||
         !hub_limit_parse(p, 100, 1000, &limit, r))
         return;
+    c.limit = limit;
     f.require_actor = true;
     hub_status st = default_range(s, &f);
-    f.order = HUB_ORDER_TIME;
+    f.order = HUB_ORDER_NEWEST;
     f.limit = INCIDENT_SCAN_MAX + 1;
     f.no_raw = true;
     c.open = json_object();
@@ -218,11 +230,8 @@ void hub_api_incidents(hub_store *s, const hub_params *p, hub_reply *r)
     if (st == HUB_OK && c.nomem)
         st = HUB_ERR_NOMEM;
     json_t *arr = json_array();
-    if (st == HUB_OK) {
-        qsort(c.v, c.n, sizeof *c.v, by_last_desc);
-        for (size_t i = 0; i < c.n && i < limit; i++)
-            json_array_append_new(arr, incident_json(&c.v[i]));
-    }
+    for (size_t i = 0; st == HUB_OK && i < c.n; i++)
+        json_array_append_new(arr, incident_json(&c.v[i]));
     for (size_t i = 0; i < c.n; i++)
         incident_free(&c.v[i]);
     free(c.v);
@@ -231,9 +240,8 @@ void hub_api_incidents(hub_store *s, const hub_params *p, hub_reply *r)
         hub_reply_storage_error(r, st);
         return;
     }
-    json_t *out = json_pack("{s:o,s:I,s:b,s:I}", "incidents", arr, "total", (json_int_t)c.n,
-                            "truncated", c.truncated, "window",
-                            (json_int_t)(c.window_us / 1000000));
+    json_t *out = json_pack("{s:o,s:b,s:I}", "incidents", arr, "truncated", c.truncated,
+                            "window", (json_int_t)(c.window_us / 1000000));
     if (f.has_since) { /* tell the caller which range was searched, defaulted or not */
         char since[40];
         hub_time_format(f.since_us, since, sizeof since);

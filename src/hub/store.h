@@ -50,7 +50,6 @@ typedef struct {
 typedef enum {
     HUB_ORDER_NEWEST = 0, /* event time, then id, descending: search and its paging */
     HUB_ORDER_OLDEST,     /* id (arrival) ascending: TAXII paging, exports */
-    HUB_ORDER_TIME,       /* event time, then id, ascending: incident grouping */
 } hub_order;
 
 /* Filters are ANDed; NULL / 0 / false means "not filtered". */

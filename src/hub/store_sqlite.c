@@ -649,8 +649,7 @@ hub_status hub_store_events(hub_store *s, const hub_event_filter *flt, hub_event
                          " victim,");
     hub_buf_puts(&w.sql, flt->no_raw ? " NULL FROM events" : " raw FROM events");
     where_build(&w, flt);
-    static const char *orders[] = {" ORDER BY ts_us DESC, id DESC", " ORDER BY id ASC",
-                                   " ORDER BY ts_us, id"};
+    static const char *orders[] = {" ORDER BY ts_us DESC, id DESC", " ORDER BY id ASC"};
     hub_buf_puts(&w.sql, orders[flt->order]);
     if (flt->limit)
         hub_buf_printf(&w.sql, " LIMIT %u", flt->limit);

@@ -335,6 +335,16 @@ static void test_incidents(void **state)
     }
     assert_int_equal(total, 40);
     json_decref(j);
+    /* limit=1: the newest incident only (Kimsuky's second burst), found by reading
+     * back from the newest events, complete with its first event. */
+    j = call(f->s, hub_api_incidents, 200, (fake_params){{"limit", "1", NULL}});
+    json_t *top = json_array_get(json_object_get(j, "incidents"), 0);
+    assert_int_equal(json_array_size(json_object_get(j, "incidents")), 1);
+    assert_string_equal(json_string_value(json_object_get(top, "actor")), "Kimsuky");
+    assert_int_equal(json_integer_value(json_object_get(top, "events")), 5);
+    assert_string_equal(json_string_value(json_object_get(top, "first_seen")),
+                        "2023-11-14T04:05:00.000000Z");
+    json_decref(j);
     /* A 4-hour window merges the Kimsuky bursts. */
     j = call(f->s, hub_api_incidents, 200, (fake_params){{"window", "14400", NULL}});
     assert_int_equal(json_array_size(json_object_get(j, "incidents")), 2);

@@ -183,7 +183,8 @@ function incidentTable(list) {
 async function incidents(params) {
   const res = await api("/api/v1/incidents?" + qs({ limit: 200, actor: params.get("actor"), window: params.get("window") }));
   return h("div", {}, h("h1", {}, "Incidents"),
-    h("p", { class: "dim" }, `${res.total} incidents (actor + victim, gap ≤ ${res.window / 60} min)` + (res.truncated ? " — truncated" : "")),
+    h("p", { class: "dim" }, `${res.incidents.length} most recent incidents (actor + victim, gap ≤ ${res.window / 60} min)` +
+      (res.since ? `, since ${fmtTime(res.since)}` : "") + (res.truncated ? " — truncated" : "")),
     h("div", { class: "card" }, incidentTable(res.incidents)));
 }
 async function incident(params) {
