@@ -111,7 +111,8 @@ def main(binary, artifacts):
         print("chromium or python3-websocket not installed")
         return SKIP
     os.makedirs(artifacts, exist_ok=True)
-    hub = Hub(binary)
+    data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+    hub = Hub(binary, extra_args=["--actors", os.path.join(data, "actors-bundle.json")])
     profile = tempfile.mkdtemp(prefix="hub-chromium-")
     browser = None
     try:
@@ -160,7 +161,8 @@ def main(binary, artifacts):
         b.screenshot(os.path.join(artifacts, "hub-console-incident.png"))
         b.js("location.hash = '#/actor/Lazarus%20Group'; true")
         b.wait("document.body.textContent.includes('Techniques')", "actor page")
-        assert b.js("document.body.textContent.includes('T1071.001')")
+        assert b.js("document.body.textContent.includes('T1071.001 Web Protocols')")
+        assert b.js("document.body.textContent.includes('HIDDEN COBRA')")  # alias, --actors
         b.screenshot(os.path.join(artifacts, "hub-console-actor.png"))
         b.call("Runtime.evaluate", expression="1")  # drain pending events
         assert not b.problems, b.problems

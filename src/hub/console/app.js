@@ -218,7 +218,7 @@ async function actors() {
 async function actor(name) {
   const [a, recent, inc] = await Promise.all([api("/api/v1/actors/" + encodeURIComponent(name)),
     api("/api/v1/events?" + qs({ actor: name, limit: 25 })), api("/api/v1/incidents?" + qs({ actor: name, limit: 20 }))]);
-  const tech = a.techniques.map((t) => ({ key: t.id, count: t.count }));
+  const tech = a.techniques.map((t) => ({ key: t.name ? `${t.id} ${t.name}` : t.id, count: t.count }));
   return h("div", {}, h("h1", {}, a.name),
     h("p", {}, a.mitre_id ? h("span", { class: "tag" }, a.mitre_id) : null,
       (a.aliases || []).map((x) => h("span", { class: "tag" }, x))),
