@@ -1,10 +1,17 @@
 /*
  * detect-engine.c - matching packets and transactions against the loaded rules.
  *
- * Rules are grouped at load time: packet rules by IP protocol (a packet only meets the rules
- * of its protocol plus the "ip" ones) and transaction rules by application protocol. Each
- * candidate is checked cheapest part first: header (protocol, addresses, ports, direction),
- * then packet keywords, then payload and buffer contents.
+ * Candidates first, then the full check. Packet rules are grouped by IP protocol and
+ * transaction rules by application protocol (detect-group-build.c); in each group the
+ * prefilter (detect-prefilter.c) scans the inspected buffer once for every rule's fast
+ * pattern, and only the rules it names, plus the group's rules without a fast pattern, are
+ * checked in full, in the engine's evaluation order (Suricata's: pass before alert, flowbit
+ * setters before readers, then priority). Each candidate is checked cheapest part first:
+ * protocol, addresses, ports, then packet keywords, then payload and buffer contents.
+ *
+ * A matching rule runs its post-match actions (flowbits:set...), then thresholds decide
+ * whether it alerts. Alerts of one packet are queued and written together, at most
+ * DETECT_ALERT_MAX, and a matching pass rule ends the packet's inspection as in Suricata.
  */
 #include "detect/detect-engine.h"
 
@@ -13,7 +20,11 @@
 #include <string.h>
 
 #include "detect/detect-address.h"
+#include "detect/detect-flowvars.h"
 #include "detect/detect-port.h"
+#include "detect/detect-prefilter.h"
+#include "detect/detect-threshold.h"
+#include "detect/detect-transform.h"
 #include "output/output-alert.h"
 
 static CounterId alert_counter;
@@ -23,7 +34,7 @@ void detect_register_counters(void)
     alert_counter = counters_register("detect.alert");
 }
 
-static int proto_group(uint8_t ipproto)
+int detect_proto_group(uint8_t ipproto)
 {
     switch (ipproto) {
     case IPPROTO_TCP: return DETECT_GROUP_TCP;
@@ -32,37 +43,6 @@ static int proto_group(uint8_t ipproto)
     case IPPROTO_ICMPV6: return DETECT_GROUP_ICMP;
     default: return DETECT_GROUP_OTHER;
     }
-}
-
-static int add_to_group(SigGroup *g, uint32_t num)
-{
-    uint32_t *grown = realloc(g->sigs, (g->count + 1) * sizeof(uint32_t));
-    if (!grown)
-        return -1;
-    grown[g->count++] = num;
-    g->sigs = grown;
-    return 0;
-}
-
-int detect_engine_build_groups(DetectEngine *de)
-{
-    for (uint32_t i = 0; i < de->count; i++) {
-        const Signature *sig = de->sigs[i];
-        if (sig->buffer_count) {
-            if (add_to_group(&de->tx_groups[sig->alproto], i) != 0)
-                return -1;
-            continue;
-        }
-        if (sig->ipproto) { /* "icmp" rules see ICMPv6 too: both are the ICMP group */
-            if (add_to_group(&de->packet_groups[proto_group(sig->ipproto)], i) != 0)
-                return -1;
-            continue;
-        }
-        for (int g = 0; g < DETECT_GROUP_COUNT; g++)
-            if (add_to_group(&de->packet_groups[g], i) != 0)
-                return -1;
-    }
-    return 0;
 }
 
 static bool sig_proto_matches(const Signature *sig, uint8_t proto)
@@ -97,26 +77,13 @@ static bool list_matches_packet(const SigList *list, DetectMatchCtx *m)
 static bool inspect_buffer(const SigList *list, DetectMatchCtx *m, const uint8_t *buf,
                            uint32_t len)
 {
+    if (list->transform_count) {
+        buf = detect_transform_apply(m->dt, list, buf, &len);
+        if (!buf)
+            return false;
+    }
     InspectState st = {.buf = buf, .len = len, .m = m};
     return detect_inspect_list(&st, list->head);
-}
-
-static void raise_alert(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f,
-                        json_t *app_object)
-{
-    if (sig->flags & SIG_FLAG_NOALERT || sig->action == SIG_ACTION_PASS)
-        return;
-    AlertInfo a = {
-        .gid = sig->gid, .sid = sig->sid, .rev = sig->rev, .signature = sig->msg,
-        .category = sig->class_desc ? sig->class_desc : "",
-        .severity = sig->priority ? sig->priority : 3, .metadata = sig->metadata,
-        .target = sig->target, .app_object = app_object,
-    };
-    if (f)
-        f->alerted = true;
-    counter_incr(dt->counters, alert_counter);
-    if (dt->eve)
-        output_alert(dt->eve, p, f, &a);
 }
 
 static bool packet_has_ports(const Packet *p)
@@ -124,15 +91,16 @@ static bool packet_has_ports(const Packet *p)
     return p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP || p->proto == IPPROTO_SCTP;
 }
 
-static bool sig_matches_packet(const Signature *sig, const Packet *p, Flow *f)
+bool detect_sig_match_packet(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f)
 {
-    if (!sig_proto_matches(sig, p->proto))
+    if (sig->flags & SIG_FLAG_INERT || !sig_proto_matches(sig, p->proto))
         return false;
     if (sig->alproto != ALPROTO_UNKNOWN && (!f || !f->app || f->app->proto != sig->alproto))
         return false;
     if (!endpoints_match(sig, &p->src, p->sp, &p->dst, p->dp, packet_has_ports(p)))
         return false;
-    DetectMatchCtx m = {.p = p, .f = f, .to_server = f ? p->to_server : true};
+    DetectMatchCtx m = {.p = p, .f = f, .to_server = f ? p->to_server : true, .dt = dt,
+                        .sig = sig};
     if (!list_matches_packet(&sig->fixed[SIG_LIST_PACKET], &m))
         return false;
     const SigList *payload = &sig->fixed[SIG_LIST_PAYLOAD];
@@ -142,27 +110,113 @@ static bool sig_matches_packet(const Signature *sig, const Packet *p, Flow *f)
     return true;
 }
 
-void detect_packet(DetectThread *dt, Packet *p, Flow *f)
+/* The rule matched: post-match actions, thresholds, then the alert queue. Returns false
+ * when it was a pass rule, which ends the inspection. */
+static bool on_match(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f,
+                     uint64_t ts_usec)
 {
-    if (!p->ip_version || p->is_fragment)
-        return;
-    const SigGroup *g = &dt->de->packet_groups[proto_group(p->proto)];
-    for (uint32_t i = 0; i < g->count; i++) {
-        const Signature *sig = dt->de->sigs[g->sigs[i]];
-        if (sig_matches_packet(sig, p, f))
-            raise_alert(dt, sig, p, f, NULL);
+    DetectMatchCtx m = {.p = p, .f = f, .to_server = p ? p->to_server : true, .dt = dt,
+                        .sig = sig};
+    list_matches_packet(&sig->fixed[SIG_LIST_POSTMATCH], &m);
+    if (!detect_threshold_allows(dt->de->thresholds, sig, p, f, ts_usec))
+        return true;
+    if (sig->action == SIG_ACTION_PASS)
+        return false;
+    if (sig->flags & SIG_FLAG_NOALERT || dt->alert_count >= DETECT_ALERT_MAX)
+        return true;
+    dt->alerts[dt->alert_count++] = sig;
+    return true;
+}
+
+static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
+                         uint64_t ts_usec)
+{
+    for (uint32_t i = 0; i < dt->alert_count; i++) {
+        const Signature *sig = dt->alerts[i];
+        AlertInfo a = {
+            .gid = sig->gid, .sid = sig->sid, .rev = sig->rev, .signature = sig->msg,
+            .category = sig->class_desc ? sig->class_desc : "",
+            .severity = sig->priority ? sig->priority : 3, .metadata = sig->metadata,
+            .target = sig->target, .app_object = app_object, .ts_usec = ts_usec,
+        };
+        if (f)
+            f->alerted = true;
+        counter_incr(dt->counters, alert_counter);
+        if (dt->eve)
+            output_alert(dt->eve, p, f, &a);
     }
 }
 
-/* All buffer lists of a transaction rule, each buffer taken from its own side. */
+static void add_candidate(void *ud, uint32_t num)
+{
+    DetectThread *dt = ud;
+    if (dt->seen[num] == dt->stamp)
+        return;
+    dt->seen[num] = dt->stamp;
+    dt->cand[dt->cand_count++] = num;
+}
+
+static void new_pass(DetectThread *dt)
+{
+    dt->cand_count = 0;
+    if (++dt->stamp == 0) {
+        memset(dt->seen, 0, dt->de->count * sizeof(uint32_t));
+        dt->stamp = 1;
+    }
+}
+
+static void add_all(DetectThread *dt, const uint32_t *nums, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++)
+        add_candidate(dt, nums[i]);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+void detect_packet(DetectThread *dt, Packet *p, Flow *f)
+{
+    dt->alert_count = 0;
+    if (!p->ip_version || p->is_fragment)
+        return;
+    const SigGroup *g = &dt->de->packet_groups[detect_proto_group(p->proto)];
+    new_pass(dt);
+    if (g->pf && p->payload_len)
+        prefilter_scan(g->pf, dt->hs_scratch, p->payload, p->payload_len, add_candidate, dt);
+    add_all(dt, g->always, g->always_count);
+    qsort(dt->cand, dt->cand_count, sizeof(uint32_t), cmp_u32);
+    for (uint32_t i = 0; i < dt->cand_count; i++) {
+        const Signature *sig = dt->de->sigs[dt->cand[i]];
+        if (detect_sig_match_packet(dt, sig, p, f) && !on_match(dt, sig, p, f, p->ts_usec))
+            break;
+    }
+    write_alerts(dt, p, f, NULL, p->ts_usec);
+}
+
+/* The side of the transaction a buffer list reads: its registered side, or for buffers
+ * of both sides (http.header...) the rule's direction, requests first. */
+static bool buffer_get(const Signature *sig, int buffer_id, void *state, void *tx,
+                       const uint8_t **data, uint32_t *len)
+{
+    bool ts_first = !(sig->flags & SIG_FLAG_TOCLIENT);
+    if (applayer_buffer_get(buffer_id, state, tx, ts_first, data, len))
+        return true;
+    if (sig->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT) &&
+        applayer_buffer_is_to_server(buffer_id) == ts_first)
+        return false;
+    return applayer_buffer_get(buffer_id, state, tx, !ts_first, data, len);
+}
+
 static bool tx_buffers_match(const Signature *sig, DetectMatchCtx *m, void *state, void *tx)
 {
     for (size_t i = 0; i < sig->buffer_count; i++) {
         const SigList *list = &sig->buffers[i];
-        bool to_server = applayer_buffer_is_to_server(list->buffer_id);
         const uint8_t *data = NULL;
         uint32_t len = 0;
-        if (!applayer_buffer_get(list->buffer_id, state, tx, to_server, &data, &len))
+        if (!buffer_get(sig, list->buffer_id, state, tx, &data, &len))
             return false;
         if (!inspect_buffer(list, m, data ? data : (const uint8_t *)"", len))
             return false;
@@ -170,39 +224,93 @@ static bool tx_buffers_match(const Signature *sig, DetectMatchCtx *m, void *stat
     return true;
 }
 
+static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, const Packet *p,
+                           void *state, void *tx)
+{
+    if (sig->flags & SIG_FLAG_INERT || !sig_proto_matches(sig, f->key.proto))
+        return false;
+    bool has_ports = f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP;
+    if (!endpoints_match(sig, &f->key.src, f->key.sp, &f->key.dst, f->key.dp, has_ports) &&
+        !endpoints_match(sig, &f->key.dst, f->key.dp, &f->key.src, f->key.sp, has_ports))
+        return false;
+    bool to_server = !(sig->flags & SIG_FLAG_TOCLIENT);
+    DetectMatchCtx m = {.p = p, .f = f, .to_server = to_server, .dt = dt, .sig = sig};
+    return list_matches_packet(&sig->fixed[SIG_LIST_PACKET], &m) &&
+           tx_buffers_match(sig, &m, state, tx);
+}
+
+/* Scans every buffer that has a prefilter, on each side it exists. */
+static void tx_prefilter(DetectThread *dt, const TxGroup *g, void *state, void *tx)
+{
+    for (int id = 0; id < g->buffer_slots; id++) {
+        if (!g->by_buffer[id])
+            continue;
+        for (int side = 0; side < 2; side++) {
+            const uint8_t *data = NULL;
+            uint32_t len = 0;
+            if (applayer_buffer_get(id, state, tx, side == 0, &data, &len) && data)
+                prefilter_scan(g->by_buffer[id], dt->hs_scratch, data, len, add_candidate, dt);
+        }
+    }
+}
+
 void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,
                uint64_t tx_id)
 {
     (void)tx_id;
     DetectThread *dt = ud;
-    const SigGroup *g = &dt->de->tx_groups[proto];
-    const AppLayerParser *parser = applayer_parser(proto);
-    for (uint32_t i = 0; i < g->count; i++) {
-        const Signature *sig = dt->de->sigs[g->sigs[i]];
-        if (!sig_proto_matches(sig, f->key.proto))
+    dt->alert_count = 0;
+    const TxGroup *g = &dt->de->tx_groups[proto];
+    if (!g->count)
+        return;
+    new_pass(dt);
+    tx_prefilter(dt, g, state, tx);
+    add_all(dt, g->always, g->always_count);
+    qsort(dt->cand, dt->cand_count, sizeof(uint32_t), cmp_u32);
+    uint64_t ts = p ? p->ts_usec : f->last_usec;
+    const Signature *matched[DETECT_ALERT_MAX];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < dt->cand_count; i++) {
+        const Signature *sig = dt->de->sigs[dt->cand[i]];
+        if (!tx_sig_matches(dt, sig, f, p, state, tx))
             continue;
-        bool has_ports = f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP;
-        if (!endpoints_match(sig, &f->key.src, f->key.sp, &f->key.dst, f->key.dp, has_ports) &&
-            !endpoints_match(sig, &f->key.dst, f->key.dp, &f->key.src, f->key.sp, has_ports))
-            continue;
-        bool to_server = !(sig->flags & SIG_FLAG_TOCLIENT);
-        DetectMatchCtx m = {.p = p, .f = f, .to_server = to_server};
-        if (!list_matches_packet(&sig->fixed[SIG_LIST_PACKET], &m) ||
-            !tx_buffers_match(sig, &m, state, tx))
-            continue;
-        json_t *app = NULL;
-        if (parser && parser->tx_alert_json) {
-            json_t *obj = parser->tx_alert_json(state, tx);
-            if (obj) {
-                app = json_object();
-                json_object_set_new(app, parser->name, obj);
-            }
-        }
-        /* The alert carries the packet when it travelled in the rule's direction. */
-        const Packet *alert_packet = p && p->to_server == to_server ? p : NULL;
-        raise_alert(dt, sig, alert_packet, f, app);
-        json_decref(app);
+        if (!on_match(dt, sig, p, f, ts))
+            break;
     }
+    /* Each alert carries the packet when it travelled in the rule's direction, and the
+     * transaction's app-layer object. */
+    const AppLayerParser *parser = applayer_parser(proto);
+    json_t *app = NULL;
+    if (dt->alert_count && parser && parser->tx_alert_json) {
+        json_t *obj = parser->tx_alert_json(state, tx);
+        if (obj) {
+            app = json_object();
+            json_object_set_new(app, parser->name, obj);
+        }
+    }
+    n = dt->alert_count;
+    memcpy(matched, dt->alerts, n * sizeof(matched[0]));
+    for (uint32_t i = 0; i < n; i++) {
+        bool to_server = !(matched[i]->flags & SIG_FLAG_TOCLIENT);
+        dt->alerts[0] = matched[i];
+        dt->alert_count = 1;
+        write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts);
+    }
+    memcpy(dt->alerts, matched, n * sizeof(matched[0]));
+    dt->alert_count = n;
+    json_decref(app);
+}
+
+uint8_t *detect_thread_xform(DetectThread *dt, int i, uint32_t len)
+{
+    if (dt->xform_cap[i] < len) {
+        uint8_t *grown = realloc(dt->xform[i], len);
+        if (!grown)
+            return NULL;
+        dt->xform[i] = grown;
+        dt->xform_cap[i] = len;
+    }
+    return dt->xform[i] ? dt->xform[i] : (dt->xform[i] = malloc(1));
 }
 
 DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, EveWriter *eve)
@@ -213,12 +321,45 @@ DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, Ev
     dt->de = de;
     dt->counters = counters;
     dt->eve = eve;
+    dt->cand = malloc((de->count + 1) * sizeof(uint32_t));
+    dt->seen = calloc(de->count + 1, sizeof(uint32_t));
+    dt->pcre_md = pcre2_match_data_create(32, NULL);
+    dt->pcre_mctx = pcre2_match_context_create(NULL);
+    dt->flowvars = flowvar_store_new();
+    if (dt->pcre_mctx) {
+        pcre2_set_match_limit(dt->pcre_mctx, 3500);
+        pcre2_set_depth_limit(dt->pcre_mctx, 1500);
+    }
+    if (de->hs_scratch_proto)
+        dt->hs_scratch = prefilter_scratch_clone(de->hs_scratch_proto);
+    if (!dt->cand || !dt->seen || !dt->pcre_md || !dt->pcre_mctx || !dt->flowvars ||
+        (de->hs_scratch_proto && !dt->hs_scratch)) {
+        detect_thread_free(dt);
+        return NULL;
+    }
     return dt;
 }
 
 void detect_thread_free(DetectThread *dt)
 {
+    if (!dt)
+        return;
+    free(dt->cand);
+    free(dt->seen);
+    pcre2_match_data_free(dt->pcre_md);
+    pcre2_match_context_free(dt->pcre_mctx);
+    prefilter_scratch_free(dt->hs_scratch);
+    free(dt->xform[0]);
+    free(dt->xform[1]);
+    free(dt->b64);
+    flowvar_store_free(dt->flowvars);
     free(dt);
+}
+
+void detect_flow_end(DetectThread *dt, Flow *f)
+{
+    if (dt && f)
+        flowvar_store_forget(dt->flowvars, f);
 }
 
 uint32_t detect_engine_rule_count(const DetectEngine *de)

@@ -1,97 +1,88 @@
 /*
  * detect-header.c - keywords on packet header fields: dsize, ttl, tos, id, ip_proto, itype,
- * icode, icmp_id, icmp_seq, window, seq, ack, tcp.mss, flags, sameip.
+ * icode, icmp_id, icmp_seq, window, seq, ack, tcp.mss, fragoffset, flags, sameip.
  *
  * The numeric ones share Suricata's comparison syntax: "N", "!N", "<N", ">N", "<=N", ">=N",
  * "A-B" and "A<>B" (exclusive range). Each keyword only names which field it reads.
  */
 #include "detect/detect-keywords.h"
+#include "detect/detect-uint.h"
 
 #include <ctype.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef enum NumOp { NUM_EQ, NUM_NE, NUM_LT, NUM_GT, NUM_LE, NUM_GE, NUM_RANGE } NumOp;
+#include <strings.h>
 
 typedef enum HeaderField {
     FIELD_DSIZE, FIELD_TTL, FIELD_TOS, FIELD_ID, FIELD_IP_PROTO, FIELD_ITYPE, FIELD_ICODE,
     FIELD_ICMP_ID, FIELD_ICMP_SEQ, FIELD_WINDOW, FIELD_SEQ, FIELD_ACK, FIELD_TCP_MSS,
+    FIELD_FRAGOFFSET,
 } HeaderField;
 
 typedef struct NumCtx {
     HeaderField field;
-    NumOp op;
-    uint64_t a, b;
+    DetectUint cmp;
 } NumCtx;
 
 static const struct {
     const char *name;
     HeaderField field;
+    uint64_t max;
 } numeric_keywords[] = {
-    {"dsize", FIELD_DSIZE}, {"ttl", FIELD_TTL}, {"tos", FIELD_TOS}, {"id", FIELD_ID},
-    {"ip_proto", FIELD_IP_PROTO}, {"itype", FIELD_ITYPE}, {"icode", FIELD_ICODE},
-    {"icmp_id", FIELD_ICMP_ID}, {"icmp_seq", FIELD_ICMP_SEQ}, {"window", FIELD_WINDOW},
-    {"seq", FIELD_SEQ}, {"ack", FIELD_ACK}, {"tcp.mss", FIELD_TCP_MSS},
+    {"dsize", FIELD_DSIZE, 65535}, {"ttl", FIELD_TTL, 255}, {"tos", FIELD_TOS, 255},
+    {"id", FIELD_ID, 65535}, {"ip_proto", FIELD_IP_PROTO, 255}, {"itype", FIELD_ITYPE, 255},
+    {"icode", FIELD_ICODE, 255}, {"icmp_id", FIELD_ICMP_ID, 65535},
+    {"icmp_seq", FIELD_ICMP_SEQ, 65535}, {"window", FIELD_WINDOW, 65535},
+    {"seq", FIELD_SEQ, UINT32_MAX}, {"ack", FIELD_ACK, UINT32_MAX},
+    {"tcp.mss", FIELD_TCP_MSS, 65535}, {"fragoffset", FIELD_FRAGOFFSET, 8191},
 };
 
-static int parse_number(const char *s, uint64_t *out)
+/* ip_proto also takes protocol names ("ip_proto:tcp", "ip_proto:!udp"). */
+static const char *proto_name_to_number(const char *value, char *buf, size_t len)
 {
-    while (isspace((unsigned char)*s))
-        s++;
-    char *end;
-    if (!isdigit((unsigned char)*s))
-        return -1;
-    *out = strtoull(s, &end, 0);
-    while (isspace((unsigned char)*end))
-        end++;
-    return *end ? -1 : 0;
-}
-
-static int parse_comparison(const char *v, NumCtx *ctx)
-{
+    static const struct {
+        const char *name;
+        int number;
+    } names[] = {{"ip", 0},    {"icmp", 1},  {"igmp", 2}, {"ipip", 4},    {"tcp", 6},
+                 {"egp", 8},   {"pup", 12},  {"udp", 17}, {"idp", 22},    {"ipv6", 41},
+                 {"rsvp", 46}, {"gre", 47},  {"esp", 50}, {"ah", 51},     {"ipv6-icmp", 58},
+                 {"icmpv6", 58}, {"ospf", 89}, {"pim", 103}, {"sctp", 132}};
+    const char *v = value;
     while (isspace((unsigned char)*v))
         v++;
-    static const struct {
-        const char *prefix;
-        NumOp op;
-    } ops[] = {{"<=", NUM_LE}, {">=", NUM_GE}, {"<", NUM_LT}, {">", NUM_GT}, {"!", NUM_NE},
-               {"=", NUM_EQ}};
-    for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-        size_t n = strlen(ops[i].prefix);
-        if (strncmp(v, ops[i].prefix, n) == 0) {
-            ctx->op = ops[i].op;
-            return parse_number(v + n, &ctx->a);
+    const char *op = v;
+    while (*v == '!' || *v == '<' || *v == '>' || *v == '=')
+        v++;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcasecmp(v, names[i].name) == 0) {
+            snprintf(buf, len, "%.*s%d", (int)(v - op), op, names[i].number);
+            return buf;
         }
     }
-    const char *sep = strstr(v, "<>");
-    size_t sep_len = 2;
-    if (!sep) {
-        sep = strchr(v, '-');
-        sep_len = 1;
-    }
-    if (sep) {
-        char left[64];
-        size_t n = (size_t)(sep - v) < sizeof(left) - 1 ? (size_t)(sep - v) : sizeof(left) - 1;
-        memcpy(left, v, n);
-        left[n] = '\0';
-        ctx->op = NUM_RANGE;
-        return parse_number(left, &ctx->a) || parse_number(sep + sep_len, &ctx->b) ? -1 : 0;
-    }
-    ctx->op = NUM_EQ;
-    return parse_number(v, &ctx->a);
+    return value;
 }
 
 static int numeric_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
                          size_t errlen)
 {
     NumCtx *ctx = calloc(1, sizeof(*ctx));
-    for (size_t i = 0; i < sizeof(numeric_keywords) / sizeof(numeric_keywords[0]); i++)
-        if (strcmp(kw->name, numeric_keywords[i].name) == 0)
+    if (!ctx)
+        return -1;
+    uint64_t max = UINT32_MAX;
+    for (size_t i = 0; i < sizeof(numeric_keywords) / sizeof(numeric_keywords[0]); i++) {
+        if (strcmp(kw->name, numeric_keywords[i].name) == 0) {
             ctx->field = numeric_keywords[i].field;
-    if (!value || parse_comparison(value, ctx) != 0) {
-        snprintf(err, errlen, "invalid comparison \"%s\"", value ? value : "");
+            max = numeric_keywords[i].max;
+        }
+    }
+    char buf[64];
+    if (value && ctx->field == FIELD_IP_PROTO)
+        value = proto_name_to_number(value, buf, sizeof(buf));
+    if (detect_uint_parse(value, &ctx->cmp, max) != 0) {
+        snprintf(err, errlen, "invalid value \"%s\" (N, !N, <N, >N, <=N, >=N, A-B or A<>B, at "
+                 "most %llu)", value ? value : "", (unsigned long long)max);
         free(ctx);
         return -1;
     }
@@ -117,20 +108,9 @@ static bool field_value(const Packet *p, HeaderField field, uint64_t *v)
     case FIELD_SEQ: *v = p->tcp_seq; return tcp;
     case FIELD_ACK: *v = p->tcp_ack; return tcp;
     case FIELD_TCP_MSS: *v = p->tcp_opts.mss; return tcp && p->tcp_opts.has_mss;
-    }
-    return false;
-}
-
-static bool compare(const NumCtx *ctx, uint64_t v)
-{
-    switch (ctx->op) {
-    case NUM_EQ: return v == ctx->a;
-    case NUM_NE: return v != ctx->a;
-    case NUM_LT: return v < ctx->a;
-    case NUM_GT: return v > ctx->a;
-    case NUM_LE: return v <= ctx->a;
-    case NUM_GE: return v >= ctx->a;
-    case NUM_RANGE: return v > ctx->a && v < ctx->b;
+    case FIELD_FRAGOFFSET:
+        *v = p->ip_version == 4 ? (uint64_t)((p->ip_hdr[6] & 0x1f) << 8 | p->ip_hdr[7]) : 0;
+        return p->ip_version == 4;
     }
     return false;
 }
@@ -139,7 +119,7 @@ static bool numeric_match(DetectMatchCtx *m, const void *ctx_ptr)
 {
     const NumCtx *ctx = ctx_ptr;
     uint64_t v;
-    return m->p && field_value(m->p, ctx->field, &v) && compare(ctx, v);
+    return m->p && field_value(m->p, ctx->field, &v) && detect_uint_match(&ctx->cmp, v);
 }
 
 /* flags: [!+*] then letters F S R P A U C E (1 2 as C E) 0, optional ",mask". */
@@ -201,7 +181,7 @@ static bool flags_match(DetectMatchCtx *m, const void *ctx_ptr)
     switch (ctx->mode) {
     case '+': return (f & ctx->flags) == ctx->flags;
     case '*': return (f & ctx->flags) != 0;
-    case '!': return (f & ctx->flags) == 0;
+    case '!': return (f & ctx->flags) != ctx->flags;
     default: return f == ctx->flags;
     }
 }
@@ -235,6 +215,7 @@ const DetectKeyword detect_header_keywords[] = {
     {.name = "seq", .setup = numeric_setup, .match_packet = numeric_match},
     {.name = "ack", .setup = numeric_setup, .match_packet = numeric_match},
     {.name = "tcp.mss", .setup = numeric_setup, .match_packet = numeric_match},
+    {.name = "fragoffset", .setup = numeric_setup, .match_packet = numeric_match},
     {.name = "flags", .setup = flags_setup, .match_packet = flags_match},
     {.name = "sameip", .setup = sameip_setup, .match_packet = sameip_match},
     {.name = NULL},

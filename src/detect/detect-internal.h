@@ -37,6 +37,18 @@ enum {
 #define SIG_FLAG_SP_ANY 0x0040
 #define SIG_FLAG_DP_ANY 0x0080
 #define SIG_FLAG_APPLAYER 0x0100   /* needs an app-layer transaction */
+/* Loads as in Suricata but cannot match in bongsu (an app protocol without a parser here, an
+ * app-layer event the parsers do not expose to detection, a "config" rule); counted at load. */
+#define SIG_FLAG_INERT 0x0200
+#define SIG_FLAG_FLOWBITS_SET 0x0400  /* sets/unsets/toggles a flowbit (ordered first) */
+#define SIG_FLAG_FLOWBITS_READ 0x0800 /* isset/isnotset */
+#define SIG_FLAG_NEEDS_FLOW 0x1000
+#define SIG_FLAG_HAS_FAST_PATTERN 0x2000 /* a content has an explicit fast_pattern */
+
+/* byte_extract/byte_math variables per rule, as in Suricata's limit. */
+#define SIG_MAX_VARS 16
+/* Transforms per sticky buffer. */
+#define SIG_MAX_TRANSFORMS 8
 
 /* An address set: union of ranges minus the excluded ranges. Addresses are compared as
  * 16-byte big-endian values; IPv4 ranges have family AF_INET. */
@@ -68,12 +80,17 @@ typedef struct SigMatch {
     const struct DetectKeyword *keyword;
     void *ctx;
     struct SigMatch *next;
+    bool relative;          /* depends on where the previous match ended (set at finish) */
 } SigMatch;
 
 typedef struct SigList {
     int buffer_id;          /* app-layer buffer id, or -1 for the fixed lists */
     SigMatch *head, *tail;
+    uint8_t transforms[SIG_MAX_TRANSFORMS];  /* DetectTransform ids, applied in order */
+    int transform_count;
 } SigList;
+
+struct ThresholdCtx;
 
 typedef struct Signature {
     uint32_t num;           /* position in the engine's table */
@@ -96,6 +113,11 @@ typedef struct Signature {
     int target;             /* 0 none, 1 src_ip, 2 dest_ip */
     char *file;
     int line;
+    char *var_names[SIG_MAX_VARS];  /* byte_extract / byte_math results, by index */
+    int var_count;
+    struct ThresholdCtx *threshold;  /* threshold / detection_filter, NULL when none */
+    struct ThresholdCtx *detection_filter;
+    int order;              /* sort key for the engine's evaluation order */
 } Signature;
 
 /* Keyword registry (detect-keywords.c). */
@@ -116,6 +138,8 @@ typedef struct DetectKeyword {
     /* Payload/buffer match (content, pcre...): see detect-inspect.c. */
     bool (*inspect)(InspectState *st, const SigMatch *sm);
     void (*free_ctx)(void *ctx);
+    /* Payload keywords: whether this instance is relative to the previous match. */
+    bool (*is_relative)(const void *ctx);
 } DetectKeyword;
 
 const DetectKeyword *detect_keyword_find(const char *name);
@@ -132,11 +156,18 @@ int sig_set_sticky_buffer(Signature *sig, int buffer_id);
 int sig_move_last_to_buffer(Signature *sig, int buffer_id, char *err, size_t errlen);
 void signature_free(Signature *sig);
 
+/* Index of a byte_extract/byte_math variable of sig, or -1 when the name is not one. */
+int sig_var_find(const Signature *sig, const char *name);
+/* Defines a new variable; -1 with err when there are too many or it exists. */
+int sig_var_add(Signature *sig, const char *name, char *err, size_t errlen);
+
 /* Evaluation context for one packet or transaction direction. */
 struct DetectMatchCtx {
     const Packet *p;
     Flow *f;
     bool to_server;
+    DetectThread *dt;
+    const Signature *sig;
 };
 
 /* Inspecting one buffer with a list of payload matches (detect-inspect.c): the buffer, where
@@ -147,7 +178,29 @@ struct InspectState {
     uint32_t prev_end;       /* end of the previous match, for distance/within */
     DetectMatchCtx *m;
     int depth;               /* recursion guard */
+    uint32_t steps;          /* backtracking budget used (Suricata's recursion limit) */
+    uint64_t vars[SIG_MAX_VARS];  /* byte_extract / byte_math values */
+    const uint8_t *b64;      /* base64_decode output for base64_data, NULL when none */
+    uint32_t b64_len;
 };
+
+/* Content inspection gives up (no match) past this many backtracking steps per buffer, as
+ * Suricata's detect.inspection-recursion-limit (3000) does. */
+#define INSPECT_STEP_LIMIT 3000
+
+/* A value that is a number or a byte_extract variable (offset:var, byte_test value var...). */
+typedef struct DetectValue {
+    int64_t value;
+    int var;                 /* variable index, or -1 for the constant */
+} DetectValue;
+
+/* Parses "123", "-5" or a variable name of sig; -1 with err otherwise. */
+int detect_value_parse(const Signature *sig, const char *text, int64_t min, int64_t max,
+                       DetectValue *out, char *err, size_t errlen);
+static inline int64_t detect_value_get(const DetectValue *v, const InspectState *st)
+{
+    return v->var >= 0 ? (int64_t)st->vars[v->var] : v->value;
+}
 
 /* True when the matches from sm on hold in the buffer (with backtracking over the possible
  * positions of each content, as Suricata does). */

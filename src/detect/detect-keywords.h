@@ -11,6 +11,13 @@ extern const DetectKeyword detect_meta_keywords[];
 extern const DetectKeyword detect_flow_keywords[];
 extern const DetectKeyword detect_header_keywords[];
 extern const DetectKeyword detect_pcre_keywords[];
+extern const DetectKeyword detect_ipheader_keywords[];
+extern const DetectKeyword detect_flowbits_keywords[];
+extern const DetectKeyword detect_threshold_keywords[];
+extern const DetectKeyword detect_transform_keywords[];
+extern const DetectKeyword detect_payload_keywords[];
+extern const DetectKeyword detect_bytes_keywords[];
+extern const DetectKeyword detect_event_keywords[];
 
 /* Sticky buffers and legacy content modifiers for every registered app-layer buffer; built
  * after the app layer registered its buffers. */

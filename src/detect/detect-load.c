@@ -16,26 +16,73 @@
 #include "config/config.h"
 #include "detect/detect-classification.h"
 #include "detect/detect-engine.h"
+#include "detect/detect-flowvars.h"
 #include "detect/detect-keywords.h"
 #include "detect/detect-parse.h"
+#include "detect/detect-threshold.h"
 
 #define RULE_MAX_LEN (1024 * 1024)
 
-static int add_signature(DetectEngine *de, Signature *sig)
+static uint32_t sid_slot(const DetectEngine *de, uint32_t gid, uint32_t sid)
 {
-    for (uint32_t i = 0; i < de->count; i++) {
-        if (de->sigs[i]->sid == sig->sid && de->sigs[i]->gid == sig->gid) {
-            log_warning("%s:%d: sid %u: duplicate signature (first at %s:%d), skipped", sig->file,
-                        sig->line, sig->sid, de->sigs[i]->file, de->sigs[i]->line);
+    uint32_t mask = de->sid_slot_count - 1;
+    uint32_t s = (uint32_t)(((uint64_t)gid << 32 | sid) * 0x9e3779b97f4a7c15ull >> 40) & mask;
+    while (de->sid_slots[s]) {
+        const Signature *o = de->sigs[de->sid_slots[s] - 1];
+        if (o->gid == gid && o->sid == sid)
+            break;
+        s = (s + 1) & mask;
+    }
+    return s;
+}
+
+/* Keeps the signature array and its gid:sid index (open addressing, half full at most). */
+static int grow(DetectEngine *de)
+{
+    if (de->count + 1 > de->cap) {
+        uint32_t cap = de->cap ? de->cap * 2 : 1024;
+        Signature **sigs = realloc(de->sigs, cap * sizeof(Signature *));
+        uint32_t *slots = calloc((size_t)cap * 2, sizeof(uint32_t));
+        if (!sigs || !slots) {
+            if (sigs)
+                de->sigs = sigs;
+            free(slots);
             return -1;
         }
+        de->sigs = sigs;
+        de->cap = cap;
+        free(de->sid_slots);
+        de->sid_slots = slots;
+        de->sid_slot_count = cap * 2;
+        for (uint32_t i = 0; i < de->count; i++)
+            de->sid_slots[sid_slot(de, de->sigs[i]->gid, de->sigs[i]->sid)] = i + 1;
     }
-    Signature **grown = realloc(de->sigs, (de->count + 1) * sizeof(Signature *));
-    if (!grown)
+    return 0;
+}
+
+/* A gid:sid seen before: as in Suricata the higher rev stays and the other one counts as a
+ * failed rule. Returns -1 when sig is the one dropped, 1 when it replaced the old one. */
+static int add_signature(DetectEngine *de, Signature *sig)
+{
+    if (grow(de) != 0)
         return -1;
-    de->sigs = grown;
+    uint32_t s = sid_slot(de, sig->gid, sig->sid);
+    if (de->sid_slots[s]) {
+        uint32_t i = de->sid_slots[s] - 1;
+        Signature *old = de->sigs[i];
+        log_warning("%s:%d: sid %u: duplicate signature (also at %s:%d); keeping rev %u",
+                    sig->file, sig->line, sig->sid, old->file, old->line,
+                    sig->rev > old->rev ? sig->rev : old->rev);
+        if (sig->rev <= old->rev)
+            return -1;
+        sig->num = old->num;
+        de->sigs[i] = sig;
+        signature_free(old);
+        return 1;
+    }
     sig->num = de->count;
     de->sigs[de->count++] = sig;
+    de->sid_slots[s] = de->count;
     return 0;
 }
 
@@ -51,8 +98,10 @@ static void load_rule(DetectEngine *de, const ConfNode *conf, const char *rule, 
     }
     sig->file = strdup(path);
     sig->line = line;
-    if (add_signature(de, sig) != 0) {
+    int rc = add_signature(de, sig);
+    if (rc < 0)
         signature_free(sig);
+    if (rc != 0) {
         stats->failed++;
         return;
     }
@@ -140,6 +189,12 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
         return NULL;
     load_classification(conf);
     detect_buffer_keywords_init();
+    flowvar_names_reset();
+    de->thresholds = threshold_store_new();
+    if (!de->thresholds) {
+        free(de);
+        return NULL;
+    }
     if (!exclusive)
         load_configured_files(de, conf, stats);
     for (int i = 0; i < rule_file_count; i++)
@@ -150,6 +205,14 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
     }
     log_info("%u rule files processed. %u rules successfully loaded, %u rules failed",
              stats->files, stats->loaded, stats->failed);
+    uint32_t inert = 0;
+    for (uint32_t i = 0; i < de->count; i++)
+        inert += (de->sigs[i]->flags & SIG_FLAG_INERT) != 0;
+    if (inert)
+        log_info("%u rules need an app-layer protocol, app-layer event or config action bongsu "
+                 "does not have; they load but never match", inert);
+    log_info("prefilter databases built in %.0f ms", de->prefilter_build_ms);
+    de->stats = *stats;
     return de;
 }
 
@@ -160,9 +223,8 @@ void detect_engine_free(DetectEngine *de)
     for (uint32_t i = 0; i < de->count; i++)
         signature_free(de->sigs[i]);
     free(de->sigs);
-    for (int g = 0; g < DETECT_GROUP_COUNT; g++)
-        free(de->packet_groups[g].sigs);
-    for (int g = 0; g < ALPROTO_MAX; g++)
-        free(de->tx_groups[g].sigs);
+    free(de->sid_slots);
+    detect_engine_free_groups(de);
+    threshold_store_free(de->thresholds);
     free(de);
 }

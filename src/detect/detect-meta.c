@@ -1,6 +1,6 @@
 /*
  * detect-meta.c - keywords that describe a rule rather than match: msg, sid, rev, gid,
- * classtype, priority, reference, metadata, target, noalert.
+ * classtype, priority, reference, metadata, target, noalert, config.
  */
 #include "detect/detect-keywords.h"
 
@@ -176,7 +176,26 @@ static int reference_setup(const DetectKeyword *kw, Signature *sig, const char *
     return 0;
 }
 
+/* config:logging disable, type tx, scope tx (the "config" action's keyword). Suppressing a
+ * transaction's logging needs an app-layer hook bongsu does not have, so the rule is inert. */
+static int config_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                        size_t errlen)
+{
+    (void)kw;
+    char sub[32], act[32], type[32], scope[32];
+    if (!value || sscanf(value, " %31s %31[^,], type %31[^,], scope %31s", sub, act, type,
+                         scope) != 4 || strcmp(sub, "logging") != 0 ||
+        strcmp(act, "disable") != 0 || (strcmp(type, "tx") && strcmp(type, "flow")) ||
+        (strcmp(scope, "tx") && strcmp(scope, "flow"))) {
+        snprintf(err, errlen, "expected \"logging disable, type tx|flow, scope tx|flow\"");
+        return -1;
+    }
+    sig->flags |= SIG_FLAG_INERT;
+    return 0;
+}
+
 const DetectKeyword detect_meta_keywords[] = {
+    {.name = "config", .setup = config_setup},
     {.name = "msg", .setup = msg_setup},
     {.name = "sid", .setup = number_setup},
     {.name = "rev", .setup = number_setup},

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "detect/detect-address.h"
 #include "detect/detect-port.h"
@@ -46,10 +47,12 @@ static int parse_action(Signature *sig, const char *s, char *err, size_t errlen)
     } actions[] = {{"alert", SIG_ACTION_ALERT}, {"pass", SIG_ACTION_PASS},
                    {"drop", SIG_ACTION_DROP},   {"reject", SIG_ACTION_REJECT},
                    {"rejectsrc", SIG_ACTION_REJECT}, {"rejectdst", SIG_ACTION_REJECT},
-                   {"rejectboth", SIG_ACTION_REJECT}};
+                   {"rejectboth", SIG_ACTION_REJECT}, {"config", SIG_ACTION_PASS}};
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
         if (strcmp(s, actions[i].name) == 0) {
             sig->action = actions[i].action;
+            if (strcmp(s, "config") == 0)  /* logging control: bongsu has no hook for it */
+                sig->flags |= SIG_FLAG_INERT;
             return 0;
         }
     }
@@ -57,8 +60,22 @@ static int parse_action(Signature *sig, const char *s, char *err, size_t errlen)
     return -1;
 }
 
+/* App-layer protocols Suricata 7 parses and bongsu does not: their rules load (so rule sets
+ * load as they do in Suricata) but can never match, which the load summary reports. */
+static const char *const unsupported_protos[] = {
+    "smtp", "ftp", "ftp-data", "smb", "ssh", "dcerpc", "nfs", "krb5", "ike", "ikev2", "dhcp",
+    "snmp", "sip", "rfb", "mqtt", "rdp", "http2", "quic", "modbus", "dnp3", "enip", "tftp",
+    "ntp", "imap", "pop3", "telnet", "bittorrent-dht", "pgsql",
+};
+
 static int parse_proto(Signature *sig, const char *s, char *err, size_t errlen)
 {
+    for (size_t i = 0; i < sizeof(unsupported_protos) / sizeof(unsupported_protos[0]); i++) {
+        if (strcasecmp(s, unsupported_protos[i]) == 0) {
+            sig->flags |= SIG_FLAG_INERT;
+            return 0;
+        }
+    }
     for (size_t i = 0; i < sizeof(proto_names) / sizeof(proto_names[0]); i++) {
         if (strcasecmp(s, proto_names[i].name) == 0) {
             sig->ipproto = proto_names[i].ipproto;
@@ -176,6 +193,10 @@ static int parse_options(Signature *sig, char *opts, char *err, size_t errlen)
         }
         if (*c == '"')
             quoted = !quoted;
+        if (*c == '\0' && quoted) {
+            snprintf(err, errlen, "unterminated quoted string");
+            return -1;
+        }
         if ((*c == ';' && !quoted) || *c == '\0') {
             bool end = *c == '\0';
             *c = '\0';
@@ -185,10 +206,6 @@ static int parse_options(Signature *sig, char *opts, char *err, size_t errlen)
                 break;
             start = c + 1;
         }
-    }
-    if (quoted) {
-        snprintf(err, errlen, "unterminated quoted string");
-        return -1;
     }
     return 0;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/detect-engine.h"
 #include "detect/detect-keywords.h"
 
 typedef struct PcreCtx {
@@ -122,30 +123,44 @@ static int pcre_setup(const DetectKeyword *kw, Signature *sig, const char *value
     return sig_append(sig, SIG_LIST_PAYLOAD, kw, ctx) ? 0 : -1;
 }
 
+/* A relative regex sees the buffer from the previous match's end, so "^" anchors there (as
+ * in Suricata). On a later failure the regex is retried past its previous match start. */
 static bool pcre_inspect(InspectState *st, const SigMatch *sm)
 {
     const PcreCtx *ctx = sm->ctx;
-    uint32_t start = ctx->relative ? st->prev_end : 0;
-    if (start > st->len)
+    uint32_t base = ctx->relative ? st->prev_end : 0;
+    if (base > st->len)
         return ctx->negated && detect_inspect_list(st, sm->next);
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(ctx->code, NULL);
-    if (!md)
-        return false;
-    int rc = pcre2_match(ctx->code, st->buf, st->len, start, 0, md, NULL);
-    bool matched = rc >= 0;
+    DetectThread *dt = st->m->dt;
     uint32_t saved = st->prev_end;
-    if (matched && !ctx->negated)
-        st->prev_end = (uint32_t)pcre2_get_ovector_pointer(md)[1];
-    pcre2_match_data_free(md);
-    if (matched == ctx->negated)
-        return false;
-    if (detect_inspect_list(st, sm->next))
-        return true;
-    st->prev_end = saved;
+    PCRE2_SIZE from = 0;
+    while (st->steps++ < INSPECT_STEP_LIMIT) {
+        int rc = pcre2_match(ctx->code, st->buf + base, st->len - base, from, 0, dt->pcre_md,
+                             dt->pcre_mctx);
+        if (ctx->negated)
+            return rc < 0 && detect_inspect_list(st, sm->next);
+        if (rc < 0)
+            return false;
+        const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(dt->pcre_md);
+        PCRE2_SIZE start = ov[0], end = ov[1];
+        st->prev_end = base + (uint32_t)end;
+        if (detect_inspect_list(st, sm->next))
+            return true;
+        st->prev_end = saved;
+        if (!sm->next || !sm->next->relative || start + 1 > st->len - base)
+            return false;
+        from = start + 1;
+    }
     return false;
 }
 
+static bool pcre_is_relative(const void *ctx)
+{
+    return ((const PcreCtx *)ctx)->relative;
+}
+
 const DetectKeyword detect_pcre_keywords[] = {
-    {.name = "pcre", .setup = pcre_setup, .inspect = pcre_inspect, .free_ctx = pcre_free_ctx},
+    {.name = "pcre", .setup = pcre_setup, .inspect = pcre_inspect, .free_ctx = pcre_free_ctx,
+     .is_relative = pcre_is_relative},
     {.name = NULL},
 };

@@ -5,6 +5,8 @@
  * buffer keyword (http.uri;, dns.query;...) makes that buffer's list the active one, as in
  * Suricata; legacy modifiers (content:"x"; http_uri;) move the last match to a buffer.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,8 +108,78 @@ int sig_move_last_to_buffer(Signature *sig, int buffer_id, char *err, size_t err
     return rc;
 }
 
+int sig_var_find(const Signature *sig, const char *name)
+{
+    for (int i = 0; i < sig->var_count; i++)
+        if (strcmp(sig->var_names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int sig_var_add(Signature *sig, const char *name, char *err, size_t errlen)
+{
+    if (!*name || isdigit((unsigned char)*name) || *name == '-') {
+        snprintf(err, errlen, "invalid variable name \"%s\"", name);
+        return -1;
+    }
+    if (sig_var_find(sig, name) >= 0) {
+        snprintf(err, errlen, "variable \"%s\" is already defined", name);
+        return -1;
+    }
+    if (sig->var_count >= SIG_MAX_VARS) {
+        snprintf(err, errlen, "more than %d byte_extract/byte_math variables", SIG_MAX_VARS);
+        return -1;
+    }
+    sig->var_names[sig->var_count] = strdup(name);
+    if (!sig->var_names[sig->var_count])
+        return -1;
+    return sig->var_count++;
+}
+
+int detect_value_parse(const Signature *sig, const char *text, int64_t min, int64_t max,
+                       DetectValue *out, char *err, size_t errlen)
+{
+    while (text && isspace((unsigned char)*text))
+        text++;
+    if (!text || !*text) {
+        snprintf(err, errlen, "needs a number");
+        return -1;
+    }
+    out->var = -1;
+    if (isdigit((unsigned char)*text) || *text == '-' || *text == '+') {
+        errno = 0;
+        char *end;
+        long long v = strtoll(text, &end, 0);
+        while (isspace((unsigned char)*end))
+            end++;
+        if (errno || *end || v < min || v > max) {
+            snprintf(err, errlen, "invalid number \"%s\" (%lld..%lld)", text, (long long)min,
+                     (long long)max);
+            return -1;
+        }
+        out->value = v;
+        return 0;
+    }
+    out->var = sig_var_find(sig, text);
+    if (out->var < 0) {
+        snprintf(err, errlen, "\"%s\" is neither a number nor a byte_extract variable", text);
+        return -1;
+    }
+    return 0;
+}
+
+static void mark_relative(SigList *list)
+{
+    for (SigMatch *sm = list->head; sm; sm = sm->next)
+        sm->relative = sm->keyword->is_relative && sm->keyword->is_relative(sm->ctx);
+}
+
 int signature_finish(Signature *sig, char *err, size_t errlen)
 {
+    for (int i = 0; i < SIG_LIST_FIXED_COUNT; i++)
+        mark_relative(&sig->fixed[i]);
+    for (size_t i = 0; i < sig->buffer_count; i++)
+        mark_relative(&sig->buffers[i]);
     if (sig->sid == 0) {
         snprintf(err, errlen, "rule has no sid");
         return -1;
@@ -156,6 +228,10 @@ void signature_free(Signature *sig)
     free(sig->msg);
     free(sig->classtype);
     free(sig->file);
+    for (int i = 0; i < sig->var_count; i++)
+        free(sig->var_names[i]);
+    free(sig->threshold);
+    free(sig->detection_filter);
     json_decref(sig->metadata);
     free(sig);
 }

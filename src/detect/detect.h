@@ -50,6 +50,8 @@ void detect_thread_free(DetectThread *dt);
 void detect_register_counters(void);
 
 void detect_packet(DetectThread *dt, Packet *p, Flow *f);
+/* The flow ends: forget its flowbits/flowint state. */
+void detect_flow_end(DetectThread *dt, Flow *f);
 /* An app-layer transaction is complete (or its flow ends): inspect its buffers. Has the
  * AppLayerTxHook signature; ud is the DetectThread. */
 void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,

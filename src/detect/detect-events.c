@@ -1,0 +1,112 @@
+/*
+ * detect-events.c - keywords on what other stages concluded about the packet or flow:
+ * app-layer-protocol (the flow's detected protocol), decode-event and stream-event (events
+ * the decoder and stream engine raised on this packet, by Suricata's names such as
+ * "ipv4.trunc_pkt" and "3whs_ack_in_wrong_dir"), and app-layer-event (checked, see below).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "detect/detect-keywords.h"
+
+typedef struct AppProtoCtx {
+    AppProto proto;
+    bool negated;
+} AppProtoCtx;
+
+static int app_proto_setup(const DetectKeyword *kw, Signature *sig, const char *value,
+                           char *err, size_t errlen)
+{
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s", value ? value : "");
+    char *comma = strchr(buf, ',');
+    if (comma)
+        *comma = '\0';  /* ",final" / ",original"... : bongsu has one protocol per flow */
+    char *name = buf;
+    AppProtoCtx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return -1;
+    if (*name == '!') {
+        ctx->negated = true;
+        name++;
+    }
+    ctx->proto = app_proto_by_name(name);
+    if (ctx->proto == ALPROTO_UNKNOWN && strcmp(name, "unknown") != 0) {
+        snprintf(err, errlen, "unknown or unsupported protocol \"%s\"", name);
+        free(ctx);
+        return -1;
+    }
+    return sig_append(sig, SIG_LIST_PACKET, kw, ctx) ? 0 : -1;
+}
+
+static bool app_proto_match(DetectMatchCtx *m, const void *ctx_ptr)
+{
+    const AppProtoCtx *ctx = ctx_ptr;
+    AppProto have = m->f && m->f->app ? m->f->app->proto : ALPROTO_UNKNOWN;
+    if (have == ALPROTO_UNKNOWN && ctx->proto != ALPROTO_UNKNOWN)
+        return false;  /* not yet known: neither matches nor "not" matches, as in Suricata */
+    return (have == ctx->proto) != ctx->negated;
+}
+
+typedef struct EventCtx {
+    int event;
+} EventCtx;
+
+static int event_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                       size_t errlen)
+{
+    const char *prefix = strcmp(kw->name, "stream-event") == 0 ? "stream." : "decoder.";
+    char name[128];
+    snprintf(name, sizeof(name), "%s%s", prefix, value ? value : "");
+    int event = decode_event_by_name(name);
+    if (event < 0) {
+        snprintf(err, errlen, "unknown event \"%s\"", value ? value : "");
+        return -1;
+    }
+    EventCtx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return -1;
+    ctx->event = event;
+    return sig_append(sig, SIG_LIST_PACKET, kw, ctx) ? 0 : -1;
+}
+
+static bool event_match(DetectMatchCtx *m, const void *ctx_ptr)
+{
+    const EventCtx *ctx = ctx_ptr;
+    return m->p && packet_has_event(m->p, (DecodeEvent)ctx->event);
+}
+
+/* app-layer-event:proto.name. The parsers log these as anomaly events but do not hand them
+ * to detection, so the rule loads (the name is checked) and is marked inert. */
+static int app_event_setup(const DetectKeyword *kw, Signature *sig, const char *value,
+                           char *err, size_t errlen)
+{
+    (void)kw;
+    const char *dot = value ? strchr(value, '.') : NULL;
+    if (value && !dot && strncmp(value, "applayer_", 9) == 0 && !strpbrk(value, " ,;")) {
+        sig->flags |= SIG_FLAG_INERT;  /* framework events: applayer_mismatch_protocol... */
+        return 0;
+    }
+    if (!dot || dot == value || !dot[1] || strpbrk(value, " ,;")) {
+        snprintf(err, errlen, "expected proto.event_name, got \"%s\"", value ? value : "");
+        return -1;
+    }
+    char proto[32];
+    snprintf(proto, sizeof(proto), "%.*s", (int)(dot - value), value);
+    if (app_proto_by_name(proto) == ALPROTO_UNKNOWN && strcmp(proto, "applayer") != 0 &&
+        strcmp(proto, "file") != 0) {
+        snprintf(err, errlen, "unknown protocol \"%s\"", proto);
+        return -1;
+    }
+    sig->flags |= SIG_FLAG_INERT;
+    return 0;
+}
+
+const DetectKeyword detect_event_keywords[] = {
+    {.name = "app-layer-event", .setup = app_event_setup},
+    {.name = "app-layer-protocol", .setup = app_proto_setup, .match_packet = app_proto_match},
+    {.name = "decode-event", .setup = event_setup, .match_packet = event_match},
+    {.name = "stream-event", .setup = event_setup, .match_packet = event_match},
+    {.name = NULL},
+};

@@ -1,0 +1,30 @@
+/*
+ * detect-flowvars.h - per-flow rule state: flowbits and flowint (see detect-flowvars.c).
+ */
+#ifndef BONGSU_DETECT_FLOWVARS_H
+#define BONGSU_DETECT_FLOWVARS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flow/flow.h"
+
+typedef struct FlowVarStore FlowVarStore;
+
+FlowVarStore *flowvar_store_new(void);
+void flowvar_store_free(FlowVarStore *s);
+/* The flow ended: drop its variables. */
+void flowvar_store_forget(FlowVarStore *s, const Flow *f);
+
+/* Variable names become small ids at load (flowbits and flowint have separate spaces). */
+int flowvar_name_id(const char *name, bool is_int);
+void flowvar_names_reset(void);
+
+bool flowbit_isset(FlowVarStore *s, const Flow *f, int id);
+void flowbit_set(FlowVarStore *s, const Flow *f, int id, bool on);
+void flowbit_toggle(FlowVarStore *s, const Flow *f, int id);
+
+bool flowint_get(FlowVarStore *s, const Flow *f, int id, uint64_t *value);
+void flowint_put(FlowVarStore *s, const Flow *f, int id, uint64_t value);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * detect-group-build.c - turning the loaded signatures into the engine's evaluation order,
+ * groups and prefilters, once at load.
+ *
+ * Order (Suricata's default): pass rules first, then drop/reject, then alert; within an
+ * action, rules that set flowbits before rules that only read them (so a rule setting a bit
+ * and one checking it on the same packet see it set), then by priority, then file order.
+ * Each signature's number is its place in that order, so candidate lists sorted by number
+ * are evaluated in order.
+ *
+ * Packet rules go to the group of their IP protocol ("ip" rules to every group); rules with
+ * app-layer buffers to the transaction group of their app protocol. Within a group a rule
+ * with a fast pattern in the group's scanned buffer is found by the prefilter, any other
+ * rule is a candidate for every packet/transaction of the group.
+ */
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "detect/detect-engine.h"
+#include "detect/detect-fast-pattern.h"
+#include "detect/detect-prefilter.h"
+
+static int action_rank(SigAction a)
+{
+    switch (a) {
+    case SIG_ACTION_PASS: return 0;
+    case SIG_ACTION_DROP: return 1;
+    case SIG_ACTION_REJECT: return 2;
+    default: return 3;
+    }
+}
+
+static int flowbits_rank(const Signature *s)
+{
+    bool set = s->flags & SIG_FLAG_FLOWBITS_SET, read = s->flags & SIG_FLAG_FLOWBITS_READ;
+    if (set && !read)
+        return 0;
+    if (set)
+        return 1;
+    return read ? 3 : 2;
+}
+
+static int cmp_sig(const void *a, const void *b)
+{
+    const Signature *x = *(Signature *const *)a, *y = *(Signature *const *)b;
+    int d = action_rank(x->action) - action_rank(y->action);
+    if (!d)
+        d = flowbits_rank(x) - flowbits_rank(y);
+    if (!d)
+        d = (x->priority ? x->priority : 3) - (y->priority ? y->priority : 3);
+    if (!d)
+        d = x->order - y->order;
+    return d;
+}
+
+static int append(uint32_t **list, uint32_t *count, uint32_t num)
+{
+    if ((*count & (*count - 1)) == 0 || *count == 0) {
+        uint32_t cap = *count ? *count * 2 : 4;
+        uint32_t *grown = realloc(*list, cap * sizeof(uint32_t));
+        if (!grown)
+            return -1;
+        *list = grown;
+    }
+    (*list)[(*count)++] = num;
+    return 0;
+}
+
+typedef struct Builders {
+    PrefilterBuilder *packet[DETECT_GROUP_COUNT];
+    PrefilterBuilder **tx[ALPROTO_MAX];   /* per buffer id */
+    int buffer_slots;
+} Builders;
+
+static int add_packet_sig(DetectEngine *de, Builders *b, const Signature *sig,
+                          const FastPattern *fp, bool has_fp)
+{
+    for (int g = 0; g < DETECT_GROUP_COUNT; g++) {
+        if (sig->ipproto && detect_proto_group(sig->ipproto) != g)
+            continue;
+        SigGroup *grp = &de->packet_groups[g];
+        grp->count++;
+        int rc = 1;
+        if (has_fp && fp->buffer_id < 0)
+            rc = prefilter_builder_add(b->packet[g], sig->num, fp->bytes, fp->len, fp->nocase);
+        if (rc < 0 || (rc > 0 && append(&grp->always, &grp->always_count, sig->num) != 0))
+            return -1;
+    }
+    return 0;
+}
+
+static int add_tx_sig(DetectEngine *de, Builders *b, const Signature *sig,
+                      const FastPattern *fp, bool has_fp)
+{
+    TxGroup *grp = &de->tx_groups[sig->alproto];
+    grp->count++;
+    if (!has_fp || fp->buffer_id < 0 || fp->buffer_id >= b->buffer_slots)
+        return append(&grp->always, &grp->always_count, sig->num);
+    PrefilterBuilder **slot = &b->tx[sig->alproto][fp->buffer_id];
+    if (!*slot && !(*slot = prefilter_builder_new()))
+        return -1;
+    int rc = prefilter_builder_add(*slot, sig->num, fp->bytes, fp->len, fp->nocase);
+    return rc > 0 ? append(&grp->always, &grp->always_count, sig->num) : rc;
+}
+
+static int compile_all(DetectEngine *de, Builders *b)
+{
+    char err[256] = "";
+    for (int g = 0; g < DETECT_GROUP_COUNT; g++) {
+        PrefilterBuilder *pb = b->packet[g];
+        b->packet[g] = NULL;
+        if (prefilter_builder_empty(pb)) {
+            prefilter_builder_free(pb);
+            continue;
+        }
+        de->packet_groups[g].pf = prefilter_build(pb, &de->hs_scratch_proto, err, sizeof(err));
+        if (!de->packet_groups[g].pf)
+            goto fail;
+    }
+    for (int a = 0; a < ALPROTO_MAX; a++) {
+        TxGroup *grp = &de->tx_groups[a];
+        grp->by_buffer = calloc((size_t)b->buffer_slots + 1, sizeof(struct Prefilter *));
+        if (!grp->by_buffer)
+            return -1;
+        grp->buffer_slots = b->buffer_slots;
+        for (int id = 0; id < b->buffer_slots; id++) {
+            PrefilterBuilder *pb = b->tx[a][id];
+            b->tx[a][id] = NULL;
+            if (!pb)
+                continue;
+            grp->by_buffer[id] = prefilter_build(pb, &de->hs_scratch_proto, err, sizeof(err));
+            if (!grp->by_buffer[id])
+                goto fail;
+        }
+    }
+    return 0;
+fail:
+    log_error("detection prefilter: %s", err[0] ? err : "out of memory");
+    return -1;
+}
+
+static void free_builders(Builders *b)
+{
+    for (int g = 0; g < DETECT_GROUP_COUNT; g++)
+        prefilter_builder_free(b->packet[g]);
+    for (int a = 0; a < ALPROTO_MAX; a++) {
+        for (int id = 0; b->tx[a] && id < b->buffer_slots; id++)
+            prefilter_builder_free(b->tx[a][id]);
+        free(b->tx[a]);
+    }
+}
+
+int detect_engine_build_groups(DetectEngine *de)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (uint32_t i = 0; i < de->count; i++)
+        de->sigs[i]->order = (int)i;
+    qsort(de->sigs, de->count, sizeof(Signature *), cmp_sig);
+    Builders b;
+    memset(&b, 0, sizeof(b));
+    while (applayer_buffer_name(b.buffer_slots))
+        b.buffer_slots++;
+    int rc = 0;
+    for (int g = 0; g < DETECT_GROUP_COUNT && rc == 0; g++)
+        rc = (b.packet[g] = prefilter_builder_new()) ? 0 : -1;
+    for (int a = 0; a < ALPROTO_MAX && rc == 0; a++)
+        rc = (b.tx[a] = calloc((size_t)b.buffer_slots + 1, sizeof(PrefilterBuilder *))) ? 0 : -1;
+    for (uint32_t i = 0; i < de->count && rc == 0; i++) {
+        Signature *sig = de->sigs[i];
+        sig->num = i;
+        FastPattern fp;
+        bool has_fp = fast_pattern_select(sig, &fp);
+        rc = sig->buffer_count ? add_tx_sig(de, &b, sig, &fp, has_fp)
+                               : add_packet_sig(de, &b, sig, &fp, has_fp);
+    }
+    if (rc == 0)
+        rc = compile_all(de, &b);
+    free_builders(&b);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    de->prefilter_build_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                             (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    return rc;
+}
+
+void detect_engine_free_groups(DetectEngine *de)
+{
+    for (int g = 0; g < DETECT_GROUP_COUNT; g++) {
+        free(de->packet_groups[g].always);
+        prefilter_free(de->packet_groups[g].pf);
+    }
+    for (int a = 0; a < ALPROTO_MAX; a++) {
+        TxGroup *grp = &de->tx_groups[a];
+        for (int id = 0; grp->by_buffer && id < grp->buffer_slots; id++)
+            prefilter_free(grp->by_buffer[id]);
+        free(grp->by_buffer);
+        free(grp->always);
+    }
+    prefilter_scratch_free(de->hs_scratch_proto);
+}

@@ -1,0 +1,460 @@
+/*
+ * test-detect-match.c - matching semantics on hand-built packets and transactions: content
+ * modifiers and backtracking, pcre, byte_* with variables, isdataat, header keywords, flow,
+ * flowbits and flowint across packets, thresholds, pass rules, the prefilter, and app-layer
+ * buffers with bsize, urilen, transforms and base64.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "detect/detect-engine.h"
+#include "detect/detect-keywords.h"
+
+/* A fake HTTP transaction: the buffers the tests' getters hand out. */
+typedef struct FakeTx {
+    const char *uri, *header, *response;
+} FakeTx;
+
+static bool get_uri(void *state, void *tx, bool to_server, const uint8_t **data, uint32_t *len)
+{
+    (void)state;
+    (void)to_server;
+    const FakeTx *t = tx;
+    if (!t->uri)
+        return false;
+    *data = (const uint8_t *)t->uri;
+    *len = (uint32_t)strlen(t->uri);
+    return true;
+}
+
+static bool get_header(void *state, void *tx, bool to_server, const uint8_t **data,
+                       uint32_t *len)
+{
+    (void)state;
+    const FakeTx *t = tx;
+    const char *v = to_server ? t->header : t->response;
+    if (!v)
+        return false;
+    *data = (const uint8_t *)v;
+    *len = (uint32_t)strlen(v);
+    return true;
+}
+
+static CounterSet counters;
+
+static int setup(void **state)
+{
+    (void)state;
+    applayer_buffer_register("http.uri", ALPROTO_HTTP, true, false, get_uri);
+    applayer_buffer_register("http.header", ALPROTO_HTTP, true, true, get_header);
+    counters_reset_registry();
+    detect_register_counters();
+    counter_set_init(&counters);
+    return 0;
+}
+
+typedef struct Harness {
+    DetectEngine *de;
+    DetectThread *dt;
+} Harness;
+
+static Harness load(const char *rules)
+{
+    char path[] = "/tmp/test-detect-match-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, rules, strlen(rules)), (ssize_t)strlen(rules));
+    close(fd);
+    const char *files[] = {path};
+    DetectLoadStats stats;
+    Harness h;
+    h.de = detect_engine_load(NULL, files, 1, true, &stats);
+    unlink(path);
+    assert_non_null(h.de);
+    if (stats.failed)
+        fail_msg("%u rules failed to load", stats.failed);
+    h.dt = detect_thread_new(h.de, &counters, NULL);
+    assert_non_null(h.dt);
+    return h;
+}
+
+static void unload(Harness *h)
+{
+    detect_thread_free(h->dt);
+    detect_engine_free(h->de);
+}
+
+static bool alerted(const DetectThread *dt, uint32_t sid)
+{
+    for (uint32_t i = 0; i < dt->alert_count; i++)
+        if (dt->alerts[i]->sid == sid)
+            return true;
+    return false;
+}
+
+typedef struct TestPacket {
+    Packet p;
+    uint8_t ip[60];
+} TestPacket;
+
+static void make(TestPacket *t, uint8_t proto, const char *payload, uint32_t len)
+{
+    memset(t, 0, sizeof(*t));
+    Packet *p = &t->p;
+    p->ip_version = 4;
+    p->ip_hdr = t->ip;
+    p->ip_hdr_len = 20;
+    t->ip[0] = 0x45;
+    t->ip[8] = p->ttl = 64;
+    p->proto = proto;
+    t->ip[9] = proto;
+    p->src.family = p->dst.family = AF_INET;
+    inet_pton(AF_INET, "10.0.0.1", p->src.addr);
+    inet_pton(AF_INET, "192.168.1.2", p->dst.addr);
+    p->sp = 40000;
+    p->dp = 80;
+    p->payload = (const uint8_t *)payload;
+    p->payload_len = len;
+    p->to_server = true;
+    p->ts_usec = 1000000;
+    if (proto == IPPROTO_TCP)
+        p->tcp_flags = TH_ACK | TH_PUSH;
+}
+
+static bool on_bytes(Harness *h, uint32_t sid, const char *payload, uint32_t len)
+{
+    TestPacket t;
+    make(&t, IPPROTO_TCP, payload, len);
+    detect_packet(h->dt, &t.p, NULL);
+    return alerted(h->dt, sid);
+}
+
+static bool on_payload(Harness *h, uint32_t sid, const char *payload)
+{
+    return on_bytes(h, sid, payload, (uint32_t)strlen(payload));
+}
+
+static void test_content_modifiers(void **state)
+{
+    (void)state;
+    Harness h = load(
+        "alert tcp any any -> any any (content:\"get\"; nocase; sid:1;)\n"
+        "alert tcp any any -> any any (content:\"b\"; offset:2; depth:2; sid:2;)\n"
+        "alert tcp any any -> any any (content:\"a\"; content:\"b\"; distance:0; within:2; sid:3;)\n"
+        "alert tcp any any -> any any (content:\"x\"; content:!\"y\"; distance:0; sid:4;)\n"
+        "alert tcp any any -> any any (content:\"ab\"; startswith; content:\"yz\"; endswith; sid:5;)\n"
+        "alert tcp any any -> any any (content:\"|41 42|C\"; sid:6;)\n"
+        "alert tcp any any -> any any (content:\"q\"; content:\"r\"; distance:-2; within:3; sid:7;)\n");
+    assert_true(on_payload(&h, 1, "GeT /"));
+    assert_false(on_payload(&h, 1, "POST /"));
+    assert_true(on_payload(&h, 2, "aabb"));
+    assert_false(on_payload(&h, 2, "bxxxx"));
+    assert_false(on_payload(&h, 2, "aaaab"));
+    /* The first "a" is not followed closely by "b", the second is: backtracking finds it. */
+    assert_true(on_payload(&h, 3, "a....ab"));
+    assert_false(on_payload(&h, 3, "a....a..b"));
+    assert_true(on_payload(&h, 4, "x..."));
+    assert_false(on_payload(&h, 4, "x.y"));
+    assert_true(on_payload(&h, 5, "ab..yz"));
+    assert_false(on_payload(&h, 5, "ab..yz."));
+    assert_false(on_payload(&h, 5, ".ab..yz"));
+    assert_true(on_payload(&h, 6, "..ABC.."));
+    assert_true(on_payload(&h, 7, "rq"));
+    assert_false(on_payload(&h, 7, "r..q"));
+    unload(&h);
+}
+
+static void test_pcre_match(void **state)
+{
+    (void)state;
+    Harness h = load(
+        "alert tcp any any -> any any (pcre:\"/^user=[a-z]+$/mi\"; sid:1;)\n"
+        "alert tcp any any -> any any (content:\"key\"; pcre:\"/^=\\d+/R\"; sid:2;)\n"
+        "alert tcp any any -> any any (content:\"k\"; pcre:!\"/secret/\"; sid:3;)\n");
+    assert_true(on_payload(&h, 1, "x\nUSER=bob\ny"));
+    assert_false(on_payload(&h, 1, "user=bob1"));
+    assert_true(on_payload(&h, 2, "key=x key=42"));
+    assert_false(on_payload(&h, 2, "key = 42"));
+    assert_true(on_payload(&h, 3, "k public"));
+    assert_false(on_payload(&h, 3, "k secret"));
+    unload(&h);
+}
+
+static void test_byte_keywords(void **state)
+{
+    (void)state;
+    Harness h = load(
+        "alert tcp any any -> any any (byte_test:2,>,0x100,0; sid:1;)\n"
+        "alert tcp any any -> any any (byte_test:2,=,1,1,little; sid:2;)\n"
+        "alert tcp any any -> any any (byte_test:3,=,123,0,string,dec; sid:3;)\n"
+        "alert tcp any any -> any any (byte_jump:1,0; content:\"Z\"; within:1; sid:4;)\n"
+        "alert tcp any any -> any any (byte_extract:1,0,n,string,dec; content:\"E\"; distance:n; "
+        "within:1; sid:5;)\n"
+        "alert tcp any any -> any any (byte_math:bytes 1, offset 0, oper *, rvalue 2, result d; "
+        "byte_test:1,=,d,1; sid:6;)\n"
+        "alert tcp any any -> any any (byte_test:1,&,0x80,0,bitmask 0xf0; sid:7;)\n");
+    assert_true(on_bytes(&h, 1, "\x02\x00", 2));
+    assert_false(on_bytes(&h, 1, "\x01\x00", 2));
+    assert_false(on_bytes(&h, 1, "\x05", 1));
+    assert_true(on_bytes(&h, 2, "\x00\x01\x00", 3));
+    assert_true(on_payload(&h, 3, "123abc"));
+    assert_false(on_payload(&h, 3, "124abc"));
+    assert_true(on_payload(&h, 4, "\x02..Z"));
+    assert_false(on_payload(&h, 4, "\x02.Z."));
+    assert_true(on_payload(&h, 5, "3...E"));
+    assert_false(on_payload(&h, 5, "3..E."));
+    assert_true(on_payload(&h, 6, "\x03\x06"));
+    assert_false(on_payload(&h, 6, "\x03\x05"));
+    assert_false(on_payload(&h, 7, "\x80"));  /* bitmask shifts 0x80 down to 0x08 */
+    unload(&h);
+}
+
+static void test_isdataat(void **state)
+{
+    (void)state;
+    Harness h = load(
+        "alert tcp any any -> any any (content:\"a\"; isdataat:2,relative; sid:1;)\n"
+        "alert tcp any any -> any any (content:\"a\"; isdataat:!1,relative; sid:2;)\n"
+        "alert tcp any any -> any any (content:\"a\"; isdataat:5; sid:3;)\n");
+    assert_true(on_payload(&h, 1, "abc"));
+    assert_false(on_payload(&h, 1, "ab"));
+    assert_true(on_payload(&h, 2, "a"));
+    assert_false(on_payload(&h, 2, "ab"));
+    assert_true(on_payload(&h, 3, "a....."));
+    assert_false(on_payload(&h, 3, "a...."));
+    unload(&h);
+}
+
+static void test_header_keywords(void **state)
+{
+    (void)state;
+    Harness h = load(
+        "alert ip any any -> any any (ttl:<10; sid:1;)\n"
+        "alert tcp any any -> any any (flags:S; sid:2;)\n"
+        "alert tcp any any -> any any (flags:S+; dsize:0; sid:3;)\n"
+        "alert ip any any -> any any (fragbits:D; sid:4;)\n"
+        "alert ip any any -> any any (ipopts:rr; sid:5;)\n"
+        "alert icmp any any -> any any (itype:5<>9; sid:6;)\n"
+        "alert ip any any -> any any (ip_proto:udp; sid:7;)\n"
+        "alert udp any any -> 192.168.0.0/16 !53 (dsize:3; sid:8;)\n");
+    TestPacket t;
+    make(&t, IPPROTO_TCP, "", 0);
+    t.p.ttl = 5;
+    t.p.tcp_flags = TH_SYN;
+    detect_packet(h.dt, &t.p, NULL);
+    assert_true(alerted(h.dt, 1));
+    assert_true(alerted(h.dt, 2));
+    assert_true(alerted(h.dt, 3));
+    t.p.tcp_flags = TH_SYN | TH_ACK;
+    t.p.ttl = 64;
+    t.ip[6] = 0x40;
+    detect_packet(h.dt, &t.p, NULL);
+    assert_false(alerted(h.dt, 1) || alerted(h.dt, 2));
+    assert_true(alerted(h.dt, 3));
+    assert_true(alerted(h.dt, 4));
+    make(&t, IPPROTO_TCP, "", 0);
+    t.p.ip_hdr_len = 24;
+    t.ip[20] = 7;
+    t.ip[21] = 3;
+    detect_packet(h.dt, &t.p, NULL);
+    assert_true(alerted(h.dt, 5));
+    make(&t, IPPROTO_ICMP, "", 0);
+    t.p.icmp_type = 8;
+    detect_packet(h.dt, &t.p, NULL);
+    assert_true(alerted(h.dt, 6));
+    t.p.icmp_type = 9;
+    detect_packet(h.dt, &t.p, NULL);
+    assert_false(alerted(h.dt, 6));
+    make(&t, IPPROTO_UDP, "abc", 3);
+    detect_packet(h.dt, &t.p, NULL);
+    assert_true(alerted(h.dt, 7));
+    assert_true(alerted(h.dt, 8));
+    t.p.dp = 53;
+    detect_packet(h.dt, &t.p, NULL);
+    assert_false(alerted(h.dt, 8));
+    unload(&h);
+}
+
+static void test_flow_and_flowbits(void **state)
+{
+    (void)state;
+    Harness h = load(
+        "alert tcp any any -> any any (flow:established,to_server; content:\"login\"; "
+        "flowbits:set,seen_login; flowbits:noalert; sid:1;)\n"
+        "alert tcp any any -> any any (flow:to_client; content:\"ok\"; flowbits:isset,seen_login; "
+        "sid:2;)\n"
+        "alert tcp any any -> any any (content:\"bye\"; flowbits:unset,seen_login; "
+        "flowbits:isset,seen_login; sid:3;)\n"
+        "alert tcp any any -> any any (content:\"cnt\"; flowint:count,+,1; flowint:count,>=,2; "
+        "sid:4;)\n");
+    Flow f;
+    memset(&f, 0, sizeof(f));
+    f.flow_id = 42;
+    f.state = FLOW_STATE_ESTABLISHED;
+    TestPacket t;
+    make(&t, IPPROTO_TCP, "ok", 2);
+    t.p.to_server = false;
+    detect_packet(h.dt, &t.p, &f);
+    assert_false(alerted(h.dt, 2));
+    make(&t, IPPROTO_TCP, "login", 5);
+    detect_packet(h.dt, &t.p, &f);
+    assert_int_equal(h.dt->alert_count, 0);  /* noalert */
+    make(&t, IPPROTO_TCP, "ok", 2);
+    t.p.to_server = false;
+    detect_packet(h.dt, &t.p, &f);
+    assert_true(alerted(h.dt, 2));
+    /* flowbits:unset runs after the rule matched: the isset of the same rule still held. */
+    make(&t, IPPROTO_TCP, "bye", 3);
+    detect_packet(h.dt, &t.p, &f);
+    assert_true(alerted(h.dt, 3));
+    detect_packet(h.dt, &t.p, &f);
+    assert_false(alerted(h.dt, 3));
+    /* Without a flow, flowbits never hold. */
+    make(&t, IPPROTO_TCP, "ok", 2);
+    detect_packet(h.dt, &t.p, NULL);
+    assert_false(alerted(h.dt, 2));
+    /* flowint counts per flow, in rule order: +1 first, then the comparison. */
+    make(&t, IPPROTO_TCP, "cnt", 3);
+    detect_packet(h.dt, &t.p, &f);
+    assert_false(alerted(h.dt, 4));
+    detect_packet(h.dt, &t.p, &f);
+    assert_true(alerted(h.dt, 4));
+    /* The flow ends: its state goes. */
+    detect_flow_end(h.dt, &f);
+    make(&t, IPPROTO_TCP, "login", 5);
+    detect_packet(h.dt, &t.p, &f);
+    detect_flow_end(h.dt, &f);
+    make(&t, IPPROTO_TCP, "ok", 2);
+    t.p.to_server = false;
+    detect_packet(h.dt, &t.p, &f);
+    assert_false(alerted(h.dt, 2));
+    unload(&h);
+}
+
+static void test_thresholds_and_pass(void **state)
+{
+    (void)state;
+    Harness h = load(
+        "alert tcp any any -> any any (content:\"L\"; threshold:type limit, track by_src, count 2, "
+        "seconds 60; sid:1;)\n"
+        "alert tcp any any -> any any (content:\"D\"; detection_filter:track by_dst, count 2, "
+        "seconds 60; sid:2;)\n"
+        "alert tcp any any -> any any (content:\"T\"; threshold:type threshold, track by_rule, "
+        "count 3, seconds 60; sid:3;)\n"
+        "alert tcp any any -> any any (content:\"P\"; sid:4;)\n"
+        "pass tcp any any -> any any (content:\"PASS\"; sid:5;)\n");
+    int hits[4] = {0};
+    for (int i = 0; i < 6; i++) {
+        TestPacket t;
+        make(&t, IPPROTO_TCP, "LDT", 3);
+        t.p.ts_usec = 1000000 + (uint64_t)i;
+        detect_packet(h.dt, &t.p, NULL);
+        for (uint32_t s = 1; s <= 3; s++)
+            hits[s] += alerted(h.dt, s);
+    }
+    assert_int_equal(hits[1], 2);   /* limit: the first two */
+    assert_int_equal(hits[2], 4);   /* detection_filter: all after the first two */
+    assert_int_equal(hits[3], 2);   /* threshold: every third */
+    /* A new period starts after `seconds`. */
+    TestPacket t;
+    make(&t, IPPROTO_TCP, "L", 1);
+    t.p.ts_usec = 100000000;
+    detect_packet(h.dt, &t.p, NULL);
+    assert_true(alerted(h.dt, 1));
+    /* A matching pass rule silences the packet. */
+    assert_true(on_payload(&h, 4, "P"));
+    assert_false(on_payload(&h, 4, "PASS"));
+    unload(&h);
+}
+
+static void test_prefilter_candidates(void **state)
+{
+    (void)state;
+    /* Many rules with distinct fast patterns; only the one whose pattern occurs matches. */
+    size_t cap = 200 * 96;
+    char *rules = malloc(cap);
+    size_t n = 0;
+    for (int i = 1; i <= 200; i++)
+        n += (size_t)snprintf(rules + n, cap - n,
+                              "alert tcp any any -> any any (content:\"pat%03dx\"; nocase; "
+                              "sid:%d;)\n", i, i);
+    Harness h = load(rules);
+    free(rules);
+    assert_non_null(h.de->packet_groups[DETECT_GROUP_TCP].pf);
+    assert_int_equal(h.de->packet_groups[DETECT_GROUP_TCP].always_count, 0);
+    assert_true(on_payload(&h, 123, "...PAT123X..."));
+    assert_int_equal(h.dt->alert_count, 1);
+    assert_false(on_payload(&h, 124, "pat12x"));
+    unload(&h);
+}
+
+static void test_tx_buffers(void **state)
+{
+    (void)state;
+    Harness h = load(
+        "alert http any any -> any any (http.uri; content:\"/admin\"; startswith; sid:1;)\n"
+        "alert http any any -> any any (http.uri; bsize:<8; sid:2;)\n"
+        "alert http any any -> any any (urilen:>10; sid:3;)\n"
+        "alert http any any -> any any (http.uri; to_lowercase; content:\"/mixed\"; sid:4;)\n"
+        "alert http any any -> any any (flow:to_client; http.header; content:\"Server\"; sid:5;)\n"
+        "alert http any any -> any any (http.header; content:\"Host\"; sid:6;)\n"
+        "alert http any any -> any any (http.uri; content:\"q=\"; base64_decode:relative; "
+        "base64_data; content:\"secret\"; sid:7;)\n"
+        "alert http any any -> any any (content:\"/x\"; http_uri; pcre:\"/x$/U\"; sid:8;)\n");
+    Flow f;
+    memset(&f, 0, sizeof(f));
+    f.flow_id = 7;
+    f.key.proto = IPPROTO_TCP;
+    f.key.src.family = f.key.dst.family = AF_INET;
+    FakeTx tx = {.uri = "/admin", .header = "Host: a\r\n", .response = "Server: b\r\n"};
+    detect_tx(h.dt, &f, NULL, ALPROTO_HTTP, NULL, &tx, 0);
+    assert_true(alerted(h.dt, 1));
+    assert_true(alerted(h.dt, 2));
+    assert_false(alerted(h.dt, 3));
+    assert_true(alerted(h.dt, 5));
+    assert_true(alerted(h.dt, 6));
+    tx.uri = "/MiXeD/a/long/uri";
+    tx.response = NULL;
+    detect_tx(h.dt, &f, NULL, ALPROTO_HTTP, NULL, &tx, 1);
+    assert_false(alerted(h.dt, 1) || alerted(h.dt, 2) || alerted(h.dt, 5));
+    assert_true(alerted(h.dt, 3));
+    assert_true(alerted(h.dt, 4));
+    tx.uri = "/p?q=c2VjcmV0";  /* base64 of "secret" */
+    detect_tx(h.dt, &f, NULL, ALPROTO_HTTP, NULL, &tx, 2);
+    assert_true(alerted(h.dt, 7));
+    tx.uri = "/p/x";
+    detect_tx(h.dt, &f, NULL, ALPROTO_HTTP, NULL, &tx, 3);
+    assert_true(alerted(h.dt, 8));
+    /* A transaction of another protocol does not meet HTTP rules. */
+    detect_tx(h.dt, &f, NULL, ALPROTO_DNS, NULL, &tx, 4);
+    assert_int_equal(h.dt->alert_count, 0);
+    unload(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_content_modifiers),
+        cmocka_unit_test(test_pcre_match),
+        cmocka_unit_test(test_byte_keywords),
+        cmocka_unit_test(test_isdataat),
+        cmocka_unit_test(test_header_keywords),
+        cmocka_unit_test(test_flow_and_flowbits),
+        cmocka_unit_test(test_thresholds_and_pass),
+        cmocka_unit_test(test_prefilter_candidates),
+        cmocka_unit_test(test_tx_buffers),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
