@@ -64,6 +64,7 @@ typedef struct TcpStream {
     /* reassembly */
     StreamSegment *head, *tail;
     uint64_t app_progress; /* offset up to which the app layer has the data */
+    uint64_t base_off;     /* data below this was freed (at most app_progress) */
     uint64_t right_edge;   /* end of the furthest segment ever stored */
     uint16_t regions, max_regions;
 } TcpStream;
@@ -102,7 +103,8 @@ struct StreamThread {
     uint32_t workers;
     uint64_t invalid_checksums;   /* for the checksum auto mode */
     CounterSet *counters;
-    AppLayerThread *app;
+    StreamDataSink sink;
+    void *sink_ud;
 };
 
 /* What reassembly should do after a packet was accepted by the state machine (Suricata's

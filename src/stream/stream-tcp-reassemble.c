@@ -62,11 +62,14 @@ void stream_segments_free(StreamThread *st, TcpStream *s)
         seg_free(st, s, s->head);
 }
 
-/* Segments entirely before the app-layer progress have been delivered. */
+/* Segments entirely before the app-layer progress have been delivered. Suricata frees them
+ * after the next packet from the same side, so a retransmission arriving first still meets
+ * them (and counts as an overlap); so do we. */
 static void prune(StreamThread *st, TcpStream *s)
 {
     while (s->head && seg_end(s->head) <= s->app_progress)
         seg_free(st, s, s->head);
+    s->base_off = s->app_progress;
 }
 
 static void count_regions(TcpStream *s)
@@ -215,15 +218,15 @@ static void insert_data(StreamThread *st, TcpStream *s, Packet *p)
     int64_t off = stream_seq_to_offset(s, p->tcp_seq);
     const uint8_t *data = p->payload;
     uint32_t len = p->payload_len;
-    if (off + (int64_t)len <= (int64_t)s->app_progress)
-        return; /* all of it was delivered already */
+    if (off + (int64_t)len <= (int64_t)s->base_off)
+        return; /* all of it was delivered and freed already */
     if (!depth_allows(st, s, p, (uint64_t)(off + len)))
         return;
-    if (off < (int64_t)s->app_progress) {
-        uint32_t skip = (uint32_t)((int64_t)s->app_progress - off);
+    if (off < (int64_t)s->base_off) {
+        uint32_t skip = (uint32_t)((int64_t)s->base_off - off);
         data += skip;
         len -= skip;
-        off = (int64_t)s->app_progress;
+        off = (int64_t)s->base_off;
     }
     size_t need = sizeof(StreamSegment) + len;
     if (st->seg_memuse + need > st->seg_memcap) {
@@ -267,52 +270,34 @@ static uint64_t acked_offset(const TcpSession *ssn, const TcpStream *s, bool for
 static void deliver_to_app(StreamThread *st, Flow *f, const Packet *p, bool to_server,
                            const uint8_t *data, uint32_t len, uint32_t flags)
 {
-    if (st->app)
-        applayer_handle_data(st->app, f, p, to_server, data, len, flags);
+    st->sink(st->sink_ud, f, p, to_server, data, len, flags);
 }
 
-/* The first stored byte at or after the progress: the segment holding the progress, or the
- * first one starting after it (a gap lies before that one). */
-static StreamSegment *segment_at_progress(const TcpStream *s, bool *covers)
-{
-    for (StreamSegment *seg = s->head; seg; seg = seg->next) {
-        if (seg->off > s->app_progress) {
-            *covers = false;
-            return seg;
-        }
-        if (seg_end(seg) > s->app_progress) {
-            *covers = true;
-            return seg;
-        }
-    }
-    return NULL;
-}
-
-/* Hands this direction's data to the app layer up to `limit`, crossing gaps the other side
- * acknowledged (Suricata only declares a gap when data follows it). */
+/* Hands this direction's data to the app layer up to `limit`, in one walk over the segments,
+ * crossing gaps the other side acknowledged (Suricata only declares a gap when data follows
+ * it). Segments that end before the progress were delivered already. */
 static void deliver(StreamThread *st, TcpSession *ssn, Flow *f, const Packet *p, TcpStream *s,
                     uint64_t limit)
 {
     bool to_server = s == &ssn->client;
-    for (;;) {
-        prune(st, s);
-        bool covers = false;
-        StreamSegment *seg = segment_at_progress(s, &covers);
-        if (!seg)
-            break;
-        if (covers) {
+    StreamSegment *seg = s->head;
+    while (seg && s->app_progress < limit) {
+        if (seg_end(seg) <= s->app_progress) {
+            seg = seg->next;
+            continue;
+        }
+        if (seg->off <= s->app_progress) {
             uint64_t end = seg_end(seg) < limit ? seg_end(seg) : limit;
-            if (end <= s->app_progress)
-                break;
             uint32_t n = (uint32_t)(end - s->app_progress);
             const uint8_t *d = seg->data + (s->app_progress - seg->off);
             s->app_progress = end;
             deliver_to_app(st, f, p, to_server, d, n, 0);
+            seg = seg->next;
             continue;
         }
-        uint64_t gap_end = seg->off < limit ? seg->off : limit;
-        if (gap_end <= s->app_progress || acked_offset(ssn, s, true) <= s->app_progress)
+        if (acked_offset(ssn, s, true) <= s->app_progress)
             break;
+        uint64_t gap_end = seg->off < limit ? seg->off : limit;
         uint32_t n = (uint32_t)(gap_end - s->app_progress);
         s->app_progress = gap_end;
         s->flags |= STREAM_F_HAS_GAP;
@@ -321,7 +306,6 @@ static void deliver(StreamThread *st, TcpSession *ssn, Flow *f, const Packet *p,
         counter_incr(st->counters, stream_ids.reassembly_gap);
         deliver_to_app(st, f, p, to_server, NULL, n, APP_FLAG_GAP);
     }
-    prune(st, s);
 }
 
 /* Suricata's update direction for an accepted packet. */
@@ -350,17 +334,20 @@ void stream_reassemble_packet(StreamThread *st, TcpSession *ssn, Flow *f, Packet
         dir = UPDATE_DIR_PACKET;
     if (dir != UPDATE_DIR_OPPOSING)
         deliver(st, ssn, f, p, snd, acked_offset(ssn, snd, false));
+    prune(st, snd);
 }
 
 /* Flow end: Suricata's pseudo packets, to-server first. Unacknowledged data counts now, but
- * a gap is still only crossed when it was acknowledged. */
+ * a gap is still only crossed when it was acknowledged. A connection that never carried
+ * data has nothing to end for the app layer. */
 void stream_reassemble_flush(StreamThread *st, TcpSession *ssn, Flow *f)
 {
     TcpStream *streams[2] = {&ssn->client, &ssn->server};
+    bool had_data = (ssn->client.flags | ssn->server.flags) & STREAM_F_DATA_SEEN;
     for (int i = 0; i < 2; i++) {
         TcpStream *s = streams[i];
         deliver(st, ssn, f, NULL, s, UINT64_MAX);
-        if (f->app && !(s->flags & STREAM_F_EOF_SENT)) {
+        if (had_data && !(s->flags & STREAM_F_EOF_SENT)) {
             s->flags |= STREAM_F_EOF_SENT;
             deliver_to_app(st, f, NULL, s == &ssn->client, NULL, 0, APP_FLAG_EOF);
         }

@@ -19,6 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void to_app_layer(void *ud, Flow *f, const Packet *p, bool to_server, const uint8_t *data,
+                         uint32_t len, uint32_t flags)
+{
+    if (ud)
+        applayer_handle_data(ud, f, p, to_server, data, len, flags);
+}
+
 StreamThread *stream_thread_new(const StreamConfig *cfg, uint32_t workers, CounterSet *counters,
                                 AppLayerThread *app)
 {
@@ -31,8 +38,14 @@ StreamThread *stream_thread_new(const StreamConfig *cfg, uint32_t workers, Count
     st->ssn_memcap = cfg->memcap / n;
     st->seg_memcap = cfg->reassembly_memcap / n;
     st->counters = counters;
-    st->app = app;
+    stream_thread_set_sink(st, to_app_layer, app);
     return st;
+}
+
+void stream_thread_set_sink(StreamThread *st, StreamDataSink sink, void *ud)
+{
+    st->sink = sink;
+    st->sink_ud = ud;
 }
 
 void stream_thread_free(StreamThread *st)

@@ -83,6 +83,11 @@ void stream_register_counters(void);
 StreamThread *stream_thread_new(const StreamConfig *cfg, uint32_t workers, CounterSet *counters,
                                 AppLayerThread *app);
 void stream_thread_free(StreamThread *st);
+/* Where in-order data goes: applayer_handle_data() by default; tests and fuzzers record it
+ * instead. Same arguments and flags (APP_FLAG_GAP, APP_FLAG_EOF). */
+typedef void (*StreamDataSink)(void *ud, Flow *f, const Packet *p, bool to_server,
+                               const uint8_t *data, uint32_t len, uint32_t flags);
+void stream_thread_set_sink(StreamThread *st, StreamDataSink sink, void *ud);
 
 /* A TCP packet whose flow is known (p->flow set). Updates the session in f->tcp_session and
  * delivers newly in-order data to the app layer. */
