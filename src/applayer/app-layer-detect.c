@@ -27,11 +27,11 @@ static ProbeVerdict probe_all(const Flow *f, const uint8_t *data, uint32_t len, 
     bool need_more = false;
     for (int proto = 1; proto < ALPROTO_FAILED; proto++) {
         const AppLayerParser *parser = applayer_parser((AppProto)proto);
-        if (!parser || !parser->probe || !applayer_proto_enabled((AppProto)proto))
+        if (!parser || !parser->probe || !applayer_proto_enabled((AppProto)proto, tcp))
             continue;
         if ((tcp && !parser->on_tcp) || (!tcp && !parser->on_udp))
             continue;
-        if (!applayer_port_matches((AppProto)proto, f->key.sp, f->key.dp))
+        if (!applayer_port_matches((AppProto)proto, tcp, f->key.sp, f->key.dp))
             continue;
         AppProto (*probe)(const uint8_t *, uint32_t, bool) =
             tcp && parser->probe_tcp ? parser->probe_tcp : parser->probe;
@@ -115,6 +115,11 @@ static void detect_udp(AppLayerThread *th, Flow *f, const Packet *p, bool to_ser
     bool first = !(to_server ? app->detect_done_tc : app->detect_done_ts);
     AppProto found = ALPROTO_UNKNOWN;
     if (probe_all(f, data, len, to_server, &found) == PROBE_FOUND) {
+        const AppLayerParser *parser = applayer_parser(found);
+        if (first && to_server && parser->sent_by_server && parser->sent_by_server(data, len)) {
+            flow_swap(f);  /* the first datagram came from the server */
+            to_server = false;
+        }
         set_direction_proto(app, to_server, found);
         if (first)
             flow_detected(th, f, found);
@@ -140,6 +145,7 @@ void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_serve
         detect_udp(th, f, p, to_server, data, len, flags);
         return;
     }
+    uint32_t before = to_server ? app->pending_ts_len : app->pending_tc_len;
     bool complete = !(flags & APP_FLAG_GAP) && append_pending(app, to_server, data, len);
     const uint8_t *buf = to_server ? app->pending_ts : app->pending_tc;
     uint32_t buf_len = to_server ? app->pending_ts_len : app->pending_tc_len;
@@ -150,6 +156,10 @@ void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_serve
         set_direction_proto(app, to_server, found);
         flow_detected(th, f, found);
         flush_pending(th, f, p);
+        /* What did not fit the detection buffer follows what did. */
+        uint32_t taken = buf_len - before;
+        if (!(flags & APP_FLAG_GAP) && taken < len)
+            applayer_parse(th, f, p, to_server, data + taken, len - taken, flags);
         return;
     }
     bool out_of_room = !complete || buf_len >= APPLAYER_DETECT_MAX;

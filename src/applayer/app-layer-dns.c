@@ -315,6 +315,12 @@ static AppProto dns_probe_tcp(const uint8_t *data, uint32_t len, bool to_server)
     return probe_verdict(data + 2, len - 2, (uint32_t)data[0] << 8 | data[1]);
 }
 
+/* A response (QR set) comes from the server. */
+static bool dns_sent_by_server(const uint8_t *data, uint32_t len)
+{
+    return len >= DNS_HEADER_LEN && (data[2] & 0x80);
+}
+
 /* "dns.query": the first question's name of a query (Suricata's dns_query buffer). */
 static bool get_query_name(void *state, void *txp, bool to_server, const uint8_t **data,
                            uint32_t *len)
@@ -353,4 +359,5 @@ const AppLayerParser app_layer_dns_parser = {
     .tx_alert_json = dns_tx_alert_json,
     .configure = dns_configure,
     .probe_tcp = dns_probe_tcp,
+    .sent_by_server = dns_sent_by_server,
 };

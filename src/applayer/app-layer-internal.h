@@ -26,7 +26,7 @@ void applayer_detect_flow_end(AppLayerThread *th, Flow *f);
 void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
                     const uint8_t *data, uint32_t len, uint32_t flags);
 /* Parser table and per-protocol settings (app-layer-register.c). */
-bool applayer_proto_enabled(AppProto proto);
-bool applayer_port_matches(AppProto proto, uint16_t sp, uint16_t dp);
+bool applayer_proto_enabled(AppProto proto, bool tcp);
+bool applayer_port_matches(AppProto proto, bool tcp, uint16_t sp, uint16_t dp);
 
 #endif

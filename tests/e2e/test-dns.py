@@ -9,8 +9,11 @@ queries, 8 answers), app_layer.flow.dns_udp 8, app_layer.tx.dns_udp 16, and for 
 name the query (at its own packet's time, tx_id 0) and the answer with its A record.
 """
 import os
+import struct
+import tempfile
 
-from e2elib import DATA, check, check_eq, finish, last_stats, of_type, run_bongsu, validate_schema
+from e2elib import (DATA, check, check_eq, ether, finish, ipv4, last_stats, of_type, run_bongsu,
+                    tcp, udp, validate_schema, write_pcap)
 
 PCAP = os.path.join(DATA, "dns-scenario.pcap")
 
@@ -93,5 +96,85 @@ if responses:
 _, _, events, _ = run_bongsu(["-r", PCAP, "-k", "none", "--runmode", "single",
                               "--set", "outputs.1.eve-log.types.4.dns.responses=no"])
 check_eq(len(of_type(events, "dns")), 8, "dns events with responses: no")
+
+
+
+def dns_message(flags, answer=None):
+    """www.example.com A, with one A record when answer (4 bytes) is given."""
+    msg = struct.pack(">HHHHHH", 0x1234, flags, 1, 1 if answer else 0, 0, 0)
+    msg += b"\x03www\x07example\x03com\x00" + struct.pack(">HH", 1, 1)
+    if answer:
+        msg += struct.pack(">HHHIH", 0xC00C, 1, 1, 60, 4) + answer
+    return msg
+
+
+work = tempfile.mkdtemp(prefix="bongsu-dns-")
+server, client = "10.16.1.1", "10.16.1.11"
+
+# A flow whose first datagram is the server's answer (from port 53): Suricata's port-based
+# probing looks at the server's port only, so it is not DNS ("failed")...
+pcap = write_pcap(os.path.join(work, "reversed.pcap"), [
+    ether(ipv4(server, client, 17, udp(53, 40000, dns_message(0x8180, b"\x01\x02\x03\x04"))))])
+_, _, events, _ = run_bongsu(["-r", pcap, "-k", "none"])
+check_eq(len(of_type(events, "dns")), 0, "server first: no dns events")
+check_eq([(f["src_ip"], f.get("app_proto")) for f in of_type(events, "flow")],
+         [(server, "failed")], "server first: a failed flow from the server")
+# ...unless stream.midstream is on: then it looks the other way round, and the flow is turned
+# around so that the client is the one that asked.
+_, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "--set", "stream.midstream=true"])
+check_eq([(e["dns"]["type"], e["src_ip"], e["dest_ip"]) for e in of_type(events, "dns")],
+         [("answer", client, server)], "midstream: the answer, oriented client to server")
+check_eq([(f["src_ip"], f.get("app_proto")) for f in of_type(events, "flow")], [(client, "dns")],
+         "midstream: the flow record starts at the client")
+
+# Junk first: the client's direction fails detection, the server's answer makes the flow DNS,
+# and the client's next query is parsed (its transaction comes after the answer's).
+pcap = write_pcap(os.path.join(work, "junk-first.pcap"), [
+    ether(ipv4(client, server, 17, udp(40000, 53, b"junk"))),
+    ether(ipv4(server, client, 17, udp(53, 40000, dns_message(0x8180, b"\x01\x02\x03\x04")))),
+    ether(ipv4(client, server, 17, udp(40000, 53, dns_message(0x0100)))),
+])
+_, _, events, _ = run_bongsu(["-r", pcap, "-k", "none"])
+check_eq([(e["dns"]["type"], e["dns"].get("tx_id")) for e in of_type(events, "dns")],
+         [("answer", None), ("query", 1)], "junk first: the answer, then the query as tx 1")
+check_eq([f.get("app_proto") for f in of_type(events, "flow")], ["dns"], "junk first: a dns flow")
+stats = last_stats(events)["app_layer"]
+check_eq((stats["flow"].get("failed_udp"), stats["flow"].get("dns_udp")), (1, 0),
+         "junk first: counted as failed on its first datagram, as Suricata")
+
+# DNS over TCP: a 6 KB query of 300 questions in one segment, larger than what protocol
+# detection buffers (all of it must still reach the parser), and its answer. Suricata 7 logs
+# one query event per question.
+def framed(msg):
+    return struct.pack(">H", len(msg)) + msg
+
+
+query = struct.pack(">HHHHHH", 0x4242, 0x0100, 300, 0, 0, 0)
+for i in range(300):
+    query += b"\x03q%02d\x07example\x03com\x00" % (i % 100) + struct.pack(">HH", 1, 1)
+answer = struct.pack(">HHHHHH", 0x4242, 0x8180, 1, 1, 0, 0) + b"\x03q00\x07example\x03com\x00"
+answer += struct.pack(">HH", 1, 1) + struct.pack(">HHHIH", 0xC00C, 1, 1, 60, 4) + b"\x05\x06\x07\x08"
+q, a = framed(query), framed(answer)
+c, s = "10.0.0.1", "10.0.0.2"
+pcap = write_pcap(os.path.join(work, "tcp.pcap"), [
+    ether(ipv4(c, s, 6, tcp(40001, 53, 1000, 0, 0x02))),
+    ether(ipv4(s, c, 6, tcp(53, 40001, 5000, 1001, 0x12))),
+    ether(ipv4(c, s, 6, tcp(40001, 53, 1001, 5001, 0x10))),
+    ether(ipv4(c, s, 6, tcp(40001, 53, 1001, 5001, 0x18, q))),
+    ether(ipv4(s, c, 6, tcp(53, 40001, 5001, 1001 + len(q), 0x10))),
+    ether(ipv4(s, c, 6, tcp(53, 40001, 5001, 1001 + len(q), 0x18, a))),
+    ether(ipv4(c, s, 6, tcp(40001, 53, 1001 + len(q), 5001 + len(a), 0x11))),
+    ether(ipv4(s, c, 6, tcp(53, 40001, 5001 + len(a), 1002 + len(q), 0x11))),
+    ether(ipv4(c, s, 6, tcp(40001, 53, 1002 + len(q), 5002 + len(a), 0x10))),
+])
+_, _, events, _ = run_bongsu(["-r", pcap, "-k", "none"])
+dns = of_type(events, "dns")
+check_eq(sum(e["dns"]["type"] == "query" for e in dns), 300, "tcp: one query event per question")
+check_eq([e["dns"].get("answers") for e in dns if e["dns"]["type"] == "answer"],
+         [[{"rrname": "q00.example.com", "rrtype": "A", "ttl": 60, "rdata": "5.6.7.8"}]],
+         "tcp: the answer")
+stats = last_stats(events)["app_layer"]
+check_eq((stats["flow"].get("dns_tcp"), stats["tx"].get("dns_tcp")), (1, 2),
+         "tcp: app_layer.flow.dns_tcp and tx.dns_tcp")
 
 finish()
