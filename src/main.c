@@ -310,7 +310,9 @@ static void print_summary(const EngineSummary *s, const EngineSettings *settings
             (unsigned long long)s->events_by_type[EVE_ALERT],
             (unsigned long long)s->events_by_type[EVE_STATS],
             (unsigned long long)s->kernel_drops, (unsigned long long)s->capture_errors,
-            settings->eve.enabled ? settings->eve.path : "(disabled)");
+            !settings->eve.enabled ? "(disabled)"
+            : settings->eve.to_hub ? settings->eve.hub.url
+                                   : settings->eve.path);
 }
 
 static int open_capture(const Options *o, CaptureSource *src)

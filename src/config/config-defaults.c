@@ -393,6 +393,10 @@ const char *const conf_open_sections[] = {
     "outputs.*.eve-log.redis", "outputs.*.eve-log.metadata", "outputs.*.eve-log.append",
     "outputs.*.eve-log.filemode", "outputs.*.eve-log.buffer-size",
     "outputs.*.eve-log.rotate-interval",
+    /* filetype: hub (bongsu's own): where the hub is and how to spool for it */
+    "outputs.*.eve-log.url", "outputs.*.eve-log.token", "outputs.*.eve-log.ca",
+    "outputs.*.eve-log.spool-dir", "outputs.*.eve-log.batch-size",
+    "outputs.*.eve-log.flush-interval",
     /* Options of each eve-log type ("- alert: {payload: yes}"); the type names are checked. */
     "outputs.*.eve-log.types.*.*.*",
     /* eve-log types stock has commented out. */

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "applayer/app-layer.h"
+#include "common/log.h"
 #include "common/timefmt.h"
 
 #define EVE_WRITER_FLUSH_AT (64 * 1024)
@@ -44,7 +45,16 @@ EveLog *eve_log_open(const EveConfig *cfg)
     if (!log)
         return NULL;
     log->cfg = *cfg;
-    if (cfg->enabled) {
+    if (cfg->enabled && cfg->to_hub) {
+        char err[512];
+        log->hub = hub_spool_open(&cfg->hub, err, sizeof(err));
+        if (!log->hub) {
+            log_error("%s", err);
+            free(log);
+            errno = EIO;
+            return NULL;
+        }
+    } else if (cfg->enabled) {
         log->file = fopen(cfg->path, "a");
         if (!log->file) {
             int saved = errno;
@@ -63,6 +73,8 @@ void eve_log_close(EveLog *log)
         return;
     if (log->file)
         fclose(log->file);
+    /* Give the hub a few seconds to take what is spooled; the rest waits for the next run. */
+    hub_spool_close(log->hub, 5);
     pthread_mutex_destroy(&log->lock);
     free(log);
 }
@@ -75,14 +87,17 @@ void eve_writer_init(EveWriter *w, EveLog *log)
 
 void eve_writer_flush(EveWriter *w)
 {
-    if (!w->log || !w->log->file) {
+    if (!w->log || (!w->log->file && !w->log->hub)) {
         w->len = 0;
         return;
     }
     pthread_mutex_lock(&w->log->lock);
-    if (w->len) {
-        fwrite(w->buf, 1, w->len, w->log->file);
-        fflush(w->log->file);
+    FILE *out = w->log->hub ? hub_spool_file(w->log->hub) : w->log->file;
+    if (w->len && out) {
+        fwrite(w->buf, 1, w->len, out);
+        fflush(out);
+        if (w->log->hub)
+            hub_spool_after_write(w->log->hub);
     }
     for (int i = 0; i < EVE_TYPE_COUNT; i++) {
         w->log->lines_written[i] += w->lines[i];

@@ -18,6 +18,7 @@
 
 #include "decode/packet.h"
 #include "flow/flow.h"
+#include "output/hub-spool.h"
 
 /* Event types a configuration can switch on. */
 typedef enum EveType {
@@ -44,6 +45,8 @@ typedef struct EveConfig {
     bool ethernet;        /* log MAC addresses (ether object) */
     bool pcap_file;       /* log pcap_filename */
     bool stats_totals, stats_threads, stats_deltas;
+    bool to_hub;          /* filetype: hub - lines go to the hub spool, not to path */
+    HubSpoolConfig hub;
 } EveConfig;
 
 typedef struct EveLog {
@@ -52,6 +55,7 @@ typedef struct EveLog {
     pthread_mutex_t lock;
     uint64_t lines_written[EVE_TYPE_COUNT];
     const char *current_pcap;     /* file being read, for pcap_filename */
+    HubSpool *hub;                /* filetype hub: the spool written instead of file */
 } EveLog;
 
 typedef struct EveWriter {

@@ -81,6 +81,35 @@ static void read_eve_types(const ConfNode *conf, const ConfNode *eve, EveConfig 
         cfg->types[EVE_STATS] = false;
 }
 
+/* filetype: hub - url, token, ca, spool-dir, batch-size, flush-interval. */
+static int read_hub(const ConfNode *eve, const char *log_dir, EveConfig *cfg, char *err,
+                    size_t errlen)
+{
+    HubSpoolConfig *hub = &cfg->hub;
+    hub_spool_config_default(hub);
+    const char *url = conf_get(eve, "url");
+    const char *token = conf_get(eve, "token");
+    if (!url || !token) {
+        snprintf(err, errlen, "outputs.eve-log: filetype hub needs url and token");
+        return -1;
+    }
+    cfg->to_hub = true;
+    snprintf(hub->url, sizeof(hub->url), "%s", url);
+    size_t n = strlen(hub->url);
+    while (n && hub->url[n - 1] == '/')
+        hub->url[--n] = '\0';
+    snprintf(hub->token, sizeof(hub->token), "%s", token);
+    snprintf(hub->ca, sizeof(hub->ca), "%s", conf_get_str(eve, "ca", ""));
+    const char *dir = conf_get(eve, "spool-dir");
+    if (dir && dir[0] == '/')
+        snprintf(hub->dir, sizeof(hub->dir), "%s", dir);
+    else
+        snprintf(hub->dir, sizeof(hub->dir), "%s/%s", log_dir, dir ? dir : "hub-spool");
+    hub->batch_bytes = conf_get_size(eve, "batch-size", hub->batch_bytes);
+    hub->flush_sec = (uint32_t)conf_get_int(eve, "flush-interval", hub->flush_sec);
+    return 0;
+}
+
 static int read_eve(const ConfNode *conf, const char *log_dir, EveConfig *cfg, char *err,
                     size_t errlen)
 {
@@ -91,7 +120,10 @@ static int read_eve(const ConfNode *conf, const char *log_dir, EveConfig *cfg, c
     }
     cfg->enabled = conf_get_bool(eve, "enabled", true);
     const char *filetype = conf_get_str(eve, "filetype", "regular");
-    if (cfg->enabled && strcmp(filetype, "regular") != 0 && strcmp(filetype, "file") != 0) {
+    if (strcmp(filetype, "hub") == 0) {
+        if (read_hub(eve, log_dir, cfg, err, errlen) != 0)
+            return -1;
+    } else if (cfg->enabled && strcmp(filetype, "regular") != 0 && strcmp(filetype, "file") != 0) {
         snprintf(err, errlen, "outputs.eve-log.filetype: \"%s\" is not supported yet", filetype);
         return -1;
     }
