@@ -126,6 +126,7 @@ typedef struct TlsState {
     TlsSide client, server;
     bool eof_ts, eof_tc;
     bool gap;                 /* a gap: stop parsing, as Suricata's TLS parser does */
+    bool bypassed;            /* encryption-handling bypass: encrypted, no longer parsed */
     bool hb_inflight, hb_from_server;  /* a heartbeat request awaits its response */
     uint32_t hb_record_len;   /* length of an encrypted heartbeat request */
     char ja4_text[37];        /* ja4.hash buffer */
@@ -136,6 +137,7 @@ typedef struct TlsState {
 /* Start-up settings, read once by configure and read-only afterwards. */
 typedef struct TlsSettings {
     int ja3, ja4;             /* 1 on, 0 off; -1: explicitly off (rules cannot enable) */
+    bool bypass;              /* encryption-handling: bypass */
 } TlsSettings;
 extern TlsSettings tls_settings;
 

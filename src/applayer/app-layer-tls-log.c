@@ -282,13 +282,15 @@ static uint32_t configured_fields(void)
 
 /* Suricata's tls event header: flow direction (client as source), pcap_cnt after flow_id,
  * no tx_id, pkt_src of the packet that completed the handshake ("stream (detect/log)" for
- * the flush at flow end), and with ethernet logging that packet's MACs oriented like the
- * flow. */
-static json_t *event_header(AppLayerCtx *ctx, uint64_t tx_id)
+ * a flush pseudo packet: at flow end, or when a bypassed session stops being reassembled),
+ * and with ethernet logging that packet's MACs oriented like the flow. */
+static json_t *event_header(AppLayerCtx *ctx, const TlsState *s, uint64_t tx_id)
 {
+    /* a bypassed session is logged by the flush Suricata does when it stops reassembly */
+    const Packet *p = s->bypassed ? NULL : ctx->packet;
     json_t *hdr = applayer_eve_header(ctx, "tls", tx_id);
-    json_t *pcap_cnt = json_object_get(hdr, "pcap_cnt");
-    json_t *ph = ctx->packet ? eve_header_packet(ctx->thread->eve->log, ctx->packet, "tls") : NULL;
+    json_t *pcap_cnt = p ? json_object_get(hdr, "pcap_cnt") : NULL;
+    json_t *ph = p ? eve_header_packet(ctx->thread->eve->log, p, "tls") : NULL;
     json_t *obj = json_object();
     const char *key;
     json_t *value;
@@ -304,7 +306,7 @@ static json_t *event_header(AppLayerCtx *ctx, uint64_t tx_id)
     json_t *src = ph ? json_object_get(ph, "pkt_src") : NULL;
     json_object_set_new(obj, "pkt_src", src ? json_incref(src) : json_string("stream (detect/log)"));
     json_t *ether = ph ? json_object_get(ph, "ether") : NULL;
-    if (ether && !ctx->packet->to_server) {
+    if (ether && !p->to_server) {
         json_t *mac = json_incref(json_object_get(ether, "src_mac"));
         json_object_set(ether, "src_mac", json_object_get(ether, "dest_mac"));
         json_object_set_new(ether, "dest_mac", mac);
@@ -330,7 +332,7 @@ void tls_log_tx(AppLayerCtx *ctx, void *state, void *tx, uint64_t tx_id)
     bool resumed = (s->flags & TLS_FLAG_SESSION_RESUMED) && log_cfg.session_resumption;
     if (!cert && !resumed && !(s->flags & TLS_FLAG_LOG_WITHOUT_CERT))
         return;
-    json_t *obj = event_header(ctx, tx_id);
+    json_t *obj = event_header(ctx, s, tx_id);
     json_t *tls = json_object();
     log_fields(tls, s, configured_fields());
     const AppLayerFlow *app = ctx->flow->app;

@@ -18,7 +18,8 @@
  * means the parser returns -1: the framework stops feeding this flow and counts
  * app_layer.error.tls.parser, and the transaction is still logged at flow end. A gap in the
  * stream stops the parser as well (counted in app_layer.error.tls.gap), as Suricata's TLS
- * parser does not accept gaps.
+ * parser does not accept gaps. With encryption-handling: bypass, parsing stops at the first
+ * encrypted application data, where Suricata stops reassembling the flow.
  *
  * The flow's single transaction is the handshake (see app-layer-tls-internal.h). It is done
  * when encrypted application data shows up (unless it is 0-RTT early data before the
@@ -197,6 +198,9 @@ static void application_data(TlsState *s)
     if ((s->flags & TLS_FLAG_EARLY_DATA) && !(s->flags & TLS_FLAG_SERVER_HELLO))
         return;
     s->flags |= TLS_FLAG_HANDSHAKE_DONE;
+    /* Suricata stops reassembling the flow here and logs from a flush pseudo packet. */
+    if (tls_settings.bypass)
+        s->bypassed = true;
 }
 
 /* ---- SSLv2 records ------------------------------------------------------------------------ */
@@ -296,7 +300,7 @@ static int parse_direction(TlsState *s, bool to_server, const uint8_t *data, uin
     TlsSide *d = side_of(s, to_server);
     if (!d->in_body && d->hdr_have == 0)
         s->current = 0;
-    while (len) {
+    while (len && !s->bypassed) {
         int used = d->in_body ? read_body(s, to_server, d, data, len)
                               : read_header(s, to_server, d, data, len);
         if (used == REC_DROP_REST)
@@ -436,10 +440,23 @@ static int fingerprint_setting(const ConfNode *conf, const char *key)
     return on ? 1 : -1;
 }
 
+/* encryption-handling (default, bypass, full), or the older no-reassemble switches. Only
+ * bypass changes what bongsu does: it stops parsing once the session is encrypted. */
+static bool bypass_setting(const ConfNode *conf)
+{
+    const char *mode = conf ? conf_get(conf, "app-layer.protocols.tls.encryption-handling") : NULL;
+    if (mode)
+        return strcmp(mode, "bypass") == 0;
+    if (conf && conf_get(conf, "app-layer.protocols.tls.no-reassemble"))
+        return conf_get_bool(conf, "app-layer.protocols.tls.no-reassemble", false);
+    return conf && conf_get_bool(conf, "tls.no-reassemble", false);
+}
+
 static void tls_configure(const ConfNode *conf)
 {
     tls_settings.ja3 = fingerprint_setting(conf, "app-layer.protocols.tls.ja3-fingerprints");
     tls_settings.ja4 = fingerprint_setting(conf, "app-layer.protocols.tls.ja4-fingerprints");
+    tls_settings.bypass = bypass_setting(conf);
     counters_register("app_layer.error.tls.gap");
     counters_register("app_layer.error.tls.alloc");
     tls_register_buffers();

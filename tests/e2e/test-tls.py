@@ -96,6 +96,16 @@ _, _, events, _ = run_bongsu(["-r", PCAP, "-k", "none", "--runmode", "single",
 for e in of_type(events, "tls"):
     check_eq(list(e["tls"]), ["sni"], "custom: [sni] logs the SNI only")
 
+# encryption-handling: bypass: Suricata stops reassembling at the first encrypted data and
+# logs the session from the flush pseudo packet at that moment (no pcap_cnt).
+_, _, events, _ = run_bongsu(["-r", PCAP, "-k", "none", "--runmode", "single",
+                              "--set", "app-layer.protocols.tls.encryption-handling=bypass"])
+tls = of_type(events, "tls")
+check_eq(len(tls), 9, "tls events with bypass")
+for e in tls:
+    check_eq((e.get("pcap_cnt"), e["pkt_src"]), (None, "stream (detect/log)"),
+             f"{e['tls'].get('sni')}: bypass flush header")
+
 # TLS switched off: the flows are not TLS, and nothing is logged.
 _, _, events, _ = run_bongsu(["-r", PCAP, "-k", "none", "--runmode", "single",
                               "--set", "app-layer.protocols.tls.enabled=no"])

@@ -424,17 +424,44 @@ static void test_format_helpers(void **unused)
     assert_false(tls_is_grease(0x3a4a));
 }
 
-static int setup(void **unused)
+/* The parser's settings for these tests: fingerprints on, plus an optional --set. */
+static void configure(const char *extra)
 {
-    (void)unused;
     ConfNode *conf = conf_new_default();
     char err[256];
     assert_int_equal(conf_set(conf, "app-layer.protocols.tls.ja3-fingerprints=yes", err,
                               sizeof(err)), 0);
     assert_int_equal(conf_set(conf, "app-layer.protocols.tls.ja4-fingerprints=yes", err,
                               sizeof(err)), 0);
+    if (extra)
+        assert_int_equal(conf_set(conf, extra, err, sizeof(err)), 0);
     app_layer_tls_parser.configure(conf);
     conf_free(conf);
+}
+
+static void test_bypass_stops_at_encrypted_data(void **unused)
+{
+    (void)unused;
+    configure("app-layer.protocols.tls.encryption-handling=bypass");
+    const uint8_t app[] = {0x17, 0x03, 0x03, 0x00, 0x01, 0xaa, 0x17, 0x03, 0x03};
+    TlsState *s = app_layer_tls_parser.state_new();
+    assert_int_equal(feed(s, false, app, sizeof(app)), 0);
+    assert_true(s->bypassed);
+    /* the next record's header was not read: parsing stopped */
+    assert_int_equal(s->server.hdr_have, 0);
+    app_layer_tls_parser.state_free(s);
+    configure(NULL);
+    s = app_layer_tls_parser.state_new();
+    assert_int_equal(feed(s, false, app, sizeof(app)), 0);
+    assert_false(s->bypassed);
+    assert_int_equal(s->server.hdr_have, 3);
+    app_layer_tls_parser.state_free(s);
+}
+
+static int setup(void **unused)
+{
+    (void)unused;
+    configure(NULL);
     return 0;
 }
 
@@ -448,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_malformed_records),
         cmocka_unit_test(test_application_data_ends_handshake),
         cmocka_unit_test(test_format_helpers),
+        cmocka_unit_test(test_bypass_stops_at_encrypted_data),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
