@@ -307,14 +307,32 @@ void http_body_gap(AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len)
         d->dec.failed = true;
 }
 
+/* A request is complete when its body is. A response is not quite: like libhtp, bytes that
+ * follow its body in the same delivery and do not start a status line still belong to it
+ * (HTTP_PHASE_FINALIZE, see app-layer-http-response.c). */
 static void message_done(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_server)
 {
     HttpTx *tx = d->tx;
+    if (!to_server) {
+        d->phase = HTTP_PHASE_FINALIZE;
+        return;
+    }
     http_body_end(ctx, d, tx, to_server, false);
-    if (to_server)
-        http_request_complete(s, ctx, tx);
-    else
-        http_response_complete(s, ctx, tx);
+    http_request_complete(s, ctx, tx);
+}
+
+void http_body_extra(AppLayerCtx *ctx, HttpDir *d, const uint8_t *data, uint32_t len)
+{
+    d->tx->resp.message_len += len;
+    body_bytes(ctx, d, d->tx, false, data, len);
+}
+
+void http_response_finalize(HttpState *s, AppLayerCtx *ctx)
+{
+    HttpDir *d = &s->resp;
+    HttpTx *tx = d->tx;
+    http_body_end(ctx, d, tx, false, false);
+    http_response_complete(s, ctx, tx);
 }
 
 /* Chunk-size line as libhtp reads it: optional whitespace, hex digits, and whatever follows
@@ -380,6 +398,11 @@ static uint32_t chunk_line(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_s
         }
         d->remaining = (uint64_t)n;
         d->chunk_phase = n ? HTTP_CHUNK_DATA : HTTP_CHUNK_TRAILER;
+        if (n == 0) {
+            /* the body (and its file) ends at the last chunk, whatever the trailers do */
+            http_body_end(ctx, d, tx, to_server, false);
+            d->have_header = false;
+        }
         break;
     }
     case HTTP_CHUNK_DATA_END:

@@ -218,6 +218,32 @@ static void response_headers_done(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
     response_framing(s, ctx, tx);
 }
 
+/* After a response body: a line that does not look like a status line is more body (the
+ * line with its end of line); a status line completes the response and starts the next. */
+static uint32_t finalize_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint32_t len)
+{
+    HttpDir *d = &s->resp;
+    const uint8_t *line = NULL;
+    uint32_t line_len = 0;
+    bool complete;
+    bool buffered = d->line.len > 0;
+    uint32_t used = http_take_line(d, data, len, &line, &line_len, &complete);
+    if (!complete)
+        return used;
+    if (looks_like_status_line(line, line_len)) {
+        http_response_finalize(s, ctx);
+        used = status_line(s, ctx, line, line_len, used);
+    } else if (buffered) {
+        http_body_extra(ctx, d, d->line.data, d->line.len);
+        http_body_extra(ctx, d, (const uint8_t *)"\n", 1);
+    } else {
+        http_body_extra(ctx, d, data, used);
+    }
+    d->line.len = 0;
+    d->line_too_long = false;
+    return used;
+}
+
 static uint32_t response_lines(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint32_t len)
 {
     HttpDir *d = &s->resp;
@@ -258,9 +284,14 @@ void http_response_data(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uin
             return;
         if (d->phase == HTTP_PHASE_BODY)
             used = http_body_data(s, ctx, d, false, data, len);
+        else if (d->phase == HTTP_PHASE_FINALIZE)
+            used = finalize_line(s, ctx, data, len);
         else
             used = response_lines(s, ctx, data, len);
         data += used;
         len -= used;
     }
+    /* nothing more in this delivery: the response ends with its framing */
+    if (d->phase == HTTP_PHASE_FINALIZE && d->line.len == 0)
+        http_response_finalize(s, ctx);
 }

@@ -242,6 +242,8 @@ static int http_gap(HttpState *s, AppLayerCtx *ctx, bool to_server, uint32_t len
                     (d->body_kind == HTTP_BODY_CHUNKED && d->chunk_phase == HTTP_CHUNK_DATA));
     if (d->phase == HTTP_PHASE_TUNNEL)
         return 0;
+    if (d->phase == HTTP_PHASE_FINALIZE)
+        http_response_finalize(s, ctx);
     if (!in_body || (d->body_kind != HTTP_BODY_UNTIL_CLOSE && len > d->remaining)) {
         s->gave_up = true;
         return -1;
@@ -255,6 +257,13 @@ static int http_gap(HttpState *s, AppLayerCtx *ctx, bool to_server, uint32_t len
 static void http_eof(HttpState *s, AppLayerCtx *ctx, bool to_server)
 {
     HttpDir *d = to_server ? &s->req : &s->resp;
+    if (d->phase == HTTP_PHASE_FINALIZE && d->tx) {
+        if (d->line.len)
+            http_body_extra(ctx, d, d->line.data, d->line.len);
+        d->line.len = 0;
+        http_response_finalize(s, ctx);
+        return;
+    }
     if (d->phase != HTTP_PHASE_BODY || !d->tx)
         return;
     HttpTx *tx = d->tx;

@@ -128,6 +128,7 @@ typedef enum HttpPhase {
     HTTP_PHASE_LINE,
     HTTP_PHASE_HEADERS,
     HTTP_PHASE_BODY,
+    HTTP_PHASE_FINALIZE,       /* response body framed out; stray lines may still be body */
     HTTP_PHASE_TUNNEL,         /* CONNECT or Upgrade accepted: bytes are not HTTP any more */
 } HttpPhase;
 
@@ -284,6 +285,10 @@ void http_body_gap(AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len);
  * runs until close, or an unfinished chunk-size line that libhtp then reads as body). */
 bool http_body_eof(AppLayerCtx *ctx, HttpDir *d, bool to_server);
 void http_decoder_free(HttpDecoder *dec);
+
+/* Response body bytes outside the framing (libhtp's "unexpected response body"). */
+void http_body_extra(AppLayerCtx *ctx, HttpDir *d, const uint8_t *data, uint32_t len);
+void http_response_finalize(HttpState *s, AppLayerCtx *ctx);
 
 /* Called by the request/response parsers when a message is complete. */
 void http_request_complete(HttpState *s, AppLayerCtx *ctx, HttpTx *tx);

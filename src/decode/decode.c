@@ -107,6 +107,8 @@ static DecodeResult decode_from_link(DecodeThread *dt, Packet *p, const uint8_t 
     case LINKTYPE_NULL:
     case LINKTYPE_LOOP:
         return decode_null(dt, p, data, len);
+    case LINKTYPE_PPP:
+        return decode_ppp(dt, p, data, len);
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_ALT:
     case LINKTYPE_RAW_LT:

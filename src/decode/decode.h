@@ -32,6 +32,7 @@ typedef enum DecodeResult { DECODE_OK = 0, DECODE_FAIL = -1 } DecodeResult;
 enum {
     LINKTYPE_NULL = 0,
     LINKTYPE_ETHERNET = 1,
+    LINKTYPE_PPP = 9,
     LINKTYPE_RAW = 12,       /* DLT_RAW on most platforms */
     LINKTYPE_RAW_ALT = 14,   /* DLT_RAW on OpenBSD */
     LINKTYPE_LOOP = 108,

@@ -207,7 +207,8 @@ void file_close(FileThread *th, File *f, FileState state)
 {
     if (!f || f->state != FILE_STATE_OPENED)
         return;
-    f->state = state;
+    /* a file with missing bytes is not whole, however its transfer ended (as Suricata) */
+    f->state = f->gaps ? FILE_STATE_TRUNCATED : state;
     hashes_finish(f);
     if (f->store) {
         /* Suricata stores truncated files too; the name needs the sha256. */

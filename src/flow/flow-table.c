@@ -400,9 +400,28 @@ static void flow_update(FlowTable *t, Flow *f, Packet *p, bool to_server)
     p->to_server = to_server;
 }
 
+/* As Suricata: flows for the protocols it tracks, not for tunnel carriers such as GRE
+ * (their inner packets get the flows), IPv6-in-IPv4 excepted. */
+static bool proto_wants_flow(uint8_t proto)
+{
+    switch (proto) {
+    case IPPROTO_TCP:
+    case IPPROTO_UDP:
+    case IPPROTO_ICMP:
+    case IPPROTO_ICMPV6:
+    case IPPROTO_SCTP:
+    case IPPROTO_ESP:
+    case IPPROTO_IPV6:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool packet_wants_flow(const Packet *p)
 {
-    return p->ip_version != 0 && !p->is_fragment && !p->is_invalid;
+    return p->ip_version != 0 && !p->is_fragment && !p->is_invalid &&
+           proto_wants_flow(p->proto);
 }
 
 Flow *flow_handle_packet(FlowTable *t, Packet *p)

@@ -262,7 +262,8 @@ json_t *eve_header_packet(const EveLog *log, const Packet *p, const char *event_
         json_object_set_new(obj, "flow_id", json_integer((json_int_t)p->flow->flow_id));
     if (log->cfg.pcap_file && log->current_pcap)
         json_object_set_new(obj, "pcap_filename", json_string(log->current_pcap));
-    if (p->pcap_cnt)
+    /* Packets made by decoding (tunnel inner, reassembled) have no place in the capture. */
+    if (p->pcap_cnt && !p->is_tunneled && !p->is_reassembled)
         json_object_set_new(obj, "pcap_cnt", json_integer((json_int_t)p->pcap_cnt));
     json_object_set_new(obj, "event_type", json_string(event_type));
     add_vlan(obj, p->vlan_id, p->vlan_count);

@@ -145,7 +145,11 @@ static void handle_captured(Run *run, const CapturePacket *cp, uint64_t pcap_cnt
     dispatch(run, p);
     Packet *pseudo;
     while ((pseudo = decode_take_pseudo(&run->decode)) != NULL) {
-        decode_pseudo_packet(&run->decode, pseudo);
+        /* Suricata drops a tunnel or reassembled packet whose own headers do not decode. */
+        if (decode_pseudo_packet(&run->decode, pseudo) != DECODE_OK) {
+            packet_pool_put(&run->pool, pseudo);
+            continue;
+        }
         dispatch(run, pseudo);
     }
 }

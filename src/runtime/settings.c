@@ -39,6 +39,17 @@ static void read_defrag(const ConfNode *conf, DefragConfig *d)
     d->timeout_sec = (uint32_t)conf_get_int(conf, "defrag.timeout", d->timeout_sec);
     d->max_frags = (uint32_t)conf_get_int(conf, "defrag.max-frags", d->max_frags);
     d->trackers = (uint32_t)conf_get_int(conf, "defrag.trackers", d->trackers);
+    /* host-os-policy: which overlap policy each destination network's stack uses. */
+    const ConfNode *hop = conf_node(conf, "host-os-policy");
+    for (size_t i = 0; hop && i < conf_node_count(hop); i++) {
+        const ConfNode *os = conf_node_child(hop, i);
+        int policy = defrag_policy_from_os(conf_node_name(os));
+        for (size_t j = 0; policy >= 0 && j < conf_node_count(os); j++) {
+            const char *net = conf_node_value(conf_node_child(os, j));
+            if (net)
+                defrag_config_add_host(d, net, (DefragPolicy)policy);
+        }
+    }
 }
 
 static const ConfNode *find_eve_output(const ConfNode *conf)
