@@ -285,6 +285,15 @@ static void dns_log(AppLayerCtx *ctx, void *state, void *tx, uint64_t tx_id)
     dns_log_tx(ctx, tx);
 }
 
+static bool dns_tx_has_event(void *txp, const char *name)
+{
+    const DnsTx *tx = txp;
+    for (int ev = 0; ev < DNS_EVENT_COUNT; ev++)
+        if ((tx->events & (1u << ev)) && strcmp(event_names[ev], name) == 0)
+            return true;
+    return false;
+}
+
 static json_t *dns_tx_alert_json(void *state, void *tx)
 {
     (void)state;
@@ -360,4 +369,5 @@ const AppLayerParser app_layer_dns_parser = {
     .configure = dns_configure,
     .probe_tcp = dns_probe_tcp,
     .sent_by_server = dns_sent_by_server,
+    .tx_has_event = dns_tx_has_event,
 };

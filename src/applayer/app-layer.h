@@ -85,6 +85,9 @@ typedef struct AppLayerParser {
     /* Optional (UDP): data this parser recognised was sent by the server (a DNS response).
      * A UDP flow whose first datagram is such is turned around, as Suricata does. */
     bool (*sent_by_server)(const uint8_t *data, uint32_t len);
+    /* Optional: whether the transaction raised this app-layer event (Suricata's name without
+     * the protocol prefix, "z_flag_set" for app-layer-event:dns.z_flag_set). */
+    bool (*tx_has_event)(void *tx, const char *name);
 } AppLayerParser;
 
 /* Per-flow application state, hanging off Flow.app. */

@@ -236,7 +236,14 @@ static void test_transactions_and_events(void **state)
     put_framed(stream, m);
     build_a_response(m, 1, "one.example");
     put_framed(stream, m);
-    assert_int_equal(feed(&h, true, stream->b, stream->n, 0, 1), -1);
+    AppLayerCtx ctx = {&h.thread, &h.flow, &h.packet, 1};
+    assert_int_equal(app_layer_dns_parser.parse(h.state, &ctx, true, stream->b, stream->n, 0),
+                     -1);
+    /* Before logging, detection sees the event on the transaction. */
+    void *tx = app_layer_dns_parser.tx_get(h.state, 0);
+    assert_true(app_layer_dns_parser.tx_has_event(tx, "not_request"));
+    assert_false(app_layer_dns_parser.tx_has_event(tx, "z_flag_set"));
+    assert_int_equal(feed(&h, true, NULL, 0, 0, 1), 0);
     json_t *events = harness_events(&h);
     json_int_t tx_id = -1;
     assert_string_equal(anomaly_event(events, 0, &tx_id), "not_request");
