@@ -5,6 +5,8 @@
  * app-layer-event:http.<NAME> and what EVE anomaly records carry). Each event is raised at
  * most once per transaction, as libhtp flags a transaction rather than counting occurrences.
  */
+#include <strings.h>
+
 #include "applayer/app-layer-http.h"
 
 static const char *const event_names[HTTP_EV_COUNT] = {
@@ -51,6 +53,7 @@ static const char *const event_names[HTTP_EV_COUNT] = {
     [HTTP_EV_RESPONSE_INVALID_STATUS] = "RESPONSE_INVALID_STATUS",
     [HTTP_EV_REQUEST_LINE_INCOMPLETE] = "REQUEST_LINE_INCOMPLETE",
     [HTTP_EV_COMPRESSION_BOMB] = "COMPRESSION_BOMB",
+    [HTTP_EV_REQUEST_AUTH_UNRECOGNIZED] = "REQUEST_AUTH_UNRECOGNIZED",
 };
 
 const char *http_event_name(HttpEvent ev)
@@ -66,4 +69,13 @@ void http_raise(AppLayerCtx *ctx, HttpTx *tx, HttpEvent ev)
     tx->events_raised |= bit;
     if (ctx && ctx->thread)
         applayer_raise_event(ctx, http_event_name(ev), tx->id);
+}
+
+bool http_tx_has_event(void *txp, const char *name)
+{
+    const HttpTx *tx = txp;
+    for (int ev = 0; ev < HTTP_EV_COUNT; ev++)
+        if (((tx->events_raised >> ev) & 1) && strcasecmp(event_names[ev], name) == 0)
+            return true;
+    return false;
 }

@@ -102,7 +102,8 @@ static void parse_request_line(AppLayerCtx *ctx, HttpTx *tx, const uint8_t *line
         http_raise(ctx, tx, HTTP_EV_REQUEST_LINE_INVALID);
 }
 
-static void request_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *line, uint32_t len)
+static void request_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *line, uint32_t len,
+                         bool more_data)
 {
     HttpDir *d = &s->req;
     if (len == 0)
@@ -116,11 +117,14 @@ static void request_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *line, ui
     if (d->line_too_long)
         http_raise(ctx, tx, HTTP_EV_REQUEST_FIELD_TOO_LONG);
     parse_request_line(ctx, tx, line, len);
-    if (tx->http09) {
+    if (tx->http09 && !more_data) {
         http_uri_process(tx, ctx);
         http_request_complete(s, ctx, tx);
         return;
     }
+    /* libhtp: a request line without a protocol that has more bytes right behind it is not
+     * HTTP/0.9 after all; what follows is read as headers */
+    tx->http09 = false;
     d->phase = HTTP_PHASE_HEADERS;
     d->have_header = false;
 }
@@ -170,10 +174,25 @@ void http_message_header_line(AppLayerCtx *ctx, HttpDir *d, HttpMessage *m, Http
 
 /* Framing of a request body (RFC 7230 3.3.3): chunked wins over Content-Length; without
  * either a request has no body. */
+/* libhtp knows the Basic, Digest and Bearer schemes; any other is reported. */
+static void check_authorization(AppLayerCtx *ctx, HttpTx *tx)
+{
+    uint32_t len;
+    const uint8_t *v = http_header_get(&tx->req.headers, "authorization", &len);
+    if (!v)
+        return;
+    uint32_t n = 0;
+    while (n < len && !is_space(v[n]))
+        n++;
+    if (!http_ieq(v, n, "basic") && !http_ieq(v, n, "digest") && !http_ieq(v, n, "bearer"))
+        http_raise(ctx, tx, HTTP_EV_REQUEST_AUTH_UNRECOGNIZED);
+}
+
 static void request_headers_done(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
 {
     HttpDir *d = &s->req;
     http_uri_process(tx, ctx);
+    check_authorization(ctx, tx);
     const HttpHeaders *h = &tx->req.headers;
     uint32_t te_len = 0, cl_len = 0;
     const uint8_t *te = http_header_get(h, "transfer-encoding", &te_len);
@@ -207,7 +226,7 @@ static uint32_t request_lines(HttpState *s, AppLayerCtx *ctx, const uint8_t *dat
     if (!complete)
         return used;
     if (d->phase == HTTP_PHASE_LINE)
-        request_line(s, ctx, line, line_len);
+        request_line(s, ctx, line, line_len, used < len);
     else if (line_len == 0 && d->tx)
         request_headers_done(s, ctx, d->tx);
     else if (d->tx)

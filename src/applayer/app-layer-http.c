@@ -344,4 +344,5 @@ const AppLayerParser app_layer_http_parser = {
     .log_tx = http_log_tx,
     .tx_alert_json = http_tx_alert_json,
     .configure = app_layer_http_configure,
+    .tx_has_event = http_tx_has_event,
 };

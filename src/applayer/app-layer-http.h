@@ -201,10 +201,13 @@ typedef enum HttpEvent {
     HTTP_EV_RESPONSE_INVALID_STATUS,
     HTTP_EV_REQUEST_LINE_INCOMPLETE,
     HTTP_EV_COMPRESSION_BOMB,
+    HTTP_EV_REQUEST_AUTH_UNRECOGNIZED,
     HTTP_EV_COUNT
 } HttpEvent;
 
 const char *http_event_name(HttpEvent ev);
+/* The parser's tx_has_event: name is Suricata's, in any case ("request_header_invalid"). */
+bool http_tx_has_event(void *tx, const char *name);
 /* Raises ev on tx (once per transaction) as an EVE applayer anomaly. */
 void http_raise(AppLayerCtx *ctx, HttpTx *tx, HttpEvent ev);
 

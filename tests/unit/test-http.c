@@ -576,6 +576,25 @@ static void test_unmatched_response_and_http09(void **state)
     json_decref(events);
 }
 
+/* A protocol-less request line with headers behind it is not HTTP/0.9 (libhtp); events are
+ * queryable per transaction for app-layer-event rules. */
+static void test_not09_and_tx_events(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET /\nHost: h\nAuthorization: NTLM abc\n\n");
+    HttpTx *tx = http_state_tx(h.s, 0);
+    assert_non_null(tx);
+    assert_true(tx->req.complete);
+    assert_int_equal(tx->hostname.len, 1);
+    assert_true(P->tx_has_event(tx, "request_auth_unrecognized"));
+    assert_true(P->tx_has_event(tx, "REQUEST_AUTH_UNRECOGNIZED"));
+    assert_false(P->tx_has_event(tx, "missing_host_header"));
+    json_decref(harness_close(&h));
+}
+
 static void test_truncated_and_gap(void **state)
 {
     (void)state;
@@ -706,7 +725,8 @@ static void test_file_store_and_observer(void **state)
                           "outputs.9.file-store.force-filestore=yes", set_dir, NULL};
     configure(sets);
     Seen seen = {0};
-    FileObserver obs = {obs_open, obs_data, obs_close, &seen};
+    FileObserver obs = {.on_open = obs_open, .on_data = obs_data, .on_close = obs_close,
+                        .user = &seen};
     assert_int_equal(file_observer_register(&obs), 0);
     Harness h;
     harness_open(&h);
@@ -771,6 +791,7 @@ int main(void)
         cmocka_unit_test(test_body_limit_and_buffers),
         cmocka_unit_test(test_evasions_and_events),
         cmocka_unit_test(test_unmatched_response_and_http09),
+        cmocka_unit_test(test_not09_and_tx_events),
         cmocka_unit_test(test_truncated_and_gap),
         cmocka_unit_test(test_gap_in_headers_gives_up),
         cmocka_unit_test(test_compression_bomb),
