@@ -232,24 +232,35 @@ static char *name_string(const X509_NAME *name)
 
 /* ---- DER: the TBSCertificate fields --------------------------------------------------------- */
 
-/* Reads one tag-length header at *p (definite lengths up to 4 bytes); false on overrun. */
-static bool der_header(const uint8_t **p, const uint8_t *end, uint8_t *tag, uint32_t *len)
+/* Why a certificate does not decode: Suricata's event names for x509-parser's errors. */
+#define EV_LENGTH "CERTIFICATE_INVALID_LENGTH"   /* a header cut short (nom Incomplete) */
+#define EV_CERT "INVALID_CERTIFICATE"            /* anything else x509-parser rejects */
+#define EV_SERIAL "CERTIFICATE_INVALID_SERIAL"
+#define EV_NAME "CERTIFICATE_INVALID_X509NAME"
+#define EV_DATE "CERTIFICATE_INVALID_DATE"
+
+/* Reads one tag-length header at *p (definite lengths up to 4 bytes). NULL, or the event:
+ * a header that runs out of bytes, or a length beyond them. */
+static const char *der_header(const uint8_t **p, const uint8_t *end, uint8_t *tag,
+                              uint32_t *len)
 {
     if (end - *p < 2)
-        return false;
+        return EV_LENGTH;
     *tag = *(*p)++;
     uint8_t l = *(*p)++;
     if (l & 0x80) {
         uint32_t n = l & 0x7f;
-        if (n == 0 || n > 4 || (uint32_t)(end - *p) < n)
-            return false;
+        if (n == 0 || n > 4)
+            return EV_CERT;
+        if ((uint32_t)(end - *p) < n)
+            return EV_LENGTH;
         *len = 0;
         while (n--)
             *len = *len << 8 | *(*p)++;
     } else {
         *len = l;
     }
-    return *len <= (uint32_t)(end - *p);
+    return *len <= (uint32_t)(end - *p) ? NULL : EV_CERT;
 }
 
 /* One element, header included. */
@@ -259,15 +270,17 @@ typedef struct Der {
     uint8_t tag;
 } Der;
 
-static bool der_next(const uint8_t **p, const uint8_t *end, Der *out)
+/* Reads the next element, which must have tag `want`; NULL or the event. */
+static const char *der_next(const uint8_t **p, const uint8_t *end, uint8_t want, Der *out)
 {
     out->start = *p;
-    if (!der_header(p, end, &out->tag, &out->len))
-        return false;
+    const char *err = der_header(p, end, &out->tag, &out->len);
+    if (err)
+        return err;
     out->body = *p;
     *p += out->len;
     out->size = (uint32_t)(*p - out->start);
-    return true;
+    return out->tag == want ? NULL : EV_CERT;
 }
 
 /* The elements of a certificate that Suricata logs, located in the DER. */
@@ -277,34 +290,49 @@ typedef struct TbsFields {
 
 /* Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }, with
  * TBSCertificate ::= SEQUENCE { [0] version OPTIONAL, serialNumber, signature, issuer,
- * validity SEQUENCE { notBefore, notAfter }, subject, subjectPublicKeyInfo, ... }. */
-static bool locate_fields(const uint8_t *der, uint32_t len, TbsFields *f)
+ * validity SEQUENCE { notBefore, notAfter }, subject, subjectPublicKeyInfo, ... }.
+ * Returns NULL, or the event Suricata raises for such a certificate. */
+static const char *locate_fields(const uint8_t *der, uint32_t len, TbsFields *f)
 {
     const uint8_t *p = der, *end = der + len;
     Der cert, tbs, e, validity, alg, sig;
-    if (!der_next(&p, end, &cert) || cert.tag != 0x30)
-        return false;
+    const char *err;
+    if ((err = der_next(&p, end, 0x30, &cert)))
+        return err;
     p = cert.body;
     end = cert.body + cert.len;
-    if (!der_next(&p, end, &tbs) || tbs.tag != 0x30 || !der_next(&p, end, &alg) ||
-        alg.tag != 0x30 || !der_next(&p, end, &sig) || sig.tag != 0x03)
-        return false;
+    if ((err = der_next(&p, end, 0x30, &tbs)) || (err = der_next(&p, end, 0x30, &alg)) ||
+        (err = der_next(&p, end, 0x03, &sig)))
+        return err;
     p = tbs.body;
     end = tbs.body + tbs.len;
-    if (!der_next(&p, end, &e))
-        return false;
-    if (e.tag == 0xa0 && !der_next(&p, end, &e))
-        return false;
-    f->serial = e;
-    if (f->serial.tag != 0x02 || !der_next(&p, end, &alg) || alg.tag != 0x30 ||
-        !der_next(&p, end, &f->issuer) || f->issuer.tag != 0x30 ||
-        !der_next(&p, end, &validity) || validity.tag != 0x30 ||
-        !der_next(&p, end, &f->subject) || f->subject.tag != 0x30 ||
-        !der_next(&p, end, &e) || e.tag != 0x30)   /* subjectPublicKeyInfo */
-        return false;
+    const uint8_t *before_version = p;
+    if (der_next(&p, end, 0xa0, &e))
+        p = before_version;   /* no version: v1 */
+    if (der_next(&p, end, 0x02, &f->serial))
+        return EV_SERIAL;
+    if ((err = der_next(&p, end, 0x30, &alg)))
+        return err;
+    if (der_next(&p, end, 0x30, &f->issuer))
+        return EV_NAME;
+    if (der_next(&p, end, 0x30, &validity))
+        return EV_DATE;
+    if (der_next(&p, end, 0x30, &f->subject))
+        return EV_NAME;
+    if ((err = der_next(&p, end, 0x30, &e)))   /* subjectPublicKeyInfo */
+        return err;
     p = validity.body;
     end = validity.body + validity.len;
-    return der_next(&p, end, &f->not_before) && der_next(&p, end, &f->not_after);
+    Der *times[2] = {&f->not_before, &f->not_after};
+    for (int i = 0; i < 2; i++) {
+        const uint8_t *at = p;
+        if (der_next(&p, end, 0x17, times[i])) {     /* UTCTime or GeneralizedTime */
+            p = at;
+            if (der_next(&p, end, 0x18, times[i]))
+                return EV_DATE;
+        }
+    }
+    return NULL;
 }
 
 static char *serial_string(const Der *serial)
@@ -363,26 +391,29 @@ static bool der_time_seconds(const Der *d, int64_t *out)
     return ok;
 }
 
-bool tls_cert_decode(const uint8_t *der, uint32_t len, TlsCertInfo *out)
+const char *tls_cert_decode(const uint8_t *der, uint32_t len, TlsCertInfo *out)
 {
     TbsFields f;
     memset(out, 0, sizeof(*out));
-    if (!locate_fields(der, len, &f) || !der_time_seconds(&f.not_before, &out->not_before) ||
+    const char *err = locate_fields(der, len, &f);
+    if (err)
+        return err;
+    if (!der_time_seconds(&f.not_before, &out->not_before) ||
         !der_time_seconds(&f.not_after, &out->not_after))
-        return false;
+        return EV_DATE;
     out->subject = decoded_name(&f.subject);
     out->issuer = decoded_name(&f.issuer);
     out->serial = serial_string(&f.serial);
     if (!out->subject || !out->issuer || !out->serial) {
         tls_cert_info_free(out);
-        return false;
+        return EV_NAME;
     }
     unsigned char sha1[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     if (EVP_Digest(der, len, sha1, &n, EVP_sha1(), NULL) == 1)
         for (unsigned int i = 0; i < n && i < 20; i++)
             snprintf(out->fingerprint + (i ? 3 * i - 1 : 0), 4, i ? ":%02x" : "%02x", sha1[i]);
-    return true;
+    return NULL;
 }
 
 void tls_cert_info_free(TlsCertInfo *info)
@@ -427,10 +458,10 @@ int tls_parse_certificates(TlsState *s, TlsSide *side, const uint8_t *data, uint
         const uint8_t *der = chain->buf + pos + 3;
         bool keep = true;
         if (!side->has_cert) {
-            keep = tls_cert_decode(der, cert_len, &side->cert);
-            side->has_cert = keep;
-            if (!keep)
-                tls_event(s, "CERTIFICATE_INVALID_DER");
+            const char *err = tls_cert_decode(der, cert_len, &side->cert);
+            keep = side->has_cert = err == NULL;
+            if (err)
+                tls_event(s, err);
         }
         if (keep && chain->count < TLS_CHAIN_MAX_CERTS) {
             chain->off[chain->count] = pos + 3;

@@ -156,8 +156,9 @@ void tls_handshake_free(TlsSide *side);
 /* app-layer-tls-cert.c */
 /* A Certificate message body: the chain, and the first certificate that decodes. */
 int tls_parse_certificates(TlsState *s, TlsSide *side, const uint8_t *data, uint32_t len);
-/* One DER certificate -> its logged fields. Returns false if it does not decode. */
-bool tls_cert_decode(const uint8_t *der, uint32_t len, TlsCertInfo *out);
+/* One DER certificate -> its logged fields. Returns NULL, or when it does not decode the
+ * app-layer event Suricata raises ("INVALID_CERTIFICATE", "CERTIFICATE_INVALID_LENGTH"...). */
+const char *tls_cert_decode(const uint8_t *der, uint32_t len, TlsCertInfo *out);
 void tls_cert_info_free(TlsCertInfo *info);
 void tls_chain_free(TlsChain *chain);
 

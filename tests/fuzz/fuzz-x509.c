@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > (1u << 20))
         return 0;
     TlsCertInfo info;
-    if (tls_cert_decode(data, (uint32_t)size, &info)) {
+    if (!tls_cert_decode(data, (uint32_t)size, &info)) {
         check_info(&info);
         tls_cert_info_free(&info);
     }

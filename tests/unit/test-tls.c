@@ -403,6 +403,23 @@ static void test_application_data_ends_handshake(void **unused)
     app_layer_tls_parser.state_free(s);
 }
 
+/* Suricata's events for undecodable certificates (bug-1450 captures): a length beyond the
+ * data is an invalid certificate, a header cut short an invalid length. */
+static void test_certificate_errors(void **unused)
+{
+    (void)unused;
+    const uint8_t content[] = {0x30, 0x06, 0x30, 0x84, 0xff, 0xff, 0xff, 0xfa, 0x04};
+    const uint8_t header[] = {0x30, 0x05, 0x30, 0x84, 0xff, 0xff, 0xff, 0xfa, 0x04};
+    TlsCertInfo info;
+    const char *err = tls_cert_decode(content, sizeof(content), &info);
+    assert_non_null(err);
+    assert_string_equal(err, "INVALID_CERTIFICATE");
+    err = tls_cert_decode(header, sizeof(header), &info);
+    assert_non_null(err);
+    assert_string_equal(err, "CERTIFICATE_INVALID_LENGTH");
+    assert_null(info.subject);
+}
+
 static void test_format_helpers(void **unused)
 {
     (void)unused;
@@ -475,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_malformed_records),
         cmocka_unit_test(test_application_data_ends_handshake),
         cmocka_unit_test(test_format_helpers),
+        cmocka_unit_test(test_certificate_errors),
         cmocka_unit_test(test_bypass_stops_at_encrypted_data),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
