@@ -400,10 +400,13 @@ static bool tls_tx_done(void *tx, bool to_server)
     return s->flags & (TLS_FLAG_HANDSHAKE_DONE | TLS_FLAG_FINISHED);
 }
 
+/* Nothing to free: the transaction is the state, which lives until the flow ends, because
+ * alerts raised after the handshake was logged still carry its "tls" object and detection
+ * can still read its buffers (Suricata keeps its TLS transaction the same way). */
 static void tls_tx_free(void *state, uint64_t tx_id)
 {
+    (void)state;
     (void)tx_id;
-    ((TlsState *)state)->logged = true;
 }
 
 /* ---- detection and configuration ---------------------------------------------------------- */
