@@ -25,6 +25,7 @@
 #include "runtime/engine.h"
 #include "runtime/reload.h"
 #include "runtime/settings.h"
+#include "yara/yara-setup.h"
 
 #define MAX_SETS 256
 #define MAX_RULE_FILES 64
@@ -43,6 +44,8 @@ typedef struct Options {
     const char *rule_files[MAX_RULE_FILES];
     const char *intel_files[MAX_RULE_FILES];
     int intel_file_count;
+    const char *yara_paths[MAX_RULE_FILES];
+    int yara_path_count;
     int rule_file_count;
     bool rules_exclusive;   /* -S: only these rule files */
     bool test_config;
@@ -61,6 +64,7 @@ enum {
     OPT_NO_RANDOM,
     OPT_DATA_DIR,
     OPT_INTEL,
+    OPT_YARA,
 };
 
 static void usage(FILE *out)
@@ -79,6 +83,8 @@ static void usage(FILE *out)
             "  -k none|all|auto        checksum checks\n"
             "  -F FILE                 read the BPF filter from FILE\n"
             "  --intel FILE            indicator feed: CSV, STIX 2.1 or MISP (repeatable)\n"
+            "  --yara FILE|DIR         YARA rules for transferred files, source or compiled\n"
+            "                          (repeatable; default: yara.rules, else data/yara)\n"
             "  --runmode single|workers\n"
             "  --disable-detection     run without rules\n"
             "  -T                      test the configuration and rules, then exit\n"
@@ -144,6 +150,7 @@ static int parse_options(int argc, char **argv, Options *o)
         {"no-random", no_argument, NULL, OPT_NO_RANDOM},
         {"data-dir", required_argument, NULL, OPT_DATA_DIR},
         {"intel", required_argument, NULL, OPT_INTEL},
+        {"yara", required_argument, NULL, OPT_YARA},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -167,6 +174,10 @@ static int parse_options(int argc, char **argv, Options *o)
         case OPT_INTEL:
             if (o->intel_file_count < MAX_RULE_FILES)
                 o->intel_files[o->intel_file_count++] = optarg;
+            break;
+        case OPT_YARA:
+            if (o->yara_path_count < MAX_RULE_FILES)
+                o->yara_paths[o->yara_path_count++] = optarg;
             break;
         case 'S':
         case 's':
@@ -361,6 +372,21 @@ static IntelStore *reload_intel(void *ud)
                              ctx->o->intel_file_count, &stats);
 }
 
+/* What a SIGHUP reload needs to compile the same YARA rules again. */
+typedef struct YaraReloadCtx {
+    const Options *o;
+    const ConfNode *conf;
+    const IntelActors *actors;
+} YaraReloadCtx;
+
+static YaraRuleSet *reload_yara(void *ud)
+{
+    const YaraReloadCtx *ctx = ud;
+    uint32_t failed;
+    return yara_setup_rules(ctx->conf, ctx->actors, ctx->o->yara_paths, ctx->o->yara_path_count,
+                            &failed);
+}
+
 static void attribute_rule(void *ud, json_t **metadata, const char *msg)
 {
     intel_attribute_metadata(ud, metadata, msg);
@@ -397,13 +423,27 @@ static int run(const Options *o, ConfNode *conf)
     settings.intel_reload = reload_intel;
     settings.intel_reload_ud = &reload_ctx;
     detect_engine_attribute(detect, attribute_rule, actors);
+    uint32_t yara_failed;
+    YaraRuleSet *yara = yara_setup_rules(conf, actors, o->yara_paths, o->yara_path_count,
+                                         &yara_failed);
+    YaraScanConfig yara_scan;
+    yara_setup_scan_config(conf, &yara_scan);
+    YaraReloadCtx yara_reload_ctx = {o, conf, actors};
+    settings.yara = &yara;
+    settings.yara_scan = &yara_scan;
+    settings.yara_reload = reload_yara;
+    settings.yara_reload_ud = &yara_reload_ctx;
     int status = 0;
-    if (o->test_config)
+    if (yara_failed && (o->test_config || o->init_errors_fatal)) {
+        log_error("%u YARA rule files failed to load", yara_failed);
+        status = 1;
+    } else if (o->test_config)
         log_notice("configuration OK");
     else
         status = run_capture(o, &settings, log_dir);
     detect_engine_free(detect);
     intel_store_free(intel);
+    yara_rules_free(yara);
     intel_actors_free(actors);
     return status;
 }

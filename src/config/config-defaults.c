@@ -355,7 +355,12 @@ const char conf_default_yaml[] =
     "intel:\n"
     "  files: []\n"
     "yara:\n"
+    "  enabled: yes\n"
     "  rules: []\n"
+    "  max-file-size: 16mb\n"
+    "  memcap: 256mb\n"
+    "  queue-size: 512\n"
+    "  scan-timeout: 10\n"
     "ddos:\n"
     "  enabled: no\n";
 

@@ -102,6 +102,7 @@ void file_log(AppLayerCtx *ctx, const File *f, const char *proto_key, json_t *pr
     EveWriter *w = ctx->thread ? ctx->thread->eve : NULL;
     if (!w || !eve_enabled(w->log, EVE_FILES)) {
         json_decref(proto_obj);
+        file_observers_log((File *)f, ctx, NULL);
         return;
     }
     json_t *obj = applayer_eve_header(ctx, "fileinfo", f->tx_id);
@@ -113,5 +114,6 @@ void file_log(AppLayerCtx *ctx, const File *f, const char *proto_key, json_t *pr
     AppProto proto = ctx->flow && ctx->flow->app ? ctx->flow->app->proto : ALPROTO_UNKNOWN;
     json_object_set_new(obj, "app_proto", json_string(app_proto_name(proto)));
     json_object_set_new(obj, "fileinfo", file_info_json(f));
-    eve_write(w, EVE_FILES, obj);
+    if (!file_observers_log((File *)f, ctx, obj))
+        eve_write(w, EVE_FILES, obj);
 }

@@ -225,6 +225,15 @@ void file_close(FileThread *th, File *f, FileState state)
             observers[i].on_close(th, f, &f->observer_state[i], observers[i].user);
 }
 
+bool file_observers_log(File *f, struct AppLayerCtx *ctx, json_t *event)
+{
+    for (int i = 0; i < observer_count; i++)
+        if (observers[i].on_log &&
+            observers[i].on_log(ctx, f, event, &f->observer_state[i], observers[i].user))
+            return true;
+    return false;
+}
+
 void file_free(File *f)
 {
     if (!f)

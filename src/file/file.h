@@ -76,7 +76,13 @@ typedef struct FileObserver {
     void (*on_data)(const FileThread *th, File *f, const uint8_t *data, uint32_t len,
                     void **state, void *user);
     void (*on_close)(const FileThread *th, File *f, void **state, void *user);
+    /* Optional: the closed file is being logged (parsers call file_log after file_close);
+     * event is its finished fileinfo event, or NULL when fileinfo is not logged. Returning
+     * true takes the event over (the observer writes it later, e.g. once a scan has added
+     * the matching rules' sids); false leaves it to the file layer. */
     void *user;
+    bool (*on_log)(struct AppLayerCtx *ctx, const File *f, json_t *event, void **state,
+                   void *user);
 } FileObserver;
 
 typedef enum FileHashKind { FILE_HASH_MD5, FILE_HASH_SHA1, FILE_HASH_SHA256 } FileHashKind;
@@ -107,6 +113,8 @@ void file_log(struct AppLayerCtx *ctx, const File *f, const char *proto_key, jso
 json_t *file_json_bytes(const uint8_t *data, size_t len);
 /* The "fileinfo" object alone. */
 json_t *file_info_json(const File *f);
+/* file_log's hand-off to the observers' on_log; true when one took the event over. */
+bool file_observers_log(File *f, struct AppLayerCtx *ctx, json_t *event);
 
 /* file-store.c */
 typedef struct FileStoreConfig {

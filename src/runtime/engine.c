@@ -17,6 +17,7 @@
 #include "output/output.h"
 #include "runtime/reload.h"
 #include "runtime/worker.h"
+#include "yara/yara-scan.h"
 
 #define WORKER_QUEUE_CAPACITY 1024
 #define USEC_PER_SEC 1000000ull
@@ -75,6 +76,7 @@ typedef struct Run {
     int status;
     EveWriter stats_writer;
     Reloader reloader;
+    YaraScanner *yara;          /* file scanning thread, NULL without YARA rules */
 } Run;
 
 static int default_worker_count(void)
@@ -198,6 +200,10 @@ static int setup_run(Run *run)
     run->defrag = defrag_table_new(&s->defrag);
     decode_thread_init(&run->decode, &run->capture_counters, run->defrag, &run->pool);
     eve_writer_init(&run->stats_writer, run->eve);
+    if (s->yara && *s->yara &&
+        !(run->yara = yara_scanner_new(s->yara, s->yara_scan, run->eve, s->yara_reload,
+                                       s->yara_reload_ud)))
+        return -1;
     return setup_workers(run);
 }
 
@@ -206,6 +212,8 @@ static void collect_totals(Run *run, CounterSet *totals)
     counter_set_merge(totals, &run->capture_counters);
     for (int i = 0; i < run->worker_count; i++)
         counter_set_merge(totals, &run->workers[i].counters);
+    if (run->yara)
+        counter_set_merge(totals, yara_scanner_counters(run->yara));
 }
 
 static void record_capture_stats(Run *run)
@@ -270,6 +278,8 @@ static void capture_loop(Run *run)
             advance_time(run, (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000);
         }
         maybe_live_stats(run);
+        if (engine_reload_requested && run->yara)
+            yara_scanner_reload(run->yara);
         reloader_poll(&run->reloader, run->workers, run->worker_count, run->threaded);
     }
 }
@@ -295,6 +305,7 @@ static void finish_run(Run *run, EngineSummary *summary)
     reloader_finish(&run->reloader);
     for (int i = 0; i < run->worker_count; i++)
         worker_finish(&run->workers[i], run->now_usec);
+    yara_scanner_stop(run->yara);  /* every file is logged: drain the queue */
     record_capture_stats(run);
     CounterSet totals;
     if (counter_set_init(&totals) == 0) {
@@ -307,6 +318,7 @@ static void finish_run(Run *run, EngineSummary *summary)
         counter_set_free(&run->workers[i].counters);
     free(run->workers);
     eve_writer_destroy(&run->stats_writer);
+    yara_scanner_free(run->yara);
     defrag_table_free(run->defrag);
     counter_set_free(&run->capture_counters);
     packet_pool_destroy(&run->pool);

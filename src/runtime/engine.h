@@ -41,6 +41,12 @@ typedef struct EngineSettings {
     struct IntelStore **intel;
     struct IntelStore *(*intel_reload)(void *ud);
     void *intel_reload_ud;
+    /* Loaded YARA rules (NULL: no scanning); a SIGHUP rebuilds them with yara_reload and
+     * replaces *yara (the caller frees the final one). */
+    struct YaraRuleSet **yara;
+    struct YaraRuleSet *(*yara_reload)(void *ud);
+    void *yara_reload_ud;
+    struct YaraScanConfig *yara_scan;
 } EngineSettings;
 
 typedef struct EngineSummary {

@@ -1,0 +1,425 @@
+/*
+ * yara-rules.c - loading YARA rules into a YaraRuleSet (see yara-rules.h).
+ *
+ * libyara's compiler is unusable after its first error, so one bad file would lose every
+ * rule. Each source file is therefore first compiled alone in a throw-away compiler (its
+ * errors reported at file:line); only the files that compile are added, each in its own
+ * namespace, to the compiler that builds the set. Compiling twice costs well under a second
+ * for the DPRK pack and only happens at start-up and on reload, off the packet path.
+ *
+ * Rules may use the THOR/LOKI externals (filename, filepath, extension, filetype, owner):
+ * they are defined empty here and set per file by the scanner, so such rules load as yarac
+ * does with `-d filename=` and still see the transferred file's name.
+ */
+#include "yara/yara-rules.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yara.h>
+
+#define MAX_DIR_DEPTH 8
+#define MAX_RULE_FILES 4096
+
+typedef struct RulePart {
+    YR_RULES *rules;
+    YaraRuleInfo *info;      /* indexed like rules->rules_table */
+    size_t count;
+} RulePart;
+
+struct YaraRuleSet {
+    RulePart *parts;
+    size_t part_count;
+    size_t rule_count;
+    const IntelActors *kb;
+};
+
+typedef struct FileList {
+    char **paths;
+    size_t count, cap;
+} FileList;
+
+typedef struct LoadCtx {
+    YaraReportFn report;
+    void *ud;
+    int errors;
+    bool quiet;          /* second compilation of a file: its messages were reported */
+} LoadCtx;
+
+static const char *const externals[] = {"filename", "filepath", "extension", "filetype", "owner"};
+
+/* Rule sets are built by a reload thread and freed by the scanner thread: the count of
+ * libyara users is shared between them. */
+static pthread_mutex_t library_lock = PTHREAD_MUTEX_INITIALIZER;
+static int library_users;
+
+int yara_library_init(void)
+{
+    pthread_mutex_lock(&library_lock);
+    int rc = 0;
+    if (library_users == 0 && yr_initialize() != ERROR_SUCCESS)
+        rc = -1;
+    else
+        library_users++;
+    pthread_mutex_unlock(&library_lock);
+    return rc;
+}
+
+void yara_library_fini(void)
+{
+    pthread_mutex_lock(&library_lock);
+    if (library_users > 0 && --library_users == 0)
+        yr_finalize();
+    pthread_mutex_unlock(&library_lock);
+}
+
+static void report(LoadCtx *lc, const char *where, const char *msg, bool error)
+{
+    if (lc->report && !lc->quiet)
+        lc->report(lc->ud, where, msg, error);
+}
+
+static bool has_rule_extension(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && (strcmp(dot, ".yar") == 0 || strcmp(dot, ".yara") == 0 ||
+                   strcmp(dot, ".yarc") == 0 || strcmp(dot, ".yac") == 0);
+}
+
+static int list_add(FileList *l, const char *path)
+{
+    if (l->count >= MAX_RULE_FILES)
+        return -1;
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 32;
+        char **p = realloc(l->paths, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        l->paths = p;
+        l->cap = cap;
+    }
+    l->paths[l->count] = strdup(path);
+    if (!l->paths[l->count])
+        return -1;
+    l->count++;
+    return 0;
+}
+
+/* Directories are walked in name order so the rule order (and so the EVE order of several
+ * matches on one file) is the same on every machine. */
+static void collect(FileList *l, const char *path, int depth, LoadCtx *lc)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        report(lc, path, strerror(errno), true);
+        lc->errors++;
+        return;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (list_add(l, path) != 0)
+            report(lc, path, "too many rule files (ignored)", true);
+        return;
+    }
+    if (depth >= MAX_DIR_DEPTH)
+        return;
+    struct dirent **names;
+    int n = scandir(path, &names, NULL, alphasort);
+    if (n < 0) {
+        report(lc, path, strerror(errno), true);
+        lc->errors++;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        char child[4096];
+        if (name[0] != '.' &&
+            (size_t)snprintf(child, sizeof(child), "%s/%s", path, name) < sizeof(child) &&
+            stat(child, &st) == 0 && (S_ISDIR(st.st_mode) || has_rule_extension(name)))
+            collect(l, child, depth + 1, lc);
+        free(names[i]);
+    }
+    free(names);
+}
+
+static void on_compile_message(int level, const char *file, int line, const YR_RULE *rule,
+                               const char *message, void *user)
+{
+    (void)rule;
+    LoadCtx *lc = user;
+    char where[4200];
+    if (line > 0)
+        snprintf(where, sizeof(where), "%s:%d", file ? file : "?", line);
+    else
+        snprintf(where, sizeof(where), "%s", file ? file : "?");
+    report(lc, where, message, level == YARA_ERROR_LEVEL_ERROR);
+}
+
+static YR_COMPILER *compiler_new(LoadCtx *lc)
+{
+    YR_COMPILER *c;
+    if (yr_compiler_create(&c) != ERROR_SUCCESS)
+        return NULL;
+    yr_compiler_set_callback(c, on_compile_message, lc);
+    for (size_t i = 0; i < sizeof(externals) / sizeof(externals[0]); i++)
+        yr_compiler_define_string_variable(c, externals[i], "");
+    return c;
+}
+
+/* 0 when the file compiles on its own (errors are reported through lc). */
+static int add_source(YR_COMPILER *c, const char *path, LoadCtx *lc)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        report(lc, path, strerror(errno), true);
+        return -1;
+    }
+    int errors = yr_compiler_add_file(c, f, path, path);
+    fclose(f);
+    return errors ? -1 : 0;
+}
+
+static bool compiles_alone(const char *path, LoadCtx *lc)
+{
+    YR_COMPILER *probe = compiler_new(lc);
+    if (!probe)
+        return false;
+    bool ok = add_source(probe, path, lc) == 0;
+    yr_compiler_destroy(probe);
+    return ok;
+}
+
+static bool is_compiled(const char *path)
+{
+    char magic[4] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    size_t n = fread(magic, 1, sizeof(magic), f);
+    fclose(f);
+    return n == sizeof(magic) && memcmp(magic, "YARA", 4) == 0;
+}
+
+static uint32_t rule_sid(const char *file, const char *rule)
+{
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    uint32_t h = 2166136261u;
+    for (const char *s = base; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    h = (h ^ ':') * 16777619u;
+    for (const char *s = rule; *s; s++)
+        h = (h ^ (uint8_t)*s) * 16777619u;
+    h &= 0x7fffffffu;
+    return h ? h : 1;
+}
+
+static const char *meta_string(const YR_RULE *rule, const char *const *keys, size_t nkeys)
+{
+    for (size_t k = 0; k < nkeys; k++) {
+        const YR_META *meta;
+        yr_rule_metas_foreach(rule, meta)
+        {
+            if (meta->type == META_TYPE_STRING && strcasecmp(meta->identifier, keys[k]) == 0 &&
+                meta->string && *meta->string)
+                return meta->string;
+        }
+    }
+    return NULL;
+}
+
+static int actor_of_text(const IntelActors *kb, const char *text)
+{
+    if (!text)
+        return -1;
+    int a = intel_actors_resolve(kb, text);
+    return a >= 0 ? a : intel_actors_find_in_text(kb, text);
+}
+
+/* The actor a rule is about: an explicit meta value first, then the family, the description,
+ * the rule's name, its tags and the name of its file (vendors name files after groups). */
+static int rule_actor(const IntelActors *kb, const YR_RULE *rule, const char *file)
+{
+    static const char *const actor_keys[] = {"actor", "threat_actor", "group", "apt",
+                                             "attribution"};
+    static const char *const family_keys[] = {"malware_family", "family", "malware"};
+    static const char *const text_keys[] = {"description"};
+    int a = actor_of_text(kb, meta_string(rule, actor_keys, 5));
+    if (a < 0)
+        a = actor_of_text(kb, meta_string(rule, family_keys, 3));
+    if (a < 0)
+        a = actor_of_text(kb, meta_string(rule, text_keys, 1));
+    if (a < 0)
+        a = intel_actors_find_in_text(kb, rule->identifier);
+    const char *tag;
+    yr_rule_tags_foreach(rule, tag)
+    {
+        if (a < 0)
+            a = actor_of_text(kb, tag);
+    }
+    if (a < 0)
+        a = intel_actors_find_in_text(kb, file);
+    return a;
+}
+
+static int part_add(YaraRuleSet *set, YR_RULES *rules, const char *file_for_all)
+{
+    RulePart *parts = realloc(set->parts, (set->part_count + 1) * sizeof(*parts));
+    if (!parts)
+        return -1;
+    set->parts = parts;
+    RulePart *p = &parts[set->part_count++];
+    *p = (RulePart){.rules = rules};
+    size_t n = 0;
+    const YR_RULE *rule;
+    yr_rules_foreach(rules, rule) n++;
+    p->info = calloc(n ? n : 1, sizeof(*p->info));
+    if (!p->info)
+        return -1;
+    static const char *const family_keys[] = {"malware_family", "family", "malware"};
+    yr_rules_foreach(rules, rule)
+    {
+        YaraRuleInfo *info = &p->info[p->count++];
+        const char *file = file_for_all ? file_for_all : rule->ns->name;
+        const char *family = meta_string(rule, family_keys, 3);
+        info->name = strdup(rule->identifier);
+        info->file = strdup(file);
+        info->family = family ? strdup(family) : NULL;
+        info->sid = rule_sid(file, rule->identifier);
+        info->actor = rule_actor(set->kb, rule, file);
+    }
+    set->rule_count += p->count;
+    return 0;
+}
+
+static void load_compiled(YaraRuleSet *set, const char *path, YaraLoadStats *st, LoadCtx *lc)
+{
+    YR_RULES *rules;
+    int rc = yr_rules_load(path, &rules);
+    if (rc != ERROR_SUCCESS) {
+        char msg[64];
+        snprintf(msg, sizeof(msg), "not a usable compiled rule file (libyara error %d)", rc);
+        report(lc, path, msg, true);
+        st->files_failed++;
+        return;
+    }
+    if (part_add(set, rules, path) != 0)
+        st->files_failed++;
+}
+
+/* Compiles every source file that compiles alone into one part. */
+static void load_sources(YaraRuleSet *set, char **paths, size_t n, YaraLoadStats *st,
+                         LoadCtx *lc)
+{
+    YR_COMPILER *c = compiler_new(lc);
+    size_t added = 0;
+    for (size_t i = 0; c && i < n; i++) {
+        if (!paths[i])
+            continue;
+        if (!compiles_alone(paths[i], lc)) {
+            st->files_failed++;
+            continue;
+        }
+        lc->quiet = true;
+        int rc = add_source(c, paths[i], lc);
+        lc->quiet = false;
+        if (rc != 0) {
+            /* Compiled alone but clashes in the shared compiler: it is now unusable. */
+            st->files_failed += (uint32_t)(n - i);
+            break;
+        }
+        added++;
+    }
+    YR_RULES *rules = NULL;
+    if (c && added && yr_compiler_get_rules(c, &rules) == ERROR_SUCCESS && part_add(set, rules, NULL))
+        st->files_failed += (uint32_t)added;
+    if (c)
+        yr_compiler_destroy(c);
+}
+
+YaraRuleSet *yara_rules_load(const char *const *paths, size_t count, const IntelActors *kb,
+                             YaraLoadStats *stats, YaraReportFn report_fn, void *ud)
+{
+    YaraLoadStats local;
+    YaraLoadStats *st = stats ? stats : &local;
+    memset(st, 0, sizeof(*st));
+    LoadCtx lc = {.report = report_fn, .ud = ud};
+    YaraRuleSet *set = calloc(1, sizeof(*set));
+    if (!set || yara_library_init() != 0) {
+        free(set);
+        return NULL;
+    }
+    set->kb = kb;
+    FileList files = {0};
+    for (size_t i = 0; i < count; i++)
+        collect(&files, paths[i], 0, &lc);
+    st->files = (uint32_t)files.count;
+    st->files_failed = (uint32_t)lc.errors;
+    for (size_t i = 0; i < files.count; i++) {
+        if (is_compiled(files.paths[i])) {
+            load_compiled(set, files.paths[i], st, &lc);
+            free(files.paths[i]);
+            files.paths[i] = NULL;
+        }
+    }
+    load_sources(set, files.paths, files.count, st, &lc);
+    for (size_t i = 0; i < files.count; i++)
+        free(files.paths[i]);
+    free(files.paths);
+    st->rules = (uint32_t)set->rule_count;
+    if (!set->rule_count) {
+        yara_rules_free(set);
+        return NULL;
+    }
+    return set;
+}
+
+void yara_rules_free(YaraRuleSet *set)
+{
+    if (!set)
+        return;
+    for (size_t i = 0; i < set->part_count; i++) {
+        RulePart *p = &set->parts[i];
+        for (size_t r = 0; r < p->count; r++) {
+            free(p->info[r].name);
+            free(p->info[r].file);
+            free(p->info[r].family);
+        }
+        free(p->info);
+        if (p->rules)
+            yr_rules_destroy(p->rules);
+    }
+    free(set->parts);
+    free(set);
+    yara_library_fini();
+}
+
+size_t yara_rules_count(const YaraRuleSet *set)
+{
+    return set ? set->rule_count : 0;
+}
+
+const IntelActors *yara_rules_actors(const YaraRuleSet *set)
+{
+    return set ? set->kb : NULL;
+}
+
+size_t yara_rules_parts(const YaraRuleSet *set)
+{
+    return set ? set->part_count : 0;
+}
+
+YR_RULES *yara_rules_part(const YaraRuleSet *set, size_t i)
+{
+    return set->parts[i].rules;
+}
+
+const YaraRuleInfo *yara_rules_info(const YaraRuleSet *set, size_t part, const YR_RULE *rule)
+{
+    const RulePart *p = &set->parts[part];
+    ptrdiff_t idx = rule - p->rules->rules_table;
+    return idx >= 0 && (size_t)idx < p->count ? &p->info[idx] : NULL;
+}

@@ -1,0 +1,60 @@
+/*
+ * yara-rules.h - a compiled YARA rule set and what bongsu knows about each rule.
+ *
+ * A YaraRuleSet is built once (start-up, or a SIGHUP reload in a background thread) and then
+ * only read, by the one scanner thread. It holds one libyara YR_RULES compiled from every
+ * source file (each file in its own namespace, so two vendors' rules of the same name do not
+ * collide) plus one YR_RULES per precompiled (yarac) file, which libyara cannot merge. For
+ * every rule it keeps the alert's fields: a stable signature id, the malware family and the
+ * actor resolved through the knowledge base from the rule's meta, name, tags or file name.
+ */
+#ifndef BONGSU_YARA_RULES_H
+#define BONGSU_YARA_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intel/intel.h"
+
+typedef struct YaraRuleInfo {
+    char *name;          /* the rule's identifier */
+    char *file;          /* the file it came from, as given */
+    uint32_t sid;        /* stable: FNV-1a of "<file name>:<rule>" (signature_id, fileinfo sid) */
+    char *family;        /* meta malware_family / family / malware, or NULL */
+    int actor;           /* knowledge-base id, -1 when no actor is named */
+} YaraRuleInfo;
+
+typedef struct YaraRuleSet YaraRuleSet;
+struct YR_RULES;
+struct YR_RULE;
+
+typedef struct YaraLoadStats {
+    uint32_t files, files_failed, rules;
+} YaraLoadStats;
+
+/* Reports a problem in a rule file: where is "file:line" (or the file alone), error or not. */
+typedef void (*YaraReportFn)(void *ud, const char *where, const char *message, bool error);
+
+/* Loads rule files (.yar/.yara sources or yarac output, told apart by content) and
+ * directories (every .yar, .yara and .yarc file below, in name order). A file that does not
+ * compile is reported at file:line and left out; the others still load. Returns NULL only
+ * when nothing usable was loaded (no rule at all) or on OOM. kb may be NULL. */
+YaraRuleSet *yara_rules_load(const char *const *paths, size_t count, const IntelActors *kb,
+                             YaraLoadStats *stats, YaraReportFn report, void *ud);
+void yara_rules_free(YaraRuleSet *set);
+
+size_t yara_rules_count(const YaraRuleSet *set);
+const IntelActors *yara_rules_actors(const YaraRuleSet *set);
+
+/* The libyara rule sets to scan with, in order, and the info of a matching rule. */
+size_t yara_rules_parts(const YaraRuleSet *set);
+struct YR_RULES *yara_rules_part(const YaraRuleSet *set, size_t i);
+const YaraRuleInfo *yara_rules_info(const YaraRuleSet *set, size_t part,
+                                    const struct YR_RULE *rule);
+
+/* libyara's process-wide set-up, reference counted (yr_initialize / yr_finalize). */
+int yara_library_init(void);
+void yara_library_fini(void);
+
+#endif

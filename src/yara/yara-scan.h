@@ -1,0 +1,71 @@
+/*
+ * yara-scan.h - scanning transferred files with YARA, off the packet path.
+ *
+ * The scanner is a file observer (file.h). While a file travels, the worker thread that
+ * parses it copies its bytes into a per-file buffer, up to max-file-size; when the file is
+ * logged, the buffer, a snapshot of the flow and the fileinfo event go into a bounded queue
+ * to the one scanner thread, which scans with every rule, writes one EVE alert per matching
+ * rule (gid 10, "BONGSU YARA <rule>", metadata yara_rule, malware_family, actor,
+ * mitre_group_id, the fileinfo object) and then the fileinfo event with the matching rules'
+ * signature ids (fileinfo.sid, Suricata's field for the rules that matched a file) through
+ * its own EveWriter. Nothing the scanner does can stall capture:
+ *
+ *   - a file larger than max-file-size is scanned on its first max-file-size bytes
+ *     (counted as truncated);
+ *   - all buffers together (open and queued files) stay under memcap; a file that would pass
+ *     it stops buffering and is scanned on what it has (counted);
+ *   - when queue-size files already wait, the next one is skipped and counted, and its
+ *     fileinfo is written by the worker as usual;
+ *   - one scan stops after scan-timeout seconds (libyara's timeout, counted).
+ *
+ * Results do not depend on the run mode: a file's bytes, flow and fileinfo are the same
+ * whichever thread parsed it, and the scan sees exactly those. At the end of the run the
+ * queue is drained before the EVE log closes, so every alert is written.
+ *
+ * Reload (SIGHUP): a background thread compiles the rules again; the new set goes through
+ * the queue, in order, and the scanner switches between two files and frees the old set.
+ */
+#ifndef BONGSU_YARA_SCAN_H
+#define BONGSU_YARA_SCAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/counters.h"
+#include "output/eve.h"
+#include "yara/yara-rules.h"
+
+typedef struct YaraScanConfig {
+    uint64_t max_file_size;   /* yara.max-file-size: bytes of one file scanned */
+    uint64_t memcap;          /* yara.memcap: bytes buffered over all files */
+    uint32_t queue_size;      /* yara.queue-size: files waiting for the scanner */
+    uint32_t scan_timeout;    /* yara.scan-timeout: seconds per file */
+} YaraScanConfig;
+
+/* What the scanner did; read once it has stopped (tests, the end-of-run summary). */
+typedef struct YaraScanStats {
+    uint64_t files_scanned, files_matched, matches, bytes_scanned, scan_usec;
+    uint64_t truncated, memcap_hit, queue_full, timeouts, errors, unscanned, reloads;
+} YaraScanStats;
+
+typedef struct YaraScanner YaraScanner;
+typedef YaraRuleSet *(*YaraReloadFn)(void *ud);
+
+void yara_scan_config_default(YaraScanConfig *cfg);
+
+/* Starts the scanner thread and registers the file observer. *rules is the set in use; a
+ * reload replaces it (the caller frees the one left at the end). eve: where alerts and
+ * fileinfo go. reload may be NULL. */
+YaraScanner *yara_scanner_new(YaraRuleSet **rules, const YaraScanConfig *cfg, EveLog *eve,
+                              YaraReloadFn reload, void *reload_ud);
+/* SIGHUP: build the rules again in the background (ignored while a build runs). */
+void yara_scanner_reload(YaraScanner *s);
+/* After the last file was logged: scans what is queued, writes it, stops the thread. */
+void yara_scanner_stop(YaraScanner *s);
+/* The scanner thread's counters (detect.alert), to merge into the run's totals. */
+const CounterSet *yara_scanner_counters(const YaraScanner *s);
+void yara_scanner_stats(const YaraScanner *s, YaraScanStats *out);
+/* Stops if needed, unregisters the observer and frees. */
+void yara_scanner_free(YaraScanner *s);
+
+#endif
