@@ -129,11 +129,19 @@ static bool writer_reserve(EveWriter *w, size_t extra)
     return true;
 }
 
+/* Serialises straight into the free space of the buffer; only an event that did not fit is
+ * serialised a second time, after the buffer grew (json_dumpb says how much it needed). */
 void eve_write(EveWriter *w, EveType type, json_t *obj)
 {
-    size_t need = json_dumpb(obj, NULL, 0, JSON_COMPACT);
-    if (need && writer_reserve(w, need + 1)) {
-        json_dumpb(obj, w->buf + w->len, need, JSON_COMPACT);
+    if (!writer_reserve(w, 1)) {
+        json_decref(obj);
+        return;
+    }
+    size_t room = w->cap - w->len - 1; /* keep one byte for the newline */
+    size_t need = json_dumpb(obj, w->buf + w->len, room, JSON_COMPACT);
+    if (need > room && writer_reserve(w, need + 1))
+        need = json_dumpb(obj, w->buf + w->len, need, JSON_COMPACT);
+    if (need && w->len + need < w->cap) {
         w->len += need;
         w->buf[w->len++] = '\n';
         w->lines[type]++;
