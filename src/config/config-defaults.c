@@ -362,7 +362,43 @@ const char conf_default_yaml[] =
     "  queue-size: 512\n"
     "  scan-timeout: 10\n"
     "ddos:\n"
-    "  enabled: no\n";
+    "  enabled: no\n"
+    "  protected: []\n"
+    "  thresholds:\n"
+    "    syn: 10000\n"
+    "    ack: 50000\n"
+    "    rst: 10000\n"
+    "    tcp-other: 50000\n"
+    "    udp: 50000\n"
+    "    dns: 10000\n"
+    "    ntp: 2000\n"
+    "    memcached: 1000\n"
+    "    ssdp: 2000\n"
+    "    cldap: 1000\n"
+    "    chargen: 1000\n"
+    "    snmp: 2000\n"
+    "    icmp: 10000\n"
+    "    fragment: 10000\n"
+    "    ipv4: 200000\n"
+    "    ipv6: 200000\n"
+    "    bps: 2000000000\n"
+    "  overrides: []\n"
+    "  adaptive:\n"
+    "    enabled: yes\n"
+    "    k: 4\n"
+    "    floor: 2000\n"
+    "    alpha: 0.05\n"
+    "    warmup: 60\n"
+    "  max-victims: 1024\n"
+    "  admit-pps: 100\n"
+    "  update-interval: 10\n"
+    "  end-after: 10\n"
+    "  victim-timeout: 300\n"
+    "  mitigation:\n"
+    "    on-start: []\n"
+    "    on-end: []\n"
+    "    timeout: 10\n"
+    "    queue: 32\n";
 
 /* Stock Suricata 7 keys (and a few legacy 4.x ones still found in the wild) accepted without
  * checking what is below them. */
@@ -415,5 +451,7 @@ const char *const conf_open_sections[] = {
     /* Outputs Suricata 4.x had and 7 dropped (Suricata 7 ignores them with a notice). */
     "outputs.*.dns-log", "outputs.*.drop", "outputs.*.file-log", "outputs.*.unified2-alert",
     "outputs.*.alert-prelude",
+    /* bongsu's ddos lists: prefixes, {prefix, thresholds} overrides, command arguments. */
+    "ddos.protected", "ddos.overrides", "ddos.mitigation.on-start", "ddos.mitigation.on-end",
     NULL,
 };

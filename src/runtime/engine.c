@@ -10,6 +10,7 @@
 
 #include "applayer/app-layer.h"
 #include "common/log.h"
+#include "ddos/ddos.h"
 #include "decode/decode.h"
 #include "detect/detect.h"
 #include "intel/intel-match.h"
@@ -55,6 +56,7 @@ void engine_settings_default(EngineSettings *s)
     stream_config_default(&s->stream);
     defrag_config_default(&s->defrag);
     eve_config_default(&s->eve);
+    ddos_config_default(&s->ddos);
     s->stats_interval_sec = 8;
 }
 
@@ -77,6 +79,7 @@ typedef struct Run {
     EveWriter stats_writer;
     Reloader reloader;
     YaraScanner *yara;          /* file scanning thread, NULL without YARA rules */
+    DdosDetector *ddos;         /* NULL when ddos.enabled is off */
 } Run;
 
 static int default_worker_count(void)
@@ -107,6 +110,8 @@ static void broadcast_tick(Run *run)
     }
     if (run->defrag)
         defrag_expire(run->defrag, &run->capture_counters, run->now_usec);
+    if (run->ddos)
+        ddos_detector_tick(run->ddos, run->now_usec);
 }
 
 /* Packet time moves forward: once per second of it, workers check their timeouts. */
@@ -144,6 +149,9 @@ static void handle_captured(Run *run, const CapturePacket *cp, uint64_t pcap_cnt
     }
     advance_time(run, cp->ts_usec);
     decode_packet(&run->decode, p);
+    /* Here every packet passes once, flow or not, before workers split victims' traffic. */
+    if (run->ddos)
+        ddos_detector_packet(run->ddos, p);
     dispatch(run, p);
     Packet *pseudo;
     while ((pseudo = decode_take_pseudo(&run->decode)) != NULL) {
@@ -203,6 +211,8 @@ static int setup_run(Run *run)
     if (s->yara && *s->yara &&
         !(run->yara = yara_scanner_new(s->yara, s->yara_scan, run->eve, s->yara_reload,
                                        s->yara_reload_ud)))
+        return -1;
+    if (s->ddos.enabled && !(run->ddos = ddos_detector_new(&s->ddos, run->eve)))
         return -1;
     return setup_workers(run);
 }
@@ -319,6 +329,7 @@ static void finish_run(Run *run, EngineSummary *summary)
     free(run->workers);
     eve_writer_destroy(&run->stats_writer);
     yara_scanner_free(run->yara);
+    ddos_detector_free(run->ddos, run->now_usec);
     defrag_table_free(run->defrag);
     counter_set_free(&run->capture_counters);
     packet_pool_destroy(&run->pool);

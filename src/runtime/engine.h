@@ -18,6 +18,7 @@
 
 #include "capture/capture.h"
 #include "common/counters.h"
+#include "ddos/ddos-config.h"
 #include "decode/defrag.h"
 #include "flow/flow.h"
 #include "output/eve.h"
@@ -33,6 +34,7 @@ typedef struct EngineSettings {
     StreamConfig stream;
     DefragConfig defrag;
     EveConfig eve;
+    DdosConfig ddos;             /* volumetric DDoS detection (src/ddos), run by capture */
     uint32_t stats_interval_sec; /* live mode periodic stats; 0 disables */
     bool checksum_checks;        /* -k all */
     const struct DetectEngine *detect; /* loaded rules, shared read-only; NULL: no detection */

@@ -172,5 +172,10 @@ int settings_from_conf(const ConfNode *conf, const char *log_dir, EngineSettings
     read_defrag(conf, &s->defrag);
     stream_config_from_conf(conf, &s->stream);
     s->flow.tcp_synack_starts = s->stream.midstream || s->stream.async_oneside;
-    return read_eve(conf, log_dir, &s->eve, err, errlen);
+    if (ddos_config_from_conf(conf, &s->ddos, err, errlen) != 0 ||
+        read_eve(conf, log_dir, &s->eve, err, errlen) != 0)
+        return -1;
+    /* DDoS detection on means its events are logged, whether eve-log.types lists them. */
+    s->eve.types[EVE_DDOS] |= s->ddos.enabled;
+    return 0;
 }

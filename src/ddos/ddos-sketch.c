@@ -1,0 +1,198 @@
+/*
+ * ddos-sketch.c - count-min sketch, space-saving top-k, linear counting and EWMA (see
+ * ddos-sketch.h for what each is for and its error bounds).
+ */
+#include "ddos-sketch.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* splitmix64's finaliser: every input bit affects every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    x ^= x >> 31;
+    return x;
+}
+
+uint64_t ddos_hash_address(const Address *a, uint64_t seed)
+{
+    uint64_t lo, hi;
+    memcpy(&lo, a->addr, 8);
+    memcpy(&hi, a->addr + 8, 8);
+    return mix64(mix64(lo ^ seed) ^ hi ^ ((uint64_t)a->family << 56));
+}
+
+/* ---- count-min sketch ------------------------------------------------------------------- */
+
+int ddos_cms_init(DdosCms *cms, uint32_t width)
+{
+    uint32_t w = 64;
+    while (w < width && w < (1u << 24))
+        w <<= 1;
+    cms->width = w;
+    cms->counters = calloc((size_t)DDOS_CMS_DEPTH * w, sizeof(uint32_t));
+    return cms->counters ? 0 : -1;
+}
+
+void ddos_cms_free(DdosCms *cms)
+{
+    free(cms->counters);
+    cms->counters = NULL;
+}
+
+void ddos_cms_clear(DdosCms *cms)
+{
+    memset(cms->counters, 0, (size_t)DDOS_CMS_DEPTH * cms->width * sizeof(uint32_t));
+}
+
+/* Row i's column from one 64-bit hash (Kirsch-Mitzenmacher double hashing). */
+static uint32_t cms_column(const DdosCms *cms, uint64_t h, uint32_t row)
+{
+    uint32_t h1 = (uint32_t)h, h2 = (uint32_t)(h >> 32) | 1u;
+    return (h1 + row * h2) & (cms->width - 1);
+}
+
+uint32_t ddos_cms_add(DdosCms *cms, uint64_t h, uint32_t n)
+{
+    uint32_t est = UINT32_MAX;
+    for (uint32_t row = 0; row < DDOS_CMS_DEPTH; row++) {
+        uint32_t *c = &cms->counters[(size_t)row * cms->width + cms_column(cms, h, row)];
+        *c = *c > UINT32_MAX - n ? UINT32_MAX : *c + n;
+        if (*c < est)
+            est = *c;
+    }
+    return est;
+}
+
+uint32_t ddos_cms_estimate(const DdosCms *cms, uint64_t h)
+{
+    uint32_t est = UINT32_MAX;
+    for (uint32_t row = 0; row < DDOS_CMS_DEPTH; row++) {
+        uint32_t c = cms->counters[(size_t)row * cms->width + cms_column(cms, h, row)];
+        if (c < est)
+            est = c;
+    }
+    return est;
+}
+
+/* ---- space-saving top-k ----------------------------------------------------------------- */
+
+void ddos_topk_clear(DdosTopK *t)
+{
+    memset(t, 0, sizeof(*t));
+}
+
+void ddos_topk_add(DdosTopK *t, const uint8_t key[DDOS_TOPK_KEY], uint32_t n)
+{
+    t->total += n;
+    uint32_t min = 0;
+    for (uint32_t i = 0; i < t->used; i++) {
+        if (memcmp(t->e[i].key, key, DDOS_TOPK_KEY) == 0) {
+            t->e[i].count += n;
+            return;
+        }
+        if (t->e[i].count < t->e[min].count)
+            min = i;
+    }
+    if (t->used < DDOS_TOPK) {
+        DdosTopKEntry *e = &t->e[t->used++];
+        memcpy(e->key, key, DDOS_TOPK_KEY);
+        e->count = n;
+        e->error = 0;
+        return;
+    }
+    /* The newcomer may have been seen up to min times before, uncounted: that is its error. */
+    DdosTopKEntry *e = &t->e[min];
+    memcpy(e->key, key, DDOS_TOPK_KEY);
+    e->error = e->count;
+    e->count += n;
+}
+
+void ddos_topk_add_port(DdosTopK *t, uint16_t port)
+{
+    uint8_t key[DDOS_TOPK_KEY] = {(uint8_t)(port >> 8), (uint8_t)port};
+    ddos_topk_add(t, key, 1);
+}
+
+void ddos_topk_add_address(DdosTopK *t, const Address *a)
+{
+    uint8_t key[DDOS_TOPK_KEY];
+    key[0] = a->family;
+    memcpy(key + 1, a->addr, 16);
+    ddos_topk_add(t, key, 1);
+}
+
+static int by_count_desc(const void *a, const void *b)
+{
+    const DdosTopKEntry *x = a, *y = b;
+    return x->count < y->count ? 1 : x->count > y->count ? -1 : 0;
+}
+
+uint32_t ddos_topk_sorted(const DdosTopK *t, DdosTopKEntry *out, uint32_t max)
+{
+    DdosTopKEntry tmp[DDOS_TOPK];
+    memcpy(tmp, t->e, t->used * sizeof(DdosTopKEntry));
+    qsort(tmp, t->used, sizeof(DdosTopKEntry), by_count_desc);
+    uint32_t n = t->used < max ? t->used : max;
+    memcpy(out, tmp, n * sizeof(DdosTopKEntry));
+    return n;
+}
+
+uint16_t ddos_topk_port(const DdosTopKEntry *e)
+{
+    return (uint16_t)(e->key[0] << 8 | e->key[1]);
+}
+
+void ddos_topk_address(const DdosTopKEntry *e, Address *out)
+{
+    out->family = e->key[0];
+    memcpy(out->addr, e->key + 1, 16);
+}
+
+/* ---- distinct sources ------------------------------------------------------------------- */
+
+void ddos_spread_clear(DdosSpread *s)
+{
+    memset(s, 0, sizeof(*s));
+}
+
+void ddos_spread_add(DdosSpread *s, uint64_t h)
+{
+    uint32_t bit = (uint32_t)(h >> 40) & (DDOS_SPREAD_BITS - 1);
+    s->bits[bit / 64] |= 1ull << (bit % 64);
+}
+
+uint32_t ddos_spread_estimate(const DdosSpread *s, bool *saturated)
+{
+    uint32_t set = 0;
+    for (size_t i = 0; i < DDOS_SPREAD_BITS / 64; i++)
+        set += (uint32_t)__builtin_popcountll(s->bits[i]);
+    uint32_t zero = DDOS_SPREAD_BITS - set;
+    *saturated = zero == 0;
+    if (zero == 0)
+        zero = 1; /* the estimate with one bit left: the most this map can tell */
+    double m = DDOS_SPREAD_BITS;
+    return (uint32_t)llround(-m * log((double)zero / m));
+}
+
+/* ---- EWMA ------------------------------------------------------------------------------- */
+
+void ddos_ewma_update(DdosEwma *e, double sample, double alpha)
+{
+    e->value = e->samples ? alpha * sample + (1.0 - alpha) * e->value : sample;
+    if (e->samples < UINT32_MAX)
+        e->samples++;
+}
+
+void ddos_ewma_decay(DdosEwma *e, uint64_t seconds, double alpha)
+{
+    if (!seconds)
+        return;
+    e->value *= pow(1.0 - alpha, (double)seconds);
+    e->samples = e->samples > UINT32_MAX - seconds ? UINT32_MAX : e->samples + (uint32_t)seconds;
+}
