@@ -84,7 +84,7 @@ static const RrtypeInfo *rrtype_info(uint16_t rrtype)
     return NULL;
 }
 
-const char *dns_rrtype_name(uint16_t rrtype, char buf[8])
+static const char *dns_rrtype_name(uint16_t rrtype, char buf[8])
 {
     const RrtypeInfo *info = rrtype_info(rrtype);
     if (info)

@@ -139,7 +139,6 @@ typedef struct DnsTx {
 /* Reads outputs.N.eve-log.types.N.dns (requests, responses, types, formats, version);
  * NULL or no such section restores the defaults. */
 void dns_log_configure(const struct ConfNode *conf);
-const char *dns_rrtype_name(uint16_t rrtype, char buf[8]);
 /* Writes the EVE dns event(s) of tx through ctx's writer. */
 void dns_log_tx(AppLayerCtx *ctx, const DnsTx *tx);
 /* The "dns" object alerts carry ({"query": [...]} or {"answer": {...}}). */
