@@ -18,9 +18,54 @@ static bool packet_has_ports(uint8_t proto)
     return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
 }
 
+bool flow_icmp_is_error(const Packet *p)
+{
+    if (p->proto != IPPROTO_ICMP)
+        return false;
+    switch (p->icmp_type) {
+    case 3:  /* destination unreachable */
+    case 4:  /* source quench */
+    case 5:  /* redirect */
+    case 11: /* time exceeded */
+    case 12: /* parameter problem */
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* The flow an ICMPv4 error is about: the IPv4 header (and ports) it quotes. */
+static bool icmp_error_key(const Packet *p, FlowKey *key)
+{
+    const uint8_t *e = p->payload;
+    uint32_t n = p->payload_len;
+    if (!e || n < 20 || (e[0] >> 4) != 4)
+        return false;
+    uint32_t ihl = (uint32_t)(e[0] & 0x0f) * 4;
+    if (ihl < 20 || n < ihl)
+        return false;
+    key->src.family = key->dst.family = AF_INET;
+    memcpy(key->src.addr, e + 12, 4);
+    memcpy(key->dst.addr, e + 16, 4);
+    key->proto = e[9];
+    if (packet_has_ports(key->proto)) {
+        if (n < ihl + 4)
+            return false;
+        key->sp = (uint16_t)(e[ihl] << 8 | e[ihl + 1]);
+        key->dp = (uint16_t)(e[ihl + 2] << 8 | e[ihl + 3]);
+    }
+    return true;
+}
+
 void flow_key_from_packet(const Packet *p, FlowKey *key)
 {
     memset(key, 0, sizeof(*key));
+    key->vlan_count = p->vlan_count;
+    memcpy(key->vlan_id, p->vlan_id, sizeof(key->vlan_id));
+    /* As Suricata: an ICMPv4 error belongs to the flow it quotes (and hashes like it, so it
+     * reaches that flow's worker); it never makes a flow of its own. */
+    if (flow_icmp_is_error(p) && icmp_error_key(p, key))
+        return;
     key->src = p->src;
     key->dst = p->dst;
     if (packet_has_ports(p->proto)) {
@@ -31,8 +76,10 @@ void flow_key_from_packet(const Packet *p, FlowKey *key)
          * it, so a request and its reply share a flow (their "ports" are swapped) while
          * other messages between the same hosts are flows of their own. */
         int counterpart = flow_icmp_counterpart(p->proto, p->icmp_type);
-        key->sp = (uint16_t)(p->icmp_type << 8 | p->icmp_code);
-        key->dp = (uint16_t)((counterpart >= 0 ? counterpart : 0xff) << 8 | p->icmp_code);
+        /* ICMPv6 flows are told apart by code as well; ICMPv4 ones only by type. */
+        uint8_t code = p->proto == IPPROTO_ICMPV6 ? p->icmp_code : 0;
+        key->sp = (uint16_t)(p->icmp_type << 8 | code);
+        key->dp = (uint16_t)((counterpart >= 0 ? counterpart : 0xff) << 8 | code);
     } else if (p->proto == IPPROTO_ESP) {
         /* Each direction of an IPsec association has its own SPI, hence its own flow. */
         key->sp = (uint16_t)(p->esp_spi >> 16);

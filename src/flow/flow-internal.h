@@ -13,6 +13,8 @@ typedef enum FlowDirectionMatch {
 } FlowDirectionMatch;
 
 void flow_key_from_packet(const Packet *p, FlowKey *key);
+/* ICMPv4 destination unreachable, source quench, redirect, time exceeded, parameter problem. */
+bool flow_icmp_is_error(const Packet *p);
 uint32_t flow_hash_key(const FlowKey *key);
 FlowDirectionMatch flow_key_match(const FlowKey *flow_key, const FlowKey *pkt_key);
 

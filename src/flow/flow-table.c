@@ -8,6 +8,12 @@
  * recently seen flow is evicted (reason "forced", counted in flow.get_used). Emergency mode
  * ends once emergency-recovery percent of the capacity is free again.
  *
+ * Timeouts: a flow sits in the slot of a timing wheel (one slot per second, WHEEL_SLOTS
+ * seconds around) for the second its timeout may pass; each tick of packet time looks only at
+ * the slots whose second has come, so a flow is examined about once per timeout rather than
+ * once per second. A flow found not yet expired there (it saw packets since) moves to its new
+ * slot. Emergency mode shortens every timeout at once, so it scans the whole table instead.
+ *
  * All times are packet time, so a pcap gives the same flows however fast it is read.
  */
 #include "flow/flow-internal.h"
@@ -26,11 +32,15 @@ typedef struct FlowCounterIds {
 
 static FlowCounterIds ids;
 
+#define WHEEL_SLOTS 1024u /* seconds; longer timeouts just go round more than once */
+
 struct FlowTable {
     FlowConfig cfg;
     Flow **buckets;
     uint32_t bucket_mask;
     Flow *lru_head, *lru_tail;
+    Flow *wheel[WHEEL_SLOTS];
+    uint64_t wheel_next_sec;   /* first second not yet examined; 0 before the first packet */
     uint32_t active, capacity;
     bool emergency;
     uint64_t next_id_seq;
@@ -144,6 +154,51 @@ static void bucket_unlink(FlowTable *t, Flow *f)
         *link = f->hash_next;
 }
 
+static void wheel_unlink(FlowTable *t, Flow *f)
+{
+    if (!f->deadline_sec)
+        return;
+    if (f->wheel_prev)
+        f->wheel_prev->wheel_next = f->wheel_next;
+    else
+        t->wheel[f->deadline_sec % WHEEL_SLOTS] = f->wheel_next;
+    if (f->wheel_next)
+        f->wheel_next->wheel_prev = f->wheel_prev;
+    f->wheel_prev = f->wheel_next = NULL;
+    f->deadline_sec = 0;
+}
+
+static void wheel_link(FlowTable *t, Flow *f, uint64_t deadline_sec)
+{
+    Flow **slot = &t->wheel[deadline_sec % WHEEL_SLOTS];
+    f->deadline_sec = deadline_sec;
+    f->wheel_prev = NULL;
+    f->wheel_next = *slot;
+    if (*slot)
+        (*slot)->wheel_prev = f;
+    *slot = f;
+}
+
+static uint64_t flow_timeout_usec(const FlowTable *t, const Flow *f);
+
+/* The second in which "last seen + timeout < now" first becomes true. */
+static uint64_t flow_deadline_sec(const FlowTable *t, const Flow *f)
+{
+    return (f->last_usec + flow_timeout_usec(t, f)) / 1000000 + 1;
+}
+
+void flow_table_reschedule(FlowTable *t, Flow *f)
+{
+    uint64_t deadline = flow_deadline_sec(t, f);
+    /* a deadline already behind the wheel is due at the next tick */
+    if (deadline < t->wheel_next_sec)
+        deadline = t->wheel_next_sec;
+    if (deadline == f->deadline_sec)
+        return;
+    wheel_unlink(t, f);
+    wheel_link(t, f, deadline);
+}
+
 static void update_memuse(FlowTable *t)
 {
     counter_update_max(t->counters, ids.memuse,
@@ -165,6 +220,7 @@ static void flow_end(FlowTable *t, Flow *f, FlowEndReason reason, uint64_t now_u
         t->on_end(f, reason, now_usec, t->ud);
     bucket_unlink(t, f);
     lru_unlink(t, f);
+    wheel_unlink(t, f);
     t->active--;
     free(f);
 }
@@ -211,42 +267,61 @@ static void leave_emergency_if_recovered(FlowTable *t)
     }
 }
 
-/* The shortest timeout any flow can have right now. Closed non-TCP flows do not exist, so
- * only the TCP closed timeout counts among the closed ones. */
-static uint64_t min_timeout_usec(const FlowTable *t)
+/* Emergency: timeouts just got shorter for every flow, so every flow is checked. */
+static uint32_t expire_scan(FlowTable *t, uint64_t now_usec)
 {
-    uint32_t min = UINT32_MAX;
-    for (int i = 0; i < FLOW_PROTO_COUNT; i++) {
-        const FlowTimeouts *to = &t->cfg.timeouts[i];
-        uint32_t n = t->emergency ? to->emerg_new_sec : to->new_sec;
-        uint32_t e = t->emergency ? to->emerg_established_sec : to->established_sec;
-        min = n < min ? n : min;
-        min = e < min ? e : min;
-        if (i == FLOW_PROTO_TCP) {
-            uint32_t c = t->emergency ? to->emerg_closed_sec : to->closed_sec;
-            min = c < min ? c : min;
+    uint32_t ended = 0;
+    for (Flow *f = t->lru_head, *next; f; f = next) {
+        next = f->lru_next;
+        if (f->last_usec + flow_timeout_usec(t, f) < now_usec) {
+            flow_end(t, f, FLOW_END_TIMEOUT, now_usec);
+            ended++;
+        } else {
+            flow_table_reschedule(t, f);
         }
     }
-    return (uint64_t)min * 1000000;
+    return ended;
+}
+
+/* The flows of one wheel slot whose deadline second is `sec`: end the expired ones, move
+ * the others (seen again since, or due in a later round) to their slot. */
+static uint32_t expire_slot(FlowTable *t, uint64_t sec, uint64_t now_usec)
+{
+    uint32_t ended = 0;
+    Flow *f = t->wheel[sec % WHEEL_SLOTS];
+    while (f) {
+        Flow *next = f->wheel_next;
+        if (f->deadline_sec <= sec) {
+            if (f->last_usec + flow_timeout_usec(t, f) < now_usec) {
+                flow_end(t, f, FLOW_END_TIMEOUT, now_usec);
+                ended++;
+            } else if (flow_deadline_sec(t, f) > sec) {
+                flow_table_reschedule(t, f);
+            }
+        }
+        f = next;
+    }
+    return ended;
 }
 
 uint32_t flow_table_expire(FlowTable *t, uint64_t now_usec)
 {
+    uint64_t now_sec = now_usec / 1000000;
     uint32_t ended = 0;
-    uint64_t min_timeout = min_timeout_usec(t);
-    Flow *f = t->lru_head;
-    while (f) {
-        Flow *next = f->lru_next;
-        /* The list is ordered by last activity: once a flow is too recent to expire under
-         * the shortest timeout, every later one is too. */
-        if (f->last_usec + min_timeout >= now_usec)
-            break;
-        if (f->last_usec + flow_timeout_usec(t, f) < now_usec) {
-            flow_end(t, f, FLOW_END_TIMEOUT, now_usec);
-            ended++;
-        }
-        f = next;
+    if (t->emergency) {
+        ended = expire_scan(t, now_usec);
+    } else if (t->wheel_next_sec) {
+        /* A flow due in second D has "last seen + timeout" before D, so by any time in D it
+         * has expired: slots up to now are complete. A jump longer than the wheel visits each
+         * slot once, which covers every flow. */
+        uint64_t from = t->wheel_next_sec;
+        if (now_sec >= from + WHEEL_SLOTS)
+            from = now_sec - WHEEL_SLOTS + 1;
+        for (uint64_t sec = from; sec <= now_sec; sec++)
+            ended += expire_slot(t, sec, now_usec);
     }
+    if (now_sec + 1 > t->wheel_next_sec)
+        t->wheel_next_sec = now_sec + 1;
     leave_emergency_if_recovered(t);
     return ended;
 }
@@ -318,6 +393,9 @@ static Flow *flow_create(FlowTable *t, const FlowKey *key, uint32_t hash, const 
     f->hash_next = *bucket;
     *bucket = f;
     lru_append(t, f);
+    if (!t->wheel_next_sec)
+        t->wheel_next_sec = p->ts_usec / 1000000;
+    flow_table_reschedule(t, f);
     t->active++;
     count_new_flow(t, key->proto);
     update_memuse(t);
@@ -420,8 +498,34 @@ static bool proto_wants_flow(uint8_t proto)
 
 static bool packet_wants_flow(const Packet *p)
 {
-    return p->ip_version != 0 && !p->is_fragment && !p->is_invalid &&
+    /* An anomaly found after the transport header was read (a bad TCP option) marks the
+     * packet invalid, but Suricata still counts it in its flow. */
+    return p->ip_version != 0 && !p->is_fragment && (!p->is_invalid || p->l4_hdr) &&
            proto_wants_flow(p->proto);
+}
+
+/* An ICMPv4 error counts in the flow it quotes, travelling against that packet's direction;
+ * without such a flow it has none. */
+static Flow *handle_icmp_error(FlowTable *t, Packet *p, const FlowKey *key, uint32_t hash)
+{
+    bool quoted_to_server = true;
+    Flow *f = flow_lookup(t, key, hash, &quoted_to_server);
+    if (!f)
+        return NULL;
+    bool to_server = !quoted_to_server;
+    f->last_usec = p->ts_usec > f->last_usec ? p->ts_usec : f->last_usec;
+    if (to_server) {
+        f->pkts_toserver++;
+        f->bytes_toserver += p->len + p->link_len;
+    } else {
+        f->pkts_toclient++;
+        f->bytes_toclient += p->len + p->link_len;
+    }
+    lru_unlink(t, f);
+    lru_append(t, f);
+    p->flow = f;
+    p->to_server = to_server;
+    return f;
 }
 
 Flow *flow_handle_packet(FlowTable *t, Packet *p)
@@ -432,6 +536,8 @@ Flow *flow_handle_packet(FlowTable *t, Packet *p)
     flow_key_from_packet(p, &key);
     uint32_t hash = flow_hash_key(&key);
     p->flow_hash = hash;
+    if (flow_icmp_is_error(p))
+        return key.proto == IPPROTO_ICMP ? NULL : handle_icmp_error(t, p, &key, hash);
     bool to_server = true;
     Flow *f = flow_lookup(t, &key, hash, &to_server);
     if (f && f->key.proto == IPPROTO_TCP &&

@@ -61,6 +61,8 @@ typedef struct FlowMacSet {
 typedef struct Flow {
     struct Flow *hash_next;            /* bucket chain */
     struct Flow *lru_prev, *lru_next;  /* least recently seen first */
+    struct Flow *wheel_prev, *wheel_next; /* the timeout wheel slot of deadline_sec */
+    uint64_t deadline_sec;             /* when its timeout may have passed; 0 = not scheduled */
     FlowKey key;                       /* src/sp = the client, the first packet's sender */
     uint32_t hash;
     uint64_t flow_id;
@@ -115,6 +117,9 @@ void flow_table_free(FlowTable *table, uint64_t now_usec);
 Flow *flow_handle_packet(FlowTable *table, Packet *p);
 /* End flows whose timeout has passed at packet time now_usec. Returns how many ended. */
 uint32_t flow_table_expire(FlowTable *table, uint64_t now_usec);
+/* After the whole pipeline has seen a packet of f (its state may have changed): move f to
+ * the timeout wheel slot of its new deadline. O(1). */
+void flow_table_reschedule(FlowTable *table, Flow *f);
 uint32_t flow_table_active(const FlowTable *table);
 
 /* Symmetric hash of the packet's flow key (same value for both directions). */

@@ -134,6 +134,8 @@ void worker_process_packet(Worker *w, Packet *p)
     if (w->detect)
         detect_packet(w->detect, p, f);
     output_anomaly_log(&w->eve, p);
+    if (f) /* the stream may have changed the flow's state, hence its timeout */
+        flow_table_reschedule(w->flows, f);
     packet_pool_put(w->pool, p);
 }
 
