@@ -508,6 +508,24 @@ void yara_scanner_reload(YaraScanner *s)
         log_notice("reloading yara rules");
 }
 
+/* Limits hit are worth a notice: they mean files went (partly) unscanned. */
+static void log_summary(const YaraScanStats *st)
+{
+    double sec = (double)st->scan_usec / 1e6;
+    log_info("yara: %llu files scanned, %llu bytes in %.3f s (%.1f MB/s), %llu matched "
+             "(%llu alerts)",
+             (unsigned long long)st->files_scanned, (unsigned long long)st->bytes_scanned, sec,
+             sec > 0 ? (double)st->bytes_scanned / 1e6 / sec : 0.0,
+             (unsigned long long)st->files_matched, (unsigned long long)st->matches);
+    if (st->truncated || st->memcap_hit || st->queue_full || st->timeouts || st->errors ||
+        st->unscanned)
+        log_notice("yara: limits hit: %llu truncated at max-file-size, %llu at memcap, %llu "
+                   "skipped (queue full), %llu timed out, %llu scan errors, %llu unscanned",
+                   (unsigned long long)st->truncated, (unsigned long long)st->memcap_hit,
+                   (unsigned long long)st->queue_full, (unsigned long long)st->timeouts,
+                   (unsigned long long)st->errors, (unsigned long long)st->unscanned);
+}
+
 void yara_scanner_stop(YaraScanner *s)
 {
     if (!s || !atomic_load(&active))
@@ -526,6 +544,7 @@ void yara_scanner_stop(YaraScanner *s)
     s->st.memcap_hit = atomic_load(&s->memcap_hit);
     s->st.queue_full = atomic_load(&s->queue_full);
     s->st.unscanned = atomic_load(&s->unscanned);
+    log_summary(&s->st);
 }
 
 const CounterSet *yara_scanner_counters(const YaraScanner *s)
