@@ -78,6 +78,15 @@ static bool flow_is_tcp(const Flow *f)
     return f->key.proto == IPPROTO_TCP;
 }
 
+/* Set by a transaction hook through applayer_tx_disable_logging() while it inspects the
+ * transaction about to be logged; per thread because each worker logs its own flows. */
+static _Thread_local bool tx_logging_disabled;
+
+void applayer_tx_disable_logging(void)
+{
+    tx_logging_disabled = true;
+}
+
 /* Logs and frees transactions that are complete in both directions (all of them at flow
  * end), in id order, so each is logged exactly once. */
 static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint64_t now,
@@ -98,9 +107,10 @@ static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint6
                 break;
             if (!parser->tx_uncounted)
                 counter_incr(th->counters, applayer_ids.txs[app->proto][flow_is_tcp(f)]);
+            tx_logging_disabled = false;
             if (th->tx_hook)
                 th->tx_hook(th->tx_hook_ud, f, p, app->proto, app->state, tx, id);
-            if (parser->log_tx && th->eve)
+            if (parser->log_tx && th->eve && !tx_logging_disabled)
                 parser->log_tx(&ctx, app->state, tx, id);
             parser->tx_free(app->state, id);
         }

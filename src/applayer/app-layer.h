@@ -106,6 +106,10 @@ typedef struct AppLayerFlow {
     uint32_t pending_ts_len, pending_tc_len;
 } AppLayerFlow;
 
+/* From inside a transaction hook: do not log the transaction being inspected (Suricata's
+ * "config: logging disable, type tx, scope tx" rules). */
+void applayer_tx_disable_logging(void);
+
 /* Called for every transaction just before it is logged (detection inspects it there). */
 typedef void (*AppLayerTxHook)(void *ud, Flow *f, const Packet *p, AppProto proto, void *state,
                                void *tx, uint64_t tx_id);
