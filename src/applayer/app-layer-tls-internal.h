@@ -130,6 +130,7 @@ typedef struct TlsState {
     bool hb_inflight, hb_from_server;  /* a heartbeat request awaits its response */
     uint32_t hb_record_len;   /* length of an encrypted heartbeat request */
     char ja4_text[37];        /* ja4.hash buffer */
+    uint32_t events;          /* app-layer events raised (bits of app-layer-tls.c's list) */
     void *ctx;                /* the AppLayerCtx of the parse call in progress (events) */
 } TlsState;
 

@@ -29,6 +29,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "applayer/app-layer-tls-internal.h"
 #include "config/config.h"
@@ -44,10 +45,34 @@ TlsSettings tls_settings;
 #define REC_FATAL (-1)
 #define REC_DROP_REST (-2)   /* Suricata discards the rest of this chunk */
 
+/* Suricata's TLS app-layer events (the ones this parser raises), for app-layer-event rules. */
+static const char *const event_names[] = {
+    "INVALID_SSLV2_HEADER", "INVALID_RECORD_VERSION", "INVALID_RECORD_TYPE",
+    "INVALID_RECORD_LENGTH", "INVALID_HANDSHAKE_MESSAGE", "INVALID_HEARTBEAT_MESSAGE",
+    "OVERFLOW_HEARTBEAT_MESSAGE", "DATALEAK_HEARTBEAT_MISMATCH", "HANDSHAKE_INVALID_LENGTH",
+    "MULTIPLE_SNI_EXTENSIONS", "INVALID_SNI_TYPE", "INVALID_SNI_LENGTH", "INVALID_CERTIFICATE",
+    "CERTIFICATE_INVALID_LENGTH", "CERTIFICATE_INVALID_SERIAL", "CERTIFICATE_INVALID_X509NAME",
+    "CERTIFICATE_INVALID_DATE", "ERROR_MESSAGE_ENCOUNTERED", "INVALID_SSL_RECORD",
+};
+
+/* Records the event on the transaction and logs it as an anomaly. */
 void tls_event(TlsState *s, const char *name)
 {
+    for (size_t i = 0; i < sizeof(event_names) / sizeof(event_names[0]); i++)
+        if (strcmp(event_names[i], name) == 0)
+            s->events |= 1u << i;
     if (s->ctx)
         applayer_raise_event(s->ctx, name, 0);
+}
+
+/* app-layer-event:tls.<name>, the name in lower case. */
+static bool tls_tx_has_event(void *tx, const char *name)
+{
+    const TlsState *s = tx;
+    for (size_t i = 0; i < sizeof(event_names) / sizeof(event_names[0]); i++)
+        if ((s->events & (1u << i)) && strcasecmp(event_names[i], name) == 0)
+            return true;
+    return false;
 }
 
 static TlsSide *side_of(TlsState *s, bool to_server)
@@ -506,4 +531,5 @@ const AppLayerParser app_layer_tls_parser = {
     .tx_alert_json = tls_alert_json,
     .configure = tls_configure,
     .tx_uncounted = true,
+    .tx_has_event = tls_tx_has_event,
 };

@@ -377,9 +377,14 @@ static void test_malformed_records(void **unused)
     const uint8_t *bad[] = {zero_len, bad_version, too_long, bad_type};
     const uint32_t lens[] = {sizeof(zero_len), sizeof(bad_version), sizeof(too_long),
                              sizeof(bad_type)};
+    /* each raises Suricata's event, which app-layer-event rules can ask for */
+    const char *events[] = {"invalid_record_length", "invalid_record_version",
+                            "invalid_record_length", "invalid_record_type"};
     for (size_t i = 0; i < 4; i++) {
         TlsState *s = app_layer_tls_parser.state_new();
         assert_int_equal(feed(s, true, bad[i], lens[i]), -1);
+        assert_true(app_layer_tls_parser.tx_has_event(s, events[i]));
+        assert_false(app_layer_tls_parser.tx_has_event(s, "invalid_sni_type"));
         app_layer_tls_parser.state_free(s);
     }
     /* a record ending inside a handshake message header */
