@@ -197,7 +197,9 @@ static void response_headers_done(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
     HttpDir *d = &s->resp;
     bool connect = http_ieq(tx->method.data, tx->method.len, "CONNECT");
     if (connect && tx->status >= 200 && tx->status < 300) {
+        /* what the tunnel carries (TLS, or HTTP again) is detected afresh, as Suricata does */
         start_tunnel(s, tx);
+        applayer_change_protocol(ctx);
         return;
     }
     if (tx->status == 101) {

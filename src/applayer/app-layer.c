@@ -118,6 +118,29 @@ static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint6
     }
 }
 
+void applayer_change_protocol(AppLayerCtx *ctx)
+{
+    if (ctx->flow && ctx->flow->app)
+        ctx->flow->app->change_requested = true;
+}
+
+/* Ends the current parser's life on this flow and re-arms detection (see app-layer.h). */
+static void change_protocol(AppLayerThread *th, Flow *f, const Packet *p, uint64_t now)
+{
+    AppLayerFlow *app = f->app;
+    const AppLayerParser *parser = applayer_parser(app->proto);
+    log_transactions(th, f, p, now, true);
+    if (parser && app->state)
+        parser->state_free(app->state);
+    app->state = NULL;
+    app->proto_orig = app->proto;
+    app->proto = app->proto_ts = app->proto_tc = ALPROTO_UNKNOWN;
+    app->tx_logged = 0;
+    app->probed_ts = app->probed_tc = 0;
+    app->detect_done_ts = app->detect_done_tc = false;
+    app->parser_error = app->change_requested = false;
+}
+
 void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
                     const uint8_t *data, uint32_t len, uint32_t flags)
 {
@@ -137,6 +160,8 @@ void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server
         counter_incr(th->counters, applayer_ids.parser_errors[app->proto][flow_is_tcp(f)]);
     }
     log_transactions(th, f, p, now, false);
+    if (app->change_requested)
+        change_protocol(th, f, p, now);
 }
 
 void applayer_handle_data(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,

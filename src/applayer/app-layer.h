@@ -101,6 +101,7 @@ typedef struct AppLayerFlow {
     bool detect_done_ts, detect_done_tc;
     bool first_speaker_ts;       /* the client spoke first */
     bool parser_error;
+    bool change_requested;       /* the parser handed the flow back (applayer_change_protocol) */
     /* Detection buffering: bytes seen before the protocol was known. */
     uint8_t *pending_ts, *pending_tc;
     uint32_t pending_ts_len, pending_tc_len;
@@ -144,6 +145,11 @@ void applayer_handle_udp(AppLayerThread *th, Flow *f, const Packet *p);
 void applayer_flow_end(AppLayerThread *th, Flow *f, uint64_t now_usec);
 /* ...then free the state (after it). */
 void applayer_flow_free(Flow *f);
+
+/* A parser hands its flow back to protocol detection (HTTP after a successful CONNECT): once
+ * the current parse call returns, its transactions are logged and its state freed, and the
+ * next bytes are detected afresh; the old protocol stays as proto_orig. */
+void applayer_change_protocol(AppLayerCtx *ctx);
 
 /* Helpers for parsers' log_tx: the EVE header for a transaction event (flow direction,
  * tx_id), written through the thread's writer by eve_write(). */

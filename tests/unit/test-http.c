@@ -460,6 +460,8 @@ static void test_connect_tunnel(void **state)
     harness_open(&h);
     feed_all(&h, true, "CONNECT www.example.com:443 HTTP/1.1\r\nHost: www.example.com:443\r\n\r\n");
     feed_all(&h, false, "HTTP/1.1 200 Connection established\r\n\r\n");
+    /* the flow goes back to protocol detection for what the tunnel carries */
+    assert_true(h.app.change_requested);
     feed_all(&h, true, "\x16\x03\x01\x02\x00 not http at all\r\n\r\n");
     feed_all(&h, false, "\x16\x03\x03 server hello\r\n");
     json_t *events = harness_close(&h);
