@@ -4,9 +4,11 @@
 #include "intel/intel-match.h"
 
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "applayer/app-layer-dns.h"
 #include "output/output-alert.h"
 
 #define INTEL_FLOW_MAX_ALERTED 16
@@ -185,6 +187,26 @@ static void match_url(IntelThread *it, Flow *f, const Packet *p, void *state, vo
     raise(it, f, p, intel_lookup_value(it->store, INTEL_URL, url, host_len + uri_len));
 }
 
+/* A DNS response's answers: owner and target names, and A/AAAA addresses. */
+static void match_dns_answers(IntelThread *it, Flow *f, const Packet *p, const DnsTx *tx)
+{
+    const DnsMessage *m = &tx->msg;
+    for (uint32_t i = 0; !tx->is_request && i < m->answer_count; i++) {
+        const DnsRecord *r = &m->records[i];
+        const DnsName *names[] = {&r->name, &r->target};
+        for (size_t n = 0; n < 2; n++)
+            if (names[n]->bytes.len)
+                raise(it, f, p, intel_lookup_domain(it->store,
+                                                    (const char *)dns_bytes(m, names[n]->bytes),
+                                                    names[n]->bytes.len));
+        if (r->kind == DNS_RDATA_ADDR && (r->data.len == 4 || r->data.len == 16)) {
+            Address addr = {.family = r->data.len == 4 ? AF_INET : AF_INET6};
+            memcpy(addr.addr, dns_bytes(m, r->data), r->data.len);
+            raise(it, f, p, intel_lookup_ip(it->store, &addr));
+        }
+    }
+}
+
 void intel_match_tx(IntelThread *it, Flow *f, const Packet *p, AppProto proto, void *state,
                     void *tx)
 {
@@ -193,6 +215,7 @@ void intel_match_tx(IntelThread *it, Flow *f, const Packet *p, AppProto proto, v
     switch (proto) {
     case ALPROTO_DNS:
         match_domain_buffer(it, f, p, "dns.query", state, tx);
+        match_dns_answers(it, f, p, tx);
         break;
     case ALPROTO_HTTP:
         match_domain_buffer(it, f, p, "http.host", state, tx);

@@ -3,7 +3,8 @@
  *
  * Matching points: the flow's endpoints (once, on its first packet), and each app-layer
  * transaction's names through the detection buffer registry: dns.query, http.host,
- * http.host + http.uri (URL), tls.sni, ja3.hash, ja4.hash. Files' hashes come through
+ * http.host + http.uri (URL), tls.sni, ja3.hash, ja4.hash; DNS responses' answers (names,
+ * CNAME/NS/MX/PTR targets, A/AAAA addresses). Files' hashes come through
  * intel_match_file(). Each indicator alerts at most once per flow.
  *
  * Alerts: gid 9, sid = the indicator type's number (see docs/intel.md), signature

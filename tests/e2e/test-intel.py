@@ -48,6 +48,16 @@ check(tcp_alert and tcp_alert[0]["alert"]["metadata"]["actor"] == ["Andariel"] a
       tcp_alert[0]["alert"]["metadata"]["mitre_technique_id"] == ["T1071.001"],
       "the IP indicator (given as 'Onyx Sleet') alerts as Andariel with its technique")
 
+# DNS answers are matching points too: an address only seen in an answer alerts on the DNS flow.
+_, _, events, _ = run_bongsu(["-r", os.path.join(INTEL, "intel.pcap"), "-k", "none",
+                              "--runmode", "single",
+                              "--intel", os.path.join(INTEL, "answer-feed.csv")])
+answer_alerts = of_type(events, "alert")
+check_eq([(a.get("app_proto"), a["alert"]["metadata"]["intel_indicator"][0],
+           a["alert"]["metadata"]["actor"][0]) for a in answer_alerts],
+         [("dns", "ipv4:185.246.148.38", "TraderTraitor")],
+         "an indicator address in a DNS answer alerts once, attributed (alias Jade Sleet)")
+
 # Tools.
 p = subprocess.run([BONGSU, "intel", "check", os.path.join(INTEL, "feed.csv")],
                    capture_output=True, text=True)
