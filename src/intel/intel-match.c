@@ -187,6 +187,29 @@ static void match_url(IntelThread *it, Flow *f, const Packet *p, void *state, vo
     raise(it, f, p, intel_lookup_value(it->store, INTEL_URL, url, host_len + uri_len));
 }
 
+/* A certificate's SHA-1 fingerprint ("aa:bb:...") against sha1 indicators: feeds give
+ * certificate fingerprints as plain SHA-1 hashes. */
+static void match_cert_fingerprint(IntelThread *it, Flow *f, const Packet *p, void *state,
+                                   void *tx)
+{
+    int id = applayer_buffer_id("tls.cert_fingerprint");
+    if (id < 0 || !intel_store_count_type(it->store, INTEL_SHA1))
+        return;
+    for (int side = 0; side < 2; side++) { /* the server's certificate, and a client's */
+        const uint8_t *data = NULL;
+        uint32_t len = 0;
+        if (!applayer_buffer_get(id, state, tx, side == 1, &data, &len) || !data)
+            continue;
+        char hex[41];
+        size_t n = 0;
+        for (uint32_t i = 0; i < len && n < sizeof(hex) - 1; i++)
+            if (data[i] != ':')
+                hex[n++] = (char)data[i];
+        if (n == 40)
+            raise(it, f, p, intel_lookup_value(it->store, INTEL_SHA1, hex, n));
+    }
+}
+
 /* A DNS response's answers: owner and target names, and A/AAAA addresses. */
 static void match_dns_answers(IntelThread *it, Flow *f, const Packet *p, const DnsTx *tx)
 {
@@ -225,6 +248,7 @@ void intel_match_tx(IntelThread *it, Flow *f, const Packet *p, AppProto proto, v
         match_domain_buffer(it, f, p, "tls.sni", state, tx);
         match_value_buffer(it, f, p, "ja3.hash", INTEL_JA3, state, tx);
         match_value_buffer(it, f, p, "ja4.hash", INTEL_JA4, state, tx);
+        match_cert_fingerprint(it, f, p, state, tx);
         break;
     default:
         break;

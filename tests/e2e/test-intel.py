@@ -58,6 +58,15 @@ check_eq([(a.get("app_proto"), a["alert"]["metadata"]["intel_indicator"][0],
          [("dns", "ipv4:185.246.148.38", "TraderTraitor")],
          "an indicator address in a DNS answer alerts once, attributed (alias Jade Sleet)")
 
+# TLS certificate fingerprints match sha1 indicators (capture from ../shared/conformance).
+cert_pcap = os.path.join(os.path.dirname(DATA), "..", "..", "shared", "conformance", "cases",
+                         "tls-eve-custom-fields", "tls-client-auth.pcap")
+_, _, events, _ = run_bongsu(["-r", cert_pcap, "-k", "none", "--runmode", "single",
+                              "--intel", os.path.join(INTEL, "cert-feed.csv")])
+check_eq([a["alert"]["metadata"]["intel_indicator"][0] for a in of_type(events, "alert")],
+         ["sha1:0639f95dfe8153c49df0ac803e2d4207e896de09"],
+         "a certificate whose fingerprint is an indicator alerts once")
+
 # Tools.
 p = subprocess.run([BONGSU, "intel", "check", os.path.join(INTEL, "feed.csv")],
                    capture_output=True, text=True)
