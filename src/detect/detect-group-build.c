@@ -160,7 +160,8 @@ int detect_engine_build_groups(DetectEngine *de)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (uint32_t i = 0; i < de->count; i++)
         de->sigs[i]->order = (int)i;
-    qsort(de->sigs, de->count, sizeof(Signature *), cmp_sig);
+    if (de->count) /* qsort on NULL (no rules) is undefined, even with count 0 */
+        qsort(de->sigs, de->count, sizeof(Signature *), cmp_sig);
     Builders b;
     memset(&b, 0, sizeof(b));
     while (applayer_buffer_name(b.buffer_slots))
