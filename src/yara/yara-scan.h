@@ -44,7 +44,8 @@ typedef struct YaraScanConfig {
 
 /* What the scanner did; read once it has stopped (tests, the end-of-run summary). */
 typedef struct YaraScanStats {
-    uint64_t files_scanned, files_matched, matches, bytes_scanned, scan_usec;
+    uint64_t files_scanned, files_matched, matches, bytes_scanned;
+    uint64_t scan_usec;            /* scanner thread CPU time spent in libyara */
     uint64_t truncated, memcap_hit, queue_full, timeouts, errors, unscanned, reloads;
 } YaraScanStats;
 

@@ -2,8 +2,8 @@
  * test-yara.c - YARA rules and the scanner: loading sources, directories and compiled files;
  * a broken file reported at file:line while the others load; actors and families from the
  * rules' meta; files driven through the file layer into the scanner thread, with one alert per
- * matching rule, the fileinfo event carrying their sids, no alert on clean files, and the
- * size and memory limits counted.
+ * matching rule, the fileinfo event carrying their sids, no alert on clean files, the size
+ * and memory limits counted, and a reload handing a new rule set to the scanner.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -265,8 +265,8 @@ static void transfer(Harness *h, const char *name, const char *body, size_t len,
     file_free(f);
 }
 
-/* Stops the scanner and returns the EVE lines (one string). */
-static char *harness_finish(Harness *h, YaraScanStats *st)
+/* Stops the scanner and returns the EVE lines (one string); the rules stay. */
+static char *harness_finish_keep_rules(Harness *h, YaraScanStats *st)
 {
     eve_writer_flush(&h->w);
     yara_scanner_stop(h->scanner);
@@ -274,7 +274,6 @@ static char *harness_finish(Harness *h, YaraScanStats *st)
     assert_int_equal(counter_get(yara_scanner_counters(h->scanner), counters_find("detect.alert")),
                      st->matches);
     yara_scanner_free(h->scanner);
-    yara_rules_free(h->rules);
     eve_writer_destroy(&h->w);
     eve_log_close(h->log);
     counter_set_free(&h->counters);
@@ -285,6 +284,13 @@ static char *harness_finish(Harness *h, YaraScanStats *st)
     text[n] = '\0';
     fclose(f);
     unlink(h->eve_path);
+    return text;
+}
+
+static char *harness_finish(Harness *h, YaraScanStats *st)
+{
+    char *text = harness_finish_keep_rules(h, st);
+    yara_rules_free(h->rules);
     return text;
 }
 
@@ -369,6 +375,40 @@ static void test_limits(void **state)
     free(eve);
 }
 
+static YaraRuleSet *reload_other(void *ud)
+{
+    (void)ud;
+    char path[256];
+    snprintf(path, sizeof(path), "%s/sub", tmpdir);
+    const char *paths[] = {path};
+    return yara_rules_load(paths, 1, NULL, NULL, NULL, NULL);
+}
+
+/* SIGHUP: the set is rebuilt in the background, handed over through the queue, the old one
+ * freed by the scanner (ASan checks it), and the caller's slot points to the new one. */
+static void test_reload(void **state)
+{
+    (void)state;
+    YaraScanConfig cfg;
+    yara_scan_config_default(&cfg);
+    Harness h;
+    harness_open(&h, &cfg);
+    assert_int_equal(yara_rules_count(h.rules), 2);
+    yara_scanner_stop(h.scanner);
+    yara_scanner_free(h.scanner);
+    h.scanner = yara_scanner_new(&h.rules, &cfg, h.log, reload_other, NULL);
+    transfer(&h, "/a/doc.bin", "KIMSUKY-MARKER-1234", 19, 19);
+    yara_scanner_reload(h.scanner);
+    YaraScanStats st;
+    YaraRuleSet **slot = &h.rules;
+    char *eve = harness_finish_keep_rules(&h, &st);
+    assert_int_equal(st.reloads, 1);
+    assert_int_equal(st.files_scanned, 1);
+    assert_int_equal(yara_rules_count(*slot), 1);
+    yara_rules_free(*slot);
+    free(eve);
+}
+
 static int remove_dir(void **state)
 {
     (void)state;
@@ -385,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_compiled_file),
         cmocka_unit_test(test_scan_alerts_and_fileinfo),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_reload),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
 }
