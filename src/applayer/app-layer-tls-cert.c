@@ -9,8 +9,8 @@
  * provider machinery: about 240 us a certificate against 36 for the fields logged. The
  * printing: relative distinguished names joined with ", ", the attributes of a multi-valued
  * RDN with " + ", each "ABBREV=value" where ABBREV is C, ST, L, O, OU, CN, DC or Email, or
- * else the OID's short name from the oid-registry ("streetAddress", "postalCode", ...), or
- * "OID(1.2.3)" for OIDs it does not know. String values are printed as they are (the name
+ * else the OID's short name from x509-parser's registry ("streetAddress", "postalCode",
+ * app-layer-tls-oids.c), or "OID(1.2.3)" for OIDs it does not know. String values are printed as they are (the name
  * becomes "<X509Error: Invalid X.509 name>" if one is not valid UTF-8), BMPStrings are
  * converted from UTF-16, other types are printed as upper-case hex. The serial is the raw
  * INTEGER content, "00:97:E6:..." (upper case), read from the DER because OpenSSL would
@@ -34,27 +34,6 @@
 #include "applayer/app-layer-tls-internal.h"
 
 #define INVALID_NAME "<X509Error: Invalid X.509 name>"
-
-/* Names x509-parser 0.15 prints for attribute types (abbreviations, then oid-registry 0.6
- * short names of the X.509/PKCS#9 attributes that appear in names). */
-static const struct {
-    const char *oid, *name;
-} attr_names[] = {
-    {"2.5.4.3", "CN"}, {"2.5.4.6", "C"}, {"2.5.4.7", "L"}, {"2.5.4.8", "ST"},
-    {"2.5.4.10", "O"}, {"2.5.4.11", "OU"}, {"0.9.2342.19200300.100.1.25", "DC"},
-    {"1.2.840.113549.1.9.1", "Email"},
-    {"2.5.4.0", "objectClass"}, {"2.5.4.1", "aliasedEntryName"},
-    {"2.5.4.2", "knowledgeInformation"}, {"2.5.4.4", "surname"}, {"2.5.4.5", "serialNumber"},
-    {"2.5.4.9", "streetAddress"}, {"2.5.4.12", "title"}, {"2.5.4.13", "description"},
-    {"2.5.4.14", "searchGuide"}, {"2.5.4.15", "businessCategory"},
-    {"2.5.4.16", "postalAddress"}, {"2.5.4.17", "postalCode"}, {"2.5.4.41", "name"},
-    {"2.5.4.42", "givenName"}, {"2.5.4.43", "initials"}, {"2.5.4.44", "generationQualifier"},
-    {"2.5.4.45", "uniqueIdentifier"}, {"2.5.4.46", "dnQualifier"},
-    {"0.9.2342.19200300.100.1.1", "uid"}, {"1.2.840.113549.1.9.2", "unstructuredName"},
-    {"1.3.6.1.4.1.311.60.2.1.1", "msJurisdictionLocality"},
-    {"1.3.6.1.4.1.311.60.2.1.2", "msJurisdictionStateOrProvince"},
-    {"1.3.6.1.4.1.311.60.2.1.3", "msJurisdictionCountry"},
-};
 
 /* A growable string for printing names; `bad` records an unprintable value. */
 typedef struct Str {
@@ -196,11 +175,10 @@ static void put_attr_name(Str *s, const ASN1_OBJECT *obj)
         s->bad = true;
         return;
     }
-    for (size_t i = 0; i < sizeof(attr_names) / sizeof(attr_names[0]); i++) {
-        if (strcmp(attr_names[i].oid, oid) == 0) {
-            str_puts(s, attr_names[i].name);
-            return;
-        }
+    const char *name = tls_oid_name(oid);
+    if (name) {
+        str_puts(s, name);
+        return;
     }
     str_puts(s, "OID(");
     str_puts(s, oid);

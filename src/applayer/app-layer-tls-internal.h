@@ -160,6 +160,9 @@ int tls_parse_certificates(TlsState *s, TlsSide *side, const uint8_t *data, uint
  * app-layer event Suricata raises ("INVALID_CERTIFICATE", "CERTIFICATE_INVALID_LENGTH"...). */
 const char *tls_cert_decode(const uint8_t *der, uint32_t len, TlsCertInfo *out);
 void tls_cert_info_free(TlsCertInfo *info);
+/* app-layer-tls-oids.c: x509-parser's name for an attribute type OID ("CN", "streetAddress",
+ * "subjectAltName"), or NULL. */
+const char *tls_oid_name(const char *dotted);
 void tls_chain_free(TlsChain *chain);
 
 /* app-layer-tls-ja.c */

@@ -281,9 +281,10 @@ static uint32_t configured_fields(void)
 }
 
 /* Suricata's tls event header: flow direction (client as source), pcap_cnt after flow_id,
- * no tx_id, pkt_src of the packet that completed the handshake ("stream (detect/log)" for
- * a flush pseudo packet: at flow end, or when a bypassed session stops being reassembled),
- * and with ethernet logging that packet's MACs oriented like the flow. */
+ * no tx_id, pkt_src of the packet that completed the handshake, or of Suricata's pseudo
+ * packets ("stream (flow timeout)" at flow end, "stream (detect/log)" when a bypassed session
+ * stops being reassembled), and with ethernet logging that packet's MACs oriented like the
+ * flow. */
 static json_t *event_header(AppLayerCtx *ctx, const TlsState *s, uint64_t tx_id)
 {
     /* a bypassed session is logged by the flush Suricata does when it stops reassembly */
@@ -304,7 +305,11 @@ static json_t *event_header(AppLayerCtx *ctx, const TlsState *s, uint64_t tx_id)
             json_object_set(obj, "pcap_cnt", pcap_cnt);
     }
     json_t *src = ph ? json_object_get(ph, "pkt_src") : NULL;
-    json_object_set_new(obj, "pkt_src", src ? json_incref(src) : json_string("stream (detect/log)"));
+    if (src)
+        json_object_set(obj, "pkt_src", src);
+    else
+        json_object_set_new(obj, "pkt_src", json_string(s->bypassed ? "stream (detect/log)"
+                                                                    : "stream (flow timeout)"));
     json_t *ether = ph ? json_object_get(ph, "ether") : NULL;
     if (ether && !p->to_server) {
         json_t *mac = json_incref(json_object_get(ether, "src_mac"));

@@ -442,6 +442,12 @@ static void test_format_helpers(void **unused)
     assert_string_equal(v, "TLSv1");
     tls_version_string(0x1234, v);
     assert_string_equal(v, "0x1234");
+    /* attribute type names as x509-parser prints them, odd OIDs included */
+    assert_string_equal(tls_oid_name("2.5.4.3"), "CN");
+    assert_string_equal(tls_oid_name("1.2.840.113549.1.9.1"), "Email");
+    assert_string_equal(tls_oid_name("2.5.4.9"), "streetAddress");
+    assert_string_equal(tls_oid_name("2.5.29.17"), "subjectAltName");
+    assert_null(tls_oid_name("1.2.3.4"));
     assert_true(tls_is_grease(0x3a3a));
     assert_false(tls_is_grease(0x3a4a));
 }
