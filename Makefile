@@ -53,7 +53,7 @@ fuzz: deps $(FUZZ_BUILD)/Makefile
 
 fuzz-smoke: $(FUZZ_BUILD)/Makefile
 	cmake --build $(FUZZ_BUILD) -j $(JOBS)
-	./tests/fuzz/run-all $(FUZZ_BUILD) 10
+	./tests/fuzz/run-all $(FUZZ_BUILD) $${FUZZ_SMOKE_SECONDS:-5}
 
 bench: deps build
 	./bench/run
