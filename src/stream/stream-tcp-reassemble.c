@@ -338,16 +338,16 @@ void stream_reassemble_packet(StreamThread *st, TcpSession *ssn, Flow *f, Packet
 }
 
 /* Flow end: Suricata's pseudo packets, to-server first. Unacknowledged data counts now, but
- * a gap is still only crossed when it was acknowledged. A connection that never carried
- * data has nothing to end for the app layer. */
+ * a gap is still only crossed when it was acknowledged. A direction that never carried data
+ * has nothing to end for the app layer (and protocol detection must not give up on it:
+ * Suricata logs no app_proto for a flow whose one talking side was too short to tell). */
 void stream_reassemble_flush(StreamThread *st, TcpSession *ssn, Flow *f)
 {
     TcpStream *streams[2] = {&ssn->client, &ssn->server};
-    bool had_data = (ssn->client.flags | ssn->server.flags) & STREAM_F_DATA_SEEN;
     for (int i = 0; i < 2; i++) {
         TcpStream *s = streams[i];
         deliver(st, ssn, f, NULL, s, UINT64_MAX);
-        if (had_data && !(s->flags & STREAM_F_EOF_SENT)) {
+        if ((s->flags & STREAM_F_DATA_SEEN) && !(s->flags & STREAM_F_EOF_SENT)) {
             s->flags |= STREAM_F_EOF_SENT;
             deliver_to_app(st, f, NULL, s == &ssn->client, NULL, 0, APP_FLAG_EOF);
         }

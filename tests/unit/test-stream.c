@@ -602,6 +602,8 @@ static void test_async_oneside(void **state)
     assert_int_equal(h.ts.len, 0);
     finish();
     assert_recorded(&h.ts, "one way");
+    assert_true(h.ts.eof);
+    assert_false(h.tc.eof); /* nothing came from the server: nothing to end */
 }
 
 static void test_config_and_host_policy(void **state)
