@@ -423,9 +423,11 @@ static int run(const Options *o, ConfNode *conf)
     settings.intel_reload = reload_intel;
     settings.intel_reload_ud = &reload_ctx;
     detect_engine_attribute(detect, attribute_rule, actors);
-    uint32_t yara_failed;
-    YaraRuleSet *yara = yara_setup_rules(conf, actors, o->yara_paths, o->yara_path_count,
-                                         &yara_failed);
+    /* --disable-detection: no YARA either (bench/run's no-rules figures stay comparable). */
+    uint32_t yara_failed = 0;
+    YaraRuleSet *yara = o->disable_detection ? NULL
+                        : yara_setup_rules(conf, actors, o->yara_paths, o->yara_path_count,
+                                           &yara_failed);
     YaraScanConfig yara_scan;
     yara_setup_scan_config(conf, &yara_scan);
     YaraReloadCtx yara_reload_ctx = {o, conf, actors};

@@ -2,7 +2,8 @@
 rule gets exactly one alert naming the rule and the actor from the rule's meta, resolved
 through the knowledge base; clean transfers and a file that only half-matches get none; the
 fileinfo event of a matching file lists the rule's sid; single and workers run modes give the
-same alerts; a broken rule file is reported at file:line and the rest still load.
+same alerts; a broken rule file is reported at file:line and the rest still load; yara.enabled=no
+and --disable-detection turn scanning off.
 
 tests/data/yara/yara.pcap is `trafficgen --bytes 2e5 --seed 31 --portable --scenario
 scenario.json` (beside it). Its scenario events carry expect_rule / expect_actor for the
@@ -113,4 +114,6 @@ with tempfile.TemporaryDirectory() as d:
 # yara.enabled: no turns scanning off.
 _, _, events, _ = run_bongsu(["-r", PCAP, "-k", "none", "--set", "yara.enabled=no"])
 check_eq(len(yara_alerts(events)), 0, "no YARA alert with yara.enabled=no")
+_, _, events, _ = run_bongsu(["-r", PCAP, "-k", "none", "--disable-detection"])
+check_eq(len(yara_alerts(events)), 0, "no YARA alert with --disable-detection")
 finish()
