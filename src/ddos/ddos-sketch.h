@@ -7,7 +7,8 @@
  *
  *  - DdosCms, a count-min sketch (Cormode & Muthukrishnan): depth rows of width counters;
  *    a key adds to one counter per row and its estimate is the row minimum, which never
- *    undercounts and overcounts by at most e*N/width with probability 1 - e^-depth. The
+ *    undercounts and overcounts by at most e*N/width with probability 1 - e^-depth (nearly:
+ *    the rows are blocked into cache lines, see ddos-sketch.c). The
  *    detector counts every protected destination in one, cheaply, and only the ones whose
  *    estimate gets large earn an exact entry (a "victim").
  *  - DdosTopK, a space-saving summary (Metwally et al.) of DDOS_TOPK keys: a new key takes
