@@ -106,7 +106,9 @@ static void entity_sink(AppLayerCtx *ctx, HttpTx *tx, bool to_server, const uint
 static int layer_init(HttpDecoder *dec, uint32_t i, bool raw)
 {
     memset(&dec->zs[i], 0, sizeof(dec->zs[i]));
-    int bits = dec->coding[i] == HTTP_CODING_GZIP ? 15 + 32 : (raw ? -15 : 15);
+    /* Whatever the header claims, each layer reads gzip or zlib (auto-detected) and falls
+     * back to raw deflate, as libhtp's decompressor restarts do. */
+    int bits = raw ? -15 : 15 + 32;
     return inflateInit2(&dec->zs[i], bits) == Z_OK ? 0 : -1;
 }
 
@@ -143,9 +145,8 @@ static bool inflate_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_serv
         zs->avail_out = sizeof(out);
         int rc = inflate(zs, Z_NO_FLUSH);
         uint32_t produced = (uint32_t)(sizeof(out) - zs->avail_out);
-        if (rc == Z_DATA_ERROR && dec->coding[i] == HTTP_CODING_DEFLATE && !dec->raw_retry[i] &&
-            zs->total_out == 0) {
-            /* "deflate" sent without the zlib wrapper: start again as raw deflate. */
+        if (rc == Z_DATA_ERROR && !dec->raw_retry[i] && zs->total_out == 0) {
+            /* not gzip or zlib (e.g. "deflate" without its wrapper): start again as raw. */
             dec->raw_retry[i] = true;
             inflateEnd(zs);
             if (layer_init(dec, i, true) != 0)
@@ -235,14 +236,9 @@ static void setup_decoder(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
             n--;
         /* As libhtp: a token that merely contains "gzip" or "deflate" (": gzip", "gzip x")
          * is still decoded, and reported as abnormal. */
-        HttpCoding coding;
         if (n == 0 || http_ieq(tok, n, "identity") || http_ieq(tok, n, "none"))
             continue;
-        if (http_value_contains(tok, n, "gzip"))
-            coding = HTTP_CODING_GZIP;
-        else if (http_value_contains(tok, n, "deflate"))
-            coding = HTTP_CODING_DEFLATE;
-        else {
+        if (!http_value_contains(tok, n, "gzip") && !http_value_contains(tok, n, "deflate")) {
             http_raise(ctx, tx, HTTP_EV_ABNORMAL_CE_HEADER);
             continue;
         }
@@ -255,7 +251,6 @@ static void setup_decoder(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
             return;
         }
         uint32_t k = d->dec.layers;
-        d->dec.coding[k] = coding;
         d->dec.raw_retry[k] = false;
         d->dec.passthrough[k] = false;
         if (layer_init(&d->dec, k, false) != 0)
@@ -340,7 +335,7 @@ void http_response_finalize(HttpState *s, AppLayerCtx *ctx)
 static int64_t parse_chunk_len(const uint8_t *p, uint32_t len)
 {
     uint32_t i = 0;
-    while (i < len && (p[i] == ' ' || p[i] == '\t'))
+    while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\v' || p[i] == '\f'))
         i++;
     int64_t v = 0;
     uint32_t digits = 0;

@@ -80,12 +80,10 @@ typedef enum HttpBodyKind {
     HTTP_BODY_UNTIL_CLOSE,
 } HttpBodyKind;
 
-typedef enum HttpCoding { HTTP_CODING_GZIP, HTTP_CODING_DEFLATE } HttpCoding;
-
-/* Content-Encoding decoding: one zlib stream per layer, outermost first. */
+/* Content-Encoding decoding: one zlib stream per gzip/deflate layer, in header order; each
+ * reads gzip or zlib and falls back to raw deflate, whatever the header named. */
 typedef struct HttpDecoder {
     z_stream zs[HTTP_MAX_LAYERS];
-    HttpCoding coding[HTTP_MAX_LAYERS];
     bool raw_retry[HTTP_MAX_LAYERS];  /* deflate without zlib header: retried as raw */
     bool passthrough[HTTP_MAX_LAYERS]; /* layer failed: its input goes on undecoded */
     uint32_t layers;
