@@ -243,8 +243,21 @@ static void attack_start(DdosDetector *d, DdosVictim *v, const Packet *p, DdosCl
     ddos_log_mitigation(d, v, "start", p->ts_usec);
 }
 
+/* Peaks are taken at second boundaries; an attack shorter than a second, or the part of
+ * one since the last boundary, is folded in here before it is reported. */
+static void note_peak(DdosVictim *v, uint64_t ts_usec)
+{
+    double pps = ddos_victim_rate(v, total_class(&v->addr), ts_usec);
+    double bps = ddos_victim_bps(v, ts_usec);
+    if (pps > v->peak_pps)
+        v->peak_pps = pps;
+    if (bps > v->peak_bps)
+        v->peak_bps = bps;
+}
+
 static void attack_end(DdosDetector *d, DdosVictim *v, uint64_t ts_usec)
 {
+    note_peak(v, v->last_hot_usec);
     ddos_log_event(d, v, "end", ts_usec);
     ddos_log_mitigation(d, v, "end", ts_usec);
     v->active = false;
@@ -347,6 +360,7 @@ void ddos_detector_tick(DdosDetector *d, uint64_t now_usec)
         } else if (now_usec - v->last_hot_usec >= (uint64_t)cfg->end_after_sec * USEC) {
             attack_end(d, v, now_usec);
         } else if (cfg->update_sec && now_usec >= v->next_update_usec) {
+            note_peak(v, now_usec);
             ddos_log_event(d, v, "update", now_usec);
             v->next_update_usec += (uint64_t)cfg->update_sec * USEC;
         }
