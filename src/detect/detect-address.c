@@ -127,6 +127,34 @@ static int add_address_item(void *set_ptr, const char *item, bool negated, char 
                    : append_range(&set->include, &set->include_count, &r);
 }
 
+static int cmp_range(const void *x, const void *y)
+{
+    const AddrRange *a = x, *b = y;
+    if (a->family != b->family)
+        return a->family - b->family;
+    return memcmp(a->lo, b->lo, 16);
+}
+
+/* Sorts the ranges by family and start and merges overlapping ones, so that matching is a
+ * binary search: ET Open's reputation rules list thousands of addresses each. */
+static void normalize(AddrRange *list, size_t *count)
+{
+    if (*count < 2)
+        return;
+    qsort(list, *count, sizeof(AddrRange), cmp_range);
+    size_t out = 0;
+    for (size_t i = 1; i < *count; i++) {
+        AddrRange *cur = &list[out];
+        if (list[i].family == cur->family && memcmp(list[i].lo, cur->hi, 16) <= 0) {
+            if (memcmp(list[i].hi, cur->hi, 16) > 0)
+                memcpy(cur->hi, list[i].hi, 16);
+        } else {
+            list[++out] = list[i];
+        }
+    }
+    *count = out + 1;
+}
+
 int addr_set_parse(AddrSet *set, const char *text, const struct ConfNode *conf, char *err,
                    size_t errlen)
 {
@@ -136,28 +164,35 @@ int addr_set_parse(AddrSet *set, const char *text, const struct ConfNode *conf, 
         return -1;
     if (set->include_count == 0)
         set->any = true;
+    normalize(set->include, &set->include_count);
+    normalize(set->exclude, &set->exclude_count);
     return 0;
 }
 
-static bool in_range(const AddrRange *r, const Address *a)
+/* Binary search for the last range starting at or before a, then its end. */
+static bool in_ranges(const AddrRange *list, size_t count, const Address *a)
 {
-    if (r->family != a->family)
+    size_t lo = 0, hi = count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const AddrRange *r = &list[mid];
+        int c = r->family != a->family ? r->family - a->family : memcmp(r->lo, a->addr, 16);
+        if (c <= 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
         return false;
-    size_t n = a->family == AF_INET ? 4 : 16;
-    return memcmp(a->addr, r->lo, n) >= 0 && memcmp(a->addr, r->hi, n) <= 0;
+    const AddrRange *r = &list[lo - 1];
+    return r->family == a->family && memcmp(a->addr, r->hi, 16) <= 0;
 }
 
 bool addr_set_match(const AddrSet *set, const Address *a)
 {
-    bool included = set->any;
-    for (size_t i = 0; !included && i < set->include_count; i++)
-        included = in_range(&set->include[i], a);
-    if (!included)
+    if (!set->any && !in_ranges(set->include, set->include_count, a))
         return false;
-    for (size_t i = 0; i < set->exclude_count; i++)
-        if (in_range(&set->exclude[i], a))
-            return false;
-    return true;
+    return !set->exclude_count || !in_ranges(set->exclude, set->exclude_count, a);
 }
 
 bool addr_set_is_any(const AddrSet *set)

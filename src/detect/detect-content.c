@@ -248,6 +248,7 @@ static int content_setup(const DetectKeyword *kw, Signature *sig, const char *va
         content_free(cd);
         return -1;
     }
+    sig->last_content = cd;
     return 0;
 }
 
@@ -256,18 +257,14 @@ static bool content_is_relative(const void *ctx)
     return (((const ContentCtx *)ctx)->flags & CONTENT_RELATIVE) != 0;
 }
 
-/* The content a modifier applies to: the last content of the current payload list, even
- * with other keywords after it ("content:"x"; bsize:3; fast_pattern;"), as in Suricata. */
+/* The content a modifier applies to: the last content of the rule, even with other
+ * keywords after it ("content:"x"; bsize:3; fast_pattern;") or after a legacy buffer
+ * modifier moved it ("content:"x"; http_header; fast_pattern;"), as in Suricata. */
 static ContentCtx *last_content(Signature *sig, char *err, size_t errlen)
 {
-    SigList *list = sig_payload_list(sig);
-    ContentCtx *last = NULL;
-    for (SigMatch *sm = list ? list->head : NULL; sm; sm = sm->next)
-        if (sm->keyword == &detect_kw_content)
-            last = sm->ctx;
-    if (!last)
+    if (!sig->last_content)
         snprintf(err, errlen, "must follow a content");
-    return last;
+    return sig->last_content;
 }
 
 static int fast_pattern_setup(Signature *sig, ContentCtx *cd, const char *value, char *err,

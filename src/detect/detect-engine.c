@@ -11,7 +11,8 @@
  *
  * A matching rule runs its post-match actions (flowbits:set...), then thresholds decide
  * whether it alerts. Alerts of one packet are queued and written together, at most
- * DETECT_ALERT_MAX, and a matching pass rule ends the packet's inspection as in Suricata.
+ * DETECT_ALERT_MAX. A matching pass rule ends the packet's inspection and, as in Suricata 7,
+ * that of the rest of its flow.
  */
 #include "detect/detect-engine.h"
 
@@ -120,8 +121,11 @@ static bool on_match(DetectThread *dt, const Signature *sig, const Packet *p, Fl
     list_matches_packet(&sig->fixed[SIG_LIST_POSTMATCH], &m);
     if (!detect_threshold_allows(dt->de->thresholds, sig, p, f, ts_usec))
         return true;
-    if (sig->action == SIG_ACTION_PASS)
+    if (sig->action == SIG_ACTION_PASS) {
+        if (f)
+            flowvar_set_pass(dt->flowvars, f);
         return false;
+    }
     if (sig->flags & SIG_FLAG_NOALERT || dt->alert_count >= DETECT_ALERT_MAX)
         return true;
     dt->alerts[dt->alert_count++] = sig;
@@ -165,31 +169,58 @@ static void new_pass(DetectThread *dt)
     }
 }
 
-static void add_all(DetectThread *dt, const uint32_t *nums, uint32_t count)
-{
-    for (uint32_t i = 0; i < count; i++)
-        add_candidate(dt, nums[i]);
-}
-
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return (x > y) - (x < y);
 }
 
+/* The prefilter's hits are few and get sorted; the always-candidate and IP-only lists are
+ * sorted at build time and disjoint from the hits (a rule is in exactly one of them). This
+ * walks their union in signature order without sorting it again. */
+typedef struct CandidateWalk {
+    const uint32_t *lists[3];
+    uint32_t counts[3], pos[3];
+} CandidateWalk;
+
+static bool next_candidate(CandidateWalk *w, uint32_t *num)
+{
+    int best = -1;
+    for (int i = 0; i < 3; i++) {
+        if (w->pos[i] < w->counts[i] &&
+            (best < 0 || w->lists[i][w->pos[i]] < w->lists[best][w->pos[best]]))
+            best = i;
+    }
+    if (best < 0)
+        return false;
+    *num = w->lists[best][w->pos[best]++];
+    return true;
+}
+
+static void start_walk(DetectThread *dt, CandidateWalk *w, const uint32_t *always,
+                       uint32_t always_count, const uint32_t *iponly, uint32_t iponly_count)
+{
+    qsort(dt->cand, dt->cand_count, sizeof(uint32_t), cmp_u32);
+    *w = (CandidateWalk){{dt->cand, always, iponly}, {dt->cand_count, always_count, iponly_count},
+                         {0, 0, 0}};
+}
+
 void detect_packet(DetectThread *dt, Packet *p, Flow *f)
 {
     dt->alert_count = 0;
-    if (!p->ip_version || p->is_fragment)
+    if (!p->ip_version || p->is_fragment || (f && flowvar_passed(dt->flowvars, f)))
         return;
     const SigGroup *g = &dt->de->packet_groups[detect_proto_group(p->proto)];
     new_pass(dt);
     if (g->pf && p->payload_len)
         prefilter_scan(g->pf, dt->hs_scratch, p->payload, p->payload_len, add_candidate, dt);
-    add_all(dt, g->always, g->always_count);
-    qsort(dt->cand, dt->cand_count, sizeof(uint32_t), cmp_u32);
-    for (uint32_t i = 0; i < dt->cand_count; i++) {
-        const Signature *sig = dt->de->sigs[dt->cand[i]];
+    bool iponly = g->iponly_count &&
+                  (!f || flowvar_first_in_direction(dt->flowvars, f, p->to_server));
+    CandidateWalk w;
+    start_walk(dt, &w, g->always, g->always_count, g->iponly, iponly ? g->iponly_count : 0);
+    uint32_t num;
+    while (next_candidate(&w, &num)) {
+        const Signature *sig = dt->de->sigs[num];
         if (detect_sig_match_packet(dt, sig, p, f) && !on_match(dt, sig, p, f, p->ts_usec))
             break;
     }
@@ -224,19 +255,44 @@ static bool tx_buffers_match(const Signature *sig, DetectMatchCtx *m, void *stat
     return true;
 }
 
+/* Which way round the rule's header must fit the flow: a to_client rule's source is the
+ * server, a to_server rule's the client; a rule without direction takes either. */
+static bool tx_endpoints_match(const Signature *sig, const Flow *f)
+{
+    bool has_ports = f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP;
+    const FlowKey *k = &f->key;
+    if (!(sig->flags & SIG_FLAG_TOCLIENT) &&
+        endpoints_match(sig, &k->src, k->sp, &k->dst, k->dp, has_ports))
+        return true;
+    return !(sig->flags & SIG_FLAG_TOSERVER) &&
+           endpoints_match(sig, &k->dst, k->dp, &k->src, k->sp, has_ports);
+}
+
 static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, const Packet *p,
                            void *state, void *tx)
 {
-    if (sig->flags & SIG_FLAG_INERT || !sig_proto_matches(sig, f->key.proto))
-        return false;
-    bool has_ports = f->key.proto == IPPROTO_TCP || f->key.proto == IPPROTO_UDP;
-    if (!endpoints_match(sig, &f->key.src, f->key.sp, &f->key.dst, f->key.dp, has_ports) &&
-        !endpoints_match(sig, &f->key.dst, f->key.dp, &f->key.src, f->key.sp, has_ports))
+    if (sig->flags & SIG_FLAG_INERT || !sig_proto_matches(sig, f->key.proto) ||
+        !tx_endpoints_match(sig, f))
         return false;
     bool to_server = !(sig->flags & SIG_FLAG_TOCLIENT);
     DetectMatchCtx m = {.p = p, .f = f, .to_server = to_server, .dt = dt, .sig = sig};
-    return list_matches_packet(&sig->fixed[SIG_LIST_PACKET], &m) &&
-           tx_buffers_match(sig, &m, state, tx);
+    if (!list_matches_packet(&sig->fixed[SIG_LIST_PACKET], &m) ||
+        !tx_buffers_match(sig, &m, state, tx))
+        return false;
+    /* Payload contents of an app-layer rule ("content:"x"; urilen:9;") are checked on the
+     * packet that completed the transaction when it went the rule's way. A rule without a
+     * direction whose contents that packet cannot show (none, or no payload) is taken on its
+     * buffers alone: detection runs once per transaction here, not once per packet. */
+    const SigList *payload = &sig->fixed[SIG_LIST_PAYLOAD];
+    if (!payload->head)
+        return true;
+    bool directed = sig->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT);
+    if (!p || !p->payload_len)
+        return !directed;
+    if (directed && p->to_server != to_server)
+        return false;
+    return inspect_buffer(payload, &m, p->payload, p->payload_len) ||
+           (!directed && p->to_server != to_server);
 }
 
 /* Scans every buffer that has a prefilter, on each side it exists. */
@@ -261,17 +317,17 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     DetectThread *dt = ud;
     dt->alert_count = 0;
     const TxGroup *g = &dt->de->tx_groups[proto];
-    if (!g->count)
+    if (!g->count || flowvar_passed(dt->flowvars, f))
         return;
     new_pass(dt);
     tx_prefilter(dt, g, state, tx);
-    add_all(dt, g->always, g->always_count);
-    qsort(dt->cand, dt->cand_count, sizeof(uint32_t), cmp_u32);
+    CandidateWalk w;
+    start_walk(dt, &w, g->always, g->always_count, NULL, 0);
     uint64_t ts = p ? p->ts_usec : f->last_usec;
     const Signature *matched[DETECT_ALERT_MAX];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < dt->cand_count; i++) {
-        const Signature *sig = dt->de->sigs[dt->cand[i]];
+    uint32_t n = 0, num;
+    while (next_candidate(&w, &num)) {
+        const Signature *sig = dt->de->sigs[num];
         if (!tx_sig_matches(dt, sig, f, p, state, tx))
             continue;
         if (!on_match(dt, sig, p, f, ts))

@@ -25,6 +25,9 @@ struct ThresholdStore;
 typedef struct SigGroup {
     uint32_t *always;        /* signatures without a fast pattern: always candidates */
     uint32_t always_count;
+    uint32_t *iponly;        /* IP-only rules: once per flow direction (every packet without
+                              * a flow), as Suricata's IP-only engine */
+    uint32_t iponly_count;
     struct Prefilter *pf;    /* NULL when no signature of the group has a fast pattern */
     uint32_t count;          /* signatures in the group */
 } SigGroup;
@@ -49,6 +52,7 @@ struct DetectEngine {
     void *hs_scratch_proto;  /* grown for every prefilter; threads clone it */
     struct ThresholdStore *thresholds;  /* shared, locked: Suricata's thresholds are global */
     DetectLoadStats stats;
+    char loaded_at[40];      /* stats.detect.engines[0].last_reload */
     double prefilter_build_ms;
 };
 

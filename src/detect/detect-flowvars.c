@@ -29,6 +29,8 @@ typedef struct FlowVars {
     FlowInt *ints;
     uint32_t int_count;
     bool tombstone;
+    bool iponly_ts, iponly_tc;   /* IP-only rules already ran in this direction */
+    bool passed;                 /* a pass rule matched: no more inspection */
 } FlowVars;
 
 struct FlowVarStore {
@@ -203,6 +205,30 @@ void flowbit_set(FlowVarStore *s, const Flow *f, int id, bool on)
 void flowbit_toggle(FlowVarStore *s, const Flow *f, int id)
 {
     flowbit_set(s, f, id, !flowbit_isset(s, f, id));
+}
+
+bool flowvar_first_in_direction(FlowVarStore *s, const Flow *f, bool to_server)
+{
+    FlowVars *v = lookup_or_add(s, f->flow_id);
+    if (!v)
+        return false;  /* store full: IP-only rules are skipped rather than repeated */
+    bool *done = to_server ? &v->iponly_ts : &v->iponly_tc;
+    bool first = !*done;
+    *done = true;
+    return first;
+}
+
+void flowvar_set_pass(FlowVarStore *s, const Flow *f)
+{
+    FlowVars *v = lookup_or_add(s, f->flow_id);
+    if (v)
+        v->passed = true;
+}
+
+bool flowvar_passed(FlowVarStore *s, const Flow *f)
+{
+    const FlowVars *v = lookup(s, f->flow_id);
+    return v && v->passed;
 }
 
 bool flowint_get(FlowVarStore *s, const Flow *f, int id, uint64_t *value)

@@ -9,7 +9,8 @@
  * are evaluated in order.
  *
  * Packet rules go to the group of their IP protocol ("ip" rules to every group); rules with
- * app-layer buffers to the transaction group of their app protocol. Within a group a rule
+ * app-layer buffers to the transaction group of their app protocol. IP-only rules (nothing
+ * but addresses) get their own list, checked once per flow direction. Within a group a rule
  * with a fast pattern in the group's scanned buffer is found by the prefilter, any other
  * rule is a candidate for every packet/transaction of the group.
  */
@@ -76,6 +77,16 @@ typedef struct Builders {
     int buffer_slots;
 } Builders;
 
+/* Suricata's IP-only rules: addresses (and "any" ports) decide alone, so the answer is the
+ * same for every packet of a flow direction. */
+static bool sig_is_iponly(const Signature *sig)
+{
+    return !sig->buffer_count && !sig->fixed[SIG_LIST_PACKET].head &&
+           !sig->fixed[SIG_LIST_PAYLOAD].head && !sig->fixed[SIG_LIST_POSTMATCH].head &&
+           sig->alproto == ALPROTO_UNKNOWN && (sig->flags & SIG_FLAG_SP_ANY) &&
+           (sig->flags & SIG_FLAG_DP_ANY) && !(sig->flags & SIG_FLAG_INERT);
+}
+
 static int add_packet_sig(DetectEngine *de, Builders *b, const Signature *sig,
                           const FastPattern *fp, bool has_fp)
 {
@@ -84,6 +95,11 @@ static int add_packet_sig(DetectEngine *de, Builders *b, const Signature *sig,
             continue;
         SigGroup *grp = &de->packet_groups[g];
         grp->count++;
+        if (sig_is_iponly(sig)) {
+            if (append(&grp->iponly, &grp->iponly_count, sig->num) != 0)
+                return -1;
+            continue;
+        }
         int rc = 1;
         if (has_fp && fp->buffer_id < 0)
             rc = prefilter_builder_add(b->packet[g], sig->num, fp->bytes, fp->len, fp->nocase);
@@ -192,6 +208,7 @@ void detect_engine_free_groups(DetectEngine *de)
 {
     for (int g = 0; g < DETECT_GROUP_COUNT; g++) {
         free(de->packet_groups[g].always);
+        free(de->packet_groups[g].iponly);
         prefilter_free(de->packet_groups[g].pf);
     }
     for (int a = 0; a < ALPROTO_MAX; a++) {

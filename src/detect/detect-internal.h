@@ -118,6 +118,7 @@ typedef struct Signature {
     struct ThresholdCtx *threshold;  /* threshold / detection_filter, NULL when none */
     struct ThresholdCtx *detection_filter;
     int order;              /* sort key for the engine's evaluation order */
+    void *last_content;     /* parsing: the ContentCtx content modifiers apply to */
 } Signature;
 
 /* Keyword registry (detect-keywords.c). */

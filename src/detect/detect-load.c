@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "build-info.h"
 #include "common/log.h"
+#include "common/timefmt.h"
 #include "config/config.h"
 #include "detect/detect-classification.h"
 #include "detect/detect-engine.h"
@@ -20,6 +22,7 @@
 #include "detect/detect-keywords.h"
 #include "detect/detect-parse.h"
 #include "detect/detect-threshold.h"
+#include "output/output.h"
 
 #define RULE_MAX_LEN (1024 * 1024)
 
@@ -180,6 +183,27 @@ static void load_configured_files(DetectEngine *de, const ConfNode *conf, Detect
     }
 }
 
+/* stats.detect.engines: [{id, last_reload, rules_loaded, rules_failed, rules_skipped}], as
+ * Suricata 7 writes it (an array, which counters cannot express). */
+static void stats_engines(json_t *stats, void *ud)
+{
+    const DetectEngine *de = ud;
+    json_t *detect = json_object_get(stats, "detect");
+    if (!detect) {
+        detect = json_object();
+        json_object_set_new(stats, "detect", detect);
+    }
+    json_t *engine = json_object();
+    json_object_set_new(engine, "id", json_integer(0));
+    json_object_set_new(engine, "last_reload", json_string(de->loaded_at));
+    json_object_set_new(engine, "rules_loaded", json_integer(de->stats.loaded));
+    json_object_set_new(engine, "rules_failed", json_integer(de->stats.failed));
+    json_object_set_new(engine, "rules_skipped", json_integer(de->stats.skipped));
+    json_t *engines = json_array();
+    json_array_append_new(engines, engine);
+    json_object_set_new(detect, "engines", engines);
+}
+
 DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_files,
                                  int rule_file_count, bool exclusive, DetectLoadStats *stats)
 {
@@ -213,6 +237,12 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
                  "does not have; they load but never match", inert);
     log_info("prefilter databases built in %.0f ms", de->prefilter_build_ms);
     de->stats = *stats;
+    char ts[TIMEFMT_BUF_SIZE];
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    timefmt_iso((uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u, ts);
+    snprintf(de->loaded_at, sizeof(de->loaded_at), "%s", ts);
+    output_stats_set_hook(stats_engines, de);
     return de;
 }
 
@@ -220,6 +250,7 @@ void detect_engine_free(DetectEngine *de)
 {
     if (!de)
         return;
+    output_stats_set_hook(NULL, NULL);
     for (uint32_t i = 0; i < de->count; i++)
         signature_free(de->sigs[i]);
     free(de->sigs);

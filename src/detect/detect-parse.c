@@ -3,7 +3,7 @@
  *
  * "action proto src sport -> dst dport (keyword:value; keyword; ...)". The header is split
  * into its seven fields (brackets may contain spaces); options are split on semicolons that
- * are neither escaped nor inside quotes, and each is handed to its keyword's setup in order,
+ * are not escaped, and each is handed to its keyword's setup in order,
  * because order matters (content modifiers apply to the content before them, sticky
  * buffers to the contents after them). Errors name the keyword and what is wrong; the loader
  * adds file, line and sid.
@@ -181,23 +181,18 @@ static int apply_option(Signature *sig, char *opt, char *err, size_t errlen)
     return 0;
 }
 
-/* Walks the option text, cutting at unescaped semicolons outside quotes. */
+/* Walks the option text, cutting at semicolons that are not escaped. Quotes do not protect
+ * a semicolon (Suricata does not track them either: pcre:"/["']x/" is valid), so values
+ * write \; for a literal one. */
 static int parse_options(Signature *sig, char *opts, char *err, size_t errlen)
 {
     char *start = opts;
-    bool quoted = false;
     for (char *c = opts;; c++) {
         if (*c == '\\' && c[1]) {
             c++;
             continue;
         }
-        if (*c == '"')
-            quoted = !quoted;
-        if (*c == '\0' && quoted) {
-            snprintf(err, errlen, "unterminated quoted string");
-            return -1;
-        }
-        if ((*c == ';' && !quoted) || *c == '\0') {
+        if (*c == ';' || *c == '\0') {
             bool end = *c == '\0';
             *c = '\0';
             if (apply_option(sig, start, err, errlen) != 0)

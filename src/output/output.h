@@ -15,6 +15,10 @@ void output_netflow_log(EveWriter *w, const Flow *f, uint64_t now_usec);
 /* Adds "syn": true, "fin": true... for each flag set (shared by flow and netflow). */
 void output_add_tcp_flag_names(json_t *tcp, uint8_t flags);
 void output_anomaly_log(EveWriter *w, const Packet *p);
+/* A stage may add what counters cannot hold (Suricata's detect.engines array of objects) to
+ * the `stats` object just before it is written; one hook, NULL to remove it. */
+typedef void (*OutputStatsHook)(json_t *stats, void *ud);
+void output_stats_set_hook(OutputStatsHook fn, void *ud);
 void output_stats_log(EveWriter *w, const CounterSet *totals, uint64_t ts_usec,
                       uint64_t uptime_sec);
 

@@ -373,9 +373,20 @@ static void test_thresholds_and_pass(void **state)
     t.p.ts_usec = 100000000;
     detect_packet(h.dt, &t.p, NULL);
     assert_true(alerted(h.dt, 1));
-    /* A matching pass rule silences the packet. */
+    /* A matching pass rule silences the packet, and the rest of its flow. */
     assert_true(on_payload(&h, 4, "P"));
     assert_false(on_payload(&h, 4, "PASS"));
+    Flow f;
+    memset(&f, 0, sizeof(f));
+    f.flow_id = 5;
+    make(&t, IPPROTO_TCP, "P", 1);
+    detect_packet(h.dt, &t.p, &f);
+    assert_true(alerted(h.dt, 4));
+    make(&t, IPPROTO_TCP, "PASS", 4);
+    detect_packet(h.dt, &t.p, &f);
+    make(&t, IPPROTO_TCP, "P", 1);
+    detect_packet(h.dt, &t.p, &f);
+    assert_false(alerted(h.dt, 4));
     unload(&h);
 }
 
@@ -397,6 +408,40 @@ static void test_prefilter_candidates(void **state)
     assert_true(on_payload(&h, 123, "...PAT123X..."));
     assert_int_equal(h.dt->alert_count, 1);
     assert_false(on_payload(&h, 124, "pat12x"));
+    unload(&h);
+}
+
+static void test_iponly_rules(void **state)
+{
+    (void)state;
+    /* Address lists are sorted and merged at load; matching is a binary search. */
+    Harness h = load("alert ip [192.168.1.0/24,5.0.0.0/16,10.0.0.1,!10.0.0.0/30,8.8.8.8] any "
+                     "<> any any (sid:1;)\n"
+                     "alert ip [1.1.1.1,2.2.2.2,3.3.3.3] any -> any any (sid:2;)\n");
+    assert_non_null(h.de->packet_groups[DETECT_GROUP_TCP].iponly);
+    Flow f;
+    memset(&f, 0, sizeof(f));
+    f.flow_id = 9;
+    TestPacket t;
+    make(&t, IPPROTO_TCP, "", 0);
+    detect_packet(h.dt, &t.p, &f);
+    assert_true(alerted(h.dt, 1));   /* dst 192.168.1.2 is listed, 10.0.0.1 excluded */
+    assert_false(alerted(h.dt, 2));
+    detect_packet(h.dt, &t.p, &f);
+    assert_false(alerted(h.dt, 1));  /* once per flow direction */
+    t.p.to_server = false;
+    detect_packet(h.dt, &t.p, &f);
+    assert_true(alerted(h.dt, 1));
+    detect_packet(h.dt, &t.p, NULL);
+    assert_true(alerted(h.dt, 1));   /* without a flow: every packet */
+    inet_pton(AF_INET, "2.2.2.2", t.p.src.addr);
+    inet_pton(AF_INET, "4.4.4.4", t.p.dst.addr);
+    detect_packet(h.dt, &t.p, NULL);
+    assert_true(alerted(h.dt, 2));
+    assert_false(alerted(h.dt, 1));
+    inet_pton(AF_INET, "2.2.2.3", t.p.src.addr);
+    detect_packet(h.dt, &t.p, NULL);
+    assert_false(alerted(h.dt, 2));
     unload(&h);
 }
 
@@ -443,6 +488,38 @@ static void test_tx_buffers(void **state)
     unload(&h);
 }
 
+static void test_tx_direction(void **state)
+{
+    (void)state;
+    Harness h = load(
+        "alert http 10.0.0.0/8 any -> any any (flow:to_server; http.uri; content:\"/a\"; sid:1;)\n"
+        "alert http 10.0.0.0/8 any -> any any (flow:to_client; http.header; content:\"S\"; "
+        "sid:2;)\n"
+        "alert http any any -> 10.0.0.0/8 any (flow:to_client; http.header; content:\"S\"; "
+        "sid:3;)\n"
+        "alert http any any -> any any (content:\"GET\"; urilen:2; sid:4;)\n");
+    Flow f;
+    memset(&f, 0, sizeof(f));
+    f.flow_id = 8;
+    f.key.proto = IPPROTO_TCP;
+    f.key.src.family = f.key.dst.family = AF_INET;
+    inet_pton(AF_INET, "10.1.1.1", f.key.src.addr);    /* the client */
+    inet_pton(AF_INET, "203.0.113.9", f.key.dst.addr); /* the server */
+    FakeTx tx = {.uri = "/a", .header = "H", .response = "S"};
+    TestPacket t;
+    make(&t, IPPROTO_TCP, "POST /a", 7);
+    detect_tx(h.dt, &f, &t.p, ALPROTO_HTTP, NULL, &tx, 0);
+    assert_true(alerted(h.dt, 1));
+    assert_false(alerted(h.dt, 2));  /* the response's source is the server, not 10/8 */
+    assert_true(alerted(h.dt, 3));
+    /* The payload content of an app-layer rule must be in the packet. */
+    assert_false(alerted(h.dt, 4));
+    make(&t, IPPROTO_TCP, "GET /a", 6);
+    detect_tx(h.dt, &f, &t.p, ALPROTO_HTTP, NULL, &tx, 1);
+    assert_true(alerted(h.dt, 4));
+    unload(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,7 +531,9 @@ int main(void)
         cmocka_unit_test(test_flow_and_flowbits),
         cmocka_unit_test(test_thresholds_and_pass),
         cmocka_unit_test(test_prefilter_candidates),
+        cmocka_unit_test(test_iponly_rules),
         cmocka_unit_test(test_tx_buffers),
+        cmocka_unit_test(test_tx_direction),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

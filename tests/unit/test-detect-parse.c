@@ -157,7 +157,10 @@ static void test_option_splitting(void **state)
     assert_int_equal(cd->len, 3);
     assert_memory_equal(cd->pattern, "x;y", 3);
     signature_free(sig);
-    assert_rejects(R("content:\"abc;"), "unterminated");
+    assert_rejects(R("content:\"abc;"), "content");
+    assert_accepts(R("pcre:\"/^[\"']?post/Ri\";"));
+    assert_accepts("alert http any any -> any any (content:\"UA\"; http_header; fast_pattern; "
+                   "sid:1;)");
     assert_rejects(R("bogus_keyword;"), "unknown keyword \"bogus_keyword\"");
     assert_rejects("alert tcp any any -> any any (msg:\"x\";)", "no sid");
     assert_rejects("alert tcp any any -> any any (sid:0;)", "sid 0");
