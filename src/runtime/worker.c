@@ -19,6 +19,7 @@ static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *
     Worker *w = ud;
     stream_flow_end(w->stream, f, now_usec);
     applayer_flow_end(&w->app, f, now_usec);
+    detect_flow_end(w->detect, f);   /* after the last transactions were inspected */
     output_flow_log(&w->eve, f, reason, now_usec);
     output_netflow_log(&w->eve, f, now_usec);
     applayer_flow_free(f);
