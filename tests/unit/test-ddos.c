@@ -4,7 +4,8 @@
  * the configuration (prefixes, HOME_NET, overrides, defaults), and the detector end to end on
  * synthetic packets: a flood starts and ends with the right victim and attack, a clean rate
  * stays silent, an adaptive baseline alarms at k x, and a carpet bombing of many more
- * destinations than max-victims keeps memory fixed and still finds the flood.
+ * destinations than max-victims keeps memory fixed and still finds the flood; the mitigation
+ * runner passes the environment, kills a command at its timeout and never blocks a submit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,11 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config/config.h"
 #include "ddos/ddos-classify.h"
 #include "ddos/ddos-config.h"
+#include "ddos/ddos-mitigate.h"
 #include "ddos/ddos-sketch.h"
 #include "ddos/ddos.h"
 #include "output/eve.h"
@@ -492,6 +495,57 @@ static void test_detector_carpet(void **state)
     free(eve);
 }
 
+/* ---- mitigation runner ------------------------------------------------------------------- */
+
+static DdosCommand command(const char *const *argv, uint32_t argc)
+{
+    DdosCommand cmd = {.argc = argc};
+    for (uint32_t i = 0; i < argc; i++)
+        snprintf(cmd.argv[i], DDOS_MAX_ARG_LEN, "%s", argv[i]);
+    return cmd;
+}
+
+static void test_mitigation(void **state)
+{
+    (void)state;
+    char out[64];
+    snprintf(out, sizeof(out), "/tmp/bongsu-test-mitigate-%d", (int)getpid());
+    char script[160];
+    snprintf(script, sizeof(script), "echo \"$BONGSU_DDOS_VICTIM $BONGSU_DDOS_ATTACK\" > %s", out);
+    const char *echo_argv[] = {"/bin/sh", "-c", script};
+    const char *sleep_argv[] = {"/bin/sleep", "30"};
+    DdosCommand echo = command(echo_argv, 3), sleeper = command(sleep_argv, 2);
+    const char *env[] = {"BONGSU_DDOS_VICTIM=192.0.2.7", "BONGSU_DDOS_ATTACK=syn-flood"};
+
+    /* The command sees the attack in its environment, and runs without a shell of ours. */
+    DdosMitigator *m = ddos_mitigator_new(4, 5);
+    assert_non_null(m);
+    assert_true(ddos_mitigator_submit(m, &echo, env, 2));
+    ddos_mitigator_free(m); /* runs what is queued first */
+    FILE *f = fopen(out, "r");
+    assert_non_null(f);
+    char line[128] = "";
+    assert_non_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    unlink(out);
+    assert_string_equal(line, "192.0.2.7 syn-flood\n");
+
+    /* A command past its timeout is killed; a full queue drops instead of waiting. */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    m = ddos_mitigator_new(1, 1);
+    assert_non_null(m);
+    int accepted = 0;
+    for (int i = 0; i < 3; i++)
+        accepted += ddos_mitigator_submit(m, &sleeper, env, 2);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec < 1); /* submitting never blocks */
+    assert_true(accepted >= 1 && accepted <= 2);
+    ddos_mitigator_free(m);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_true(t1.tv_sec - t0.tv_sec < 10); /* two 30 s sleeps, each killed after 1 s */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -506,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_detector_flood),
         cmocka_unit_test(test_detector_adaptive),
         cmocka_unit_test(test_detector_carpet),
+        cmocka_unit_test(test_mitigation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
