@@ -17,6 +17,7 @@
 
 #include "build-info.h"
 #include "common/log.h"
+#include "applayer/app-layer-tls.h"
 #include "config/config.h"
 #include "detect/detect.h"
 #include "intel/intel-cli.h"
@@ -419,6 +420,11 @@ static int run(const Options *o, ConfNode *conf)
     IntelStore *intel = intel_setup_store(conf, actors, o->intel_files, o->intel_file_count,
                                           &intel_stats);
     settings.intel = &intel;
+    /* JA3/JA4 are computed only on demand (as in Suricata): indicators of those kinds ask. */
+    if (intel && intel_store_count_type(intel, INTEL_JA3))
+        tls_enable_ja3();
+    if (intel && intel_store_count_type(intel, INTEL_JA4))
+        tls_enable_ja4();
     IntelReloadCtx reload_ctx = {o, conf, actors};
     settings.intel_reload = reload_intel;
     settings.intel_reload_ud = &reload_ctx;

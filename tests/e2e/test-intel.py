@@ -67,6 +67,12 @@ check_eq([a["alert"]["metadata"]["intel_indicator"][0] for a in of_type(events, 
          ["sha1:0639f95dfe8153c49df0ac803e2d4207e896de09"],
          "a certificate whose fingerprint is an indicator alerts once")
 
+# A JA3 indicator turns JA3 computation on (off by default, as in Suricata) and matches.
+_, _, events, _ = run_bongsu(["-r", cert_pcap, "-k", "none", "--runmode", "single",
+                              "--intel", os.path.join(INTEL, "ja3-feed.csv")])
+check_eq([a["alert"]["metadata"]["intel_indicator"][0] for a in of_type(events, "alert")],
+         ["ja3:2a26b1a62e40d25d4de3babc9d532f30"], "a JA3 indicator alerts once")
+
 # Tools.
 p = subprocess.run([BONGSU, "intel", "check", os.path.join(INTEL, "feed.csv")],
                    capture_output=True, text=True)
