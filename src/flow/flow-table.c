@@ -41,6 +41,7 @@ struct FlowTable {
     Flow *lru_head, *lru_tail;
     Flow *wheel[WHEEL_SLOTS];
     uint64_t wheel_next_sec;   /* first second not yet examined; 0 before the first packet */
+    uint64_t last_emergency_sweep_sec;
     uint32_t active, capacity;
     bool emergency;
     uint64_t next_id_seq;
@@ -336,9 +337,16 @@ static bool make_room(FlowTable *t, uint64_t now_usec)
         t->emergency = true;
         counter_incr(t->counters, ids.emerg_entered);
     }
-    flow_table_expire(t, now_usec);
-    if (t->active < t->capacity)
-        return true;
+    /* The emergency sweep visits every flow, so at flood rates it may run once per second of
+     * packet time, not once per new flow; in between, the least recently seen flow makes
+     * room. Each new flow then costs O(1). */
+    uint64_t now_sec = now_usec / 1000000;
+    if (now_sec != t->last_emergency_sweep_sec) {
+        t->last_emergency_sweep_sec = now_sec;
+        flow_table_expire(t, now_usec);
+        if (t->active < t->capacity)
+            return true;
+    }
     if (!t->lru_head)
         return false;
     counter_incr(t->counters, ids.get_used);
