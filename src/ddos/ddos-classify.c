@@ -28,9 +28,15 @@ static const char *const attack_names[] = {
 #define DDOS_ATTACK_NAME(id, name, attack) attack,
     DDOS_CLASSES(DDOS_ATTACK_NAME)
 #undef DDOS_ATTACK_NAME
-    "udp-reflection",
-    "multi-vector",
+    "udp_reflection",
+    "multi_vector",
 };
+
+bool ddos_attack_is_reflection(DdosAttack a)
+{
+    return (a >= (DdosAttack)DDOS_DNS && a <= (DdosAttack)DDOS_SNMP) ||
+           a == DDOS_ATTACK_UDP_REFLECTION;
+}
 
 const char *ddos_class_name(DdosClass c)
 {

@@ -17,22 +17,22 @@
 #include "decode/packet.h"
 
 #define DDOS_CLASSES(X)                                      \
-    X(DDOS_SYN, "syn", "syn-flood")                          \
-    X(DDOS_ACK, "ack", "ack-flood")                          \
-    X(DDOS_RST, "rst", "rst-flood")                          \
-    X(DDOS_TCP_OTHER, "tcp-other", "tcp-flood")              \
-    X(DDOS_UDP, "udp", "udp-flood")                          \
-    X(DDOS_DNS, "dns", "dns-amplification")                  \
-    X(DDOS_NTP, "ntp", "ntp-amplification")                  \
-    X(DDOS_MEMCACHED, "memcached", "memcached-amplification") \
-    X(DDOS_SSDP, "ssdp", "ssdp-amplification")               \
-    X(DDOS_CLDAP, "cldap", "cldap-amplification")            \
-    X(DDOS_CHARGEN, "chargen", "chargen-amplification")      \
-    X(DDOS_SNMP, "snmp", "snmp-amplification")               \
-    X(DDOS_ICMP, "icmp", "icmp-flood")                       \
-    X(DDOS_FRAGMENT, "fragment", "fragment-flood")           \
-    X(DDOS_IPV4, "ipv4", "ipv4-flood")                       \
-    X(DDOS_IPV6, "ipv6", "ipv6-flood")
+    X(DDOS_SYN, "syn", "syn_flood")                          \
+    X(DDOS_ACK, "ack", "tcp_ack_flood")                          \
+    X(DDOS_RST, "rst", "tcp_rst_flood")                          \
+    X(DDOS_TCP_OTHER, "tcp-other", "tcp_flood")              \
+    X(DDOS_UDP, "udp", "udp_flood")                          \
+    X(DDOS_DNS, "dns", "dns_amplification")                  \
+    X(DDOS_NTP, "ntp", "ntp_amplification")                  \
+    X(DDOS_MEMCACHED, "memcached", "memcached_amplification") \
+    X(DDOS_SSDP, "ssdp", "ssdp_amplification")               \
+    X(DDOS_CLDAP, "cldap", "cldap_amplification")            \
+    X(DDOS_CHARGEN, "chargen", "chargen_amplification")      \
+    X(DDOS_SNMP, "snmp", "snmp_amplification")               \
+    X(DDOS_ICMP, "icmp", "icmp_flood")                       \
+    X(DDOS_FRAGMENT, "fragment", "fragment_flood")           \
+    X(DDOS_IPV4, "ipv4", "ipv4_flood")                       \
+    X(DDOS_IPV6, "ipv6", "ipv6_flood")
 
 typedef enum DdosClass {
 #define DDOS_CLASS_ENUM(id, name, attack) id,
@@ -72,6 +72,8 @@ DdosClass ddos_udp_class(uint16_t src_port);
 /* The attack from per-class rates (packets/s) and signs. */
 DdosAttack ddos_classify(const double rates[DDOS_CLASS_COUNT], const DdosSigns *signs);
 const char *ddos_attack_name(DdosAttack a);
+/* Amplification and other reflection attacks: the telling port is the reflectors' source. */
+bool ddos_attack_is_reflection(DdosAttack a);
 /* Sources look forged: nearly one per packet, with many TTLs (real hosts sit at a few
  * distances, so a botnet or reflectors repeat both). */
 bool ddos_signs_spoofed(const DdosSigns *s);

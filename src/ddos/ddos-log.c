@@ -113,6 +113,11 @@ static json_t *ddos_object(const DdosVictim *v, const char *state, uint64_t ts_u
     char ip[64], prefix[80];
     eve_format_address(&v->addr, ip, sizeof(ip));
     json_t *o = json_object();
+    /* One id for the start, updates and end of an attack: the victim and its start time. */
+    uint64_t id = v->start_usec;
+    for (int i = 0; i < 16; i++)
+        id = id * 1099511628211ull ^ v->addr.addr[i];
+    json_object_set_new(o, "id", json_integer((json_int_t)(id & 0x7ffffffffffffull)));
     json_object_set_new(o, "state", json_string(state));
     json_object_set_new(o, "attack", json_string(ddos_attack_name(v->attack)));
     json_object_set_new(o, "victim", json_string(ip));
@@ -139,7 +144,14 @@ static json_t *ddos_object(const DdosVictim *v, const char *state, uint64_t ts_u
     json_object_set_new(o, "top_sources", top_addresses(&v->sources));
     json_object_set_new(o, "top_src_ports", top_ports(&v->src_ports));
     json_object_set_new(o, "top_dest_ports", top_ports(&v->dst_ports));
-    json_object_set_new(o, "signs", signs_json(v));
+    /* top_ports: the ports that say what the attack is - the reflectors' source ports for an
+     * amplification, the targeted ports otherwise. */
+    json_object_set_new(o, "top_ports", top_ports(ddos_attack_is_reflection(v->attack)
+                                                      ? &v->src_ports
+                                                      : &v->dst_ports));
+    json_t *signs = signs_json(v);
+    json_object_set(o, "sources_estimate", json_object_get(signs, "src_spread"));
+    json_object_set_new(o, "signs", signs);
     return o;
 }
 

@@ -25,9 +25,9 @@ from e2elib import DATA, SRC_DIR, check, check_eq, finish, of_type, run_bongsu  
 FIXTURE = os.path.join(DATA, "ddos")
 PCAP = os.path.join(FIXTURE, "floods.pcap")
 SCHEMA = os.path.join(SRC_DIR, "schema", "bongsu-eve.schema.json")
-ATTACK = {"syn": "syn-flood", "udp": "udp-flood", "icmp": "icmp-flood",
-          "dns-amp": "dns-amplification", "ntp-amp": "ntp-amplification",
-          "memcached-amp": "memcached-amplification"}
+ATTACK = {"syn": "syn_flood", "udp": "udp_flood", "icmp": "icmp_flood",
+          "dns-amp": "dns_amplification", "ntp-amp": "ntp_amplification",
+          "memcached-amp": "memcached_amplification"}
 
 CONFIG = """
 ddos:
@@ -147,7 +147,7 @@ def main():
             runs = f.read().split("\n")
     check_eq(len([r for r in runs if r.startswith("start ")]), len(floods), "on-start runs")
     check_eq(len([r for r in runs if r.startswith("end ")]), len(floods), "on-end runs")
-    check("start 10.0.0.50 syn-flood tcp" in runs, "on-start environment for the SYN flood")
+    check("start 10.0.0.50 syn_flood tcp" in runs, "on-start environment for the SYN flood")
 
     # Workers mode gives the same ddos events: the detector sees packets before dispatch.
     os.unlink(mitigation_log)

@@ -222,25 +222,25 @@ static void test_classify(void **state)
     DdosSigns signs = {0};
     double r[DDOS_CLASS_COUNT] = {0};
     r[DDOS_SYN] = 9000, r[DDOS_ACK] = 500, r[DDOS_IPV4] = 9500;
-    assert_string_equal(ddos_attack_name(ddos_classify(r, &signs)), "syn-flood");
+    assert_string_equal(ddos_attack_name(ddos_classify(r, &signs)), "syn_flood");
     memset(r, 0, sizeof(r));
     r[DDOS_NTP] = 3000, r[DDOS_UDP] = 100, r[DDOS_IPV4] = 3100;
-    assert_string_equal(ddos_attack_name(ddos_classify(r, &signs)), "ntp-amplification");
+    assert_string_equal(ddos_attack_name(ddos_classify(r, &signs)), "ntp_amplification");
     /* UDP from one unlisted source port: a reflection all the same. */
     memset(r, 0, sizeof(r));
     r[DDOS_UDP] = 5000, r[DDOS_IPV6] = 5000;
     signs.src_port_share = 0.95, signs.top_src_port = 3702;
-    assert_string_equal(ddos_attack_name(ddos_classify(r, &signs)), "udp-reflection");
+    assert_string_equal(ddos_attack_name(ddos_classify(r, &signs)), "udp_reflection");
     signs.src_port_share = 0.01;
-    assert_string_equal(ddos_attack_name(ddos_classify(r, &signs)), "udp-flood");
+    assert_string_equal(ddos_attack_name(ddos_classify(r, &signs)), "udp_flood");
     /* No class over 60%: multi-vector. */
     memset(r, 0, sizeof(r));
     r[DDOS_SYN] = 4000, r[DDOS_UDP] = 3000, r[DDOS_ICMP] = 3000, r[DDOS_IPV4] = 10000;
-    assert_string_equal(ddos_attack_name(ddos_classify(r, &signs)), "multi-vector");
+    assert_string_equal(ddos_attack_name(ddos_classify(r, &signs)), "multi_vector");
     /* Mostly GRE (no class of its own): named by the IP version. */
     memset(r, 0, sizeof(r));
     r[DDOS_UDP] = 100, r[DDOS_IPV6] = 9000;
-    assert_string_equal(ddos_attack_name(ddos_classify(r, &signs)), "ipv6-flood");
+    assert_string_equal(ddos_attack_name(ddos_classify(r, &signs)), "ipv6_flood");
     DdosSigns spoof = {.packets = 6000, .src_spread = 5000, .ttl_distinct = 150};
     assert_true(ddos_signs_spoofed(&spoof));
     spoof.packets = 60000; /* the same sources over and over: not forged per packet */
@@ -425,7 +425,7 @@ static void test_detector_flood(void **state)
     assert_true(count(eve, "\"state\":\"update\"") >= 2);
     assert_int_equal(count(eve, "\"victim\":\"10.0.0.9\""), 0);
     assert_int_equal(count(eve, "\"event_type\":\"alert\""), 1);
-    assert_non_null(strstr(eve, "\"attack\":\"syn-flood\",\"victim\":\"10.0.0.50\""));
+    assert_non_null(strstr(eve, "\"attack\":\"syn_flood\",\"victim\":\"10.0.0.50\""));
     assert_non_null(strstr(eve, "\"spoofed\":true"));
     assert_non_null(strstr(eve, "\"gid\":8"));
     /* Started within half a second of the flood (threshold/rate = 0.5 s). */
@@ -455,7 +455,7 @@ static void test_detector_adaptive(void **state)
     assert_non_null(strstr(eve, "\"trigger\":\"adaptive\""));
     /* Addresses are written as Suricata writes IPv6, uncompressed. */
     assert_non_null(strstr(eve, "\"victim\":\"2001:0db8:0000:0000:0000:0000:0000:0080\""));
-    assert_non_null(strstr(eve, "\"attack\":\"udp-flood\""));
+    assert_non_null(strstr(eve, "\"attack\":\"udp_flood\""));
     free(eve);
 
     /* The same steady rate without a spike never alarms. */
@@ -491,7 +491,7 @@ static void test_detector_carpet(void **state)
     feed(&h, &icmp, 3000, 2.0);
     char *eve = harness_close(&h);
     assert_int_equal(count(eve, "\"state\":\"start\""), 1);
-    assert_non_null(strstr(eve, "\"attack\":\"icmp-flood\",\"victim\":\"10.9.9.9\""));
+    assert_non_null(strstr(eve, "\"attack\":\"icmp_flood\",\"victim\":\"10.9.9.9\""));
     free(eve);
 }
 
