@@ -330,6 +330,10 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
         const Signature *sig = dt->de->sigs[num];
         if (!tx_sig_matches(dt, sig, f, p, state, tx))
             continue;
+        if (sig->flags & SIG_FLAG_TX_NOLOG) { /* a config rule: no alert, no tx log */
+            applayer_tx_disable_logging();
+            continue;
+        }
         if (!on_match(dt, sig, p, f, ts))
             break;
     }

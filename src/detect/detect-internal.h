@@ -40,6 +40,7 @@ enum {
 /* Loads as in Suricata but cannot match in bongsu (an app protocol without a parser here, an
  * app-layer event the parsers do not expose to detection, a "config" rule); counted at load. */
 #define SIG_FLAG_INERT 0x0200
+#define SIG_FLAG_TX_NOLOG 0x40000000 /* "config: logging disable, type tx, scope tx" */
 #define SIG_FLAG_FLOWBITS_SET 0x0400  /* sets/unsets/toggles a flowbit (ordered first) */
 #define SIG_FLAG_FLOWBITS_READ 0x0800 /* isset/isnotset */
 #define SIG_FLAG_NEEDS_FLOW 0x1000

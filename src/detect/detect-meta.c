@@ -176,8 +176,9 @@ static int reference_setup(const DetectKeyword *kw, Signature *sig, const char *
     return 0;
 }
 
-/* config:logging disable, type tx, scope tx (the "config" action's keyword). Suppressing a
- * transaction's logging needs an app-layer hook bongsu does not have, so the rule is inert. */
+/* config:logging disable, type tx, scope tx (the "config" action's keyword): a matching
+ * transaction is kept out of the EVE log. Flow-scoped logging control is not supported and
+ * leaves the rule inert. */
 static int config_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
                         size_t errlen)
 {
@@ -190,7 +191,8 @@ static int config_setup(const DetectKeyword *kw, Signature *sig, const char *val
         snprintf(err, errlen, "expected \"logging disable, type tx|flow, scope tx|flow\"");
         return -1;
     }
-    sig->flags |= SIG_FLAG_INERT;
+    sig->flags |= strcmp(type, "tx") == 0 && strcmp(scope, "tx") == 0 ? SIG_FLAG_TX_NOLOG
+                                                                        : SIG_FLAG_INERT;
     return 0;
 }
 

@@ -51,8 +51,6 @@ static int parse_action(Signature *sig, const char *s, char *err, size_t errlen)
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
         if (strcmp(s, actions[i].name) == 0) {
             sig->action = actions[i].action;
-            if (strcmp(s, "config") == 0)  /* logging control: bongsu has no hook for it */
-                sig->flags |= SIG_FLAG_INERT;
             return 0;
         }
     }
