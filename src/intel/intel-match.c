@@ -18,10 +18,17 @@ typedef struct IntelFlowState {
     uint8_t count;
 } IntelFlowState;
 
+/* Detection buffer ids, resolved once: name lookups per transaction would cost more than
+ * the matching itself. */
+typedef struct IntelBufferIds {
+    int dns_query, http_host, http_uri_raw, tls_sni, ja3, ja4, cert_fingerprint;
+} IntelBufferIds;
+
 struct IntelThread {
     const IntelStore *store;
     CounterSet *counters;
     EveWriter *eve;
+    IntelBufferIds ids;
 };
 
 static CounterId hits_counter;
@@ -34,8 +41,13 @@ void intel_register_counters(void)
 IntelThread *intel_thread_new(const IntelStore *store, CounterSet *counters, EveWriter *eve)
 {
     IntelThread *it = calloc(1, sizeof(*it));
-    if (it)
-        *it = (IntelThread){store, counters, eve};
+    if (!it)
+        return NULL;
+    *it = (IntelThread){store, counters, eve,
+                        {applayer_buffer_id("dns.query"), applayer_buffer_id("http.host"),
+                         applayer_buffer_id("http.uri.raw"), applayer_buffer_id("tls.sni"),
+                         applayer_buffer_id("ja3.hash"), applayer_buffer_id("ja4.hash"),
+                         applayer_buffer_id("tls.cert_fingerprint")}};
     return it;
 }
 
@@ -143,16 +155,14 @@ void intel_match_flow_start(IntelThread *it, Flow *f, const Packet *p)
     raise(it, f, p, intel_lookup_ip(it->store, &p->dst));
 }
 
-static bool get_buffer(const char *name, void *state, void *tx, const uint8_t **data,
-                       uint32_t *len)
+static bool get_buffer(int id, void *state, void *tx, const uint8_t **data, uint32_t *len)
 {
-    int id = applayer_buffer_id(name);
     return id >= 0 &&
            applayer_buffer_get(id, state, tx, applayer_buffer_is_to_server(id), data, len) &&
            *data && *len;
 }
 
-static void match_domain_buffer(IntelThread *it, Flow *f, const Packet *p, const char *buffer,
+static void match_domain_buffer(IntelThread *it, Flow *f, const Packet *p, int buffer,
                                 void *state, void *tx)
 {
     const uint8_t *data;
@@ -161,7 +171,7 @@ static void match_domain_buffer(IntelThread *it, Flow *f, const Packet *p, const
         raise(it, f, p, intel_lookup_domain(it->store, (const char *)data, len));
 }
 
-static void match_value_buffer(IntelThread *it, Flow *f, const Packet *p, const char *buffer,
+static void match_value_buffer(IntelThread *it, Flow *f, const Packet *p, int buffer,
                                IntelType type, void *state, void *tx)
 {
     const uint8_t *data;
@@ -176,8 +186,8 @@ static void match_url(IntelThread *it, Flow *f, const Packet *p, void *state, vo
     const uint8_t *host, *uri;
     uint32_t host_len, uri_len;
     if (!intel_store_count_type(it->store, INTEL_URL) ||
-        !get_buffer("http.host", state, tx, &host, &host_len) ||
-        !get_buffer("http.uri.raw", state, tx, &uri, &uri_len))
+        !get_buffer(it->ids.http_host, state, tx, &host, &host_len) ||
+        !get_buffer(it->ids.http_uri_raw, state, tx, &uri, &uri_len))
         return;
     char url[4096];
     if ((size_t)host_len + uri_len >= sizeof(url))
@@ -192,7 +202,7 @@ static void match_url(IntelThread *it, Flow *f, const Packet *p, void *state, vo
 static void match_cert_fingerprint(IntelThread *it, Flow *f, const Packet *p, void *state,
                                    void *tx)
 {
-    int id = applayer_buffer_id("tls.cert_fingerprint");
+    int id = it->ids.cert_fingerprint;
     if (id < 0 || !intel_store_count_type(it->store, INTEL_SHA1))
         return;
     for (int side = 0; side < 2; side++) { /* the server's certificate, and a client's */
@@ -237,17 +247,17 @@ void intel_match_tx(IntelThread *it, Flow *f, const Packet *p, AppProto proto, v
         return;
     switch (proto) {
     case ALPROTO_DNS:
-        match_domain_buffer(it, f, p, "dns.query", state, tx);
+        match_domain_buffer(it, f, p, it->ids.dns_query, state, tx);
         match_dns_answers(it, f, p, tx);
         break;
     case ALPROTO_HTTP:
-        match_domain_buffer(it, f, p, "http.host", state, tx);
+        match_domain_buffer(it, f, p, it->ids.http_host, state, tx);
         match_url(it, f, p, state, tx);
         break;
     case ALPROTO_TLS:
-        match_domain_buffer(it, f, p, "tls.sni", state, tx);
-        match_value_buffer(it, f, p, "ja3.hash", INTEL_JA3, state, tx);
-        match_value_buffer(it, f, p, "ja4.hash", INTEL_JA4, state, tx);
+        match_domain_buffer(it, f, p, it->ids.tls_sni, state, tx);
+        match_value_buffer(it, f, p, it->ids.ja3, INTEL_JA3, state, tx);
+        match_value_buffer(it, f, p, it->ids.ja4, INTEL_JA4, state, tx);
         match_cert_fingerprint(it, f, p, state, tx);
         break;
     default:
