@@ -361,7 +361,15 @@ static void test_event_keywords_parse(void **state)
     assert_non_null(sig);
     assert_true(sig->flags & SIG_FLAG_INERT);
     signature_free(sig);
+    /* tx-scoped logging control silences the matching transaction; flow scope is not
+     * supported and leaves the rule inert. */
     sig = parse("config dns any any -> any any (config:logging disable, type tx, scope tx; "
+                "sid:1;)");
+    assert_non_null(sig);
+    assert_true(sig->flags & SIG_FLAG_TX_NOLOG);
+    assert_false(sig->flags & SIG_FLAG_INERT);
+    signature_free(sig);
+    sig = parse("config dns any any -> any any (config:logging disable, type flow, scope flow; "
                 "sid:1;)");
     assert_non_null(sig);
     assert_true(sig->flags & SIG_FLAG_INERT);
