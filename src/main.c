@@ -87,7 +87,7 @@ static void usage(FILE *out)
             "  --yara FILE|DIR         YARA rules for transferred files, source or compiled\n"
             "                          (repeatable; default: yara.rules, else data/yara)\n"
             "  --runmode single|workers\n"
-            "  --disable-detection     run without rules\n"
+            "  --disable-detection     run without detection (rules, intel, YARA)\n"
             "  -T                      test the configuration and rules, then exit\n"
             "  -v                      more verbose diagnostics\n"
             "  -V                      version\n"
@@ -369,6 +369,8 @@ static IntelStore *reload_intel(void *ud)
 {
     const IntelReloadCtx *ctx = ud;
     IntelLoadStats stats;
+    if (ctx->o->disable_detection)
+        return NULL;
     return intel_setup_store(ctx->conf, ctx->actors, ctx->o->intel_files,
                              ctx->o->intel_file_count, &stats);
 }
@@ -384,6 +386,8 @@ static YaraRuleSet *reload_yara(void *ud)
 {
     const YaraReloadCtx *ctx = ud;
     uint32_t failed;
+    if (ctx->o->disable_detection)
+        return NULL;
     return yara_setup_rules(ctx->conf, ctx->actors, ctx->o->yara_paths, ctx->o->yara_path_count,
                             &failed);
 }
@@ -416,20 +420,19 @@ static int run(const Options *o, ConfNode *conf)
     }
     settings.detect = detect;
     IntelActors *actors = intel_setup_actors(conf);
-    IntelLoadStats intel_stats;
-    IntelStore *intel = intel_setup_store(conf, actors, o->intel_files, o->intel_file_count,
-                                          &intel_stats);
+    /* --disable-detection means no detector at all: no intel and no YARA either (also on
+     * SIGHUP), so the no-rules figures of bench/run stay comparable with Suricata's. */
+    IntelReloadCtx reload_ctx = {o, conf, actors};
+    IntelStore *intel = reload_intel(&reload_ctx);
     settings.intel = &intel;
     /* JA3/JA4 are computed only on demand (as in Suricata): indicators of those kinds ask. */
     if (intel && intel_store_count_type(intel, INTEL_JA3))
         tls_enable_ja3();
     if (intel && intel_store_count_type(intel, INTEL_JA4))
         tls_enable_ja4();
-    IntelReloadCtx reload_ctx = {o, conf, actors};
     settings.intel_reload = reload_intel;
     settings.intel_reload_ud = &reload_ctx;
     detect_engine_attribute(detect, attribute_rule, actors);
-    /* --disable-detection: no YARA either (bench/run's no-rules figures stay comparable). */
     uint32_t yara_failed = 0;
     YaraRuleSet *yara = o->disable_detection ? NULL
                         : yara_setup_rules(conf, actors, o->yara_paths, o->yara_path_count,

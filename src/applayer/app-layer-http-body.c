@@ -275,15 +275,25 @@ void http_body_begin(HttpState *s, AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, boo
         setup_decoder(ctx, d, tx);
 }
 
-void http_body_end(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, bool truncated)
+static json_t *tx_json(const void *tx)
 {
-    http_decoder_free(&d->dec);
-    HttpMessage *m = to_server ? &tx->req : &tx->resp;
+    return http_tx_json(tx);
+}
+
+void http_file_finish(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState state)
+{
     if (!m->file || m->file->state != FILE_STATE_OPENED)
         return;
     FileThread th = file_thread(ctx);
-    file_close(&th, m->file, truncated ? FILE_STATE_TRUNCATED : FILE_STATE_CLOSED);
-    file_log(ctx, m->file, "http", http_tx_json(tx));
+    file_close(&th, m->file, state);
+    file_log(ctx, m->file, "http", tx_json, tx);
+}
+
+void http_body_end(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, bool truncated)
+{
+    http_decoder_free(&d->dec);
+    http_file_finish(ctx, tx, to_server ? &tx->req : &tx->resp,
+                     truncated ? FILE_STATE_TRUNCATED : FILE_STATE_CLOSED);
 }
 
 void http_body_gap(AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len)

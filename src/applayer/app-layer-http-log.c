@@ -216,24 +216,13 @@ json_t *http_tx_alert_json(void *state, void *tx)
     return http_tx_json(tx);
 }
 
-/* A file still open when its transaction is logged (the flow ended first) is truncated. */
-static void close_open_file(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m)
-{
-    if (!m->file || m->file->state != FILE_STATE_OPENED)
-        return;
-    FileThread th = {.counters = ctx->thread ? ctx->thread->counters : NULL};
-    if (ctx->thread && ctx->thread->eve && ctx->thread->eve->log)
-        th.eve_path = ctx->thread->eve->log->cfg.path;
-    file_close(&th, m->file, FILE_STATE_TRUNCATED);
-    file_log(ctx, m->file, "http", http_tx_json(tx));
-}
-
 void http_log_tx(AppLayerCtx *ctx, void *state, void *txp, uint64_t tx_id)
 {
     (void)state;
     HttpTx *tx = txp;
-    close_open_file(ctx, tx, &tx->req);
-    close_open_file(ctx, tx, &tx->resp);
+    /* A file still open when its transaction is logged (the flow ended first) is truncated. */
+    http_file_finish(ctx, tx, &tx->req, FILE_STATE_TRUNCATED);
+    http_file_finish(ctx, tx, &tx->resp, FILE_STATE_TRUNCATED);
     EveWriter *w = ctx->thread ? ctx->thread->eve : NULL;
     if (!w || !eve_enabled(w->log, EVE_HTTP))
         return;

@@ -281,6 +281,8 @@ uint32_t http_body_data(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_serv
                         const uint8_t *data, uint32_t len);
 /* Ends the body (message complete, or the direction closed: truncated). */
 void http_body_end(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, bool truncated);
+/* Closes m's file, if still open, with state and logs it (fileinfo, observers). */
+void http_file_finish(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState state);
 void http_body_gap(AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len);
 /* The direction closed inside a body: true when that ends the message normally (a body that
  * runs until close, or an unfinished chunk-size line that libhtp then reads as body). */

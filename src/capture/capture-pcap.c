@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,14 +70,38 @@ static int apply_filter(pcap_t *pcap, const char *bpf, const char *name, char *e
     return 0;
 }
 
+/* libpcap reads files through stdio, whose default buffer is one 4 KiB block: a 1 GB pcap
+ * then costs 250,000 read() calls. A 128 KiB buffer of our own (reused file after file;
+ * libpcap closes the FILE, we keep the buffer) and a sequential read-ahead hint cut the calls
+ * 32-fold; much larger buffers made the kernel's copy slower (it no longer lands in cache). */
+#define CAPTURE_FILE_BUFFER (128u << 10)
+
+static pcap_t *open_offline(CaptureSource *src, const char *path, char *pcap_err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        snprintf(pcap_err, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+        return NULL;
+    }
+    if (!src->file_buffer)
+        src->file_buffer = malloc(CAPTURE_FILE_BUFFER);
+    if (src->file_buffer)
+        setvbuf(fp, src->file_buffer, _IOFBF, CAPTURE_FILE_BUFFER);
+    posix_fadvise(fileno(fp), 0, 0, POSIX_FADV_SEQUENTIAL);
+    pcap_t *pcap = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_MICRO,
+                                                            pcap_err);
+    if (!pcap)
+        fclose(fp);
+    return pcap;
+}
+
 /* Opens the next file of the list; skips (and reports) files libpcap cannot open. */
 static int open_next_file(CaptureSource *src, char *err, size_t errlen)
 {
     while (src->file_index < src->file_count) {
         const char *path = src->files[src->file_index++];
         char pcap_err[PCAP_ERRBUF_SIZE];
-        src->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
-                                                            pcap_err);
+        src->pcap = open_offline(src, path, pcap_err);
         src->current_name = path;
         if (!src->pcap) {
             snprintf(err, errlen, "%s: byte offset 0: cannot read capture: %s", path, pcap_err);
@@ -221,5 +246,6 @@ void capture_close(CaptureSource *src)
         free(src->files[i]);
     free(src->files);
     free(src->bpf);
+    free(src->file_buffer);
     memset(src, 0, sizeof(*src));
 }

@@ -40,6 +40,7 @@ typedef struct CaptureSource {
     int datalink;
     uint64_t files_read;
     uint64_t errors;
+    char *file_buffer;          /* stdio buffer of the file being read */
 } CaptureSource;
 
 /* path is a capture file or a directory of them. bpf may be NULL. */

@@ -97,11 +97,11 @@ static void swap_endpoints(json_t *obj)
     json_decref(dp);
 }
 
-void file_log(AppLayerCtx *ctx, const File *f, const char *proto_key, json_t *proto_obj)
+void file_log(AppLayerCtx *ctx, const File *f, const char *proto_key, FileProtoJson proto_json,
+              const void *proto_tx)
 {
     EveWriter *w = ctx->thread ? ctx->thread->eve : NULL;
     if (!w || !eve_enabled(w->log, EVE_FILES)) {
-        json_decref(proto_obj);
         file_observers_log((File *)f, ctx, NULL);
         return;
     }
@@ -109,8 +109,8 @@ void file_log(AppLayerCtx *ctx, const File *f, const char *proto_key, json_t *pr
     json_object_del(obj, "tx_id");
     if (!f->to_server)
         swap_endpoints(obj);
-    if (proto_obj)
-        json_object_set_new(obj, proto_key, proto_obj);
+    if (proto_json)
+        json_object_set_new(obj, proto_key, proto_json(proto_tx));
     AppProto proto = ctx->flow && ctx->flow->app ? ctx->flow->app->proto : ALPROTO_UNKNOWN;
     json_object_set_new(obj, "app_proto", json_string(app_proto_name(proto)));
     json_object_set_new(obj, "fileinfo", file_info_json(f));

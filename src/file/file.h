@@ -105,9 +105,13 @@ void file_gap(FileThread *th, File *f, uint32_t len);
 void file_close(FileThread *th, File *f, FileState state);
 void file_free(File *f);
 
-/* EVE fileinfo: a complete event for f, with the protocol object (consumed) under proto_key. */
+/* EVE fileinfo: a complete event for f, with proto_json(proto_tx) under proto_key. The
+ * protocol object is built only when the event is written (fileinfo on): building it for
+ * nothing was a visible cost of no-rules runs. proto_json may be NULL. */
 struct AppLayerCtx;
-void file_log(struct AppLayerCtx *ctx, const File *f, const char *proto_key, json_t *proto_obj);
+typedef json_t *(*FileProtoJson)(const void *proto_tx);
+void file_log(struct AppLayerCtx *ctx, const File *f, const char *proto_key,
+              FileProtoJson proto_json, const void *proto_tx);
 /* A JSON string from raw bytes the way Suricata's EVE writes them: ASCII kept, any other
  * byte written as \xNN. */
 json_t *file_json_bytes(const uint8_t *data, size_t len);

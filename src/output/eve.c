@@ -88,13 +88,13 @@ void eve_writer_init(EveWriter *w, EveLog *log)
 void eve_writer_flush(EveWriter *w)
 {
     if (!w->log || (!w->log->file && !w->log->hub)) {
-        w->len = 0;
+        w->out.len = 0;
         return;
     }
     pthread_mutex_lock(&w->log->lock);
     FILE *out = w->log->hub ? hub_spool_file(w->log->hub) : w->log->file;
-    if (w->len && out) {
-        fwrite(w->buf, 1, w->len, out);
+    if (w->out.len && out) {
+        fwrite(w->out.data, 1, w->out.len, out);
         fflush(out);
         if (w->log->hub)
             hub_spool_after_write(w->log->hub);
@@ -104,50 +104,22 @@ void eve_writer_flush(EveWriter *w)
         w->lines[i] = 0;
     }
     pthread_mutex_unlock(&w->log->lock);
-    w->len = 0;
+    w->out.len = 0;
 }
 
 void eve_writer_destroy(EveWriter *w)
 {
     eve_writer_flush(w);
-    free(w->buf);
+    free(w->out.data);
     memset(w, 0, sizeof(*w));
 }
 
-static bool writer_reserve(EveWriter *w, size_t extra)
-{
-    if (w->len + extra <= w->cap)
-        return true;
-    size_t want = w->cap ? w->cap : 2 * EVE_WRITER_FLUSH_AT;
-    while (want < w->len + extra)
-        want *= 2;
-    char *grown = realloc(w->buf, want);
-    if (!grown)
-        return false;
-    w->buf = grown;
-    w->cap = want;
-    return true;
-}
-
-/* Serialises straight into the free space of the buffer; only an event that did not fit is
- * serialised a second time, after the buffer grew (json_dumpb says how much it needed). */
 void eve_write(EveWriter *w, EveType type, json_t *obj)
 {
-    if (!writer_reserve(w, 1)) {
-        json_decref(obj);
-        return;
-    }
-    size_t room = w->cap - w->len - 1; /* keep one byte for the newline */
-    size_t need = json_dumpb(obj, w->buf + w->len, room, JSON_COMPACT);
-    if (need > room && writer_reserve(w, need + 1))
-        need = json_dumpb(obj, w->buf + w->len, need, JSON_COMPACT);
-    if (need && w->len + need < w->cap) {
-        w->len += need;
-        w->buf[w->len++] = '\n';
+    if (json_compact_append_line(&w->out, obj))
         w->lines[type]++;
-    }
     json_decref(obj);
-    if (w->len >= EVE_WRITER_FLUSH_AT)
+    if (w->out.len >= EVE_WRITER_FLUSH_AT)
         eve_writer_flush(w);
 }
 

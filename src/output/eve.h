@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/json-compact.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
 #include "output/hub-spool.h"
@@ -60,8 +61,7 @@ typedef struct EveLog {
 
 typedef struct EveWriter {
     EveLog *log;
-    char *buf;
-    size_t len, cap;
+    JsonBuffer out;                  /* whole lines waiting for the next flush */
     uint64_t lines[EVE_TYPE_COUNT];  /* written by this writer, merged at flush */
 } EveWriter;
 

@@ -105,6 +105,8 @@ struct StreamThread {
     CounterSet *counters;
     StreamDataSink sink;
     void *sink_ud;
+    StreamSegment *spare_segs;    /* freed full-size segments kept for reuse */
+    uint32_t spare_count;
 };
 
 /* What reassembly should do after a packet was accepted by the state machine (Suricata's
@@ -117,6 +119,7 @@ typedef enum StreamUpdateDir {
 } StreamUpdateDir;
 
 /* stream-tcp-reassemble.c */
+void stream_spare_segments_free(StreamThread *st);
 void stream_reassemble_packet(StreamThread *st, TcpSession *ssn, Flow *f, Packet *p);
 void stream_reassemble_flush(StreamThread *st, TcpSession *ssn, Flow *f);
 void stream_segments_free(StreamThread *st, TcpStream *s);

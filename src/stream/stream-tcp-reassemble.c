@@ -42,6 +42,48 @@ static uint64_t seg_end(const StreamSegment *seg)
     return seg->off + seg->len;
 }
 
+/* Nearly every segment is one packet's payload, allocated on arrival and freed once
+ * delivered: a malloc/free pair per packet that showed in profiles. Segments that fit a
+ * standard MTU get a fixed-size block, and freed blocks wait on a per-thread spare list
+ * (bounded, so a burst does not pin memory) for the next packet. The memcap still counts
+ * what segments hold, as before. */
+#define SEG_BLOCK_DATA 1500u
+#define SEG_SPARE_MAX 1024u
+
+static StreamSegment *seg_alloc(StreamThread *st, uint32_t len)
+{
+    if (len > SEG_BLOCK_DATA)
+        return malloc(sizeof(StreamSegment) + len);
+    StreamSegment *seg = st->spare_segs;
+    if (!seg)
+        return malloc(sizeof(StreamSegment) + SEG_BLOCK_DATA);
+    st->spare_segs = seg->next;
+    st->spare_count--;
+    return seg;
+}
+
+static void seg_release(StreamThread *st, StreamSegment *seg)
+{
+    st->seg_memuse -= sizeof(StreamSegment) + seg->len;
+    if (seg->len > SEG_BLOCK_DATA || st->spare_count >= SEG_SPARE_MAX) {
+        free(seg);
+        return;
+    }
+    seg->next = st->spare_segs;
+    st->spare_segs = seg;
+    st->spare_count++;
+}
+
+void stream_spare_segments_free(StreamThread *st)
+{
+    while (st->spare_segs) {
+        StreamSegment *seg = st->spare_segs;
+        st->spare_segs = seg->next;
+        free(seg);
+    }
+    st->spare_count = 0;
+}
+
 static void seg_free(StreamThread *st, TcpStream *s, StreamSegment *seg)
 {
     if (seg->prev)
@@ -52,8 +94,7 @@ static void seg_free(StreamThread *st, TcpStream *s, StreamSegment *seg)
         seg->next->prev = seg->prev;
     else
         s->tail = seg->prev;
-    st->seg_memuse -= sizeof(StreamSegment) + seg->len;
-    free(seg);
+    seg_release(st, seg);
 }
 
 void stream_segments_free(StreamThread *st, TcpStream *s)
@@ -190,8 +231,7 @@ static void insert_slow(StreamThread *st, TcpStream *s, StreamSegment *seg, Pack
         counter_incr(st->counters, stream_ids.overlap_diff_data);
     }
     if (dup) {
-        st->seg_memuse -= sizeof(StreamSegment) + seg->len;
-        free(seg);
+        seg_release(st, seg);
         return;
     }
     link_after(s, prev, seg);
@@ -233,7 +273,7 @@ static void insert_data(StreamThread *st, TcpStream *s, Packet *p)
         counter_incr(st->counters, stream_ids.segment_memcap_drop);
         return;
     }
-    StreamSegment *seg = malloc(need);
+    StreamSegment *seg = seg_alloc(st, len);
     if (!seg) {
         counter_incr(st->counters, stream_ids.segment_memcap_drop);
         return;

@@ -36,6 +36,12 @@ static void setup(void)
     counters_register("detect.alert");
 }
 
+static json_t *empty_object(const void *tx)
+{
+    (void)tx;
+    return json_object();
+}
+
 static void transfer(const uint8_t *body, size_t len, uint8_t flags, size_t chunk)
 {
     EveWriter w;
@@ -56,7 +62,7 @@ static void transfer(const uint8_t *body, size_t len, uint8_t flags, size_t chun
         file_append(&ft, f, body + off, (uint32_t)(len - off < chunk ? len - off : chunk));
     if (f && !(flags & 2)) {
         file_close(&ft, f, (flags & 1) ? FILE_STATE_TRUNCATED : FILE_STATE_CLOSED);
-        file_log(&ctx, f, "http", json_object());
+        file_log(&ctx, f, "http", empty_object, NULL);
     }
     file_free(f);
     eve_writer_destroy(&w);

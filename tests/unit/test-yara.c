@@ -251,6 +251,12 @@ static void harness_open(Harness *h, const YaraScanConfig *cfg)
 }
 
 /* A file as a parser hands it over: opened, appended in chunks, closed, logged. */
+static json_t *http_object(const void *tx)
+{
+    (void)tx;
+    return json_pack("{s:s}", "hostname", "example.test");
+}
+
 static void transfer(Harness *h, const char *name, const char *body, size_t len, size_t chunk)
 {
     AppLayerCtx ctx = {.thread = &h->th, .flow = &h->flow, .now_usec = 1700000000000000ull};
@@ -260,8 +266,7 @@ static void transfer(Harness *h, const char *name, const char *body, size_t len,
     for (size_t off = 0; off < len; off += chunk)
         file_append(&ft, f, (const uint8_t *)body + off, (uint32_t)(len - off < chunk ? len - off : chunk));
     file_close(&ft, f, FILE_STATE_CLOSED);
-    json_t *http = json_pack("{s:s}", "hostname", "example.test");
-    file_log(&ctx, f, "http", http);
+    file_log(&ctx, f, "http", http_object, NULL);
     file_free(f);
 }
 

@@ -1,0 +1,26 @@
+/*
+ * json-compact.h - appends a jansson value to a growable buffer as compact JSON.
+ *
+ * Why not json_dumpb: EVE lines are jansson trees, and jansson's dumper goes through a
+ * callback per token and snprintf per number; on a no-rules run writing flow records that was
+ * a sixth of the sensor's time. This walker writes the same bytes (jansson's JSON_COMPACT
+ * output: key order as inserted, the same escapes, invalid UTF-8 refused) straight into the
+ * caller's buffer, one line per value. Building the trees stays with jansson.
+ */
+#ifndef BONGSU_JSON_COMPACT_H
+#define BONGSU_JSON_COMPACT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct JsonBuffer {
+    char *data; /* realloc'd as needed; owned by the caller */
+    size_t len, cap;
+} JsonBuffer;
+
+/* Appends value and a newline; on failure (a string that is not valid UTF-8, no memory) the buffer is back
+ * at its length before the call and false is returned, as json_dumpb would have failed. */
+bool json_compact_append_line(JsonBuffer *out, const json_t *value);
+
+#endif
