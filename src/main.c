@@ -325,6 +325,8 @@ static void print_summary(const EngineSummary *s, const EngineSettings *settings
             !settings->eve.enabled ? "(disabled)"
             : settings->eve.to_hub ? settings->eve.hub.url
                                    : settings->eve.path);
+    if (s->private_counters[0])
+        fprintf(stderr, "bongsu: %s\n", s->private_counters);
 }
 
 static int open_capture(const Options *o, CaptureSource *src)

@@ -3,6 +3,8 @@
  */
 #include "common/counters.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +12,7 @@ typedef struct CounterDef {
     char *name;
     CounterKind kind;
     CounterId avg_sum, avg_count;
+    bool private_to_bongsu;
 } CounterDef;
 
 static CounterDef registry[COUNTERS_MAX];
@@ -51,6 +54,12 @@ CounterId counters_register_avg(const char *name, CounterId sum, CounterId count
     registry[id].avg_sum = sum;
     registry[id].avg_count = count;
     return id;
+}
+
+void counters_set_private(CounterId id)
+{
+    if (id >= 0 && (size_t)id < registry_size)
+        registry[id].private_to_bongsu = true;
 }
 
 size_t counters_registered(void)
@@ -137,6 +146,24 @@ json_t *counter_set_to_json(const CounterSet *set)
 {
     json_t *root = json_object();
     for (size_t i = 0; i < set->size; i++)
-        json_set_dotted(root, registry[i].name, counter_get(set, (CounterId)i));
+        if (!registry[i].private_to_bongsu)
+            json_set_dotted(root, registry[i].name, counter_get(set, (CounterId)i));
     return root;
+}
+
+size_t counters_format_private(const CounterSet *set, char *buf, size_t len)
+{
+    size_t used = 0;
+    if (len)
+        buf[0] = '\0';
+    for (size_t i = 0; i < set->size && used < len; i++) {
+        if (!registry[i].private_to_bongsu)
+            continue;
+        int n = snprintf(buf + used, len - used, "%s%s %llu", used ? ", " : "", registry[i].name,
+                         (unsigned long long)counter_get(set, (CounterId)i));
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+    return used < len ? used : len - 1;
 }

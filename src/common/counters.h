@@ -27,6 +27,12 @@ typedef enum CounterKind {
 CounterId counters_register(const char *name);
 CounterId counters_register_max(const char *name);
 CounterId counters_register_avg(const char *name, CounterId sum, CounterId count);
+/* Keeps a counter out of EVE `stats`, whose schema (Suricata's, closed at every level) has
+ * no place for bongsu's own counters; counters_format_private() reports them instead. */
+void counters_set_private(CounterId id);
+/* "name value, name value" for the private counters, into buf; returns the length. */
+struct CounterSet;
+size_t counters_format_private(const struct CounterSet *set, char *buf, size_t len);
 /* Id of a registered counter, or -1. */
 CounterId counters_find(const char *name);
 size_t counters_registered(void);

@@ -95,6 +95,19 @@ static bool put_escape(JsonBuffer *out, unsigned char c)
     }
 }
 
+/* True when one of the 8 bytes of word needs a look: a control character, '"', '\\' or a
+ * byte of a multi-byte UTF-8 sequence. Strings are mostly plain ASCII, so checking a word
+ * at a time makes the common case a few operations per 8 bytes. */
+static bool word_needs_care(uint64_t word)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t quote = word ^ (ones * '"'), backslash = word ^ (ones * '\\');
+    /* Exact once no byte has its high bit set, and a set high bit answers yes anyway. */
+    uint64_t below_space = (word - ones * 0x20) & ~word;
+    uint64_t is_quote = (quote - ones) & ~quote, is_backslash = (backslash - ones) & ~backslash;
+    return ((below_space | is_quote | is_backslash | word) & highs) != 0;
+}
+
 static bool put_string(JsonBuffer *out, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
@@ -102,6 +115,14 @@ static bool put_string(JsonBuffer *out, const char *str, size_t len)
         return false;
     size_t run_start = 0, i = 0;
     while (i < len) {
+        if (len - i >= 8) {
+            uint64_t word;
+            memcpy(&word, s + i, sizeof(word));
+            if (!word_needs_care(word)) {
+                i += 8;
+                continue;
+            }
+        }
         unsigned char c = s[i];
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
             i++;

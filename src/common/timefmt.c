@@ -1,44 +1,61 @@
 /*
  * timefmt.c - EVE timestamps (see timefmt.h).
  *
- * localtime_r is the expensive part, and consecutive events almost always fall in the same
- * second, so the formatted date/time prefix of the last second is cached per thread.
+ * localtime_r is the expensive part, and events cluster in few seconds, so the formatted
+ * date/time prefixes of recent seconds are cached per thread.
  */
 #include "common/timefmt.h"
 
-#include <stdio.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 
-void timefmt_iso(uint64_t ts_usec, char buf[TIMEFMT_BUF_SIZE])
-{
-    static _Thread_local time_t cached_sec = (time_t)-1;
-    static _Thread_local char cached_date[24];
-    static _Thread_local char cached_zone[8];
+/* Flow records carry start and end times of many different seconds, so one cached second
+ * missed half the time; a small direct-mapped cache keeps the seconds in use. */
+#define TIMEFMT_CACHE_SLOTS 16
 
-    time_t sec = (time_t)(ts_usec / 1000000);
-    unsigned usec = (unsigned)(ts_usec % 1000000);
-    if (sec != cached_sec) {
+typedef struct CachedSecond {
+    time_t sec;
+    char date[24];
+    char zone[8];
+    uint8_t date_len, zone_len;
+} CachedSecond;
+
+static const CachedSecond *cached_second(time_t sec)
+{
+    static _Thread_local CachedSecond cache[TIMEFMT_CACHE_SLOTS];
+    static _Thread_local bool cache_ready;
+    if (!cache_ready) {
+        for (int i = 0; i < TIMEFMT_CACHE_SLOTS; i++)
+            cache[i].sec = (time_t)-1;
+        cache_ready = true;
+    }
+    CachedSecond *slot = &cache[(uint64_t)sec % TIMEFMT_CACHE_SLOTS];
+    if (slot->sec != sec) {
         struct tm tm;
         localtime_r(&sec, &tm);
-        strftime(cached_date, sizeof(cached_date), "%Y-%m-%dT%H:%M:%S", &tm);
-        strftime(cached_zone, sizeof(cached_zone), "%z", &tm);
-        cached_sec = sec;
+        slot->date_len = (uint8_t)strftime(slot->date, sizeof(slot->date), "%Y-%m-%dT%H:%M:%S", &tm);
+        slot->zone_len = (uint8_t)strftime(slot->zone, sizeof(slot->zone), "%z", &tm);
+        slot->sec = sec;
     }
+    return slot;
+}
+
+void timefmt_iso(uint64_t ts_usec, char buf[TIMEFMT_BUF_SIZE])
+{
+    const CachedSecond *second = cached_second((time_t)(ts_usec / 1000000));
+    unsigned usec = (unsigned)(ts_usec % 1000000);
     /* Assembled by hand: snprintf here was a visible share of writing flow records. */
-    size_t date_len = strlen(cached_date), zone_len = strlen(cached_zone);
-    if (date_len + 8 + zone_len >= TIMEFMT_BUF_SIZE) {
-        snprintf(buf, TIMEFMT_BUF_SIZE, "%s.%06u%s", cached_date, usec, cached_zone);
-        return;
-    }
     char *out = buf;
-    memcpy(out, cached_date, date_len);
-    out += date_len;
+    memcpy(out, second->date, second->date_len);
+    out += second->date_len;
     *out++ = '.';
     for (int digit = 5; digit >= 0; digit--) {
         out[digit] = (char)('0' + usec % 10);
         usec /= 10;
     }
     out += 6;
-    memcpy(out, cached_zone, zone_len + 1);
+    memcpy(out, second->zone, second->zone_len);
+    out[second->zone_len] = '\0';
 }

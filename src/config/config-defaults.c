@@ -362,7 +362,7 @@ const char conf_default_yaml[] =
     "  queue-size: 512\n"
     "  scan-timeout: 10\n"
     "ddos:\n"
-    "  enabled: no\n"
+    "  enabled: yes\n"
     "  protected: []\n"
     "  thresholds:\n"
     "    syn: 10000\n"

@@ -25,6 +25,25 @@
 #include <string.h>
 #include <sys/socket.h>
 
+DdosCounterIds ddos_ids;
+
+void ddos_register_counters(void)
+{
+    ddos_ids.packets = counters_register("ddos.packets");
+    ddos_ids.victims = counters_register_max("ddos.victims");
+    ddos_ids.victims_evicted = counters_register("ddos.victims_evicted");
+    ddos_ids.victim_table_full = counters_register("ddos.victim_table_full");
+    ddos_ids.attacks_started = counters_register("ddos.attacks_started");
+    ddos_ids.attacks_ended = counters_register("ddos.attacks_ended");
+    ddos_ids.mitigation_dropped = counters_register("ddos.mitigation_dropped");
+    const CounterId all[] = {ddos_ids.packets,         ddos_ids.victims,
+                             ddos_ids.victims_evicted, ddos_ids.victim_table_full,
+                             ddos_ids.attacks_started, ddos_ids.attacks_ended,
+                             ddos_ids.mitigation_dropped};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        counters_set_private(all[i]);
+}
+
 #define USEC 1000000ull
 #define HASH_SEED 0x64646f73ull
 #define HOT_FRACTION 0.5
@@ -128,6 +147,7 @@ static void victim_release(DdosDetector *d, DdosVictim *v)
 {
     index_remove(d, (uint32_t)(v - d->victims));
     memset(v, 0, sizeof(*v));
+    d->victims_used--;
 }
 
 /* A free entry, or the idle one with the least traffic in the last two seconds. */
@@ -145,8 +165,12 @@ static DdosVictim *victim_slot(DdosDetector *d)
             best_load = load;
         }
     }
-    if (best)
+    if (best) {
         victim_release(d, best);
+        counter_incr(d->counters, ddos_ids.victims_evicted);
+    } else {
+        counter_incr(d->counters, ddos_ids.victim_table_full);
+    }
     return best;
 }
 
@@ -177,6 +201,7 @@ static DdosVictim *victim_admit(DdosDetector *d, const Packet *p, uint32_t seen)
         v->cur[t] = seen - 1;
     v->cur_bytes = (uint64_t)(seen - 1) * p->wire_len;
     index_insert(d, (uint32_t)(v - d->victims));
+    counter_update_max(d->counters, ddos_ids.victims, ++d->victims_used);
     return v;
 }
 
@@ -238,6 +263,7 @@ static void attack_start(DdosDetector *d, DdosVictim *v, const Packet *p, DdosCl
     v->packets = v->bytes = 0;
     v->peak_pps = rates[total_class(&v->addr)];
     v->peak_bps = ddos_victim_bps(v, p->ts_usec);
+    counter_incr(d->counters, ddos_ids.attacks_started);
     ddos_log_event(d, v, "start", p->ts_usec);
     ddos_log_alert(d, v, p);
     ddos_log_mitigation(d, v, "start", p->ts_usec);
@@ -258,6 +284,7 @@ static void note_peak(DdosVictim *v, uint64_t ts_usec)
 static void attack_end(DdosDetector *d, DdosVictim *v, uint64_t ts_usec)
 {
     note_peak(v, v->last_hot_usec);
+    counter_incr(d->counters, ddos_ids.attacks_ended);
     ddos_log_event(d, v, "end", ts_usec);
     ddos_log_mitigation(d, v, "end", ts_usec);
     v->active = false;
@@ -325,6 +352,7 @@ void ddos_detector_packet(DdosDetector *d, const Packet *p)
         return;
     if (p->ts_usec > d->now_usec)
         d->now_usec = p->ts_usec;
+    counter_incr(d->counters, ddos_ids.packets);
     DdosVictim *v = victim_find(d, &p->dst);
     if (!v) {
         uint64_t sec = p->ts_usec / USEC;
@@ -367,12 +395,21 @@ void ddos_detector_tick(DdosDetector *d, uint64_t now_usec)
     }
 }
 
-DdosDetector *ddos_detector_new(const DdosConfig *cfg, EveLog *eve)
+DdosDetector *ddos_detector_new(const DdosConfig *cfg, EveLog *eve, CounterSet *counters)
 {
     DdosDetector *d = calloc(1, sizeof(*d));
     if (!d)
         return NULL;
     d->cfg = cfg;
+    ddos_register_counters(); /* the same ids again when the engine registered them */
+    d->counters = counters;
+    if (!counters) {
+        if (counter_set_init(&d->own_counters) != 0) {
+            free(d);
+            return NULL;
+        }
+        d->counters = &d->own_counters;
+    }
     d->victim_count = cfg->max_victims;
     uint32_t slots = 2;
     while (slots < 2 * cfg->max_victims)
@@ -393,20 +430,27 @@ DdosDetector *ddos_detector_new(const DdosConfig *cfg, EveLog *eve)
     return d;
 }
 
+void ddos_detector_finish(DdosDetector *d, uint64_t now_usec)
+{
+    if (!d || !d->victims || !d->writer.log)
+        return;
+    if (now_usec < d->now_usec)
+        now_usec = d->now_usec;
+    for (uint32_t i = 0; i < d->victim_count; i++)
+        if (d->victims[i].used && d->victims[i].active)
+            attack_end(d, &d->victims[i], now_usec);
+    eve_writer_flush(&d->writer);
+}
+
 void ddos_detector_free(DdosDetector *d, uint64_t now_usec)
 {
     if (!d)
         return;
-    if (d->victims && d->writer.log) {
-        if (now_usec < d->now_usec)
-            now_usec = d->now_usec;
-        for (uint32_t i = 0; i < d->victim_count; i++)
-            if (d->victims[i].used && d->victims[i].active)
-                attack_end(d, &d->victims[i], now_usec);
-        eve_writer_flush(&d->writer);
-    }
+    ddos_detector_finish(d, now_usec);
     ddos_mitigator_free(d->mitigator);
     eve_writer_destroy(&d->writer);
+    if (d->own_counters.values)
+        counter_set_free(&d->own_counters);
     ddos_cms_free(&d->cms);
     free(d->victims);
     free(d->index);

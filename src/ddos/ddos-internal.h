@@ -57,7 +57,21 @@ struct DdosDetector {
     uint32_t index_mask;
     DdosMitigator *mitigator;             /* NULL without commands */
     uint64_t now_usec;
+    CounterSet *counters;                 /* the caller's, or own_counters */
+    CounterSet own_counters;              /* when the caller gave none (tests) */
+    uint32_t victims_used;
 };
+
+/* ddos.* counter ids (ddos-detect.c). */
+typedef struct DdosCounterIds {
+    CounterId packets;          /* packets to protected addresses */
+    CounterId victims;          /* most destinations tracked exactly at once */
+    CounterId victims_evicted;  /* idle entries given to a new heavy destination */
+    CounterId victim_table_full;/* a heavy destination found every entry under attack */
+    CounterId attacks_started, attacks_ended;
+    CounterId mitigation_dropped; /* commands not run: the queue was full */
+} DdosCounterIds;
+extern DdosCounterIds ddos_ids;
 
 /* Sliding one-second rate of class c at ts_usec, in packets/s. */
 double ddos_victim_rate(const DdosVictim *v, DdosClass c, uint64_t ts_usec);

@@ -251,8 +251,10 @@ void ddos_log_mitigation(DdosDetector *d, const DdosVictim *v, const char *state
 #undef ENV
     for (int i = 0; i < n; i++)
         ptrs[i] = env[i];
-    if (!ddos_mitigator_submit(d->mitigator, cmd, ptrs, (size_t)n))
+    if (!ddos_mitigator_submit(d->mitigator, cmd, ptrs, (size_t)n)) {
+        counter_incr(d->counters, ddos_ids.mitigation_dropped);
         log_warning("ddos mitigation queue full: %s command for %s dropped", state,
                     json_string_value(json_object_get(o, "victim")));
+    }
     json_decref(o);
 }

@@ -36,20 +36,34 @@ int ddos_cms_init(DdosCms *cms, uint32_t width)
         w <<= 1;
     cms->width = w;
     cms->counters = aligned_alloc(64, (size_t)DDOS_CMS_DEPTH * w * sizeof(uint32_t));
-    if (cms->counters)
-        ddos_cms_clear(cms);
-    return cms->counters ? 0 : -1;
+    cms->dirty_cap = w * DDOS_CMS_DEPTH / 16 / 8; /* an eighth of the lines */
+    cms->dirty = malloc((cms->dirty_cap ? cms->dirty_cap : 1) * sizeof(uint32_t));
+    if (!cms->counters || !cms->dirty) {
+        ddos_cms_free(cms);
+        return -1;
+    }
+    cms->dirty_count = cms->dirty_cap + 1; /* unknown contents: the first clear is whole */
+    ddos_cms_clear(cms);
+    return 0;
 }
 
 void ddos_cms_free(DdosCms *cms)
 {
     free(cms->counters);
+    free(cms->dirty);
     cms->counters = NULL;
+    cms->dirty = NULL;
 }
 
 void ddos_cms_clear(DdosCms *cms)
 {
-    memset(cms->counters, 0, (size_t)DDOS_CMS_DEPTH * cms->width * sizeof(uint32_t));
+    if (cms->dirty_count > cms->dirty_cap) {
+        memset(cms->counters, 0, (size_t)DDOS_CMS_DEPTH * cms->width * sizeof(uint32_t));
+    } else {
+        for (uint32_t i = 0; i < cms->dirty_count; i++)
+            memset(&cms->counters[(size_t)cms->dirty[i] * 16], 0, 16 * sizeof(uint32_t));
+    }
+    cms->dirty_count = 0;
 }
 
 /* Where row `row`'s counter for hash h is. The sketch is blocked: a key's DDOS_CMS_DEPTH
@@ -75,6 +89,13 @@ uint32_t ddos_cms_add(DdosCms *cms, uint64_t h, uint32_t n)
         *c = *c > UINT32_MAX - n ? UINT32_MAX : *c + n;
         if (*c < est)
             est = *c;
+    }
+    /* A counter that was zero may mean the line was all zero: note it (duplicates are
+     * harmless). Every line's first add passes here, so no dirty line is missed. */
+    if (n && est == n && cms->dirty_count <= cms->dirty_cap) {
+        if (cms->dirty_count < cms->dirty_cap)
+            cms->dirty[cms->dirty_count] = (uint32_t)(cms_index(cms, h, 0) / 16);
+        cms->dirty_count++;
     }
     return est;
 }

@@ -41,6 +41,10 @@ uint64_t ddos_hash_address(const Address *a, uint64_t seed);
 typedef struct DdosCms {
     uint32_t width;           /* a power of two */
     uint32_t *counters;       /* DDOS_CMS_DEPTH * width */
+    /* Lines (64 bytes) made non-zero since the last clear, so that clearing once a second
+     * costs what was used, not the whole sketch; past dirty_cap the clear is a memset. */
+    uint32_t *dirty;
+    uint32_t dirty_count, dirty_cap;
 } DdosCms;
 
 /* width is rounded up to a power of two (at least 64). Returns 0 or -1 (no memory). */

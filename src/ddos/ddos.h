@@ -20,21 +20,28 @@
 
 #include <stdint.h>
 
+#include "common/counters.h"
 #include "ddos/ddos-config.h"
 #include "decode/packet.h"
 #include "output/eve.h"
 
 typedef struct DdosDetector DdosDetector;
 
-/* cfg must outlive the detector. Events go to eve (type "ddos", and "alert" on start).
+/* The ddos.* stats counters; call before the CounterSets are created. */
+void ddos_register_counters(void);
+/* cfg must outlive the detector. Events go to eve (type "ddos", and "alert" on start);
+ * counters (the capture thread's set; NULL in tests that do not look) get ddos.*.
  * Returns NULL when memory for the fixed structures cannot be had. */
-DdosDetector *ddos_detector_new(const DdosConfig *cfg, EveLog *eve);
+DdosDetector *ddos_detector_new(const DdosConfig *cfg, EveLog *eve, CounterSet *counters);
 /* Accounts one decoded packet (the original, not defrag's reassembled pseudo packet). */
 void ddos_detector_packet(DdosDetector *d, const Packet *p);
 /* Once per second of packet time: rolls quiet victims' rates, emits updates and ends. */
 void ddos_detector_tick(DdosDetector *d, uint64_t now_usec);
-/* Ends the attacks still running at now_usec (the capture is over), flushes the events,
- * waits for the mitigation commands already queued, and frees everything. NULL is fine. */
+/* Ends the attacks still running at now_usec (the capture is over) and flushes the events,
+ * so the final stats count them. NULL is fine; so is calling it twice. */
+void ddos_detector_finish(DdosDetector *d, uint64_t now_usec);
+/* ddos_detector_finish, then waits for the mitigation commands already queued and frees
+ * everything. NULL is fine. */
 void ddos_detector_free(DdosDetector *d, uint64_t now_usec);
 
 #endif

@@ -44,6 +44,7 @@ int engine_init(const struct ConfNode *conf)
     stream_register_counters();
     detect_register_counters();
     intel_register_counters();
+    ddos_register_counters();
     return 0;
 }
 
@@ -212,7 +213,7 @@ static int setup_run(Run *run)
         !(run->yara = yara_scanner_new(s->yara, s->yara_scan, run->eve, s->yara_reload,
                                        s->yara_reload_ud)))
         return -1;
-    if (s->ddos.enabled && !(run->ddos = ddos_detector_new(&s->ddos, run->eve)))
+    if (s->ddos.enabled && !(run->ddos = ddos_detector_new(&s->ddos, run->eve, &run->capture_counters)))
         return -1;
     return setup_workers(run);
 }
@@ -306,6 +307,9 @@ static void summarise(Run *run, const CounterSet *totals, EngineSummary *summary
         summary->events_by_type[i] = run->eve->lines_written[i];
         summary->events += run->eve->lines_written[i];
     }
+    if (run->ddos) /* the only private counters so far; zeros would only be noise without it */
+        counters_format_private(totals, summary->private_counters,
+                                sizeof(summary->private_counters));
 }
 
 static void finish_run(Run *run, EngineSummary *summary)
@@ -316,6 +320,7 @@ static void finish_run(Run *run, EngineSummary *summary)
     for (int i = 0; i < run->worker_count; i++)
         worker_finish(&run->workers[i], run->now_usec);
     yara_scanner_stop(run->yara);  /* every file is logged: drain the queue */
+    ddos_detector_finish(run->ddos, run->now_usec); /* attacks still on end, and count */
     record_capture_stats(run);
     CounterSet totals;
     if (counter_set_init(&totals) == 0) {

@@ -55,6 +55,7 @@ typedef struct EngineSummary {
     uint64_t packets, bytes, flows, events, capture_errors;
     uint64_t events_by_type[EVE_TYPE_COUNT];
     uint64_t kernel_drops;
+    char private_counters[1024]; /* bongsu's own counters (ddos.*), "name value, ..." */
 } EngineSummary;
 
 extern volatile sig_atomic_t engine_stop_requested;

@@ -61,9 +61,8 @@ def validate(events):
     check_eq(len(bad), 0, "events failing bongsu's EVE schema")
 
 
-def first_packets(path):
-    """Packet time of the first packet to each destination (Ethernet, IPv4/IPv6)."""
-    first = {}
+def packet_destinations(path):
+    """(destination, packet time) of each Ethernet IPv4/IPv6 packet of the capture."""
     with open(path, "rb") as f:
         data = f.read()
     off = 24
@@ -72,13 +71,21 @@ def first_packets(path):
         frame = data[off + 16:off + 16 + caplen]
         off += 16 + caplen
         if frame[12:14] == b"\x08\x00":
-            dst = ipaddress.ip_address(frame[30:34])
+            yield ipaddress.ip_address(frame[30:34]), sec + usec / 1e6
         elif frame[12:14] == b"\x86\xdd":
-            dst = ipaddress.ip_address(frame[38:54])
-        else:
-            continue
-        first.setdefault(dst, sec + usec / 1e6)
+            yield ipaddress.ip_address(frame[38:54]), sec + usec / 1e6
+
+
+def first_packets(path):
+    """Packet time of the first packet to each destination."""
+    first = {}
+    for dst, ts in packet_destinations(path):
+        first.setdefault(dst, ts)
     return first
+
+
+def packets_to(path, destinations):
+    return sum(1 for dst, _ in packet_destinations(path) if dst in destinations)
 
 
 def check_flood(flood, ddos, alerts, first):
@@ -111,6 +118,17 @@ def check_flood(flood, ddos, alerts, first):
                  f"{what}: alert metadata attack")
 
 
+def ddos_counters(stderr):
+    """The ddos.* counters of bongsu's run summary ("bongsu: ddos.packets N, ...")."""
+    counters = {}
+    for line in stderr.splitlines():
+        if line.startswith("bongsu: ddos."):
+            for item in line[len("bongsu: "):].split(", "):
+                name, value = item.rsplit(" ", 1)
+                counters[name[len("ddos."):]] = int(value)
+    return counters
+
+
 def ddos_lines(events):
     return [json.dumps(e, sort_keys=True) for e in of_type(events, "ddos")]
 
@@ -125,8 +143,8 @@ def main():
         f.write(CONFIG % {"log": mitigation_log})
 
     # No rules: DDoS detection does not depend on them, and the alert is its own (gid 8).
-    _, _, events, _ = run_bongsu(["-c", cfg, "-r", PCAP, "-k", "none", "--runmode", "single",
-                                  "--disable-detection"])
+    _, stderr, events, _ = run_bongsu(["-c", cfg, "-r", PCAP, "-k", "none", "--runmode",
+                                       "single", "--disable-detection"])
     validate(events)
     ddos = of_type(events, "ddos")
     alerts = [e for e in of_type(events, "alert") if e["alert"]["gid"] == 8]
@@ -140,6 +158,17 @@ def main():
     check_eq(len([e for e in ddos if when(e["timestamp"]) < first]), 0,
              "ddos events during the clean traffic before the first flood")
     check(any(e["ddos"]["state"] == "update" for e in ddos), "no update events")
+    # bongsu's own counters stay out of EVE stats (Suricata's schema is closed) and are
+    # reported in the run summary.
+    counters = ddos_counters(stderr)
+    stats = of_type(events, "stats")
+    check(stats and "ddos" not in stats[-1]["stats"], "EVE stats keep to Suricata's schema")
+    check_eq(counters.get("attacks_started"), len(floods), "stats ddos.attacks_started")
+    check_eq(counters.get("attacks_ended"), len(floods), "stats ddos.attacks_ended")
+    check(counters.get("packets", 0) >= packets_to(PCAP, victims),
+          f"stats ddos.packets {counters.get('packets')} counts every packet to the victims")
+    check(counters.get("victims", 0) >= len(victims), "stats ddos.victims")
+    check_eq(counters.get("mitigation_dropped"), 0, "stats ddos.mitigation_dropped")
 
     runs = []
     if os.path.exists(mitigation_log):
@@ -155,8 +184,13 @@ def main():
                                    "--set", "threading.workers=3", "--disable-detection"])
     check_eq(ddos_lines(workers), ddos_lines(events), "ddos events in workers mode")
 
-    _, _, off, _ = run_bongsu(["-r", PCAP, "-k", "none", "--disable-detection"])
-    check_eq(len(of_type(off, "ddos")), 0, "ddos events with ddos disabled (the default)")
+    _, _, off, _ = run_bongsu(["-r", PCAP, "-k", "none", "--disable-detection",
+                               "--set", "ddos.enabled=no"])
+    check_eq(len(of_type(off, "ddos")), 0, "ddos events with ddos disabled")
+    # On by default, with default thresholds far above this fixture's 100-300 pps floods.
+    _, default_err, default, _ = run_bongsu(["-r", PCAP, "-k", "none", "--disable-detection"])
+    check(ddos_counters(default_err).get("packets", 0) > 0, "the detector runs by default")
+    check_eq(len(of_type(default, "ddos")), 0, "no ddos events under the default thresholds")
     finish()
 
 

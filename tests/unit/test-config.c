@@ -159,7 +159,7 @@ static void test_defaults_values(void **state)
     assert_true(conf_node_is_sequence(conf_node(c, "intel.files")));
     assert_int_equal(conf_node_count(conf_node(c, "intel.files")), 0);
     assert_true(conf_node_is_sequence(conf_node(c, "yara.rules")));
-    assert_false(conf_get_bool(c, "ddos.enabled", true));
+    assert_true(conf_get_bool(c, "ddos.enabled", false));
     assert_non_null(conf_get(c, "classification-file"));
     assert_non_null(conf_get(c, "reference-config-file"));
     assert_non_null(conf_get(c, "threshold-file"));

@@ -45,6 +45,38 @@ static Address addr(const char *text)
 
 /* ---- sketches ---------------------------------------------------------------------------- */
 
+static bool cms_all_zero(const DdosCms *cms)
+{
+    for (size_t i = 0; i < (size_t)DDOS_CMS_DEPTH * cms->width; i++)
+        if (cms->counters[i])
+            return false;
+    return true;
+}
+
+/* The clear zeroes only the lines used since the last one, or everything once too many
+ * were: both must leave nothing behind, second after second. */
+static void test_cms_clear_tracks_used_lines(void **state)
+{
+    (void)state;
+    DdosCms cms;
+    assert_int_equal(ddos_cms_init(&cms, 4096), 0);
+    const uint32_t key_counts[] = {1, 7, 50, 200, 5000, 3};
+    for (size_t round = 0; round < sizeof(key_counts) / sizeof(key_counts[0]); round++) {
+        for (uint32_t k = 0; k < key_counts[round]; k++) {
+            Address a = {.family = AF_INET};
+            uint32_t key = k * 2654435761u + (uint32_t)round;
+            memcpy(a.addr, &key, 4);
+            ddos_cms_add(&cms, ddos_hash_address(&a, 9), 1 + k % 3);
+        }
+        assert_false(cms_all_zero(&cms));
+        bool whole = cms.dirty_count > cms.dirty_cap;
+        assert_true(whole == (key_counts[round] > cms.dirty_cap)); /* 5000 keys overflow */
+        ddos_cms_clear(&cms);
+        assert_true(cms_all_zero(&cms));
+    }
+    ddos_cms_free(&cms);
+}
+
 static void test_cms_bounds(void **state)
 {
     (void)state;
@@ -283,7 +315,7 @@ static void test_config(void **state)
     ConfNode *conf = conf_new_default();
     /* The YAML defaults and the C defaults agree. */
     assert_int_equal(ddos_config_from_conf(conf, &cfg, err, sizeof(err)), 0);
-    assert_false(cfg.enabled);
+    assert_true(cfg.enabled && dflt.enabled);
     assert_memory_equal(&cfg.thresholds, &dflt.thresholds, sizeof(dflt.thresholds));
     assert_int_equal(cfg.max_victims, dflt.max_victims);
     assert_int_equal(cfg.end_after_sec, dflt.end_after_sec);
@@ -345,7 +377,7 @@ static void harness_open(Harness *h)
     ec.types[EVE_DDOS] = ec.types[EVE_ALERT] = true;
     h->log = eve_log_open(&ec);
     assert_non_null(h->log);
-    h->d = ddos_detector_new(&h->cfg, h->log);
+    h->d = ddos_detector_new(&h->cfg, h->log, NULL);
     assert_non_null(h->d);
     h->now = T0;
 }
@@ -550,6 +582,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cms_bounds),
+        cmocka_unit_test(test_cms_clear_tracks_used_lines),
         cmocka_unit_test(test_topk_guarantee),
         cmocka_unit_test(test_spread),
         cmocka_unit_test(test_ewma),

@@ -137,11 +137,29 @@ static void test_escapes_are_jansson_s(void **state)
     json_decref(value);
 }
 
+/* Every byte value at every position of a string longer than two words, so each lane of the
+ * word-at-a-time scan and the byte-wise tail see each character class. */
+static void test_every_byte_at_every_position(void **state)
+{
+    (void)state;
+    for (unsigned byte = 0; byte < 256; byte++) {
+        for (size_t pos = 0; pos < 19; pos++) {
+            char text[19];
+            memset(text, 'a', sizeof(text));
+            text[pos] = (char)byte;
+            json_t *value = json_pack("{s:o}", "s", json_stringn_nocheck(text, sizeof(text)));
+            assert_same_as_jansson(value);
+            json_decref(value);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_trees_match_jansson),
         cmocka_unit_test(test_escapes_are_jansson_s),
+        cmocka_unit_test(test_every_byte_at_every_position),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,6 +58,15 @@ static void test_timestamp_format(void **state)
     assert_string_equal(buf, "2023-11-14T22:13:20.123456+0000");
     timefmt_iso(1700000000000001ull, buf);
     assert_string_equal(buf, "2023-11-14T22:13:20.000001+0000");
+    /* Seconds sharing a cache slot (16 apart) and alternating with others. */
+    timefmt_iso(1700000016000000ull, buf);
+    assert_string_equal(buf, "2023-11-14T22:13:36.000000+0000");
+    timefmt_iso(1700000001999999ull, buf);
+    assert_string_equal(buf, "2023-11-14T22:13:21.999999+0000");
+    timefmt_iso(1700000000000010ull, buf);
+    assert_string_equal(buf, "2023-11-14T22:13:20.000010+0000");
+    timefmt_iso(86400000000ull * 366, buf);
+    assert_string_equal(buf, "1971-01-02T00:00:00.000000+0000");
 }
 
 static void test_address_format(void **state)
