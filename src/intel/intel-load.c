@@ -34,6 +34,19 @@ void intel_report_error(IntelLoadStats *stats, IntelReportFn report, void *ud, c
         report(ud, where, reason);
 }
 
+json_t *intel_parse_json(const char *path, const char *text, size_t len, IntelLoadStats *stats,
+                         IntelReportFn report, void *ud)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, 0, &jerr);
+    if (!root) {
+        char where[1100];
+        snprintf(where, sizeof(where), "%s:%d", path, jerr.line);
+        intel_report_error(stats, report, ud, where, jerr.text);
+    }
+    return root;
+}
+
 void intel_add_record(IntelStore *store, const IntelRecord *rec, const char *where,
                       IntelLoadStats *stats, IntelReportFn report, void *ud)
 {

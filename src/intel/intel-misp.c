@@ -166,14 +166,9 @@ static void load_manifest(IntelStore *store, json_t *manifest, const char *path,
 int intel_load_misp(IntelStore *store, const char *path, const char *text, size_t len,
                     IntelLoadStats *stats, IntelReportFn report, void *ud)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, 0, &jerr);
-    if (!root) {
-        char where[1100];
-        snprintf(where, sizeof(where), "%s:%d", path, jerr.line);
-        intel_report_error(stats, report, ud, where, jerr.text);
+    json_t *root = intel_parse_json(path, text, len, stats, report, ud);
+    if (!root)
         return -1;
-    }
     /* A list of events, or the MISP REST API's {"response": [...]} around one. */
     json_t *events = json_is_array(root) ? root : json_object_get(root, "response");
     if (json_is_array(events)) {

@@ -181,14 +181,9 @@ static void load_indicator(IntelStore *store, StixContext *ctx, json_t *obj, con
 int intel_load_stix(IntelStore *store, const char *path, const char *text, size_t len,
                     IntelLoadStats *stats, IntelReportFn report, void *ud)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(text, len, 0, &jerr);
-    if (!root) {
-        char where[1100];
-        snprintf(where, sizeof(where), "%s:%d", path, jerr.line);
-        intel_report_error(stats, report, ud, where, jerr.text);
+    json_t *root = intel_parse_json(path, text, len, stats, report, ud);
+    if (!root)
         return -1;
-    }
     json_t *objects = json_object_get(root, "objects");
     StixContext ctx = {json_object(), json_object(), json_object()};
     size_t i;

@@ -1,25 +1,12 @@
 /*
- * fuzz-intel-csv.c - libFuzzer target: the input is a csv intel feed. Loading must never
- * crash, hang or leak, whatever the bytes; bad entries are reported and skipped.
+ * fuzz-intel-csv.c - libFuzzer target: the input is a csv intel feed (see
+ * fuzz-intel-util.h).
  */
-#include <stddef.h>
-#include <stdint.h>
-
-#include "build-info.h"
-#include "intel/intel.h"
+#include "fuzz-intel-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static IntelActors *kb;
-    if (!kb) {
-        char err[256];
-        kb = intel_actors_load(BONGSU_DATA_DIR "/actors.json", err, sizeof(err));
-    }
-    IntelStore *store = intel_store_new(kb);
-    IntelLoadStats stats = {0};
-    intel_load_csv(store, "fuzz", (const char *)data, size, &stats, NULL, NULL);
-    intel_store_free(store);
-    return 0;
+    return fuzz_intel_load(intel_load_csv, data, size);
 }
