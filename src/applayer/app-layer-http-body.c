@@ -6,7 +6,9 @@
  * message_len counts what the framing consumed (chunk-size lines and CRLFs included, as
  * libhtp's response_message_len, which EVE logs as `length`); entity_len counts what came out
  * of the decoders. The body buffer keeps at most request-body-limit / response-body-limit
- * bytes for detection; files see everything.
+ * bytes for detection, and files stop there too, as in Suricata (whose file depth is the body
+ * limit unless a filestore rule raised it): the chunk that crosses the limit is cut at it, and
+ * a file that then receives more is closed TRUNCATED; one whose body ends first is CLOSED.
  *
  * Decoding follows libhtp: the codings are applied in the order the header lists them (each
  * layer feeds the next), at most response-body-decompress-layer-limit layers
@@ -88,9 +90,16 @@ static void entity_sink(AppLayerCtx *ctx, HttpTx *tx, bool to_server, const uint
     uint32_t limit = to_server ? http_config.request_body_limit : http_config.response_body_limit;
     if (!len)
         return;
+    uint64_t before = m->entity_len;
     m->entity_len += len;
     if (!m->body_truncated && !http_buf_append(&m->body, data, len, limit))
         m->body_truncated = true;
+    if (limit && before >= limit) {
+        http_file_finish(ctx, tx, m, FILE_STATE_TRUNCATED);
+        return;
+    }
+    if (limit && before + len > limit)
+        len = (uint32_t)(limit - before);
     FileThread th = file_thread(ctx);
     if (!m->file) {
         const uint8_t *name;
