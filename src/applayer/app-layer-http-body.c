@@ -9,6 +9,7 @@
  * bytes for detection, and files stop there too, as in Suricata (whose file depth is the body
  * limit unless a filestore rule raised it): the chunk that crosses the limit is cut at it, and
  * a file that then receives more is closed TRUNCATED; one whose body ends first is CLOSED.
+ * YARA and intel hash matching need whole files and lift that limit while they are on.
  *
  * Decoding follows libhtp: the codings are applied in the order the header lists them (each
  * layer feeds the next), at most response-body-decompress-layer-limit layers
@@ -94,6 +95,8 @@ static void entity_sink(AppLayerCtx *ctx, HttpTx *tx, bool to_server, const uint
     m->entity_len += len;
     if (!m->body_truncated && !http_buf_append(&m->body, data, len, limit))
         m->body_truncated = true;
+    if (file_whole_files_wanted())
+        limit = 0;
     if (limit && before >= limit) {
         http_file_finish(ctx, tx, m, FILE_STATE_TRUNCATED);
         return;

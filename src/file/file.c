@@ -38,6 +38,11 @@ int file_observer_register(const FileObserver *obs)
     return 0;
 }
 
+bool file_whole_files_wanted(void)
+{
+    return observer_count > 0;
+}
+
 void file_observers_clear(void)
 {
     observer_count = 0;

@@ -96,6 +96,10 @@ bool file_hash_logged(FileHashKind kind);
 void file_configure(const struct ConfNode *conf);
 /* Returns 0, or -1 when FILE_MAX_OBSERVERS are already registered. Start-up only. */
 int file_observer_register(const FileObserver *obs);
+/* True once an observer (YARA, intel file hashes) is registered: it needs files whole, so
+ * parsers do not stop them at their body limit (Suricata raises its file depth the same way
+ * for filestore rules). */
+bool file_whole_files_wanted(void);
 void file_observers_clear(void);
 
 File *file_open(FileThread *th, const uint8_t *name, uint32_t name_len, uint64_t tx_id,

@@ -544,6 +544,21 @@ static void test_body_limit_and_buffers(void **state)
     assert_string_equal(str_at(fi, "fileinfo", "state"), "TRUNCATED");
     assert_int_equal(int_at(nth_event(events, "http", 0), "http", "length"), 20);
     json_decref(events);
+
+    /* A file observer (YARA, intel hashes) needs whole files: the limit is lifted. */
+    static const FileObserver whole_file_consumer = {0};
+    assert_int_equal(file_observer_register(&whole_file_consumer), 0);
+    harness_open(&h);
+    feed_all(&h, true, "GET /big HTTP/1.0\r\nHost: h\r\n\r\n");
+    assert_int_equal(feed(&h, false, resp, head + 12, head + 12), 0);
+    assert_int_equal(feed(&h, false, resp + head + 12, 8, 8), 0);
+    eof(&h, false);
+    events = harness_close(&h);
+    file_observers_clear();
+    fi = nth_event(events, "fileinfo", 0);
+    assert_int_equal(int_at(fi, "fileinfo", "size"), 20);
+    assert_string_equal(str_at(fi, "fileinfo", "state"), "CLOSED");
+    json_decref(events);
 }
 
 static void test_evasions_and_events(void **state)
