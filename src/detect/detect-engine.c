@@ -59,12 +59,15 @@ static bool sig_proto_matches(const Signature *sig, uint8_t proto)
 static bool endpoints_match(const Signature *sig, const Address *src, uint16_t sp,
                             const Address *dst, uint16_t dp, bool has_ports)
 {
-    bool fwd = addr_set_match(&sig->src, src) && addr_set_match(&sig->dst, dst) &&
-               (!has_ports || (port_set_match(&sig->sp, sp) && port_set_match(&sig->dp, dp)));
+    /* Ports first: a range test or two, where an address set is a binary search of 16-byte
+     * compares, and most rules without a fast pattern are told apart by port (with ET Open
+     * the address-first order spent a third of the time in those searches). */
+    bool fwd = (!has_ports || (port_set_match(&sig->dp, dp) && port_set_match(&sig->sp, sp))) &&
+               addr_set_match(&sig->dst, dst) && addr_set_match(&sig->src, src);
     if (fwd || !(sig->flags & SIG_FLAG_BIDIR))
         return fwd;
-    return addr_set_match(&sig->src, dst) && addr_set_match(&sig->dst, src) &&
-           (!has_ports || (port_set_match(&sig->sp, dp) && port_set_match(&sig->dp, sp)));
+    return (!has_ports || (port_set_match(&sig->dp, sp) && port_set_match(&sig->sp, dp))) &&
+           addr_set_match(&sig->dst, src) && addr_set_match(&sig->src, dst);
 }
 
 static bool list_matches_packet(const SigList *list, DetectMatchCtx *m)

@@ -77,12 +77,23 @@ typedef struct Builders {
     int buffer_slots;
 } Builders;
 
+/* What may follow an IP-only match: setting flowbits, as in Suricata, where flowbits are
+ * IP-only compatible (ET's reputation lists set ET.Evil / ET.BotccIP on every hit). */
+static bool postmatch_iponly_compatible(const SigList *postmatch)
+{
+    for (const SigMatch *sm = postmatch->head; sm; sm = sm->next)
+        if (strcmp(sm->keyword->name, "flowbits") != 0)
+            return false;
+    return true;
+}
+
 /* Suricata's IP-only rules: addresses (and "any" ports) decide alone, so the answer is the
  * same for every packet of a flow direction. */
 static bool sig_is_iponly(const Signature *sig)
 {
     return !sig->buffer_count && !sig->fixed[SIG_LIST_PACKET].head &&
-           !sig->fixed[SIG_LIST_PAYLOAD].head && !sig->fixed[SIG_LIST_POSTMATCH].head &&
+           !sig->fixed[SIG_LIST_PAYLOAD].head &&
+           postmatch_iponly_compatible(&sig->fixed[SIG_LIST_POSTMATCH]) &&
            sig->alproto == ALPROTO_UNKNOWN && (sig->flags & SIG_FLAG_SP_ANY) &&
            (sig->flags & SIG_FLAG_DP_ANY) && !(sig->flags & SIG_FLAG_INERT);
 }
