@@ -119,17 +119,29 @@ static bool on_match(DetectThread *dt, const Signature *sig, const Packet *p, Fl
     DetectMatchCtx m = {.p = p, .f = f, .to_server = p ? p->to_server : true, .dt = dt,
                         .sig = sig};
     list_matches_packet(&sig->fixed[SIG_LIST_POSTMATCH], &m);
-    if (!detect_threshold_allows(dt->de->thresholds, sig, p, f, ts_usec))
+    SigAction action = sig->action;
+    if (!detect_threshold_allows(dt->de->thresholds, sig, p, f, ts_usec, &action))
         return true;
     if (sig->action == SIG_ACTION_PASS) {
         if (f)
             flowvar_set_pass(dt->flowvars, f);
         return false;
     }
-    if (sig->flags & SIG_FLAG_NOALERT || dt->alert_count >= DETECT_ALERT_MAX)
-        return true;
-    dt->alerts[dt->alert_count++] = sig;
-    return true;
+    /* A rate_filter's "pass" still logs this alert, then passes the flow, as Suricata. */
+    bool pass_now = action == SIG_ACTION_PASS;
+    if (pass_now && f)
+        flowvar_set_pass(dt->flowvars, f);
+    if (!(sig->flags & SIG_FLAG_NOALERT) && dt->alert_count < DETECT_ALERT_MAX) {
+        dt->alert_actions[dt->alert_count] = action;
+        dt->alerts[dt->alert_count++] = sig;
+    }
+    return !pass_now;
+}
+
+/* Suricata's EVE alert.action in IDS mode: a reject happens, so "blocked"; a drop does not. */
+static const char *alert_action_name(SigAction action)
+{
+    return action == SIG_ACTION_REJECT ? "blocked" : "allowed";
 }
 
 static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
@@ -142,6 +154,7 @@ static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
             .category = sig->class_desc ? sig->class_desc : "",
             .severity = sig->priority ? sig->priority : 3, .metadata = sig->metadata,
             .target = sig->target, .app_object = app_object, .ts_usec = ts_usec,
+            .action = alert_action_name(dt->alert_actions[i]),
         };
         if (f)
             f->alerted = true;
@@ -349,14 +362,18 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
         }
     }
     n = dt->alert_count;
+    SigAction actions[DETECT_ALERT_MAX];
     memcpy(matched, dt->alerts, n * sizeof(matched[0]));
+    memcpy(actions, dt->alert_actions, n * sizeof(actions[0]));
     for (uint32_t i = 0; i < n; i++) {
         bool to_server = !(matched[i]->flags & SIG_FLAG_TOCLIENT);
         dt->alerts[0] = matched[i];
+        dt->alert_actions[0] = actions[i];
         dt->alert_count = 1;
         write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts);
     }
     memcpy(dt->alerts, matched, n * sizeof(matched[0]));
+    memcpy(dt->alert_actions, actions, n * sizeof(actions[0]));
     dt->alert_count = n;
     json_decref(app);
 }

@@ -78,6 +78,7 @@ struct DetectThread {
     uint32_t b64_cap;
     /* What the last detect_packet/detect_tx raised, in order (kept for tests and stats). */
     const Signature *alerts[DETECT_ALERT_MAX];
+    SigAction alert_actions[DETECT_ALERT_MAX];  /* the action each alert is logged with */
     uint32_t alert_count;
     struct FlowVarStore *flowvars;  /* flowbits/flowint per flow of this worker */
 };

@@ -118,6 +118,14 @@ typedef struct Signature {
     int var_count;
     struct ThresholdCtx *threshold;  /* threshold / detection_filter, NULL when none */
     struct ThresholdCtx *detection_filter;
+    /* What decides whether a match alerts, in Suricata's order: the suppress entries of
+     * threshold.config, then the threshold list (the rule's own threshold/detection_filter,
+     * then threshold.config's threshold and rate_filter entries, which may replace them).
+     * The pointers are borrowed (the rule's own, or the engine's ThresholdStore's). */
+    const struct ThresholdCtx **suppress;
+    uint32_t suppress_count;
+    const struct ThresholdCtx **th;
+    uint32_t th_count;
     int order;              /* sort key for the engine's evaluation order */
     void *last_content;     /* parsing: the ContentCtx content modifiers apply to */
 } Signature;

@@ -25,6 +25,9 @@
 #include "output/output.h"
 
 #define RULE_MAX_LEN (1024 * 1024)
+/* Suricata's detect.thresholds defaults. */
+#define THRESHOLD_DEFAULT_MEMCAP (16u * 1024 * 1024)
+#define THRESHOLD_DEFAULT_HASH_SIZE 16384
 
 static uint32_t sid_slot(const DetectEngine *de, uint32_t gid, uint32_t sid)
 {
@@ -183,6 +186,28 @@ static void load_configured_files(DetectEngine *de, const ConfNode *conf, Detect
     }
 }
 
+/* The rules' own thresholds, then threshold.config's entries over them. A threshold-file
+ * that is the default and absent is normal (info); a configured one that is absent warns. */
+static int install_thresholds(DetectEngine *de, const ConfNode *conf, DetectLoadStats *stats)
+{
+    for (uint32_t i = 0; i < de->count; i++)
+        if (threshold_sig_init(de->sigs[i]) != 0)
+            return -1;
+    const char *path = conf ? conf_get(conf, "threshold-file") : NULL;
+    if (!path || !*path)
+        return 0;
+    int errors = threshold_config_load(de, conf, path);
+    if (errors < 0) {
+        if (strcmp(path, "threshold.config") == 0)
+            log_info("no threshold-file %s", path);
+        else
+            log_warning("threshold-file %s: cannot open", path);
+        return 0;
+    }
+    stats->threshold_errors = (uint32_t)errors;
+    return 0;
+}
+
 /* stats.detect.engines: [{id, last_reload, rules_loaded, rules_failed, rules_skipped}], as
  * Suricata 7 writes it (an array, which counters cannot express). */
 static void stats_engines(json_t *stats, void *ud)
@@ -214,7 +239,9 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
     load_classification(conf);
     detect_buffer_keywords_init();
     flowvar_names_reset();
-    de->thresholds = threshold_store_new();
+    de->thresholds = threshold_store_new(
+        conf_get_size(conf, "detect.thresholds.memcap", THRESHOLD_DEFAULT_MEMCAP),
+        (uint32_t)conf_get_int(conf, "detect.thresholds.hash-size", THRESHOLD_DEFAULT_HASH_SIZE));
     if (!de->thresholds) {
         free(de);
         return NULL;
@@ -223,7 +250,7 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
         load_configured_files(de, conf, stats);
     for (int i = 0; i < rule_file_count; i++)
         load_file(de, conf, rule_files[i], stats);
-    if (detect_engine_build_groups(de) != 0) {
+    if (install_thresholds(de, conf, stats) != 0 || detect_engine_build_groups(de) != 0) {
         detect_engine_free(de);
         return NULL;
     }
@@ -256,6 +283,10 @@ void detect_engine_free(DetectEngine *de)
     free(de->sigs);
     free(de->sid_slots);
     detect_engine_free_groups(de);
+    if (threshold_store_memcap_drops(de->thresholds))
+        log_warning("detect.thresholds.memcap reached: %llu matches found no threshold state "
+                    "and did not alert",
+                    (unsigned long long)threshold_store_memcap_drops(de->thresholds));
     threshold_store_free(de->thresholds);
     free(de);
 }

@@ -1,0 +1,93 @@
+/*
+ * detect-test-util.h - a rule engine loaded from text, one detect thread, and hand-built
+ * TCP/UDP packets, for the detect unit tests (include once per test program).
+ */
+#ifndef BONGSU_DETECT_TEST_UTIL_H
+#define BONGSU_DETECT_TEST_UTIL_H
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "config/config.h"
+#include "detect/detect-engine.h"
+
+static CounterSet counters;
+
+typedef struct Harness {
+    DetectEngine *de;
+    DetectThread *dt;
+} Harness;
+
+/* Loads rules (and conf's threshold-file, ...) into an engine and one thread. */
+static inline Harness load_with(const char *rules, const ConfNode *conf)
+{
+    char path[] = "/tmp/test-detect-match-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, rules, strlen(rules)), (ssize_t)strlen(rules));
+    close(fd);
+    const char *files[] = {path};
+    DetectLoadStats stats;
+    Harness h;
+    h.de = detect_engine_load(conf, files, 1, true, &stats);
+    unlink(path);
+    assert_non_null(h.de);
+    if (stats.failed)
+        fail_msg("%u rules failed to load", stats.failed);
+    h.dt = detect_thread_new(h.de, &counters, NULL);
+    assert_non_null(h.dt);
+    return h;
+}
+
+static inline Harness load(const char *rules)
+{
+    return load_with(rules, NULL);
+}
+
+static inline void unload(Harness *h)
+{
+    detect_thread_free(h->dt);
+    detect_engine_free(h->de);
+}
+
+static inline bool alerted(const DetectThread *dt, uint32_t sid)
+{
+    for (uint32_t i = 0; i < dt->alert_count; i++)
+        if (dt->alerts[i]->sid == sid)
+            return true;
+    return false;
+}
+
+typedef struct TestPacket {
+    Packet p;
+    uint8_t ip[60];
+} TestPacket;
+
+static inline void make(TestPacket *t, uint8_t proto, const char *payload, uint32_t len)
+{
+    memset(t, 0, sizeof(*t));
+    Packet *p = &t->p;
+    p->ip_version = 4;
+    p->ip_hdr = t->ip;
+    p->ip_hdr_len = 20;
+    t->ip[0] = 0x45;
+    t->ip[8] = p->ttl = 64;
+    p->proto = proto;
+    t->ip[9] = proto;
+    p->src.family = p->dst.family = AF_INET;
+    inet_pton(AF_INET, "10.0.0.1", p->src.addr);
+    inet_pton(AF_INET, "192.168.1.2", p->dst.addr);
+    p->sp = 40000;
+    p->dp = 80;
+    p->payload = (const uint8_t *)payload;
+    p->payload_len = len;
+    p->to_server = true;
+    p->ts_usec = 1000000;
+    if (proto == IPPROTO_TCP)
+        p->tcp_flags = TH_ACK | TH_PUSH;
+}
+
+#endif
