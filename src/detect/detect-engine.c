@@ -155,6 +155,8 @@ static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
             .severity = sig->priority ? sig->priority : 3, .metadata = sig->metadata,
             .target = sig->target, .app_object = app_object, .ts_usec = ts_usec,
             .action = alert_action_name(dt->alert_actions[i]),
+            .drop = dt->alert_actions[i] == SIG_ACTION_DROP ||
+                    dt->alert_actions[i] == SIG_ACTION_REJECT,
         };
         if (f)
             f->alerted = true;
@@ -323,6 +325,38 @@ static void tx_prefilter(DetectThread *dt, const TxGroup *g, void *state, void *
     }
 }
 
+/* The HTTP bodies an alert carries when the alert type's http-body options ask for them. */
+static void add_http_bodies(const DetectThread *dt, json_t *http, void *state, void *tx)
+{
+    const EveAlertConfig *c = &dt->eve->log->cfg.alert;
+    if (!c->http_body && !c->http_body_printable)
+        return;
+    int ids[2] = {applayer_buffer_id("http.request_body"),
+                  applayer_buffer_id("http.response_body")};
+    const uint8_t *data[2] = {NULL, NULL};
+    uint32_t len[2] = {0, 0};
+    for (int i = 0; i < 2; i++)
+        if (ids[i] < 0 || !applayer_buffer_get(ids[i], state, tx, i == 0, &data[i], &len[i]))
+            data[i] = NULL;
+    alert_add_http_bodies(dt->eve->log, http, data[0], len[0], data[1], len[1]);
+}
+
+/* {"<proto>": the parser's alert object} for the transaction's alerts, or NULL. */
+static json_t *tx_app_object(const DetectThread *dt, AppProto proto, void *state, void *tx)
+{
+    const AppLayerParser *parser = applayer_parser(proto);
+    if (!parser || !parser->tx_alert_json)
+        return NULL;
+    json_t *obj = parser->tx_alert_json(state, tx);
+    if (!obj)
+        return NULL;
+    if (proto == ALPROTO_HTTP && dt->eve && dt->eve->log)
+        add_http_bodies(dt, obj, state, tx);
+    json_t *app = json_object();
+    json_object_set_new(app, parser->name, obj);
+    return app;
+}
+
 void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,
                uint64_t tx_id)
 {
@@ -352,15 +386,7 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     }
     /* Each alert carries the packet when it travelled in the rule's direction, and the
      * transaction's app-layer object. */
-    const AppLayerParser *parser = applayer_parser(proto);
-    json_t *app = NULL;
-    if (dt->alert_count && parser && parser->tx_alert_json) {
-        json_t *obj = parser->tx_alert_json(state, tx);
-        if (obj) {
-            app = json_object();
-            json_object_set_new(app, parser->name, obj);
-        }
-    }
+    json_t *app = dt->alert_count ? tx_app_object(dt, proto, state, tx) : NULL;
     n = dt->alert_count;
     SigAction actions[DETECT_ALERT_MAX];
     memcpy(matched, dt->alerts, n * sizeof(matched[0]));
