@@ -51,6 +51,7 @@ struct DetectEngine {
     TxGroup tx_groups[ALPROTO_MAX];
     void *hs_scratch_proto;  /* grown for every prefilter; threads clone it */
     struct ThresholdStore *thresholds;  /* shared, locked: Suricata's thresholds are global */
+    struct XbitsStore *xbits;           /* shared, locked: per host / address pair */
     DetectLoadStats stats;
     char loaded_at[40];      /* stats.detect.engines[0].last_reload */
     double prefilter_build_ms;

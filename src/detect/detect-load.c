@@ -22,12 +22,15 @@
 #include "detect/detect-keywords.h"
 #include "detect/detect-parse.h"
 #include "detect/detect-threshold.h"
+#include "detect/detect-xbits.h"
 #include "output/output.h"
 
 #define RULE_MAX_LEN (1024 * 1024)
 /* Suricata's detect.thresholds defaults. */
 #define THRESHOLD_DEFAULT_MEMCAP (16u * 1024 * 1024)
 #define THRESHOLD_DEFAULT_HASH_SIZE 16384
+/* Suricata's host.memcap default, which bounds its hostbits/xbits. */
+#define XBITS_DEFAULT_MEMCAP (32u * 1024 * 1024)
 
 static uint32_t sid_slot(const DetectEngine *de, uint32_t gid, uint32_t sid)
 {
@@ -242,7 +245,11 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
     de->thresholds = threshold_store_new(
         conf_get_size(conf, "detect.thresholds.memcap", THRESHOLD_DEFAULT_MEMCAP),
         (uint32_t)conf_get_int(conf, "detect.thresholds.hash-size", THRESHOLD_DEFAULT_HASH_SIZE));
-    if (!de->thresholds) {
+    de->xbits = xbits_store_new(conf_get_size(conf, "host.memcap", XBITS_DEFAULT_MEMCAP),
+                                (uint32_t)conf_get_int(conf, "host.hash-size", 4096));
+    if (!de->thresholds || !de->xbits) {
+        threshold_store_free(de->thresholds);
+        xbits_store_free(de->xbits);
         free(de);
         return NULL;
     }
@@ -288,5 +295,9 @@ void detect_engine_free(DetectEngine *de)
                     "and did not alert",
                     (unsigned long long)threshold_store_memcap_drops(de->thresholds));
     threshold_store_free(de->thresholds);
+    if (xbits_store_memcap_drops(de->xbits))
+        log_warning("host.memcap reached: %llu xbits could not be set",
+                    (unsigned long long)xbits_store_memcap_drops(de->xbits));
+    xbits_store_free(de->xbits);
     free(de);
 }

@@ -11,10 +11,10 @@
  * threshold ever take. Periods compare whole seconds of packet time, as Suricata does, so a
  * pcap gives the same alerts however fast it is read.
  *
- * The table is a chained hash bounded by detect.thresholds.memcap. An entry whose period
- * (and rate_filter timeout) is over holds nothing a fresh entry would not, so it is reused
- * or swept; when no room is left the event is counted as a memcap drop and does not alert,
- * which is what Suricata does when its host table is full.
+ * The state lives in a BoundedTable (detect-bounded-table.c) capped by detect.thresholds.memcap.
+ * An entry whose period (and rate_filter timeout) is over holds nothing a fresh entry would
+ * not, so it goes stale then; when no room is left the event is counted as a memcap drop and
+ * does not alert, which is what Suricata does when its host table is full.
  */
 #include "detect/detect-threshold.h"
 
@@ -25,52 +25,38 @@
 #include <string.h>
 
 #include "detect/detect-address.h"
+#include "detect/detect-bounded-table.h"
 #include "detect/detect-keywords.h"
 #include "detect/detect-threshold-settings.h"
-
-/* Buckets looked at for expired entries when the table is full, per insertion. */
-#define SWEEP_BUCKETS 64
 
 typedef struct ThresholdKey {
     uint32_t sig_num, ctx_id;
     Address a, b;
 } ThresholdKey;
 
-typedef struct ThresholdEntry {
-    struct ThresholdEntry *next;
-    ThresholdKey key;
+typedef struct ThresholdState {
     uint64_t start_sec;      /* start of the current period */
     uint64_t action_sec;     /* rate_filter: when the new action began, 0 when inactive */
-    uint64_t stale_sec;      /* from then on the entry is as good as absent */
     uint32_t current;        /* events in the period */
-} ThresholdEntry;
+} ThresholdState;
 
 struct ThresholdStore {
     pthread_mutex_t lock;
-    ThresholdEntry **buckets;
-    uint32_t mask;
-    uint32_t sweep_at;
-    uint64_t memcap, memuse, memcap_drops;
+    BoundedTable *table;     /* ThresholdKey -> ThresholdState, stale times in seconds */
     ThresholdCtx **owned;    /* threshold.config entries */
     uint32_t owned_count;
 };
 
 ThresholdStore *threshold_store_new(uint64_t memcap, uint32_t hash_size)
 {
-    uint32_t n = 1;
-    while (n < hash_size && n < (1u << 24))
-        n <<= 1;
     ThresholdStore *s = calloc(1, sizeof(*s));
     if (!s)
         return NULL;
-    s->buckets = calloc(n, sizeof(ThresholdEntry *));
-    if (!s->buckets) {
+    s->table = bounded_table_new(sizeof(ThresholdKey), sizeof(ThresholdState), memcap, hash_size);
+    if (!s->table) {
         free(s);
         return NULL;
     }
-    s->mask = n - 1;
-    s->memcap = memcap;
-    s->memuse = (uint64_t)n * sizeof(ThresholdEntry *);
     pthread_mutex_init(&s->lock, NULL);
     return s;
 }
@@ -85,23 +71,17 @@ void threshold_store_free(ThresholdStore *s)
 {
     if (!s)
         return;
-    for (uint32_t i = 0; i <= s->mask; i++) {
-        for (ThresholdEntry *e = s->buckets[i], *next; e; e = next) {
-            next = e->next;
-            free(e);
-        }
-    }
+    bounded_table_free(s->table);
     for (uint32_t i = 0; i < s->owned_count; i++)
         ctx_free(s->owned[i]);
     free(s->owned);
-    free(s->buckets);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
 
 uint64_t threshold_store_memcap_drops(const ThresholdStore *s)
 {
-    return s ? s->memcap_drops : 0;
+    return s ? bounded_table_memcap_drops(s->table) : 0;
 }
 
 int threshold_store_adopt(ThresholdStore *s, ThresholdCtx *ctx)
@@ -209,68 +189,8 @@ static void make_key(ThresholdKey *k, const Signature *sig, const ThresholdCtx *
     }
 }
 
-static uint32_t key_hash(const ThresholdKey *k)
-{
-    const uint8_t *b = (const uint8_t *)k;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < sizeof(*k); i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    return (uint32_t)(h ^ (h >> 32));
-}
-
-/* Frees the stale entries of a few buckets, moving round the table over successive calls. */
-static void sweep(ThresholdStore *s, uint64_t now)
-{
-    for (int n = 0; n < SWEEP_BUCKETS; n++) {
-        ThresholdEntry **pp = &s->buckets[s->sweep_at++ & s->mask];
-        while (*pp) {
-            ThresholdEntry *e = *pp;
-            if (now >= e->stale_sec) {
-                *pp = e->next;
-                free(e);
-                s->memuse -= sizeof(*e);
-            } else {
-                pp = &e->next;
-            }
-        }
-    }
-}
-
-/* The entry for k, *created set when it is new; NULL when the memcap leaves no room. */
-static ThresholdEntry *lookup(ThresholdStore *s, const ThresholdKey *k, uint64_t now,
-                              bool *created)
-{
-    ThresholdEntry **head = &s->buckets[key_hash(k) & s->mask];
-    *created = false;
-    for (ThresholdEntry *e = *head; e; e = e->next) {
-        if (memcmp(&e->key, k, sizeof(*k)) == 0) {
-            if (now >= e->stale_sec) { /* as good as a new entry */
-                e->current = 0;
-                e->action_sec = 0;
-                *created = true;
-            }
-            return e;
-        }
-    }
-    if (s->memuse + sizeof(ThresholdEntry) > s->memcap)
-        sweep(s, now);
-    if (s->memuse + sizeof(ThresholdEntry) > s->memcap) {
-        s->memcap_drops++;
-        return NULL;
-    }
-    ThresholdEntry *e = calloc(1, sizeof(*e));
-    if (!e)
-        return NULL;
-    e->key = *k;
-    e->next = *head;
-    *head = e;
-    s->memuse += sizeof(*e);
-    *created = true;
-    return e;
-}
-
 /* Counts one event in an entry of a limit/threshold/both/detection_filter ctx. */
-static bool count_event(const ThresholdCtx *t, ThresholdEntry *e, bool created, uint64_t now)
+static bool count_event(const ThresholdCtx *t, ThresholdState *e, bool created, uint64_t now)
 {
     bool in_period = !created && now - e->start_sec < t->seconds;
     if (!in_period) {
@@ -299,7 +219,7 @@ static bool count_event(const ThresholdCtx *t, ThresholdEntry *e, bool created, 
 
 /* rate_filter: always alerts; past count events in the period the new action holds for
  * timeout seconds. */
-static void rate_event(const ThresholdCtx *t, ThresholdEntry *e, bool created, uint64_t now,
+static void rate_event(const ThresholdCtx *t, ThresholdState *e, bool created, uint64_t now,
                        SigAction *action)
 {
     if (e->action_sec) {
@@ -328,7 +248,7 @@ static bool apply(ThresholdStore *s, const Signature *sig, const ThresholdCtx *t
     ThresholdKey k;
     make_key(&k, sig, t, src, dst);
     bool created;
-    ThresholdEntry *e = lookup(s, &k, now, &created);
+    ThresholdState *e = bounded_table_get(s->table, &k, now, &created);
     if (!e)
         return false;
     bool ok = true;
@@ -336,9 +256,10 @@ static bool apply(ThresholdStore *s, const Signature *sig, const ThresholdCtx *t
         rate_event(t, e, created, now, action);
     else
         ok = count_event(t, e, created, now);
-    e->stale_sec = e->start_sec + (t->seconds ? t->seconds : 1);
-    if (t->type == TH_RATE && e->action_sec && e->action_sec + t->timeout + 1 > e->stale_sec)
-        e->stale_sec = e->action_sec + t->timeout + 1;
+    uint64_t stale = e->start_sec + (t->seconds ? t->seconds : 1);
+    if (t->type == TH_RATE && e->action_sec && e->action_sec + t->timeout + 1 > stale)
+        stale = e->action_sec + t->timeout + 1;
+    bounded_table_set_stale(s->table, e, stale);
     return ok;
 }
 
