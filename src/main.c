@@ -214,6 +214,18 @@ static void warn_unknown_key(const char *key, void *ud)
     log_warning("%s: unknown configuration key \"%s\" (ignored)", (const char *)ud, key);
 }
 
+/* --data-dir: where datasets' save and state files go (default-data-dir). */
+static int set_data_dir(const char *dir, ConfNode *conf)
+{
+    char assignment[4200], err[256];
+    snprintf(assignment, sizeof(assignment), "default-data-dir=%s", dir);
+    if (conf_set(conf, assignment, err, sizeof(err)) != 0) {
+        log_error("--data-dir: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
 /* A relative threshold-file names a file beside the -c configuration file (the default,
  * threshold.config, is the config directory's). */
 static int resolve_threshold_file(const Options *o, ConfNode *conf)
@@ -256,6 +268,10 @@ static ConfNode *load_configuration(const Options *o)
             conf_free(conf);
             return NULL;
         }
+    }
+    if (o->data_dir && set_data_dir(o->data_dir, conf) != 0) {
+        conf_free(conf);
+        return NULL;
     }
     if (resolve_threshold_file(o, conf) != 0) {
         conf_free(conf);

@@ -52,6 +52,7 @@ struct DetectEngine {
     void *hs_scratch_proto;  /* grown for every prefilter; threads clone it */
     struct ThresholdStore *thresholds;  /* shared, locked: Suricata's thresholds are global */
     struct XbitsStore *xbits;           /* shared, locked: per host / address pair */
+    struct DatasetRegistry *datasets;   /* shared sets, each locked */
     DetectLoadStats stats;
     char loaded_at[40];      /* stats.detect.engines[0].last_reload */
     double prefilter_build_ms;

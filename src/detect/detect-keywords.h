@@ -20,6 +20,7 @@ extern const DetectKeyword detect_bytes_keywords[];
 extern const DetectKeyword detect_event_keywords[];
 extern const DetectKeyword detect_stream_size_keywords[];
 extern const DetectKeyword detect_xbits_keywords[];
+extern const DetectKeyword detect_dataset_keywords[];
 
 /* Sticky buffers and legacy content modifiers for every registered app-layer buffer; built
  * after the app layer registered its buffers. */

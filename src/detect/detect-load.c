@@ -22,6 +22,7 @@
 #include "detect/detect-keywords.h"
 #include "detect/detect-parse.h"
 #include "detect/detect-threshold.h"
+#include "detect/detect-dataset.h"
 #include "detect/detect-xbits.h"
 #include "output/output.h"
 
@@ -127,6 +128,7 @@ static int load_file(DetectEngine *de, const ConfNode *conf, const char *path,
         return -1;
     }
     stats->files++;
+    dataset_loading(de->datasets, path);
     char *rule = malloc(RULE_MAX_LEN);
     char line[65536];
     size_t rule_len = 0;
@@ -156,6 +158,7 @@ static int load_file(DetectEngine *de, const ConfNode *conf, const char *path,
     }
     free(rule);
     fclose(f);
+    dataset_loading(NULL, NULL);
     return 0;
 }
 
@@ -247,9 +250,11 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
         (uint32_t)conf_get_int(conf, "detect.thresholds.hash-size", THRESHOLD_DEFAULT_HASH_SIZE));
     de->xbits = xbits_store_new(conf_get_size(conf, "host.memcap", XBITS_DEFAULT_MEMCAP),
                                 (uint32_t)conf_get_int(conf, "host.hash-size", 4096));
-    if (!de->thresholds || !de->xbits) {
+    de->datasets = dataset_registry_new(conf);
+    if (!de->thresholds || !de->xbits || !de->datasets) {
         threshold_store_free(de->thresholds);
         xbits_store_free(de->xbits);
+        dataset_registry_free(de->datasets);
         free(de);
         return NULL;
     }
@@ -299,5 +304,6 @@ void detect_engine_free(DetectEngine *de)
         log_warning("host.memcap reached: %llu xbits could not be set",
                     (unsigned long long)xbits_store_memcap_drops(de->xbits));
     xbits_store_free(de->xbits);
+    dataset_registry_free(de->datasets);
     free(de);
 }

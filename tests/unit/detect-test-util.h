@@ -16,6 +16,36 @@
 
 static CounterSet counters;
 
+/* A fake HTTP transaction: the buffers the tests' getters hand out. */
+typedef struct FakeTx {
+    const char *uri, *header, *response;
+} FakeTx;
+
+static inline bool get_uri(void *state, void *tx, bool to_server, const uint8_t **data, uint32_t *len)
+{
+    (void)state;
+    (void)to_server;
+    const FakeTx *t = tx;
+    if (!t->uri)
+        return false;
+    *data = (const uint8_t *)t->uri;
+    *len = (uint32_t)strlen(t->uri);
+    return true;
+}
+
+static inline bool get_header(void *state, void *tx, bool to_server, const uint8_t **data,
+                       uint32_t *len)
+{
+    (void)state;
+    const FakeTx *t = tx;
+    const char *v = to_server ? t->header : t->response;
+    if (!v)
+        return false;
+    *data = (const uint8_t *)v;
+    *len = (uint32_t)strlen(v);
+    return true;
+}
+
 typedef struct Harness {
     DetectEngine *de;
     DetectThread *dt;
