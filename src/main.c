@@ -337,8 +337,10 @@ static int load_rules(const Options *o, const ConfNode *conf, DetectEngine **out
         log_error("%u of %u rules failed to load", stats.failed, stats.failed + stats.loaded);
         return -1;
     }
-    if (stats.threshold_errors && (o->test_config || o->init_errors_fatal)) {
-        log_error("%u threshold-file entries failed to load", stats.threshold_errors);
+    if ((stats.threshold_errors || stats.iprep_errors) &&
+        (o->test_config || o->init_errors_fatal)) {
+        log_error("%u threshold-file entries and %u reputation lines failed to load",
+                  stats.threshold_errors, stats.iprep_errors);
         return -1;
     }
     return 0;

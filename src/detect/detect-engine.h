@@ -53,6 +53,7 @@ struct DetectEngine {
     struct ThresholdStore *thresholds;  /* shared, locked: Suricata's thresholds are global */
     struct XbitsStore *xbits;           /* shared, locked: per host / address pair */
     struct DatasetRegistry *datasets;   /* shared sets, each locked */
+    struct IprepStore *iprep;           /* read-only after load */
     DetectLoadStats stats;
     char loaded_at[40];      /* stats.detect.engines[0].last_reload */
     double prefilter_build_ms;

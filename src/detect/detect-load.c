@@ -23,6 +23,7 @@
 #include "detect/detect-parse.h"
 #include "detect/detect-threshold.h"
 #include "detect/detect-dataset.h"
+#include "detect/detect-iprep.h"
 #include "detect/detect-xbits.h"
 #include "output/output.h"
 
@@ -251,17 +252,24 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
     de->xbits = xbits_store_new(conf_get_size(conf, "host.memcap", XBITS_DEFAULT_MEMCAP),
                                 (uint32_t)conf_get_int(conf, "host.hash-size", 4096));
     de->datasets = dataset_registry_new(conf);
-    if (!de->thresholds || !de->xbits || !de->datasets) {
+    de->iprep = iprep_store_new();
+    if (!de->thresholds || !de->xbits || !de->datasets || !de->iprep) {
         threshold_store_free(de->thresholds);
         xbits_store_free(de->xbits);
         dataset_registry_free(de->datasets);
+        iprep_store_free(de->iprep);
         free(de);
         return NULL;
     }
+    int iprep_errors = iprep_store_load(de->iprep, conf);
+    if (iprep_errors)
+        stats->iprep_errors = iprep_errors < 0 ? 1 : (uint32_t)iprep_errors;
+    iprep_loading(de->iprep);
     if (!exclusive)
         load_configured_files(de, conf, stats);
     for (int i = 0; i < rule_file_count; i++)
         load_file(de, conf, rule_files[i], stats);
+    iprep_loading(NULL);
     if (install_thresholds(de, conf, stats) != 0 || detect_engine_build_groups(de) != 0) {
         detect_engine_free(de);
         return NULL;
@@ -305,5 +313,6 @@ void detect_engine_free(DetectEngine *de)
                     (unsigned long long)xbits_store_memcap_drops(de->xbits));
     xbits_store_free(de->xbits);
     dataset_registry_free(de->datasets);
+    iprep_store_free(de->iprep);
     free(de);
 }
