@@ -17,6 +17,7 @@
  * buckets; an add past it fails and is counted.
  */
 #include "detect/detect-dataset.h"
+#include "common/textutil.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -438,16 +439,6 @@ static int parse_option(char *item, DatasetOptions *o, char *err, size_t errlen)
     return -1;
 }
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 static int dataset_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
                          size_t errlen)
 {
@@ -466,14 +457,14 @@ static int dataset_setup(const DetectKeyword *kw, Signature *sig, const char *va
     DatasetOptions o = {.type = -1};
     int c = -1;
     for (int i = 0; cmd && i < 4; i++)
-        if (strcmp(trim(cmd), cmds[i]) == 0)
+        if (strcmp(text_trim(cmd), cmds[i]) == 0)
             c = i;
-    if (c < 0 || !name || !*(name = trim(name))) {
+    if (c < 0 || !name || !*(name = text_trim(name))) {
         snprintf(err, errlen, "expected <set|isset|isnotset|unset>,<name>[,options]");
         return -1;
     }
     for (char *item = strtok_r(NULL, ",", &save); item; item = strtok_r(NULL, ",", &save))
-        if (parse_option(trim(item), &o, err, errlen) != 0)
+        if (parse_option(text_trim(item), &o, err, errlen) != 0)
             return -1;
     Dataset *set = dataset_get(loading_registry, name, &o, err, errlen);
     DatasetCtx *ctx = set ? malloc(sizeof(*ctx)) : NULL;

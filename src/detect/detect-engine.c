@@ -67,6 +67,20 @@ static bool endpoints_match(const Signature *sig, const Address *src, uint16_t s
            (!has_ports || (port_set_match(&sig->sp, dp) && port_set_match(&sig->dp, sp)));
 }
 
+bool detect_match_endpoints(const DetectMatchCtx *m, const Address **src, const Address **dst)
+{
+    if (m->p && m->p->ip_version) {
+        *src = &m->p->src;
+        *dst = &m->p->dst;
+    } else if (m->f) {
+        *src = m->to_server ? &m->f->key.src : &m->f->key.dst;
+        *dst = m->to_server ? &m->f->key.dst : &m->f->key.src;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static bool list_matches_packet(const SigList *list, DetectMatchCtx *m)
 {
     for (const SigMatch *sm = list->head; sm; sm = sm->next)

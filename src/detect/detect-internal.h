@@ -180,6 +180,10 @@ struct DetectMatchCtx {
     const Signature *sig;
 };
 
+/* The addresses a keyword tracks: the packet's, or for a transaction without one, the flow's
+ * in the direction being inspected. False when there are none. */
+bool detect_match_endpoints(const DetectMatchCtx *m, const Address **src, const Address **dst);
+
 /* Inspecting one buffer with a list of payload matches (detect-inspect.c): the buffer, where
  * the previous match ended (for relative keywords), and the rest of the list. */
 struct InspectState {

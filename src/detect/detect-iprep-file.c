@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "common/log.h"
+#include "common/textutil.h"
 #include "config/config.h"
 #include "detect/detect-iprep.h"
 
@@ -64,12 +65,7 @@ static int split(char *line, char **fields, int n)
     for (char *f = strtok_r(line, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
         if (count == n)
             return n + 1;
-        while (isspace((unsigned char)*f))
-            f++;
-        size_t len = strlen(f);
-        while (len && isspace((unsigned char)f[len - 1]))
-            f[--len] = '\0';
-        fields[count++] = f;
+        fields[count++] = text_trim(f);
     }
     return count;
 }

@@ -31,20 +31,6 @@ void iprep_loading(IprepStore *s)
     loading_store = s;
 }
 
-static int parse_cmp(const char *op, const char *num, DetectUint *cmp)
-{
-    static const char *const ops[] = {"<", ">", "=", "!=", "<=", ">="};
-    static const char *const as_uint[] = {"<", ">", "", "!", "<=", ">="};
-    for (int i = 0; i < 6; i++) {
-        if (strcmp(op, ops[i]) == 0) {
-            char text[32];
-            snprintf(text, sizeof(text), "%s%s", as_uint[i], num);
-            return detect_uint_parse(text, cmp, 127);
-        }
-    }
-    return -1;
-}
-
 static int iprep_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
                        size_t errlen)
 {
@@ -53,7 +39,7 @@ static int iprep_setup(const DetectKeyword *kw, Signature *sig, const char *valu
     IprepCtx ctx = {.side = IR_ANY, .cat = -1};
     int s = -1;
     if (!value || sscanf(value, " %7[a-z] , %63[^, ] , %3[<>=!] , %7[0-9] %1s", side, cat, op,
-                         num, extra) != 4 || parse_cmp(op, num, &ctx.cmp) != 0) {
+                         num, extra) != 4 || detect_uint_parse_op(op, num, &ctx.cmp, 127) != 0) {
         snprintf(err, errlen, "expected <any|src|dst|both>,<category>,<op>,<score 0-127>");
         return -1;
     }
@@ -85,15 +71,8 @@ static bool iprep_match(DetectMatchCtx *m, const void *ctx_ptr)
 {
     const IprepCtx *ctx = ctx_ptr;
     const IprepStore *store = m->dt->de->iprep;
-    const Address *src = NULL, *dst = NULL;
-    if (m->p && m->p->ip_version) {
-        src = &m->p->src;
-        dst = &m->p->dst;
-    } else if (m->f) {
-        src = m->to_server ? &m->f->key.src : &m->f->key.dst;
-        dst = m->to_server ? &m->f->key.dst : &m->f->key.src;
-    }
-    if (!store || !src)
+    const Address *src, *dst;
+    if (!store || !detect_match_endpoints(m, &src, &dst))
         return false;
     switch (ctx->side) {
     case IR_SRC: return side_matches(store, ctx, src);

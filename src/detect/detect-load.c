@@ -14,6 +14,7 @@
 
 #include "build-info.h"
 #include "common/log.h"
+#include "common/textutil.h"
 #include "common/timefmt.h"
 #include "config/config.h"
 #include "detect/detect-classification.h"
@@ -119,6 +120,19 @@ static void load_rule(DetectEngine *de, const ConfNode *conf, const char *rule, 
     stats->loaded++;
 }
 
+typedef struct RuleFileCtx {
+    DetectEngine *de;
+    const ConfNode *conf;
+    const char *path;
+    DetectLoadStats *stats;
+} RuleFileCtx;
+
+static void on_rule_line(void *ud, const char *rule, int lineno)
+{
+    RuleFileCtx *c = ud;
+    load_rule(c->de, c->conf, rule, c->path, lineno, c->stats);
+}
+
 /* Reads logical rules (joining backslash continuations) from one file. */
 static int load_file(DetectEngine *de, const ConfNode *conf, const char *path,
                      DetectLoadStats *stats)
@@ -130,37 +144,11 @@ static int load_file(DetectEngine *de, const ConfNode *conf, const char *path,
     }
     stats->files++;
     dataset_loading(de->datasets, path);
-    char *rule = malloc(RULE_MAX_LEN);
-    char line[65536];
-    size_t rule_len = 0;
-    int lineno = 0, rule_start = 0;
-    while (rule && fgets(line, sizeof(line), f)) {
-        lineno++;
-        size_t n = strcspn(line, "\r\n");
-        line[n] = '\0';
-        bool continues = n && line[n - 1] == '\\';
-        if (continues)
-            line[--n] = '\0';
-        if (rule_len == 0)
-            rule_start = lineno;
-        if (rule_len + n + 1 < RULE_MAX_LEN) {
-            memcpy(rule + rule_len, line, n);
-            rule_len += n;
-            rule[rule_len] = '\0';
-        }
-        if (continues)
-            continue;
-        const char *text = rule;
-        while (*text == ' ' || *text == '\t')
-            text++;
-        if (*text && *text != '#')
-            load_rule(de, conf, text, path, rule_start, stats);
-        rule_len = 0;
-    }
-    free(rule);
+    RuleFileCtx c = {de, conf, path, stats};
+    int rc = text_read_joined_lines(f, RULE_MAX_LEN, on_rule_line, &c);
     fclose(f);
     dataset_loading(NULL, NULL);
-    return 0;
+    return rc;
 }
 
 static void load_classification(const ConfNode *conf)

@@ -34,27 +34,13 @@ static int parse_side(const char *text, StreamSizeSide *side)
     return -1;
 }
 
-static int parse_op(const char *op, const char *num, DetectUint *cmp)
-{
-    static const char *const ops[] = {"<", ">", "=", "!=", "<=", ">="};
-    static const char *const as_uint[] = {"<", ">", "", "!", "<=", ">="};
-    for (int i = 0; i < 6; i++) {
-        if (strcmp(op, ops[i]) == 0) {
-            char text[64];
-            snprintf(text, sizeof(text), "%s%s", as_uint[i], num);
-            return detect_uint_parse(text, cmp, UINT32_MAX);
-        }
-    }
-    return -1;
-}
-
 static int stream_size_setup(const DetectKeyword *kw, Signature *sig, const char *value,
                              char *err, size_t errlen)
 {
     char side[16], op[8], num[24], extra[2];
     StreamSizeCtx ctx;
     if (!value || sscanf(value, " %15[a-z] , %7[<>=!] , %23[0-9] %1s", side, op, num, extra) != 3 ||
-        parse_side(side, &ctx.side) != 0 || parse_op(op, num, &ctx.cmp) != 0) {
+        parse_side(side, &ctx.side) != 0 || detect_uint_parse_op(op, num, &ctx.cmp, UINT32_MAX) != 0) {
         snprintf(err, errlen, "expected <server|client|both|either>,<op>,<bytes>, not \"%s\"",
                  value ? value : "");
         return -1;

@@ -22,6 +22,7 @@
 #include <strings.h>
 
 #include "common/log.h"
+#include "common/textutil.h"
 #include "config/config.h"
 #include "detect/detect-address.h"
 #include "detect/detect-engine.h"
@@ -214,37 +215,27 @@ int threshold_config_load(DetectEngine *de, const ConfNode *conf, const char *pa
     return errors;
 }
 
+typedef struct ConfigFileCtx {
+    DetectEngine *de;
+    const ConfNode *conf;
+    const char *path;
+    int entries, errors;
+} ConfigFileCtx;
+
+static void on_config_line(void *ud, const char *line, int lineno)
+{
+    ConfigFileCtx *c = ud;
+    char where[4200];
+    snprintf(where, sizeof(where), "%s:%d", c->path, lineno);
+    c->entries++;
+    c->errors += load_line(c->de, c->conf, line, where);
+}
+
 int threshold_config_read(DetectEngine *de, const ConfNode *conf, FILE *f, const char *path)
 {
-    char *logical = malloc(LINE_MAX_LEN), *line = malloc(LINE_MAX_LEN);
-    size_t len = 0;
-    int lineno = 0, start = 0, errors = 0, entries = 0;
-    while (logical && line && fgets(line, LINE_MAX_LEN, f)) {
-        lineno++;
-        size_t n = strcspn(line, "\r\n");
-        line[n] = '\0';
-        bool continues = n && line[n - 1] == '\\';
-        if (continues)
-            line[--n] = '\0';
-        if (!len)
-            start = lineno;
-        if (len + n + 1 < LINE_MAX_LEN) {
-            memcpy(logical + len, line, n + 1);
-            len += n;
-        }
-        if (continues)
-            continue;
-        char where[4200];
-        snprintf(where, sizeof(where), "%s:%d", path, start);
-        const char *text = logical + strspn(logical, " \t");
-        if (*text && *text != '#') {
-            entries++;
-            errors += load_line(de, conf, text, where);
-        }
-        len = 0;
-    }
-    free(logical);
-    free(line);
-    log_info("threshold-file %s: %d entries, %d in error", path, entries - errors, errors);
-    return errors;
+    ConfigFileCtx c = {de, conf, path, 0, 0};
+    if (text_read_joined_lines(f, LINE_MAX_LEN, on_config_line, &c) != 0)
+        return -1;
+    log_info("threshold-file %s: %d entries, %d in error", path, c.entries - c.errors, c.errors);
+    return c.errors;
 }

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/textutil.h"
 #include "detect/detect-bounded-table.h"
 #include "detect/detect-engine.h"
 #include "detect/detect-flowvars.h"
@@ -81,12 +82,7 @@ static int parse_parts(char *text, char *parts[4])
     for (char *p = strtok_r(text, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
         if (n == 4)
             return -1;
-        while (isspace((unsigned char)*p))
-            p++;
-        size_t len = strlen(p);
-        while (len && isspace((unsigned char)p[len - 1]))
-            p[--len] = '\0';
-        parts[n++] = p;
+        parts[n++] = text_trim(p);
     }
     return n;
 }
@@ -152,15 +148,8 @@ static int xbits_setup(const DetectKeyword *kw, Signature *sig, const char *valu
 /* The bit's key for this packet (or, for a transaction, its flow in the rule's direction). */
 static bool make_key(const DetectMatchCtx *m, const XbitsCtx *ctx, XbitKey *k)
 {
-    const Address *src = NULL, *dst = NULL;
-    if (m->p && m->p->ip_version) {
-        src = &m->p->src;
-        dst = &m->p->dst;
-    } else if (m->f) {
-        src = m->to_server ? &m->f->key.src : &m->f->key.dst;
-        dst = m->to_server ? &m->f->key.dst : &m->f->key.src;
-    }
-    if (!src)
+    const Address *src, *dst;
+    if (!detect_match_endpoints(m, &src, &dst))
         return false;
     memset(k, 0, sizeof(*k));
     k->id = ctx->id;

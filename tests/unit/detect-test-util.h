@@ -120,4 +120,52 @@ static inline void make(TestPacket *t, uint8_t proto, const char *payload, uint3
         p->tcp_flags = TH_ACK | TH_PUSH;
 }
 
+/* cmocka group setup: the detect counters registered afresh. */
+static inline int detect_test_setup(void **state)
+{
+    (void)state;
+    counters_reset_registry();
+    detect_register_counters();
+    counter_set_init(&counters);
+    return 0;
+}
+
+/* A scratch directory for files the engine reads (rule files, lists), removed at the end. */
+static char test_dir[64];
+
+static inline int test_dir_create(void)
+{
+    strcpy(test_dir, "/tmp/test-detect-XXXXXX");
+    return mkdtemp(test_dir) ? 0 : -1;
+}
+
+static inline int test_dir_remove(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", test_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* cmocka group setup/teardown for tests that write files. */
+static inline int detect_test_setup_dir(void **state)
+{
+    return detect_test_setup(state) == 0 ? test_dir_create() : -1;
+}
+
+static inline int detect_test_teardown_dir(void **state)
+{
+    (void)state;
+    return test_dir_remove();
+}
+
+static inline void test_dir_write(const char *name, const char *text)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/%s", test_dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 #endif

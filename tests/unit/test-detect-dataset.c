@@ -16,45 +16,19 @@
 #include "detect/detect-dataset.h"
 #include "detect-test-util.h"
 
-static char dir[64];
-
 static int setup(void **state)
 {
-    (void)state;
     applayer_buffer_register("http.uri", ALPROTO_HTTP, true, false, get_uri);
-    counters_reset_registry();
-    detect_register_counters();
-    counter_set_init(&counters);
-    strcpy(dir, "/tmp/test-dataset-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    return 0;
+    return detect_test_setup_dir(state);
 }
 
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char path[128];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-/* Loads rules from a file in dir (so a relative `load` resolves beside it). */
+/* Loads rules from a file in test_dir (so a relative `load` resolves beside it). */
 static Harness load_in_dir(const char *rules, ConfNode *conf)
 {
     char path[128], set[160], err[128];
-    write_file("test.rules", rules);
-    snprintf(path, sizeof(path), "%s/test.rules", dir);
-    snprintf(set, sizeof(set), "default-data-dir=%s", dir);
+    test_dir_write("test.rules", rules);
+    snprintf(path, sizeof(path), "%s/test.rules", test_dir);
+    snprintf(set, sizeof(set), "default-data-dir=%s", test_dir);
     assert_int_equal(conf_set(conf, set, err, sizeof(err)), 0);
     const char *files[] = {path};
     DetectLoadStats stats;
@@ -108,8 +82,8 @@ static void test_commands(void **state)
 {
     (void)state;
     /* "/a" and "/b" in base64 */
-    write_file("seen.lst", "L2E=\nL2I=\n");
-    write_file("md5.lst", "cc8755609ad61864910f145119713de9\n"); /* md5 of "/x" */
+    test_dir_write("seen.lst", "L2E=\nL2I=\n");
+    test_dir_write("md5.lst", "cc8755609ad61864910f145119713de9\n"); /* md5 of "/x" */
     ConfNode *conf = conf_new_default();
     Harness h = load_in_dir(
         "alert http any any -> any any (http.uri; dataset:isset,uris,type string,load seen.lst; "
@@ -136,7 +110,7 @@ static void test_commands(void **state)
     unload(&h);
     /* the state file now holds what was set, base64 per line */
     char path[128], line[64];
-    snprintf(path, sizeof(path), "%s/fresh.lst", dir);
+    snprintf(path, sizeof(path), "%s/fresh.lst", test_dir);
     FILE *f = fopen(path, "r");
     assert_non_null(f);
     int lines = 0;
@@ -157,17 +131,17 @@ static void test_commands(void **state)
 static void test_config_and_errors(void **state)
 {
     (void)state;
-    write_file("ips.lst", "10.0.0.1\n2001:db8::1\n");
-    write_file("bad.lst", "L2E=\nnot base64!\n");
+    test_dir_write("ips.lst", "10.0.0.1\n2001:db8::1\n");
+    test_dir_write("bad.lst", "L2E=\nnot base64!\n");
     ConfNode *conf = conf_new_default();
     char set[200], err[128];
     snprintf(set, sizeof(set), "datasets.ua.type=string");
     assert_int_equal(conf_set(conf, set, err, sizeof(err)), 0);
-    snprintf(set, sizeof(set), "datasets.ua.load=%s/bad.lst", dir);
+    snprintf(set, sizeof(set), "datasets.ua.load=%s/bad.lst", test_dir);
     assert_int_equal(conf_set(conf, set, err, sizeof(err)), 0);
-    write_file("r.rules", "");
+    test_dir_write("r.rules", "");
     char rules[128];
-    snprintf(rules, sizeof(rules), "%s/r.rules", dir);
+    snprintf(rules, sizeof(rules), "%s/r.rules", test_dir);
     FILE *f = fopen(rules, "w");
     fputs("alert http any any -> any any (http.uri; dataset:isset,ua; sid:1;)\n"
           "alert http any any -> any any (http.uri; dataset:isset,ips,type ip,load ips.lst; "
@@ -215,5 +189,5 @@ int main(void)
         cmocka_unit_test(test_config_and_errors),
         cmocka_unit_test(test_memcap),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, setup, detect_test_teardown_dir);
 }

@@ -16,37 +16,6 @@
 #include "detect/detect-iprep.h"
 #include "detect-test-util.h"
 
-static char dir[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    counters_reset_registry();
-    detect_register_counters();
-    counter_set_init(&counters);
-    strcpy(dir, "/tmp/test-iprep-XXXXXX");
-    assert_non_null(mkdtemp(dir));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void write_file(const char *name, const char *text)
-{
-    char path[128];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static Address addr(const char *text)
 {
     Address a;
@@ -63,13 +32,13 @@ static const char *const reputation = "10.0.0.0/8,1,20\n10.1.2.3,1,90\n10.1.2.3,
 
 static ConfNode *conf_with_files(void)
 {
-    write_file("categories.txt", categories);
-    write_file("reputation.list", reputation);
+    test_dir_write("categories.txt", categories);
+    test_dir_write("reputation.list", reputation);
     ConfNode *conf = conf_new_default();
     char set[200], err[128];
-    snprintf(set, sizeof(set), "reputation-categories-file=%s/categories.txt", dir);
+    snprintf(set, sizeof(set), "reputation-categories-file=%s/categories.txt", test_dir);
     assert_int_equal(conf_set(conf, set, err, sizeof(err)), 0);
-    snprintf(set, sizeof(set), "default-reputation-path=%s", dir);
+    snprintf(set, sizeof(set), "default-reputation-path=%s", test_dir);
     assert_int_equal(conf_set(conf, set, err, sizeof(err)), 0);
     assert_int_equal(conf_set(conf, "reputation-files.0=reputation.list", err, sizeof(err)), 0);
     return conf;
@@ -156,7 +125,7 @@ static void test_keyword_errors(void **state)
     (void)state;
     ConfNode *conf = conf_with_files();
     char path[128];
-    snprintf(path, sizeof(path), "%s/r.rules", dir);
+    snprintf(path, sizeof(path), "%s/r.rules", test_dir);
     FILE *f = fopen(path, "w");
     fputs("alert ip any any -> any any (iprep:src,Nope,>,1; sid:1;)\n"
           "alert ip any any -> any any (iprep:up,BadHosts,>,1; sid:2;)\n"
@@ -174,7 +143,7 @@ static void test_keyword_errors(void **state)
     assert_int_equal(stats.iprep_errors, 0);
     detect_engine_free(de);
     /* A reputation line in error is counted for -T. */
-    write_file("reputation.list", "10.0.0.1,7,1\n");
+    test_dir_write("reputation.list", "10.0.0.1,7,1\n");
     de = detect_engine_load(conf, files, 1, true, &stats);
     assert_int_equal(stats.iprep_errors, 1);
     detect_engine_free(de);
@@ -189,5 +158,5 @@ int main(void)
         cmocka_unit_test(test_keyword),
         cmocka_unit_test(test_keyword_errors),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, detect_test_setup_dir, detect_test_teardown_dir);
 }

@@ -17,15 +17,6 @@
 #include "detect/detect-threshold.h"
 #include "detect-test-util.h"
 
-static int setup(void **state)
-{
-    (void)state;
-    counters_reset_registry();
-    detect_register_counters();
-    counter_set_init(&counters);
-    return 0;
-}
-
 /* A configuration whose threshold-file holds `entries` (and extra --set assignments). */
 static ConfNode *conf_with(const char *entries, const char *extra, char *path)
 {
@@ -284,5 +275,5 @@ int main(void)
         cmocka_unit_test(test_rate_filter),
         cmocka_unit_test(test_memcap),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, detect_test_setup, NULL);
 }

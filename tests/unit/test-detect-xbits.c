@@ -17,15 +17,6 @@
 #include "detect/detect-xbits.h"
 #include "detect-test-util.h"
 
-static int setup(void **state)
-{
-    (void)state;
-    counters_reset_registry();
-    detect_register_counters();
-    counter_set_init(&counters);
-    return 0;
-}
-
 /* Whether sid alerts on a packet src -> dst carrying payload at second t. */
 static bool hit(Harness *h, uint32_t sid, const char *src, const char *dst, const char *payload,
                 uint64_t t)
@@ -144,5 +135,5 @@ int main(void)
         cmocka_unit_test(test_syntax),
         cmocka_unit_test(test_memcap),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return cmocka_run_group_tests(tests, detect_test_setup, NULL);
 }
