@@ -208,7 +208,8 @@ static int cmp_entry(const void *x, const void *y)
 
 int iprep_store_finish(IprepStore *s)
 {
-    qsort(s->entries, s->count, sizeof(IprepEntry), cmp_entry);
+    if (s->count > 1)
+        qsort(s->entries, s->count, sizeof(IprepEntry), cmp_entry);
     s->sorted = true;
     return 0;
 }
