@@ -214,6 +214,36 @@ static void warn_unknown_key(const char *key, void *ud)
     log_warning("%s: unknown configuration key \"%s\" (ignored)", (const char *)ud, key);
 }
 
+/* --data-dir: where datasets' save and state files go (default-data-dir). */
+static int set_data_dir(const char *dir, ConfNode *conf)
+{
+    char assignment[4200], err[256];
+    snprintf(assignment, sizeof(assignment), "default-data-dir=%s", dir);
+    if (conf_set(conf, assignment, err, sizeof(err)) != 0) {
+        log_error("--data-dir: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* A relative threshold-file names a file beside the -c configuration file (the default,
+ * threshold.config, is the config directory's). */
+static int resolve_threshold_file(const Options *o, ConfNode *conf)
+{
+    const char *file = conf_get(conf, "threshold-file");
+    const char *slash = o->config_file ? strrchr(o->config_file, '/') : NULL;
+    if (!file || !*file || file[0] == '/' || !slash)
+        return 0;
+    char assignment[8192], err[256];
+    snprintf(assignment, sizeof(assignment), "threshold-file=%.*s/%s",
+             (int)(slash - o->config_file), o->config_file, file);
+    if (conf_set(conf, assignment, err, sizeof(err)) != 0) {
+        log_error("threshold-file: %s", err);
+        return -1;
+    }
+    return 0;
+}
+
 static ConfNode *load_configuration(const Options *o)
 {
     char err[1024];
@@ -238,6 +268,14 @@ static ConfNode *load_configuration(const Options *o)
             conf_free(conf);
             return NULL;
         }
+    }
+    if (o->data_dir && set_data_dir(o->data_dir, conf) != 0) {
+        conf_free(conf);
+        return NULL;
+    }
+    if (resolve_threshold_file(o, conf) != 0) {
+        conf_free(conf);
+        return NULL;
     }
     if (o->runmode) {
         char assignment[128];
@@ -297,6 +335,12 @@ static int load_rules(const Options *o, const ConfNode *conf, DetectEngine **out
     }
     if (stats.failed && (o->test_config || o->init_errors_fatal)) {
         log_error("%u of %u rules failed to load", stats.failed, stats.failed + stats.loaded);
+        return -1;
+    }
+    if ((stats.threshold_errors || stats.iprep_errors) &&
+        (o->test_config || o->init_errors_fatal)) {
+        log_error("%u threshold-file entries and %u reputation lines failed to load",
+                  stats.threshold_errors, stats.iprep_errors);
         return -1;
     }
     return 0;

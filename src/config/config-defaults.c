@@ -65,7 +65,7 @@ const char conf_default_yaml[] =
     "  interval: 8\n"
     "\n"
     "outputs:\n"
-    "  # 0: fast.log is not written by bongsu (stock: enabled).\n"
+    "  # 0: fast.log (stock: enabled; bongsu writes it when enabled).\n"
     "  - fast:\n"
     "      enabled: no\n"
     "      filename: fast.log\n"

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "detect/detect-keywords.h"
+#include "common/textutil.h"
 
 typedef enum BytesKind { BK_TEST, BK_JUMP, BK_EXTRACT, BK_MATH } BytesKind;
 
@@ -34,22 +35,12 @@ typedef struct BytesCtx {
 
 #define MAX_ARGS 16
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 static int split_args(char *buf, char *args[MAX_ARGS])
 {
     int n = 0;
     char *save = NULL;
     for (char *t = strtok_r(buf, ",", &save); t && n < MAX_ARGS; t = strtok_r(NULL, ",", &save))
-        args[n++] = trim(t);
+        args[n++] = text_trim(t);
     return n;
 }
 
@@ -121,7 +112,7 @@ static int parse_test(Signature *sig, BytesCtx *ctx, char **a, int n, char *err,
     const char *op = a[1];
     if (*op == '!') {
         ctx->negated = true;
-        op = trim((char *)op + 1);
+        op = text_trim((char *)op + 1);
     }
     static const struct {
         const char *text;

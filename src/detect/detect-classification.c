@@ -5,6 +5,7 @@
  * line. It is loaded once before rules are parsed; alerts show the description as category.
  */
 #include "detect/detect-classification.h"
+#include "common/textutil.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -18,16 +19,6 @@
 static Classification classes[MAX_CLASSES];
 static int class_count;
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 static void add_class(char *line, const char *path, int lineno)
 {
     char *name = strtok(line, ",");
@@ -40,9 +31,9 @@ static void add_class(char *line, const char *path, int lineno)
     if (class_count >= MAX_CLASSES)
         return;
     Classification *c = &classes[class_count++];
-    c->name = strdup(trim(name));
-    c->description = strdup(trim(desc));
-    c->priority = atoi(trim(prio));
+    c->name = strdup(text_trim(name));
+    c->description = strdup(text_trim(desc));
+    c->priority = atoi(text_trim(prio));
 }
 
 int classification_load(const char *path)
@@ -55,7 +46,7 @@ int classification_load(const char *path)
     static const char prefix[] = "config classification:";
     while (fgets(line, sizeof(line), f)) {
         lineno++;
-        char *s = trim(line);
+        char *s = text_trim(line);
         if (strncmp(s, prefix, sizeof(prefix) - 1) == 0)
             add_class(s + sizeof(prefix) - 1, path, lineno);
     }

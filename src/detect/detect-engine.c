@@ -70,6 +70,20 @@ static bool endpoints_match(const Signature *sig, const Address *src, uint16_t s
            addr_set_match(&sig->dst, src) && addr_set_match(&sig->src, dst);
 }
 
+bool detect_match_endpoints(const DetectMatchCtx *m, const Address **src, const Address **dst)
+{
+    if (m->p && m->p->ip_version) {
+        *src = &m->p->src;
+        *dst = &m->p->dst;
+    } else if (m->f) {
+        *src = m->to_server ? &m->f->key.src : &m->f->key.dst;
+        *dst = m->to_server ? &m->f->key.dst : &m->f->key.src;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static bool list_matches_packet(const SigList *list, DetectMatchCtx *m)
 {
     for (const SigMatch *sm = list->head; sm; sm = sm->next)
@@ -122,17 +136,29 @@ static bool on_match(DetectThread *dt, const Signature *sig, const Packet *p, Fl
     DetectMatchCtx m = {.p = p, .f = f, .to_server = p ? p->to_server : true, .dt = dt,
                         .sig = sig};
     list_matches_packet(&sig->fixed[SIG_LIST_POSTMATCH], &m);
-    if (!detect_threshold_allows(dt->de->thresholds, sig, p, f, ts_usec))
+    SigAction action = sig->action;
+    if (!detect_threshold_allows(dt->de->thresholds, sig, p, f, ts_usec, &action))
         return true;
     if (sig->action == SIG_ACTION_PASS) {
         if (f)
             flowvar_set_pass(dt->flowvars, f);
         return false;
     }
-    if (sig->flags & SIG_FLAG_NOALERT || dt->alert_count >= DETECT_ALERT_MAX)
-        return true;
-    dt->alerts[dt->alert_count++] = sig;
-    return true;
+    /* A rate_filter's "pass" still logs this alert, then passes the flow, as Suricata. */
+    bool pass_now = action == SIG_ACTION_PASS;
+    if (pass_now && f)
+        flowvar_set_pass(dt->flowvars, f);
+    if (!(sig->flags & SIG_FLAG_NOALERT) && dt->alert_count < DETECT_ALERT_MAX) {
+        dt->alert_actions[dt->alert_count] = action;
+        dt->alerts[dt->alert_count++] = sig;
+    }
+    return !pass_now;
+}
+
+/* Suricata's EVE alert.action in IDS mode: a reject happens, so "blocked"; a drop does not. */
+static const char *alert_action_name(SigAction action)
+{
+    return action == SIG_ACTION_REJECT ? "blocked" : "allowed";
 }
 
 static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
@@ -145,6 +171,9 @@ static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
             .category = sig->class_desc ? sig->class_desc : "",
             .severity = sig->priority ? sig->priority : 3, .metadata = sig->metadata,
             .target = sig->target, .app_object = app_object, .ts_usec = ts_usec,
+            .action = alert_action_name(dt->alert_actions[i]),
+            .drop = dt->alert_actions[i] == SIG_ACTION_DROP ||
+                    dt->alert_actions[i] == SIG_ACTION_REJECT,
         };
         if (f)
             f->alerted = true;
@@ -313,6 +342,38 @@ static void tx_prefilter(DetectThread *dt, const TxGroup *g, void *state, void *
     }
 }
 
+/* The HTTP bodies an alert carries when the alert type's http-body options ask for them. */
+static void add_http_bodies(const DetectThread *dt, json_t *http, void *state, void *tx)
+{
+    const EveAlertConfig *c = &dt->eve->log->cfg.alert;
+    if (!c->http_body && !c->http_body_printable)
+        return;
+    int ids[2] = {applayer_buffer_id("http.request_body"),
+                  applayer_buffer_id("http.response_body")};
+    const uint8_t *data[2] = {NULL, NULL};
+    uint32_t len[2] = {0, 0};
+    for (int i = 0; i < 2; i++)
+        if (ids[i] < 0 || !applayer_buffer_get(ids[i], state, tx, i == 0, &data[i], &len[i]))
+            data[i] = NULL;
+    alert_add_http_bodies(dt->eve->log, http, data[0], len[0], data[1], len[1]);
+}
+
+/* {"<proto>": the parser's alert object} for the transaction's alerts, or NULL. */
+static json_t *tx_app_object(const DetectThread *dt, AppProto proto, void *state, void *tx)
+{
+    const AppLayerParser *parser = applayer_parser(proto);
+    if (!parser || !parser->tx_alert_json)
+        return NULL;
+    json_t *obj = parser->tx_alert_json(state, tx);
+    if (!obj)
+        return NULL;
+    if (proto == ALPROTO_HTTP && dt->eve && dt->eve->log)
+        add_http_bodies(dt, obj, state, tx);
+    json_t *app = json_object();
+    json_object_set_new(app, parser->name, obj);
+    return app;
+}
+
 void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,
                uint64_t tx_id)
 {
@@ -342,24 +403,20 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     }
     /* Each alert carries the packet when it travelled in the rule's direction, and the
      * transaction's app-layer object. */
-    const AppLayerParser *parser = applayer_parser(proto);
-    json_t *app = NULL;
-    if (dt->alert_count && parser && parser->tx_alert_json) {
-        json_t *obj = parser->tx_alert_json(state, tx);
-        if (obj) {
-            app = json_object();
-            json_object_set_new(app, parser->name, obj);
-        }
-    }
+    json_t *app = dt->alert_count ? tx_app_object(dt, proto, state, tx) : NULL;
     n = dt->alert_count;
+    SigAction actions[DETECT_ALERT_MAX];
     memcpy(matched, dt->alerts, n * sizeof(matched[0]));
+    memcpy(actions, dt->alert_actions, n * sizeof(actions[0]));
     for (uint32_t i = 0; i < n; i++) {
         bool to_server = !(matched[i]->flags & SIG_FLAG_TOCLIENT);
         dt->alerts[0] = matched[i];
+        dt->alert_actions[0] = actions[i];
         dt->alert_count = 1;
         write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts);
     }
     memcpy(dt->alerts, matched, n * sizeof(matched[0]));
+    memcpy(dt->alert_actions, actions, n * sizeof(actions[0]));
     dt->alert_count = n;
     json_decref(app);
 }

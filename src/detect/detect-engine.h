@@ -51,6 +51,9 @@ struct DetectEngine {
     TxGroup tx_groups[ALPROTO_MAX];
     void *hs_scratch_proto;  /* grown for every prefilter; threads clone it */
     struct ThresholdStore *thresholds;  /* shared, locked: Suricata's thresholds are global */
+    struct XbitsStore *xbits;           /* shared, locked: per host / address pair */
+    struct DatasetRegistry *datasets;   /* shared sets, each locked */
+    struct IprepStore *iprep;           /* read-only after load */
     DetectLoadStats stats;
     char loaded_at[40];      /* stats.detect.engines[0].last_reload */
     double prefilter_build_ms;
@@ -78,6 +81,7 @@ struct DetectThread {
     uint32_t b64_cap;
     /* What the last detect_packet/detect_tx raised, in order (kept for tests and stats). */
     const Signature *alerts[DETECT_ALERT_MAX];
+    SigAction alert_actions[DETECT_ALERT_MAX];  /* the action each alert is logged with */
     uint32_t alert_count;
     struct FlowVarStore *flowvars;  /* flowbits/flowint per flow of this worker */
 };

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "detect/detect-engine.h"
+#include "common/textutil.h"
 #include "detect/detect-flowvars.h"
 #include "detect/detect-keywords.h"
 
@@ -27,21 +28,11 @@ typedef struct FlowbitsCtx {
     int count;
 } FlowbitsCtx;
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
-
 static int parse_names(FlowbitsCtx *ctx, char *names, char *err, size_t errlen)
 {
     char *save = NULL;
     for (char *n = strtok_r(names, "|", &save); n; n = strtok_r(NULL, "|", &save)) {
-        n = trim(n);
+        n = text_trim(n);
         if (!*n || strpbrk(n, " \t&") || ctx->count >= FLOWBITS_MAX_OR) {
             snprintf(err, errlen, "invalid flowbit name \"%s\"", n);
             return -1;
@@ -72,7 +63,7 @@ static int flowbits_setup(const DetectKeyword *kw, Signature *sig, const char *v
     char *comma = strchr(buf, ',');
     if (comma)
         *comma = '\0';
-    char *cmd = trim(buf);
+    char *cmd = text_trim(buf);
     if (strcmp(cmd, "noalert") == 0 && !comma) {
         sig->flags |= SIG_FLAG_NOALERT;
         return 0;
@@ -165,7 +156,7 @@ static int flowint_setup(const DetectKeyword *kw, Signature *sig, const char *va
     char *save = NULL;
     int n = 0;
     for (char *t = strtok_r(buf, ",", &save); t && n < 3; t = strtok_r(NULL, ",", &save))
-        parts[n++] = trim(t);
+        parts[n++] = text_trim(t);
     FlowintCtx *ctx = calloc(1, sizeof(*ctx));
     if (!ctx)
         return -1;

@@ -118,6 +118,14 @@ typedef struct Signature {
     int var_count;
     struct ThresholdCtx *threshold;  /* threshold / detection_filter, NULL when none */
     struct ThresholdCtx *detection_filter;
+    /* What decides whether a match alerts, in Suricata's order: the suppress entries of
+     * threshold.config, then the threshold list (the rule's own threshold/detection_filter,
+     * then threshold.config's threshold and rate_filter entries, which may replace them).
+     * The pointers are borrowed (the rule's own, or the engine's ThresholdStore's). */
+    const struct ThresholdCtx **suppress;
+    uint32_t suppress_count;
+    const struct ThresholdCtx **th;
+    uint32_t th_count;
     int order;              /* sort key for the engine's evaluation order */
     void *last_content;     /* parsing: the ContentCtx content modifiers apply to */
 } Signature;
@@ -171,6 +179,10 @@ struct DetectMatchCtx {
     DetectThread *dt;
     const Signature *sig;
 };
+
+/* The addresses a keyword tracks: the packet's, or for a transaction without one, the flow's
+ * in the direction being inspected. False when there are none. */
+bool detect_match_endpoints(const DetectMatchCtx *m, const Address **src, const Address **dst);
 
 /* Inspecting one buffer with a list of payload matches (detect-inspect.c): the buffer, where
  * the previous match ended (for relative keywords), and the rest of the list. */

@@ -27,6 +27,8 @@ const DetectKeyword *detect_keyword_find(const char *name)
         detect_header_keywords, detect_pcre_keywords, detect_ipheader_keywords,
         detect_flowbits_keywords, detect_threshold_keywords, detect_transform_keywords,
         detect_payload_keywords, detect_bytes_keywords, detect_event_keywords,
+        detect_stream_size_keywords, detect_xbits_keywords, detect_dataset_keywords,
+        detect_iprep_keywords,
     };
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
         const DetectKeyword *kw = find_in(tables[i], name);

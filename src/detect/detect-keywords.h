@@ -18,6 +18,10 @@ extern const DetectKeyword detect_transform_keywords[];
 extern const DetectKeyword detect_payload_keywords[];
 extern const DetectKeyword detect_bytes_keywords[];
 extern const DetectKeyword detect_event_keywords[];
+extern const DetectKeyword detect_stream_size_keywords[];
+extern const DetectKeyword detect_xbits_keywords[];
+extern const DetectKeyword detect_dataset_keywords[];
+extern const DetectKeyword detect_iprep_keywords[];
 
 /* Sticky buffers and legacy content modifiers for every registered app-layer buffer; built
  * after the app layer registered its buffers. */

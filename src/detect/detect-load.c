@@ -14,6 +14,7 @@
 
 #include "build-info.h"
 #include "common/log.h"
+#include "common/textutil.h"
 #include "common/timefmt.h"
 #include "config/config.h"
 #include "detect/detect-classification.h"
@@ -22,9 +23,17 @@
 #include "detect/detect-keywords.h"
 #include "detect/detect-parse.h"
 #include "detect/detect-threshold.h"
+#include "detect/detect-dataset.h"
+#include "detect/detect-iprep.h"
+#include "detect/detect-xbits.h"
 #include "output/output.h"
 
 #define RULE_MAX_LEN (1024 * 1024)
+/* Suricata's detect.thresholds defaults. */
+#define THRESHOLD_DEFAULT_MEMCAP (16u * 1024 * 1024)
+#define THRESHOLD_DEFAULT_HASH_SIZE 16384
+/* Suricata's host.memcap default, which bounds its hostbits/xbits. */
+#define XBITS_DEFAULT_MEMCAP (32u * 1024 * 1024)
 
 static uint32_t sid_slot(const DetectEngine *de, uint32_t gid, uint32_t sid)
 {
@@ -111,6 +120,19 @@ static void load_rule(DetectEngine *de, const ConfNode *conf, const char *rule, 
     stats->loaded++;
 }
 
+typedef struct RuleFileCtx {
+    DetectEngine *de;
+    const ConfNode *conf;
+    const char *path;
+    DetectLoadStats *stats;
+} RuleFileCtx;
+
+static void on_rule_line(void *ud, const char *rule, int lineno)
+{
+    RuleFileCtx *c = ud;
+    load_rule(c->de, c->conf, rule, c->path, lineno, c->stats);
+}
+
 /* Reads logical rules (joining backslash continuations) from one file. */
 static int load_file(DetectEngine *de, const ConfNode *conf, const char *path,
                      DetectLoadStats *stats)
@@ -121,36 +143,12 @@ static int load_file(DetectEngine *de, const ConfNode *conf, const char *path,
         return -1;
     }
     stats->files++;
-    char *rule = malloc(RULE_MAX_LEN);
-    char line[65536];
-    size_t rule_len = 0;
-    int lineno = 0, rule_start = 0;
-    while (rule && fgets(line, sizeof(line), f)) {
-        lineno++;
-        size_t n = strcspn(line, "\r\n");
-        line[n] = '\0';
-        bool continues = n && line[n - 1] == '\\';
-        if (continues)
-            line[--n] = '\0';
-        if (rule_len == 0)
-            rule_start = lineno;
-        if (rule_len + n + 1 < RULE_MAX_LEN) {
-            memcpy(rule + rule_len, line, n);
-            rule_len += n;
-            rule[rule_len] = '\0';
-        }
-        if (continues)
-            continue;
-        const char *text = rule;
-        while (*text == ' ' || *text == '\t')
-            text++;
-        if (*text && *text != '#')
-            load_rule(de, conf, text, path, rule_start, stats);
-        rule_len = 0;
-    }
-    free(rule);
+    dataset_loading(de->datasets, path);
+    RuleFileCtx c = {de, conf, path, stats};
+    int rc = text_read_joined_lines(f, RULE_MAX_LEN, on_rule_line, &c);
     fclose(f);
-    return 0;
+    dataset_loading(NULL, NULL);
+    return rc;
 }
 
 static void load_classification(const ConfNode *conf)
@@ -181,6 +179,28 @@ static void load_configured_files(DetectEngine *de, const ConfNode *conf, Detect
             snprintf(path, sizeof(path), "%s/%s", dir, name);
         load_file(de, conf, path, stats);
     }
+}
+
+/* The rules' own thresholds, then threshold.config's entries over them. A threshold-file
+ * that is the default and absent is normal (info); a configured one that is absent warns. */
+static int install_thresholds(DetectEngine *de, const ConfNode *conf, DetectLoadStats *stats)
+{
+    for (uint32_t i = 0; i < de->count; i++)
+        if (threshold_sig_init(de->sigs[i]) != 0)
+            return -1;
+    const char *path = conf ? conf_get(conf, "threshold-file") : NULL;
+    if (!path || !*path)
+        return 0;
+    int errors = threshold_config_load(de, conf, path);
+    if (errors < 0) {
+        if (strcmp(path, "threshold.config") == 0)
+            log_info("no threshold-file %s", path);
+        else
+            log_warning("threshold-file %s: cannot open", path);
+        return 0;
+    }
+    stats->threshold_errors = (uint32_t)errors;
+    return 0;
 }
 
 /* stats.detect.engines: [{id, last_reload, rules_loaded, rules_failed, rules_skipped}], as
@@ -214,16 +234,31 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
     load_classification(conf);
     detect_buffer_keywords_init();
     flowvar_names_reset();
-    de->thresholds = threshold_store_new();
-    if (!de->thresholds) {
+    de->thresholds = threshold_store_new(
+        conf_get_size(conf, "detect.thresholds.memcap", THRESHOLD_DEFAULT_MEMCAP),
+        (uint32_t)conf_get_int(conf, "detect.thresholds.hash-size", THRESHOLD_DEFAULT_HASH_SIZE));
+    de->xbits = xbits_store_new(conf_get_size(conf, "host.memcap", XBITS_DEFAULT_MEMCAP),
+                                (uint32_t)conf_get_int(conf, "host.hash-size", 4096));
+    de->datasets = dataset_registry_new(conf);
+    de->iprep = iprep_store_new();
+    if (!de->thresholds || !de->xbits || !de->datasets || !de->iprep) {
+        threshold_store_free(de->thresholds);
+        xbits_store_free(de->xbits);
+        dataset_registry_free(de->datasets);
+        iprep_store_free(de->iprep);
         free(de);
         return NULL;
     }
+    int iprep_errors = iprep_store_load(de->iprep, conf);
+    if (iprep_errors)
+        stats->iprep_errors = iprep_errors < 0 ? 1 : (uint32_t)iprep_errors;
+    iprep_loading(de->iprep);
     if (!exclusive)
         load_configured_files(de, conf, stats);
     for (int i = 0; i < rule_file_count; i++)
         load_file(de, conf, rule_files[i], stats);
-    if (detect_engine_build_groups(de) != 0) {
+    iprep_loading(NULL);
+    if (install_thresholds(de, conf, stats) != 0 || detect_engine_build_groups(de) != 0) {
         detect_engine_free(de);
         return NULL;
     }
@@ -256,6 +291,16 @@ void detect_engine_free(DetectEngine *de)
     free(de->sigs);
     free(de->sid_slots);
     detect_engine_free_groups(de);
+    if (threshold_store_memcap_drops(de->thresholds))
+        log_warning("detect.thresholds.memcap reached: %llu matches found no threshold state "
+                    "and did not alert",
+                    (unsigned long long)threshold_store_memcap_drops(de->thresholds));
     threshold_store_free(de->thresholds);
+    if (xbits_store_memcap_drops(de->xbits))
+        log_warning("host.memcap reached: %llu xbits could not be set",
+                    (unsigned long long)xbits_store_memcap_drops(de->xbits));
+    xbits_store_free(de->xbits);
+    dataset_registry_free(de->datasets);
+    iprep_store_free(de->iprep);
     free(de);
 }

@@ -1,6 +1,6 @@
 /*
  * detect-meta.c - keywords that describe a rule rather than match: msg, sid, rev, gid,
- * classtype, priority, reference, metadata, target, noalert, config.
+ * classtype, priority, reference, metadata, target, noalert, config, prefilter.
  */
 #include "detect/detect-keywords.h"
 
@@ -163,6 +163,21 @@ static int noalert_setup(const DetectKeyword *kw, Signature *sig, const char *va
     return 0;
 }
 
+/* prefilter: Suricata's hint to prefilter on the keyword before it. It changes which rules
+ * are tried first, never what matches, and bongsu picks its own prefilter, so it is taken
+ * and has no effect. */
+static int prefilter_setup(const DetectKeyword *kw, Signature *sig, const char *value,
+                           char *err, size_t errlen)
+{
+    (void)kw;
+    (void)sig;
+    if (value) {
+        snprintf(err, errlen, "prefilter takes no value");
+        return -1;
+    }
+    return 0;
+}
+
 /* reference:type,id - shown by consumers that read rules; nothing to match. */
 static int reference_setup(const DetectKeyword *kw, Signature *sig, const char *value,
                            char *err, size_t errlen)
@@ -208,5 +223,6 @@ const DetectKeyword detect_meta_keywords[] = {
     {.name = "target", .setup = target_setup},
     {.name = "noalert", .setup = noalert_setup},
     {.name = "reference", .setup = reference_setup},
+    {.name = "prefilter", .setup = prefilter_setup},
     {.name = NULL},
 };

@@ -232,6 +232,8 @@ void signature_free(Signature *sig)
         free(sig->var_names[i]);
     free(sig->threshold);
     free(sig->detection_filter);
+    free(sig->suppress);
+    free(sig->th);
     json_decref(sig->metadata);
     free(sig);
 }

@@ -1,15 +1,20 @@
 /*
- * detect-threshold.c - rate control of alerts: the threshold and detection_filter keywords
- * and the suppress/threshold entries of threshold.config.
+ * detect-threshold.c - rate control of alerts: the threshold and detection_filter keywords,
+ * the settings syntax they share with threshold.config, and the state that counts events.
  *
  * threshold (type limit: the first `count` events per `seconds`; threshold: every count-th
- * event; both: once per period after count events) and detection_filter (alert on every event
- * after the first `count` in the period) are tracked per source, destination, address pair or
- * rule. Suricata keeps this state per host across all threads, so it is shared here too: one
- * table under a mutex, touched only by rules that have a threshold, which are few. Periods
- * run on packet time, so a pcap gives the same alerts however fast it is read. The table is
- * bounded (THRESHOLD_MAX_ENTRIES); when full, expired entries are reused and a rule without a
- * slot alerts as if unthresholded.
+ * event; both: once per period, at the count-th event), detection_filter (every event after
+ * the first `count` in the period) and threshold.config's rate_filter (past `count` events
+ * in `seconds`, the rule takes new_action for `timeout` seconds) are tracked per source,
+ * destination, address pair (either way round) or rule. Suricata keeps this state globally,
+ * not per thread, so it is one table here too, under a mutex that only rules with a
+ * threshold ever take. Periods compare whole seconds of packet time, as Suricata does, so a
+ * pcap gives the same alerts however fast it is read.
+ *
+ * The state lives in a BoundedTable (detect-bounded-table.c) capped by detect.thresholds.memcap.
+ * An entry whose period (and rate_filter timeout) is over holds nothing a fresh entry would
+ * not, so it goes stale then; when no room is left the event is counted as a memcap drop and
+ * does not alert, which is what Suricata does when its host table is full.
  */
 #include "detect/detect-threshold.h"
 
@@ -19,119 +24,104 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/log.h"
 #include "detect/detect-address.h"
+#include "detect/detect-bounded-table.h"
 #include "detect/detect-keywords.h"
+#include "detect/detect-threshold-settings.h"
 
-#define THRESHOLD_MAX_ENTRIES 65536
-
-typedef struct ThresholdEntry {
-    uint32_t sid, gid;
-    uint8_t kind;            /* 0 threshold, 1 detection_filter */
+typedef struct ThresholdKey {
+    uint32_t sig_num, ctx_id;
     Address a, b;
-    uint64_t start_usec;
-    uint32_t current;
-    bool used;
-} ThresholdEntry;
+} ThresholdKey;
 
-typedef struct Suppress {
-    uint32_t sid, gid;       /* sid 0: every sid of gid */
-    ThresholdTrack track;    /* TRACK_RULE: suppress entirely */
-    AddrSet addrs;
-} Suppress;
+typedef struct ThresholdState {
+    uint64_t start_sec;      /* start of the current period */
+    uint64_t action_sec;     /* rate_filter: when the new action began, 0 when inactive */
+    uint32_t current;        /* events in the period */
+} ThresholdState;
 
 struct ThresholdStore {
     pthread_mutex_t lock;
-    ThresholdEntry *entries;
-    uint32_t count, cap;
-    Suppress *suppress;
-    uint32_t suppress_count;
+    BoundedTable *table;     /* ThresholdKey -> ThresholdState, stale times in seconds */
+    ThresholdCtx **owned;    /* threshold.config entries */
+    uint32_t owned_count;
 };
 
-ThresholdStore *threshold_store_new(void)
+ThresholdStore *threshold_store_new(uint64_t memcap, uint32_t hash_size)
 {
     ThresholdStore *s = calloc(1, sizeof(*s));
-    if (s)
-        pthread_mutex_init(&s->lock, NULL);
+    if (!s)
+        return NULL;
+    s->table = bounded_table_new(sizeof(ThresholdKey), sizeof(ThresholdState), memcap, hash_size);
+    if (!s->table) {
+        free(s);
+        return NULL;
+    }
+    pthread_mutex_init(&s->lock, NULL);
     return s;
+}
+
+static void ctx_free(ThresholdCtx *ctx)
+{
+    addr_set_free(&ctx->addrs);
+    free(ctx);
 }
 
 void threshold_store_free(ThresholdStore *s)
 {
     if (!s)
         return;
-    for (uint32_t i = 0; i < s->suppress_count; i++)
-        addr_set_free(&s->suppress[i].addrs);
-    free(s->suppress);
-    free(s->entries);
+    bounded_table_free(s->table);
+    for (uint32_t i = 0; i < s->owned_count; i++)
+        ctx_free(s->owned[i]);
+    free(s->owned);
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
 
-/* "type limit, track by_src, count 1, seconds 60" (keyword form) into ctx. */
-static int parse_settings(char *text, ThresholdCtx *ctx, bool need_type, char *err,
-                          size_t errlen)
+uint64_t threshold_store_memcap_drops(const ThresholdStore *s)
 {
-    bool have_type = false, have_track = false, have_count = false, have_seconds = false;
-    char *save = NULL;
-    for (char *item = strtok_r(text, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-        char key[32], val[32], extra[2];
-        if (sscanf(item, " %31s %31s %1s", key, val, extra) != 2) {
-            snprintf(err, errlen, "\"%s\" is not \"name value\"", item);
-            return -1;
-        }
-        if (strcmp(key, "type") == 0) {
-            static const char *const types[] = {"limit", "threshold", "both"};
-            int t = -1;
-            for (int i = 0; i < 3; i++)
-                if (strcmp(val, types[i]) == 0)
-                    t = i;
-            if (t < 0) {
-                snprintf(err, errlen, "unknown type \"%s\" (limit, threshold, both)", val);
-                return -1;
-            }
-            ctx->type = (ThresholdType)t;
-            have_type = true;
-        } else if (strcmp(key, "track") == 0) {
-            static const char *const tracks[] = {"by_src", "by_dst", "by_rule", "by_both",
-                                                 "by_either"};
-            int t = -1;
-            for (int i = 0; i < 5; i++)
-                if (strcmp(val, tracks[i]) == 0)
-                    t = i;
-            if (t < 0 || t == TRACK_EITHER) {
-                snprintf(err, errlen, "unknown track \"%s\" (by_src, by_dst, by_rule, by_both)",
-                         val);
-                return -1;
-            }
-            ctx->track = (ThresholdTrack)t;
-            have_track = true;
-        } else if (strcmp(key, "count") == 0 || strcmp(key, "seconds") == 0) {
-            char *end;
-            unsigned long v = strtoul(val, &end, 10);
-            if (*end || !isdigit((unsigned char)val[0]) || v > UINT32_MAX ||
-                (v == 0 && key[0] == 'c')) {
-                snprintf(err, errlen, "invalid %s \"%s\"", key, val);
-                return -1;
-            }
-            if (key[0] == 'c') {
-                ctx->count = (uint32_t)v;
-                have_count = true;
-            } else {
-                ctx->seconds = (uint32_t)v;
-                have_seconds = true;
-            }
-        } else {
-            snprintf(err, errlen, "unknown setting \"%s\"", key);
-            return -1;
-        }
-    }
-    if ((need_type && !have_type) || !have_track || !have_count || !have_seconds) {
-        snprintf(err, errlen, "needs %strack, count and seconds", need_type ? "type, " : "");
+    return s ? bounded_table_memcap_drops(s->table) : 0;
+}
+
+int threshold_store_adopt(ThresholdStore *s, ThresholdCtx *ctx)
+{
+    ThresholdCtx **grown = realloc(s->owned, (s->owned_count + 1) * sizeof(*grown));
+    if (!grown)
         return -1;
-    }
+    s->owned = grown;
+    ctx->id = THRESHOLD_ID_CONFIG + s->owned_count;
+    s->owned[s->owned_count++] = ctx;
     return 0;
 }
+
+static int push(const ThresholdCtx ***list, uint32_t *count, const ThresholdCtx *ctx)
+{
+    const ThresholdCtx **grown = realloc(*list, (*count + 1) * sizeof(*grown));
+    if (!grown)
+        return -1;
+    grown[(*count)++] = ctx;
+    *list = grown;
+    return 0;
+}
+
+int threshold_sig_add(Signature *sig, const ThresholdCtx *ctx)
+{
+    if (ctx->type == TH_SUPPRESS)
+        return push(&sig->suppress, &sig->suppress_count, ctx);
+    return push(&sig->th, &sig->th_count, ctx);
+}
+
+int threshold_sig_init(Signature *sig)
+{
+    if (sig->threshold && threshold_sig_add(sig, sig->threshold) != 0)
+        return -1;
+    if (sig->detection_filter && threshold_sig_add(sig, sig->detection_filter) != 0)
+        return -1;
+    return 0;
+}
+
+/* --- the keywords ------------------------------------------------------------------- */
 
 static int threshold_setup(const DetectKeyword *kw, Signature *sig, const char *value,
                            char *err, size_t errlen)
@@ -142,17 +132,27 @@ static int threshold_setup(const DetectKeyword *kw, Signature *sig, const char *
         snprintf(err, errlen, "used twice in one rule");
         return -1;
     }
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", value ? value : "");
-    ThresholdCtx ctx = {0};
-    if (parse_settings(buf, &ctx, !filter, err, errlen) != 0)
+    ThresholdSettings st;
+    if (threshold_settings_parse(value ? value : "", &st, err, errlen) != 0)
         return -1;
-    if (filter)
-        ctx.type = TH_DETECTION_FILTER;
-    *slot = malloc(sizeof(ctx));
-    if (!*slot)
+    unsigned need = TS_TRACK | TS_COUNT | TS_SECONDS | (filter ? 0 : TS_TYPE);
+    if (threshold_settings_expect(&st, need, need, err, errlen) != 0)
         return -1;
-    **slot = ctx;
+    if (st.track == TRACK_EITHER) {
+        snprintf(err, errlen, "unknown track \"by_either\" (by_src, by_dst, by_rule, by_both)");
+        return -1;
+    }
+    if (st.count == 0) {
+        snprintf(err, errlen, "invalid count \"0\"");
+        return -1;
+    }
+    ThresholdCtx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return -1;
+    *ctx = (ThresholdCtx){.type = filter ? TH_DETECTION_FILTER : st.type, .track = st.track,
+                          .count = st.count, .seconds = st.seconds,
+                          .id = filter ? THRESHOLD_ID_FILTER : THRESHOLD_ID_KEYWORD};
+    *slot = ctx;
     return 0;
 }
 
@@ -162,119 +162,134 @@ const DetectKeyword detect_threshold_keywords[] = {
     {.name = NULL},
 };
 
-static void tracked(const ThresholdCtx *t, const Packet *p, const Flow *f, Address *a,
-                    Address *b)
+/* --- matching ----------------------------------------------------------------------- */
+
+static void endpoints(const Packet *p, const Flow *f, const Address **src, const Address **dst)
 {
-    memset(a, 0, sizeof(*a));
-    memset(b, 0, sizeof(*b));
-    const Address *src = p ? &p->src : f ? &f->key.src : NULL;
-    const Address *dst = p ? &p->dst : f ? &f->key.dst : NULL;
-    if (!src)
-        return;
-    if (t->track == TRACK_SRC || t->track == TRACK_BOTH)
-        *a = *src;
-    if (t->track == TRACK_DST)
-        *a = *dst;
-    if (t->track == TRACK_BOTH)
-        *b = *dst;
+    *src = p ? &p->src : f ? &f->key.src : NULL;
+    *dst = p ? &p->dst : f ? &f->key.dst : NULL;
 }
 
-/* The entry of (sig, kind, addresses); reuses an expired one when the table is full. */
-static ThresholdEntry *entry_for(ThresholdStore *s, const Signature *sig, uint8_t kind,
-                                 const Address *a, const Address *b, uint64_t now,
-                                 uint32_t seconds)
+/* The key of (sig, ctx, tracked addresses); an address pair is kept in one order so both
+ * directions between two hosts share it. */
+static void make_key(ThresholdKey *k, const Signature *sig, const ThresholdCtx *t,
+                     const Address *src, const Address *dst)
 {
-    ThresholdEntry *free_slot = NULL;
-    for (uint32_t i = 0; i < s->count; i++) {
-        ThresholdEntry *e = &s->entries[i];
-        if (e->sid == sig->sid && e->gid == sig->gid && e->kind == kind &&
-            memcmp(&e->a, a, sizeof(*a)) == 0 && memcmp(&e->b, b, sizeof(*b)) == 0)
-            return e;
-        if (!free_slot && now - e->start_usec > (uint64_t)seconds * 2000000u + 60000000u)
-            free_slot = e;
+    memset(k, 0, sizeof(*k));
+    k->sig_num = sig->num;
+    k->ctx_id = t->id;
+    if (t->track == TRACK_SRC)
+        k->a = *src;
+    else if (t->track == TRACK_DST)
+        k->a = *dst;
+    else if (t->track == TRACK_BOTH) {
+        bool swap = memcmp(src, dst, sizeof(*src)) > 0;
+        k->a = swap ? *dst : *src;
+        k->b = swap ? *src : *dst;
     }
-    if (!free_slot && s->count < THRESHOLD_MAX_ENTRIES) {
-        if (s->count == s->cap) {
-            uint32_t cap = s->cap ? s->cap * 2 : 64;
-            ThresholdEntry *grown = realloc(s->entries, cap * sizeof(ThresholdEntry));
-            if (!grown)
-                return NULL;
-            s->entries = grown;
-            s->cap = cap;
-        }
-        free_slot = &s->entries[s->count++];
-    }
-    if (free_slot)
-        *free_slot = (ThresholdEntry){sig->sid, sig->gid, kind, *a, *b, now, 0, false};
-    return free_slot;
 }
 
-static bool apply(ThresholdStore *s, const Signature *sig, const ThresholdCtx *t, uint8_t kind,
-                  const Packet *p, const Flow *f, uint64_t now)
+/* Counts one event in an entry of a limit/threshold/both/detection_filter ctx. */
+static bool count_event(const ThresholdCtx *t, ThresholdState *e, bool created, uint64_t now)
 {
-    Address a, b;
-    tracked(t, p, f, &a, &b);
-    ThresholdEntry *e = entry_for(s, sig, kind, &a, &b, now, t->seconds);
-    if (!e)
-        return true;
-    if (now - e->start_usec >= (uint64_t)t->seconds * 1000000u) {
-        e->start_usec = now;
-        e->current = 0;
-        e->used = false;
+    bool in_period = !created && now - e->start_sec < t->seconds;
+    if (!in_period) {
+        e->start_sec = now;
+        e->current = 1;
+    } else {
+        e->current++;
     }
-    e->current++;
     switch (t->type) {
     case TH_LIMIT: return e->current <= t->count;
     case TH_THRESHOLD:
+        /* A new or restarted period counts its first event without alerting, as Suricata's
+         * does (count 1 never gets here: it alerts every time without state). */
+        if (!in_period)
+            return false;
         if (e->current >= t->count) {
             e->current = 0;
-            e->start_usec = now;
             return true;
         }
         return false;
-    case TH_BOTH:
-        if (e->current >= t->count && !e->used) {
-            e->used = true;
-            return true;
-        }
-        return false;
+    case TH_BOTH: return e->current == t->count;
     case TH_DETECTION_FILTER: return e->current > t->count;
-    case TH_SUPPRESS: return false;
+    default: return true;
     }
-    return true;
 }
 
-static bool suppressed(const ThresholdStore *s, const Signature *sig, const Packet *p,
-                       const Flow *f)
+/* rate_filter: always alerts; past count events in the period the new action holds for
+ * timeout seconds. */
+static void rate_event(const ThresholdCtx *t, ThresholdState *e, bool created, uint64_t now,
+                       SigAction *action)
 {
-    const Address *src = p ? &p->src : f ? &f->key.src : NULL;
-    const Address *dst = p ? &p->dst : f ? &f->key.dst : NULL;
-    for (uint32_t i = 0; i < s->suppress_count; i++) {
-        const Suppress *sp = &s->suppress[i];
-        if (sp->gid != sig->gid || (sp->sid && sp->sid != sig->sid))
-            continue;
-        if (sp->track == TRACK_RULE)
-            return true;
-        bool by_src = src && addr_set_match(&sp->addrs, src);
-        bool by_dst = dst && addr_set_match(&sp->addrs, dst);
-        if ((sp->track == TRACK_SRC && by_src) || (sp->track == TRACK_DST && by_dst) ||
-            (sp->track == TRACK_EITHER && (by_src || by_dst)))
-            return true;
+    if (e->action_sec) {
+        if (now - e->action_sec > t->timeout)
+            e->action_sec = 0;
+        else
+            *action = t->new_action;
+        return;
     }
-    return false;
+    if (created || now - e->start_sec >= t->seconds) {
+        e->start_sec = now;
+        e->current = 1;
+        return;
+    }
+    if (++e->current > t->count) {
+        e->action_sec = now;
+        *action = t->new_action;
+    }
+}
+
+static bool apply(ThresholdStore *s, const Signature *sig, const ThresholdCtx *t,
+                  const Address *src, const Address *dst, uint64_t now, SigAction *action)
+{
+    if (t->type == TH_THRESHOLD && t->count == 1)
+        return true;  /* every event: no state needed */
+    ThresholdKey k;
+    make_key(&k, sig, t, src, dst);
+    bool created;
+    ThresholdState *e = bounded_table_get(s->table, &k, now, &created);
+    if (!e)
+        return false;
+    bool ok = true;
+    if (t->type == TH_RATE)
+        rate_event(t, e, created, now, action);
+    else
+        ok = count_event(t, e, created, now);
+    uint64_t stale = e->start_sec + (t->seconds ? t->seconds : 1);
+    if (t->type == TH_RATE && e->action_sec && e->action_sec + t->timeout + 1 > stale)
+        stale = e->action_sec + t->timeout + 1;
+    bounded_table_set_stale(s->table, e, stale);
+    return ok;
+}
+
+static bool suppressed(const ThresholdCtx *t, const Address *src, const Address *dst)
+{
+    bool by_src = addr_set_match(&t->addrs, src), by_dst = addr_set_match(&t->addrs, dst);
+    switch (t->track) {
+    case TRACK_SRC: return by_src;
+    case TRACK_DST: return by_dst;
+    default: return by_src || by_dst;
+    }
 }
 
 bool detect_threshold_allows(ThresholdStore *s, const Signature *sig, const Packet *p,
-                             const Flow *f, uint64_t ts_usec)
+                             const Flow *f, uint64_t ts_usec, SigAction *action)
 {
-    if (!s || (!sig->threshold && !sig->detection_filter && !s->suppress_count))
+    if (!s || (!sig->th_count && !sig->suppress_count))
         return true;
+    const Address *src, *dst;
+    endpoints(p, f, &src, &dst);
+    if (!src)
+        return true;
+    for (uint32_t i = 0; i < sig->suppress_count; i++)
+        if (suppressed(sig->suppress[i], src, dst))
+            return false;
+    uint64_t now = ts_usec / 1000000u;
+    bool ok = true;
     pthread_mutex_lock(&s->lock);
-    bool ok = !suppressed(s, sig, p, f);
-    if (ok && sig->detection_filter)
-        ok = apply(s, sig, sig->detection_filter, 1, p, f, ts_usec);
-    if (ok && sig->threshold)
-        ok = apply(s, sig, sig->threshold, 0, p, f, ts_usec);
+    for (uint32_t i = 0; ok && i < sig->th_count; i++)
+        ok = apply(s, sig, sig->th[i], src, dst, now, action);
     pthread_mutex_unlock(&s->lock);
     return ok;
 }

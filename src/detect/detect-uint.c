@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,4 +100,18 @@ bool detect_uint_match(const DetectUint *u, uint64_t v)
     case DU_NOT_RANGE: return v <= u->a || v >= u->b;
     }
     return false;
+}
+
+int detect_uint_parse_op(const char *op, const char *num, DetectUint *u, uint64_t max)
+{
+    static const char *const ops[] = {"<", ">", "=", "!=", "<=", ">="};
+    static const char *const as_uint[] = {"<", ">", "", "!", "<=", ">="};
+    for (int i = 0; i < 6; i++) {
+        if (strcmp(op, ops[i]) == 0) {
+            char text[64];
+            snprintf(text, sizeof(text), "%s%s", as_uint[i], num);
+            return detect_uint_parse(text, u, max);
+        }
+    }
+    return -1;
 }

@@ -34,6 +34,8 @@ typedef struct DetectThread DetectThread;
 
 typedef struct DetectLoadStats {
     uint32_t files, loaded, failed, skipped;
+    uint32_t threshold_errors;  /* threshold.config lines that did not parse or install */
+    uint32_t iprep_errors;      /* reputation file lines in error (or a file not read) */
 } DetectLoadStats;
 
 /* rule_files: -S files (exclusive) or -s files (added to the configured rule-files). */

@@ -13,17 +13,13 @@
 #include <string.h>
 
 #include "intel/intel-load.h"
+#include "common/textutil.h"
 
 #define INTEL_FILE_MAX (1ull << 30)
 
 char *intel_trim(char *s)
 {
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
+    return text_trim(s);
 }
 
 void intel_report_error(IntelLoadStats *stats, IntelReportFn report, void *ud, const char *where,

@@ -14,7 +14,6 @@
 #include "common/log.h"
 #include "common/timefmt.h"
 
-#define EVE_WRITER_FLUSH_AT (64 * 1024)
 
 static const char *const eve_type_names[EVE_TYPE_COUNT] = {
     [EVE_ALERT] = "alert", [EVE_ANOMALY] = "anomaly", [EVE_HTTP] = "http",
@@ -37,6 +36,9 @@ void eve_config_default(EveConfig *cfg)
         cfg->types[i] = true;
     cfg->anomaly_applayer = true;
     cfg->stats_totals = true;
+    cfg->alert.payload_buffer_size = 4096;
+    cfg->fast_append = true;
+    snprintf(cfg->fast_path, sizeof(cfg->fast_path), "fast.log");
 }
 
 EveLog *eve_log_open(const EveConfig *cfg)
@@ -63,6 +65,19 @@ EveLog *eve_log_open(const EveConfig *cfg)
             return NULL;
         }
     }
+    if (cfg->fast_enabled) {
+        log->fast = fopen(cfg->fast_path, cfg->fast_append ? "a" : "w");
+        if (!log->fast) {
+            int saved = errno;
+            log_error("cannot open fast.log %s: %s", cfg->fast_path, strerror(saved));
+            if (log->file)
+                fclose(log->file);
+            hub_spool_close(log->hub, 0);
+            free(log);
+            errno = saved;
+            return NULL;
+        }
+    }
     pthread_mutex_init(&log->lock, NULL);
     return log;
 }
@@ -73,6 +88,8 @@ void eve_log_close(EveLog *log)
         return;
     if (log->file)
         fclose(log->file);
+    if (log->fast)
+        fclose(log->fast);
     /* Give the hub a few seconds to take what is spooled; the rest waits for the next run. */
     hub_spool_close(log->hub, 5);
     pthread_mutex_destroy(&log->lock);
@@ -87,11 +104,16 @@ void eve_writer_init(EveWriter *w, EveLog *log)
 
 void eve_writer_flush(EveWriter *w)
 {
-    if (!w->log || (!w->log->file && !w->log->hub)) {
-        w->out.len = 0;
+    if (!w->log || (!w->log->file && !w->log->hub && !w->log->fast)) {
+        w->out.len = w->fast_len = 0;
         return;
     }
     pthread_mutex_lock(&w->log->lock);
+    if (w->fast_len && w->log->fast) {
+        fwrite(w->fast_buf, 1, w->fast_len, w->log->fast);
+        fflush(w->log->fast);
+    }
+    w->fast_len = 0;
     FILE *out = w->log->hub ? hub_spool_file(w->log->hub) : w->log->file;
     if (w->out.len && out) {
         fwrite(w->out.data, 1, w->out.len, out);
@@ -111,6 +133,7 @@ void eve_writer_destroy(EveWriter *w)
 {
     eve_writer_flush(w);
     free(w->out.data);
+    free(w->fast_buf);
     memset(w, 0, sizeof(*w));
 }
 

@@ -36,6 +36,15 @@ typedef enum EveType {
     EVE_TYPE_COUNT
 } EveType;
 
+/* Options of the alert type (outputs.eve-log.types.alert). */
+typedef struct EveAlertConfig {
+    bool payload;              /* payload: base64 of the packet payload */
+    bool payload_printable;    /* payload_printable */
+    bool packet;               /* packet (base64 of the whole packet) and packet_info */
+    bool http_body, http_body_printable;  /* http.http_request_body... in HTTP alerts */
+    uint32_t payload_buffer_size;
+} EveAlertConfig;
+
 typedef struct EveConfig {
     bool enabled;
     char path[4096];
@@ -47,6 +56,10 @@ typedef struct EveConfig {
     bool pcap_file;       /* log pcap_filename */
     bool stats_totals, stats_threads, stats_deltas;
     bool to_hub;          /* filetype: hub - lines go to the hub spool, not to path */
+    EveAlertConfig alert;
+    /* outputs.fast: one line per alert in Suricata's fast.log format (output-fast.c). */
+    bool fast_enabled, fast_append;
+    char fast_path[4096];
     HubSpoolConfig hub;
 } EveConfig;
 
@@ -57,12 +70,18 @@ typedef struct EveLog {
     uint64_t lines_written[EVE_TYPE_COUNT];
     const char *current_pcap;     /* file being read, for pcap_filename */
     HubSpool *hub;                /* filetype hub: the spool written instead of file */
+    FILE *fast;                   /* fast.log when enabled */
 } EveLog;
+
+/* A writer's buffer is written out once it holds this much. */
+#define EVE_WRITER_FLUSH_AT (64 * 1024)
 
 typedef struct EveWriter {
     EveLog *log;
     JsonBuffer out;                  /* whole lines waiting for the next flush */
     uint64_t lines[EVE_TYPE_COUNT];  /* written by this writer, merged at flush */
+    char *fast_buf;                  /* fast.log lines, written out with the EVE lines */
+    size_t fast_len, fast_cap;
 } EveWriter;
 
 void eve_config_default(EveConfig *cfg);

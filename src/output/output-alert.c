@@ -3,9 +3,13 @@
  */
 #include "output/output-alert.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "common/timefmt.h"
+#include "output/output-fast.h"
 
 json_t *alert_metadata_add(json_t *metadata, const char *key, const char *value)
 {
@@ -83,8 +87,70 @@ static json_t *flow_summary(const Flow *f)
     return flow;
 }
 
+static void set_base64(json_t *obj, const char *key, const uint8_t *data, uint32_t len)
+{
+    char *out = malloc(4 * ((size_t)len / 3 + 1) + 1);
+    if (!out)
+        return;
+    EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+    json_object_set_new(obj, key, json_string(out));
+    free(out);
+}
+
+/* Suricata's printable form: printable ASCII, CR and LF kept, anything else a dot. */
+static void set_printable(json_t *obj, const char *key, const uint8_t *data, uint32_t len)
+{
+    char *out = malloc((size_t)len + 1);
+    if (!out)
+        return;
+    for (uint32_t i = 0; i < len; i++)
+        out[i] = (data[i] >= 0x20 && data[i] < 0x7f) || data[i] == '\n' || data[i] == '\r'
+                     ? (char)data[i] : '.';
+    out[len] = '\0';
+    json_object_set_new(obj, key, json_stringn(out, len));
+    free(out);
+}
+
+void alert_add_http_bodies(const EveLog *log, json_t *http, const uint8_t *req,
+                           uint32_t req_len, const uint8_t *resp, uint32_t resp_len)
+{
+    const EveAlertConfig *c = &log->cfg.alert;
+    const struct { const uint8_t *data; uint32_t len; const char *key, *printable; } bodies[] = {
+        {req, req_len, "http_request_body", "http_request_body_printable"},
+        {resp, resp_len, "http_response_body", "http_response_body_printable"},
+    };
+    for (int i = 0; i < 2; i++) {
+        if (!bodies[i].data || !bodies[i].len)
+            continue;
+        if (c->http_body)
+            set_base64(http, bodies[i].key, bodies[i].data, bodies[i].len);
+        if (c->http_body_printable)
+            set_printable(http, bodies[i].printable, bodies[i].data, bodies[i].len);
+    }
+}
+
+/* payload, payload_printable, stream (0: the packet's own payload) and packet/packet_info,
+ * as the alert type's options ask. */
+static void add_packet_fields(json_t *obj, const EveAlertConfig *c, const Packet *p)
+{
+    if (c->payload || c->payload_printable) {
+        if (c->payload)
+            set_base64(obj, "payload", p->payload, p->payload_len);
+        if (c->payload_printable)
+            set_printable(obj, "payload_printable", p->payload, p->payload_len);
+        json_object_set_new(obj, "stream", json_integer(0));
+    }
+    if (c->packet) {
+        set_base64(obj, "packet", p->buf, p->len);
+        json_t *info = json_object();
+        json_object_set_new(info, "linktype", json_integer(p->datalink));
+        json_object_set_new(obj, "packet_info", info);
+    }
+}
+
 void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo *a)
 {
+    output_fast(w, p, f, a);
     if (!eve_enabled(w->log, EVE_ALERT))
         return;
     json_t *obj;
@@ -107,5 +173,7 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
             json_object_update(obj, a->app_object);
         json_object_set_new(obj, "flow", flow_summary(f));
     }
+    if (p)
+        add_packet_fields(obj, &w->log->cfg.alert, p);
     eve_write(w, EVE_ALERT, obj);
 }

@@ -13,6 +13,7 @@
 #define BONGSU_OUTPUT_ALERT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "output/eve.h"
@@ -23,6 +24,7 @@ typedef struct AlertInfo {
     const char *category;   /* classtype description, "" when none */
     int severity;           /* priority, 1 = highest; 3 when unknown */
     const char *action;     /* "allowed" (IDS) or "blocked" */
+    bool drop;              /* the rule (or a rate_filter) drops or rejects: fast.log [wDrop] */
     json_t *metadata;       /* object of string arrays, or NULL; borrowed */
     int target;             /* 0 none, 1 source is the target, 2 destination is */
     json_t *app_object;     /* e.g. {"http": {...}} merged into the event; borrowed */
@@ -32,6 +34,11 @@ typedef struct AlertInfo {
 /* Adds value to metadata[key] (an array of strings), creating both as needed; returns the
  * metadata object (new when metadata was NULL). */
 json_t *alert_metadata_add(json_t *metadata, const char *key, const char *value);
+
+/* Adds http_request_body / http_response_body (base64) and their _printable forms to an
+ * alert's "http" object, as the alert type's http-body options ask. */
+void alert_add_http_bodies(const EveLog *log, json_t *http, const uint8_t *req,
+                           uint32_t req_len, const uint8_t *resp, uint32_t resp_len);
 
 /* p may be NULL (an alert about a flow or a file), f may be NULL (a packet without flow). */
 void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo *alert);

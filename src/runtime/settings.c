@@ -82,6 +82,16 @@ static void read_eve_types(const ConfNode *conf, const ConfNode *eve, EveConfig 
         cfg->anomaly_applayer = conf_get_bool(body, "types.applayer", true);
         cfg->anomaly_packethdr = conf_get_bool(body, "packethdr", false);
     }
+    if (type_enabled(types, "alert", &body) && body) {
+        EveAlertConfig *a = &cfg->alert;
+        a->payload = conf_get_bool(body, "payload", false);
+        a->payload_printable = conf_get_bool(body, "payload-printable", false);
+        a->packet = conf_get_bool(body, "packet", false);
+        a->http_body = conf_get_bool(body, "http-body", false);
+        a->http_body_printable = conf_get_bool(body, "http-body-printable", false);
+        a->payload_buffer_size =
+            (uint32_t)conf_get_size(body, "payload-buffer-size", a->payload_buffer_size);
+    }
     if (type_enabled(types, "stats", &body) && body) {
         cfg->stats_totals = conf_get_bool(body, "totals", true);
         cfg->stats_threads = conf_get_bool(body, "threads", false);
@@ -151,6 +161,22 @@ static int read_eve(const ConfNode *conf, const char *log_dir, EveConfig *cfg, c
     return 0;
 }
 
+/* outputs: - fast: {enabled, filename, append}: fast.log beside eve.json. */
+static void read_fast(const ConfNode *conf, const char *log_dir, EveConfig *cfg)
+{
+    const ConfNode *outputs = conf_node(conf, "outputs");
+    const ConfNode *body = NULL;
+    if (!outputs || !conf_seq_has_item(outputs, "fast", &body) || !body)
+        return;
+    cfg->fast_enabled = conf_get_bool(body, "enabled", false);
+    cfg->fast_append = conf_get_bool(body, "append", true);
+    const char *filename = conf_get_str(body, "filename", "fast.log");
+    if (filename[0] == '/')
+        snprintf(cfg->fast_path, sizeof(cfg->fast_path), "%s", filename);
+    else
+        snprintf(cfg->fast_path, sizeof(cfg->fast_path), "%s/%s", log_dir, filename);
+}
+
 int settings_from_conf(const ConfNode *conf, const char *log_dir, EngineSettings *s, char *err,
                        size_t errlen)
 {
@@ -175,6 +201,7 @@ int settings_from_conf(const ConfNode *conf, const char *log_dir, EngineSettings
     if (ddos_config_from_conf(conf, &s->ddos, err, errlen) != 0 ||
         read_eve(conf, log_dir, &s->eve, err, errlen) != 0)
         return -1;
+    read_fast(conf, log_dir, &s->eve);
     /* DDoS detection on means its events are logged, whether eve-log.types lists them. */
     s->eve.types[EVE_DDOS] |= s->ddos.enabled;
     return 0;

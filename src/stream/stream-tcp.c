@@ -590,3 +590,13 @@ bool stream_flow_info(const Flow *f, StreamFlowInfo *info)
     info->tc_max_regions = ssn->server.max_regions;
     return true;
 }
+
+bool stream_seen_bytes(const Flow *f, uint32_t *client, uint32_t *server)
+{
+    const TcpSession *ssn = f->tcp_session;
+    if (!ssn)
+        return false;
+    *client = ssn->client.next_seq - ssn->client.isn;
+    *server = ssn->server.next_seq - ssn->server.isn;
+    return true;
+}

@@ -107,4 +107,8 @@ typedef struct StreamFlowInfo {
 } StreamFlowInfo;
 bool stream_flow_info(const Flow *f, StreamFlowInfo *info);
 
+/* How far each side has got (next expected sequence number minus the initial one, SYN
+ * included), for stream_size. False when the flow has no TCP session. */
+bool stream_seen_bytes(const Flow *f, uint32_t *client, uint32_t *server);
+
 #endif

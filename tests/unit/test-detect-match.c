@@ -21,38 +21,7 @@
 
 #include "detect/detect-engine.h"
 #include "detect/detect-keywords.h"
-
-/* A fake HTTP transaction: the buffers the tests' getters hand out. */
-typedef struct FakeTx {
-    const char *uri, *header, *response;
-} FakeTx;
-
-static bool get_uri(void *state, void *tx, bool to_server, const uint8_t **data, uint32_t *len)
-{
-    (void)state;
-    (void)to_server;
-    const FakeTx *t = tx;
-    if (!t->uri)
-        return false;
-    *data = (const uint8_t *)t->uri;
-    *len = (uint32_t)strlen(t->uri);
-    return true;
-}
-
-static bool get_header(void *state, void *tx, bool to_server, const uint8_t **data,
-                       uint32_t *len)
-{
-    (void)state;
-    const FakeTx *t = tx;
-    const char *v = to_server ? t->header : t->response;
-    if (!v)
-        return false;
-    *data = (const uint8_t *)v;
-    *len = (uint32_t)strlen(v);
-    return true;
-}
-
-static CounterSet counters;
+#include "detect-test-util.h"
 
 static int setup(void **state)
 {
@@ -63,74 +32,6 @@ static int setup(void **state)
     detect_register_counters();
     counter_set_init(&counters);
     return 0;
-}
-
-typedef struct Harness {
-    DetectEngine *de;
-    DetectThread *dt;
-} Harness;
-
-static Harness load(const char *rules)
-{
-    char path[] = "/tmp/test-detect-match-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, rules, strlen(rules)), (ssize_t)strlen(rules));
-    close(fd);
-    const char *files[] = {path};
-    DetectLoadStats stats;
-    Harness h;
-    h.de = detect_engine_load(NULL, files, 1, true, &stats);
-    unlink(path);
-    assert_non_null(h.de);
-    if (stats.failed)
-        fail_msg("%u rules failed to load", stats.failed);
-    h.dt = detect_thread_new(h.de, &counters, NULL);
-    assert_non_null(h.dt);
-    return h;
-}
-
-static void unload(Harness *h)
-{
-    detect_thread_free(h->dt);
-    detect_engine_free(h->de);
-}
-
-static bool alerted(const DetectThread *dt, uint32_t sid)
-{
-    for (uint32_t i = 0; i < dt->alert_count; i++)
-        if (dt->alerts[i]->sid == sid)
-            return true;
-    return false;
-}
-
-typedef struct TestPacket {
-    Packet p;
-    uint8_t ip[60];
-} TestPacket;
-
-static void make(TestPacket *t, uint8_t proto, const char *payload, uint32_t len)
-{
-    memset(t, 0, sizeof(*t));
-    Packet *p = &t->p;
-    p->ip_version = 4;
-    p->ip_hdr = t->ip;
-    p->ip_hdr_len = 20;
-    t->ip[0] = 0x45;
-    t->ip[8] = p->ttl = 64;
-    p->proto = proto;
-    t->ip[9] = proto;
-    p->src.family = p->dst.family = AF_INET;
-    inet_pton(AF_INET, "10.0.0.1", p->src.addr);
-    inet_pton(AF_INET, "192.168.1.2", p->dst.addr);
-    p->sp = 40000;
-    p->dp = 80;
-    p->payload = (const uint8_t *)payload;
-    p->payload_len = len;
-    p->to_server = true;
-    p->ts_usec = 1000000;
-    if (proto == IPPROTO_TCP)
-        p->tcp_flags = TH_ACK | TH_PUSH;
 }
 
 static bool on_bytes(Harness *h, uint32_t sid, const char *payload, uint32_t len)

@@ -309,6 +309,20 @@ static void test_threshold_parse(void **state)
                      "detection_filter:track by_src, count 1, seconds 1;"), "used twice");
 }
 
+static void test_stream_size_parse(void **state)
+{
+    (void)state;
+    assert_accepts(R("stream_size:server,<,1111;"));
+    assert_accepts(R("stream_size:either, >=, 0;"));
+    assert_accepts(R("stream_size:both,!=,5;"));
+    assert_accepts(R("stream_size:client,=,7; prefilter;"));
+    assert_rejects(R("stream_size:sideways,<,1;"), "expected <server|client|both|either>");
+    assert_rejects(R("stream_size:server,=>,1;"), "expected");
+    assert_rejects(R("stream_size:server,<,99999999999;"), "expected");
+    assert_rejects(R("stream_size:server,<;"), "expected");
+    assert_rejects(R("content:\"a\"; prefilter:yes;"), "takes no value");
+}
+
 static void test_byte_keywords_parse(void **state)
 {
     (void)state;
@@ -446,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_header_keywords),
         cmocka_unit_test(test_flowbits_parse),
         cmocka_unit_test(test_threshold_parse),
+        cmocka_unit_test(test_stream_size_parse),
         cmocka_unit_test(test_byte_keywords_parse),
         cmocka_unit_test(test_payload_keywords_parse),
         cmocka_unit_test(test_event_keywords_parse),

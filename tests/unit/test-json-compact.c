@@ -89,7 +89,9 @@ static void assert_same_as_jansson(json_t *value)
     size_t expected_len = json_dumpb(value, expected, sizeof(expected), JSON_COMPACT);
     assert_true(expected_len < sizeof(expected));
     JsonBuffer out = {0};
-    assert_true(json_compact_append_line(&out, json_string("prefix")));
+    json_t *prefix = json_string("prefix");
+    assert_true(json_compact_append_line(&out, prefix));
+    json_decref(prefix);
     size_t before = out.len;
     bool ok = json_compact_append_line(&out, value);
     if (expected_len == 0) {

@@ -1,6 +1,7 @@
 /*
  * test-output.c - counters and the EVE basics: stats nesting, averages and maxima across
- * threads, Suricata's timestamp and IPv6 address formats, line-atomic writer.
+ * threads, Suricata's timestamp and IPv6 address formats, line-atomic writer, fast.log lines
+ * and the alert's payload/packet fields.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,11 @@
 #include "common/counters.h"
 #include "common/timefmt.h"
 #include "output/eve.h"
+#include "output/output-fast.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <time.h>
 
 static void test_counters_merge_and_nest(void **state)
 {
@@ -124,6 +130,104 @@ static void test_writer_lines(void **state)
     assert_int_equal(sum, 2999L * 3000 / 2); /* every event exactly once */
 }
 
+/* A TCP packet 10.0.0.1:1234 -> 10.0.0.2:80 whose payload is "GET\x01\n". */
+static void fast_packet(Packet *p, uint8_t *bytes)
+{
+    memset(p, 0, sizeof(*p));
+    memcpy(bytes, "IPHDR...GET\x01\n", 13);
+    p->buf = bytes;
+    p->len = 13;
+    p->datalink = 1;
+    p->ip_version = 4;
+    p->proto = IPPROTO_TCP;
+    p->src.family = p->dst.family = AF_INET;
+    inet_pton(AF_INET, "10.0.0.1", p->src.addr);
+    inet_pton(AF_INET, "10.0.0.2", p->dst.addr);
+    p->sp = 1234;
+    p->dp = 80;
+    p->payload = bytes + 8;
+    p->payload_len = 5;
+    p->ts_usec = 1700000000123456ull;
+}
+
+static void test_fast_line(void **state)
+{
+    (void)state;
+    setenv("TZ", "UTC", 1);
+    tzset();
+    Packet p;
+    uint8_t bytes[16];
+    fast_packet(&p, bytes);
+    AlertInfo a = {.gid = 1, .sid = 2001, .rev = 3, .signature = "ET TEST x",
+                   .category = "Potentially Bad Traffic", .severity = 2};
+    char line[512];
+    output_fast_format(line, sizeof(line), &p, NULL, &a);
+    assert_string_equal(line, "11/14/2023-22:13:20.123456  [**] [1:2001:3] ET TEST x [**] "
+                              "[Classification: Potentially Bad Traffic] [Priority: 2] {TCP} "
+                              "10.0.0.1:1234 -> 10.0.0.2:80\n");
+    /* Drop/reject in IDS mode, no classtype, an unnamed protocol, ICMP type/code. */
+    a.drop = true;
+    a.category = "";
+    p.proto = 200;
+    output_fast_format(line, sizeof(line), &p, NULL, &a);
+    assert_non_null(strstr(line, "  [wDrop] [**] [1:2001:3]"));
+    assert_non_null(strstr(line, "[Classification: (null)] [Priority: 2] {PROTO:200}"));
+    p.proto = IPPROTO_ICMP;
+    p.icmp_type = 8;
+    output_fast_format(line, sizeof(line), &p, NULL, &a);
+    assert_non_null(strstr(line, "{ICMP} 10.0.0.1:8 -> 10.0.0.2:0\n"));
+}
+
+/* fast.log lines and the payload/packet fields reach their files through one writer. */
+static void test_alert_outputs(void **state)
+{
+    (void)state;
+    char eve_path[] = "/tmp/bongsu-test-eve-XXXXXX", fast_path[] = "/tmp/bongsu-test-fast-XXXXXX";
+    close(mkstemp(eve_path));
+    close(mkstemp(fast_path));
+    EveConfig cfg;
+    eve_config_default(&cfg);
+    snprintf(cfg.path, sizeof(cfg.path), "%s", eve_path);
+    snprintf(cfg.fast_path, sizeof(cfg.fast_path), "%s", fast_path);
+    cfg.fast_enabled = true;
+    cfg.fast_append = false;
+    cfg.alert.payload = cfg.alert.payload_printable = cfg.alert.packet = true;
+    EveLog *log = eve_log_open(&cfg);
+    assert_non_null(log);
+    EveWriter w;
+    eve_writer_init(&w, log);
+    Packet p;
+    uint8_t bytes[16];
+    fast_packet(&p, bytes);
+    AlertInfo a = {.gid = 1, .sid = 7, .rev = 1, .signature = "s", .category = ""};
+    output_alert(&w, &p, NULL, &a);
+    output_alert(&w, &p, NULL, &a);
+    eve_writer_destroy(&w);
+    eve_log_close(log);
+    FILE *f = fopen(fast_path, "r");
+    char line[1024];
+    int lines = 0;
+    while (fgets(line, sizeof(line), f))
+        lines += strstr(line, "[1:7:1] s [**]") != NULL;
+    fclose(f);
+    assert_int_equal(lines, 2);
+    f = fopen(eve_path, "r");
+    assert_non_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    json_t *obj = json_loads(line, 0, NULL);
+    assert_non_null(obj);
+    assert_string_equal(json_string_value(json_object_get(obj, "payload")), "R0VUAQo=");
+    assert_string_equal(json_string_value(json_object_get(obj, "payload_printable")), "GET.\n");
+    assert_int_equal(json_integer_value(json_object_get(obj, "stream")), 0);
+    assert_string_equal(json_string_value(json_object_get(obj, "packet")),
+                        "SVBIRFIuLi5HRVQBCg==");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(obj, "packet_info"),
+                                                        "linktype")), 1);
+    json_decref(obj);
+    unlink(eve_path);
+    unlink(fast_path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +235,8 @@ int main(void)
         cmocka_unit_test(test_timestamp_format),
         cmocka_unit_test(test_address_format),
         cmocka_unit_test(test_writer_lines),
+        cmocka_unit_test(test_fast_line),
+        cmocka_unit_test(test_alert_outputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

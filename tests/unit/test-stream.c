@@ -190,8 +190,15 @@ static void test_handshake_data_and_close(void **state)
     assert_int_equal(f->state, FLOW_STATE_ESTABLISHED);
     const char *req = "GET / HTTP/1.0\r\n\r\n", *resp = "HTTP/1.0 200 OK\r\n\r\n";
     uint32_t rl = (uint32_t)strlen(req), sl = (uint32_t)strlen(resp);
+    uint32_t client_bytes, server_bytes;
+    assert_true(stream_seen_bytes(f, &client_bytes, &server_bytes));
+    assert_int_equal(client_bytes, 1); /* the SYN counts one, as Suricata's stream_size sees it */
+    assert_int_equal(server_bytes, 1);
     send_pkt(true, TH_ACK | TH_PUSH, CISN + 1, SISN + 1, req);
     assert_int_equal(h.ts.len, 0); /* not acknowledged yet */
+    assert_true(stream_seen_bytes(f, &client_bytes, &server_bytes));
+    assert_int_equal(client_bytes, 1 + rl);  /* seen, acknowledged or not */
+    assert_int_equal(server_bytes, 1);
     send_pkt(false, TH_ACK | TH_PUSH, SISN + 1, CISN + 1 + rl, resp);
     assert_recorded(&h.ts, req);
     assert_int_equal(h.tc.len, 0);
