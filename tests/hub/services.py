@@ -41,6 +41,17 @@ def free_port():
         return s.getsockname()[1]
 
 
+def terminate(proc, sig, timeout):
+    """Signals proc and waits; SIGKILL when it does not exit in time."""
+    if proc and proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def wait_port(port, proc, timeout=30):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -54,7 +65,23 @@ def wait_port(port, proc, timeout=30):
     raise RuntimeError(f"nothing listening on 127.0.0.1:{port}")
 
 
-class Postgres:
+class Service:
+    """A server in its own temporary directory: `with X() as x:` starts and removes it."""
+
+    def stop(self):
+        try:
+            self._halt()
+        finally:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Postgres(Service):
     """A private cluster. url(db) is a libpq URL; create_db() makes a fresh database."""
 
     USER = "bongsu"
@@ -86,16 +113,7 @@ class Postgres:
             raise RuntimeError(f"initdb failed: {p.stderr[-2000:]}")
         for _ in range(5):  # the port may be taken between free_port() and listen()
             self.port = free_port()
-            args = [os.path.join(self.bindir, "postgres"), "-D", self.data,
-                    "-h", "127.0.0.1", "-p", str(self.port), "-k", self.tmp,
-                    "-c", "max_connections=200", "-c", "shared_buffers=128MB",
-                    "-c", f"fsync={'on' if self.fsync else 'off'}"]
-            kw = {}
-            if self.runas:
-                kw = dict(user=self.runas.pw_uid, group=self.runas.pw_gid, extra_groups=[])
-            self.log = open(os.path.join(self.tmp, "postgres.log"), "ab")
-            self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, cwd=self.tmp,
-                                         **kw)
+            self._spawn()
             try:
                 wait_port(self.port, self.proc)
                 self._wait_ready()
@@ -103,6 +121,17 @@ class Postgres:
             except RuntimeError:
                 self._kill()
         raise RuntimeError("postgres did not start: " + self.logtail())
+
+    def _spawn(self):
+        args = [os.path.join(self.bindir, "postgres"), "-D", self.data,
+                "-h", "127.0.0.1", "-p", str(self.port), "-k", self.tmp,
+                "-c", "max_connections=200", "-c", "shared_buffers=128MB",
+                "-c", f"fsync={'on' if self.fsync else 'off'}"]
+        kw = {}
+        if self.runas:
+            kw = dict(user=self.runas.pw_uid, group=self.runas.pw_gid, extra_groups=[])
+        self.log = open(os.path.join(self.tmp, "postgres.log"), "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, cwd=self.tmp, **kw)
 
     def _wait_ready(self):
         deadline = time.time() + 30
@@ -137,59 +166,26 @@ class Postgres:
         return self.url(name)
 
     def restart(self):
-        """Fast shutdown and start on the same port (the crash/restart tests)."""
-        self._stop_proc()
-        self.log = open(os.path.join(self.tmp, "postgres.log"), "ab")
-        args = [os.path.join(self.bindir, "postgres"), "-D", self.data, "-h", "127.0.0.1",
-                "-p", str(self.port), "-k", self.tmp, "-c", "max_connections=200",
-                "-c", f"fsync={'on' if self.fsync else 'off'}"]
-        kw = {}
-        if self.runas:
-            kw = dict(user=self.runas.pw_uid, group=self.runas.pw_gid, extra_groups=[])
-        self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log, cwd=self.tmp, **kw)
+        """Fast shutdown (clients are disconnected) and start on the same port."""
+        self._stop(2)
+        self._spawn()
         wait_port(self.port, self.proc)
         self._wait_ready()
 
-    def _stop_proc(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()  # SIGTERM: smart shutdown; SIGINT would be fast
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+    def _stop(self, sig):
         if self.proc:
+            terminate(self.proc, sig, 30)
             self.log.close()
         self.proc = None
 
     def _kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
+        self._stop(9)
 
-    def stop(self):
-        try:
-            if self.proc and self.proc.poll() is None:
-                self.proc.send_signal(2)  # SIGINT: fast shutdown, disconnects clients
-                try:
-                    self.proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-                self.log.close()
-            self.proc = None
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+    def _halt(self):
+        self._stop(2)  # SIGINT: fast shutdown
 
 
-class Redis:
+class Redis(Service):
     """A private redis-server; appendonly=True makes every write go to an fsync'd AOF."""
 
     def __init__(self, appendonly=False):
@@ -234,20 +230,5 @@ class Redis:
         self._spawn()
         wait_port(self.port, self.proc)
 
-    def stop(self):
-        try:
-            if self.proc and self.proc.poll() is None:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-        finally:
-            shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
+    def _halt(self):
+        terminate(self.proc, 15, 15)
