@@ -21,6 +21,8 @@ static void usage(FILE *f)
           "  bongsu-hub serve [--listen HOST:PORT] [--db FILE] [--tls-cert PEM --tls-key PEM]\n"
           "                   [--max-body BYTES] [--rate REQ_PER_S] [--burst N] [--threads N]\n"
           "                   [--tlp clear|green|amber|red] [--org NAME] [--actors STIX.json]\n"
+          "                   [--redis redis://HOST:PORT [--stream KEY]]  (ingest feeds the\n"
+          "                   stream for workers instead of writing to the store)\n"
           "  bongsu-hub token create --name NAME --role sensor|analyst|partner|admin "
           "[--db FILE]\n"
           "  bongsu-hub token revoke NAME [--db FILE]\n"
@@ -45,14 +47,15 @@ static bool parse_num(const char *s, double min, double max, double *out)
 
 static int cmd_serve(int argc, char **argv)
 {
-    hub_server_opts o = {.listen = "127.0.0.1:8640", .db_path = "hub.db",
+    hub_server_opts o = {.listen = "127.0.0.1:8640", .db_path = "hub.db", .stream = "bongsu:events",
                          .max_body = 16u << 20, .rate = 50, .burst = 100, .threads = 8,
                          .exp = {.tlp = "amber", .org_name = "bongsu national hub"}};
     static const struct option opts[] = {
         {"listen", 1, 0, 'l'}, {"db", 1, 0, 'd'},     {"tls-cert", 1, 0, 'c'},
         {"tls-key", 1, 0, 'k'}, {"max-body", 1, 0, 'm'}, {"rate", 1, 0, 'r'},
         {"burst", 1, 0, 'b'},  {"threads", 1, 0, 't'}, {"tlp", 1, 0, 'T'},
-        {"org", 1, 0, 'o'},    {"actors", 1, 0, 'a'}, {0, 0, 0, 0}};
+        {"org", 1, 0, 'o'},    {"actors", 1, 0, 'a'}, {"redis", 1, 0, 'R'},
+        {"stream", 1, 0, 'S'}, {0, 0, 0, 0}};
     int c;
     double v;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -64,6 +67,8 @@ static int cmd_serve(int argc, char **argv)
         case 'T': o.exp.tlp = optarg; break;
         case 'o': o.exp.org_name = optarg; break;
         case 'a': o.actors_path = optarg; break;
+        case 'R': o.redis_url = optarg; break;
+        case 'S': o.stream = optarg; break;
         case 'm':
             if (!parse_num(optarg, 1024, 1u << 30, &v))
                 goto bad;

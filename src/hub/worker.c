@@ -6,7 +6,9 @@
  * guarantees come from the order of three steps per batch:
  *   1. XREADGROUP delivers entries; they stay in the group's pending list (PEL) until acked;
  *   2. the batch is written to the store in one transaction, each entry claimed by its
- *      stream id (hub_store_idem_claim), so an entry delivered twice is stored once;
+ *      stream id (hub_store_idem_claim), so an entry delivered twice is stored once
+ *      (entries from `serve --redis` carry a `key` field, claimed instead: it also covers
+ *      a sensor's request that was retried and reached the stream twice);
  *   3. XACK only after the commit returned.
  * A worker killed between 2 and 3 leaves its entries pending: another worker takes them
  * over with XAUTOCLAIM once they have been idle for --claim-idle-ms, and step 2 skips the
@@ -27,6 +29,7 @@
 
 #include "auth.h"
 #include "ingest.h"
+#include "stream.h"
 
 #define RETRY_MAX_MS 5000
 #define BLOCK_MS 1000
@@ -37,26 +40,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_flag = 1;
-}
-
-bool hub_redis_url_parse(const char *url, char *host, size_t host_len, int *port)
-{
-    if (strncmp(url, "redis://", 8) != 0)
-        return false;
-    const char *h = url + 8, *colon = strchr(h, ':'), *slash = strchr(h, '/');
-    const char *end = colon ? colon : slash ? slash : h + strlen(h);
-    if (end == h || (size_t)(end - h) >= host_len)
-        return false;
-    snprintf(host, host_len, "%.*s", (int)(end - h), h);
-    *port = 6379;
-    if (colon) {
-        char *e;
-        long p = strtol(colon + 1, &e, 10);
-        if (p <= 0 || p > 65535 || (*e && *e != '/'))
-            return false;
-        *port = (int)p;
-    }
-    return true;
 }
 
 typedef struct {
@@ -124,6 +107,7 @@ static const redisReply *entry_field(const redisReply *fields, const char *name)
 typedef struct {
     size_t n;
     const char **ids;
+    const char **keys; /* idempotency key: the entry's `key` field, else its id */
     hub_line *lines;
     const char **sensors;
     bool *ok;    /* a valid EVE line */
@@ -136,6 +120,7 @@ static void batch_free(batch *b)
         if (b->ok[i])
             hub_line_clear(&b->lines[i]);
     free(b->ids);
+    free(b->keys);
     free(b->lines);
     free(b->sensors);
     free(b->ok);
@@ -148,11 +133,12 @@ static bool batch_parse(worker *w, const redisReply *entries, batch *b)
     size_t n = entries->elements;
     b->n = n;
     b->ids = calloc(n, sizeof *b->ids);
+    b->keys = calloc(n, sizeof *b->keys);
     b->lines = calloc(n, sizeof *b->lines);
     b->sensors = calloc(n, sizeof *b->sensors);
     b->ok = calloc(n, sizeof *b->ok);
     b->fresh = calloc(n, sizeof *b->fresh);
-    if (!b->ids || !b->lines || !b->sensors || !b->ok || !b->fresh)
+    if (!b->ids || !b->keys || !b->lines || !b->sensors || !b->ok || !b->fresh)
         return false;
     for (size_t i = 0; i < n; i++) {
         const redisReply *e = entries->element[i];
@@ -160,6 +146,9 @@ static bool batch_parse(worker *w, const redisReply *entries, batch *b)
             e->element[0]->type != REDIS_REPLY_STRING)
             continue;
         b->ids[i] = e->element[0]->str;
+        /* serve --redis gives entries a key that survives a resent request */
+        const redisReply *key = entry_field(e->element[1], "key");
+        b->keys[i] = key ? key->str : b->ids[i];
         const redisReply *eve = entry_field(e->element[1], "eve");
         const redisReply *sensor = entry_field(e->element[1], "sensor");
         b->sensors[i] = sensor && hub_token_name_valid(sensor->str) ? sensor->str : "unknown";
@@ -183,7 +172,7 @@ static hub_status batch_store(worker *w, batch *b)
     size_t nk = 0;
     for (size_t i = 0; i < b->n; i++)
         if (b->ok[i])
-            keys[nk++] = b->ids[i];
+            keys[nk++] = b->keys[i];
     bool *fresh = calloc(nk ? nk : 1, sizeof *fresh);
     hub_status st = fresh ? hub_store_begin(w->store) : HUB_ERR_NOMEM;
     if (st == HUB_OK)

@@ -20,7 +20,4 @@ typedef struct {
 /* Runs until SIGINT or SIGTERM. Returns a process exit status. */
 int hub_worker_run(const hub_worker_opts *o);
 
-/* "redis://host:port[/db]" -> host (NUL-terminated, host_len bytes) and port. */
-bool hub_redis_url_parse(const char *url, char *host, size_t host_len, int *port);
-
 #endif

@@ -12,6 +12,9 @@ bongsu runs on the repository's pcaps with `filetype: redis`.
            killed with SIGKILL while it holds unacknowledged entries; the other reclaims
            them: every event is in PostgreSQL exactly once, and the analyst API answers
            the same as a SQLite hub given the same sensors' events
+  serve    `serve --redis` answers ingest by putting the events on the stream; a retried
+           request (same Idempotency-Key) is replayed, and a line that reached the stream
+           twice (a resend after a lost reply) is stored once by the worker
   restart  Redis (AOF, fsync always) killed and restarted, PostgreSQL restarted, both
            while workers run: nothing acknowledged is lost, nothing is duplicated
 Exits 77 only when redis-server or PostgreSQL is not installed.
@@ -27,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import services  # noqa: E402
-from hubtest import SKIP, Hub, canon, run, strip_hub  # noqa: E402
+from hubtest import SKIP, Hub, canon, make_events, run, strip_hub  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PCAPS = [os.path.join(ROOT, "samples", "sample.pcap")] + [
@@ -244,7 +247,39 @@ def t_restart(binary):
         assert n == total and distinct == want, (n, distinct, total, want)
 
 
-TESTS = {"sensor": t_sensor, "workers": t_workers, "restart": t_restart}
+def t_serve(binary):
+    with services.Redis() as redis, services.Postgres() as pg:
+        hub = Hub(binary, extra_args=["--redis", redis.url(), "--stream", STREAM])
+        hub.db = pg.create_db()
+        try:
+            sensor, analyst = hub.token("sensor-a", "sensor"), hub.token("analyst", "analyst")
+            hub.start()
+            a, b = make_events(1, 40), make_events(2, 25)
+            assert hub.post_events(sensor, a, key="k1").status == 200
+            r = hub.post_events(sensor, a, key="k1")
+            assert r.status == 200 and r.header("idempotent-replayed") == "true"
+            assert hub.post_events(sensor, b).status == 200
+            assert int(redis.cli("XLEN", STREAM)) == len(a) + len(b)
+            # A resend whose first reply was lost puts a line on the stream again.
+            first = stream_entries(redis)[0][1]
+            redis.cli("XADD", STREAM, "*", "eve", first["eve"], "sensor", first["sensor"],
+                      "key", first["key"])
+            w = worker(binary, redis, hub.db, "w1", hub.tmp)
+            wait_drained(redis, len(a) + len(b) + 1)
+            stop(w)
+            want = collections.Counter(canon(e) for e in a + b)
+            got = hub_events(hub, analyst)
+            assert got == want, (sum(got.values()), sum(want.values()))
+            assert all(e["hub"]["sensor"] == "sensor-a" for e in hub.all_events(analyst))
+            # Redis gone: the ingest says 503 (retry later), never 200.
+            redis.proc.kill()
+            redis.proc.wait()
+            assert hub.post_events(sensor, b, key="k3").status == 503
+        finally:
+            hub.cleanup()
+
+
+TESTS = {"sensor": t_sensor, "workers": t_workers, "serve": t_serve, "restart": t_restart}
 
 if __name__ == "__main__":
     gone = services.missing(pg=True, redis=True)
