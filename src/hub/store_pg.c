@@ -375,29 +375,82 @@ static hub_status copy_events(pg_store *s)
     return ok ? HUB_OK : fail(s, "copy events");
 }
 
-static hub_status rollup_write(pg_store *s, const hub_rollup_row *a)
+/* PostgreSQL array literals, built element by element ("{a,b}"): a batch's rollup rows
+ * and idempotency keys go to the server as a few array parameters of one statement,
+ * not as one round trip per row. */
+static void array_sep(hub_buf *b)
+{
+    hub_buf_puts(b, b->len ? "," : "{");
+}
+
+static void array_text(hub_buf *b, const char *v)
+{
+    array_sep(b);
+    hub_buf_puts(b, "\"");
+    for (const char *c = v; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            hub_buf_puts(b, "\\");
+        hub_buf_append(b, c, 1);
+    }
+    hub_buf_puts(b, "\"");
+}
+
+static void array_int(hub_buf *b, int64_t v)
+{
+    array_sep(b);
+    hub_buf_printf(b, "%" PRId64, v);
+}
+
+static char *array_take(hub_buf *b)
+{
+    hub_buf_puts(b, b->len ? "}" : "{}");
+    return hub_buf_take(b);
+}
+
+/* Upserts every accumulated row of one kind with a single statement. */
+static hub_status rollup_write(pg_store *s, int kind)
 {
     static const char main_sql[] =
-        "INSERT INTO rollup VALUES($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT"
+        "INSERT INTO rollup SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
+        " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) ON CONFLICT"
         " (hour, sensor, event_type, actor, attack) DO UPDATE SET n = rollup.n + excluded.n,"
         " min_ts = least(rollup.min_ts, excluded.min_ts),"
         " max_ts = greatest(rollup.max_ts, excluded.max_ts)";
     static const char victim_sql[] =
-        "INSERT INTO victim_rollup VALUES($1, $2, $3) ON CONFLICT (hour, victim)"
-        " DO UPDATE SET n = victim_rollup.n + excluded.n";
-    char hour[24], n[24], lo[24], hi[24];
-    const char *parts[4], *p[8];
-    int np = hub_rollup_parts(a, parts);
-    p[0] = i64(hour, a->hour);
-    for (int k = 0; k < np; k++)
-        p[1 + k] = parts[k];
-    p[1 + np] = i64(n, a->n);
-    p[2 + np] = i64(lo, a->min_ts);
-    p[3 + np] = i64(hi, a->max_ts);
-    bool main = a->kind == HUB_ROLLUP_MAIN;
-    PGresult *r = run(s, main ? main_sql : victim_sql, main ? 8 : 3, p, "rollup");
+        "INSERT INTO victim_rollup SELECT * FROM unnest($1::bigint[], $2::text[],"
+        " $3::bigint[]) ON CONFLICT (hour, victim) DO UPDATE SET n = victim_rollup.n +"
+        " excluded.n";
+    bool main = kind == HUB_ROLLUP_MAIN;
+    int ncols = main ? 8 : 3, nparts = main ? 4 : 1;
+    hub_buf cols[8] = {{0}};
+    size_t rows = 0;
+    for (size_t i = 0; i < s->acc.cap; i++) {
+        const hub_rollup_row *a = &s->acc.tab[i];
+        if (!a->key || a->kind != kind)
+            continue;
+        const char *parts[4];
+        hub_rollup_parts(a, parts);
+        array_int(&cols[0], a->hour);
+        for (int k = 0; k < nparts; k++)
+            array_text(&cols[1 + k], parts[k]);
+        array_int(&cols[1 + nparts], a->n);
+        if (main) {
+            array_int(&cols[6], a->min_ts);
+            array_int(&cols[7], a->max_ts);
+        }
+        rows++;
+    }
+    char *vals[8];
+    bool ok = true;
+    for (int c = 0; c < ncols; c++)
+        ok = (vals[c] = array_take(&cols[c])) != NULL && ok;
+    PGresult *r = NULL;
+    if (ok && rows)
+        r = run(s, main ? main_sql : victim_sql, ncols, (const char *const *)vals, "rollup");
+    for (int c = 0; c < ncols; c++)
+        free(vals[c]);
     PQclear(r);
-    return r ? HUB_OK : HUB_ERR_STORAGE;
+    return !ok ? HUB_ERR_NOMEM : rows && !r ? HUB_ERR_STORAGE : HUB_OK;
 }
 
 hub_status pg_commit(pg_store *s)
@@ -405,9 +458,10 @@ hub_status pg_commit(pg_store *s)
     hub_status st = ensure_partitions(s);
     if (st == HUB_OK)
         st = copy_events(s);
-    for (size_t i = 0; st == HUB_OK && i < s->acc.cap; i++)
-        if (s->acc.tab[i].key)
-            st = rollup_write(s, &s->acc.tab[i]);
+    if (st == HUB_OK)
+        st = rollup_write(s, HUB_ROLLUP_MAIN);
+    if (st == HUB_OK)
+        st = rollup_write(s, HUB_ROLLUP_VICTIM);
     if (st == HUB_OK)
         st = exec(s, "COMMIT", "commit");
     if (st != HUB_OK) {
@@ -529,22 +583,12 @@ hub_status pg_idem_prune(pg_store *s, int64_t before_us, int64_t *removed)
     return HUB_OK;
 }
 
-/* keys as a PostgreSQL array literal, each element quoted and escaped. */
 static char *text_array(const char *const *keys, size_t n)
 {
     hub_buf b = {0};
-    hub_buf_puts(&b, "{");
-    for (size_t i = 0; i < n; i++) {
-        hub_buf_puts(&b, i ? ",\"" : "\"");
-        for (const char *c = keys[i]; *c; c++) {
-            if (*c == '"' || *c == '\\')
-                hub_buf_puts(&b, "\\");
-            hub_buf_append(&b, c, 1);
-        }
-        hub_buf_puts(&b, "\"");
-    }
-    hub_buf_puts(&b, "}");
-    return hub_buf_take(&b);
+    for (size_t i = 0; i < n; i++)
+        array_text(&b, keys[i]);
+    return array_take(&b);
 }
 
 hub_status pg_idem_claim(pg_store *s, const char *scope, const char *const *keys, size_t n,

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""bench_scale.py — hub scale-out throughput and query latency (not run by ctest).
+
+Usage: bench_scale.py BONGSU_HUB [--events N] [--workers 1,2,4] [--batch B]
+
+Starts its own redis-server and PostgreSQL cluster (services.py; PostgreSQL with fsync on,
+so commits are as durable as in production), then:
+1. fills a Redis stream with N EVE events from four sensors (make_events data, the shape
+   bongsu's `filetype: redis, mode: stream` writes), with redis-cli --pipe;
+2. for each worker count K: a fresh database and consumer group, K `bongsu-hub worker`
+   processes, wall time until the group has read and acknowledged all N entries;
+3. query latency (p50/p95/max of 30 runs) of the analysts' typical queries (bench_hub.py's
+   list) through `bongsu-hub serve` on the PostgreSQL database of the last run.
+Prints Markdown tables. Everything (Redis, workers, PostgreSQL, this client) shares the
+machine's cores, so the rates are those of the whole pipeline on one box.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import services  # noqa: E402
+from bench_hub import analyst_queries, latency  # noqa: E402
+from hubtest import Hub, make_events  # noqa: E402
+
+STREAM = "bongsu:events"
+
+
+def resp(*args):
+    out = [f"*{len(args)}\r\n".encode()]
+    for a in args:
+        b = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(b), b))
+    return b"".join(out)
+
+
+def fill_stream(redis, n):
+    per = n // 4
+    p = subprocess.Popen(["redis-cli", "-p", str(redis.port), "--pipe"],
+                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    for k in range(4):
+        for e in make_events(k + 1, per, seed=11):
+            p.stdin.write(resp("XADD", STREAM, "*", "eve", json.dumps(e),
+                               "sensor", f"sensor-{k + 1}"))
+    p.stdin.close()
+    p.wait()
+    return int(redis.cli("XLEN", STREAM))
+
+
+def drained(redis, n):
+    out = json.loads(subprocess.run(["redis-cli", "-p", str(redis.port), "--json", "XINFO",
+                                     "GROUPS", STREAM], capture_output=True, text=True).stdout)
+    g = {d["name"]: d for d in out}.get("hub")
+    return g and int(g["entries-read"] or 0) >= n and int(g["pending"]) == 0
+
+
+def run_workers(binary, redis, pg, k, n, batch):
+    subprocess.run(["redis-cli", "-p", str(redis.port), "XGROUP", "DESTROY", STREAM, "hub"],
+                   capture_output=True)
+    db = pg.create_db("bench")
+    t0 = time.time()
+    procs = [subprocess.Popen([binary, "worker", "--redis", redis.url(), "--stream", STREAM,
+                               "--group", "hub", "--name", f"w{i}", "--db", db,
+                               "--batch", str(batch)], stderr=subprocess.DEVNULL)
+             for i in range(k)]
+    while not drained(redis, n):
+        time.sleep(0.2)
+    dt = time.time() - t0
+    for p in procs:
+        p.terminate()
+        p.wait()
+    stored = int(pg.psql(db.rsplit("/", 1)[1], "SELECT count(*) FROM events").stdout)
+    assert stored == n, (stored, n)
+    return db, dt
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("--events", type=int, default=400_000)
+    ap.add_argument("--workers", default="1,2,4")
+    ap.add_argument("--batch", type=int, default=2000)
+    a = ap.parse_args()
+    with services.Redis() as redis, services.Postgres(fsync=True) as pg:
+        t0 = time.time()
+        n = fill_stream(redis, a.events)
+        print(f"stream filled with {n:,} entries in {time.time() - t0:.1f} s", file=sys.stderr)
+        print("| workers | events | seconds | events/s |\n|---|---|---|---|")
+        db = None
+        for k in [int(x) for x in a.workers.split(",")]:
+            db, dt = run_workers(a.binary, redis, pg, k, n, a.batch)
+            print(f"| {k} | {n:,} | {dt:.1f} | {n / dt:,.0f} |", flush=True)
+        hub = Hub(a.binary, extra_args=["--rate", "0"])
+        hub.db = db
+        try:
+            analyst = hub.token("analyst", "analyst")
+            hub.start()
+            print(f"\n| query ({n:,} events, PostgreSQL) | p50 ms | p95 ms | max ms |\n"
+                  "|---|---|---|---|")
+            for q in analyst_queries():
+                p50, p95, mx = latency(hub, analyst, q, 5 if q == "/api/v1/summary" else 30)
+                print(f"| `{q}` | {p50:.1f} | {p95:.1f} | {mx:.1f} |", flush=True)
+        finally:
+            hub.cleanup()
+
+
+if __name__ == "__main__":
+    main()
