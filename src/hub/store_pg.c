@@ -714,19 +714,65 @@ static void row_from_result(const PGresult *r, int i, hub_event_row *row)
     row->f.raw_len = row->f.raw ? (size_t)PQgetlength(r, i, 14) : 0;
 }
 
-hub_status pg_events(pg_store *s, const hub_event_filter *flt, hub_event_cb cb, void *ud)
+/* Hands each row of r to cb; true when cb asked to stop. */
+static bool each_event(const PGresult *r, hub_event_cb cb, void *ud)
 {
-    hub_sql q = {.dialect = HUB_SQL_PG};
-    hub_sql_events(&q, flt);
-    PGresult *r = sql_run(s, &q, "query events");
-    if (!r)
-        return HUB_ERR_STORAGE;
     hub_event_row row;
     for (int i = 0; i < PQntuples(r); i++) {
         row_from_result(r, i, &row);
         if (cb(&row, ud))
-            break;
+            return true;
     }
+    return false;
+}
+
+/* Unbounded reads (incidents walking back in time, exports) go through a cursor, FETCHed
+ * a page at a time: libpq would otherwise hold the whole result in memory before the
+ * first row reaches the callback, and callers that stop early (incidents) would still
+ * pay for every row. A cursor also makes the planner favour plans that return the first
+ * rows fast. */
+#define CURSOR_PAGE "1000"
+
+static hub_status events_cursor(pg_store *s, hub_sql *q, hub_event_cb cb, void *ud)
+{
+    bool own_tx = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+    if (own_tx && exec(s, "BEGIN READ ONLY", "query events") != HUB_OK)
+        return HUB_ERR_STORAGE;
+    hub_buf decl = {0};
+    hub_buf_puts(&decl, "DECLARE hub_events NO SCROLL CURSOR FOR ");
+    hub_buf_append(&decl, q->sql.data, q->sql.len);
+    hub_buf_free(&q->sql);
+    q->sql = decl;
+    PGresult *r = sql_run(s, q, "query events");
+    hub_status st = r ? HUB_OK : HUB_ERR_STORAGE;
+    PQclear(r);
+    bool done = false;
+    while (st == HUB_OK && !done) {
+        r = run(s, "FETCH " CURSOR_PAGE " FROM hub_events", 0, NULL, "query events");
+        if (!r) {
+            st = HUB_ERR_STORAGE;
+            break;
+        }
+        done = PQntuples(r) == 0 || each_event(r, cb, ud);
+        PQclear(r);
+    }
+    if (st == HUB_OK)
+        st = exec(s, "CLOSE hub_events", "query events");
+    if (own_tx)
+        exec(s, st == HUB_OK ? "COMMIT" : "ROLLBACK", "query events");
+    return st;
+}
+
+hub_status pg_events(pg_store *s, const hub_event_filter *flt, hub_event_cb cb, void *ud)
+{
+    hub_sql q = {.dialect = HUB_SQL_PG};
+    hub_sql_events(&q, flt);
+    if (!flt->limit || flt->limit > 1000)
+        return ensure_conn(s) == HUB_OK ? events_cursor(s, &q, cb, ud) : HUB_ERR_STORAGE;
+    PGresult *r = sql_run(s, &q, "query events");
+    if (!r)
+        return HUB_ERR_STORAGE;
+    each_event(r, cb, ud);
     PQclear(r);
     return HUB_OK;
 }

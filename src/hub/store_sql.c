@@ -176,17 +176,26 @@ static void key_expr(hub_sql *q, hub_dim dim, bool rollup)
         hub_buf_puts(&q->sql, rollup ? ru[dim] : ev[dim]);
 }
 
+/* Keys sort (ORDER BY k, and ties of n) in byte order, as under SQLite's default BINARY
+ * collation, whatever the PostgreSQL database's locale: both backends must answer alike. */
+static const char *key_collate(const hub_sql *q)
+{
+    return q->dialect == HUB_SQL_PG ? " COLLATE \"C\"" : "";
+}
+
 void hub_sql_count_by(hub_sql *q, const hub_event_filter *f, hub_dim dim, unsigned limit)
 {
     hub_buf_puts(&q->sql, "SELECT ");
     if (victim_rollup_usable(f, dim)) {
-        hub_buf_puts(&q->sql, "victim AS k, sum(n) AS n FROM victim_rollup WHERE true");
+        hub_buf_printf(&q->sql, "victim%s AS k, sum(n) AS n FROM victim_rollup WHERE true",
+                       key_collate(q));
         arg_num(q, " AND hour >= ", f->has_since, f->since_us / HUB_HOUR_US, "");
         arg_num(q, " AND hour < ", f->has_until, f->until_us / HUB_HOUR_US, "");
         hub_buf_puts(&q->sql, " AND victim IS NOT NULL");
     } else {
         bool rollup = rollup_usable(f, dim);
         key_expr(q, dim, rollup);
+        hub_buf_puts(&q->sql, key_collate(q));
         hub_buf_puts(&q->sql, rollup ? " AS k, sum(n) AS n FROM rollup"
                                      : " AS k, count(*) AS n FROM events");
         if (rollup) {
