@@ -86,12 +86,13 @@ class Postgres(Service):
 
     USER = "bongsu"
 
-    def __init__(self, fsync=False):
+    def __init__(self, fsync=False, settings=None):
         self.bindir = pg_bindir()
         self.tmp = tempfile.mkdtemp(prefix="bongsu-pg-")
         os.chmod(self.tmp, 0o755)
         self.data = os.path.join(self.tmp, "data")
         self.fsync = fsync
+        self.settings = dict(settings or {})
         self.proc = None
         self.port = None
         self.runas = None
@@ -127,6 +128,8 @@ class Postgres(Service):
                 "-h", "127.0.0.1", "-p", str(self.port), "-k", self.tmp,
                 "-c", "max_connections=200", "-c", "shared_buffers=128MB",
                 "-c", f"fsync={'on' if self.fsync else 'off'}"]
+        for k, v in self.settings.items():
+            args += ["-c", f"{k}={v}"]
         kw = {}
         if self.runas:
             kw = dict(user=self.runas.pw_uid, group=self.runas.pw_gid, extra_groups=[])
