@@ -69,30 +69,29 @@ void hub_stream_close(hub_stream *st)
     free(st);
 }
 
-static bool ensure_conn(hub_stream *st)
+bool hub_redis_reconnect(redisContext **rc, const char *host, int port)
 {
-    if (st->rc && !st->rc->err)
+    if (*rc && !(*rc)->err)
         return true;
-    if (st->rc)
-        redisFree(st->rc);
+    if (*rc)
+        redisFree(*rc);
     struct timeval tv = {10, 0};
-    st->rc = redisConnectWithTimeout(st->host, st->port, tv);
-    if (!st->rc || st->rc->err) {
-        hub_log("stream: redis %s:%d: %s", st->host, st->port,
-                st->rc ? st->rc->errstr : "no memory");
-        if (st->rc)
-            redisFree(st->rc);
-        st->rc = NULL;
+    *rc = redisConnectWithTimeout(host, port, tv);
+    if (!*rc || (*rc)->err) {
+        hub_log("redis %s:%d: %s", host, port, *rc ? (*rc)->errstr : "no memory");
+        if (*rc)
+            redisFree(*rc);
+        *rc = NULL;
         return false;
     }
-    redisSetTimeout(st->rc, tv);
+    redisSetTimeout(*rc, tv);
     return true;
 }
 
 static hub_status add_locked(hub_stream *st, const char *sensor, const char *const *lines,
                              const size_t *lens, const char *const *keys, size_t n)
 {
-    if (!ensure_conn(st))
+    if (!hub_redis_reconnect(&st->rc, st->host, st->port))
         return HUB_ERR_IO;
     for (size_t i = 0; i < n; i++) {
         const char *argv[] = {"XADD", st->key, "*", "eve", lines[i], "sensor", sensor,

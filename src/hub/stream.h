@@ -13,6 +13,12 @@ typedef struct hub_stream hub_stream;
 /* "redis://host:port[/db]" -> host (NUL-terminated, host_len bytes) and port. */
 bool hub_redis_url_parse(const char *url, char *host, size_t host_len, int *port);
 
+/* Keeps *rc a working connection to host:port: a context in error is freed and replaced
+ * (10 s connect and command timeouts). false, logged and *rc NULL when Redis cannot be
+ * reached. Shared by the stream producer and the workers. */
+struct redisContext;
+bool hub_redis_reconnect(struct redisContext **rc, const char *host, int port);
+
 /* Connects lazily; NULL only on a malformed URL or no memory. */
 hub_stream *hub_stream_open(const char *redis_url, const char *key);
 void hub_stream_close(hub_stream *st);

@@ -56,21 +56,11 @@ static bool redis_connect(worker *w)
 {
     if (w->rc && !w->rc->err)
         return true;
-    if (w->rc)
-        redisFree(w->rc);
     char host[256];
     int port;
     hub_redis_url_parse(w->o->redis_url, host, sizeof host, &port);
-    struct timeval tv = {10, 0};
-    w->rc = redisConnectWithTimeout(host, port, tv);
-    if (!w->rc || w->rc->err) {
-        hub_log("worker: redis %s: %s", w->o->redis_url, w->rc ? w->rc->errstr : "no memory");
-        if (w->rc)
-            redisFree(w->rc);
-        w->rc = NULL;
+    if (!hub_redis_reconnect(&w->rc, host, port))
         return false;
-    }
-    redisSetTimeout(w->rc, tv);
     /* The group starts at the stream's beginning, so nothing written before the first
      * worker started is skipped; BUSYGROUP (it exists) is the normal answer later. */
     redisReply *r = redisCommand(w->rc, "XGROUP CREATE %s %s 0 MKSTREAM", w->o->stream,
