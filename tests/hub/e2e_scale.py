@@ -19,6 +19,7 @@ bongsu runs on the repository's pcaps with `filetype: redis`.
            while workers run: nothing acknowledged is lost, nothing is duplicated
 Exits 77 only when redis-server or PostgreSQL is not installed.
 """
+import atexit
 import collections
 import json
 import os
@@ -78,12 +79,26 @@ def stream_entries(redis, key=STREAM):
     return entries
 
 
+_SPAWNED = []
+
+
+@atexit.register
+def _reap():
+    """A failed test must not leave workers running (they would retry forever)."""
+    for p in _SPAWNED:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def worker(binary, redis, db, name, tmp, batch=20, idle_ms=1000):
     log = open(os.path.join(tmp, f"{name}.log"), "ab")
-    return subprocess.Popen([binary, "worker", "--redis", redis.url(), "--stream", STREAM,
-                             "--group", "hub", "--name", name, "--db", db,
-                             "--batch", str(batch), "--claim-idle-ms", str(idle_ms)],
-                            stdout=log, stderr=log)
+    p = subprocess.Popen([binary, "worker", "--redis", redis.url(), "--stream", STREAM,
+                          "--group", "hub", "--name", name, "--db", db,
+                          "--batch", str(batch), "--claim-idle-ms", str(idle_ms)],
+                         stdout=log, stderr=log)
+    _SPAWNED.append(p)
+    return p
 
 
 def group_info(redis):
