@@ -1,6 +1,7 @@
 # bongsu top-level Makefile: the few commands a newcomer or CI needs.
 #   make run    install deps, build, run bongsu on the bundled sample and summarise
 #   make test   install deps, build Release + ASan/UBSan, run ctest on both
+#   make run-scale  two sensors -> Redis stream -> two hub workers -> PostgreSQL, on this machine
 JOBS ?= $(shell nproc)
 BUILD := build
 ASAN_BUILD := build-asan
@@ -8,7 +9,7 @@ FUZZ_BUILD := build-fuzz
 SAMPLE := samples/sample.pcap
 RUN_DIR := $(BUILD)/run
 
-.PHONY: all deps build build-asan run test test-release test-asan fuzz fuzz-smoke bench clean
+.PHONY: all deps build build-asan run run-scale test test-release test-asan fuzz fuzz-smoke bench clean
 
 all: build
 
@@ -31,6 +32,9 @@ run: deps build
 	rm -rf $(RUN_DIR) && mkdir -p $(RUN_DIR)
 	./$(BUILD)/bongsu -r $(SAMPLE) -l $(RUN_DIR) -k none
 	./scripts/eve-summary $(RUN_DIR)/eve.json
+
+run-scale: deps build
+	./scripts/run-scale
 
 test-release: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -367,8 +367,9 @@ static void print_summary(const EngineSummary *s, const EngineSettings *settings
             (unsigned long long)s->events_by_type[EVE_STATS],
             (unsigned long long)s->kernel_drops, (unsigned long long)s->capture_errors,
             !settings->eve.enabled ? "(disabled)"
-            : settings->eve.to_hub ? settings->eve.hub.url
-                                   : settings->eve.path);
+            : settings->eve.hub.to_redis ? settings->eve.hub.redis.key
+            : settings->eve.to_hub       ? settings->eve.hub.url
+                                         : settings->eve.path);
     if (s->private_counters[0])
         fprintf(stderr, "bongsu: %s\n", s->private_counters);
 }

@@ -361,9 +361,46 @@ static hub_status parse_body(batch_ctx *b, const char *body, size_t len, rec_lis
     return HUB_OK;
 }
 
-/* Pass 2, under the write lock: re-check the key, insert, record the reply, commit. */
-static hub_status store_batch(hub_store *s, batch_ctx *b, const rec_list *recs,
-                              const char *idem_key, hub_ingest_result *res)
+/* serve --redis: the accepted lines go to the stream, each with a key made of the
+ * sensor, the request's Idempotency-Key and its position, so that a retried request that
+ * reaches the stream twice is still stored once by the workers. */
+static hub_status forward_batch(hub_stream *fwd, batch_ctx *b, const rec_list *recs,
+                                const char *idem_key)
+{
+    size_t n = recs->n;
+    const char **lines = calloc(n ? n : 1, sizeof *lines), **keys = NULL;
+    size_t *lens = calloc(n ? n : 1, sizeof *lens);
+    char *keybuf = NULL;
+    size_t stride = strlen(b->sensor) + HUB_IDEM_KEY_MAX + 24;
+    if (idem_key) {
+        keys = calloc(n ? n : 1, sizeof *keys);
+        keybuf = malloc(n * stride + 1);
+    }
+    hub_status st = lines && lens && (!idem_key || (keys && keybuf)) ? HUB_OK : HUB_ERR_NOMEM;
+    for (size_t i = 0; st == HUB_OK && i < n; i++) {
+        lines[i] = recs->v[i]->f.raw;
+        lens[i] = recs->v[i]->f.raw_len;
+        if (keys) {
+            snprintf(keybuf + i * stride, stride, "%s/%s/%zu", b->sensor, idem_key, i);
+            keys[i] = keybuf + i * stride;
+        }
+    }
+    if (st == HUB_OK && n)
+        st = hub_stream_add(fwd, b->sensor, lines, lens, keys, n);
+    if (st == HUB_OK)
+        b->accepted = n;
+    free(lines);
+    free(lens);
+    free(keys);
+    free(keybuf);
+    return st;
+}
+
+/* Pass 2, under the write lock: re-check the key, insert (or forward), record the reply,
+ * commit. */
+static hub_status store_batch(hub_store *s, hub_stream *fwd, batch_ctx *b,
+                              const rec_list *recs, const char *idem_key,
+                              hub_ingest_result *res)
 {
     hub_status st = hub_store_begin(s);
     if (st != HUB_OK)
@@ -372,8 +409,8 @@ static hub_status store_batch(hub_store *s, batch_ctx *b, const rec_list *recs,
         hub_store_rollback(s); /* a concurrent retry of this batch won the race */
         return st;
     }
-    st = HUB_OK;
-    for (size_t i = 0; i < recs->n && st == HUB_OK; i++)
+    st = fwd ? forward_batch(fwd, b, recs, idem_key) : HUB_OK;
+    for (size_t i = 0; !fwd && i < recs->n && st == HUB_OK; i++)
         if ((st = hub_store_event_add(s, b->sensor, b->received_us, &recs->v[i]->f)) == HUB_OK)
             b->accepted++;
     if (st == HUB_OK && !(res->reply = batch_reply(b)))
@@ -396,6 +433,13 @@ static hub_status store_batch(hub_store *s, batch_ctx *b, const rec_list *recs,
 hub_status hub_ingest_body(hub_store *s, const char *sensor, const char *idem_key,
                            const char *body, size_t len, hub_ingest_result *res)
 {
+    return hub_ingest_body_to(s, NULL, sensor, idem_key, body, len, res);
+}
+
+hub_status hub_ingest_body_to(hub_store *s, hub_stream *fwd, const char *sensor,
+                              const char *idem_key, const char *body, size_t len,
+                              hub_ingest_result *res)
+{
     memset(res, 0, sizeof *res);
     /* A retried batch is answered before any parsing; store_batch checks again under
      * the write lock, so two concurrent retries still store the batch once. */
@@ -407,7 +451,7 @@ hub_status hub_ingest_body(hub_store *s, const char *sensor, const char *idem_ke
     rec_list recs = {0};
     st = parse_body(&b, body, len, &recs);
     if (st == HUB_OK)
-        st = store_batch(s, &b, &recs, idem_key, res);
+        st = store_batch(s, fwd, &b, &recs, idem_key, res);
     rec_free(&recs);
     json_decref(b.errors);
     return st;

@@ -9,6 +9,7 @@
 
 #include "hub.h"
 #include "store.h"
+#include "stream.h"
 
 #define HUB_INGEST_MAX_LINE (1u << 20) /* longest accepted EVE line, bytes */
 #define HUB_INGEST_MAX_ERRORS 100      /* rejected lines listed per reply */
@@ -42,6 +43,13 @@ typedef struct {
  * idempotency record when idem_key is given. HUB_OK means durable. */
 hub_status hub_ingest_body(hub_store *s, const char *sensor, const char *idem_key,
                            const char *body, size_t len, hub_ingest_result *res);
+
+/* The same, but the accepted events go to a Redis stream (serve --redis) instead of the
+ * store's events table; the idempotency record is still kept in the store, written after
+ * Redis acknowledged every line. fwd NULL is hub_ingest_body. */
+hub_status hub_ingest_body_to(hub_store *s, hub_stream *fwd, const char *sensor,
+                              const char *idem_key, const char *body, size_t len,
+                              hub_ingest_result *res);
 
 /* Offline import of an EVE file; commits every `batch` lines. Rejected lines are
  * reported on `errs` (may be NULL). */

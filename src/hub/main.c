@@ -1,5 +1,5 @@
 /*
- * main.c — the bongsu-hub command line: serve, token create/revoke/list, ingest.
+ * main.c — the bongsu-hub command line: serve, token create/revoke/list, ingest, worker.
  *
  * Token creation prints the token exactly once, alone on the last line of stdout, so a
  * script can take it with `tail -n1`; everything else goes to stderr. The database is
@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "ingest.h"
 #include "server.h"
+#include "worker.h"
 
 static void usage(FILE *f)
 {
@@ -20,11 +21,17 @@ static void usage(FILE *f)
           "  bongsu-hub serve [--listen HOST:PORT] [--db FILE] [--tls-cert PEM --tls-key PEM]\n"
           "                   [--max-body BYTES] [--rate REQ_PER_S] [--burst N] [--threads N]\n"
           "                   [--tlp clear|green|amber|red] [--org NAME] [--actors STIX.json]\n"
+          "                   [--redis redis://HOST:PORT [--stream KEY]]  (ingest feeds the\n"
+          "                   stream for workers instead of writing to the store)\n"
           "  bongsu-hub token create --name NAME --role sensor|analyst|partner|admin "
           "[--db FILE]\n"
           "  bongsu-hub token revoke NAME [--db FILE]\n"
           "  bongsu-hub token list [--db FILE]\n"
-          "  bongsu-hub ingest --sensor NAME [--db FILE] EVE.json...   ('-' reads stdin)\n",
+          "  bongsu-hub ingest --sensor NAME [--db FILE] EVE.json...   ('-' reads stdin)\n"
+          "  bongsu-hub worker --redis redis://HOST:PORT --stream KEY --group NAME --name ID\n"
+          "                    [--db FILE|URL] [--batch N] [--claim-idle-ms MS]\n"
+          "                    [--retention-days N]\n"
+          "--db is a SQLite file (default hub.db) or postgresql://user@host:port/db\n",
           f);
 }
 
@@ -40,14 +47,15 @@ static bool parse_num(const char *s, double min, double max, double *out)
 
 static int cmd_serve(int argc, char **argv)
 {
-    hub_server_opts o = {.listen = "127.0.0.1:8640", .db_path = "hub.db",
+    hub_server_opts o = {.listen = "127.0.0.1:8640", .db_path = "hub.db", .stream = "bongsu:events",
                          .max_body = 16u << 20, .rate = 50, .burst = 100, .threads = 8,
                          .exp = {.tlp = "amber", .org_name = "bongsu national hub"}};
     static const struct option opts[] = {
         {"listen", 1, 0, 'l'}, {"db", 1, 0, 'd'},     {"tls-cert", 1, 0, 'c'},
         {"tls-key", 1, 0, 'k'}, {"max-body", 1, 0, 'm'}, {"rate", 1, 0, 'r'},
         {"burst", 1, 0, 'b'},  {"threads", 1, 0, 't'}, {"tlp", 1, 0, 'T'},
-        {"org", 1, 0, 'o'},    {"actors", 1, 0, 'a'}, {0, 0, 0, 0}};
+        {"org", 1, 0, 'o'},    {"actors", 1, 0, 'a'}, {"redis", 1, 0, 'R'},
+        {"stream", 1, 0, 'S'}, {0, 0, 0, 0}};
     int c;
     double v;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -59,6 +67,8 @@ static int cmd_serve(int argc, char **argv)
         case 'T': o.exp.tlp = optarg; break;
         case 'o': o.exp.org_name = optarg; break;
         case 'a': o.actors_path = optarg; break;
+        case 'R': o.redis_url = optarg; break;
+        case 'S': o.stream = optarg; break;
         case 'm':
             if (!parse_num(optarg, 1024, 1u << 30, &v))
                 goto bad;
@@ -208,6 +218,49 @@ bad:
     return 2;
 }
 
+static int cmd_worker(int argc, char **argv)
+{
+    hub_worker_opts o = {.stream = "bongsu:events", .group = "hub", .db_path = "hub.db",
+                         .batch = 1000, .claim_idle_ms = 30000};
+    static const struct option opts[] = {
+        {"redis", 1, 0, 'r'}, {"stream", 1, 0, 's'},        {"group", 1, 0, 'g'},
+        {"name", 1, 0, 'n'},  {"db", 1, 0, 'd'},            {"batch", 1, 0, 'b'},
+        {"claim-idle-ms", 1, 0, 'i'}, {"retention-days", 1, 0, 'R'}, {0, 0, 0, 0}};
+    int c;
+    double v;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': o.redis_url = optarg; break;
+        case 's': o.stream = optarg; break;
+        case 'g': o.group = optarg; break;
+        case 'n': o.name = optarg; break;
+        case 'd': o.db_path = optarg; break;
+        case 'b':
+            if (!parse_num(optarg, 1, 100000, &v))
+                goto bad;
+            o.batch = (unsigned)v;
+            break;
+        case 'i':
+            if (!parse_num(optarg, 10, 86400000, &v))
+                goto bad;
+            o.claim_idle_ms = (unsigned)v;
+            break;
+        case 'R':
+            if (!parse_num(optarg, 0, 100000, &v))
+                goto bad;
+            o.retention_days = (unsigned)v;
+            break;
+        default: goto bad;
+        }
+    }
+    if (!o.redis_url || !o.name || !hub_token_name_valid(o.name))
+        goto bad;
+    return hub_worker_run(&o);
+bad:
+    usage(stderr);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -221,6 +274,8 @@ int main(int argc, char **argv)
         return cmd_token(argc - 1, argv + 1);
     if (strcmp(cmd, "ingest") == 0)
         return cmd_ingest(argc - 1, argv + 1);
+    if (strcmp(cmd, "worker") == 0)
+        return cmd_worker(argc - 1, argv + 1);
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
         usage(stdout);
         return 0;

@@ -146,6 +146,7 @@ typedef struct {
     store_pool pool;
     hub_ratelimit *rl;
     hub_actor_db *actors;
+    hub_stream *stream; /* serve --redis: ingest goes to the stream, not the store */
     struct MHD_Daemon *daemon;
 } hub_server;
 
@@ -299,8 +300,8 @@ static enum MHD_Result do_ingest(hub_server *srv, struct MHD_Connection *conn,
                           "Idempotency-Key must be 1-128 printable ASCII characters");
     hub_ingest_result res;
     hub_store *s = pool_get(&srv->pool);
-    hub_status st = hub_ingest_body(s, rq->who.name, key, rq->body ? rq->body : "", rq->len,
-                                    &res);
+    hub_status st = hub_ingest_body_to(s, srv->stream, rq->who.name, key,
+                                       rq->body ? rq->body : "", rq->len, &res);
     pool_put(&srv->pool, s);
     hub_reply r = {0};
     if (st != HUB_OK) {
@@ -520,6 +521,10 @@ int hub_serve(const hub_server_opts *o)
         goto out;
     if (o->actors_path && !(srv.actors = hub_actor_db_load(o->actors_path)))
         goto out;
+    if (o->redis_url && !(srv.stream = hub_stream_open(o->redis_url, o->stream))) {
+        hub_log("bad --redis '%s' (want redis://HOST:PORT)", o->redis_url);
+        goto out;
+    }
     prune_idempotency(&srv.pool);
     srv.rl = hub_ratelimit_new(o->rate, o->burst);
     srv.daemon = start_daemon(&srv, &ss, cert, key);
@@ -541,6 +546,7 @@ int hub_serve(const hub_server_opts *o)
 out:
     hub_ratelimit_free(srv.rl);
     hub_actor_db_free(srv.actors);
+    hub_stream_close(srv.stream);
     pool_destroy(&srv.pool);
     free(cert);
     free(key);

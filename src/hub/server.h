@@ -16,6 +16,8 @@ typedef struct {
     double burst;
     unsigned threads;
     const char *actors_path; /* STIX bundle with intrusion-sets (aliases), optional */
+    const char *redis_url;   /* ingest feeds this Redis stream instead of the store */
+    const char *stream;      /* its key */
     hub_export_opts exp;
 } hub_server_opts;
 

@@ -1,10 +1,11 @@
 /*
  * store.h — the hub's storage interface (hub_store_*).
  *
- * Everything above this line (ingest, query, incidents, stix, auth) talks to storage only
- * through these functions, and none of them exposes SQL or SQLite types. That keeps the
- * door open for a PostgreSQL backend (issue 10): a second implementation of this header,
- * chosen at open time, with the same semantics:
+ * Everything above this line (ingest, query, incidents, stix, auth, worker) talks to
+ * storage only through these functions, and none of them exposes SQL types. Two backends
+ * implement it (store_sqlite.c, store_pg.c), chosen at open time by the location: a
+ * "postgresql://" or "postgres://" URL opens PostgreSQL, anything else is a SQLite file
+ * (store.c dispatches). Both have the same semantics, and every hub test runs on both:
  *   - a handle is used by one thread at a time (the server keeps a pool of handles);
  *   - hub_store_begin/commit bracket a batch, and a successful commit is durable
  *     (survives kill -9 and power loss, within what the OS and disk promise);
@@ -87,7 +88,9 @@ typedef int (*hub_count_cb)(const char *key, int64_t count, void *ud);
 typedef int (*hub_token_cb)(const char *name, hub_role role, int64_t created_us, bool revoked,
                             void *ud);
 
+/* path: a SQLite file name, or a PostgreSQL URL ("postgresql://user@host:port/db"). */
 hub_status hub_store_open(const char *path, hub_store **out);
+bool hub_store_is_pg(const char *path);
 void hub_store_close(hub_store *s);
 
 /* Tokens: only the SHA-256 (hex) of a token is ever stored. */
@@ -116,6 +119,16 @@ hub_status hub_store_idem_put(hub_store *s, const char *scope, const char *key,
                               const char *reply);
 /* Forgets idempotency records created before `before_us`; *removed gets how many. */
 hub_status hub_store_idem_prune(hub_store *s, int64_t before_us, int64_t *removed);
+/* Inside a batch: records each of keys[0..n) under `scope` unless already recorded, and
+ * sets fresh[i] to whether keys[i] was new. The hub worker keys every Redis stream entry
+ * by its id this way, so an entry delivered twice (a reclaimed batch) is stored once. */
+hub_status hub_store_idem_claim(hub_store *s, const char *scope, const char *const *keys,
+                                size_t n, bool *fresh);
+
+/* Retention: removes events whose own timestamp is before `before_us` (rounded down to
+ * a whole day: PostgreSQL drops whole daily partitions) and their rollup rows.
+ * *dropped gets how many day partitions (PostgreSQL) or events (SQLite) went. */
+hub_status hub_store_retain(hub_store *s, int64_t before_us, int64_t *dropped);
 
 /* Reads. */
 hub_status hub_store_events(hub_store *s, const hub_event_filter *flt, hub_event_cb cb,

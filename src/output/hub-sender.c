@@ -7,6 +7,7 @@
  * the hub's contract (docs/hub.md): 200 delivered (also when replayed); 413 split in two
  * with new keys; 400 never deliverable (logged, dropped); 429 wait Retry-After; 401/403 keep
  * everything and retry slowly; anything else retried with exponential backoff and jitter.
+ * With filetype redis the segment goes to redis_sink_deliver() instead (redis-sink.h).
  */
 #include <curl/curl.h>
 #include <dirent.h>
@@ -160,7 +161,37 @@ static SendResult classify(const HubSpool *sp, const char *stem, const Reply *r)
     }
 }
 
-static SendResult send_segment(const HubSpool *sp, const char *stem, long *wait_sec)
+/* Replaces a segment's content by what is still to send; the rename is atomic, so a
+ * crash leaves either the old content (resent whole) or the new. */
+static bool rewrite_segment(const char *path, const char *data, size_t len)
+{
+    char tmp[4500];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "wb");
+    bool ok = f && fwrite(data, 1, len, f) == len && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    if (f)
+        fclose(f);
+    ok = ok && rename(tmp, path) == 0;
+    if (!ok)
+        unlink(tmp);
+    return ok;
+}
+
+/* filetype redis: what Redis acknowledged leaves the segment, the rest is retried. */
+static SendResult send_to_redis(HubSpool *sp, const char *path, const char *body, size_t len)
+{
+    char *keep = malloc(len + 1);
+    if (!keep)
+        return SEND_RETRY;
+    size_t left = redis_sink_deliver(&sp->redis, &sp->cfg.redis, body, len, keep);
+    SendResult r = left == 0 ? SEND_DONE : SEND_RETRY;
+    if (left && left < len)
+        rewrite_segment(path, keep, left);
+    free(keep);
+    return r;
+}
+
+static SendResult send_segment(HubSpool *sp, const char *stem, long *wait_sec)
 {
     char path[4400];
     snprintf(path, sizeof(path), "%s/%s.ready", sp->cfg.dir, stem);
@@ -172,7 +203,9 @@ static SendResult send_segment(const HubSpool *sp, const char *stem, long *wait_
     snprintf(key, sizeof(key), "%s-%s", sp->instance, stem + 4);
     Reply reply = {0};
     SendResult result = SEND_RETRY;
-    if (len == 0 || post(sp, key, body, len, &reply))
+    if (sp->cfg.to_redis && len)
+        result = send_to_redis(sp, path, body, len);
+    else if (len == 0 || post(sp, key, body, len, &reply))
         result = len == 0 ? SEND_DONE : classify(sp, stem, &reply);
     if (result == SEND_SPLIT && !split_segment(sp, stem, body, len))
         result = SEND_RETRY;
@@ -266,6 +299,8 @@ void hub_sender_stop(HubSpool *sp, uint32_t drain_sec)
     pthread_cond_signal(&sp->wake);
     pthread_mutex_unlock(&sp->lock);
     pthread_join(sp->thread, NULL);
+    redis_sink_free(sp->redis);
+    sp->redis = NULL;
     pthread_mutex_destroy(&sp->lock);
     pthread_cond_destroy(&sp->wake);
 }

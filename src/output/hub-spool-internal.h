@@ -24,6 +24,7 @@ struct HubSpool {
     pthread_cond_t wake;
     bool stop;
     time_t drain_deadline;
+    RedisSink *redis;        /* to_redis: the connection, kept between segments */
 };
 
 int hub_sender_start(HubSpool *sp);

@@ -12,6 +12,11 @@
  * (hub down, 5xx, 429, timeouts) is retried with exponential backoff and jitter. Segments
  * survive restarts: on start the sender resumes them and the writer continues numbering
  * after them, and a segment left open by a crash is sealed up to its last whole line.
+ *
+ * The same spool serves `filetype: redis` (redis-sink.h): with cfg.to_redis the sender
+ * hands each sealed segment to Redis instead of the hub, and keeps in the segment only
+ * the lines Redis did not acknowledge. Sealing, ordering, backoff and restart behave the
+ * same for both.
  */
 #ifndef BONGSU_HUB_SPOOL_H
 #define BONGSU_HUB_SPOOL_H
@@ -19,6 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "output/redis-sink.h"
 
 typedef struct HubSpoolConfig {
     char url[1024];          /* https://hub.example:8640 */
@@ -28,6 +35,8 @@ typedef struct HubSpoolConfig {
     uint64_t batch_bytes;    /* seal a segment at this size */
     uint32_t flush_sec;      /* ... or when it is this old */
     uint32_t timeout_sec;    /* per request */
+    bool to_redis;           /* deliver to Redis (redis) instead of the hub (url, token) */
+    RedisSinkConfig redis;
 } HubSpoolConfig;
 typedef struct HubSpool HubSpool;
 

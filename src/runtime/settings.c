@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void read_timeouts(const ConfNode *conf, const char *proto, FlowTimeouts *to)
 {
@@ -102,6 +103,47 @@ static void read_eve_types(const ConfNode *conf, const ConfNode *eve, EveConfig 
         cfg->types[EVE_STATS] = false;
 }
 
+/* The spool options both spooled filetypes (hub, redis) take. */
+static void read_spool(const ConfNode *eve, const char *log_dir, const char *def_dir,
+                       HubSpoolConfig *hub)
+{
+    const char *dir = conf_get(eve, "spool-dir");
+    if (dir && dir[0] == '/')
+        snprintf(hub->dir, sizeof(hub->dir), "%s", dir);
+    else
+        snprintf(hub->dir, sizeof(hub->dir), "%s/%s", log_dir, dir ? dir : def_dir);
+    hub->batch_bytes = conf_get_size(eve, "batch-size", hub->batch_bytes);
+    hub->flush_sec = (uint32_t)conf_get_int(eve, "flush-interval", hub->flush_sec);
+}
+
+/* filetype: redis - redis.{server, port, key, mode, stream-maxlen} as Suricata reads
+ * them, plus the spool options; the sensor's name is the top-level sensor-name. */
+static int read_redis(const ConfNode *conf, const ConfNode *eve, const char *log_dir,
+                      EveConfig *cfg, char *err, size_t errlen)
+{
+    HubSpoolConfig *hub = &cfg->hub;
+    hub_spool_config_default(hub);
+    RedisSinkConfig *r = &hub->redis;
+    snprintf(r->server, sizeof(r->server), "%s", conf_get_str(eve, "redis.server", "127.0.0.1"));
+    r->port = (int)conf_get_int(eve, "redis.port", 6379);
+    snprintf(r->key, sizeof(r->key), "%s", conf_get_str(eve, "redis.key", "suricata"));
+    const char *mode = conf_get_str(eve, "redis.mode", "list");
+    if (!redis_mode_parse(mode, &r->mode) || r->port <= 0 || r->port > 65535) {
+        snprintf(err, errlen, "outputs.eve-log.redis: bad mode \"%s\" or port", mode);
+        return -1;
+    }
+    r->stream_maxlen = (uint64_t)conf_get_int(eve, "redis.stream-maxlen", 0);
+    const char *name = conf_get(conf, "sensor-name");
+    if (name)
+        snprintf(r->sensor, sizeof(r->sensor), "%s", name);
+    else if (gethostname(r->sensor, sizeof(r->sensor) - 1) != 0)
+        snprintf(r->sensor, sizeof(r->sensor), "bongsu");
+    hub->to_redis = true;
+    cfg->to_hub = true; /* the spool carries the lines */
+    read_spool(eve, log_dir, "redis-spool", hub);
+    return 0;
+}
+
 /* filetype: hub - url, token, ca, spool-dir, batch-size, flush-interval. */
 static int read_hub(const ConfNode *eve, const char *log_dir, EveConfig *cfg, char *err,
                     size_t errlen)
@@ -121,13 +163,7 @@ static int read_hub(const ConfNode *eve, const char *log_dir, EveConfig *cfg, ch
         hub->url[--n] = '\0';
     snprintf(hub->token, sizeof(hub->token), "%s", token);
     snprintf(hub->ca, sizeof(hub->ca), "%s", conf_get_str(eve, "ca", ""));
-    const char *dir = conf_get(eve, "spool-dir");
-    if (dir && dir[0] == '/')
-        snprintf(hub->dir, sizeof(hub->dir), "%s", dir);
-    else
-        snprintf(hub->dir, sizeof(hub->dir), "%s/%s", log_dir, dir ? dir : "hub-spool");
-    hub->batch_bytes = conf_get_size(eve, "batch-size", hub->batch_bytes);
-    hub->flush_sec = (uint32_t)conf_get_int(eve, "flush-interval", hub->flush_sec);
+    read_spool(eve, log_dir, "hub-spool", hub);
     return 0;
 }
 
@@ -143,6 +179,9 @@ static int read_eve(const ConfNode *conf, const char *log_dir, EveConfig *cfg, c
     const char *filetype = conf_get_str(eve, "filetype", "regular");
     if (strcmp(filetype, "hub") == 0) {
         if (read_hub(eve, log_dir, cfg, err, errlen) != 0)
+            return -1;
+    } else if (strcmp(filetype, "redis") == 0) {
+        if (read_redis(conf, eve, log_dir, cfg, err, errlen) != 0)
             return -1;
     } else if (cfg->enabled && strcmp(filetype, "regular") != 0 && strcmp(filetype, "file") != 0) {
         snprintf(err, errlen, "outputs.eve-log.filetype: \"%s\" is not supported yet", filetype);

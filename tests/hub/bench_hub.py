@@ -104,6 +104,26 @@ def main():
             hub.cleanup()
 
 
+def analyst_queries():
+    """The console's and analysts' typical queries over make_events() data."""
+    src = make_events(2, 10)[4]["src_ip"]
+    return [
+        "/api/v1/events?limit=100",
+        "/api/v1/events?limit=100&actor=Kimsuky",
+        "/api/v1/events?limit=100&sensor=sensor-2&event_type=alert",
+        f"/api/v1/events?limit=100&src_ip={src}",
+        "/api/v1/events?limit=100&signature_id=2100003",
+        "/api/v1/events?limit=100&since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
+        "/api/v1/events?limit=100&event_type=ddos&cursor=1700000900000000:999999999",
+        "/api/v1/incidents?since=2023-11-14T22:30:00Z&until=2023-11-14T22:35:00Z",
+        "/api/v1/summary?since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
+        "/api/v1/summary?since=2023-11-14T22:00:00Z&until=2023-11-14T23:00:00Z",
+        "/api/v1/incidents",
+        "/api/v1/actors/Lazarus%20Group?since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
+        "/api/v1/summary",
+    ]
+
+
 def run_bench(hub, tokens, analyst, a):
     bodies = [[(body_for(k + 1, a.batch, seed), a.batch) for seed in range(3)]
               for k in range(4)]
@@ -127,22 +147,7 @@ def run_bench(hub, tokens, analyst, a):
     db_mb = sum(os.path.getsize(os.path.join(hub.tmp, f)) for f in os.listdir(hub.tmp)
                 if f.startswith("hub.db")) / 2**20
     rows.append(("stored", f"{total:,} events", f"{db_mb:,.0f} MiB on disk"))
-    src = make_events(2, 10)[4]["src_ip"]
-    queries = [
-        "/api/v1/events?limit=100",
-        "/api/v1/events?limit=100&actor=Kimsuky",
-        "/api/v1/events?limit=100&sensor=sensor-2&event_type=alert",
-        f"/api/v1/events?limit=100&src_ip={src}",
-        "/api/v1/events?limit=100&signature_id=2100003",
-        "/api/v1/events?limit=100&since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
-        "/api/v1/events?limit=100&event_type=ddos&cursor=1700000900000000:999999999",
-        "/api/v1/incidents?since=2023-11-14T22:30:00Z&until=2023-11-14T22:35:00Z",
-        "/api/v1/summary?since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
-        "/api/v1/summary?since=2023-11-14T22:00:00Z&until=2023-11-14T23:00:00Z",
-        "/api/v1/incidents",
-        "/api/v1/actors/Lazarus%20Group?since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
-        "/api/v1/summary",
-    ]
+    queries = analyst_queries()
     print("| measurement | result | detail |\n|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")

@@ -21,7 +21,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hubtest import SKIP, Hub, make_events  # noqa: E402
+from hubtest import SKIP, Hub, backend_missing, make_events  # noqa: E402
 
 
 class Browser:
@@ -109,6 +109,9 @@ def main(binary, artifacts):
         exe = None
     if not exe:
         print("chromium or python3-websocket not installed")
+        return SKIP
+    if backend_missing():
+        print(backend_missing())
         return SKIP
     os.makedirs(artifacts, exist_ok=True)
     data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")

@@ -68,8 +68,8 @@ def t_auth(binary):
                     check=False)
         assert p.returncode != 0 and "bsk_" not in p.stdout
         # Only hashes are stored.
-        with open(hub.db, "rb") as f:
-            assert analyst.encode() not in f.read()
+        stored = hub.stored_bytes()
+        assert b"sensor-a" in stored and analyst.encode() not in stored
     finally:
         hub.cleanup()
 

@@ -4,6 +4,10 @@ Starts `bongsu-hub serve` on 127.0.0.1 with port 0 (the hub picks a free port an
 it), creates tokens through the CLI exactly as an operator would, and talks HTTP(S) with
 the standard library only, so the tests need nothing beyond python3. All traffic stays on
 loopback and every wait is bounded.
+
+Storage backend: SQLite by default; with HUB_BACKEND=postgresql in the environment, each
+Hub gets a fresh database on one private PostgreSQL cluster that this process starts on
+first use and stops at exit (services.py), so the same suites run on both backends.
 """
 import http.client
 import json
@@ -16,9 +20,43 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import atexit
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import services  # noqa: E402
+
 SKIP = 77  # ctest SKIP_RETURN_CODE
+
+_PG = None
+
+
+def backend():
+    return os.environ.get("HUB_BACKEND", "sqlite")
+
+
+def pg_cluster():
+    """The process's PostgreSQL cluster, started on first use."""
+    global _PG
+    if _PG is None:
+        _PG = services.Postgres().start()
+        atexit.register(_PG.stop)
+    return _PG
+
+
+def backend_missing():
+    """Why the selected backend cannot run here (a skip reason), or None."""
+    if backend() == "postgresql":
+        gone = services.missing(pg=True)
+        return ", ".join(gone) + " not installed" if gone else None
+    return None
+
+
+def new_db(tmp):
+    """A fresh, empty store location for the selected backend."""
+    if backend() == "postgresql":
+        return pg_cluster().create_db()
+    return os.path.join(tmp, "hub.db")
 
 
 class Reply:
@@ -36,7 +74,7 @@ class Hub:
     def __init__(self, binary, tmp=None, extra_args=(), tls=None):
         self.binary = binary
         self.tmp = tmp or tempfile.mkdtemp(prefix="hub-e2e-")
-        self.db = os.path.join(self.tmp, "hub.db")
+        self.db = new_db(self.tmp)
         self.extra_args = list(extra_args)
         self.tls = tls  # (cert, key) or None
         self.proc = None
@@ -93,6 +131,14 @@ class Hub:
             self.stop()
         finally:
             shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def stored_bytes(self):
+        """Everything the store holds about tokens, as bytes (secrets must not be there)."""
+        if self.db.startswith("postgresql://"):
+            return pg_cluster().psql(self.db.rsplit("/", 1)[1],
+                                     "SELECT * FROM tokens").stdout.encode()
+        with open(self.db, "rb") as f:
+            return f.read()
 
     # ---- HTTP ------------------------------------------------------------------
     def request(self, method, path, token=None, body=None, headers=None, timeout=30):
@@ -219,6 +265,10 @@ def canon(ev):
 def run(tests, binary, names):
     """Runs the named test functions (all when names is empty); each gets `binary`."""
     failed = 0
+    why = backend_missing()
+    if why:
+        print(f"SKIP: {why}")
+        return SKIP
     for name, fn in tests.items():
         if names and name not in names:
             continue

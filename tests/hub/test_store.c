@@ -1,8 +1,11 @@
 /*
  * test_store.c — unit tests for storage, tokens, rate limiting and the read API
  * handlers (events with filters and cursors, summary, incidents, actors), run against a
- * fresh SQLite database in a temporary directory. The handlers are driven through
- * hub_params with a fake parameter table, so no sockets are involved.
+ * fresh database per test: a SQLite file in a temporary directory, or, when BONGSU_TEST_PG
+ * names a PostgreSQL server (tests/hub/with_pg.py starts one), a new database on it. The
+ * same tests run on both backends (two ctest names), which is what keeps their semantics
+ * equal. The handlers are driven through hub_params with a fake parameter table, so no
+ * sockets are involved.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include "api.h"
@@ -21,9 +25,30 @@
 
 typedef struct {
     char dir[64];
-    char path[128];
+    char path[256];
     hub_store *s;
+    PGconn *admin; /* PostgreSQL runs only: runs SQL beside the store */
 } fixture;
+
+/* A new database on the test's PostgreSQL server; f->path gets its URL. */
+static int pg_setup(fixture *f, const char *server)
+{
+    static int n;
+    char name[64], sql[128];
+    snprintf(name, sizeof name, "unit_%d_%d", (int)getpid(), ++n);
+    PGconn *c = PQconnectdb(server);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
+    PGresult *r = PQexec(c, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    PQfinish(c);
+    const char *slash = strrchr(server, '/');
+    if (!ok || !slash)
+        return -1;
+    snprintf(f->path, sizeof f->path, "%.*s/%s", (int)(slash - server), server, name);
+    f->admin = PQconnectdb(f->path);
+    return PQstatus(f->admin) == CONNECTION_OK ? 0 : -1;
+}
 
 static int setup(void **state)
 {
@@ -31,18 +56,44 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "/tmp/hub-unit-XXXXXX");
     if (!mkdtemp(f->dir))
         return -1;
-    snprintf(f->path, sizeof f->path, "%s/hub.db", f->dir);
+    const char *pg = getenv("BONGSU_TEST_PG");
+    if (pg && *pg) {
+        if (pg_setup(f, pg) != 0)
+            return -1;
+    } else {
+        snprintf(f->path, sizeof f->path, "%s/hub.db", f->dir);
+    }
     if (hub_store_open(f->path, &f->s) != HUB_OK)
         return -1;
     *state = f;
     return 0;
 }
 
+/* Runs SQL on the test database behind the store's back: one statement, no result. */
+static void admin_sql(fixture *f, const char *sql)
+{
+    PGresult *r = PQexec(f->admin, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(f->admin));
+    PQclear(r);
+}
+
+static int64_t admin_int(fixture *f, const char *sql)
+{
+    PGresult *r = PQexec(f->admin, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+        fail_msg("%s: %s", sql, PQerrorMessage(f->admin));
+    int64_t v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return v;
+}
+
 static int teardown(void **state)
 {
     fixture *f = *state;
     hub_store_close(f->s);
-    char p[160];
+    PQfinish(f->admin);
+    char p[300];
     const char *suffix[] = {"", "-wal", "-shm"};
     for (int i = 0; i < 3; i++) {
         snprintf(p, sizeof p, "%s%s", f->path, suffix[i]);
@@ -356,6 +407,8 @@ static void test_incidents(void **state)
 static void test_rollup_migration(void **state)
 {
     fixture *f = *state;
+    if (f->admin)
+        skip(); /* SQLite's user_version layout history; PostgreSQL: test_pg_migrations */
     load(f->s);
     json_t *before = call(f->s, hub_api_summary, 200, (fake_params){{NULL}});
     hub_store_close(f->s);
@@ -393,6 +446,87 @@ static void test_actor(void **state)
     json_decref(j);
 }
 
+/* Migrations are recorded and run once: a second open (as a second worker would) changes
+ * nothing, and the store still answers. */
+static void test_pg_migrations(void **state)
+{
+    fixture *f = *state;
+    if (!f->admin)
+        skip();
+    load(f->s);
+    hub_store *again;
+    assert_int_equal(hub_store_open(f->path, &again), HUB_OK);
+    hub_store_close(again);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 1);
+    int64_t n = 0;
+    hub_event_filter all = {0};
+    assert_int_equal(hub_store_count(f->s, &all, &n), HUB_OK);
+    assert_int_equal(n, 41);
+    admin_sql(f, "SELECT 1"); /* the admin connection is alive for the next tests */
+}
+
+/* Builds one EVE line at `day` (2023-11-14 + day) for the retention test. */
+static void add_day_event(hub_store *s, int day)
+{
+    char line[256];
+    snprintf(line, sizeof line,
+             "{\"timestamp\":\"2023-11-%02dT12:00:00Z\",\"event_type\":\"alert\","
+             "\"src_ip\":\"10.0.0.%d\",\"dest_ip\":\"203.0.113.1\","
+             "\"alert\":{\"signature_id\":1,\"signature\":\"s\",\"severity\":1}}",
+             14 + day, day);
+    ingest(s, "s1", NULL, line, 1, false);
+}
+
+/* Retention drops whole days before the cutoff (PostgreSQL: their partitions) and their
+ * rollup rows; the summary and the event search agree afterwards. */
+static void test_retention(void **state)
+{
+    fixture *f = *state;
+    for (int d = 0; d < 3; d++)
+        add_day_event(f->s, d);
+    if (f->admin)
+        assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_inherits"
+                                      " WHERE inhparent = 'events'::regclass"),
+                         3);
+    int64_t cutoff, dropped = 0, n = 0;
+    assert_true(hub_time_parse("2023-11-16T06:00:00Z", &cutoff)); /* keeps the 16th */
+    assert_int_equal(hub_store_retain(f->s, cutoff, &dropped), HUB_OK);
+    assert_int_equal(dropped, 2); /* two partitions or two events */
+    hub_event_filter all = {0};
+    assert_int_equal(hub_store_count(f->s, &all, &n), HUB_OK);
+    assert_int_equal(n, 1);
+    all.src_ip = "10.0.0.2"; /* forces the events table instead of the rollup */
+    assert_int_equal(hub_store_count(f->s, &all, &n), HUB_OK);
+    assert_int_equal(n, 1);
+    add_day_event(f->s, 0); /* an old day comes back as a fresh partition */
+    all.src_ip = NULL;
+    assert_int_equal(hub_store_count(f->s, &all, &n), HUB_OK);
+    assert_int_equal(n, 2);
+}
+
+/* idem_claim reports each key new exactly once, across batches and within one. */
+static void test_idem_claim(void **state)
+{
+    fixture *f = *state;
+    const char *a[] = {"1700000000000-0", "1700000000000-1", "1700000000001-0"};
+    const char *b[] = {"1700000000001-0", "1700000000002-0", "we\"ird\\"};
+    bool fresh[3];
+    assert_int_equal(hub_store_begin(f->s), HUB_OK);
+    assert_int_equal(hub_store_idem_claim(f->s, "stream:x", a, 3, fresh), HUB_OK);
+    assert_true(fresh[0] && fresh[1] && fresh[2]);
+    assert_int_equal(hub_store_commit(f->s), HUB_OK);
+    assert_int_equal(hub_store_begin(f->s), HUB_OK);
+    assert_int_equal(hub_store_idem_claim(f->s, "stream:x", b, 3, fresh), HUB_OK);
+    assert_true(!fresh[0] && fresh[1] && fresh[2]);
+    assert_int_equal(hub_store_idem_claim(f->s, "stream:y", b, 1, fresh), HUB_OK);
+    assert_true(fresh[0]); /* scopes are separate */
+    hub_store_rollback(f->s); /* a rolled back claim is forgotten */
+    assert_int_equal(hub_store_begin(f->s), HUB_OK);
+    assert_int_equal(hub_store_idem_claim(f->s, "stream:x", b, 3, fresh), HUB_OK);
+    assert_true(!fresh[0] && fresh[1] && fresh[2]);
+    assert_int_equal(hub_store_commit(f->s), HUB_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -405,6 +539,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_incidents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_actor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollup_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_migrations, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idem_claim, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

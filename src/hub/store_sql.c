@@ -1,0 +1,325 @@
+/*
+ * store_sql.c — query text and the rollup accumulator shared by both storage backends.
+ *
+ * See store_sql.h. Query shapes (and why they are shaped so) are the ones the SQLite
+ * backend was tuned with: each filter column has an index on (column, event time), so
+ * "col = ? AND time range ORDER BY ts_us DESC, id DESC" is one index range walked in
+ * order; aggregates come from the hourly rollup whenever the filter is made only of the
+ * rollup's own dimensions on whole hours. PostgreSQL gets the same indexes per partition
+ * and plans with real statistics, so it needs no hints.
+ */
+#include "store_sql.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- building ----------------------------------------------------------------------- */
+
+static void add_placeholder(hub_sql *q)
+{
+    if (q->dialect == HUB_SQL_PG)
+        hub_buf_printf(&q->sql, "$%d", q->nargs);
+    else
+        hub_buf_puts(&q->sql, "?");
+}
+
+/* Appends pre, a placeholder bound to v, then post; nothing when v is NULL. */
+static void arg_text(hub_sql *q, const char *pre, const char *v, const char *post)
+{
+    if (!v || q->nargs >= HUB_SQL_MAX_ARGS)
+        return;
+    hub_buf_puts(&q->sql, pre);
+    q->args[q->nargs].text = v;
+    q->args[q->nargs++].is_text = true;
+    add_placeholder(q);
+    hub_buf_puts(&q->sql, post);
+}
+
+static void arg_num(hub_sql *q, const char *pre, bool on, int64_t v, const char *post)
+{
+    if (!on || q->nargs >= HUB_SQL_MAX_ARGS)
+        return;
+    hub_buf_puts(&q->sql, pre);
+    q->args[q->nargs].num = v;
+    q->args[q->nargs++].is_text = false;
+    add_placeholder(q);
+    hub_buf_puts(&q->sql, post);
+}
+
+static void where_build(hub_sql *q, const hub_event_filter *f)
+{
+    hub_buf_puts(&q->sql, " WHERE true");
+    arg_text(q, " AND event_type = ", f->event_type, "");
+    arg_text(q, " AND actor = ", f->actor, "");
+    arg_text(q, " AND sensor = ", f->sensor, "");
+    arg_text(q, " AND src_ip = ", f->src_ip, "");
+    arg_text(q, " AND dest_ip = ", f->dest_ip, "");
+    arg_text(q, " AND victim = ", f->victim, "");
+    arg_text(q, q->dialect == HUB_SQL_PG ? " AND strpos(raw, " : " AND instr(raw, ", f->q,
+             ") > 0");
+    arg_num(q, " AND signature_id = ", f->signature_id != 0, f->signature_id, "");
+    arg_num(q, " AND ts_us >= ", f->has_since, f->since_us, "");
+    arg_num(q, " AND ts_us < ", f->has_until, f->until_us, "");
+    arg_num(q, " AND received_us > ", f->added_after_us != 0, f->added_after_us, "");
+    if (f->has_before && q->nargs + 2 <= HUB_SQL_MAX_ARGS) {
+        arg_num(q, " AND (ts_us, id) < (", true, f->before_ts, "");
+        arg_num(q, ", ", true, f->before_id, ")");
+    }
+    arg_num(q, " AND id > ", f->after_id != 0, f->after_id, "");
+    if (f->require_actor)
+        hub_buf_puts(&q->sql, " AND actor IS NOT NULL");
+    if (f->exportable)
+        hub_buf_puts(&q->sql, " AND event_type IN ('alert', 'ddos')");
+}
+
+void hub_sql_events(hub_sql *q, const hub_event_filter *f)
+{
+    hub_buf_puts(&q->sql, "SELECT id, received_us, sensor, ts_us, event_type, src_ip, dest_ip,"
+                          " signature_id, severity, signature, actor, techniques, attack,"
+                          " victim,");
+    hub_buf_puts(&q->sql, f->no_raw ? " NULL FROM events" : " raw FROM events");
+    where_build(q, f);
+    static const char *orders[] = {" ORDER BY ts_us DESC, id DESC", " ORDER BY id ASC"};
+    hub_buf_puts(&q->sql, orders[f->order]);
+    if (f->limit)
+        hub_buf_printf(&q->sql, " LIMIT %u", f->limit);
+}
+
+/* ---- aggregates: from the rollup when the filter allows, else from events ---------- */
+
+/* An aggregate bounded only by time must walk the time index. Without statistics on
+ * how narrow the range is, SQLite prefers walking the index of the grouped column (to
+ * skip a sort) and filtering on time, which visits every event ever stored. With an
+ * equality filter the (column, time) index is right, so the planner decides.
+ * PostgreSQL has statistics and no hint syntax. */
+static const char *time_hint(const hub_sql *q, const hub_event_filter *f)
+{
+    bool eq = f->event_type || f->actor || f->sensor || f->src_ip || f->dest_ip ||
+              f->victim || f->signature_id;
+    return q->dialect == HUB_SQL_SQLITE && (f->has_since || f->has_until) && !eq
+               ? " INDEXED BY events_ts"
+               : "";
+}
+
+static bool whole_hours(const hub_event_filter *f)
+{
+    return (!f->has_since || f->since_us % HUB_HOUR_US == 0) &&
+           (!f->has_until || f->until_us % HUB_HOUR_US == 0);
+}
+
+/* Top victims over everything (or whole hours) come from victim_rollup. */
+static bool victim_rollup_usable(const hub_event_filter *f, hub_dim dim)
+{
+    return dim == HUB_DIM_VICTIM && !f->event_type && !f->actor && !f->sensor && !f->src_ip &&
+           !f->dest_ip && !f->victim && !f->q && !f->signature_id && !f->added_after_us &&
+           !f->has_before && !f->after_id && !f->exportable && !f->require_actor &&
+           whole_hours(f);
+}
+
+/* The rollup answers a filter made only of its own dimensions, with time bounds on whole
+ * hours; anything finer (addresses, signature, text, minutes) needs the events table. */
+static bool rollup_usable(const hub_event_filter *f, hub_dim dim)
+{
+    return !f->src_ip && !f->dest_ip && !f->victim && !f->q && !f->signature_id &&
+           !f->added_after_us && dim != HUB_DIM_VICTIM && !f->has_before && !f->after_id &&
+           !f->exportable && whole_hours(f) && dim != HUB_DIM_MINUTE &&
+           dim != HUB_DIM_TECHNIQUES;
+}
+
+static void rollup_where(hub_sql *q, const hub_event_filter *f)
+{
+    hub_buf_puts(&q->sql, " WHERE true");
+    arg_text(q, " AND event_type = ", f->event_type, "");
+    arg_text(q, " AND actor = ", f->actor, "");
+    arg_text(q, " AND sensor = ", f->sensor, "");
+    arg_num(q, " AND hour >= ", f->has_since, f->since_us / HUB_HOUR_US, "");
+    arg_num(q, " AND hour < ", f->has_until, f->until_us / HUB_HOUR_US, "");
+    if (f->require_actor)
+        hub_buf_puts(&q->sql, " AND actor != ''");
+}
+
+/* Time bucket labels, "2023-11-14T22:00:00Z", from seconds since the epoch. */
+static void time_label(hub_sql *q, hub_dim dim, const char *secs)
+{
+    static const char *sq[] = {[HUB_DIM_HOUR] = "%Y-%m-%dT%H:00:00Z",
+                               [HUB_DIM_MINUTE] = "%Y-%m-%dT%H:%M:00Z",
+                               [HUB_DIM_DAY] = "%Y-%m-%dT00:00:00Z"};
+    static const char *pg[] = {[HUB_DIM_HOUR] = "YYYY-MM-DD\"T\"HH24\":00:00Z\"",
+                               [HUB_DIM_MINUTE] = "YYYY-MM-DD\"T\"HH24:MI\":00Z\"",
+                               [HUB_DIM_DAY] = "YYYY-MM-DD\"T00:00:00Z\""};
+    if (q->dialect == HUB_SQL_PG) /* the session's TimeZone is UTC (store_pg.c) */
+        hub_buf_printf(&q->sql, "to_char(to_timestamp(%s), '%s')", secs, pg[dim]);
+    else
+        hub_buf_printf(&q->sql, "strftime('%s', %s, 'unixepoch')", sq[dim], secs);
+}
+
+static bool is_time_dim(hub_dim dim)
+{
+    return dim == HUB_DIM_HOUR || dim == HUB_DIM_MINUTE || dim == HUB_DIM_DAY;
+}
+
+/* The grouped expression for dim, over events or over the rollup. */
+static void key_expr(hub_sql *q, hub_dim dim, bool rollup)
+{
+    static const char *ev[] = {
+        [HUB_DIM_ACTOR] = "actor",           [HUB_DIM_ATTACK] = "attack",
+        [HUB_DIM_SENSOR] = "sensor",         [HUB_DIM_EVENT_TYPE] = "event_type",
+        [HUB_DIM_VICTIM] = "victim",         [HUB_DIM_TECHNIQUES] = "techniques",
+    };
+    static const char *ru[] = {
+        [HUB_DIM_ACTOR] = "nullif(actor, '')", [HUB_DIM_ATTACK] = "nullif(attack, '')",
+        [HUB_DIM_SENSOR] = "sensor",           [HUB_DIM_EVENT_TYPE] = "event_type",
+    };
+    if (is_time_dim(dim))
+        time_label(q, dim, rollup ? "hour * 3600" : "ts_us / 1000000");
+    else
+        hub_buf_puts(&q->sql, rollup ? ru[dim] : ev[dim]);
+}
+
+/* Keys sort (ORDER BY k, and ties of n) in byte order, as under SQLite's default BINARY
+ * collation, whatever the PostgreSQL database's locale: both backends must answer alike. */
+static const char *key_collate(const hub_sql *q)
+{
+    return q->dialect == HUB_SQL_PG ? " COLLATE \"C\"" : "";
+}
+
+void hub_sql_count_by(hub_sql *q, const hub_event_filter *f, hub_dim dim, unsigned limit)
+{
+    hub_buf_puts(&q->sql, "SELECT ");
+    if (victim_rollup_usable(f, dim)) {
+        hub_buf_printf(&q->sql, "victim%s AS k, sum(n) AS n FROM victim_rollup WHERE true",
+                       key_collate(q));
+        arg_num(q, " AND hour >= ", f->has_since, f->since_us / HUB_HOUR_US, "");
+        arg_num(q, " AND hour < ", f->has_until, f->until_us / HUB_HOUR_US, "");
+        hub_buf_puts(&q->sql, " AND victim IS NOT NULL");
+    } else {
+        bool rollup = rollup_usable(f, dim);
+        key_expr(q, dim, rollup);
+        hub_buf_puts(&q->sql, key_collate(q));
+        hub_buf_puts(&q->sql, rollup ? " AS k, sum(n) AS n FROM rollup"
+                                     : " AS k, count(*) AS n FROM events");
+        if (rollup) {
+            rollup_where(q, f);
+        } else {
+            hub_buf_puts(&q->sql, time_hint(q, f));
+            where_build(q, f);
+        }
+        hub_buf_puts(&q->sql, " AND (");
+        key_expr(q, dim, rollup);
+        hub_buf_puts(&q->sql, ") IS NOT NULL");
+    }
+    hub_buf_puts(&q->sql, " GROUP BY 1");
+    hub_buf_puts(&q->sql, is_time_dim(dim) ? " ORDER BY k" : " ORDER BY n DESC, k");
+    if (limit)
+        hub_buf_printf(&q->sql, " LIMIT %u", limit);
+}
+
+void hub_sql_time_range(hub_sql *q, const hub_event_filter *f)
+{
+    if (rollup_usable(f, HUB_DIM_HOUR)) {
+        hub_buf_puts(&q->sql, "SELECT coalesce(sum(n), 0), min(min_ts), max(max_ts) FROM rollup");
+        rollup_where(q, f);
+    } else {
+        hub_buf_puts(&q->sql, "SELECT count(*), min(ts_us), max(ts_us) FROM events");
+        hub_buf_puts(&q->sql, time_hint(q, f));
+        where_build(q, f);
+    }
+}
+
+/* ---- rollup accumulator -------------------------------------------------------------
+ * The rollup counts events per hour, sensor, type, actor and attack, in the same
+ * transaction as the events, so summaries over millions of events read a few thousand
+ * rollup rows instead of scanning. Rows are summed in memory during the batch and written
+ * once each at commit: a batch of 5,000 events touches a few dozen rollup rows, where an
+ * upsert per event cost a fifth of the ingest CPU. Victims are kept apart, per hour only
+ * (victim_rollup): there can be about as many as alerts, and crossing them with the other
+ * dimensions would make the rollup as big as what it summarizes. */
+
+void hub_rollup_clear(hub_rollup *r)
+{
+    for (size_t i = 0; i < r->cap; i++)
+        free(r->tab[i].key);
+    free(r->tab);
+    r->tab = NULL;
+    r->cap = r->used = 0;
+}
+
+static hub_rollup_row *slot(hub_rollup_row *tab, size_t cap, const hub_rollup_row *want)
+{
+    for (size_t i = want->hash & (cap - 1);; i = (i + 1) & (cap - 1)) {
+        hub_rollup_row *a = &tab[i];
+        if (!a->key || (a->hash == want->hash && a->hour == want->hour &&
+                        a->kind == want->kind && a->key_len == want->key_len &&
+                        memcmp(a->key, want->key, want->key_len) == 0))
+            return a;
+    }
+}
+
+static bool grow(hub_rollup *r)
+{
+    size_t cap = r->cap ? r->cap * 2 : 64;
+    hub_rollup_row *tab = calloc(cap, sizeof *tab);
+    if (!tab)
+        return false;
+    for (size_t i = 0; i < r->cap; i++)
+        if (r->tab[i].key)
+            *slot(tab, cap, &r->tab[i]) = r->tab[i];
+    free(r->tab);
+    r->tab = tab;
+    r->cap = cap;
+    return true;
+}
+
+/* Adds one event to the accumulator row (kind, period, key parts). */
+static hub_status add(hub_rollup *r, int kind, int64_t period, const char *const *parts,
+                      size_t nparts, int64_t ts_us)
+{
+    char key[1024];
+    size_t len = 0;
+    for (size_t i = 0; i < nparts; i++) {
+        size_t n = strlen(parts[i]) + 1;
+        if (len + n > sizeof key)
+            return HUB_ERR_LIMIT; /* cannot happen: each part is length-checked upstream */
+        memcpy(key + len, parts[i], n);
+        len += n;
+    }
+    uint32_t h = (2166136261u ^ (uint32_t)period) * 16777619u ^ (uint32_t)kind; /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)key[i]) * 16777619u;
+    if ((r->used + 1) * 10 > r->cap * 7 && !grow(r))
+        return HUB_ERR_NOMEM;
+    hub_rollup_row want = {.hour = period, .hash = h, .key_len = len, .key = key, .kind = kind};
+    hub_rollup_row *a = slot(r->tab, r->cap, &want);
+    if (!a->key) {
+        *a = want;
+        if (!(a->key = malloc(len)))
+            return HUB_ERR_NOMEM;
+        memcpy(a->key, key, len);
+        a->min_ts = a->max_ts = ts_us;
+        r->used++;
+    }
+    a->n++;
+    a->min_ts = ts_us < a->min_ts ? ts_us : a->min_ts;
+    a->max_ts = ts_us > a->max_ts ? ts_us : a->max_ts;
+    return HUB_OK;
+}
+
+hub_status hub_rollup_event(hub_rollup *r, const char *sensor, const hub_event_fields *f)
+{
+    const char *parts[] = {sensor, f->event_type, f->actor ? f->actor : "",
+                           f->attack ? f->attack : ""};
+    /* hub_time_parse refuses years before 1970, so / is the floor division wanted. */
+    hub_status st = add(r, HUB_ROLLUP_MAIN, f->ts_us / HUB_HOUR_US, parts, 4, f->ts_us);
+    if (st == HUB_OK && f->victim)
+        st = add(r, HUB_ROLLUP_VICTIM, f->ts_us / HUB_HOUR_US, &f->victim, 1, f->ts_us);
+    return st;
+}
+
+int hub_rollup_parts(const hub_rollup_row *row, const char *parts[4])
+{
+    int n = row->kind == HUB_ROLLUP_MAIN ? 4 : 1;
+    const char *p = row->key;
+    for (int k = 0; k < n; k++, p += strlen(p) + 1)
+        parts[k] = p;
+    return n;
+}

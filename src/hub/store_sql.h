@@ -1,0 +1,68 @@
+/*
+ * store_sql.h — what the SQLite and PostgreSQL backends of store.h share.
+ *
+ * Both keep the same tables (events, tokens, idempotency, rollup, victim_rollup) and answer
+ * the same filters, so the query text is built once, here, for either SQL dialect: the
+ * differences are the placeholder style (? or $n), a few function names and SQLite's
+ * index hints. The per-batch rollup accumulator (counts per hour and dimension, summed in
+ * memory and written once per row at commit) is shared too. Backends only prepare, bind
+ * and step. Filter values are always bound parameters, never spliced into SQL text.
+ */
+#ifndef BONGSU_HUB_STORE_SQL_H
+#define BONGSU_HUB_STORE_SQL_H
+
+#include "store.h"
+
+#define HUB_HOUR_US INT64_C(3600000000)
+#define HUB_DAY_US (24 * HUB_HOUR_US)
+
+typedef enum { HUB_SQL_SQLITE, HUB_SQL_PG } hub_sql_dialect;
+
+#define HUB_SQL_MAX_ARGS 16
+
+/* A statement under construction: SQL text plus the values to bind, in order. */
+typedef struct {
+    hub_sql_dialect dialect;
+    hub_buf sql;
+    struct {
+        const char *text;
+        int64_t num;
+        bool is_text;
+    } args[HUB_SQL_MAX_ARGS];
+    int nargs;
+} hub_sql;
+
+/* SELECT id, received_us, sensor, ts_us, event_type, src_ip, dest_ip, signature_id,
+ * severity, signature, actor, techniques, attack, victim, raw (columns 0..14). */
+void hub_sql_events(hub_sql *q, const hub_event_filter *f);
+/* SELECT key, count. */
+void hub_sql_count_by(hub_sql *q, const hub_event_filter *f, hub_dim dim, unsigned limit);
+/* SELECT count, min(ts_us), max(ts_us). */
+void hub_sql_time_range(hub_sql *q, const hub_event_filter *f);
+
+/* ---- rollup accumulator ----------------------------------------------------------- */
+
+enum { HUB_ROLLUP_MAIN, HUB_ROLLUP_VICTIM };
+
+/* One rollup row being accumulated in the current transaction. `key` holds the parts
+ * (sensor, event_type, actor, attack for MAIN; victim for VICTIM) back to back,
+ * NUL-separated, so one allocation and one memcmp identify it. '' stands for "none". */
+typedef struct {
+    int64_t hour, n, min_ts, max_ts;
+    uint32_t hash;
+    size_t key_len;
+    char *key;
+    int kind;
+} hub_rollup_row;
+
+typedef struct {
+    hub_rollup_row *tab; /* open addressing; a slot is used when key != NULL */
+    size_t cap, used;
+} hub_rollup;
+
+hub_status hub_rollup_event(hub_rollup *r, const char *sensor, const hub_event_fields *f);
+void hub_rollup_clear(hub_rollup *r);
+/* The parts of a row's key, up to 4; returns how many. */
+int hub_rollup_parts(const hub_rollup_row *row, const char *parts[4]);
+
+#endif
