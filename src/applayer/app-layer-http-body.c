@@ -115,13 +115,28 @@ static void entity_sink(AppLayerCtx *ctx, HttpTx *tx, bool to_server, const uint
 
 /* ---- decoding ------------------------------------------------------------------------ */
 
-static int layer_init(HttpDecoder *dec, uint32_t i, bool raw)
+static int layer_init(HttpDecoder *dec, uint32_t i)
 {
     memset(&dec->zs[i], 0, sizeof(dec->zs[i]));
-    /* Whatever the header claims, each layer reads gzip or zlib (auto-detected) and falls
-     * back to raw deflate, as libhtp's decompressor restarts do. */
-    int bits = raw ? -15 : 15 + 32;
-    return inflateInit2(&dec->zs[i], bits) == Z_OK ? 0 : -1;
+    return inflateInit2(&dec->zs[i], dec->raw[i] ? -15 : 15 + 32) == Z_OK ? 0 : -1;
+}
+
+/* Bytes of gzip header a restarted layer skips, as libhtp guesses them: with any flag set,
+ * the 10 fixed bytes, up to the end of FNAME/FCOMMENT, or 12 with FHCRC (the header CRC
+ * and unknown flags are what make zlib refuse the header in the first place). */
+static uint32_t gzip_header_skip(const uint8_t *in, uint32_t len)
+{
+    if (len < 4 || in[0] != 0x1f || in[1] != 0x8b || in[3] == 0)
+        return 0;
+    uint32_t skip = 10;
+    if (in[3] & 0x18) {
+        while (skip < len && in[skip] != 0)
+            skip++;
+        skip++;
+    } else if (in[3] & 0x02) {
+        skip = 12;
+    }
+    return skip > len ? 0 : skip;
 }
 
 void http_decoder_free(HttpDecoder *dec)
@@ -157,13 +172,17 @@ static bool inflate_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_serv
         zs->avail_out = sizeof(out);
         int rc = inflate(zs, Z_NO_FLUSH);
         uint32_t produced = (uint32_t)(sizeof(out) - zs->avail_out);
-        if (rc == Z_DATA_ERROR && !dec->raw_retry[i] && zs->total_out == 0) {
-            /* not gzip or zlib (e.g. "deflate" without its wrapper): start again as raw. */
-            dec->raw_retry[i] = true;
+        if (rc == Z_DATA_ERROR && zs->total_out == 0 && dec->restarts[i] < 3) {
+            /* Nothing decoded yet: start again past a gzip header zlib refused, first in the
+             * same format, then alternating raw deflate and gzip/zlib (libhtp's restarts:
+             * "deflate" sent with its zlib wrapper, gzip with odd flags). */
             inflateEnd(zs);
-            if (layer_init(dec, i, true) != 0)
+            if (dec->restarts[i]++ > 0)
+                dec->raw[i] = !dec->raw[i];
+            if (layer_init(dec, i) != 0)
                 return false;
-            return inflate_layer(ctx, d, tx, to_server, i, in, len);
+            uint32_t skip = gzip_header_skip(in, len);
+            return inflate_layer(ctx, d, tx, to_server, i, in + skip, len - skip);
         }
         if (produced) {
             if (i + 1 == dec->layers)
@@ -225,13 +244,38 @@ static void body_bytes(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server,
     entity_sink(ctx, tx, to_server, data, len);
 }
 
-/* Content-Encoding -> decoder layers, in header order. */
+static void add_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool raw)
+{
+    uint32_t limit = http_config.decompress_layer_limit;
+    if (d->dec.layers >= HTTP_MAX_LAYERS || (limit && d->dec.layers >= limit)) {
+        http_raise(ctx, tx, HTTP_EV_TOO_MANY_ENCODING_LAYERS);
+        return;
+    }
+    uint32_t k = d->dec.layers;
+    d->dec.raw[k] = raw;
+    d->dec.restarts[k] = 0;
+    d->dec.passthrough[k] = false;
+    if (layer_init(&d->dec, k) == 0)
+        d->dec.layers++;
+}
+
+/* Content-Encoding -> decoder layers, in header order. As libhtp, a value that is one of
+ * the usual names once NUL bytes are ignored ("gz\0ip") is that coding; anything else is
+ * read as a list. */
 static void setup_decoder(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
 {
     uint32_t len;
     const uint8_t *v = http_header_get(&tx->resp.headers, "content-encoding", &len);
     if (!v)
         return;
+    if (http_ieq_nz(v, len, "gzip") || http_ieq_nz(v, len, "x-gzip")) {
+        add_layer(ctx, d, tx, false);
+        return;
+    }
+    if (http_ieq_nz(v, len, "deflate") || http_ieq_nz(v, len, "x-deflate")) {
+        add_layer(ctx, d, tx, true);
+        return;
+    }
     uint32_t i = 0;
     while (i < len) {
         uint32_t s = i;
@@ -250,24 +294,18 @@ static void setup_decoder(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
          * is still decoded, and reported as abnormal. */
         if (n == 0 || http_ieq(tok, n, "identity") || http_ieq(tok, n, "none"))
             continue;
-        if (!http_value_contains(tok, n, "gzip") && !http_value_contains(tok, n, "deflate")) {
+        bool gzip = http_value_contains(tok, n, "gzip");
+        if (!gzip && !http_value_contains(tok, n, "deflate")) {
             http_raise(ctx, tx, HTTP_EV_ABNORMAL_CE_HEADER);
             continue;
         }
         if (!http_ieq(tok, n, "gzip") && !http_ieq(tok, n, "x-gzip") &&
             !http_ieq(tok, n, "deflate") && !http_ieq(tok, n, "x-deflate"))
             http_raise(ctx, tx, HTTP_EV_ABNORMAL_CE_HEADER);
-        uint32_t limit = http_config.decompress_layer_limit;
-        if (d->dec.layers >= HTTP_MAX_LAYERS || (limit && d->dec.layers >= limit)) {
-            http_raise(ctx, tx, HTTP_EV_TOO_MANY_ENCODING_LAYERS);
+        uint32_t before = d->dec.layers;
+        add_layer(ctx, d, tx, !gzip);
+        if (d->dec.layers == before)
             return;
-        }
-        uint32_t k = d->dec.layers;
-        d->dec.raw_retry[k] = false;
-        d->dec.passthrough[k] = false;
-        if (layer_init(&d->dec, k, false) != 0)
-            return;
-        d->dec.layers++;
     }
 }
 

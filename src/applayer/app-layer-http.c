@@ -171,6 +171,7 @@ static void *http_state_new(void)
 static void dir_free(HttpDir *d)
 {
     http_buf_free(&d->line);
+    http_buf_free(&d->pending);
     http_decoder_free(&d->dec);
 }
 

@@ -80,11 +80,13 @@ typedef enum HttpBodyKind {
     HTTP_BODY_UNTIL_CLOSE,
 } HttpBodyKind;
 
-/* Content-Encoding decoding: one zlib stream per gzip/deflate layer, in header order; each
- * reads gzip or zlib and falls back to raw deflate, whatever the header named. */
+/* Content-Encoding decoding: one zlib stream per gzip/deflate layer, in header order. A
+ * gzip layer starts reading gzip or zlib, a deflate layer raw deflate; a layer that fails
+ * before producing anything restarts (at most 3 times) as libhtp's decompressor does. */
 typedef struct HttpDecoder {
     z_stream zs[HTTP_MAX_LAYERS];
-    bool raw_retry[HTTP_MAX_LAYERS];  /* deflate without zlib header: retried as raw */
+    bool raw[HTTP_MAX_LAYERS];        /* reading raw deflate (else gzip/zlib) */
+    uint8_t restarts[HTTP_MAX_LAYERS];
     bool passthrough[HTTP_MAX_LAYERS]; /* layer failed: its input goes on undecoded */
     uint32_t layers;
     bool failed;               /* compression bomb: the rest of the body is dropped */
@@ -149,6 +151,10 @@ typedef struct HttpDir {
     HttpDecoder dec;
     bool decoding;
     bool have_header;          /* a header line may still be folded onto */
+    /* responses, as libhtp: a header whose next line may fold onto it waits here */
+    HttpBuf pending;
+    bool has_pending;
+    bool lfcr;                 /* the last line ended with LF CR (see resp_line_end) */
 } HttpDir;
 
 typedef struct HttpState {
@@ -244,6 +250,12 @@ uint32_t http_take_line(HttpDir *d, const uint8_t *data, uint32_t len, const uin
 void http_message_header_line(AppLayerCtx *ctx, HttpDir *d, HttpMessage *m, HttpTx *tx,
                               const uint8_t *line, uint32_t len, bool to_server);
 
+/* The same in two steps, for a parser that resolves folding itself (responses): the line
+ * as received is kept raw; the whole header, once complete, is parsed. */
+void http_message_header_raw(HttpMessage *m, const uint8_t *line, uint32_t len);
+void http_message_header_parsed(AppLayerCtx *ctx, HttpMessage *m, HttpTx *tx,
+                                const uint8_t *header, uint32_t len, bool to_server);
+
 /* app-layer-http-headers.c */
 typedef enum HttpHeaderResult {
     HTTP_HDR_OK,
@@ -256,9 +268,16 @@ typedef enum HttpHeaderResult {
 } HttpHeaderResult;
 HttpHeaderResult http_header_line(HttpHeaders *h, const uint8_t *line, uint32_t len,
                                   bool *have_header);
+/* One complete header (folding already resolved): name/value split, repetition. */
+HttpHeaderResult http_header_parse(HttpHeaders *h, const uint8_t *line, uint32_t len);
 bool http_is_folded(const uint8_t *line, uint32_t len);
 /* Header value contains needle anywhere, case-insensitively (libhtp's test for "chunked"). */
 bool http_value_contains(const uint8_t *v, uint32_t len, const char *needle);
+/* The same with NUL bytes in v ignored ("chu\0nked" holds "chunked"), as libhtp's
+ * nocasenorzero comparisons. */
+bool http_value_contains_nz(const uint8_t *v, uint32_t len, const char *needle);
+/* Case-insensitive equality with NUL bytes in a ignored. */
+bool http_ieq_nz(const uint8_t *a, uint32_t alen, const char *b);
 /* Content-Length as libhtp parses it: digits with optional surrounding whitespace; -1 if
  * invalid. */
 int64_t http_parse_content_length(const uint8_t *v, uint32_t len);
