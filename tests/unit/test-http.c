@@ -810,6 +810,127 @@ static void test_custom_and_dump_headers(void **state)
     configure(default_sets);
 }
 
+/* ---- response evasions (http-evader): each response must still yield the file ---------- */
+
+static const char EV_BODY[] = "evader body, decoded";
+
+/* Runs one GET and `resp` (NULs allowed), returns the events. */
+static json_t *evader_exchange(const char *resp, size_t len)
+{
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET /e HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_int_equal(feed(&h, false, resp, len, len), 0);
+    eof(&h, false);
+    return harness_close(&h);
+}
+
+/* The response's file: named from Content-Disposition, the whole decoded body. */
+static void assert_evader_file(const char *resp, size_t len)
+{
+    json_t *events = evader_exchange(resp, len);
+    json_t *fi = nth_event(events, "fileinfo", 0);
+    if (!fi || int_at(fi, "fileinfo", "size") != (json_int_t)strlen(EV_BODY))
+        fail_msg("file not decoded from: %.*s", (int)len, resp);
+    assert_string_equal(str_at(fi, "fileinfo", "filename"), "f.txt");
+    json_decref(events);
+}
+
+/* head + chunked EV_BODY (two chunks, CRLF framing) */
+static size_t evader_chunked(char *out, size_t cap, const char *head, size_t head_len)
+{
+    memcpy(out, head, head_len);
+    size_t o = head_len;
+    o += (size_t)snprintf(out + o, cap - o, "6\r\n%.6s\r\n%zx\r\n%s\r\n0\r\n\r\n", EV_BODY,
+                          strlen(EV_BODY) - 6, EV_BODY + 6);
+    return o;
+}
+
+#define DISP "Content-Disposition: attachment; filename=\"f.txt\""
+
+static void test_evader_line_ends_and_folding(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    static const struct {
+        const char *head;
+        size_t len;
+    } chunked[] = {
+#define H(s) {s, sizeof(s) - 1}
+        H("HTTP/1.1 200 ok\r\n" DISP "\rTransfer-Encoding: chunked\r\n\r\n"),     /* CR only */
+        H("HTTP/1.1 200 ok\rTransfer-Encoding: chunked\r\n" DISP "\r\n\r\n"),     /* status CR */
+        H("HTTP/1.1\rTransfer-Encoding: chunked\r\n" DISP "\r\n\r\n"),
+        /* after the status line's LF, the CR joins the first header's name (lost) */
+        H("HTTP/1.1 200 ok\n\rX: y\n\r" DISP "\n\rTransfer-Encoding: chunked\n\rX: y\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\n\r\rTransfer-Encoding: chunked\r\n\r\n"), /* CR CR */
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\n\r\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\nX-Foo: bar\r\n Transfer-Encoding: chunked\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\nTransfer-Encoding\r\n :chunked\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\nTransfer-Encoding:\n\0chunked\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\nTransfer-Encoding:chu\0nked\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\nTransfer\0-Encoding:chunked\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\nTransfer-Encoding: chunked\n \n"), /* " \n" ends */
+        H("HTTP/1.1 204 ok\r\n" DISP "\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        H(" \r\nHTTP/1.1 200 ok\r\n" DISP "\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        H("SIP/2.0 200 ok\r\nHTTP/1.1 200 ok\r\n" DISP "\r\nTransfer-Encoding: chunked\r\n\r\n"),
+    };
+    char resp[1024];
+    for (size_t i = 0; i < sizeof(chunked) / sizeof(chunked[0]); i++) {
+        size_t len = evader_chunked(resp, sizeof(resp), chunked[i].head, chunked[i].len);
+        assert_evader_file(resp, len);
+    }
+    /* LF CR CR LF CR LF: two ends of line, the body starts right after */
+    size_t n = (size_t)snprintf(resp, sizeof(resp),
+                                "HTTP/1.1 100 ok\r\n" DISP "\r\nContent-Length: %zu\n\r\r\n\r\n%s",
+                                strlen(EV_BODY), EV_BODY);
+    assert_evader_file(resp, n);
+    /* a folded line with a colon is a header of its own in HTTP/1.1 only */
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    feed_all(&h, false, "HTTP/1.0 200 ok\r\nX-A: b\r\n X-C: d\r\nContent-Length: 0\r\n\r\n");
+    HttpTx *tx = http_state_tx(h.s, 0);
+    (void)tx;
+    json_t *events = harness_close(&h);
+    assert_int_equal(count_events(events, "anomaly", "INVALID_RESPONSE_FIELD_FOLDING"), 0);
+    json_decref(events);
+}
+
+static void test_evader_gzip_headers(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    uint8_t gz[256];
+    size_t gz_len = gzip_bytes(EV_BODY, strlen(EV_BODY), gz, sizeof(gz), 15 + 16);
+    /* flags zlib refuses: FHCRC with a wrong header CRC, and reserved bits */
+    static const struct {
+        uint8_t flag;
+        const char *ce;
+    } cases[] = {{0x02, "gzip"}, {0x20, "gzip"}, {0x40, "gzip"}, {0x80, "gzip"},
+                 {0x00, "gz\0ip"}};
+    char resp[1024];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t body[300];
+        size_t blen = 0;
+        memcpy(body, gz, 10);
+        body[3] = cases[i].flag;
+        blen = 10;
+        if (cases[i].flag == 0x02) {
+            body[blen++] = 0;
+            body[blen++] = 0;
+        }
+        memcpy(body + blen, gz + 10, gz_len - 10);
+        blen += gz_len - 10;
+        size_t o = (size_t)snprintf(resp, sizeof(resp),
+                                    "HTTP/1.1 200 ok\r\n" DISP "\r\nContent-Encoding:");
+        memcpy(resp + o, cases[i].ce, 5);  /* "gzip" or "gz\0ip" (with its NUL) */
+        o += strlen(cases[i].ce) == 4 ? 4 : 5;
+        o += (size_t)snprintf(resp + o, sizeof(resp) - o, "\r\nContent-Length: %zu\r\n\r\n", blen);
+        memcpy(resp + o, body, blen);
+        assert_evader_file(resp, o + blen);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -833,6 +954,8 @@ int main(void)
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_file_store_and_observer),
         cmocka_unit_test(test_custom_and_dump_headers),
+        cmocka_unit_test(test_evader_line_ends_and_folding),
+        cmocka_unit_test(test_evader_gzip_headers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
