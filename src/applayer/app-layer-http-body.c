@@ -84,6 +84,41 @@ static void file_name_for(const HttpTx *tx, const HttpMessage *m, const uint8_t 
     *len = n;
 }
 
+void http_file_open(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, const uint8_t *name,
+                    uint32_t name_len)
+{
+    FileThread th = file_thread(ctx);
+    m->file = file_open(&th, name, name_len, tx->id, m == &tx->req);
+}
+
+void http_file_append(AppLayerCtx *ctx, File *f, const uint8_t *data, uint32_t len)
+{
+    FileThread th = file_thread(ctx);
+    file_append(&th, f, data, len);
+}
+
+void http_file_done(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState state)
+{
+    http_file_finish(ctx, tx, m, state);
+    file_free(m->file);
+    m->file = NULL;
+}
+
+/* Request bodies hold files as Suricata sees them: multipart parts, or the whole body of a
+ * POST or PUT; the bodies of other methods hold none. */
+static HttpFilesKind request_files(HttpTx *tx)
+{
+    HttpMessage *m = &tx->req;
+    if (m->kind == HTTP_FILES_UNSET) {
+        if (http_ieq(tx->method.data, tx->method.len, "POST"))
+            http_multipart_setup(tx);
+        else
+            m->kind = http_ieq(tx->method.data, tx->method.len, "PUT") ? HTTP_FILES_URI
+                                                                       : HTTP_FILES_NONE;
+    }
+    return m->kind;
+}
+
 static void entity_sink(AppLayerCtx *ctx, HttpTx *tx, bool to_server, const uint8_t *data,
                         uint32_t len)
 {
@@ -98,19 +133,28 @@ static void entity_sink(AppLayerCtx *ctx, HttpTx *tx, bool to_server, const uint
     if (file_whole_files_wanted())
         limit = 0;
     if (limit && before >= limit) {
+        /* past the body limit files stop, truncated (Suricata: beyond the body depth) */
+        if (to_server && m->mp)
+            http_multipart_end(ctx, tx);
         http_file_finish(ctx, tx, m, FILE_STATE_TRUNCATED);
         return;
     }
     if (limit && before + len > limit)
         len = (uint32_t)(limit - before);
-    FileThread th = file_thread(ctx);
+    HttpFilesKind kind = to_server ? request_files(tx) : HTTP_FILES_URI;
+    if (kind == HTTP_FILES_MULTIPART) {
+        http_multipart_data(ctx, tx, data, len);
+        return;
+    }
+    if (kind == HTTP_FILES_NONE)
+        return;
     if (!m->file) {
         const uint8_t *name;
         uint32_t name_len;
         file_name_for(tx, m, &name, &name_len);
-        m->file = file_open(&th, name, name_len, tx->id, to_server);
+        http_file_open(ctx, tx, m, name, name_len);
     }
-    file_append(&th, m->file, data, len);
+    http_file_append(ctx, m->file, data, len);
 }
 
 /* ---- decoding ------------------------------------------------------------------------ */
@@ -342,6 +386,8 @@ void http_file_finish(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState st
 void http_body_end(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, bool truncated)
 {
     http_decoder_free(&d->dec);
+    if (to_server && tx->req.mp)
+        http_multipart_end(ctx, tx);
     http_file_finish(ctx, tx, to_server ? &tx->req : &tx->resp,
                      truncated ? FILE_STATE_TRUNCATED : FILE_STATE_CLOSED);
 }

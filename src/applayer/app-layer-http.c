@@ -104,6 +104,7 @@ static void message_free(HttpMessage *m)
     http_headers_free(&m->headers);
     http_buf_free(&m->body);
     file_free(m->file);
+    http_multipart_free(m->mp);
 }
 
 static void tx_destroy(HttpTx *tx)

@@ -93,8 +93,20 @@ typedef struct HttpDecoder {
     uint64_t in_total, out_total;
 } HttpDecoder;
 
+/* Which files a request body holds (Suricata: multipart parts, or the body for POST/PUT). */
+typedef enum HttpFilesKind {
+    HTTP_FILES_UNSET,
+    HTTP_FILES_NONE,
+    HTTP_FILES_URI,            /* one file named after the URI path */
+    HTTP_FILES_MULTIPART,      /* a file per multipart/form-data part with a filename */
+} HttpFilesKind;
+
+typedef struct HttpMultipart HttpMultipart;
+
 /* Per message (one direction of a transaction). */
 typedef struct HttpMessage {
+    HttpFilesKind kind;
+    HttpMultipart *mp;
     HttpHeaders headers;
     HttpBuf body;              /* decoded body kept for inspection, up to the body limit */
     uint64_t message_len;      /* bytes on the wire after the headers (chunk framing too) */
@@ -307,6 +319,25 @@ void http_body_gap(AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len);
  * runs until close, or an unfinished chunk-size line that libhtp then reads as body). */
 bool http_body_eof(AppLayerCtx *ctx, HttpDir *d, bool to_server);
 void http_decoder_free(HttpDecoder *dec);
+
+/* Files of a body: opened with a name, appended to, and closed (logged, then freed so that
+ * the message can hold another: multipart bodies have several). */
+void http_file_open(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, const uint8_t *name,
+                    uint32_t name_len);
+void http_file_append(AppLayerCtx *ctx, File *f, const uint8_t *data, uint32_t len);
+void http_file_done(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState state);
+
+/* app-layer-http-multipart.c */
+/* The value of parameter `name` (with its '=', lowercase) of a header value such as
+ * Content-Type or Content-Disposition, without quotes, as Suricata reads them. */
+bool http_header_param(const uint8_t *v, uint32_t len, const char *name, const uint8_t **out,
+                       uint32_t *out_len);
+/* Decides how a POST body holds files (multipart when Content-Type has a boundary). */
+void http_multipart_setup(HttpTx *tx);
+void http_multipart_data(AppLayerCtx *ctx, HttpTx *tx, const uint8_t *data, uint32_t len);
+/* The body ended: a file still open is truncated. */
+void http_multipart_end(AppLayerCtx *ctx, HttpTx *tx);
+void http_multipart_free(HttpMultipart *mp);
 
 /* Response body bytes outside the framing (libhtp's "unexpected response body"). */
 void http_body_extra(AppLayerCtx *ctx, HttpDir *d, const uint8_t *data, uint32_t len);
