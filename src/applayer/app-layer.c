@@ -110,6 +110,8 @@ static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint6
             tx_logging_disabled = false;
             if (th->tx_hook)
                 th->tx_hook(th->tx_hook_ud, f, p, app->proto, app->state, tx, id);
+            if (tx_logging_disabled && parser->tx_logging_disabled)
+                parser->tx_logging_disabled(app->state, tx);
             if (parser->log_tx && th->eve && !tx_logging_disabled)
                 parser->log_tx(&ctx, app->state, tx, id);
             parser->tx_free(app->state, id);

@@ -88,6 +88,9 @@ typedef struct AppLayerParser {
     /* Optional: whether the transaction raised this app-layer event (Suricata's name without
      * the protocol prefix, "z_flag_set" for app-layer-event:dns.z_flag_set). */
     bool (*tx_has_event)(void *tx, const char *name);
+    /* Optional: a config rule kept this transaction out of EVE; the parser may carry that
+     * over to a transaction that belongs with it (DNS: the response to this query). */
+    void (*tx_logging_disabled)(void *state, void *tx);
 } AppLayerParser;
 
 /* Per-flow application state, hanging off Flow.app. */

@@ -292,6 +292,35 @@ static void test_transactions_and_events(void **state)
     free(m);
 }
 
+/* A config rule silencing a query silences the first response with its id, as Suricata 7
+ * carries the tx config over to the response. */
+static void test_silenced_query_silences_response(void **state)
+{
+    (void)state;
+    MsgBuf *m = calloc(1, sizeof(MsgBuf));
+    Harness h;
+    harness_init(&h, false);
+    const AppLayerParser *p = &app_layer_dns_parser;
+    AppLayerCtx ctx = {&h.thread, &h.flow, &h.packet, 1};
+    build_query(m, 7, "quiet.example", DNS_TYPE_A);
+    assert_int_equal(p->parse(h.state, &ctx, true, m->b, m->n, APP_FLAG_DATAGRAM), 0);
+    /* what the framework does when the detection hook disabled logging of tx 0 */
+    p->tx_logging_disabled(h.state, p->tx_get(h.state, 0));
+    p->tx_free(h.state, 0);
+    build_a_response(m, 8, "other.example");
+    feed_udp(&h, false, m, 2);
+    build_a_response(m, 7, "quiet.example");
+    feed_udp(&h, false, m, 3);
+    feed_udp(&h, false, m, 4);   /* a second answer with that id is logged again */
+    json_t *events = harness_events(&h);
+    assert_int_equal(count_of(events, "dns"), 2);
+    assert_int_equal(int_at(event_of(events, "dns", 0), "id"), 8);
+    assert_int_equal(int_at(event_of(events, "dns", 1), "id"), 7);
+    json_decref(events);
+    harness_free(&h);
+    free(m);
+}
+
 static void test_probe(void **state)
 {
     (void)state;
@@ -323,6 +352,7 @@ int main(void)
         cmocka_unit_test_setup(test_tcp_split_at_every_byte, reset_conf),
         cmocka_unit_test_setup(test_tcp_gap_and_errors, reset_conf),
         cmocka_unit_test_setup(test_transactions_and_events, reset_conf),
+        cmocka_unit_test_setup(test_silenced_query_silences_response, reset_conf),
         cmocka_unit_test(test_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
