@@ -255,7 +255,8 @@ static bool depth_allows(StreamThread *st, TcpStream *s, Packet *p, uint64_t end
 
 static void insert_data(StreamThread *st, TcpStream *s, Packet *p)
 {
-    int64_t off = stream_seq_to_offset(s, p->tcp_seq);
+    /* a SYN's data (TCP Fast Open) starts one past its sequence number */
+    int64_t off = stream_seq_to_offset(s, p->tcp_seq + ((p->tcp_flags & TH_SYN) ? 1u : 0u));
     const uint8_t *data = p->payload;
     uint32_t len = p->payload_len;
     if (off + (int64_t)len <= (int64_t)s->base_off)
