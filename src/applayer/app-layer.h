@@ -174,5 +174,15 @@ AppProto applayer_buffer_proto(int id);
 bool applayer_buffer_is_to_server(int id);
 bool applayer_buffer_get(int id, void *state, void *tx, bool to_server, const uint8_t **data,
                          uint32_t *len);
+/* Buffers with several instances per transaction (tls.certs: one per certificate), as
+ * Suricata's multi-buffers: the getter gives instance idx, false past the last one; a rule
+ * part matches when one instance does. applayer_buffer_get gives such a buffer's first. */
+typedef bool (*AppLayerMultiBufferGetter)(void *state, void *tx, bool to_server, uint32_t idx,
+                                          const uint8_t **data, uint32_t *len);
+int applayer_buffer_register_multi(const char *name, AppProto proto, bool to_server,
+                                   bool to_client, AppLayerMultiBufferGetter getter);
+bool applayer_buffer_is_multi(int id);
+bool applayer_buffer_get_nth(int id, void *state, void *tx, bool to_server, uint32_t idx,
+                             const uint8_t **data, uint32_t *len);
 
 #endif
