@@ -626,10 +626,38 @@ static void test_config_and_host_policy(void **state)
     assert_int_equal(cfg.default_policy, STREAM_POLICY_BSD);
 }
 
+/* TCP Fast Open: the SYN's data follows the ISN and reaches the app layer once the SYN/ACK
+ * acknowledges it; a SYN/ACK acknowledging only the SYN drops it from the sequence space,
+ * and the client sends it again. Without the TFO option a SYN's data is ignored. */
+static void test_fast_open(void **state)
+{
+    (void)state;
+    static const struct {
+        bool tfo, accepted;
+    } runs[] = {{true, true}, {true, false}, {false, false}};
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        start();
+        memset(&h.ts, 0, sizeof(h.ts));
+        make_packet(&h.last, true, TH_SYN, CISN, 0, "GET /");
+        h.last.tcp_opts.has_tfo = runs[i].tfo;
+        deliver_packet(&h.last);
+        uint32_t acked = runs[i].accepted ? CISN + 6 : CISN + 1;
+        send_pkt(false, TH_SYN | TH_ACK, SISN, acked, NULL);
+        if (runs[i].tfo && !runs[i].accepted)
+            assert_true(packet_has_event(&h.last, DE_STREAM_3WHS_SYNACK_TFO_DATA_IGNORED));
+        Flow *f = send_pkt(true, TH_ACK, acked, SISN + 1, runs[i].accepted ? " x" : "GET / x");
+        assert_int_equal(f->tcp_state, FLOW_TCP_ESTABLISHED);
+        send_pkt(false, TH_ACK, SISN + 1, CISN + 8, NULL);
+        assert_recorded(&h.ts, "GET / x");
+        finish();
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_handshake_data_and_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_closes_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipelined_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_midstream_off, setup, teardown),
