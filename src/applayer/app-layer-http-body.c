@@ -119,6 +119,22 @@ static HttpFilesKind request_files(HttpTx *tx)
     return m->kind;
 }
 
+/* The file a message's whole body makes (opened on its first bytes, or first gap); NULL
+ * when the body is no file or holds multipart files. */
+static File *body_file(AppLayerCtx *ctx, HttpTx *tx, bool to_server)
+{
+    HttpMessage *m = to_server ? &tx->req : &tx->resp;
+    if (to_server && request_files(tx) != HTTP_FILES_URI)
+        return NULL;
+    if (!m->file) {
+        const uint8_t *name;
+        uint32_t name_len;
+        file_name_for(tx, m, &name, &name_len);
+        http_file_open(ctx, tx, m, name, name_len);
+    }
+    return m->file;
+}
+
 static void entity_sink(AppLayerCtx *ctx, HttpTx *tx, bool to_server, const uint8_t *data,
                         uint32_t len)
 {
@@ -141,20 +157,13 @@ static void entity_sink(AppLayerCtx *ctx, HttpTx *tx, bool to_server, const uint
     }
     if (limit && before + len > limit)
         len = (uint32_t)(limit - before);
-    HttpFilesKind kind = to_server ? request_files(tx) : HTTP_FILES_URI;
-    if (kind == HTTP_FILES_MULTIPART) {
+    if (to_server && request_files(tx) == HTTP_FILES_MULTIPART) {
         http_multipart_data(ctx, tx, data, len);
         return;
     }
-    if (kind == HTTP_FILES_NONE)
-        return;
-    if (!m->file) {
-        const uint8_t *name;
-        uint32_t name_len;
-        file_name_for(tx, m, &name, &name_len);
-        http_file_open(ctx, tx, m, name, name_len);
-    }
-    http_file_append(ctx, m->file, data, len);
+    File *f = body_file(ctx, tx, to_server);
+    if (f)
+        http_file_append(ctx, f, data, len);
 }
 
 /* ---- decoding ------------------------------------------------------------------------ */
@@ -392,20 +401,29 @@ void http_body_end(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, boo
                      truncated ? FILE_STATE_TRUNCATED : FILE_STATE_CLOSED);
 }
 
-void http_body_gap(AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len)
+static void message_done(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_server);
+
+uint32_t http_body_gap(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len)
 {
     HttpTx *tx = d->tx;
     if (!tx)
-        return;
+        return len;
     HttpMessage *m = to_server ? &tx->req : &tx->resp;
+    if (d->body_kind == HTTP_BODY_LENGTH && len > d->remaining)
+        len = (uint32_t)d->remaining;
     FileThread th = file_thread(ctx);
-    file_gap(&th, m->file, len);
+    if (len)
+        file_gap(&th, body_file(ctx, tx, to_server), len);
     m->message_len += len;
-    if (d->body_kind != HTTP_BODY_UNTIL_CLOSE)
-        d->remaining -= len;
     /* a decoder cannot resume after missing bytes */
     if (d->dec.layers)
         d->dec.failed = true;
+    if (d->body_kind == HTTP_BODY_LENGTH) {
+        d->remaining -= len;
+        if (d->remaining == 0)
+            message_done(s, ctx, d, to_server);
+    }
+    return len;
 }
 
 /* A request is complete when its body is. A response is not quite: like libhtp, bytes that

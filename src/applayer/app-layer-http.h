@@ -314,7 +314,9 @@ uint32_t http_body_data(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_serv
 void http_body_end(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, bool truncated);
 /* Closes m's file, if still open, with state and logs it (fileinfo, observers). */
 void http_file_finish(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState state);
-void http_body_gap(AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len);
+/* Missing bytes inside a body (the file records the gap); a Content-Length body ends at most
+ * there. Returns the bytes of the gap the body took. */
+uint32_t http_body_gap(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len);
 /* The direction closed inside a body: true when that ends the message normally (a body that
  * runs until close, or an unfinished chunk-size line that libhtp then reads as body). */
 bool http_body_eof(AppLayerCtx *ctx, HttpDir *d, bool to_server);
