@@ -48,18 +48,28 @@ void http_headers_free(HttpHeaders *h)
     memset(h, 0, sizeof(*h));
 }
 
+/* Does needle start at v[0], case and NUL bytes in v ignored? *end: where it ends in v. */
+static bool prefix_nz(const uint8_t *v, uint32_t len, const char *needle, uint32_t *end)
+{
+    uint32_t i = 0;
+    for (; *needle; needle++, i++) {
+        while (i < len && v[i] == 0)
+            i++;
+        if (i == len || tolower(v[i]) != tolower((unsigned char)*needle))
+            return false;
+    }
+    *end = i;
+    return true;
+}
+
 bool http_ieq_nz(const uint8_t *a, uint32_t alen, const char *b)
 {
     size_t blen = strlen(b);
     if (alen <= blen)      /* no room for a NUL: the plain comparison decides */
         return alen == blen && strncasecmp((const char *)a, b, blen) == 0;
-    uint32_t i = 0;
-    for (; *b; b++, i++) {
-        while (i < alen && a[i] == 0)
-            i++;
-        if (i == alen || tolower(a[i]) != tolower((unsigned char)*b))
-            return false;
-    }
+    uint32_t i;
+    if (!prefix_nz(a, alen, b, &i))
+        return false;
     while (i < alen && a[i] == 0)
         i++;
     return i == alen;
@@ -230,23 +240,11 @@ bool http_value_contains(const uint8_t *v, uint32_t len, const char *needle)
     return false;
 }
 
-/* Does needle start at v[0], NUL bytes in v skipped? */
-static bool prefix_nz(const uint8_t *v, uint32_t len, const char *needle)
-{
-    uint32_t i = 0;
-    for (; *needle; needle++, i++) {
-        while (i < len && v[i] == 0)
-            i++;
-        if (i == len || tolower(v[i]) != tolower((unsigned char)*needle))
-            return false;
-    }
-    return true;
-}
-
 bool http_value_contains_nz(const uint8_t *v, uint32_t len, const char *needle)
 {
+    uint32_t end;
     for (uint32_t i = 0; i < len; i++)
-        if (v[i] != 0 && prefix_nz(v + i, len - i, needle))
+        if (v[i] != 0 && prefix_nz(v + i, len - i, needle, &end))
             return true;
     return false;
 }
