@@ -364,10 +364,11 @@ static AppProto dns_probe_tcp(const uint8_t *data, uint32_t len, bool to_server)
     return probe_verdict(data + 2, len - 2, (uint32_t)data[0] << 8 | data[1]);
 }
 
-/* A response (QR set) comes from the server. */
-static bool dns_sent_by_server(const uint8_t *data, uint32_t len)
+/* A response (QR set) comes from the server; over TCP after the 2-byte record length. */
+static bool dns_sent_by_server(const uint8_t *data, uint32_t len, bool tcp)
 {
-    return len >= DNS_HEADER_LEN && (data[2] & 0x80);
+    uint32_t skip = tcp ? 2 : 0;
+    return len >= skip + DNS_HEADER_LEN && (data[skip + 2] & 0x80);
 }
 
 /* "dns.query": the first question's name of a query (Suricata's dns_query buffer). */

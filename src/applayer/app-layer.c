@@ -172,6 +172,8 @@ void applayer_handle_data(AppLayerThread *th, Flow *f, const Packet *p, bool to_
     AppLayerFlow *app = applayer_flow_state(f);
     if (!app)
         return;
+    if (f->swap_pending)
+        to_server = !to_server;   /* the stream layer turns the flow round after this packet */
     /* UDP probes each direction once: a flow whose first direction failed is still
      * recognised from the other one, as Suricata does. */
     bool probe_udp = (flags & APP_FLAG_DATAGRAM) && app->proto == ALPROTO_FAILED &&

@@ -553,6 +553,17 @@ static bool checksum_wanted(StreamThread *st, const Packet *p)
     return true;
 }
 
+/* The app layer found that a midstream flow's first packet came from the server (its data
+ * is a response) and turned the flow around (Suricata's FlowSwap); the session follows once
+ * this packet, read the old way round, is done with. */
+static void swap_direction(TcpSession *ssn, Flow *f)
+{
+    TcpStream tmp = ssn->client;
+    ssn->client = ssn->server;
+    ssn->server = tmp;
+    f->swap_pending = false;
+}
+
 void stream_handle_packet(StreamThread *st, Flow *f, Packet *p)
 {
     /* Suricata counts these in the TCP decoder; every decoded TCP packet reaches us */
@@ -580,6 +591,8 @@ void stream_handle_packet(StreamThread *st, Flow *f, Packet *p)
         return;
     if (verdict > 0)
         stream_reassemble_packet(st, ssn, f, p);
+    if (f->swap_pending)
+        swap_direction(ssn, f);
     f->tcp_isn_ts = ssn->client.isn;
     f->tcp_isn_tc = ssn->server.isn;
     update_memuse_counters(st);

@@ -4,6 +4,8 @@
  * transaction per message with Suricata's events, and the probes. The logger's tests are in
  * test-dns-log.c; both share dns-test-util.h.
  */
+#include <arpa/inet.h>
+
 #include "dns-test-util.h"
 
 static void test_every_rrtype_decoded(void **state)
@@ -321,6 +323,49 @@ static void test_silenced_query_silences_response(void **state)
     free(m);
 }
 
+/* Picked up midstream, a TCP flow whose first data is a DNS response was keyed from the
+ * server: detection turns it around (the answer is logged from the client's side). */
+static void test_tcp_midstream_reversed(void **state)
+{
+    (void)state;
+    counters_reset_registry();
+    ConfNode *conf = conf_new_default();
+    char err[128];
+    assert_int_equal(conf_set(conf, "stream.midstream=true", err, sizeof(err)), 0);
+    assert_int_equal(applayer_init(conf), 0);   /* port 53 is then looked for on either side */
+    conf_free(conf);
+    MsgBuf *stream = calloc(1, sizeof(MsgBuf)), *m = calloc(1, sizeof(MsgBuf));
+    Harness h;
+    harness_init(&h, true);
+    counter_set_init(&h.counters);
+    inet_pton(AF_INET, "8.8.4.4", h.flow.key.src.addr);
+    inet_pton(AF_INET, "10.16.1.11", h.flow.key.dst.addr);
+    h.flow.key.sp = 53;
+    h.flow.key.dp = 40000;
+    build_a_response(m, 9, "rev.example");
+    put_framed(stream, m);
+    h.packet.to_server = true;
+    applayer_handle_data(&h.thread, &h.flow, &h.packet, true, stream->b, stream->n,
+                         APP_FLAG_MIDSTREAM);
+    assert_true(h.flow.swap_pending);
+    assert_int_equal(h.flow.key.dp, 53);
+    assert_int_equal(h.flow.app->proto, ALPROTO_DNS);
+    applayer_flow_end(&h.thread, &h.flow, 1);
+    json_t *events = harness_events(&h);
+    json_t *answer = event_of(events, "dns", 0);
+    assert_string_equal(str_at(answer, "type"), "answer");
+    assert_int_equal(json_integer_value(json_object_get(answer, "dest_port")), 53);
+    json_decref(events);
+    applayer_flow_free(&h.flow);
+    eve_writer_destroy(&h.writer);
+    eve_log_close(h.log);
+    unlink(h.path);
+    app_layer_dns_parser.state_free(h.state);
+    counter_set_free(&h.counters);
+    free(stream);
+    free(m);
+}
+
 static void test_probe(void **state)
 {
     (void)state;
@@ -353,6 +398,7 @@ int main(void)
         cmocka_unit_test_setup(test_tcp_gap_and_errors, reset_conf),
         cmocka_unit_test_setup(test_transactions_and_events, reset_conf),
         cmocka_unit_test_setup(test_silenced_query_silences_response, reset_conf),
+        cmocka_unit_test_setup(test_tcp_midstream_reversed, reset_conf),
         cmocka_unit_test(test_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
