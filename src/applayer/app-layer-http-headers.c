@@ -199,6 +199,8 @@ HttpHeaderResult http_header_line(HttpHeaders *h, const uint8_t *line, uint32_t 
 
 HttpHeaderResult http_header_parse(HttpHeaders *h, const uint8_t *line, uint32_t len)
 {
+    if (!len)
+        line = (const uint8_t *)"";   /* an empty header (libhtp: missing colon) */
     const uint8_t *colon = memchr(line, ':', len);
     if (!colon) {
         const uint8_t *v = line;

@@ -271,7 +271,8 @@ static void fold_line(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, const uint8_t *l
         hold_pending(d, line + t, len - t);
         return;
     }
-    if (len && memchr(line, ':', len) && memchr(d->pending.data, ':', d->pending.len) &&
+    if (len && d->pending.len && memchr(line, ':', len) &&
+        memchr(d->pending.data, ':', d->pending.len) &&
         protocol_number(&tx->resp_protocol) == 11) {
         http_raise(ctx, tx, HTTP_EV_INVALID_RESPONSE_FIELD_FOLDING);
         flush_pending(ctx, d, tx);
