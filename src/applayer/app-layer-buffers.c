@@ -16,6 +16,7 @@ typedef struct BufferDef {
     AppProto proto;
     bool to_server, to_client;
     AppLayerBufferGetter getter;
+    AppLayerMultiBufferGetter multi;   /* set for multi-buffers (getter is NULL) */
 } BufferDef;
 
 static BufferDef buffers[MAX_BUFFERS];
@@ -29,8 +30,22 @@ int applayer_buffer_register(const char *name, AppProto proto, bool to_server, b
         return existing;
     if (buffer_count >= MAX_BUFFERS)
         return -1;
-    buffers[buffer_count] = (BufferDef){name, proto, to_server, to_client, getter};
+    buffers[buffer_count] = (BufferDef){name, proto, to_server, to_client, getter, NULL};
     return buffer_count++;
+}
+
+int applayer_buffer_register_multi(const char *name, AppProto proto, bool to_server,
+                                   bool to_client, AppLayerMultiBufferGetter getter)
+{
+    int id = applayer_buffer_register(name, proto, to_server, to_client, NULL);
+    if (id >= 0 && !buffers[id].getter)
+        buffers[id].multi = getter;
+    return id;
+}
+
+bool applayer_buffer_is_multi(int id)
+{
+    return id >= 0 && id < buffer_count && buffers[id].multi;
 }
 
 int applayer_buffer_id(const char *name)
@@ -61,8 +76,18 @@ bool applayer_buffer_get(int id, void *state, void *tx, bool to_server, const ui
 {
     if (id < 0 || id >= buffer_count)
         return false;
+    return applayer_buffer_get_nth(id, state, tx, to_server, 0, data, len);
+}
+
+bool applayer_buffer_get_nth(int id, void *state, void *tx, bool to_server, uint32_t idx,
+                             const uint8_t **data, uint32_t *len)
+{
+    if (id < 0 || id >= buffer_count)
+        return false;
     const BufferDef *b = &buffers[id];
     if ((to_server && !b->to_server) || (!to_server && !b->to_client))
         return false;
-    return b->getter(state, tx, to_server, data, len);
+    if (b->multi)
+        return b->multi(state, tx, to_server, idx, data, len);
+    return idx == 0 && b->getter(state, tx, to_server, data, len);
 }

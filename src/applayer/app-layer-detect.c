@@ -116,7 +116,7 @@ static void detect_udp(AppLayerThread *th, Flow *f, const Packet *p, bool to_ser
     AppProto found = ALPROTO_UNKNOWN;
     if (probe_all(f, data, len, to_server, &found) == PROBE_FOUND) {
         const AppLayerParser *parser = applayer_parser(found);
-        if (first && to_server && parser->sent_by_server && parser->sent_by_server(data, len)) {
+        if (first && to_server && parser->sent_by_server && parser->sent_by_server(data, len, false)) {
             flow_swap(f);  /* the first datagram came from the server */
             to_server = false;
         }
@@ -131,6 +131,44 @@ static void detect_udp(AppLayerThread *th, Flow *f, const Packet *p, bool to_ser
     set_direction_proto(app, to_server, ALPROTO_FAILED);
     if (first)
         flow_failed(th, f);
+}
+
+/* A TCP flow picked up midstream whose first data is what a server sends (a response) was
+ * keyed the wrong way round; as Suricata, it is turned around when the other side has not
+ * spoken yet. */
+static bool may_reverse(const Flow *f, bool to_server, uint32_t flags)
+{
+    const AppLayerFlow *app = f->app;
+    return to_server && (flags & APP_FLAG_MIDSTREAM) && !f->swap_pending && app->pending_ts_len &&
+           !app->pending_tc_len && !app->detect_done_tc;
+}
+
+/* The client's first data is the server's: it is not what the protocol's client sends but
+ * what its server does (an HTTP response), or the parser says its server sent it (DNS). */
+static bool found_from_server(const Flow *f, const uint8_t *buf, uint32_t len,
+                              ProbeVerdict *verdict, AppProto *found)
+{
+    if (*verdict == PROBE_FOUND) {
+        const AppLayerParser *parser = applayer_parser(*found);
+        return parser->sent_by_server && parser->sent_by_server(buf, len, true);
+    }
+    if (probe_all(f, buf, len, false, found) != PROBE_FOUND)
+        return false;
+    *verdict = PROBE_FOUND;
+    return true;
+}
+
+/* What was gathered as the client's is the server's. */
+static void reverse_flow(Flow *f)
+{
+    AppLayerFlow *app = f->app;
+    app->pending_tc = app->pending_ts;
+    app->pending_tc_len = app->pending_ts_len;
+    app->pending_ts = NULL;
+    app->pending_ts_len = 0;
+    app->first_speaker_ts = false;
+    flow_swap(f);              /* what is logged from now on sees the client as the client */
+    f->swap_pending = true;    /* the stream layer swaps its session after this packet */
 }
 
 void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
@@ -152,6 +190,10 @@ void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_serve
     AppProto found = ALPROTO_UNKNOWN;
     ProbeVerdict verdict =
         buf_len ? probe_all(f, buf, buf_len, to_server, &found) : PROBE_NEED_MORE;
+    if (may_reverse(f, to_server, flags) && found_from_server(f, buf, buf_len, &verdict, &found)) {
+        reverse_flow(f);
+        to_server = false;
+    }
     if (verdict == PROBE_FOUND) {
         set_direction_proto(app, to_server, found);
         flow_detected(th, f, found);

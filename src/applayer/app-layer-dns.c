@@ -18,6 +18,10 @@
  * each transaction right after the parse call that made it; at most the messages of one call
  * are held. A query's transaction remembers its packet's time, which its EVE event carries.
  *
+ * Logging control. A config rule that silences a query ("config: logging disable, type tx,
+ * scope tx") silences its response too, as Suricata 7 does: the query's DNS id is remembered
+ * (the last DNS_SILENCED_MAX of them) and the first response with that id is not logged.
+ *
  * Failures, as Suricata: bytes too short for a DNS header and its counts are ignored over UDP
  * and end parsing of a TCP flow; a message that does not decode raises malformed_data, a
  * to-server message that is a response raises not_request (neither makes a transaction; the
@@ -36,12 +40,16 @@ typedef struct DnsTcpBuf {
     uint32_t len, cap;
 } DnsTcpBuf;
 
+#define DNS_SILENCED_MAX 500   /* Suricata's ConfigTracker keeps as many */
+
 typedef struct DnsState {
     DnsTx **txs;             /* transactions with ids tx_base + [head, len) */
     uint32_t head, len, cap;
     uint64_t tx_base;
     DnsTcpBuf tcp[2];        /* [to_server] */
     bool gap;
+    uint16_t *silenced;      /* ids of silenced queries, oldest first (allocated on first use) */
+    uint32_t n_silenced;
 } DnsState;
 
 static const char *const event_names[DNS_EVENT_COUNT] = {
@@ -81,6 +89,7 @@ static void dns_state_free(void *state)
     free(s->txs);
     free(s->tcp[0].data);
     free(s->tcp[1].data);
+    free(s->silenced);
     free(s);
 }
 
@@ -278,11 +287,42 @@ static void dns_tx_free(void *state, uint64_t tx_id)
         s->head++;
 }
 
+static void dns_tx_logging_disabled(void *state, void *txp)
+{
+    DnsState *s = state;
+    const DnsTx *tx = txp;
+    if (!tx->is_request)
+        return;
+    if (!s->silenced && !(s->silenced = malloc(DNS_SILENCED_MAX * sizeof(*s->silenced))))
+        return;
+    if (s->n_silenced == DNS_SILENCED_MAX) {
+        memmove(s->silenced, s->silenced + 1, (DNS_SILENCED_MAX - 1) * sizeof(*s->silenced));
+        s->n_silenced--;
+    }
+    s->silenced[s->n_silenced++] = tx->msg.id;
+}
+
+/* A response to a silenced query: true once (the id is forgotten). */
+static bool response_silenced(DnsState *s, const DnsTx *tx)
+{
+    if (tx->is_request)
+        return false;
+    for (uint32_t i = 0; i < s->n_silenced; i++) {
+        if (s->silenced[i] != tx->msg.id)
+            continue;
+        memmove(s->silenced + i, s->silenced + i + 1,
+                (s->n_silenced - i - 1) * sizeof(*s->silenced));
+        s->n_silenced--;
+        return true;
+    }
+    return false;
+}
+
 static void dns_log(AppLayerCtx *ctx, void *state, void *tx, uint64_t tx_id)
 {
-    (void)state;
     (void)tx_id;
-    dns_log_tx(ctx, tx);
+    if (!response_silenced(state, tx))
+        dns_log_tx(ctx, tx);
 }
 
 static bool dns_tx_has_event(void *txp, const char *name)
@@ -324,10 +364,11 @@ static AppProto dns_probe_tcp(const uint8_t *data, uint32_t len, bool to_server)
     return probe_verdict(data + 2, len - 2, (uint32_t)data[0] << 8 | data[1]);
 }
 
-/* A response (QR set) comes from the server. */
-static bool dns_sent_by_server(const uint8_t *data, uint32_t len)
+/* A response (QR set) comes from the server; over TCP after the 2-byte record length. */
+static bool dns_sent_by_server(const uint8_t *data, uint32_t len, bool tcp)
 {
-    return len >= DNS_HEADER_LEN && (data[2] & 0x80);
+    uint32_t skip = tcp ? 2 : 0;
+    return len >= skip + DNS_HEADER_LEN && (data[skip + 2] & 0x80);
 }
 
 /* "dns.query": the first question's name of a query (Suricata's dns_query buffer). */
@@ -365,6 +406,7 @@ const AppLayerParser app_layer_dns_parser = {
     .tx_done = dns_tx_done,
     .tx_free = dns_tx_free,
     .log_tx = dns_log,
+    .tx_logging_disabled = dns_tx_logging_disabled,
     .tx_alert_json = dns_tx_alert_json,
     .configure = dns_configure,
     .probe_tcp = dns_probe_tcp,

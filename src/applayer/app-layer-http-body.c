@@ -84,6 +84,57 @@ static void file_name_for(const HttpTx *tx, const HttpMessage *m, const uint8_t 
     *len = n;
 }
 
+void http_file_open(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, const uint8_t *name,
+                    uint32_t name_len)
+{
+    FileThread th = file_thread(ctx);
+    m->file = file_open(&th, name, name_len, tx->id, m == &tx->req);
+}
+
+void http_file_append(AppLayerCtx *ctx, File *f, const uint8_t *data, uint32_t len)
+{
+    FileThread th = file_thread(ctx);
+    file_append(&th, f, data, len);
+}
+
+void http_file_done(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState state)
+{
+    http_file_finish(ctx, tx, m, state);
+    file_free(m->file);
+    m->file = NULL;
+}
+
+/* Request bodies hold files as Suricata sees them: multipart parts, or the whole body of a
+ * POST or PUT; the bodies of other methods hold none. */
+static HttpFilesKind request_files(HttpTx *tx)
+{
+    HttpMessage *m = &tx->req;
+    if (m->kind == HTTP_FILES_UNSET) {
+        if (http_ieq(tx->method.data, tx->method.len, "POST"))
+            http_multipart_setup(tx);
+        else
+            m->kind = http_ieq(tx->method.data, tx->method.len, "PUT") ? HTTP_FILES_URI
+                                                                       : HTTP_FILES_NONE;
+    }
+    return m->kind;
+}
+
+/* The file a message's whole body makes (opened on its first bytes, or first gap); NULL
+ * when the body is no file or holds multipart files. */
+static File *body_file(AppLayerCtx *ctx, HttpTx *tx, bool to_server)
+{
+    HttpMessage *m = to_server ? &tx->req : &tx->resp;
+    if (to_server && request_files(tx) != HTTP_FILES_URI)
+        return NULL;
+    if (!m->file) {
+        const uint8_t *name;
+        uint32_t name_len;
+        file_name_for(tx, m, &name, &name_len);
+        http_file_open(ctx, tx, m, name, name_len);
+    }
+    return m->file;
+}
+
 static void entity_sink(AppLayerCtx *ctx, HttpTx *tx, bool to_server, const uint8_t *data,
                         uint32_t len)
 {
@@ -98,30 +149,47 @@ static void entity_sink(AppLayerCtx *ctx, HttpTx *tx, bool to_server, const uint
     if (file_whole_files_wanted())
         limit = 0;
     if (limit && before >= limit) {
+        /* past the body limit files stop, truncated (Suricata: beyond the body depth) */
+        if (to_server && m->mp)
+            http_multipart_end(ctx, tx);
         http_file_finish(ctx, tx, m, FILE_STATE_TRUNCATED);
         return;
     }
     if (limit && before + len > limit)
         len = (uint32_t)(limit - before);
-    FileThread th = file_thread(ctx);
-    if (!m->file) {
-        const uint8_t *name;
-        uint32_t name_len;
-        file_name_for(tx, m, &name, &name_len);
-        m->file = file_open(&th, name, name_len, tx->id, to_server);
+    if (to_server && request_files(tx) == HTTP_FILES_MULTIPART) {
+        http_multipart_data(ctx, tx, data, len);
+        return;
     }
-    file_append(&th, m->file, data, len);
+    File *f = body_file(ctx, tx, to_server);
+    if (f)
+        http_file_append(ctx, f, data, len);
 }
 
 /* ---- decoding ------------------------------------------------------------------------ */
 
-static int layer_init(HttpDecoder *dec, uint32_t i, bool raw)
+static int layer_init(HttpDecoder *dec, uint32_t i)
 {
     memset(&dec->zs[i], 0, sizeof(dec->zs[i]));
-    /* Whatever the header claims, each layer reads gzip or zlib (auto-detected) and falls
-     * back to raw deflate, as libhtp's decompressor restarts do. */
-    int bits = raw ? -15 : 15 + 32;
-    return inflateInit2(&dec->zs[i], bits) == Z_OK ? 0 : -1;
+    return inflateInit2(&dec->zs[i], dec->raw[i] ? -15 : 15 + 32) == Z_OK ? 0 : -1;
+}
+
+/* Bytes of gzip header a restarted layer skips, as libhtp guesses them: with any flag set,
+ * the 10 fixed bytes, up to the end of FNAME/FCOMMENT, or 12 with FHCRC (the header CRC
+ * and unknown flags are what make zlib refuse the header in the first place). */
+static uint32_t gzip_header_skip(const uint8_t *in, uint32_t len)
+{
+    if (len < 4 || in[0] != 0x1f || in[1] != 0x8b || in[3] == 0)
+        return 0;
+    uint32_t skip = 10;
+    if (in[3] & 0x18) {
+        while (skip < len && in[skip] != 0)
+            skip++;
+        skip++;
+    } else if (in[3] & 0x02) {
+        skip = 12;
+    }
+    return skip > len ? 0 : skip;
 }
 
 void http_decoder_free(HttpDecoder *dec)
@@ -157,13 +225,17 @@ static bool inflate_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_serv
         zs->avail_out = sizeof(out);
         int rc = inflate(zs, Z_NO_FLUSH);
         uint32_t produced = (uint32_t)(sizeof(out) - zs->avail_out);
-        if (rc == Z_DATA_ERROR && !dec->raw_retry[i] && zs->total_out == 0) {
-            /* not gzip or zlib (e.g. "deflate" without its wrapper): start again as raw. */
-            dec->raw_retry[i] = true;
+        if (rc == Z_DATA_ERROR && zs->total_out == 0 && dec->restarts[i] < 3) {
+            /* Nothing decoded yet: start again past a gzip header zlib refused, first in the
+             * same format, then alternating raw deflate and gzip/zlib (libhtp's restarts:
+             * "deflate" sent with its zlib wrapper, gzip with odd flags). */
             inflateEnd(zs);
-            if (layer_init(dec, i, true) != 0)
+            if (dec->restarts[i]++ > 0)
+                dec->raw[i] = !dec->raw[i];
+            if (layer_init(dec, i) != 0)
                 return false;
-            return inflate_layer(ctx, d, tx, to_server, i, in, len);
+            uint32_t skip = gzip_header_skip(in, len);
+            return inflate_layer(ctx, d, tx, to_server, i, in + skip, len - skip);
         }
         if (produced) {
             if (i + 1 == dec->layers)
@@ -225,13 +297,38 @@ static void body_bytes(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server,
     entity_sink(ctx, tx, to_server, data, len);
 }
 
-/* Content-Encoding -> decoder layers, in header order. */
+static void add_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool raw)
+{
+    uint32_t limit = http_config.decompress_layer_limit;
+    if (d->dec.layers >= HTTP_MAX_LAYERS || (limit && d->dec.layers >= limit)) {
+        http_raise(ctx, tx, HTTP_EV_TOO_MANY_ENCODING_LAYERS);
+        return;
+    }
+    uint32_t k = d->dec.layers;
+    d->dec.raw[k] = raw;
+    d->dec.restarts[k] = 0;
+    d->dec.passthrough[k] = false;
+    if (layer_init(&d->dec, k) == 0)
+        d->dec.layers++;
+}
+
+/* Content-Encoding -> decoder layers, in header order. As libhtp, a value that is one of
+ * the usual names once NUL bytes are ignored ("gz\0ip") is that coding; anything else is
+ * read as a list. */
 static void setup_decoder(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
 {
     uint32_t len;
     const uint8_t *v = http_header_get(&tx->resp.headers, "content-encoding", &len);
     if (!v)
         return;
+    if (http_ieq_nz(v, len, "gzip") || http_ieq_nz(v, len, "x-gzip")) {
+        add_layer(ctx, d, tx, false);
+        return;
+    }
+    if (http_ieq_nz(v, len, "deflate") || http_ieq_nz(v, len, "x-deflate")) {
+        add_layer(ctx, d, tx, true);
+        return;
+    }
     uint32_t i = 0;
     while (i < len) {
         uint32_t s = i;
@@ -250,24 +347,18 @@ static void setup_decoder(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
          * is still decoded, and reported as abnormal. */
         if (n == 0 || http_ieq(tok, n, "identity") || http_ieq(tok, n, "none"))
             continue;
-        if (!http_value_contains(tok, n, "gzip") && !http_value_contains(tok, n, "deflate")) {
+        bool gzip = http_value_contains(tok, n, "gzip");
+        if (!gzip && !http_value_contains(tok, n, "deflate")) {
             http_raise(ctx, tx, HTTP_EV_ABNORMAL_CE_HEADER);
             continue;
         }
         if (!http_ieq(tok, n, "gzip") && !http_ieq(tok, n, "x-gzip") &&
             !http_ieq(tok, n, "deflate") && !http_ieq(tok, n, "x-deflate"))
             http_raise(ctx, tx, HTTP_EV_ABNORMAL_CE_HEADER);
-        uint32_t limit = http_config.decompress_layer_limit;
-        if (d->dec.layers >= HTTP_MAX_LAYERS || (limit && d->dec.layers >= limit)) {
-            http_raise(ctx, tx, HTTP_EV_TOO_MANY_ENCODING_LAYERS);
+        uint32_t before = d->dec.layers;
+        add_layer(ctx, d, tx, !gzip);
+        if (d->dec.layers == before)
             return;
-        }
-        uint32_t k = d->dec.layers;
-        d->dec.raw_retry[k] = false;
-        d->dec.passthrough[k] = false;
-        if (layer_init(&d->dec, k, false) != 0)
-            return;
-        d->dec.layers++;
     }
 }
 
@@ -304,24 +395,35 @@ void http_file_finish(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState st
 void http_body_end(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, bool truncated)
 {
     http_decoder_free(&d->dec);
+    if (to_server && tx->req.mp)
+        http_multipart_end(ctx, tx);
     http_file_finish(ctx, tx, to_server ? &tx->req : &tx->resp,
                      truncated ? FILE_STATE_TRUNCATED : FILE_STATE_CLOSED);
 }
 
-void http_body_gap(AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len)
+static void message_done(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_server);
+
+uint32_t http_body_gap(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len)
 {
     HttpTx *tx = d->tx;
     if (!tx)
-        return;
+        return len;
     HttpMessage *m = to_server ? &tx->req : &tx->resp;
+    if (d->body_kind == HTTP_BODY_LENGTH && len > d->remaining)
+        len = (uint32_t)d->remaining;
     FileThread th = file_thread(ctx);
-    file_gap(&th, m->file, len);
+    if (len)
+        file_gap(&th, body_file(ctx, tx, to_server), len);
     m->message_len += len;
-    if (d->body_kind != HTTP_BODY_UNTIL_CLOSE)
-        d->remaining -= len;
     /* a decoder cannot resume after missing bytes */
     if (d->dec.layers)
         d->dec.failed = true;
+    if (d->body_kind == HTTP_BODY_LENGTH) {
+        d->remaining -= len;
+        if (d->remaining == 0)
+            message_done(s, ctx, d, to_server);
+    }
+    return len;
 }
 
 /* A request is complete when its body is. A response is not quite: like libhtp, bytes that

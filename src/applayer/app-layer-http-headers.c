@@ -9,6 +9,7 @@
  * surrounding whitespace. Header text per message is capped (HTTP_HEADERS_BYTES_LIMIT,
  * HTTP_MAX_HEADERS); what exceeds the caps is dropped.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -47,11 +48,40 @@ void http_headers_free(HttpHeaders *h)
     memset(h, 0, sizeof(*h));
 }
 
+/* Does needle start at v[0], case and NUL bytes in v ignored? *end: where it ends in v. */
+static bool prefix_nz(const uint8_t *v, uint32_t len, const char *needle, uint32_t *end)
+{
+    uint32_t i = 0;
+    for (; *needle; needle++, i++) {
+        while (i < len && v[i] == 0)
+            i++;
+        if (i == len || tolower(v[i]) != tolower((unsigned char)*needle))
+            return false;
+    }
+    *end = i;
+    return true;
+}
+
+bool http_ieq_nz(const uint8_t *a, uint32_t alen, const char *b)
+{
+    size_t blen = strlen(b);
+    if (alen <= blen)      /* no room for a NUL: the plain comparison decides */
+        return alen == blen && strncasecmp((const char *)a, b, blen) == 0;
+    uint32_t i;
+    if (!prefix_nz(a, alen, b, &i))
+        return false;
+    while (i < alen && a[i] == 0)
+        i++;
+    return i == alen;
+}
+
+/* Names are compared as libhtp's header table does: case and NUL bytes ignored, so that
+ * "Transfer\0-Encoding" still frames the body (http-evader sends such names). */
 const uint8_t *http_header_get(const HttpHeaders *h, const char *name, uint32_t *len)
 {
     for (uint32_t i = 0; i < h->count; i++) {
         const HttpHeader *it = &h->items[i];
-        if (http_ieq(h->text.data + it->name_off, it->name_len, name)) {
+        if (http_ieq_nz(h->text.data + it->name_off, it->name_len, name)) {
             *len = it->value_len;
             return h->text.data + it->value_off;
         }
@@ -163,8 +193,15 @@ HttpHeaderResult http_header_line(HttpHeaders *h, const uint8_t *line, uint32_t 
 {
     if (http_is_folded(line, len))
         return fold(h, line, len, *have_header);
-    const uint8_t *colon = memchr(line, ':', len);
     *have_header = true;
+    return http_header_parse(h, line, len);
+}
+
+HttpHeaderResult http_header_parse(HttpHeaders *h, const uint8_t *line, uint32_t len)
+{
+    if (!len)
+        line = (const uint8_t *)"";   /* an empty header (libhtp: missing colon) */
+    const uint8_t *colon = memchr(line, ':', len);
     if (!colon) {
         const uint8_t *v = line;
         uint32_t vlen = len;
@@ -201,6 +238,15 @@ bool http_value_contains(const uint8_t *v, uint32_t len, const char *needle)
     size_t n = strlen(needle);
     for (uint32_t i = 0; i + n <= len; i++)
         if (strncasecmp((const char *)v + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+bool http_value_contains_nz(const uint8_t *v, uint32_t len, const char *needle)
+{
+    uint32_t end;
+    for (uint32_t i = 0; i < len; i++)
+        if (v[i] != 0 && prefix_nz(v + i, len - i, needle, &end))
             return true;
     return false;
 }

@@ -166,10 +166,21 @@ void http_message_header_line(AppLayerCtx *ctx, HttpDir *d, HttpMessage *m, Http
     if (d->line_too_long)
         http_raise(ctx, tx, to_server ? HTTP_EV_REQUEST_FIELD_TOO_LONG
                                       : HTTP_EV_RESPONSE_FIELD_TOO_LONG);
-    if (http_buf_append(&m->headers.raw, line, len, HTTP_HEADERS_BYTES_LIMIT))
-        http_buf_append(&m->headers.raw, (const uint8_t *)"\r\n", 2, HTTP_HEADERS_BYTES_LIMIT);
+    http_message_header_raw(m, line, len);
     note_header_result(ctx, tx, http_header_line(&m->headers, line, len, &d->have_header),
                        to_server);
+}
+
+void http_message_header_raw(HttpMessage *m, const uint8_t *line, uint32_t len)
+{
+    if (http_buf_append(&m->headers.raw, line, len, HTTP_HEADERS_BYTES_LIMIT))
+        http_buf_append(&m->headers.raw, (const uint8_t *)"\r\n", 2, HTTP_HEADERS_BYTES_LIMIT);
+}
+
+void http_message_header_parsed(AppLayerCtx *ctx, HttpMessage *m, HttpTx *tx,
+                                const uint8_t *header, uint32_t len, bool to_server)
+{
+    note_header_result(ctx, tx, http_header_parse(&m->headers, header, len), to_server);
 }
 
 /* Framing of a request body (RFC 7230 3.3.3): chunked wins over Content-Length; without

@@ -8,7 +8,14 @@
  * the final response of the same transaction follows. Body framing follows RFC 7230 3.3.3 as
  * libhtp does: no body for HEAD, 1xx, 204 and 304; chunked; Content-Length; otherwise until
  * the server closes. A first line that does not start with "HTTP" is not a status line: as in
- * libhtp, everything from there to the close is that response's body.
+ * libhtp, everything from there to the close is that response's body, except that a junk
+ * line right before an "H" (or of at most two bytes) is skipped, as browsers do.
+ *
+ * Lines are read the way libhtp reads responses, which is looser than for requests and what
+ * http-evader's "cr", "lfcr" and folding variants exploit (see resp_line_end). Header folding
+ * is resolved before a header is parsed, as libhtp does: a header waits while the next line
+ * may continue it, continuation lines are appended as they are, and in an HTTP/1.1 response
+ * a continuation that has a colon (after a header that has one) is a header of its own.
  */
 #include <string.h>
 #include <strings.h>
@@ -18,6 +25,111 @@
 static bool is_space(uint8_t c)
 {
     return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static bool is_eol(uint8_t c)
+{
+    return c == '\r' || c == '\n';
+}
+
+static bool is_folding(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == 0;
+}
+
+/* Where the line that began with `prefix` bytes in earlier deliveries ends in p: the length
+ * with its end of line, 0 when it does not end in this delivery. As libhtp:
+ *  - a status line ends at LF, or at a CR not followed by LF;
+ *  - a header line also ends at a CR followed by anything but LF or CR (CR CR: the first CR
+ *    is content), unless that CR would be a line of its own (it is then content of the next
+ *    line); LF CR is one end of line, and right after one, CR LF CR LF is a single empty
+ *    line (*drop = 2 leading bytes are not part of it);
+ *  - a CR that ends a delivery is content (the next delivery is not looked at to decide).
+ * d->lfcr remembers an LF CR end until a byte other than CR or LF comes. */
+static uint32_t resp_line_end(HttpDir *d, const uint8_t *p, uint32_t n, bool headers,
+                              uint32_t prefix, uint32_t *drop)
+{
+    uint32_t i = 0;
+    *drop = 0;
+    while (i < n) {
+        uint32_t start = i;
+        while (i < n && !is_eol(p[i]))
+            i++;
+        if (i > start)
+            d->lfcr = false;
+        if (i == n)
+            return 0;
+        if (p[i++] == '\n') {
+            d->lfcr = headers && i < n && p[i] == '\r';
+            return d->lfcr ? i + 1 : i;
+        }
+        if (i == n)
+            return 0;
+        if (p[i] == '\n') {
+            i++;
+            if (headers && d->lfcr && i < n && p[i] == '\r') {
+                i++;
+                (*drop)++;
+                if (i < n && p[i] == '\n') {
+                    i++;
+                    (*drop)++;
+                }
+            }
+            d->lfcr = false;
+            return i;
+        }
+        if (!headers)
+            return i;
+        d->lfcr = false;
+        if (p[i] != '\r' && prefix + i >= 2)
+            return i;
+    }
+    return 0;
+}
+
+/* Takes the next response line: false when it continues in a later delivery (buffered).
+ * *line includes its end-of-line bytes. */
+static bool resp_take_line(HttpDir *d, const uint8_t *data, uint32_t len, bool headers,
+                           uint32_t *used, const uint8_t **line, uint32_t *line_len)
+{
+    uint32_t drop;
+    uint32_t end = resp_line_end(d, data, len, headers, d->line.len, &drop);
+    *used = end ? end : len;
+    if (!end || d->line.len) {
+        if (!http_buf_append(&d->line, data, *used, HTTP_FIELD_LIMIT))
+            d->line_too_long = true;
+        if (!end)
+            return false;
+        *line = d->line.data;
+        *line_len = d->line.len;
+    } else {
+        *line = data;
+        *line_len = end;
+    }
+    if (drop > *line_len)
+        drop = *line_len;
+    *line += drop;
+    *line_len -= drop;
+    return true;
+}
+
+/* The line without its trailing CRs and LFs. */
+static uint32_t chomp(const uint8_t *line, uint32_t len)
+{
+    while (len && is_eol(line[len - 1]))
+        len--;
+    return len;
+}
+
+/* libhtp's end of headers: an empty line, or a space/tab + LF line when more than an LF
+ * follows it. */
+static bool ends_headers(const uint8_t *raw, uint32_t len, bool next_no_lf)
+{
+    if (len == 1)
+        return is_eol(raw[0]);
+    if (len != 2 || raw[1] != '\n')
+        return false;
+    return raw[0] == '\r' || ((raw[0] == ' ' || raw[0] == '\t') && next_no_lf);
 }
 
 /* The transaction this response belongs to, made when the client never asked. */
@@ -93,37 +205,111 @@ static void parse_status_line(AppLayerCtx *ctx, HttpTx *tx, const uint8_t *line,
 static bool looks_like_status_line(const uint8_t *line, uint32_t len)
 {
     uint32_t i = 0;
-    while (i < len && is_space(line[i]))
+    while (i < len && (is_space(line[i]) || line[i] == '\n' || line[i] == 0))
         i++;
     return len - i >= 4 && strncasecmp((const char *)line + i, "HTTP", 4) == 0;
 }
 
-/* Returns the bytes of the delivery used: 0 when the line is to be parsed again as body. */
-static uint32_t status_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *line, uint32_t len,
-                            uint32_t used)
+/* Returns the bytes of the delivery used: 0 when the line is to be parsed again as body.
+ * raw is the line with its end of line; next_len bytes of the delivery follow it. */
+static uint32_t status_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *raw,
+                            uint32_t raw_len, uint32_t used, const uint8_t *next,
+                            uint32_t next_len)
 {
     HttpDir *d = &s->resp;
-    if (len == 0 && !d->tx)
-        return used;           /* stray empty lines between responses */
+    uint32_t len = chomp(raw, raw_len);
+    if (len == 0)
+        return used;           /* empty lines between responses are ignored */
     HttpTx *tx = response_tx(s, ctx);
     if (!tx)
         return used;
     tx->resp_started = true;
     if (d->line_too_long)
         http_raise(ctx, tx, HTTP_EV_RESPONSE_FIELD_TOO_LONG);
-    if (!looks_like_status_line(line, len)) {
+    if (!looks_like_status_line(raw, len)) {
+        if (next_len >= 2 && (next[0] == 'H' || len <= 2))
+            return used;       /* junk before what may be the status line */
         /* Not a status line: the line itself starts a body that runs to the close. */
         http_body_begin(s, ctx, d, tx, false, HTTP_BODY_UNTIL_CLOSE, 0);
         if (d->line.len == 0)
             return 0;
-        http_body_data(s, ctx, d, false, d->line.data, d->line.len);
-        http_body_data(s, ctx, d, false, (const uint8_t *)"\n", 1);
+        http_body_data(s, ctx, d, false, raw, raw_len);
         return used;
     }
-    parse_status_line(ctx, tx, line, len);
+    parse_status_line(ctx, tx, raw, len);
     d->phase = HTTP_PHASE_HEADERS;
     d->have_header = false;
+    d->has_pending = false;
     return used;
+}
+
+/* The header waiting for possible continuation lines is complete: parse it. */
+static void flush_pending(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
+{
+    if (!d->has_pending)
+        return;
+    d->has_pending = false;
+    http_message_header_parsed(ctx, &tx->resp, tx, d->pending.data, d->pending.len, false);
+}
+
+static void hold_pending(HttpDir *d, const uint8_t *h, uint32_t len)
+{
+    http_buf_set(&d->pending, h, len, HTTP_FIELD_LIMIT);
+    d->has_pending = true;
+}
+
+/* A line starting with whitespace or NUL (or empty once chomped) continues the waiting
+ * header; without one it starts a header of its own (invalid folding). */
+static void fold_line(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, const uint8_t *line,
+                      uint32_t len)
+{
+    if (!d->has_pending) {
+        http_raise(ctx, tx, HTTP_EV_INVALID_RESPONSE_FIELD_FOLDING);
+        uint32_t t = 0;
+        while (t < len && is_folding(line[t]))
+            t++;
+        hold_pending(d, line + t, len - t);
+        return;
+    }
+    if (len && d->pending.len && memchr(line, ':', len) &&
+        memchr(d->pending.data, ':', d->pending.len) &&
+        protocol_number(&tx->resp_protocol) == 11) {
+        http_raise(ctx, tx, HTTP_EV_INVALID_RESPONSE_FIELD_FOLDING);
+        flush_pending(ctx, d, tx);
+        hold_pending(d, line + 1, len - 1);
+        return;
+    }
+    http_buf_append(&d->pending, line, len, HTTP_FIELD_LIMIT);
+}
+
+static void response_headers_done(HttpState *s, AppLayerCtx *ctx, HttpTx *tx);
+
+static void header_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *raw, uint32_t raw_len,
+                        const uint8_t *next, uint32_t next_len)
+{
+    HttpDir *d = &s->resp;
+    HttpTx *tx = d->tx;
+    if (!tx)
+        return;
+    if (d->line_too_long)
+        http_raise(ctx, tx, HTTP_EV_RESPONSE_FIELD_TOO_LONG);
+    if (ends_headers(raw, raw_len, next_len && next[0] != '\n')) {
+        flush_pending(ctx, d, tx);
+        response_headers_done(s, ctx, tx);
+        return;
+    }
+    uint32_t len = chomp(raw, raw_len);
+    http_message_header_raw(&tx->resp, raw, len);
+    if (len == 0 || is_folding(raw[0])) {
+        fold_line(ctx, d, tx, raw, len);
+        return;
+    }
+    flush_pending(ctx, d, tx);
+    /* as libhtp, only a next byte already here can make the header wait */
+    if (next_len && is_folding(next[0]))
+        hold_pending(d, raw, len);
+    else
+        http_message_header_parsed(ctx, &tx->resp, tx, raw, len, false);
 }
 
 static void start_tunnel(HttpState *s, HttpTx *tx)
@@ -165,7 +351,7 @@ static void response_framing(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
     const uint8_t *te = http_header_get(h, "transfer-encoding", &te_len);
     const uint8_t *cl = http_header_get(h, "content-length", &cl_len);
     if (te) {
-        if (http_value_contains(te, te_len, "chunked")) {
+        if (http_value_contains_nz(te, te_len, "chunked")) {
             if (!http_ieq(te, te_len, "chunked"))
                 http_raise(ctx, tx, HTTP_EV_RESPONSE_ABNORMAL_TRANSFER_ENCODING);
             if (protocol_number(&tx->resp_protocol) < 11)
@@ -202,18 +388,21 @@ static void response_headers_done(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
         applayer_change_protocol(ctx);
         return;
     }
-    if (tx->status == 101) {
-        uint32_t n;
-        if (http_header_get(&tx->req.headers, "upgrade", &n)) {
-            start_tunnel(s, tx);
-            return;
-        }
+    /* As libhtp: a response that must not have a body gets one anyway when it announces
+     * it (Transfer-Encoding or Content-Length), and only a 100 is interim. */
+    uint32_t n, cl_len;
+    bool te = http_header_get(&tx->resp.headers, "transfer-encoding", &n) != NULL;
+    const uint8_t *cl = http_header_get(&tx->resp.headers, "content-length", &cl_len);
+    if (tx->status == 101 && !te && !cl) {
+        start_tunnel(s, tx);
+        return;
     }
-    if (tx->status >= 100 && tx->status < 200) {
+    if (tx->status == 100 && !te && (!cl || http_parse_content_length(cl, cl_len) <= 0)) {
         interim_response(ctx, d, tx);
         return;
     }
-    if (response_has_no_body(tx)) {
+    if (http_ieq(tx->method.data, tx->method.len, "HEAD") ||
+        (response_has_no_body(tx) && !te && !cl)) {
         http_response_complete(s, ctx, tx);
         return;
     }
@@ -228,14 +417,17 @@ static uint32_t finalize_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *dat
     const uint8_t *line = NULL;
     uint32_t line_len = 0;
     bool complete;
-    bool buffered = d->line.len > 0;
+    uint32_t buffered = d->line.len;
     uint32_t used = http_take_line(d, data, len, &line, &line_len, &complete);
     if (!complete)
         return used;
     if (looks_like_status_line(line, line_len)) {
+        /* read again from its start as a status line, with the status line's rules */
         http_response_finalize(s, ctx);
-        used = status_line(s, ctx, line, line_len, used);
-    } else if (buffered) {
+        d->line.len = buffered;
+        return 0;
+    }
+    if (buffered) {
         http_body_extra(ctx, d, d->line.data, d->line.len);
         http_body_extra(ctx, d, (const uint8_t *)"\n", 1);
     } else {
@@ -249,18 +441,15 @@ static uint32_t finalize_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *dat
 static uint32_t response_lines(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint32_t len)
 {
     HttpDir *d = &s->resp;
+    bool headers = d->phase == HTTP_PHASE_HEADERS;
     const uint8_t *line = NULL;
-    uint32_t line_len = 0;
-    bool complete;
-    uint32_t used = http_take_line(d, data, len, &line, &line_len, &complete);
-    if (!complete)
+    uint32_t line_len = 0, used;
+    if (!resp_take_line(d, data, len, headers, &used, &line, &line_len))
         return used;
-    if (d->phase == HTTP_PHASE_LINE)
-        used = status_line(s, ctx, line, line_len, used);
-    else if (line_len == 0 && d->tx)
-        response_headers_done(s, ctx, d->tx);
-    else if (d->tx)
-        http_message_header_line(ctx, d, &d->tx->resp, d->tx, line, line_len, false);
+    if (headers)
+        header_line(s, ctx, line, line_len, data + used, len - used);
+    else
+        used = status_line(s, ctx, line, line_len, used, data + used, len - used);
     d->line.len = 0;
     d->line_too_long = false;
     return used;
@@ -280,6 +469,7 @@ void http_response_complete(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
 void http_response_data(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint32_t len)
 {
     HttpDir *d = &s->resp;
+    d->lfcr = false;
     while (len && !s->gave_up) {
         uint32_t used;
         if (d->phase == HTTP_PHASE_TUNNEL)

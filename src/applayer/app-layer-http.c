@@ -104,6 +104,7 @@ static void message_free(HttpMessage *m)
     http_headers_free(&m->headers);
     http_buf_free(&m->body);
     file_free(m->file);
+    http_multipart_free(m->mp);
 }
 
 static void tx_destroy(HttpTx *tx)
@@ -171,6 +172,7 @@ static void *http_state_new(void)
 static void dir_free(HttpDir *d)
 {
     http_buf_free(&d->line);
+    http_buf_free(&d->pending);
     http_decoder_free(&d->dec);
 }
 
@@ -232,23 +234,17 @@ static AppProto http_probe(const uint8_t *data, uint32_t len, bool to_server)
 
 /* ---- parsing ------------------------------------------------------------------------- */
 
-/* A gap inside a body is passed on (the file gets flagged); anywhere else the message
- * framing is lost and the parser gives up on the flow. */
+/* Gaps as libhtp takes them: inside a Content-Length or until-close body the gap is body
+ * (the file records it) and may end it, and a response whose body has ended is complete;
+ * anywhere else ("gaps are not allowed during this state") the missing bytes are simply
+ * skipped and parsing goes on with what follows, as Suricata ignores that complaint. */
 static int http_gap(HttpState *s, AppLayerCtx *ctx, bool to_server, uint32_t len)
 {
     HttpDir *d = to_server ? &s->req : &s->resp;
-    bool in_body = d->phase == HTTP_PHASE_BODY &&
-                   (d->body_kind == HTTP_BODY_LENGTH || d->body_kind == HTTP_BODY_UNTIL_CLOSE ||
-                    (d->body_kind == HTTP_BODY_CHUNKED && d->chunk_phase == HTTP_CHUNK_DATA));
-    if (d->phase == HTTP_PHASE_TUNNEL)
-        return 0;
+    if (d->phase == HTTP_PHASE_BODY && d->body_kind != HTTP_BODY_CHUNKED)
+        http_body_gap(s, ctx, d, to_server, len);
     if (d->phase == HTTP_PHASE_FINALIZE)
         http_response_finalize(s, ctx);
-    if (!in_body || (d->body_kind != HTTP_BODY_UNTIL_CLOSE && len > d->remaining)) {
-        s->gave_up = true;
-        return -1;
-    }
-    http_body_gap(ctx, d, to_server, len);
     return 0;
 }
 

@@ -80,19 +80,33 @@ typedef enum HttpBodyKind {
     HTTP_BODY_UNTIL_CLOSE,
 } HttpBodyKind;
 
-/* Content-Encoding decoding: one zlib stream per gzip/deflate layer, in header order; each
- * reads gzip or zlib and falls back to raw deflate, whatever the header named. */
+/* Content-Encoding decoding: one zlib stream per gzip/deflate layer, in header order. A
+ * gzip layer starts reading gzip or zlib, a deflate layer raw deflate; a layer that fails
+ * before producing anything restarts (at most 3 times) as libhtp's decompressor does. */
 typedef struct HttpDecoder {
     z_stream zs[HTTP_MAX_LAYERS];
-    bool raw_retry[HTTP_MAX_LAYERS];  /* deflate without zlib header: retried as raw */
+    bool raw[HTTP_MAX_LAYERS];        /* reading raw deflate (else gzip/zlib) */
+    uint8_t restarts[HTTP_MAX_LAYERS];
     bool passthrough[HTTP_MAX_LAYERS]; /* layer failed: its input goes on undecoded */
     uint32_t layers;
     bool failed;               /* compression bomb: the rest of the body is dropped */
     uint64_t in_total, out_total;
 } HttpDecoder;
 
+/* Which files a request body holds (Suricata: multipart parts, or the body for POST/PUT). */
+typedef enum HttpFilesKind {
+    HTTP_FILES_UNSET,
+    HTTP_FILES_NONE,
+    HTTP_FILES_URI,            /* one file named after the URI path */
+    HTTP_FILES_MULTIPART,      /* a file per multipart/form-data part with a filename */
+} HttpFilesKind;
+
+typedef struct HttpMultipart HttpMultipart;
+
 /* Per message (one direction of a transaction). */
 typedef struct HttpMessage {
+    HttpFilesKind kind;
+    HttpMultipart *mp;
     HttpHeaders headers;
     HttpBuf body;              /* decoded body kept for inspection, up to the body limit */
     uint64_t message_len;      /* bytes on the wire after the headers (chunk framing too) */
@@ -149,6 +163,10 @@ typedef struct HttpDir {
     HttpDecoder dec;
     bool decoding;
     bool have_header;          /* a header line may still be folded onto */
+    /* responses, as libhtp: a header whose next line may fold onto it waits here */
+    HttpBuf pending;
+    bool has_pending;
+    bool lfcr;                 /* the last line ended with LF CR (see resp_line_end) */
 } HttpDir;
 
 typedef struct HttpState {
@@ -244,6 +262,12 @@ uint32_t http_take_line(HttpDir *d, const uint8_t *data, uint32_t len, const uin
 void http_message_header_line(AppLayerCtx *ctx, HttpDir *d, HttpMessage *m, HttpTx *tx,
                               const uint8_t *line, uint32_t len, bool to_server);
 
+/* The same in two steps, for a parser that resolves folding itself (responses): the line
+ * as received is kept raw; the whole header, once complete, is parsed. */
+void http_message_header_raw(HttpMessage *m, const uint8_t *line, uint32_t len);
+void http_message_header_parsed(AppLayerCtx *ctx, HttpMessage *m, HttpTx *tx,
+                                const uint8_t *header, uint32_t len, bool to_server);
+
 /* app-layer-http-headers.c */
 typedef enum HttpHeaderResult {
     HTTP_HDR_OK,
@@ -256,9 +280,16 @@ typedef enum HttpHeaderResult {
 } HttpHeaderResult;
 HttpHeaderResult http_header_line(HttpHeaders *h, const uint8_t *line, uint32_t len,
                                   bool *have_header);
+/* One complete header (folding already resolved): name/value split, repetition. */
+HttpHeaderResult http_header_parse(HttpHeaders *h, const uint8_t *line, uint32_t len);
 bool http_is_folded(const uint8_t *line, uint32_t len);
 /* Header value contains needle anywhere, case-insensitively (libhtp's test for "chunked"). */
 bool http_value_contains(const uint8_t *v, uint32_t len, const char *needle);
+/* The same with NUL bytes in v ignored ("chu\0nked" holds "chunked"), as libhtp's
+ * nocasenorzero comparisons. */
+bool http_value_contains_nz(const uint8_t *v, uint32_t len, const char *needle);
+/* Case-insensitive equality with NUL bytes in a ignored. */
+bool http_ieq_nz(const uint8_t *a, uint32_t alen, const char *b);
 /* Content-Length as libhtp parses it: digits with optional surrounding whitespace; -1 if
  * invalid. */
 int64_t http_parse_content_length(const uint8_t *v, uint32_t len);
@@ -283,11 +314,32 @@ uint32_t http_body_data(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_serv
 void http_body_end(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, bool truncated);
 /* Closes m's file, if still open, with state and logs it (fileinfo, observers). */
 void http_file_finish(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState state);
-void http_body_gap(AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len);
+/* Missing bytes inside a body (the file records the gap); a Content-Length body ends at most
+ * there. Returns the bytes of the gap the body took. */
+uint32_t http_body_gap(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_server, uint32_t len);
 /* The direction closed inside a body: true when that ends the message normally (a body that
  * runs until close, or an unfinished chunk-size line that libhtp then reads as body). */
 bool http_body_eof(AppLayerCtx *ctx, HttpDir *d, bool to_server);
 void http_decoder_free(HttpDecoder *dec);
+
+/* Files of a body: opened with a name, appended to, and closed (logged, then freed so that
+ * the message can hold another: multipart bodies have several). */
+void http_file_open(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, const uint8_t *name,
+                    uint32_t name_len);
+void http_file_append(AppLayerCtx *ctx, File *f, const uint8_t *data, uint32_t len);
+void http_file_done(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState state);
+
+/* app-layer-http-multipart.c */
+/* The value of parameter `name` (with its '=', lowercase) of a header value such as
+ * Content-Type or Content-Disposition, without quotes, as Suricata reads them. */
+bool http_header_param(const uint8_t *v, uint32_t len, const char *name, const uint8_t **out,
+                       uint32_t *out_len);
+/* Decides how a POST body holds files (multipart when Content-Type has a boundary). */
+void http_multipart_setup(HttpTx *tx);
+void http_multipart_data(AppLayerCtx *ctx, HttpTx *tx, const uint8_t *data, uint32_t len);
+/* The body ended: a file still open is truncated. */
+void http_multipart_end(AppLayerCtx *ctx, HttpTx *tx);
+void http_multipart_free(HttpMultipart *mp);
 
 /* Response body bytes outside the framing (libhtp's "unexpected response body"). */
 void http_body_extra(AppLayerCtx *ctx, HttpDir *d, const uint8_t *data, uint32_t len);

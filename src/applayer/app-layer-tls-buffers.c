@@ -5,7 +5,8 @@
  * Suricata 7's detect-tls-*.c do: the to-server side of a certificate buffer is the client's
  * certificate, the to-client side the server's. A field that was not seen gives no buffer
  * (false), so a rule on it cannot match. Fingerprint buffers exist only while JA3/JA4 are
- * computed (see tls_enable_ja3 in app-layer-tls.h).
+ * computed (see tls_enable_ja3 in app-layer-tls.h). tls.certs is a multi-buffer: every
+ * certificate of the chain is inspected on its own.
  */
 #include <string.h>
 
@@ -165,6 +166,19 @@ static bool get_ja4(void *state, void *tx, bool to_server, const uint8_t **data,
     return text(s->ja4_text, data, len);
 }
 
+/* tls.certs: each certificate of that side's chain, DER, in the order sent. */
+static bool get_cert(void *state, void *tx, bool to_server, uint32_t idx, const uint8_t **data,
+                     uint32_t *len)
+{
+    (void)state;
+    const TlsChain *c = &side(tx, to_server)->chain;
+    if (idx >= c->count)
+        return false;
+    *data = c->buf + c->off[idx];
+    *len = c->len[idx];
+    return true;
+}
+
 void tls_register_buffers(void)
 {
     static const struct {
@@ -189,4 +203,5 @@ void tls_register_buffers(void)
     };
     for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
         applayer_buffer_register(list[i].name, ALPROTO_TLS, list[i].ts, list[i].tc, list[i].get);
+    applayer_buffer_register_multi("tls.certs", ALPROTO_TLS, true, true, get_cert);
 }

@@ -110,6 +110,8 @@ static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint6
             tx_logging_disabled = false;
             if (th->tx_hook)
                 th->tx_hook(th->tx_hook_ud, f, p, app->proto, app->state, tx, id);
+            if (tx_logging_disabled && parser->tx_logging_disabled)
+                parser->tx_logging_disabled(app->state, tx);
             if (parser->log_tx && th->eve && !tx_logging_disabled)
                 parser->log_tx(&ctx, app->state, tx, id);
             parser->tx_free(app->state, id);
@@ -170,6 +172,8 @@ void applayer_handle_data(AppLayerThread *th, Flow *f, const Packet *p, bool to_
     AppLayerFlow *app = applayer_flow_state(f);
     if (!app)
         return;
+    if (f->swap_pending)
+        to_server = !to_server;   /* the stream layer turns the flow round after this packet */
     /* UDP probes each direction once: a flow whose first direction failed is still
      * recognised from the other one, as Suricata does. */
     bool probe_udp = (flags & APP_FLAG_DATAGRAM) && app->proto == ALPROTO_FAILED &&

@@ -43,6 +43,9 @@ AppProto app_proto_by_name(const char *name);
 #define APP_FLAG_EOF 0x01       /* this direction is closed; no more data */
 #define APP_FLAG_GAP 0x02       /* `len` bytes are missing here; data is NULL */
 #define APP_FLAG_DATAGRAM 0x04  /* data is one UDP payload (a whole message) */
+/* TCP picked up midstream (not from a SYN/ACK): detection may find that the first packet
+ * came from the server and have the flow turned around (Flow.swap_pending). */
+#define APP_FLAG_MIDSTREAM 0x08
 
 struct AppLayerCtx;
 struct ConfNode;
@@ -82,12 +85,17 @@ typedef struct AppLayerParser {
     /* Suricata counts a transaction in app_layer.tx when a parse call creates it; a
      * protocol whose only transaction exists with the state (TLS) is never counted. */
     bool tx_uncounted;
-    /* Optional (UDP): data this parser recognised was sent by the server (a DNS response).
-     * A UDP flow whose first datagram is such is turned around, as Suricata does. */
-    bool (*sent_by_server)(const uint8_t *data, uint32_t len);
+    /* Optional: data this parser recognised was sent by the server (a DNS response; over
+     * TCP the data starts with the stream's first bytes). A UDP flow whose first datagram
+     * is such, or a TCP flow picked up midstream whose first data is, is turned around, as
+     * Suricata does. */
+    bool (*sent_by_server)(const uint8_t *data, uint32_t len, bool tcp);
     /* Optional: whether the transaction raised this app-layer event (Suricata's name without
      * the protocol prefix, "z_flag_set" for app-layer-event:dns.z_flag_set). */
     bool (*tx_has_event)(void *tx, const char *name);
+    /* Optional: a config rule kept this transaction out of EVE; the parser may carry that
+     * over to a transaction that belongs with it (DNS: the response to this query). */
+    void (*tx_logging_disabled)(void *state, void *tx);
 } AppLayerParser;
 
 /* Per-flow application state, hanging off Flow.app. */
@@ -171,5 +179,15 @@ AppProto applayer_buffer_proto(int id);
 bool applayer_buffer_is_to_server(int id);
 bool applayer_buffer_get(int id, void *state, void *tx, bool to_server, const uint8_t **data,
                          uint32_t *len);
+/* Buffers with several instances per transaction (tls.certs: one per certificate), as
+ * Suricata's multi-buffers: the getter gives instance idx, false past the last one; a rule
+ * part matches when one instance does. applayer_buffer_get gives such a buffer's first. */
+typedef bool (*AppLayerMultiBufferGetter)(void *state, void *tx, bool to_server, uint32_t idx,
+                                          const uint8_t **data, uint32_t *len);
+int applayer_buffer_register_multi(const char *name, AppProto proto, bool to_server,
+                                   bool to_client, AppLayerMultiBufferGetter getter);
+bool applayer_buffer_is_multi(int id);
+bool applayer_buffer_get_nth(int id, void *state, void *tx, bool to_server, uint32_t idx,
+                             const uint8_t **data, uint32_t *len);
 
 #endif

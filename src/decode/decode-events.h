@@ -135,6 +135,7 @@
     X(STREAM_3WHS_SYNACK_RESEND_WITH_DIFF_SEQ, "stream.3whs_synack_resend_with_diff_seq") \
     X(STREAM_3WHS_SYNACK_TOSERVER_ON_SYN_RECV, "stream.3whs_synack_toserver_on_syn_recv") \
     X(STREAM_3WHS_SYNACK_WITH_WRONG_ACK, "stream.3whs_synack_with_wrong_ack")    \
+    X(STREAM_3WHS_SYNACK_TFO_DATA_IGNORED, "stream.3whs_synack_tfo_data_ignored") \
     X(STREAM_3WHS_SYNACK_FLOOD, "stream.3whs_synack_flood")                      \
     X(STREAM_3WHS_SYN_RESEND_DIFF_SEQ_ON_SYN_RECV, "stream.3whs_syn_resend_diff_seq_on_syn_recv") \
     X(STREAM_3WHS_SYN_TOCLIENT_ON_SYN_RECV, "stream.3whs_syn_toclient_on_syn_recv") \

@@ -94,7 +94,6 @@ static TcpOptVerdict apply_tcp_option(TcpOptions *o, bool *tfo_seen, uint8_t typ
  * wrong length for a known option is an anomaly (for MD5 and AO it also invalidates). */
 static void decode_tcp_options(DecodeThread *dt, Packet *p, const uint8_t *opts, uint32_t len)
 {
-    bool tfo_seen = false;
     uint32_t pos = 0;
     while (pos < len) {
         uint8_t type = opts[pos];
@@ -111,7 +110,7 @@ static void decode_tcp_options(DecodeThread *dt, Packet *p, const uint8_t *opts,
             decode_fail(dt, p, DE_TCP_OPT_INVALID_LEN);
             return;
         }
-        switch (apply_tcp_option(&p->tcp_opts, &tfo_seen, type, opts + pos, opt_len)) {
+        switch (apply_tcp_option(&p->tcp_opts, &p->tcp_opts.has_tfo, type, opts + pos, opt_len)) {
         case OPT_DUPLICATE:
             decode_set_event(dt, p, DE_TCP_OPT_DUPLICATE);
             break;

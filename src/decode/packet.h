@@ -33,6 +33,7 @@ typedef struct TcpOptions {
     uint16_t mss;
     uint8_t wscale;
     bool has_mss, has_wscale, sack_permitted, has_sack, has_timestamp;
+    bool has_tfo;        /* TCP Fast Open option (kind 34, or the experimental form) */
     uint32_t ts_value, ts_echo;
 } TcpOptions;
 

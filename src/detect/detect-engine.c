@@ -261,27 +261,33 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
 
 /* The side of the transaction a buffer list reads: its registered side, or for buffers
  * of both sides (http.header...) the rule's direction, requests first. */
-static bool buffer_get(const Signature *sig, int buffer_id, void *state, void *tx,
+static bool buffer_get(const Signature *sig, int buffer_id, void *state, void *tx, uint32_t idx,
                        const uint8_t **data, uint32_t *len)
 {
     bool ts_first = !(sig->flags & SIG_FLAG_TOCLIENT);
-    if (applayer_buffer_get(buffer_id, state, tx, ts_first, data, len))
+    if (applayer_buffer_get_nth(buffer_id, state, tx, ts_first, idx, data, len))
         return true;
     if (sig->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT) &&
         applayer_buffer_is_to_server(buffer_id) == ts_first)
         return false;
-    return applayer_buffer_get(buffer_id, state, tx, !ts_first, data, len);
+    return applayer_buffer_get_nth(buffer_id, state, tx, !ts_first, idx, data, len);
 }
 
+/* A multi-buffer (tls.certs) matches when one of its instances does. */
 static bool tx_buffers_match(const Signature *sig, DetectMatchCtx *m, void *state, void *tx)
 {
     for (size_t i = 0; i < sig->buffer_count; i++) {
         const SigList *list = &sig->buffers[i];
         const uint8_t *data = NULL;
         uint32_t len = 0;
-        if (!buffer_get(sig, list->buffer_id, state, tx, &data, &len))
-            return false;
-        if (!inspect_buffer(list, m, data ? data : (const uint8_t *)"", len))
+        bool matched = false;
+        for (uint32_t idx = 0; !matched && buffer_get(sig, list->buffer_id, state, tx, idx,
+                                                      &data, &len); idx++) {
+            matched = inspect_buffer(list, m, data ? data : (const uint8_t *)"", len);
+            if (!applayer_buffer_is_multi(list->buffer_id))
+                break;
+        }
+        if (!matched)
             return false;
     }
     return true;
@@ -336,8 +342,12 @@ static void tx_prefilter(DetectThread *dt, const TxGroup *g, void *state, void *
         for (int side = 0; side < 2; side++) {
             const uint8_t *data = NULL;
             uint32_t len = 0;
-            if (applayer_buffer_get(id, state, tx, side == 0, &data, &len) && data)
-                prefilter_scan(g->by_buffer[id], dt->hs_scratch, data, len, add_candidate, dt);
+            for (uint32_t idx = 0; applayer_buffer_get_nth(id, state, tx, side == 0, idx, &data,
+                                                           &len); idx++) {
+                if (data)
+                    prefilter_scan(g->by_buffer[id], dt->hs_scratch, data, len, add_candidate,
+                                   dt);
+            }
         }
     }
 }

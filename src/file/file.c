@@ -175,8 +175,10 @@ void file_append(FileThread *th, File *f, const uint8_t *data, uint32_t len)
             observers[i].on_data(th, f, data, len, &f->observer_state[i], observers[i].user);
 }
 
-/* A gap makes the hashes meaningless and the stored copy wrong: both are dropped, as
- * Suricata does, and the file is flagged. */
+/* A gap makes the file's hashes wrong and the stored copy too: MD5 and SHA-1 are dropped and
+ * the copy with them, and the file is flagged. SHA-256 goes on over the bytes that did
+ * arrive, as in Suricata, which logs it for a truncated file when SHA-256 is forced
+ * (force-hash, file-store). */
 void file_gap(FileThread *th, File *f, uint32_t len)
 {
     (void)th;
@@ -184,8 +186,11 @@ void file_gap(FileThread *th, File *f, uint32_t len)
         return;
     f->gaps = true;
     f->size += len;
-    hashes_free(f->hashes);
-    f->hashes = NULL;
+    if (f->hashes) {
+        EVP_MD_CTX_free(f->hashes->md5);
+        EVP_MD_CTX_free(f->hashes->sha1);
+        f->hashes->md5 = f->hashes->sha1 = NULL;
+    }
     if (f->store) {
         file_store_abort(f->store);
         f->store = NULL;

@@ -77,6 +77,10 @@ typedef struct Flow {
     uint8_t min_ttl_ts, max_ttl_ts, min_ttl_tc, max_ttl_tc;
     uint32_t esp_spi;
     bool alerted;
+    /* The app layer turned the flow around (a midstream pickup from the server's data):
+     * until the stream layer swaps its session after this packet, its deliveries are read
+     * the other way round. */
+    bool swap_pending;
     FlowMacSet macs;
     /* Owned by later stages, released through their flow-end hooks before the flow is. */
     struct TcpSession *tcp_session;   /* stream/stream-tcp.c */

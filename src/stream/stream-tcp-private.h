@@ -79,6 +79,7 @@ enum {
     SSN_F_SERVER_WSCALE = 0x0020,    /* the client offered window scaling */
     SSN_F_SACKOK = 0x0040,
     SSN_F_4WHS = 0x0080,             /* the server answered the SYN with a SYN */
+    SSN_F_TFO = 0x0100,              /* TCP Fast Open: the SYN may carry data */
 };
 
 struct TcpSession {

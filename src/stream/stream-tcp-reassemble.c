@@ -255,7 +255,8 @@ static bool depth_allows(StreamThread *st, TcpStream *s, Packet *p, uint64_t end
 
 static void insert_data(StreamThread *st, TcpStream *s, Packet *p)
 {
-    int64_t off = stream_seq_to_offset(s, p->tcp_seq);
+    /* a SYN's data (TCP Fast Open) starts one past its sequence number */
+    int64_t off = stream_seq_to_offset(s, p->tcp_seq + ((p->tcp_flags & TH_SYN) ? 1u : 0u));
     const uint8_t *data = p->payload;
     uint32_t len = p->payload_len;
     if (off + (int64_t)len <= (int64_t)s->base_off)
@@ -320,6 +321,8 @@ static void deliver(StreamThread *st, TcpSession *ssn, Flow *f, const Packet *p,
                     uint64_t limit)
 {
     bool to_server = s == &ssn->client;
+    uint32_t midstream = (ssn->flags & (SSN_F_MIDSTREAM | SSN_F_MIDSTREAM_SYNACK)) ==
+                                 SSN_F_MIDSTREAM ? APP_FLAG_MIDSTREAM : 0;
     StreamSegment *seg = s->head;
     while (seg && s->app_progress < limit) {
         if (seg_end(seg) <= s->app_progress) {
@@ -331,7 +334,7 @@ static void deliver(StreamThread *st, TcpSession *ssn, Flow *f, const Packet *p,
             uint32_t n = (uint32_t)(end - s->app_progress);
             const uint8_t *d = seg->data + (s->app_progress - seg->off);
             s->app_progress = end;
-            deliver_to_app(st, f, p, to_server, d, n, 0);
+            deliver_to_app(st, f, p, to_server, d, n, midstream);
             seg = seg->next;
             continue;
         }

@@ -178,6 +178,34 @@ static void syn_to_client_stream(TcpSession *ssn, const Packet *p, TcpStream *sy
     }
 }
 
+/* TCP Fast Open (RFC 7413): a SYN with the TFO option may carry data, which the server can
+ * take before the handshake ends. As Suricata, that data goes to reassembly (it follows the
+ * ISN) and the client's next sequence number is past it; returns 1 when there is some. */
+static int syn_fast_open(TcpSession *ssn, const Packet *p)
+{
+    if (!p->tcp_opts.has_tfo)
+        return 0;
+    ssn->flags |= SSN_F_TFO;
+    if (!p->payload_len)
+        return 0;
+    ssn->client.next_seq = ssn->client.isn + 1 + p->payload_len;
+    return 1;
+}
+
+/* The SYN/ACK of a Fast Open handshake acknowledges the SYN's data, or only the SYN when the
+ * server refused the data (the client then sends it again after the handshake). */
+static bool synack_fast_open_ok(TcpSession *ssn, Packet *p)
+{
+    TcpStream *c = &ssn->client;
+    if (p->tcp_ack == c->next_seq)
+        return true;
+    if (p->tcp_ack != c->isn + 1)
+        return false;
+    c->next_seq = c->isn + 1;
+    stream_event(p, DE_STREAM_3WHS_SYNACK_TFO_DATA_IGNORED);
+    return true;
+}
+
 /* A SYN (the usual start) or, with midstream/async pickups, another packet that shows the
  * connection exists. */
 static int state_none(StreamThread *st, Flow *f, Packet *p)
@@ -222,6 +250,7 @@ static int state_none(StreamThread *st, Flow *f, Packet *p)
         syn_to_client_stream(ssn, p, &ssn->client, &ssn->server);
         if (p->tcp_opts.sack_permitted)
             ssn->flags |= SSN_F_SACKOK;
+        verdict = syn_fast_open(ssn, p);
     } else {
         pickup_established(st, ssn, f, p, FLOW_TCP_ESTABLISHED);
         verdict = 1;
@@ -323,10 +352,13 @@ static int state_syn_sent(StreamThread *st, TcpSession *ssn, Flow *f, Packet *p)
     if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
         if (p->to_server)
             return syn_sent_4whs_synack(ssn, f, p);
-        if (p->tcp_ack != ssn->client.isn + 1) {
+        bool tfo = (ssn->flags & SSN_F_TFO) || p->tcp_opts.has_tfo;
+        if (tfo ? !synack_fast_open_ok(ssn, p) : p->tcp_ack != ssn->client.isn + 1) {
             stream_event(p, DE_STREAM_3WHS_SYNACK_WITH_WRONG_ACK);
             return -1;
         }
+        if (tfo)
+            ssn->flags |= SSN_F_TFO;
         synack_update(ssn, f, p);
         return 0;
     }
@@ -521,6 +553,17 @@ static bool checksum_wanted(StreamThread *st, const Packet *p)
     return true;
 }
 
+/* The app layer found that a midstream flow's first packet came from the server (its data
+ * is a response) and turned the flow around (Suricata's FlowSwap); the session follows once
+ * this packet, read the old way round, is done with. */
+static void swap_direction(TcpSession *ssn, Flow *f)
+{
+    TcpStream tmp = ssn->client;
+    ssn->client = ssn->server;
+    ssn->server = tmp;
+    f->swap_pending = false;
+}
+
 void stream_handle_packet(StreamThread *st, Flow *f, Packet *p)
 {
     /* Suricata counts these in the TCP decoder; every decoded TCP packet reaches us */
@@ -548,6 +591,8 @@ void stream_handle_packet(StreamThread *st, Flow *f, Packet *p)
         return;
     if (verdict > 0)
         stream_reassemble_packet(st, ssn, f, p);
+    if (f->swap_pending)
+        swap_direction(ssn, f);
     f->tcp_isn_ts = ssn->client.isn;
     f->tcp_isn_tc = ssn->server.isn;
     update_memuse_counters(st);

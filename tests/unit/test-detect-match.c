@@ -23,11 +23,28 @@
 #include "detect/detect-keywords.h"
 #include "detect-test-util.h"
 
+/* A multi-buffer (as tls.certs): the instances are these strings. */
+static const char *multi_items[4];
+
+static bool get_multi(void *state, void *tx, bool to_server, uint32_t idx, const uint8_t **data,
+                      uint32_t *len)
+{
+    (void)state;
+    (void)tx;
+    (void)to_server;
+    if (idx >= 4 || !multi_items[idx])
+        return false;
+    *data = (const uint8_t *)multi_items[idx];
+    *len = (uint32_t)strlen(multi_items[idx]);
+    return true;
+}
+
 static int setup(void **state)
 {
     (void)state;
     applayer_buffer_register("http.uri", ALPROTO_HTTP, true, false, get_uri);
     applayer_buffer_register("http.header", ALPROTO_HTTP, true, true, get_header);
+    applayer_buffer_register_multi("tls.certs", ALPROTO_TLS, true, true, get_multi);
     counters_reset_registry();
     detect_register_counters();
     counter_set_init(&counters);
@@ -421,6 +438,34 @@ static void test_tx_direction(void **state)
     unload(&h);
 }
 
+/* A multi-buffer matches when one instance does, each inspected on its own (startswith,
+ * bsize and the prefilter see one instance, never the instances run together). */
+static void test_multi_buffer(void **state)
+{
+    (void)state;
+    Harness h = load(
+        "alert tls any any -> any any (tls.certs; content:\"second\"; startswith; sid:1;)\n"
+        "alert tls any any -> any any (tls.certs; content:\"rstsec\"; sid:2;)\n"
+        "alert tls any any -> any any (tls.certs; bsize:5; sid:3;)\n");
+    Flow f;
+    memset(&f, 0, sizeof(f));
+    f.key.proto = IPPROTO_TCP;
+    f.key.src.family = f.key.dst.family = AF_INET;
+    FakeTx tx = {0};
+    multi_items[0] = "first";
+    multi_items[1] = "second cert";
+    detect_tx(h.dt, &f, NULL, ALPROTO_TLS, NULL, &tx, 0);
+    assert_true(alerted(h.dt, 1));
+    assert_false(alerted(h.dt, 2));
+    assert_true(alerted(h.dt, 3));
+    multi_items[1] = NULL;
+    detect_tx(h.dt, &f, NULL, ALPROTO_TLS, NULL, &tx, 1);
+    assert_false(alerted(h.dt, 1));
+    assert_true(alerted(h.dt, 3));
+    multi_items[0] = NULL;
+    unload(&h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -434,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_prefilter_candidates),
         cmocka_unit_test(test_iponly_rules),
         cmocka_unit_test(test_tx_buffers),
+        cmocka_unit_test(test_multi_buffer),
         cmocka_unit_test(test_tx_direction),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

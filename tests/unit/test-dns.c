@@ -4,6 +4,8 @@
  * transaction per message with Suricata's events, and the probes. The logger's tests are in
  * test-dns-log.c; both share dns-test-util.h.
  */
+#include <arpa/inet.h>
+
 #include "dns-test-util.h"
 
 static void test_every_rrtype_decoded(void **state)
@@ -292,6 +294,78 @@ static void test_transactions_and_events(void **state)
     free(m);
 }
 
+/* A config rule silencing a query silences the first response with its id, as Suricata 7
+ * carries the tx config over to the response. */
+static void test_silenced_query_silences_response(void **state)
+{
+    (void)state;
+    MsgBuf *m = calloc(1, sizeof(MsgBuf));
+    Harness h;
+    harness_init(&h, false);
+    const AppLayerParser *p = &app_layer_dns_parser;
+    AppLayerCtx ctx = {&h.thread, &h.flow, &h.packet, 1};
+    build_query(m, 7, "quiet.example", DNS_TYPE_A);
+    assert_int_equal(p->parse(h.state, &ctx, true, m->b, m->n, APP_FLAG_DATAGRAM), 0);
+    /* what the framework does when the detection hook disabled logging of tx 0 */
+    p->tx_logging_disabled(h.state, p->tx_get(h.state, 0));
+    p->tx_free(h.state, 0);
+    build_a_response(m, 8, "other.example");
+    feed_udp(&h, false, m, 2);
+    build_a_response(m, 7, "quiet.example");
+    feed_udp(&h, false, m, 3);
+    feed_udp(&h, false, m, 4);   /* a second answer with that id is logged again */
+    json_t *events = harness_events(&h);
+    assert_int_equal(count_of(events, "dns"), 2);
+    assert_int_equal(int_at(event_of(events, "dns", 0), "id"), 8);
+    assert_int_equal(int_at(event_of(events, "dns", 1), "id"), 7);
+    json_decref(events);
+    harness_free(&h);
+    free(m);
+}
+
+/* Picked up midstream, a TCP flow whose first data is a DNS response was keyed from the
+ * server: detection turns it around (the answer is logged from the client's side). */
+static void test_tcp_midstream_reversed(void **state)
+{
+    (void)state;
+    counters_reset_registry();
+    ConfNode *conf = conf_new_default();
+    char err[128];
+    assert_int_equal(conf_set(conf, "stream.midstream=true", err, sizeof(err)), 0);
+    assert_int_equal(applayer_init(conf), 0);   /* port 53 is then looked for on either side */
+    conf_free(conf);
+    MsgBuf *stream = calloc(1, sizeof(MsgBuf)), *m = calloc(1, sizeof(MsgBuf));
+    Harness h;
+    harness_init(&h, true);
+    counter_set_init(&h.counters);
+    inet_pton(AF_INET, "8.8.4.4", h.flow.key.src.addr);
+    inet_pton(AF_INET, "10.16.1.11", h.flow.key.dst.addr);
+    h.flow.key.sp = 53;
+    h.flow.key.dp = 40000;
+    build_a_response(m, 9, "rev.example");
+    put_framed(stream, m);
+    h.packet.to_server = true;
+    applayer_handle_data(&h.thread, &h.flow, &h.packet, true, stream->b, stream->n,
+                         APP_FLAG_MIDSTREAM);
+    assert_true(h.flow.swap_pending);
+    assert_int_equal(h.flow.key.dp, 53);
+    assert_int_equal(h.flow.app->proto, ALPROTO_DNS);
+    applayer_flow_end(&h.thread, &h.flow, 1);
+    json_t *events = harness_events(&h);
+    json_t *answer = event_of(events, "dns", 0);
+    assert_string_equal(str_at(answer, "type"), "answer");
+    assert_int_equal(json_integer_value(json_object_get(answer, "dest_port")), 53);
+    json_decref(events);
+    applayer_flow_free(&h.flow);
+    eve_writer_destroy(&h.writer);
+    eve_log_close(h.log);
+    unlink(h.path);
+    app_layer_dns_parser.state_free(h.state);
+    counter_set_free(&h.counters);
+    free(stream);
+    free(m);
+}
+
 static void test_probe(void **state)
 {
     (void)state;
@@ -323,6 +397,8 @@ int main(void)
         cmocka_unit_test_setup(test_tcp_split_at_every_byte, reset_conf),
         cmocka_unit_test_setup(test_tcp_gap_and_errors, reset_conf),
         cmocka_unit_test_setup(test_transactions_and_events, reset_conf),
+        cmocka_unit_test_setup(test_silenced_query_silences_response, reset_conf),
+        cmocka_unit_test_setup(test_tcp_midstream_reversed, reset_conf),
         cmocka_unit_test(test_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

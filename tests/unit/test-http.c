@@ -583,7 +583,9 @@ static void test_evasions_and_events(void **state)
     assert_int_equal(count_events(events, "anomaly", "RESPONSE_INVALID_STATUS"), 1);
     assert_int_equal(count_events(events, "http", NULL), 2);
     assert_string_equal(str_at(nth_event(events, "http", 0), "http", "status_string"), "abc");
-    json_t *fi = nth_event(events, "fileinfo", 1);
+    /* the GET's body is no file (Suricata: only POST and PUT bodies are) */
+    assert_int_equal(count_events(events, "fileinfo", NULL), 1);
+    json_t *fi = nth_event(events, "fileinfo", 0);
     assert_int_equal(int_at(fi, "fileinfo", "size"), strlen("ZZ\r\nrest"));
     assert_string_equal(str_at(fi, "fileinfo", "state"), "CLOSED");
     json_decref(events);
@@ -649,16 +651,37 @@ static void test_truncated_and_gap(void **state)
     json_decref(events);
 }
 
-static void test_gap_in_headers_gives_up(void **state)
+/* As libhtp: a gap in the headers is skipped (parsing goes on with the next bytes); a gap
+ * past the end of a Content-Length body ends that response (truncated file) and the next
+ * response parses normally. */
+static void test_gap_outside_bodies(void **state)
 {
     (void)state;
-    configure(default_sets);
+    const char *sets[] = {"outputs.1.eve-log.types.6.files.force-hash.0=md5",
+                          "outputs.1.eve-log.types.6.files.force-hash.1=sha256", NULL};
+    configure(sets);
     Harness h;
     harness_open(&h);
-    feed_all(&h, true, "GET / HTTP/1.1\r\nHo");
     AppLayerCtx ctx = ctx_of(&h);
-    assert_int_equal(P->parse(h.s, &ctx, true, NULL, 5, APP_FLAG_GAP), -1);
-    json_decref(harness_close(&h));
+    feed_all(&h, true, "GET /1 HTTP/1.1\r\nHo");
+    assert_int_equal(P->parse(h.s, &ctx, true, NULL, 5, APP_FLAG_GAP), 0);
+    feed_all(&h, true, "st: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n");
+    feed_all(&h, false, "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nHell");
+    assert_int_equal(P->parse(h.s, &ctx, false, NULL, 10, APP_FLAG_GAP), 0);
+    feed_all(&h, false, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    json_t *events = harness_close(&h);
+    assert_int_equal(count_events(events, "http", NULL), 2);
+    assert_int_equal(int_at(nth_event(events, "http", 1), "http", "status"), 200);
+    json_t *fi = nth_event(events, "fileinfo", 0);
+    assert_string_equal(str_at(fi, "fileinfo", "state"), "TRUNCATED");
+    assert_int_equal(int_at(fi, "fileinfo", "size"), 12);
+    /* after a gap only SHA-256 goes on, over the bytes that came */
+    assert_null(str_at(fi, "fileinfo", "md5"));
+    assert_string_equal(str_at(fi, "fileinfo", "sha256"),
+                        "8d586f8b60df1ad7502b52fc50d2e0b6d0d9b5643875c054d821dfd8e6672bed");
+    assert_string_equal(str_at(nth_event(events, "fileinfo", 1), "fileinfo", "state"), "CLOSED");
+    json_decref(events);
+    configure(default_sets);
 }
 
 static void test_compression_bomb(void **state)
@@ -810,6 +833,205 @@ static void test_custom_and_dump_headers(void **state)
     configure(default_sets);
 }
 
+/* ---- response evasions (http-evader): each response must still yield the file ---------- */
+
+static const char EV_BODY[] = "evader body, decoded";
+
+/* Runs one GET and `resp` (NULs allowed), returns the events. */
+static json_t *evader_exchange(const char *resp, size_t len)
+{
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET /e HTTP/1.1\r\nHost: h\r\n\r\n");
+    assert_int_equal(feed(&h, false, resp, len, len), 0);
+    eof(&h, false);
+    return harness_close(&h);
+}
+
+/* The response's file: named from Content-Disposition, the whole decoded body. */
+static void assert_evader_file(const char *resp, size_t len)
+{
+    json_t *events = evader_exchange(resp, len);
+    json_t *fi = nth_event(events, "fileinfo", 0);
+    if (!fi || int_at(fi, "fileinfo", "size") != (json_int_t)strlen(EV_BODY))
+        fail_msg("file not decoded from: %.*s", (int)len, resp);
+    assert_string_equal(str_at(fi, "fileinfo", "filename"), "f.txt");
+    json_decref(events);
+}
+
+/* head + chunked EV_BODY (two chunks, CRLF framing) */
+static size_t evader_chunked(char *out, size_t cap, const char *head, size_t head_len)
+{
+    memcpy(out, head, head_len);
+    size_t o = head_len;
+    o += (size_t)snprintf(out + o, cap - o, "6\r\n%.6s\r\n%zx\r\n%s\r\n0\r\n\r\n", EV_BODY,
+                          strlen(EV_BODY) - 6, EV_BODY + 6);
+    return o;
+}
+
+#define DISP "Content-Disposition: attachment; filename=\"f.txt\""
+
+static void test_evader_line_ends_and_folding(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    static const struct {
+        const char *head;
+        size_t len;
+    } chunked[] = {
+#define H(s) {s, sizeof(s) - 1}
+        H("HTTP/1.1 200 ok\r\n" DISP "\rTransfer-Encoding: chunked\r\n\r\n"),     /* CR only */
+        H("HTTP/1.1 200 ok\rTransfer-Encoding: chunked\r\n" DISP "\r\n\r\n"),     /* status CR */
+        H("HTTP/1.1\rTransfer-Encoding: chunked\r\n" DISP "\r\n\r\n"),
+        /* after the status line's LF, the CR joins the first header's name (lost) */
+        H("HTTP/1.1 200 ok\n\rX: y\n\r" DISP "\n\rTransfer-Encoding: chunked\n\rX: y\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\n\r\rTransfer-Encoding: chunked\r\n\r\n"), /* CR CR */
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\n\r\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\nX-Foo: bar\r\n Transfer-Encoding: chunked\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\nTransfer-Encoding\r\n :chunked\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\nTransfer-Encoding:\n\0chunked\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\nTransfer-Encoding:chu\0nked\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\nTransfer\0-Encoding:chunked\r\n\r\n"),
+        H("HTTP/1.1 200 ok\r\n" DISP "\r\nTransfer-Encoding: chunked\n \n"), /* " \n" ends */
+        H("HTTP/1.1 204 ok\r\n" DISP "\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        H(" \r\nHTTP/1.1 200 ok\r\n" DISP "\r\nTransfer-Encoding: chunked\r\n\r\n"),
+        H("SIP/2.0 200 ok\r\nHTTP/1.1 200 ok\r\n" DISP "\r\nTransfer-Encoding: chunked\r\n\r\n"),
+    };
+    char resp[1024];
+    for (size_t i = 0; i < sizeof(chunked) / sizeof(chunked[0]); i++) {
+        size_t len = evader_chunked(resp, sizeof(resp), chunked[i].head, chunked[i].len);
+        assert_evader_file(resp, len);
+    }
+    /* LF CR CR LF CR LF: two ends of line, the body starts right after */
+    size_t n = (size_t)snprintf(resp, sizeof(resp),
+                                "HTTP/1.1 100 ok\r\n" DISP "\r\nContent-Length: %zu\n\r\r\n\r\n%s",
+                                strlen(EV_BODY), EV_BODY);
+    assert_evader_file(resp, n);
+    /* a folded line with a colon is a header of its own in HTTP/1.1 only */
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET / HTTP/1.1\r\nHost: h\r\n\r\n");
+    feed_all(&h, false, "HTTP/1.0 200 ok\r\nX-A: b\r\n X-C: d\r\nContent-Length: 0\r\n\r\n");
+    HttpTx *tx = http_state_tx(h.s, 0);
+    (void)tx;
+    json_t *events = harness_close(&h);
+    assert_int_equal(count_events(events, "anomaly", "INVALID_RESPONSE_FIELD_FOLDING"), 0);
+    json_decref(events);
+}
+
+static void test_evader_gzip_headers(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    uint8_t gz[256];
+    size_t gz_len = gzip_bytes(EV_BODY, strlen(EV_BODY), gz, sizeof(gz), 15 + 16);
+    /* flags zlib refuses: FHCRC with a wrong header CRC, and reserved bits */
+    static const struct {
+        uint8_t flag;
+        const char *ce;
+    } cases[] = {{0x02, "gzip"}, {0x20, "gzip"}, {0x40, "gzip"}, {0x80, "gzip"},
+                 {0x00, "gz\0ip"}};
+    char resp[1024];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t body[300];
+        size_t blen = 0;
+        memcpy(body, gz, 10);
+        body[3] = cases[i].flag;
+        blen = 10;
+        if (cases[i].flag == 0x02) {
+            body[blen++] = 0;
+            body[blen++] = 0;
+        }
+        memcpy(body + blen, gz + 10, gz_len - 10);
+        blen += gz_len - 10;
+        size_t o = (size_t)snprintf(resp, sizeof(resp),
+                                    "HTTP/1.1 200 ok\r\n" DISP "\r\nContent-Encoding:");
+        memcpy(resp + o, cases[i].ce, 5);  /* "gzip" or "gz\0ip" (with its NUL) */
+        o += strlen(cases[i].ce) == 4 ? 4 : 5;
+        o += (size_t)snprintf(resp + o, sizeof(resp) - o, "\r\nContent-Length: %zu\r\n\r\n", blen);
+        memcpy(resp + o, body, blen);
+        assert_evader_file(resp, o + blen);
+    }
+}
+
+/* ---- multipart/form-data uploads ----------------------------------------------------- */
+
+static const char MP_REQ[] =
+    "POST /upload HTTP/1.1\r\nHost: h\r\n"
+    "Content-Type: multipart/form-data; boundary=\"XyZ\"\r\nContent-Length: %zu\r\n\r\n";
+static const char MP_BODY[] = "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n"
+                              "not a file\r\n"
+                              "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; "
+                              "filename=\"one.bin\"\r\nContent-Type: x/y\r\n\r\n"
+                              "line\r\n--XyQ not\r\r\n--Xy"
+                              "\r\n--XyZ\r\ncontent-disposition: form-data; filename=two.txt\r\n"
+                              "\r\nsecond\r\n--XyZ--\r\n";
+
+static json_t *multipart_run(const char *body, size_t step)
+{
+    char req[2048];
+    size_t o = (size_t)snprintf(req, sizeof(req), MP_REQ, strlen(body));
+    memcpy(req + o, body, strlen(body));
+    o += strlen(body);
+    Harness h;
+    harness_open(&h);
+    assert_int_equal(feed(&h, true, req, o, step), 0);
+    feed_all(&h, false, "HTTP/1.1 204 ok\r\n\r\n");
+    eof(&h, true);
+    return harness_close(&h);
+}
+
+static void test_multipart_upload(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    for (size_t step = 1; step <= 64; step = step * 2 + 1) {
+        json_t *events = multipart_run(MP_BODY, step);
+        assert_int_equal(count_events(events, "fileinfo", NULL), 2);
+        json_t *one = nth_event(events, "fileinfo", 0), *two = nth_event(events, "fileinfo", 1);
+        assert_string_equal(str_at(one, "fileinfo", "filename"), "one.bin");
+        /* the part's data up to the CR LF before the boundary, near-misses included */
+        assert_int_equal(int_at(one, "fileinfo", "size"), strlen("line\r\n--XyQ not\r\r\n--Xy"));
+        assert_string_equal(str_at(one, "fileinfo", "state"), "CLOSED");
+        assert_string_equal(str_at(two, "fileinfo", "filename"), "two.txt");
+        assert_int_equal(int_at(two, "fileinfo", "size"), 6);
+        assert_string_equal(str_at(two, "fileinfo", "state"), "CLOSED");
+        json_decref(events);
+    }
+    /* no closing boundary: the open file is truncated */
+    json_t *events = multipart_run("--XyZ\r\nContent-Disposition: form-data; filename=\"t\"\r\n"
+                                   "\r\npartial\r\n--Xy", 7);
+    json_t *t = nth_event(events, "fileinfo", 0);
+    assert_string_equal(str_at(t, "fileinfo", "state"), "TRUNCATED");
+    assert_int_equal(int_at(t, "fileinfo", "size"), strlen("partial\r\n--Xy"));
+    json_decref(events);
+    /* a GET body holds no file, a PUT body one named after the path */
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET /g HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nab"
+                       "PUT /p HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\ncd");
+    events = harness_close(&h);
+    assert_int_equal(count_events(events, "fileinfo", NULL), 1);
+    assert_string_equal(str_at(nth_event(events, "fileinfo", 0), "fileinfo", "filename"), "/p");
+    json_decref(events);
+}
+
+static void test_header_param(void **state)
+{
+    (void)state;
+    const uint8_t *v;
+    uint32_t n;
+    const char *ct = " multipart/form-data; charset=x; boundary=\"a;b\"";
+    assert_true(http_header_param((const uint8_t *)ct, (uint32_t)strlen(ct), "boundary=", &v, &n));
+    assert_int_equal(n, 3);
+    assert_memory_equal(v, "a;b", 3);
+    const char *cd = "form-data; name=\"f\"; filename=x.txt";
+    assert_true(http_header_param((const uint8_t *)cd, (uint32_t)strlen(cd), "filename=", &v, &n));
+    assert_int_equal(n, 5);
+    assert_memory_equal(v, "x.txt", 5);
+    assert_false(http_header_param((const uint8_t *)cd, (uint32_t)strlen(cd), "size=", &v, &n));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -827,12 +1049,16 @@ int main(void)
         cmocka_unit_test(test_unmatched_response_and_http09),
         cmocka_unit_test(test_not09_and_tx_events),
         cmocka_unit_test(test_truncated_and_gap),
-        cmocka_unit_test(test_gap_in_headers_gives_up),
+        cmocka_unit_test(test_gap_outside_bodies),
         cmocka_unit_test(test_compression_bomb),
         cmocka_unit_test(test_too_many_transactions),
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_file_store_and_observer),
         cmocka_unit_test(test_custom_and_dump_headers),
+        cmocka_unit_test(test_evader_line_ends_and_folding),
+        cmocka_unit_test(test_evader_gzip_headers),
+        cmocka_unit_test(test_multipart_upload),
+        cmocka_unit_test(test_header_param),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,6 +43,7 @@ typedef struct Harness {
     Recorded ts, tc;
     char order[64];  /* 'C' for each delivery to the server, 'S' for each to the client */
     Packet last;     /* the last packet sent, with its events */
+    bool reverse_midstream;  /* play the app layer finding a midstream flow keyed backwards */
     FlowTcpState end_state;
     FlowState end_flow_state;
     uint64_t now;
@@ -54,8 +55,12 @@ static void record(void *ud, Flow *f, const Packet *p, bool to_server, const uin
                    uint32_t len, uint32_t flags)
 {
     (void)ud;
-    (void)f;
     (void)p;
+    if (h.reverse_midstream && (flags & APP_FLAG_MIDSTREAM) && to_server && !f->swap_pending) {
+        flow_swap(f);
+        f->swap_pending = true;
+        to_server = false;
+    }
     Recorded *r = to_server ? &h.ts : &h.tc;
     if (flags & APP_FLAG_EOF) {
         r->eof = true;
@@ -626,10 +631,62 @@ static void test_config_and_host_policy(void **state)
     assert_int_equal(cfg.default_policy, STREAM_POLICY_BSD);
 }
 
+/* TCP Fast Open: the SYN's data follows the ISN and reaches the app layer once the SYN/ACK
+ * acknowledges it; a SYN/ACK acknowledging only the SYN drops it from the sequence space,
+ * and the client sends it again. Without the TFO option a SYN's data is ignored. */
+static void test_fast_open(void **state)
+{
+    (void)state;
+    static const struct {
+        bool tfo, accepted;
+    } runs[] = {{true, true}, {true, false}, {false, false}};
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        start();
+        memset(&h.ts, 0, sizeof(h.ts));
+        make_packet(&h.last, true, TH_SYN, CISN, 0, "GET /");
+        h.last.tcp_opts.has_tfo = runs[i].tfo;
+        deliver_packet(&h.last);
+        uint32_t acked = runs[i].accepted ? CISN + 6 : CISN + 1;
+        send_pkt(false, TH_SYN | TH_ACK, SISN, acked, NULL);
+        if (runs[i].tfo && !runs[i].accepted)
+            assert_true(packet_has_event(&h.last, DE_STREAM_3WHS_SYNACK_TFO_DATA_IGNORED));
+        Flow *f = send_pkt(true, TH_ACK, acked, SISN + 1, runs[i].accepted ? " x" : "GET / x");
+        assert_int_equal(f->tcp_state, FLOW_TCP_ESTABLISHED);
+        send_pkt(false, TH_ACK, SISN + 1, CISN + 8, NULL);
+        assert_recorded(&h.ts, "GET / x");
+        finish();
+    }
+}
+
+/* Picked up midstream from the server's data: once the app layer says so, flow and session
+ * are turned around after the packet, and the server's later data goes to the client side. */
+static void test_midstream_reversed(void **state)
+{
+    (void)state;
+    h.cfg.midstream = true;
+    h.reverse_midstream = true;
+    start();
+    Flow *f = send_pkt(false, TH_ACK | TH_PUSH, SISN, CISN, "HTTP/1.1 200 OK\r\n");
+    assert_int_equal(f->key.sp, 80);     /* keyed from the first packet: the server */
+    send_pkt(true, TH_ACK, CISN, SISN + 17, NULL);
+    assert_false(f->swap_pending);
+    assert_int_equal(f->key.dp, 80);     /* turned around */
+    assert_int_equal(f->pkts_toclient, 1);
+    send_pkt(false, TH_ACK | TH_PUSH, SISN + 17, CISN, "body");
+    assert_false(h.last.to_server);
+    send_pkt(true, TH_ACK, CISN, SISN + 21, NULL);
+    assert_recorded(&h.tc, "HTTP/1.1 200 OK\r\nbody");
+    assert_int_equal(h.ts.len, 0);
+    finish();
+    h.reverse_midstream = false;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_handshake_data_and_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fast_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_midstream_reversed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_closes_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pipelined_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_midstream_off, setup, teardown),

@@ -493,12 +493,41 @@ static int setup(void **unused)
     return 0;
 }
 
+/* tls.certs: each certificate of the server's chain on its own, as DER; none to the server
+ * when the client sent no certificate. */
+static void test_certs_buffer(void **unused)
+{
+    (void)unused;
+    tls_register_buffers();
+    int id = applayer_buffer_id("tls.certs");
+    assert_true(id >= 0);
+    assert_true(applayer_buffer_is_multi(id));
+    Chunks c = load("tls12-github");
+    TlsState *s = replay(&c, 0, 0, 0, NULL);
+    const uint8_t *d, *first;
+    uint32_t n, first_len, idx = 0;
+    assert_true(applayer_buffer_get(id, s, s, false, &first, &first_len));
+    while (applayer_buffer_get_nth(id, s, s, false, idx, &d, &n)) {
+        assert_true(n > 4 && d[0] == 0x30 && d[1] == 0x82);   /* a DER SEQUENCE */
+        assert_int_equal(n, 4u + ((uint32_t)d[2] << 8 | d[3]));
+        if (idx == 0)
+            assert_ptr_equal(d, first);
+        idx++;
+    }
+    assert_int_equal(idx, s->server.chain.count);
+    assert_true(idx >= 2);
+    assert_false(applayer_buffer_get_nth(id, s, s, true, 0, &d, &n));
+    app_layer_tls_parser.state_free(s);
+    free(c.data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixtures_whole_and_bytewise),
         cmocka_unit_test(test_fixtures_cut_everywhere),
         cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_certs_buffer),
         cmocka_unit_test(test_sslv2_compatible_hello),
         cmocka_unit_test(test_malformed_records),
         cmocka_unit_test(test_application_data_ends_handshake),
