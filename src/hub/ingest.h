@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "eve_scan.h"
 #include "hub.h"
 #include "store.h"
 #include "stream.h"
@@ -15,12 +16,13 @@
 #define HUB_INGEST_MAX_ERRORS 100      /* rejected lines listed per reply */
 #define HUB_IDEM_KEY_MAX 128
 
-/* One checked line. Field strings point into `root` or the small buffers here, so they
- * live until hub_line_clear(). */
+/* One checked line. Field strings point into `arena` (decoded copies), the capture or
+ * the victim buffer, so they live until hub_line_clear(). */
 typedef struct {
-    json_t *root;
     hub_event_fields f;
-    char techniques[256];
+    hub_eve_capture cap;
+    char *arena; /* `small`, or a malloc'd buffer for lines longer than it */
+    char small[2048];
     char victim[64];
 } hub_line;
 

@@ -108,7 +108,7 @@ static void expect_reject(const char *line, const char *reason_part)
     hub_line l;
     char reason[160];
     assert_false(check(line, &l, reason));
-    assert_null(l.root);
+    assert_null(l.f.event_type);
     if (!strstr(reason, reason_part))
         fail_msg("reason '%s' lacks '%s'", reason, reason_part);
 }
@@ -132,6 +132,77 @@ static void test_rejects(void **state)
                   "invalid JSON");
     expect_reject("{\"event_type\":\"alert\",\"timestamp\":\"2023-11-14T22:13:20Z\",\"x\":\"\xff\"}",
                   "invalid JSON");
+}
+
+/* eve_scan against jansson (the parser the hub used before, the reference) on the JSON
+ * corners a hand-written parser gets wrong: each value goes into an otherwise valid
+ * line, which must be accepted exactly when jansson loads it. */
+static void test_json_corners_match_jansson(void **state)
+{
+    (void)state;
+    static const char *const values[] = {
+        "1", "-0", "01", "-", "1.", ".5", "1e5", "1E+2", "1e", "-1.5e-3", "1e400", "-1e400",
+        "1e-400", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+        "-9223372036854775809", "true", "truex", "nul", "null", "[]", "[1,]", "[,1]", "{}",
+        "{\"a\":1,}", "{\"a\" 1}", "\"\\u0000\"", "\"\\ud800\"", "\"\\udc00\"",
+        "\"\\ud834\\udd1e\"", "\"\\ud800\\u0041\"", "\"\\U0041\"", "\"\\x\"",
+        "\"\\u00e9\"", "\"\xc3\xa9\"", "\"\xc0\x80\"", "\"\xe0\x80\x80\"",
+        "\"\xed\xa0\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xf0\x9f\x98\x80\"",
+        "\"\x7f\"", "\"a\tb\"", "\"\\/\\b\\f\\n\\r\\t\"",
+        "{\"b\":1,\"b\":2}", "{\"b\":1,\"\\u0062\":2}", "[{\"b\":1},{\"b\":2}]",
+        "{\"b\":{\"b\":1}}", "\"unterminated", "[1 2]", "1 ",
+    };
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        char line[512];
+        snprintf(line, sizeof line,
+                 "{\"timestamp\":\"2023-11-14T22:13:20Z\",\"event_type\":\"x\",\"v\":%s}",
+                 values[i]);
+        json_t *ref = json_loadb(line, strlen(line), JSON_REJECT_DUPLICATES, NULL);
+        hub_line l;
+        char reason[160];
+        bool ok = check(line, &l, reason);
+        if (ok != (ref != NULL))
+            fail_msg("%s: eve_scan %s, jansson %s", values[i], ok ? "accepts" : "refuses",
+                     ref ? "accepts" : "refuses");
+        if (ok)
+            hub_line_clear(&l);
+        json_decref(ref);
+    }
+}
+
+static void test_wide_object_and_depth(void **state)
+{
+    (void)state;
+    /* 20,000 distinct keys (the duplicate set grows past its inline table), then the
+     * same object with one key repeated at the end. */
+    size_t n = 20000, cap = n * 16 + 128, len = 0;
+    char *doc = malloc(cap);
+    len += (size_t)snprintf(doc, cap, "{\"timestamp\":\"2023-11-14T22:13:20Z\","
+                                      "\"event_type\":\"x\"");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(doc + len, cap - len, ",\"k%zu\":%zu", i, i);
+    hub_line l;
+    char reason[160];
+    snprintf(doc + len, cap - len, "}");
+    assert_true(hub_ingest_check_line(doc, len + 1, &l, reason, sizeof reason));
+    hub_line_clear(&l);
+    snprintf(doc + len, cap - len, ",\"k7\":0}");
+    assert_false(hub_ingest_check_line(doc, strlen(doc), &l, reason, sizeof reason));
+    assert_non_null(strstr(reason, "duplicate"));
+    free(doc);
+    /* Nesting: 2048 levels load (jansson's limit), 2049 do not. */
+    for (size_t depth = 2047; depth <= 2048; depth++) {
+        char *d = malloc(depth * 2 + 128);
+        int k = sprintf(d, "{\"timestamp\":\"2023-11-14T22:13:20Z\",\"event_type\":\"x\",\"v\":");
+        memset(d + k, '[', depth);
+        memset(d + k + depth, ']', depth);
+        strcpy(d + k + 2 * depth, "}");
+        bool ok = hub_ingest_check_line(d, strlen(d), &l, reason, sizeof reason);
+        assert_true(ok == (depth + 1 <= 2048));
+        if (ok)
+            hub_line_clear(&l);
+        free(d);
+    }
 }
 
 static void test_too_long(void **state)
@@ -180,6 +251,8 @@ int main(void)
         cmocka_unit_test(test_victim_inbound_and_target), cmocka_unit_test(test_ddos_fields),
         cmocka_unit_test(test_rejects),     cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_idem_key),
+        cmocka_unit_test(test_json_corners_match_jansson),
+        cmocka_unit_test(test_wide_object_and_depth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
