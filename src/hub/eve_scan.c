@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,22 +34,25 @@ typedef enum {
 } role;
 
 /* Which members of which object matter. */
+#define K(parent, key, child) {parent, key, sizeof key - 1, child}
 static const struct {
     role parent;
     const char *key;
+    size_t len;
     role child;
 } ROLE_KEYS[] = {
-    {R_TOP, "event_type", R_EVENT_TYPE}, {R_TOP, "timestamp", R_TIMESTAMP},
-    {R_TOP, "src_ip", R_SRC_IP},         {R_TOP, "dest_ip", R_DEST_IP},
-    {R_TOP, "alert", R_ALERT},           {R_TOP, "ddos", R_DDOS},
-    {R_TOP, "dns", R_DNS},               {R_ALERT, "signature_id", R_SID},
-    {R_ALERT, "severity", R_SEVERITY},   {R_ALERT, "signature", R_SIGNATURE},
-    {R_ALERT, "category", R_CATEGORY},   {R_ALERT, "target", R_TARGET},
-    {R_ALERT, "metadata", R_META},       {R_TARGET, "ip", R_TARGET_IP},
-    {R_META, "actor", R_ACTOR},          {R_META, "mitre_technique_id", R_TECHNIQUES},
-    {R_DDOS, "attack", R_DDOS_ATTACK},   {R_DDOS, "victim", R_DDOS_VICTIM},
-    {R_DDOS, "metadata", R_DDOS_META},   {R_DDOS_META, "actor", R_DDOS_ACTOR},
+    K(R_TOP, "event_type", R_EVENT_TYPE), K(R_TOP, "timestamp", R_TIMESTAMP),
+    K(R_TOP, "src_ip", R_SRC_IP),         K(R_TOP, "dest_ip", R_DEST_IP),
+    K(R_TOP, "alert", R_ALERT),           K(R_TOP, "ddos", R_DDOS),
+    K(R_TOP, "dns", R_DNS),               K(R_ALERT, "signature_id", R_SID),
+    K(R_ALERT, "severity", R_SEVERITY),   K(R_ALERT, "signature", R_SIGNATURE),
+    K(R_ALERT, "category", R_CATEGORY),   K(R_ALERT, "target", R_TARGET),
+    K(R_ALERT, "metadata", R_META),       K(R_TARGET, "ip", R_TARGET_IP),
+    K(R_META, "actor", R_ACTOR),          K(R_META, "mitre_technique_id", R_TECHNIQUES),
+    K(R_DDOS, "attack", R_DDOS_ATTACK),   K(R_DDOS, "victim", R_DDOS_VICTIM),
+    K(R_DDOS, "metadata", R_DDOS_META),   K(R_DDOS_META, "actor", R_DDOS_ACTOR),
 };
+#undef K
 
 typedef struct {
     const char *p; /* decoded key bytes (in the line or the arena) */
@@ -61,12 +65,14 @@ typedef struct {
     size_t arena_used;
     int depth;
     uint32_t objects; /* serial of the last object opened */
-    key_ent *keys;    /* open-addressed; `inline_keys` until it outgrows it */
-    size_t key_cap, key_n;
-    key_ent inline_keys[128];
     hub_eve_capture *cap;
     const char *err;
     const char *err_at;
+    key_ent *keys;    /* open-addressed; `inline_keys` until it outgrows it */
+    size_t key_cap, key_n;
+    uint64_t inline_used[2]; /* which inline slots hold a key: the table itself is not
+                                cleared per line (3 KiB of memset per event) */
+    key_ent inline_keys[128]; /* last: hub_eve_scan clears the members before it only */
 } scanner;
 
 static bool fail(scanner *s, const char *why, const char *at)
@@ -266,14 +272,25 @@ static uint32_t key_hash(const char *p, size_t n, uint32_t obj)
     return h;
 }
 
-static key_ent *key_slot(key_ent *tab, size_t cap, const key_ent *k)
+/* The slot holding key k, or the empty slot where it goes. `used` marks the valid
+ * slots of the inline table; NULL for a heap table, whose empty slots have p == NULL. */
+static key_ent *key_slot(key_ent *tab, size_t cap, const uint64_t *used, const key_ent *k)
 {
     for (size_t i = k->hash & (cap - 1);; i = (i + 1) & (cap - 1)) {
         key_ent *e = &tab[i];
-        if (!e->p || (e->hash == k->hash && e->obj == k->obj && e->len == k->len &&
+        bool empty = used ? !(used[i / 64] >> (i % 64) & 1) : !e->p;
+        if (empty || (e->hash == k->hash && e->obj == k->obj && e->len == k->len &&
                       memcmp(e->p, k->p, k->len) == 0))
             return e;
     }
+}
+
+static bool slot_empty(const scanner *s, const key_ent *e)
+{
+    if (s->keys != s->inline_keys)
+        return !e->p;
+    size_t i = (size_t)(e - s->inline_keys);
+    return !(s->inline_used[i / 64] >> (i % 64) & 1);
 }
 
 static bool keys_grow(scanner *s)
@@ -283,8 +300,8 @@ static bool keys_grow(scanner *s)
     if (!tab)
         return fail(s, "out of memory", s->p);
     for (size_t i = 0; i < s->key_cap; i++)
-        if (s->keys[i].p)
-            *key_slot(tab, cap, &s->keys[i]) = s->keys[i];
+        if (!slot_empty(s, &s->keys[i]))
+            *key_slot(tab, cap, NULL, &s->keys[i]) = s->keys[i];
     if (s->keys != s->inline_keys)
         free(s->keys);
     s->keys = tab;
@@ -298,10 +315,15 @@ static bool key_add(scanner *s, const char *p, size_t n, uint32_t obj, const cha
     if ((s->key_n + 1) * 2 > s->key_cap && !keys_grow(s))
         return false;
     key_ent k = {.p = p, .len = (uint32_t)n, .hash = key_hash(p, n, obj), .obj = obj};
-    key_ent *e = key_slot(s->keys, s->key_cap, &k);
-    if (e->p)
+    bool inl = s->keys == s->inline_keys;
+    key_ent *e = key_slot(s->keys, s->key_cap, inl ? s->inline_used : NULL, &k);
+    if (!slot_empty(s, e))
         return fail(s, "duplicate object key", at);
     *e = k;
+    if (inl) {
+        size_t i = (size_t)(e - s->inline_keys);
+        s->inline_used[i / 64] |= UINT64_C(1) << (i % 64);
+    }
     s->key_n++;
     return true;
 }
@@ -311,8 +333,8 @@ static role child_role(role parent, const char *key, size_t n)
     if (parent == R_NONE)
         return R_NONE;
     for (size_t i = 0; i < sizeof ROLE_KEYS / sizeof ROLE_KEYS[0]; i++)
-        if (ROLE_KEYS[i].parent == parent && strncmp(ROLE_KEYS[i].key, key, n) == 0 &&
-            ROLE_KEYS[i].key[n] == '\0')
+        if (ROLE_KEYS[i].parent == parent && ROLE_KEYS[i].len == n &&
+            memcmp(ROLE_KEYS[i].key, key, n) == 0)
             return ROLE_KEYS[i].child;
     return R_NONE;
 }
@@ -600,8 +622,12 @@ bool hub_eve_scan(const char *line, size_t len, char *arena, hub_eve_capture *ca
                   char *reason, size_t reason_len, size_t *column)
 {
     memset(cap, 0, sizeof *cap);
-    scanner s = {.start = line, .p = line, .end = line + len, .arena = arena, .cap = cap};
-    memset(s.inline_keys, 0, sizeof s.inline_keys);
+    scanner s;
+    memset(&s, 0, offsetof(scanner, inline_keys));
+    s.start = s.p = line;
+    s.end = line + len;
+    s.arena = arena;
+    s.cap = cap;
     s.keys = s.inline_keys;
     s.key_cap = sizeof s.inline_keys / sizeof s.inline_keys[0];
     skip_ws(&s);

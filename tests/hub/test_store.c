@@ -403,6 +403,52 @@ static void test_incidents(void **state)
     json_decref(call(f->s, hub_api_incidents, 400, (fake_params){{"window", "5", NULL}}));
 }
 
+/* Three (actor, victim) pairs with one alert each per minute, interleaved, for 90
+ * minutes, and an older burst of the first pair 56 minutes before. With a small limit
+ * the newest incidents are found first and then followed back pair by pair; they must
+ * come out complete, and equal to what reading every event gives (limit 1000). */
+static void test_incidents_interleaved(void **state)
+{
+    fixture *f = *state;
+    static const char *const pairs[][2] = {
+        {"Lazarus Group", "10.0.0.1"}, {"Lazarus Group", "10.0.0.3"}, {"Kimsuky", "10.0.0.1"}};
+    hub_buf b = {0};
+    for (int m = 0; m < 5; m++) {
+        char *l = alert_line(m, pairs[0][0], pairs[0][1], m);
+        hub_buf_printf(&b, "%s\n", l);
+        free(l);
+    }
+    for (int m = 60; m < 150; m++)
+        for (int p = 0; p < 3; p++) {
+            char *l = alert_line(m * 3 + p, pairs[p][0], pairs[p][1], m);
+            hub_buf_printf(&b, "%s\n", l);
+            free(l);
+        }
+    char *body = hub_buf_take(&b);
+    ingest(f->s, "s1", NULL, body, 275, false);
+    free(body);
+    json_t *one = call(f->s, hub_api_incidents, 200, (fake_params){{"limit", "1", NULL}});
+    json_t *top = json_array_get(json_object_get(one, "incidents"), 0);
+    assert_string_equal(json_string_value(json_object_get(top, "actor")), "Kimsuky");
+    assert_int_equal(json_integer_value(json_object_get(top, "events")), 90);
+    assert_string_equal(json_string_value(json_object_get(top, "first_seen")),
+                        "2023-11-14T01:00:00.000000Z");
+    json_decref(one);
+    json_t *all = call(f->s, hub_api_incidents, 200,
+                       (fake_params){{"limit", "1000", "window", "1200", NULL}});
+    json_t *three = call(f->s, hub_api_incidents, 200,
+                         (fake_params){{"limit", "3", "window", "1200", NULL}});
+    json_t *inc = json_object_get(all, "incidents");
+    assert_int_equal(json_array_size(inc), 4); /* the older burst is apart at 20 min */
+    for (size_t i = 0; i < 3; i++) {
+        json_t *want = json_array_get(inc, i);
+        assert_int_equal(json_integer_value(json_object_get(want, "events")), 90);
+        assert_true(json_equal(json_array_get(json_object_get(three, "incidents"), i), want));
+    }
+    json_decref(all);
+    json_decref(three);
+}
+
 /* A database from before the rollup (or with an outdated one) gets it rebuilt at open. */
 static void test_rollup_migration(void **state)
 {
@@ -537,6 +583,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_params, setup, teardown),
         cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incidents, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_incidents_interleaved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_actor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollup_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_migrations, setup, teardown),
