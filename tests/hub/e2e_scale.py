@@ -184,9 +184,10 @@ def t_workers(binary):
         assert len(entries) == total and total > 1000, (len(entries), total)
         db = pg.create_db()
         w1 = worker(binary, redis, db, "w1", tmp, batch=10)
-        w2 = worker(binary, redis, db, "w2", tmp, batch=10)
         # Freeze w1 when it holds unacknowledged entries, then kill it: its entries must
-        # be taken over by w2 (XAUTOCLAIM) and stored once.
+        # be taken over by w2 (XAUTOCLAIM) and stored once. w2 starts only after the
+        # kill: started beside w1, a fast enough w2 drained the whole stream while w1 was
+        # frozen, and the kill no longer happened mid-stream.
         killed_with = 0
         deadline = time.time() + 60
         while not killed_with and time.time() < deadline:
@@ -200,6 +201,7 @@ def t_workers(binary):
         w1.wait()
         consumed = int(group_info(redis)["hub"]["entries-read"] or 0)
         assert consumed < total, "w1 was killed after the stream was consumed"
+        w2 = worker(binary, redis, db, "w2", tmp, batch=10)
         wait_drained(redis, total)
         stop(w2)
         with open(os.path.join(tmp, "w2.log"), errors="replace") as f:
