@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool reserve(JsonBuffer *out, size_t extra)
+bool json_buffer_reserve(JsonBuffer *out, size_t extra)
 {
     if (out->len + extra <= out->cap)
         return true;
@@ -29,7 +29,7 @@ static bool reserve(JsonBuffer *out, size_t extra)
 
 static bool put(JsonBuffer *out, const char *bytes, size_t n)
 {
-    if (!reserve(out, n))
+    if (!json_buffer_reserve(out, n))
         return false;
     memcpy(out->data + out->len, bytes, n);
     out->len += n;

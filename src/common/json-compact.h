@@ -19,6 +19,10 @@ typedef struct JsonBuffer {
     size_t len, cap;
 } JsonBuffer;
 
+/* Makes room for extra more bytes after len (capacity doubles, from 4 KiB); false when out of
+ * memory, the buffer unchanged. */
+bool json_buffer_reserve(JsonBuffer *out, size_t extra);
+
 /* Appends value and a newline; on failure (a string that is not valid UTF-8, no memory) the buffer is back
  * at its length before the call and false is returned, as json_dumpb would have failed. */
 bool json_compact_append_line(JsonBuffer *out, const json_t *value);

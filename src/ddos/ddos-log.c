@@ -42,27 +42,23 @@ static json_t *json_rate(double r)
     return json_integer((json_int_t)llround(r));
 }
 
-static json_t *top_addresses(const DdosTopK *t)
+static void set_address_key(json_t *o, const DdosTopKEntry *e)
 {
-    DdosTopKEntry e[TOP_REPORTED];
-    uint32_t n = ddos_topk_sorted(t, e, TOP_REPORTED);
-    json_t *arr = json_array();
-    for (uint32_t i = 0; i < n; i++) {
-        if (e[i].count - e[i].error < MIN_REPORTED)
-            continue;
-        Address a;
-        char ip[64];
-        ddos_topk_address(&e[i], &a);
-        eve_format_address(&a, ip, sizeof(ip));
-        json_t *o = json_object();
-        json_object_set_new(o, "ip", json_string(ip));
-        json_object_set_new(o, "packets", json_integer(e[i].count - e[i].error));
-        json_array_append_new(arr, o);
-    }
-    return arr;
+    Address a;
+    char ip[64];
+    ddos_topk_address(e, &a);
+    eve_format_address(&a, ip, sizeof(ip));
+    json_object_set_new(o, "ip", json_string(ip));
 }
 
-static json_t *top_ports(const DdosTopK *t)
+static void set_port_key(json_t *o, const DdosTopKEntry *e)
+{
+    json_object_set_new(o, "port", json_integer(ddos_topk_port(e)));
+}
+
+/* The heavy hitters of one top-k table, most packets first, as objects of
+ * {<key>, packets}; entries whose guaranteed count is below MIN_REPORTED are noise. */
+static json_t *top_list(const DdosTopK *t, void (*set_key)(json_t *, const DdosTopKEntry *))
 {
     DdosTopKEntry e[TOP_REPORTED];
     uint32_t n = ddos_topk_sorted(t, e, TOP_REPORTED);
@@ -71,7 +67,7 @@ static json_t *top_ports(const DdosTopK *t)
         if (e[i].count - e[i].error < MIN_REPORTED)
             continue;
         json_t *o = json_object();
-        json_object_set_new(o, "port", json_integer(ddos_topk_port(&e[i])));
+        set_key(o, &e[i]);
         json_object_set_new(o, "packets", json_integer(e[i].count - e[i].error));
         json_array_append_new(arr, o);
     }
@@ -141,14 +137,15 @@ static json_t *ddos_object(const DdosVictim *v, const char *state, uint64_t ts_u
     json_object_set_new(o, "bytes", json_integer((json_int_t)v->bytes));
     json_object_set_new(o, "peak_pps", json_rate(v->peak_pps));
     json_object_set_new(o, "peak_bps", json_rate(v->peak_bps));
-    json_object_set_new(o, "top_sources", top_addresses(&v->sources));
-    json_object_set_new(o, "top_src_ports", top_ports(&v->src_ports));
-    json_object_set_new(o, "top_dest_ports", top_ports(&v->dst_ports));
+    json_object_set_new(o, "top_sources", top_list(&v->sources, set_address_key));
+    json_object_set_new(o, "top_src_ports", top_list(&v->src_ports, set_port_key));
+    json_object_set_new(o, "top_dest_ports", top_list(&v->dst_ports, set_port_key));
     /* top_ports: the ports that say what the attack is - the reflectors' source ports for an
      * amplification, the targeted ports otherwise. */
-    json_object_set_new(o, "top_ports", top_ports(ddos_attack_is_reflection(v->attack)
-                                                      ? &v->src_ports
-                                                      : &v->dst_ports));
+    json_object_set_new(o, "top_ports", top_list(ddos_attack_is_reflection(v->attack)
+                                                     ? &v->src_ports
+                                                     : &v->dst_ports,
+                                                 set_port_key));
     json_t *signs = signs_json(v);
     json_object_set(o, "sources_estimate", json_object_get(signs, "src_spread"));
     json_object_set_new(o, "signs", signs);

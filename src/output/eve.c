@@ -105,15 +105,15 @@ void eve_writer_init(EveWriter *w, EveLog *log)
 void eve_writer_flush(EveWriter *w)
 {
     if (!w->log || (!w->log->file && !w->log->hub && !w->log->fast)) {
-        w->out.len = w->fast_len = 0;
+        w->out.len = w->fast.len = 0;
         return;
     }
     pthread_mutex_lock(&w->log->lock);
-    if (w->fast_len && w->log->fast) {
-        fwrite(w->fast_buf, 1, w->fast_len, w->log->fast);
+    if (w->fast.len && w->log->fast) {
+        fwrite(w->fast.data, 1, w->fast.len, w->log->fast);
         fflush(w->log->fast);
     }
-    w->fast_len = 0;
+    w->fast.len = 0;
     FILE *out = w->log->hub ? hub_spool_file(w->log->hub) : w->log->file;
     if (w->out.len && out) {
         fwrite(w->out.data, 1, w->out.len, out);
@@ -133,7 +133,7 @@ void eve_writer_destroy(EveWriter *w)
 {
     eve_writer_flush(w);
     free(w->out.data);
-    free(w->fast_buf);
+    free(w->fast.data);
     memset(w, 0, sizeof(*w));
 }
 

@@ -80,8 +80,7 @@ typedef struct EveWriter {
     EveLog *log;
     JsonBuffer out;                  /* whole lines waiting for the next flush */
     uint64_t lines[EVE_TYPE_COUNT];  /* written by this writer, merged at flush */
-    char *fast_buf;                  /* fast.log lines, written out with the EVE lines */
-    size_t fast_len, fast_cap;
+    JsonBuffer fast;                 /* fast.log lines, written out with the EVE lines */
 } EveWriter;
 
 void eve_config_default(EveConfig *cfg);

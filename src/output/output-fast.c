@@ -90,15 +90,9 @@ void output_fast(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo *
 {
     if (!w->log || !w->log->fast || (!p && !f))
         return;
-    if (w->fast_cap - w->fast_len < FAST_LINE_MAX) {
-        size_t cap = w->fast_cap ? w->fast_cap * 2 : 4 * FAST_LINE_MAX;
-        char *grown = realloc(w->fast_buf, cap);
-        if (!grown)
-            return;
-        w->fast_buf = grown;
-        w->fast_cap = cap;
-    }
-    w->fast_len += output_fast_format(w->fast_buf + w->fast_len, FAST_LINE_MAX, p, f, a);
-    if (w->fast_len >= EVE_WRITER_FLUSH_AT)
+    if (!json_buffer_reserve(&w->fast, FAST_LINE_MAX))
+        return;
+    w->fast.len += output_fast_format(w->fast.data + w->fast.len, FAST_LINE_MAX, p, f, a);
+    if (w->fast.len >= EVE_WRITER_FLUSH_AT)
         eve_writer_flush(w);
 }
