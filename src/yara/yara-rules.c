@@ -22,11 +22,14 @@
 #include <sys/stat.h>
 #include <yara.h>
 
+#include "yara/yara-prefilter.h"
+
 #define MAX_DIR_DEPTH 8
 #define MAX_RULE_FILES 4096
 
 typedef struct RulePart {
     YR_RULES *rules;
+    YaraScope scope;
     YaraRuleInfo *info;      /* indexed like rules->rules_table */
     size_t count;
 } RulePart;
@@ -265,14 +268,14 @@ static int rule_actor(const IntelActors *kb, const YR_RULE *rule, const char *fi
     return a;
 }
 
-static int part_add(YaraRuleSet *set, YR_RULES *rules, const char *file_for_all)
+static int part_add(YaraRuleSet *set, YR_RULES *rules, const char *file_for_all, YaraScope scope)
 {
     RulePart *parts = realloc(set->parts, (set->part_count + 1) * sizeof(*parts));
     if (!parts)
         return -1;
     set->parts = parts;
     RulePart *p = &parts[set->part_count++];
-    *p = (RulePart){.rules = rules};
+    *p = (RulePart){.rules = rules, .scope = scope};
     size_t n = 0;
     const YR_RULE *rule;
     yr_rules_foreach(rules, rule) n++;
@@ -291,7 +294,8 @@ static int part_add(YaraRuleSet *set, YR_RULES *rules, const char *file_for_all)
         info->sid = rule_sid(file, rule->identifier);
         info->actor = rule_actor(set->kb, rule, file);
     }
-    set->rule_count += p->count;
+    if (scope != YARA_SCOPE_NOT_MZ)
+        set->rule_count += p->count;  /* the non-MZ set repeats rules of the full one */
     return 0;
 }
 
@@ -306,13 +310,14 @@ static void load_compiled(YaraRuleSet *set, const char *path, YaraLoadStats *st,
         st->files_failed++;
         return;
     }
-    if (part_add(set, rules, path) != 0)
+    if (part_add(set, rules, path, YARA_SCOPE_ALL) != 0)
         st->files_failed++;
 }
 
-/* Compiles every source file that compiles alone into one part. */
+/* Compiles every source file that compiles alone into one part; the files that did are
+ * left in paths (the others set to NULL). */
 static void load_sources(YaraRuleSet *set, char **paths, size_t n, YaraLoadStats *st,
-                         LoadCtx *lc)
+                         LoadCtx *lc, YaraScope scope)
 {
     YR_COMPILER *c = compiler_new(lc);
     size_t added = 0;
@@ -321,6 +326,8 @@ static void load_sources(YaraRuleSet *set, char **paths, size_t n, YaraLoadStats
             continue;
         if (!compiles_alone(paths[i], lc)) {
             st->files_failed++;
+            free(paths[i]);
+            paths[i] = NULL;
             continue;
         }
         lc->quiet = true;
@@ -329,19 +336,115 @@ static void load_sources(YaraRuleSet *set, char **paths, size_t n, YaraLoadStats
         if (rc != 0) {
             /* Compiled alone but clashes in the shared compiler: it is now unusable. */
             st->files_failed += (uint32_t)(n - i);
+            for (size_t j = i; j < n; j++) {
+                free(paths[j]);
+                paths[j] = NULL;
+            }
             break;
         }
         added++;
     }
     YR_RULES *rules = NULL;
-    if (c && added && yr_compiler_get_rules(c, &rules) == ERROR_SUCCESS && part_add(set, rules, NULL))
+    if (c && added && yr_compiler_get_rules(c, &rules) == ERROR_SUCCESS &&
+        part_add(set, rules, NULL, scope))
         st->files_failed += (uint32_t)added;
     if (c)
         yr_compiler_destroy(c);
 }
 
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (size >= 0 && fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)size + 1))) {
+        *len = fread(text, 1, (size_t)size, f);
+        text[*len] = '\0';
+    }
+    fclose(f);
+    return text;
+}
+
+static bool string_compiles(const char *text, const char *ns, LoadCtx *lc)
+{
+    YR_COMPILER *probe = compiler_new(lc);
+    if (!probe)
+        return false;
+    bool ok = yr_compiler_add_string(probe, text, ns) == 0;
+    yr_compiler_destroy(probe);
+    return ok;
+}
+
+/* The non-MZ version of one source file (yara-prefilter.h), or the file itself when it cannot
+ * be rewritten; 0 when added to c. */
+static int add_prefiltered(YR_COMPILER *c, const char *path, YaraLoadStats *st, LoadCtx *lc)
+{
+    size_t len = 0;
+    char *text = read_text(path, &len);
+    if (!text)
+        return -1;
+    YaraPrefilterStats ps = {0};
+    char *rewritten = yara_prefilter_rewrite(text, len, &ps);
+    lc->quiet = true;
+    if (rewritten && !string_compiles(rewritten, path, lc)) {
+        free(rewritten);  /* not expected: the rewrite only removes; keep the original */
+        rewritten = NULL;
+        ps = (YaraPrefilterStats){.unchanged_files = 1};
+    }
+    const char *use = rewritten ? rewritten : text;
+    int rc = yr_compiler_add_string(c, use, path) == 0 ? 0 : -1;
+    lc->quiet = false;
+    st->mz_only += ps.dropped;
+    st->trimmed += ps.trimmed;
+    st->unchanged_files += ps.unchanged_files;
+    st->pe_files += strstr(use, "import \"pe\"") != NULL;
+    free(rewritten);
+    free(text);
+    return rc;
+}
+
+/* The second set, for files that do not start with "MZ", from the files load_sources took. */
+static void load_prefiltered(YaraRuleSet *set, char **paths, size_t n, YaraLoadStats *st,
+                             LoadCtx *lc)
+{
+    YR_COMPILER *c = compiler_new(lc);
+    bool ok = c != NULL;
+    size_t added = 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        if (paths[i]) {
+            ok = add_prefiltered(c, paths[i], st, lc) == 0;
+            added++;
+        }
+    }
+    YR_RULES *rules = NULL;
+    if (ok && added && yr_compiler_get_rules(c, &rules) == ERROR_SUCCESS &&
+        part_add(set, rules, NULL, YARA_SCOPE_NOT_MZ) == 0) {
+        if (c)
+            yr_compiler_destroy(c);
+        return;
+    }
+    if (c)
+        yr_compiler_destroy(c);
+    /* Could not build it: scan every file with the full set, as without the prefilter. */
+    for (size_t i = 0; i < set->part_count; i++)
+        if (set->parts[i].scope == YARA_SCOPE_MZ)
+            set->parts[i].scope = YARA_SCOPE_ALL;
+    report(lc, "prefilter", "the rule set for non-MZ files could not be built; all files get "
+           "the full set", false);
+}
+
 YaraRuleSet *yara_rules_load(const char *const *paths, size_t count, const IntelActors *kb,
                              YaraLoadStats *stats, YaraReportFn report_fn, void *ud)
+{
+    const YaraLoadOptions defaults = {.prefilter = true};
+    return yara_rules_load_opts(paths, count, kb, &defaults, stats, report_fn, ud);
+}
+
+YaraRuleSet *yara_rules_load_opts(const char *const *paths, size_t count, const IntelActors *kb,
+                                  const YaraLoadOptions *opts, YaraLoadStats *stats,
+                                  YaraReportFn report_fn, void *ud)
 {
     YaraLoadStats local;
     YaraLoadStats *st = stats ? stats : &local;
@@ -365,7 +468,10 @@ YaraRuleSet *yara_rules_load(const char *const *paths, size_t count, const Intel
             files.paths[i] = NULL;
         }
     }
-    load_sources(set, files.paths, files.count, st, &lc);
+    load_sources(set, files.paths, files.count, st, &lc,
+                 opts->prefilter ? YARA_SCOPE_MZ : YARA_SCOPE_ALL);
+    if (opts->prefilter && set->part_count && set->parts[set->part_count - 1].scope == YARA_SCOPE_MZ)
+        load_prefiltered(set, files.paths, files.count, st, &lc);
     for (size_t i = 0; i < files.count; i++)
         free(files.paths[i]);
     free(files.paths);
@@ -422,4 +528,10 @@ const YaraRuleInfo *yara_rules_info(const YaraRuleSet *set, size_t part, const Y
     const RulePart *p = &set->parts[part];
     ptrdiff_t idx = rule - p->rules->rules_table;
     return idx >= 0 && (size_t)idx < p->count ? &p->info[idx] : NULL;
+}
+
+bool yara_rules_part_applies(const YaraRuleSet *set, size_t i, bool mz)
+{
+    YaraScope scope = set->parts[i].scope;
+    return scope == YARA_SCOPE_ALL || (scope == YARA_SCOPE_MZ) == mz;
 }

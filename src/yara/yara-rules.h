@@ -2,9 +2,11 @@
  * yara-rules.h - a compiled YARA rule set and what bongsu knows about each rule.
  *
  * A YaraRuleSet is built once (start-up, or a SIGHUP reload in a background thread) and then
- * only read, by the one scanner thread. It holds one libyara YR_RULES compiled from every
+ * only read, by the scanner threads. It holds one libyara YR_RULES compiled from every
  * source file (each file in its own namespace, so two vendors' rules of the same name do not
- * collide) plus one YR_RULES per precompiled (yarac) file, which libyara cannot merge. For
+ * collide) plus one YR_RULES per precompiled (yarac) file, which libyara cannot merge. With
+ * the prefilter on, the sources' set is for files that start with "MZ" and a second one,
+ * rewritten by yara-prefilter.c, is for all other files (same namespaces and rule names). For
  * every rule it keeps the alert's fields: a stable signature id, the malware family and the
  * actor resolved through the knowledge base from the rule's meta, name, tags or file name.
  */
@@ -31,7 +33,17 @@ struct YR_RULE;
 
 typedef struct YaraLoadStats {
     uint32_t files, files_failed, rules;
+    /* the prefilter (yara-prefilter.h): rules a non-MZ file cannot match, rules trimmed for
+     * it, source files used unchanged for it, source files whose non-MZ rules still use pe */
+    uint32_t mz_only, trimmed, unchanged_files, pe_files;
 } YaraLoadStats;
+
+/* Which files a libyara rule set is scanned for. */
+typedef enum YaraScope { YARA_SCOPE_ALL, YARA_SCOPE_MZ, YARA_SCOPE_NOT_MZ } YaraScope;
+
+typedef struct YaraLoadOptions {
+    bool prefilter;      /* yara.prefilter: a second set for non-MZ files (default on) */
+} YaraLoadOptions;
 
 /* Reports a problem in a rule file: where is "file:line" (or the file alone), error or not. */
 typedef void (*YaraReportFn)(void *ud, const char *where, const char *message, bool error);
@@ -42,6 +54,10 @@ typedef void (*YaraReportFn)(void *ud, const char *where, const char *message, b
  * when nothing usable was loaded (no rule at all) or on OOM. kb may be NULL. */
 YaraRuleSet *yara_rules_load(const char *const *paths, size_t count, const IntelActors *kb,
                              YaraLoadStats *stats, YaraReportFn report, void *ud);
+/* The same with options (yara_rules_load uses the defaults: prefilter on). */
+YaraRuleSet *yara_rules_load_opts(const char *const *paths, size_t count, const IntelActors *kb,
+                                  const YaraLoadOptions *opts, YaraLoadStats *stats,
+                                  YaraReportFn report, void *ud);
 void yara_rules_free(YaraRuleSet *set);
 
 size_t yara_rules_count(const YaraRuleSet *set);
@@ -50,6 +66,8 @@ const IntelActors *yara_rules_actors(const YaraRuleSet *set);
 /* The libyara rule sets to scan with, in order, and the info of a matching rule. */
 size_t yara_rules_parts(const YaraRuleSet *set);
 struct YR_RULES *yara_rules_part(const YaraRuleSet *set, size_t i);
+/* Whether part i is scanned for a file that does (mz) or does not start with "MZ". */
+bool yara_rules_part_applies(const YaraRuleSet *set, size_t i, bool mz);
 const YaraRuleInfo *yara_rules_info(const YaraRuleSet *set, size_t part,
                                     const struct YR_RULE *rule);
 

@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "file/file.h"
 #include "output/output-alert.h"
+#include "yara/yara-prefilter.h"
 
 #define YARA_MAX_MATCHES 64
 
@@ -314,8 +315,9 @@ static void scan(YaraScanner *s, YaraJob *j, ScanResult *r)
     r->rules = *s->rules;
     uint64_t start = cpu_usec();
     static const uint8_t empty[1];
+    bool mz = yara_prefilter_is_mz(j->data, j->len);
     for (size_t i = 0; i < s->scanner_count; i++) {
-        if (!s->scanners[i])
+        if (!s->scanners[i] || !yara_rules_part_applies(r->rules, i, mz))
             continue;
         r->part = i;
         yr_scanner_set_callback(s->scanners[i], on_scan_message, r);

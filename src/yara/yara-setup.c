@@ -48,11 +48,16 @@ YaraRuleSet *yara_setup_rules(const ConfNode *conf, const IntelActors *kb,
         list[n++] = shipped;
     }
     YaraLoadStats st;
-    YaraRuleSet *set = yara_rules_load(list, n, kb, &st, report_to_log, NULL);
+    YaraLoadOptions opts = {.prefilter = !conf || conf_get_bool(conf, "yara.prefilter", true)};
+    YaraRuleSet *set = yara_rules_load_opts(list, n, kb, &opts, &st, report_to_log, NULL);
     *failed_files = st.files_failed;
     if (st.files_failed)
         log_warning("yara: %u of %u rule files failed to load", st.files_failed, st.files);
     log_info("yara: %u rules from %u files", st.rules, st.files - st.files_failed);
+    if (opts.prefilter)
+        log_info("yara: prefilter: %u rules need an MZ header, %u trimmed for other files; %u "
+                 "files used unchanged, %u still import pe for non-MZ files",
+                 st.mz_only, st.trimmed, st.unchanged_files, st.pe_files);
     return set;
 }
 
