@@ -1,9 +1,9 @@
 /*
  * yara-scan.c - the scanner thread, its queue and its file observer (see yara-scan.h).
  *
- * One scanner thread, not one per worker: libyara scanning is CPU-bound and files are a
- * small part of traffic, so one thread keeps the workers free for packets and makes the
- * memory bound simple (one queue, one memcap). The per-file state is the job itself: it is
+ * Scanner threads are not tied to workers: libyara scanning is CPU-bound and files are a
+ * small part of traffic, so a few threads (yara.threads, default 1) keep the workers free for
+ * packets and one queue and one memcap bound the memory. The per-file state is the job itself: it is
  * created when the file opens, filled by the worker, and handed to the scanner whole when
  * the file is logged, so worker and scanner never share a job at the same time.
  *
@@ -13,20 +13,23 @@
  */
 #include "yara/yara-scan.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <yara.h>
+#include <unistd.h>
 
 #include "applayer/app-layer.h"
 #include "common/log.h"
 #include "file/file.h"
 #include "output/output-alert.h"
-#include "yara/yara-prefilter.h"
+#include "yara/yara-match.h"
 
-#define YARA_MAX_MATCHES 64
+#define YARA_MAX_THREADS 16
 
 typedef enum JobKind { JOB_FILE, JOB_RULES, JOB_STOP } JobKind;
 
@@ -34,9 +37,10 @@ typedef struct YaraJob {
     struct YaraJob *next;
     JobKind kind;
     YaraRuleSet *rules;            /* JOB_RULES: the set to switch to */
-    uint8_t *data;
-    size_t len, cap;
-    bool truncated, memcap_hit;
+    uint8_t *data;                 /* the first buffer-size bytes */
+    size_t len, cap;               /* len: bytes of the file taken, in memory or spooled */
+    int spool_fd;                  /* the whole file once past buffer-size, else -1 */
+    bool truncated, memcap_hit, spool_error;
     Flow flow;                     /* snapshot, pointers cleared */
     uint64_t ts_usec;
     char app_proto[16];
@@ -46,24 +50,37 @@ typedef struct YaraJob {
     json_t *event;                 /* the fileinfo event to write after the scan, or NULL */
 } YaraJob;
 
+typedef struct ScanThread {
+    struct YaraScanner *s;
+    pthread_t thread;
+    bool started;
+    EveWriter writer;
+    YaraMatcher *matcher;          /* for the rule set of generation gen */
+    uint64_t gen;
+    YaraScanStats st;
+} ScanThread;
+
 struct YaraScanner {
     YaraScanConfig cfg;
     YaraRuleSet **rules;
+    pthread_rwlock_t rules_lock;   /* write: swapping *rules; read: scanning with it */
+    atomic_uint_fast64_t gen;      /* bumped at each swap */
+    YaraRuleSet **retired;         /* sets swapped out, freed when the threads have stopped */
+    size_t retired_count;
     EveLog *eve;
-    EveWriter writer;
     CounterSet counters;
     CounterId alert_counter;
-    pthread_t thread;
+    pthread_mutex_t counters_lock;
+    ScanThread threads[YARA_MAX_THREADS];
+    uint32_t thread_count;
     pthread_mutex_t lock;
     pthread_cond_t not_empty;
     YaraJob *head, *tail;
     uint32_t queued;               /* files in the queue (control messages not counted) */
     atomic_uint_fast64_t buffered; /* bytes held by open and queued files */
-    /* counters written by workers (atomics) and by the scanner thread (plain) */
-    atomic_uint_fast64_t truncated, memcap_hit, queue_full, unscanned;
+    /* counters written by workers (atomics) and by the scanner threads (their own) */
+    atomic_uint_fast64_t truncated, memcap_hit, queue_full, unscanned, spool_errors;
     YaraScanStats st;
-    YR_SCANNER **scanners;         /* one per part of the current rule set */
-    size_t scanner_count;
     YaraReloadFn reload;
     void *reload_ud;
     pthread_t reload_thread;
@@ -77,6 +94,11 @@ static _Atomic(YaraScanner *) active;
 void yara_scan_config_default(YaraScanConfig *cfg)
 {
     cfg->max_file_size = 16u << 20;
+    cfg->buffer_size = 1u << 20;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%s", tmp && *tmp ? tmp : "/tmp");
+    cfg->threads = 1;
+    cfg->fileinfo_rules = false;
     cfg->memcap = 256u << 20;
     cfg->queue_size = 512;
     cfg->scan_timeout = 10;
@@ -89,6 +111,8 @@ static void job_free(YaraScanner *s, YaraJob *j)
     if (s)
         atomic_fetch_sub(&s->buffered, j->cap);
     free(j->data);
+    if (j->spool_fd >= 0)
+        close(j->spool_fd);
     json_decref(j->fileinfo);
     json_decref(j->proto_obj);
     json_decref(j->event);
@@ -102,8 +126,10 @@ static void on_open(const FileThread *th, File *f, void **state, void *user)
     (void)th;
     (void)f;
     (void)user;
-    if (atomic_load(&active))
-        *state = calloc(1, sizeof(YaraJob));
+    YaraJob *j = atomic_load(&active) ? calloc(1, sizeof(YaraJob)) : NULL;
+    if (j)
+        j->spool_fd = -1;
+    *state = j;
 }
 
 /* Grows the buffer in doublings, within max-file-size and the memcap. */
@@ -114,8 +140,8 @@ static bool reserve(YaraScanner *s, YaraJob *j, size_t need)
     size_t cap = j->cap ? j->cap : 4096;
     while (cap < need)
         cap *= 2;
-    if (cap > s->cfg.max_file_size)
-        cap = (size_t)s->cfg.max_file_size;
+    if (cap > s->cfg.buffer_size)
+        cap = (size_t)s->cfg.buffer_size;
     if (cap < need)
         return false;
     uint64_t grow = cap - j->cap;
@@ -135,6 +161,62 @@ static bool reserve(YaraScanner *s, YaraJob *j, size_t need)
     return true;
 }
 
+/* An unlinked file in spool-dir holding the file from its first byte. */
+static int spool_open(const YaraScanner *s)
+{
+    int fd = open(s->cfg.spool_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+        return fd;
+    char path[300];
+    snprintf(path, sizeof(path), "%s/bongsu-yara-XXXXXX", s->cfg.spool_dir);
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
+static bool write_all(int fd, const uint8_t *data, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* Past buffer-size: the buffer, then every further byte, goes to the spool file, and the
+ * buffer is given back to the memcap. */
+static void spool(YaraScanner *s, YaraJob *j, const uint8_t *data, size_t take)
+{
+    if (j->spool_fd < 0) {
+        j->spool_fd = spool_open(s);
+        if (j->spool_fd >= 0 && !write_all(j->spool_fd, j->data, j->len)) {
+            close(j->spool_fd);
+            j->spool_fd = -1;
+        }
+        if (j->spool_fd < 0) {
+            j->spool_error = true;  /* scanned on the buffer */
+            atomic_fetch_add(&s->spool_errors, 1);
+            return;
+        }
+        atomic_fetch_sub(&s->buffered, j->cap);
+        free(j->data);
+        j->data = NULL;
+        j->cap = 0;
+    }
+    if (!write_all(j->spool_fd, data, take)) {
+        j->spool_error = true;  /* scanned on what was written */
+        atomic_fetch_add(&s->spool_errors, 1);
+        return;
+    }
+    j->len += take;
+}
+
 static void on_data(const FileThread *th, File *f, const uint8_t *data, uint32_t len,
                     void **state, void *user)
 {
@@ -143,12 +225,18 @@ static void on_data(const FileThread *th, File *f, const uint8_t *data, uint32_t
     (void)user;
     YaraJob *j = *state;
     YaraScanner *s = atomic_load(&active);
-    if (!j || !s || j->truncated || j->memcap_hit)
+    if (!j || !s || j->truncated || j->memcap_hit || j->spool_error)
         return;
     size_t room = s->cfg.max_file_size > j->len ? (size_t)s->cfg.max_file_size - j->len : 0;
     size_t take = len < room ? len : room;
     if (take < len)
         j->truncated = true;
+    if (!take)
+        return;
+    if (j->spool_fd >= 0 || j->len + take > s->cfg.buffer_size) {
+        spool(s, j, data, take);
+        return;
+    }
     while (take && !reserve(s, j, j->len + take))
         take = j->cap - j->len;  /* memcap: keep what fits, stop buffering */
     if (!take)
@@ -242,66 +330,9 @@ static bool on_log(AppLayerCtx *ctx, const File *f, json_t *event, void **state,
     return false;
 }
 
-/* ---- the scanner thread ---- */
+/* ---- the scanner threads ---- */
 
-typedef struct ScanResult {
-    const YaraRuleInfo *hits[YARA_MAX_MATCHES];
-    size_t count;
-    size_t part;
-    const YaraRuleSet *rules;
-} ScanResult;
-
-static int on_scan_message(YR_SCAN_CONTEXT *ctx, int message, void *data, void *user)
-{
-    (void)ctx;
-    ScanResult *r = user;
-    if (message != CALLBACK_MSG_RULE_MATCHING)
-        return CALLBACK_CONTINUE;
-    const YaraRuleInfo *info = yara_rules_info(r->rules, r->part, data);
-    if (info && r->count < YARA_MAX_MATCHES)
-        r->hits[r->count++] = info;
-    return r->count < YARA_MAX_MATCHES ? CALLBACK_CONTINUE : CALLBACK_ABORT;
-}
-
-static void scanners_free(YaraScanner *s)
-{
-    for (size_t i = 0; i < s->scanner_count; i++)
-        if (s->scanners[i])
-            yr_scanner_destroy(s->scanners[i]);
-    free(s->scanners);
-    s->scanners = NULL;
-    s->scanner_count = 0;
-}
-
-static void scanners_build(YaraScanner *s)
-{
-    size_t n = yara_rules_parts(*s->rules);
-    s->scanners = calloc(n ? n : 1, sizeof(*s->scanners));
-    if (!s->scanners)
-        return;
-    s->scanner_count = n;
-    for (size_t i = 0; i < n; i++) {
-        if (yr_scanner_create(yara_rules_part(*s->rules, i), &s->scanners[i]) != ERROR_SUCCESS) {
-            s->scanners[i] = NULL;
-            continue;
-        }
-        yr_scanner_set_timeout(s->scanners[i], (int)s->cfg.scan_timeout);
-        yr_scanner_set_flags(s->scanners[i], SCAN_FLAGS_FAST_MODE);
-    }
-}
-
-/* The THOR/LOKI externals some rules test (see yara-rules.c). */
-static void define_externals(YR_SCANNER *sc, const char *name)
-{
-    const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
-    const char *dot = strrchr(base, '.');
-    yr_scanner_define_string_variable(sc, "filename", base);
-    yr_scanner_define_string_variable(sc, "filepath", name);
-    yr_scanner_define_string_variable(sc, "extension", dot ? dot : "");
-}
-
-/* The scanner thread's CPU time: what scanning costs, whatever else runs on the machine. */
+/* The thread's CPU time: what scanning costs, whatever else runs on the machine. */
 static uint64_t cpu_usec(void)
 {
     struct timespec ts;
@@ -309,31 +340,38 @@ static uint64_t cpu_usec(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void scan(YaraScanner *s, YaraJob *j, ScanResult *r)
+/* Makes the thread's scanners again when the set changed since it last scanned. Called with
+ * the read lock held, so the set cannot change under it. */
+static void matcher_refresh(ScanThread *t)
 {
+    uint64_t gen = atomic_load(&t->s->gen);
+    if (t->matcher && t->gen == gen)
+        return;
+    yara_matcher_free(t->matcher);
+    t->matcher = yara_matcher_new(*t->s->rules, t->s->cfg.scan_timeout);
+    t->gen = gen;
+}
+
+static void scan(ScanThread *t, YaraJob *j, YaraMatch *r)
+{
+    YaraScanStats *st = &t->st;
     r->count = 0;
-    r->rules = *s->rules;
-    uint64_t start = cpu_usec();
-    static const uint8_t empty[1];
-    bool mz = yara_prefilter_is_mz(j->data, j->len);
-    for (size_t i = 0; i < s->scanner_count; i++) {
-        if (!s->scanners[i] || !yara_rules_part_applies(r->rules, i, mz))
-            continue;
-        r->part = i;
-        yr_scanner_set_callback(s->scanners[i], on_scan_message, r);
-        define_externals(s->scanners[i], j->name);
-        int rc = yr_scanner_scan_mem(s->scanners[i], j->data ? j->data : empty, j->len);
-        if (rc == ERROR_SCAN_TIMEOUT)
-            s->st.timeouts++;
-        else if (rc != ERROR_SUCCESS && rc != ERROR_CALLBACK_ERROR)
-            s->st.errors++;
+    matcher_refresh(t);
+    if (!t->matcher) {
+        st->errors++;
+        return;
     }
-    s->st.scan_usec += cpu_usec() - start;
-    s->st.files_scanned++;
-    s->st.bytes_scanned += j->len;
+    uint64_t start = cpu_usec();
+    yara_matcher_scan(t->matcher, j->data, j->len, j->spool_fd, j->name, r);
+    st->scan_usec += cpu_usec() - start;
+    st->timeouts += r->timeout;
+    st->errors += r->error;
+    st->files_scanned++;
+    st->spooled += j->spool_fd >= 0;
+    st->bytes_scanned += j->len;
     if (r->count) {
-        s->st.files_matched++;
-        s->st.matches += r->count;
+        st->files_matched++;
+        st->matches += r->count;
     }
 }
 
@@ -351,7 +389,42 @@ static json_t *rule_metadata(const YaraRuleSet *rules, const YaraRuleInfo *info)
     return md;
 }
 
-static void emit(YaraScanner *s, YaraJob *j, const ScanResult *r)
+static void alert_one(ScanThread *t, YaraJob *j, const YaraRuleInfo *info, json_t *app)
+{
+    YaraScanner *s = t->s;
+    char signature[512];
+    snprintf(signature, sizeof(signature), "BONGSU YARA %s", info->name);
+    json_t *md = rule_metadata(yara_matcher_rules(t->matcher), info);
+    AlertInfo a = {.gid = 10, .sid = info->sid, .rev = 1, .signature = signature,
+                   .category = "Malicious file (YARA)", .severity = info->actor >= 0 ? 1 : 2,
+                   .metadata = md, .app_object = app, .ts_usec = j->ts_usec};
+    output_alert(&t->writer, NULL, &j->flow, &a);
+    pthread_mutex_lock(&s->counters_lock);
+    counter_incr(&s->counters, s->alert_counter);
+    pthread_mutex_unlock(&s->counters_lock);
+    json_decref(md);
+}
+
+/* The fileinfo event after the scan: the matching rules' sids (and names when asked). */
+static void write_fileinfo(ScanThread *t, YaraJob *j, const YaraMatch *r)
+{
+    json_t *fi = json_object_get(j->event, "fileinfo");
+    if (r->count && fi) {
+        json_t *sids = json_array(), *names = json_array();
+        for (size_t i = 0; i < r->count; i++) {
+            json_array_append_new(sids, json_integer(r->hits[i]->sid));
+            json_array_append_new(names, json_string(r->hits[i]->name));
+        }
+        json_object_set_new(fi, "sid", sids);
+        if (t->s->cfg.fileinfo_rules)
+            json_object_set(fi, "yara_rules", names);
+        json_decref(names);
+    }
+    eve_write(&t->writer, EVE_FILES, j->event);
+    j->event = NULL;
+}
+
+static void emit(ScanThread *t, YaraJob *j, const YaraMatch *r)
 {
     json_t *app = json_object();
     if (j->app_proto[0])
@@ -359,48 +432,40 @@ static void emit(YaraScanner *s, YaraJob *j, const ScanResult *r)
     if (j->proto_obj && j->app_proto[0])
         json_object_set(app, j->app_proto, j->proto_obj);
     json_object_set(app, "fileinfo", j->fileinfo);
-    json_t *sids = json_array();
-    for (size_t i = 0; i < r->count; i++) {
-        const YaraRuleInfo *info = r->hits[i];
-        char signature[512];
-        snprintf(signature, sizeof(signature), "BONGSU YARA %s", info->name);
-        json_t *md = rule_metadata(r->rules, info);
-        AlertInfo a = {.gid = 10, .sid = info->sid, .rev = 1, .signature = signature,
-                       .category = "Malicious file (YARA)", .severity = info->actor >= 0 ? 1 : 2,
-                       .metadata = md, .app_object = app, .ts_usec = j->ts_usec};
-        output_alert(&s->writer, NULL, &j->flow, &a);
-        counter_incr(&s->counters, s->alert_counter);
-        json_decref(md);
-        json_array_append_new(sids, json_integer(info->sid));
-    }
+    for (size_t i = 0; i < r->count; i++)
+        alert_one(t, j, r->hits[i], app);
     json_decref(app);
-    if (j->event) {
-        json_t *fi = json_object_get(j->event, "fileinfo");
-        if (r->count && fi)
-            json_object_set(fi, "sid", sids);
-        eve_write(&s->writer, EVE_FILES, j->event);
-        j->event = NULL;
-    }
-    json_decref(sids);
+    if (j->event)
+        write_fileinfo(t, j, r);
 }
 
-static void switch_rules(YaraScanner *s, YaraRuleSet *fresh)
+static void switch_rules(ScanThread *t, YaraRuleSet *fresh)
 {
-    scanners_free(s);
-    YaraRuleSet *old = *s->rules;
-    *s->rules = fresh;
-    scanners_build(s);
-    yara_rules_free(old);
-    s->st.reloads++;
+    YaraScanner *s = t->s;
+    YaraRuleSet **retired = realloc(s->retired, (s->retired_count + 1) * sizeof(*retired));
+    pthread_rwlock_wrlock(&s->rules_lock);
+    if (retired) {
+        s->retired = retired;
+        s->retired[s->retired_count++] = *s->rules;
+        *s->rules = fresh;
+        atomic_fetch_add(&s->gen, 1);
+    }
+    pthread_rwlock_unlock(&s->rules_lock);
+    if (!retired) {
+        yara_rules_free(fresh);
+        return;
+    }
+    t->st.reloads++;
     log_notice("yara rules reloaded: %zu rules", yara_rules_count(fresh));
 }
 
-static YaraJob *dequeue(YaraScanner *s)
+static YaraJob *dequeue(ScanThread *t)
 {
+    YaraScanner *s = t->s;
     pthread_mutex_lock(&s->lock);
     if (!s->head) {
         pthread_mutex_unlock(&s->lock);
-        eve_writer_flush(&s->writer);  /* idle: show what was found without delay */
+        eve_writer_flush(&t->writer);  /* idle: show what was found without delay */
         pthread_mutex_lock(&s->lock);
     }
     while (!s->head)
@@ -417,24 +482,28 @@ static YaraJob *dequeue(YaraScanner *s)
 
 static void *scanner_main(void *arg)
 {
-    YaraScanner *s = arg;
-    ScanResult *r = malloc(sizeof(*r));
+    ScanThread *t = arg;
+    YaraMatch *r = malloc(sizeof(*r));
     for (;;) {
-        YaraJob *j = dequeue(s);
+        YaraJob *j = dequeue(t);
         if (j->kind == JOB_STOP) {
             free(j);
             break;
         }
         if (j->kind == JOB_RULES) {
-            switch_rules(s, j->rules);
+            switch_rules(t, j->rules);
         } else if (r) {
-            scan(s, j, r);
-            emit(s, j, r);
+            pthread_rwlock_rdlock(&t->s->rules_lock);
+            scan(t, j, r);
+            emit(t, j, r);
+            pthread_rwlock_unlock(&t->s->rules_lock);
         }
-        job_free(s, j);
+        job_free(t->s, j);
     }
     free(r);
-    eve_writer_flush(&s->writer);
+    yara_matcher_free(t->matcher);
+    t->matcher = NULL;
+    eve_writer_flush(&t->writer);
     return NULL;
 }
 
@@ -448,6 +517,38 @@ static void register_observer_once(void)
     static const FileObserver observer = {.on_open = on_open, .on_data = on_data,
                                           .on_close = on_close, .on_log = on_log};
     registered = file_observer_register(&observer) == 0;
+}
+
+static bool threads_start(YaraScanner *s)
+{
+    uint32_t n = s->cfg.threads ? s->cfg.threads : 1;
+    if (n > YARA_MAX_THREADS)
+        n = YARA_MAX_THREADS;
+    for (uint32_t i = 0; i < n; i++) {
+        ScanThread *t = &s->threads[i];
+        t->s = s;
+        eve_writer_init(&t->writer, s->eve);
+        t->started = pthread_create(&t->thread, NULL, scanner_main, t) == 0;
+        if (!t->started) {
+            eve_writer_destroy(&t->writer);
+            break;
+        }
+        s->thread_count++;
+    }
+    return s->thread_count > 0;
+}
+
+static void scanner_destroy(YaraScanner *s)
+{
+    for (size_t i = 0; i < s->retired_count; i++)
+        yara_rules_free(s->retired[i]);
+    free(s->retired);
+    counter_set_free(&s->counters);
+    pthread_mutex_destroy(&s->lock);
+    pthread_mutex_destroy(&s->counters_lock);
+    pthread_cond_destroy(&s->not_empty);
+    pthread_rwlock_destroy(&s->rules_lock);
+    free(s);
 }
 
 YaraScanner *yara_scanner_new(YaraRuleSet **rules, const YaraScanConfig *cfg, EveLog *eve,
@@ -467,15 +568,12 @@ YaraScanner *yara_scanner_new(YaraRuleSet **rules, const YaraScanConfig *cfg, Ev
     s->reload = reload;
     s->reload_ud = reload_ud;
     s->alert_counter = alert_counter;
-    eve_writer_init(&s->writer, eve);
     pthread_mutex_init(&s->lock, NULL);
+    pthread_mutex_init(&s->counters_lock, NULL);
     pthread_cond_init(&s->not_empty, NULL);
-    scanners_build(s);
-    if (pthread_create(&s->thread, NULL, scanner_main, s) != 0) {
-        scanners_free(s);
-        eve_writer_destroy(&s->writer);
-        counter_set_free(&s->counters);
-        free(s);
+    pthread_rwlock_init(&s->rules_lock, NULL);
+    if (!threads_start(s)) {
+        scanner_destroy(s);
         return NULL;
     }
     register_observer_once();
@@ -491,6 +589,7 @@ static void *reload_main(void *arg)
     if (j) {
         j->kind = JOB_RULES;
         j->rules = fresh;
+        j->spool_fd = -1;
         enqueue(s, j, true);
     } else {
         yara_rules_free(fresh);
@@ -518,17 +617,53 @@ static void log_summary(const YaraScanStats *st)
 {
     double sec = (double)st->scan_usec / 1e6;
     log_info("yara: %llu files scanned, %llu bytes in %.3f s CPU (%.1f MB/s), %llu matched "
-             "(%llu alerts)",
+             "(%llu alerts), %llu from a spool file",
              (unsigned long long)st->files_scanned, (unsigned long long)st->bytes_scanned, sec,
              sec > 0 ? (double)st->bytes_scanned / 1e6 / sec : 0.0,
-             (unsigned long long)st->files_matched, (unsigned long long)st->matches);
+             (unsigned long long)st->files_matched, (unsigned long long)st->matches,
+             (unsigned long long)st->spooled);
     if (st->truncated || st->memcap_hit || st->queue_full || st->timeouts || st->errors ||
-        st->unscanned)
+        st->unscanned || st->spool_errors)
         log_notice("yara: limits hit: %llu truncated at max-file-size, %llu at memcap, %llu "
-                   "skipped (queue full), %llu timed out, %llu scan errors, %llu unscanned",
+                   "skipped (queue full), %llu timed out, %llu scan errors, %llu unscanned, "
+                   "%llu spool write errors",
                    (unsigned long long)st->truncated, (unsigned long long)st->memcap_hit,
                    (unsigned long long)st->queue_full, (unsigned long long)st->timeouts,
-                   (unsigned long long)st->errors, (unsigned long long)st->unscanned);
+                   (unsigned long long)st->errors, (unsigned long long)st->unscanned,
+                   (unsigned long long)st->spool_errors);
+}
+
+static void stats_add(YaraScanStats *to, const YaraScanStats *from)
+{
+    to->files_scanned += from->files_scanned;
+    to->files_matched += from->files_matched;
+    to->matches += from->matches;
+    to->bytes_scanned += from->bytes_scanned;
+    to->scan_usec += from->scan_usec;
+    to->timeouts += from->timeouts;
+    to->errors += from->errors;
+    to->reloads += from->reloads;
+    to->spooled += from->spooled;
+}
+
+static void threads_stop(YaraScanner *s)
+{
+    for (uint32_t i = 0; i < s->thread_count; i++) {
+        YaraJob *stop = calloc(1, sizeof(*stop));
+        if (!stop)
+            continue;  /* that thread is left running; the process is out of memory anyway */
+        stop->kind = JOB_STOP;
+        enqueue(s, stop, true);
+    }
+    for (uint32_t i = 0; i < s->thread_count; i++) {
+        ScanThread *t = &s->threads[i];
+        if (!t->started)
+            continue;
+        pthread_join(t->thread, NULL);
+        t->started = false;
+        stats_add(&s->st, &t->st);
+        eve_writer_destroy(&t->writer);
+    }
 }
 
 void yara_scanner_stop(YaraScanner *s)
@@ -539,16 +674,12 @@ void yara_scanner_stop(YaraScanner *s)
     if (s->reload_started)
         pthread_join(s->reload_thread, NULL);  /* its new set is queued before the stop */
     s->reload_started = false;
-    YaraJob *stop = calloc(1, sizeof(*stop));
-    if (stop) {
-        stop->kind = JOB_STOP;
-        enqueue(s, stop, true);
-        pthread_join(s->thread, NULL);
-    }
+    threads_stop(s);
     s->st.truncated = atomic_load(&s->truncated);
     s->st.memcap_hit = atomic_load(&s->memcap_hit);
     s->st.queue_full = atomic_load(&s->queue_full);
     s->st.unscanned = atomic_load(&s->unscanned);
+    s->st.spool_errors = atomic_load(&s->spool_errors);
     log_summary(&s->st);
 }
 
@@ -567,10 +698,5 @@ void yara_scanner_free(YaraScanner *s)
     if (!s)
         return;
     yara_scanner_stop(s);
-    scanners_free(s);
-    eve_writer_destroy(&s->writer);
-    counter_set_free(&s->counters);
-    pthread_mutex_destroy(&s->lock);
-    pthread_cond_destroy(&s->not_empty);
-    free(s);
+    scanner_destroy(s);
 }

@@ -2,18 +2,24 @@
  * yara-scan.h - scanning transferred files with YARA, off the packet path.
  *
  * The scanner is a file observer (file.h). While a file travels, the worker thread that
- * parses it copies its bytes into a per-file buffer, up to max-file-size; when the file is
- * logged, the buffer, a snapshot of the flow and the fileinfo event go into a bounded queue
- * to the one scanner thread, which scans with every rule, writes one EVE alert per matching
- * rule (gid 10, "BONGSU YARA <rule>", metadata yara_rule, malware_family, actor,
- * mitre_group_id, the fileinfo object) and then the fileinfo event with the matching rules'
- * signature ids (fileinfo.sid, Suricata's field for the rules that matched a file) through
- * its own EveWriter. Nothing the scanner does can stall capture:
+ * parses it copies its bytes into a per-file buffer; past buffer-size bytes the file goes on
+ * in a spool file instead (unlinked, in spool-dir), up to max-file-size, so a large download
+ * is scanned whole from disk (libyara maps it as one block) without holding it in memory.
+ * When the file is logged, the job (buffer or spool, a snapshot of the flow, the fileinfo
+ * event) goes into a bounded queue to the scanner threads (yara.threads), which scan with
+ * every rule that applies (yara-match.h), write one EVE alert per matching rule (gid 10,
+ * "BONGSU YARA <rule>", metadata yara_rule, malware_family, actor, mitre_group_id, the fileinfo
+ * object) and then the fileinfo event with the matching rules' signature ids (fileinfo.sid,
+ * Suricata's field for the rules that matched a file, the only place Suricata's closed
+ * fileinfo schema leaves; yara.fileinfo-rules: yes adds the names as fileinfo.yara_rules, a
+ * bongsu extension declared in schema/bongsu-eve.schema.json) through their own EveWriters.
+ * Nothing the scanner does can stall capture:
  *
  *   - a file larger than max-file-size is scanned on its first max-file-size bytes
  *     (counted as truncated);
- *   - all buffers together (open and queued files) stay under memcap; a file that would pass
- *     it stops buffering and is scanned on what it has (counted);
+ *   - all memory buffers together (open and queued files) stay under memcap; a file that
+ *     would pass it stops buffering and is scanned on what it has (counted); a spool file
+ *     that cannot be written stops there too (counted);
  *   - when queue-size files already wait, the next one is skipped and counted, and its
  *     fileinfo is written by the worker as usual;
  *   - one scan stops after scan-timeout seconds (libyara's timeout, counted).
@@ -23,7 +29,9 @@
  * queue is drained before the EVE log closes, so every alert is written.
  *
  * Reload (SIGHUP): a background thread compiles the rules again; the new set goes through
- * the queue, in order, and the scanner switches between two files and frees the old set.
+ * the queue; the scanner thread that takes it swaps it in under a write lock, and each thread
+ * makes its scanners for it before its next file. Retired sets are freed at the end, when no
+ * thread can hold a scanner made for them.
  */
 #ifndef BONGSU_YARA_SCAN_H
 #define BONGSU_YARA_SCAN_H
@@ -37,6 +45,10 @@
 
 typedef struct YaraScanConfig {
     uint64_t max_file_size;   /* yara.max-file-size: bytes of one file scanned */
+    uint64_t buffer_size;     /* yara.buffer-size: bytes of one file held in memory */
+    char spool_dir[256];      /* yara.spool-dir: where larger files are spooled */
+    uint32_t threads;         /* yara.threads: scanner threads */
+    bool fileinfo_rules;      /* yara.fileinfo-rules: names in fileinfo.yara_rules */
     uint64_t memcap;          /* yara.memcap: bytes buffered over all files */
     uint32_t queue_size;      /* yara.queue-size: files waiting for the scanner */
     uint32_t scan_timeout;    /* yara.scan-timeout: seconds per file */
@@ -47,6 +59,7 @@ typedef struct YaraScanStats {
     uint64_t files_scanned, files_matched, matches, bytes_scanned;
     uint64_t scan_usec;            /* scanner thread CPU time spent in libyara */
     uint64_t truncated, memcap_hit, queue_full, timeouts, errors, unscanned, reloads;
+    uint64_t spooled, spool_errors;  /* files scanned from a spool file; spools that failed */
 } YaraScanStats;
 
 typedef struct YaraScanner YaraScanner;

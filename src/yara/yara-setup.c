@@ -3,7 +3,9 @@
  *
  * Rules come from --yara FILE|DIR (repeatable), else the configuration's yara.rules list,
  * else the DPRK pack shipped in data/yara. yara.enabled: no turns scanning off. Limits:
- * yara.max-file-size, yara.memcap, yara.queue-size, yara.scan-timeout (see yara-scan.h).
+ * yara.max-file-size, yara.buffer-size, yara.spool-dir, yara.memcap, yara.queue-size,
+ * yara.scan-timeout, yara.threads, yara.fileinfo-rules (see yara-scan.h); yara.prefilter
+ * (yara-prefilter.h).
  * Problems in rule files are logged as warnings at file:line; the files that compile load.
  */
 #include "yara/yara-setup.h"
@@ -70,4 +72,10 @@ void yara_setup_scan_config(const ConfNode *conf, YaraScanConfig *cfg)
     cfg->memcap = conf_get_size(conf, "yara.memcap", cfg->memcap);
     cfg->queue_size = (uint32_t)conf_get_int(conf, "yara.queue-size", cfg->queue_size);
     cfg->scan_timeout = (uint32_t)conf_get_int(conf, "yara.scan-timeout", cfg->scan_timeout);
+    cfg->buffer_size = conf_get_size(conf, "yara.buffer-size", cfg->buffer_size);
+    cfg->threads = (uint32_t)conf_get_int(conf, "yara.threads", cfg->threads);
+    cfg->fileinfo_rules = conf_get_bool(conf, "yara.fileinfo-rules", cfg->fileinfo_rules);
+    const char *spool = conf_get_str(conf, "yara.spool-dir", NULL);
+    if (spool && *spool)
+        snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%s", spool);
 }

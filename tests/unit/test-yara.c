@@ -191,9 +191,19 @@ static void test_compiled_file(void **state)
     YaraRuleSet *set = yara_rules_load(paths, 2, NULL, &st, NULL, NULL);
     assert_non_null(set);
     assert_int_equal(st.files_failed, 0);
-    assert_int_equal(yara_rules_parts(set), 2);
+    /* the compiled file (every file), the sources for MZ files, the sources for the others */
+    assert_int_equal(yara_rules_parts(set), 3);
+    assert_true(yara_rules_part_applies(set, 0, true) && yara_rules_part_applies(set, 0, false));
+    assert_true(yara_rules_part_applies(set, 1, true) && !yara_rules_part_applies(set, 1, false));
+    assert_true(!yara_rules_part_applies(set, 2, true) && yara_rules_part_applies(set, 2, false));
     assert_int_equal(yara_rules_count(set), 3);
     assert_non_null(find_rule(set, "Test_Unattributed"));
+    yara_rules_free(set);
+    const YaraLoadOptions off = {.prefilter = false};
+    set = yara_rules_load_opts(paths, 2, NULL, &off, &st, NULL, NULL);
+    assert_non_null(set);
+    assert_int_equal(yara_rules_parts(set), 2);
+    assert_int_equal(yara_rules_count(set), 3);
     yara_rules_free(set);
     unlink(path);
     yara_library_fini();
@@ -307,11 +317,14 @@ static int count(const char *text, const char *needle)
     return n;
 }
 
+/* Three scanner threads give the same events as one; the names are in fileinfo when asked. */
 static void test_scan_alerts_and_fileinfo(void **state)
 {
     (void)state;
     YaraScanConfig cfg;
     yara_scan_config_default(&cfg);
+    cfg.threads = 3;
+    cfg.fileinfo_rules = true;
     Harness h;
     harness_open(&h, &cfg);
     char body[3000];
@@ -336,6 +349,8 @@ static void test_scan_alerts_and_fileinfo(void **state)
     assert_int_equal(count(eve, "\"malware_family\":[\"BabyShark\"]"), 2);
     assert_int_equal(count(eve, "\"event_type\":\"fileinfo\""), 4);
     assert_int_equal(count(eve, "\"sid\":["), 2);
+    assert_int_equal(count(eve, "\"yara_rules\":[\"Test_Kimsuky_Marker\"]"), 1);
+    assert_int_equal(count(eve, "\"yara_rules\":[\"Test_Kimsuky_Marker\",\"Test_Lazarus_Loader\"]"), 1);
     assert_int_equal(count(eve, "\"hostname\":\"example.test\""), 7);
     assert_int_equal(count(eve, "\"flow_id\":77"), 7);
     free(eve);
@@ -376,6 +391,45 @@ static void test_limits(void **state)
     assert_int_equal(st.memcap_hit, 1);
     assert_int_equal(st.files_scanned, 1);
     assert_true(st.bytes_scanned <= 8192);
+    assert_int_equal(st.matches, 0);
+    free(eve);
+}
+
+/* Past buffer-size a file is spooled and scanned whole from disk: a marker across the buffer's
+ * end and one far beyond it match; a spool directory that cannot be written is counted and
+ * the file scanned on its buffer. */
+static void test_spooled(void **state)
+{
+    (void)state;
+    YaraScanConfig cfg;
+    yara_scan_config_default(&cfg);
+    cfg.buffer_size = 1024;
+    cfg.memcap = 4096;  /* the spooled file must not count against it */
+    Harness h;
+    harness_open(&h, &cfg);
+    char big[50000];
+    memset(big, 'z', sizeof(big));
+    memcpy(big + 1015, "KIMSUKY-MARKER-1234", 19);
+    transfer(&h, "/a/across.bin", big, sizeof(big), 700);
+    memset(big, 'z', sizeof(big));
+    memcpy(big + 45000, "KIMSUKY-MARKER-1234", 19);
+    transfer(&h, "/b/far.bin", big, sizeof(big), 4000);
+    transfer(&h, "/c/small.bin", "KIMSUKY-MARKER-1234", 19, 19);
+    YaraScanStats st;
+    char *eve = harness_finish(&h, &st);
+    assert_int_equal(st.files_scanned, 3);
+    assert_int_equal(st.spooled, 2);
+    assert_int_equal(st.bytes_scanned, 2 * sizeof(big) + 19);
+    assert_int_equal(st.matches, 3);
+    assert_int_equal(st.memcap_hit + st.spool_errors + st.truncated, 0);
+    free(eve);
+
+    snprintf(cfg.spool_dir, sizeof(cfg.spool_dir), "/nonexistent-bongsu-spool");
+    harness_open(&h, &cfg);
+    transfer(&h, "/d/far.bin", big, sizeof(big), 4000);
+    eve = harness_finish(&h, &st);
+    assert_int_equal(st.spool_errors, 1);
+    assert_int_equal(st.files_scanned, 1);
     assert_int_equal(st.matches, 0);
     free(eve);
 }
@@ -430,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_compiled_file),
         cmocka_unit_test(test_scan_alerts_and_fileinfo),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_spooled),
         cmocka_unit_test(test_reload),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);

@@ -1,0 +1,111 @@
+/*
+ * yara-match.c - one thread's libyara scanners over a rule set (see yara-match.h).
+ *
+ * SCAN_FLAGS_FAST_MODE: a rule only needs to know whether a string matched, not every
+ * occurrence, for the alerts bongsu writes. Matches beyond YARA_MAX_MATCHES stop the scan.
+ */
+#include "yara/yara-match.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yara.h>
+
+#include "yara/yara-prefilter.h"
+
+struct YaraMatcher {
+    const YaraRuleSet *rules;
+    YR_SCANNER **scanners;   /* one per part; NULL where libyara could not make one */
+    size_t count;
+};
+
+typedef struct CallbackCtx {
+    const YaraRuleSet *rules;
+    size_t part;
+    YaraMatch *out;
+} CallbackCtx;
+
+static int on_message(YR_SCAN_CONTEXT *ctx, int message, void *data, void *user)
+{
+    (void)ctx;
+    CallbackCtx *c = user;
+    if (message != CALLBACK_MSG_RULE_MATCHING)
+        return CALLBACK_CONTINUE;
+    const YaraRuleInfo *info = yara_rules_info(c->rules, c->part, data);
+    if (info && c->out->count < YARA_MAX_MATCHES)
+        c->out->hits[c->out->count++] = info;
+    return c->out->count < YARA_MAX_MATCHES ? CALLBACK_CONTINUE : CALLBACK_ABORT;
+}
+
+YaraMatcher *yara_matcher_new(const YaraRuleSet *rules, uint32_t timeout)
+{
+    size_t n = yara_rules_parts(rules);
+    YaraMatcher *m = calloc(1, sizeof(*m));
+    if (!m || !(m->scanners = calloc(n ? n : 1, sizeof(*m->scanners)))) {
+        free(m);
+        return NULL;
+    }
+    m->rules = rules;
+    m->count = n;
+    for (size_t i = 0; i < n; i++) {
+        if (yr_scanner_create(yara_rules_part(rules, i), &m->scanners[i]) != ERROR_SUCCESS) {
+            m->scanners[i] = NULL;
+            continue;
+        }
+        yr_scanner_set_timeout(m->scanners[i], (int)timeout);
+        yr_scanner_set_flags(m->scanners[i], SCAN_FLAGS_FAST_MODE);
+    }
+    return m;
+}
+
+void yara_matcher_free(YaraMatcher *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < m->count; i++)
+        if (m->scanners[i])
+            yr_scanner_destroy(m->scanners[i]);
+    free(m->scanners);
+    free(m);
+}
+
+const YaraRuleSet *yara_matcher_rules(const YaraMatcher *m)
+{
+    return m->rules;
+}
+
+/* The THOR/LOKI externals some rules test (see yara-rules.c). */
+static void define_externals(YR_SCANNER *sc, const char *name)
+{
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    const char *dot = strrchr(base, '.');
+    yr_scanner_define_string_variable(sc, "filename", base);
+    yr_scanner_define_string_variable(sc, "filepath", name);
+    yr_scanner_define_string_variable(sc, "extension", dot ? dot : "");
+}
+
+void yara_matcher_scan(YaraMatcher *m, const uint8_t *head, size_t len, int fd, const char *name,
+                       YaraMatch *out)
+{
+    static const uint8_t empty[1];
+    out->count = 0;
+    out->timeout = out->error = false;
+    uint8_t first[2];
+    bool mz = fd >= 0 ? pread(fd, first, sizeof(first), 0) == (ssize_t)sizeof(first) &&
+                            yara_prefilter_is_mz(first, sizeof(first))
+                      : yara_prefilter_is_mz(head, len);
+    for (size_t i = 0; i < m->count; i++) {
+        if (!m->scanners[i] || !yara_rules_part_applies(m->rules, i, mz))
+            continue;
+        CallbackCtx c = {.rules = m->rules, .part = i, .out = out};
+        yr_scanner_set_callback(m->scanners[i], on_message, &c);
+        define_externals(m->scanners[i], name);
+        int rc = fd >= 0 ? yr_scanner_scan_fd(m->scanners[i], fd)
+                         : yr_scanner_scan_mem(m->scanners[i], head ? head : empty, len);
+        if (rc == ERROR_SCAN_TIMEOUT)
+            out->timeout = true;
+        else if (rc != ERROR_SUCCESS && rc != ERROR_CALLBACK_ERROR)
+            out->error = true;
+    }
+}

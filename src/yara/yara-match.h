@@ -1,0 +1,41 @@
+/*
+ * yara-match.h - scanning one file with a YaraRuleSet, synchronously.
+ *
+ * A YaraMatcher holds one libyara scanner per part of a rule set, created once and reused for
+ * every file (yr_scanner_create per scan would rebuild the externals and the module tables).
+ * It is not thread-safe: each scanner thread has its own. The set's parts apply by the file's
+ * first bytes (the prefilter, yara-prefilter.h): a file starting with "MZ" gets the original
+ * rules, any other the rewritten ones. A file is given as its bytes in memory or, when it was
+ * spooled, as a file descriptor (libyara maps the file as one block, so a string crossing any
+ * boundary still matches).
+ */
+#ifndef BONGSU_YARA_MATCH_H
+#define BONGSU_YARA_MATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "yara/yara-rules.h"
+
+#define YARA_MAX_MATCHES 64
+
+typedef struct YaraMatch {
+    const YaraRuleInfo *hits[YARA_MAX_MATCHES];
+    size_t count;
+    bool timeout, error;
+} YaraMatch;
+
+typedef struct YaraMatcher YaraMatcher;
+
+/* timeout: seconds per scan (libyara's). NULL on OOM or when no part has a scanner. */
+YaraMatcher *yara_matcher_new(const YaraRuleSet *rules, uint32_t timeout);
+void yara_matcher_free(YaraMatcher *m);
+const YaraRuleSet *yara_matcher_rules(const YaraMatcher *m);
+
+/* Scans head[0..len) (fd < 0), or else the whole file fd (its first bytes read from it).
+ * name: the transferred file's name, for the filename/filepath/extension externals. */
+void yara_matcher_scan(YaraMatcher *m, const uint8_t *head, size_t len, int fd, const char *name,
+                       YaraMatch *out);
+
+#endif
