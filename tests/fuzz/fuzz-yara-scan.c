@@ -4,7 +4,9 @@
  * fileinfo output. Whatever the file, chunking and limits, nothing may crash, hang or leak.
  *
  * Input: byte 0 flags (bit 0: closed truncated, bit 1: freed unclosed, bit 2: fileinfo off),
- * byte 1 the chunk size, byte 2 the max-file-size, byte 3 the memcap; the rest is the file.
+ * bits 6-7: scanner threads - 1), byte 1 the chunk size, byte 2 the max-file-size, byte 3 the
+ * memcap (low 4 bits) and buffer-size (high 4 bits, past which the file is spooled to disk);
+ * the rest is the file. The rules go through the prefilter, so both rule sets get inputs.
  * The rules load once; each input gets its own scanner, stopped (drained) at the end, so
  * every scan of the input has finished before the next one starts.
  */
@@ -79,6 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     yara_scan_config_default(&cfg);
     cfg.max_file_size = (uint64_t)64 << (data[2] % 16);
     cfg.memcap = (uint64_t)256 << (data[3] % 16);
+    cfg.buffer_size = (uint64_t)32 << (data[3] >> 4);  /* larger files go through a spool */
+    cfg.threads = 1 + (data[0] >> 6);
     cfg.scan_timeout = 2;
     YaraScanner *s = yara_scanner_new(&rules, &cfg, eve, NULL, NULL);
     if (!s)
