@@ -365,6 +365,7 @@ const char conf_default_yaml[] =
     "  threads: 1\n"
     "  prefilter: yes\n"
     "  fileinfo-rules: no\n"
+    "  cache-size: 4096\n"
     "ddos:\n"
     "  enabled: yes\n"
     "  protected: []\n"

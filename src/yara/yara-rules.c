@@ -38,6 +38,7 @@ struct YaraRuleSet {
     RulePart *parts;
     size_t part_count;
     size_t rule_count;
+    unsigned externals;      /* YARA_EXTERNAL_* some rule may read */
     const IntelActors *kb;
 };
 
@@ -312,6 +313,7 @@ static void load_compiled(YaraRuleSet *set, const char *path, YaraLoadStats *st,
     }
     if (part_add(set, rules, path, YARA_SCOPE_ALL) != 0)
         st->files_failed++;
+    set->externals |= YARA_EXTERNAL_FILENAME | YARA_EXTERNAL_FILEPATH | YARA_EXTERNAL_EXTENSION;
 }
 
 /* Compiles every source file that compiles alone into one part; the files that did are
@@ -405,6 +407,21 @@ static int add_prefiltered(YR_COMPILER *c, const char *path, YaraLoadStats *st, 
     return rc;
 }
 
+/* Over-approximated from the text (a mention in a comment counts too): a cache keyed on less
+ * than what the rules read would be wrong, one keyed on more only hits less. */
+static unsigned source_externals(const char *path)
+{
+    size_t len = 0;
+    char *text = read_text(path, &len);
+    if (!text)
+        return YARA_EXTERNAL_FILENAME | YARA_EXTERNAL_FILEPATH | YARA_EXTERNAL_EXTENSION;
+    unsigned e = (strstr(text, "filename") ? YARA_EXTERNAL_FILENAME : 0) |
+                 (strstr(text, "filepath") ? YARA_EXTERNAL_FILEPATH : 0) |
+                 (strstr(text, "extension") ? YARA_EXTERNAL_EXTENSION : 0);
+    free(text);
+    return e;
+}
+
 /* The second set, for files that do not start with "MZ", from the files load_sources took. */
 static void load_prefiltered(YaraRuleSet *set, char **paths, size_t n, YaraLoadStats *st,
                              LoadCtx *lc)
@@ -473,6 +490,9 @@ YaraRuleSet *yara_rules_load_opts(const char *const *paths, size_t count, const 
     if (opts->prefilter && set->part_count && set->parts[set->part_count - 1].scope == YARA_SCOPE_MZ)
         load_prefiltered(set, files.paths, files.count, st, &lc);
     for (size_t i = 0; i < files.count; i++)
+        if (files.paths[i])
+            set->externals |= source_externals(files.paths[i]);
+    for (size_t i = 0; i < files.count; i++)
         free(files.paths[i]);
     free(files.paths);
     st->rules = (uint32_t)set->rule_count;
@@ -534,4 +554,9 @@ bool yara_rules_part_applies(const YaraRuleSet *set, size_t i, bool mz)
 {
     YaraScope scope = set->parts[i].scope;
     return scope == YARA_SCOPE_ALL || (scope == YARA_SCOPE_MZ) == mz;
+}
+
+unsigned yara_rules_externals(const YaraRuleSet *set)
+{
+    return set->externals;
 }

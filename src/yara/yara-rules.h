@@ -66,6 +66,13 @@ const IntelActors *yara_rules_actors(const YaraRuleSet *set);
 /* The libyara rule sets to scan with, in order, and the info of a matching rule. */
 size_t yara_rules_parts(const YaraRuleSet *set);
 struct YR_RULES *yara_rules_part(const YaraRuleSet *set, size_t i);
+/* The externals that some rule may read from the file's name (a source mentioning the word;
+ * all of them for a compiled file), so that a cached result can be keyed on just those. */
+#define YARA_EXTERNAL_FILENAME 1u
+#define YARA_EXTERNAL_FILEPATH 2u
+#define YARA_EXTERNAL_EXTENSION 4u
+unsigned yara_rules_externals(const YaraRuleSet *set);
+
 /* Whether part i is scanned for a file that does (mz) or does not start with "MZ". */
 bool yara_rules_part_applies(const YaraRuleSet *set, size_t i, bool mz);
 const YaraRuleInfo *yara_rules_info(const YaraRuleSet *set, size_t part,

@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "file/file.h"
 #include "output/output-alert.h"
+#include "yara/yara-cache.h"
 #include "yara/yara-match.h"
 
 #define YARA_MAX_THREADS 16
@@ -41,6 +42,8 @@ typedef struct YaraJob {
     size_t len, cap;               /* len: bytes of the file taken, in memory or spooled */
     int spool_fd;                  /* the whole file once past buffer-size, else -1 */
     bool truncated, memcap_hit, spool_error;
+    bool have_sha256;
+    uint8_t sha256[32];            /* the whole file's, for the result cache */
     Flow flow;                     /* snapshot, pointers cleared */
     uint64_t ts_usec;
     char app_proto[16];
@@ -68,6 +71,7 @@ struct YaraScanner {
     YaraRuleSet **retired;         /* sets swapped out, freed when the threads have stopped */
     size_t retired_count;
     EveLog *eve;
+    YaraCache *cache;              /* NULL when yara.cache-size is 0 */
     CounterSet counters;
     CounterId alert_counter;
     pthread_mutex_t counters_lock;
@@ -99,6 +103,7 @@ void yara_scan_config_default(YaraScanConfig *cfg)
     snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%s", tmp && *tmp ? tmp : "/tmp");
     cfg->threads = 1;
     cfg->fileinfo_rules = false;
+    cfg->cache_size = 4096;
     cfg->memcap = 256u << 20;
     cfg->queue_size = 512;
     cfg->scan_timeout = 10;
@@ -276,6 +281,8 @@ static void snapshot_flow(YaraJob *j, const AppLayerCtx *ctx)
 static void fill_job(YaraJob *j, const AppLayerCtx *ctx, const File *f, json_t *event)
 {
     snapshot_flow(j, ctx);
+    j->have_sha256 = f->have_sha256;
+    memcpy(j->sha256, f->sha256, sizeof(j->sha256));
     memcpy(j->name, f->name, f->name_len);
     j->name[f->name_len] = '\0';
     j->fileinfo = file_info_json(f);
@@ -352,6 +359,27 @@ static void matcher_refresh(ScanThread *t)
     t->gen = gen;
 }
 
+/* The remembered result for this file, or a scan (remembered for the next copy). */
+static void match(ScanThread *t, YaraJob *j, YaraMatch *r)
+{
+    YaraCache *cache = t->s->cache;
+    YaraCacheKey key = {.len = j->len, .gen = t->gen};
+    if (cache && j->have_sha256) {
+        memcpy(key.sha256, j->sha256, sizeof(key.sha256));
+        key.name_part = yara_cache_name_part(yara_rules_externals(yara_matcher_rules(t->matcher)),
+                                             j->name);
+        if (yara_cache_get(cache, &key, r))
+            return;
+    }
+    uint64_t start = cpu_usec();
+    yara_matcher_scan(t->matcher, j->data, j->len, j->spool_fd, j->name, r);
+    t->st.scan_usec += cpu_usec() - start;
+    t->st.bytes_scanned += j->len;
+    t->st.spooled += j->spool_fd >= 0;
+    if (cache && j->have_sha256)
+        yara_cache_put(cache, &key, r);
+}
+
 static void scan(ScanThread *t, YaraJob *j, YaraMatch *r)
 {
     YaraScanStats *st = &t->st;
@@ -361,14 +389,10 @@ static void scan(ScanThread *t, YaraJob *j, YaraMatch *r)
         st->errors++;
         return;
     }
-    uint64_t start = cpu_usec();
-    yara_matcher_scan(t->matcher, j->data, j->len, j->spool_fd, j->name, r);
-    st->scan_usec += cpu_usec() - start;
+    match(t, j, r);
     st->timeouts += r->timeout;
     st->errors += r->error;
     st->files_scanned++;
-    st->spooled += j->spool_fd >= 0;
-    st->bytes_scanned += j->len;
     if (r->count) {
         st->files_matched++;
         st->matches += r->count;
@@ -540,6 +564,7 @@ static bool threads_start(YaraScanner *s)
 
 static void scanner_destroy(YaraScanner *s)
 {
+    yara_cache_free(s->cache);
     for (size_t i = 0; i < s->retired_count; i++)
         yara_rules_free(s->retired[i]);
     free(s->retired);
@@ -572,6 +597,9 @@ YaraScanner *yara_scanner_new(YaraRuleSet **rules, const YaraScanConfig *cfg, Ev
     pthread_mutex_init(&s->counters_lock, NULL);
     pthread_cond_init(&s->not_empty, NULL);
     pthread_rwlock_init(&s->rules_lock, NULL);
+    s->cache = yara_cache_new(s->cfg.cache_size);
+    if (s->cache)
+        file_request_hashes();  /* the key; intel usually asks for them already */
     if (!threads_start(s)) {
         scanner_destroy(s);
         return NULL;
@@ -622,6 +650,9 @@ static void log_summary(const YaraScanStats *st)
              sec > 0 ? (double)st->bytes_scanned / 1e6 / sec : 0.0,
              (unsigned long long)st->files_matched, (unsigned long long)st->matches,
              (unsigned long long)st->spooled);
+    log_info("yara: result cache: %llu hits, %llu misses, %llu evictions",
+             (unsigned long long)st->cache_hits, (unsigned long long)st->cache_misses,
+             (unsigned long long)st->cache_evictions);
     if (st->truncated || st->memcap_hit || st->queue_full || st->timeouts || st->errors ||
         st->unscanned || st->spool_errors)
         log_notice("yara: limits hit: %llu truncated at max-file-size, %llu at memcap, %llu "
@@ -680,6 +711,13 @@ void yara_scanner_stop(YaraScanner *s)
     s->st.queue_full = atomic_load(&s->queue_full);
     s->st.unscanned = atomic_load(&s->unscanned);
     s->st.spool_errors = atomic_load(&s->spool_errors);
+    if (s->cache) {
+        YaraCacheStats cs;
+        yara_cache_stats(s->cache, &cs);
+        s->st.cache_hits = cs.hits;
+        s->st.cache_misses = cs.misses;
+        s->st.cache_evictions = cs.evictions;
+    }
     log_summary(&s->st);
 }
 

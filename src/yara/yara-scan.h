@@ -28,6 +28,9 @@
  * whichever thread parsed it, and the scan sees exactly those. At the end of the run the
  * queue is drained before the EVE log closes, so every alert is written.
  *
+ * A file whose sha256, scanned length and visible name part were scanned before with the same
+ * rules gets the remembered result instead of a scan (yara-cache.h), counted as a cache hit.
+ *
  * Reload (SIGHUP): a background thread compiles the rules again; the new set goes through
  * the queue; the scanner thread that takes it swaps it in under a write lock, and each thread
  * makes its scanners for it before its next file. Retired sets are freed at the end, when no
@@ -49,6 +52,7 @@ typedef struct YaraScanConfig {
     char spool_dir[256];      /* yara.spool-dir: where larger files are spooled */
     uint32_t threads;         /* yara.threads: scanner threads */
     bool fileinfo_rules;      /* yara.fileinfo-rules: names in fileinfo.yara_rules */
+    uint32_t cache_size;      /* yara.cache-size: results remembered by sha256 (0: off) */
     uint64_t memcap;          /* yara.memcap: bytes buffered over all files */
     uint32_t queue_size;      /* yara.queue-size: files waiting for the scanner */
     uint32_t scan_timeout;    /* yara.scan-timeout: seconds per file */
@@ -60,6 +64,7 @@ typedef struct YaraScanStats {
     uint64_t scan_usec;            /* scanner thread CPU time spent in libyara */
     uint64_t truncated, memcap_hit, queue_full, timeouts, errors, unscanned, reloads;
     uint64_t spooled, spool_errors;  /* files scanned from a spool file; spools that failed */
+    uint64_t cache_hits, cache_misses, cache_evictions;  /* yara-cache.h */
 } YaraScanStats;
 
 typedef struct YaraScanner YaraScanner;

@@ -4,7 +4,8 @@
  * Rules come from --yara FILE|DIR (repeatable), else the configuration's yara.rules list,
  * else the DPRK pack shipped in data/yara. yara.enabled: no turns scanning off. Limits:
  * yara.max-file-size, yara.buffer-size, yara.spool-dir, yara.memcap, yara.queue-size,
- * yara.scan-timeout, yara.threads, yara.fileinfo-rules (see yara-scan.h); yara.prefilter
+ * yara.scan-timeout, yara.threads, yara.fileinfo-rules, yara.cache-size (see yara-scan.h and
+ * yara-cache.h); yara.prefilter
  * (yara-prefilter.h).
  * Problems in rule files are logged as warnings at file:line; the files that compile load.
  */
@@ -75,6 +76,7 @@ void yara_setup_scan_config(const ConfNode *conf, YaraScanConfig *cfg)
     cfg->buffer_size = conf_get_size(conf, "yara.buffer-size", cfg->buffer_size);
     cfg->threads = (uint32_t)conf_get_int(conf, "yara.threads", cfg->threads);
     cfg->fileinfo_rules = conf_get_bool(conf, "yara.fileinfo-rules", cfg->fileinfo_rules);
+    cfg->cache_size = (uint32_t)conf_get_int(conf, "yara.cache-size", cfg->cache_size);
     const char *spool = conf_get_str(conf, "yara.spool-dir", NULL);
     if (spool && *spool)
         snprintf(cfg->spool_dir, sizeof(cfg->spool_dir), "%s", spool);

@@ -434,6 +434,34 @@ static void test_spooled(void **state)
     free(eve);
 }
 
+/* The same bytes again are not scanned again, unless what the rules see of the name differs
+ * (a rule here reads filename): /b/setup.exe reuses /a/setup.exe's result, /c/setup.dll is
+ * scanned and matches one rule fewer. With cache-size 0 every file is scanned. */
+static void test_cache(void **state)
+{
+    (void)state;
+    static const char body[] = "KIMSUKY-MARKER-1234 LAZARUS-LOADER";
+    for (int on = 1; on >= 0; on--) {
+        YaraScanConfig cfg;
+        yara_scan_config_default(&cfg);
+        cfg.cache_size = on ? 16 : 0;
+        Harness h;
+        harness_open(&h, &cfg);
+        transfer(&h, "/a/setup.exe", body, sizeof(body) - 1, 7);
+        transfer(&h, "/b/setup.exe", body, sizeof(body) - 1, 7);
+        transfer(&h, "/c/setup.dll", body, sizeof(body) - 1, 7);
+        YaraScanStats st;
+        char *eve = harness_finish(&h, &st);
+        assert_int_equal(st.files_scanned, 3);
+        assert_int_equal(st.cache_hits, on ? 1 : 0);
+        assert_int_equal(st.cache_misses, on ? 2 : 0);
+        assert_int_equal(st.bytes_scanned, (sizeof(body) - 1) * (on ? 2 : 3));
+        assert_int_equal(st.matches, 5);
+        assert_int_equal(count(eve, "\"signature\":\"BONGSU YARA Test_Lazarus_Loader\""), 2);
+        free(eve);
+    }
+}
+
 static YaraRuleSet *reload_other(void *ud)
 {
     (void)ud;
@@ -485,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_scan_alerts_and_fileinfo),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_spooled),
+        cmocka_unit_test(test_cache),
         cmocka_unit_test(test_reload),
     };
     return cmocka_run_group_tests(tests, make_dir, remove_dir);
