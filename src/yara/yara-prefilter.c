@@ -47,6 +47,7 @@ typedef struct Src {
     size_t nimports;
     bool bad;               /* something not understood: use the file unchanged */
     bool cut;               /* the rule being written lost a sub-condition */
+    int depth;              /* nesting of parentheses being read (bounded: the stack) */
     Buf out;
 } Src;
 
@@ -530,13 +531,20 @@ static bool wrapped(const Src *p, size_t lo, size_t hi)
 
 static bool gated_or(Src *p, size_t lo, size_t hi);
 
+#define MAX_NESTING 64
+
 static bool gated_unary(Src *p, size_t lo, size_t hi)
 {
-    if (lo >= hi) {
-        p->bad = true;
+    if (lo >= hi || p->depth >= MAX_NESTING) {
+        p->bad = true;  /* empty operand, or nested deeper than real rules go */
         return false;
     }
-    return wrapped(p, lo, hi) ? gated_or(p, lo + 1, hi - 1) : leaf_gated(p, lo, hi);
+    if (!wrapped(p, lo, hi))
+        return leaf_gated(p, lo, hi);
+    p->depth++;
+    bool gated = gated_or(p, lo + 1, hi - 1);
+    p->depth--;
+    return gated;
 }
 
 static bool gated_and(Src *p, size_t lo, size_t hi)
@@ -607,6 +615,10 @@ static void note_modules(Src *p, size_t lo, size_t hi)
 
 static void copy_span(Src *p, size_t lo, size_t hi)
 {
+    if (lo >= hi) {
+        p->bad = true;  /* an empty operand: not valid YARA, gated_*() said so already */
+        return;
+    }
     note_modules(p, lo, hi);
     put(&p->out, p->text + p->tok[lo].start, p->tok[hi - 1].end - p->tok[lo].start);
 }
@@ -671,7 +683,10 @@ static void emit_file(Src *p, YaraPrefilterStats *st)
     Buf rules = {0};
     for (size_t r = 0; r < p->nrules && !p->bad; r++) {
         st->rules++;
-        if (gated_or(p, p->rules[r].cond, p->rules[r].close)) {
+        bool gated = gated_or(p, p->rules[r].cond, p->rules[r].close);
+        if (p->bad)
+            break;
+        if (gated) {
             st->dropped++;
             continue;
         }
