@@ -3,6 +3,12 @@
  *
  * SCAN_FLAGS_FAST_MODE: a rule only needs to know whether a string matched, not every
  * occurrence, for the alerts bongsu writes. Matches beyond YARA_MAX_MATCHES stop the scan.
+ * SCAN_FLAGS_NO_TRYCATCH: libyara's try/catch (exception.h) exists for mapped files that
+ * shrink under the scan and process memory; it installs and restores SIGSEGV and SIGBUS
+ * handlers around every scan - five system calls per file, a third of the scanner's system
+ * time on small HTTP files - and, the handlers being process-wide, two scanner threads
+ * restoring each other's leave a handler behind. Here the bytes are a buffer this process owns
+ * or an unlinked spool file only it holds, so nothing can shrink them.
  */
 #include "yara/yara-match.h"
 
@@ -53,7 +59,7 @@ YaraMatcher *yara_matcher_new(const YaraRuleSet *rules, uint32_t timeout)
             continue;
         }
         yr_scanner_set_timeout(m->scanners[i], (int)timeout);
-        yr_scanner_set_flags(m->scanners[i], SCAN_FLAGS_FAST_MODE);
+        yr_scanner_set_flags(m->scanners[i], SCAN_FLAGS_FAST_MODE | SCAN_FLAGS_NO_TRYCATCH);
     }
     return m;
 }

@@ -52,6 +52,9 @@ typedef struct LoadCtx {
     void *ud;
     int errors;
     bool quiet;          /* second compilation of a file: its messages were reported */
+    bool held;           /* a first try: messages kept, reported only if it succeeds */
+    char *held_text;     /* "E|I" where "\t" message "\n", one a line */
+    size_t held_len;
 } LoadCtx;
 
 static const char *const externals[] = {"filename", "filepath", "extension", "filetype", "owner"};
@@ -65,10 +68,17 @@ int yara_library_init(void)
 {
     pthread_mutex_lock(&library_lock);
     int rc = 0;
-    if (library_users == 0 && yr_initialize() != ERROR_SUCCESS)
+    if (library_users == 0 && yr_initialize() != ERROR_SUCCESS) {
         rc = -1;
-    else
+    } else {
+        /* Each scan allocates a notebook of 1024 matches of this many bytes of matched data
+         * (512 by default: 600 KB, returned to the system after every scan and faulted in
+         * again, 25 page faults per file). bongsu never reads the matched bytes; the rules'
+         * verdicts do not depend on them. */
+        uint32_t match_data = 16;
+        yr_set_configuration(YR_CONFIG_MAX_MATCH_DATA, &match_data);
         library_users++;
+    }
     pthread_mutex_unlock(&library_lock);
     return rc;
 }
@@ -81,10 +91,40 @@ void yara_library_fini(void)
     pthread_mutex_unlock(&library_lock);
 }
 
+static void hold(LoadCtx *lc, const char *where, const char *msg, bool error)
+{
+    size_t add = strlen(where) + strlen(msg) + 4;
+    char *t = realloc(lc->held_text, lc->held_len + add + 1);
+    if (!t)
+        return;
+    lc->held_text = t;
+    lc->held_len += (size_t)snprintf(t + lc->held_len, add + 1, "%c%s\t%s\n", error ? 'E' : 'I',
+                                     where, msg);
+}
+
 static void report(LoadCtx *lc, const char *where, const char *msg, bool error)
 {
-    if (lc->report && !lc->quiet)
+    if (lc->held && !lc->quiet)
+        hold(lc, where, msg, error);
+    else if (lc->report && !lc->quiet)
         lc->report(lc->ud, where, msg, error);
+}
+
+/* Reports what a successful first try held back (or drops it: keep false). */
+static void release_held(LoadCtx *lc, bool keep)
+{
+    lc->held = false;
+    for (char *line = lc->held_text; keep && line && *line;) {
+        char *tab = strchr(line, '\t'), *nl = tab ? strchr(tab, '\n') : NULL;
+        if (!nl)
+            break;
+        *tab = *nl = '\0';
+        report(lc, line + 1, tab + 1, line[0] == 'E');
+        line = nl + 1;
+    }
+    free(lc->held_text);
+    lc->held_text = NULL;
+    lc->held_len = 0;
 }
 
 static bool has_rule_extension(const char *name)
@@ -316,11 +356,39 @@ static void load_compiled(YaraRuleSet *set, const char *path, YaraLoadStats *st,
     set->externals |= YARA_EXTERNAL_FILENAME | YARA_EXTERNAL_FILEPATH | YARA_EXTERNAL_EXTENSION;
 }
 
+/* The usual case, every file fine: all of them in one compiler, no compiler per file (those
+ * cost a quarter second of page faults for the DPRK pack). Messages (warnings) are held and
+ * reported once it succeeded; on an error nothing is kept and load_sources does it file by
+ * file. */
+static bool load_sources_at_once(YaraRuleSet *set, char **paths, size_t n, LoadCtx *lc,
+                                 YaraScope scope)
+{
+    YR_COMPILER *c = compiler_new(lc);
+    bool ok = c != NULL;
+    size_t added = 0;
+    lc->held = true;
+    for (size_t i = 0; ok && i < n; i++) {
+        if (paths[i]) {
+            ok = add_source(c, paths[i], lc) == 0;
+            added++;
+        }
+    }
+    YR_RULES *rules = NULL;
+    ok = ok && added && yr_compiler_get_rules(c, &rules) == ERROR_SUCCESS;
+    if (c)
+        yr_compiler_destroy(c);
+    ok = ok && part_add(set, rules, NULL, scope) == 0;
+    release_held(lc, ok);
+    return ok;
+}
+
 /* Compiles every source file that compiles alone into one part; the files that did are
  * left in paths (the others set to NULL). */
 static void load_sources(YaraRuleSet *set, char **paths, size_t n, YaraLoadStats *st,
                          LoadCtx *lc, YaraScope scope)
 {
+    if (load_sources_at_once(set, paths, n, lc, scope))
+        return;
     YR_COMPILER *c = compiler_new(lc);
     size_t added = 0;
     for (size_t i = 0; c && i < n; i++) {
@@ -380,8 +448,10 @@ static bool string_compiles(const char *text, const char *ns, LoadCtx *lc)
 }
 
 /* The non-MZ version of one source file (yara-prefilter.h), or the file itself when it cannot
- * be rewritten; 0 when added to c. */
-static int add_prefiltered(YR_COMPILER *c, const char *path, YaraLoadStats *st, LoadCtx *lc)
+ * be rewritten; 0 when added to c. probe: compile the rewrite alone first and use the original
+ * if it fails (the slow path, after a failed fast build). */
+static int add_prefiltered(YR_COMPILER *c, const char *path, bool probe, YaraLoadStats *st,
+                           LoadCtx *lc)
 {
     size_t len = 0;
     char *text = read_text(path, &len);
@@ -390,7 +460,7 @@ static int add_prefiltered(YR_COMPILER *c, const char *path, YaraLoadStats *st, 
     YaraPrefilterStats ps = {0};
     char *rewritten = yara_prefilter_rewrite(text, len, &ps);
     lc->quiet = true;
-    if (rewritten && !string_compiles(rewritten, path, lc)) {
+    if (rewritten && probe && !string_compiles(rewritten, path, lc)) {
         free(rewritten);  /* not expected: the rewrite only removes; keep the original */
         rewritten = NULL;
         ps = (YaraPrefilterStats){.unchanged_files = 1};
@@ -422,29 +492,41 @@ static unsigned source_externals(const char *path)
     return e;
 }
 
-/* The second set, for files that do not start with "MZ", from the files load_sources took. */
-static void load_prefiltered(YaraRuleSet *set, char **paths, size_t n, YaraLoadStats *st,
-                             LoadCtx *lc)
+/* The second set from the files load_sources took, as a part for non-MZ files; false when
+ * some file did not compile (the stats of a failed try are not kept). */
+static bool build_prefiltered(YaraRuleSet *set, char **paths, size_t n, bool probe,
+                              YaraLoadStats *st, LoadCtx *lc)
 {
+    YaraLoadStats try_st = *st;
     YR_COMPILER *c = compiler_new(lc);
     bool ok = c != NULL;
     size_t added = 0;
     for (size_t i = 0; ok && i < n; i++) {
         if (paths[i]) {
-            ok = add_prefiltered(c, paths[i], st, lc) == 0;
+            ok = add_prefiltered(c, paths[i], probe, &try_st, lc) == 0;
             added++;
         }
     }
     YR_RULES *rules = NULL;
-    if (ok && added && yr_compiler_get_rules(c, &rules) == ERROR_SUCCESS &&
-        part_add(set, rules, NULL, YARA_SCOPE_NOT_MZ) == 0) {
-        if (c)
-            yr_compiler_destroy(c);
-        return;
-    }
+    ok = ok && added && yr_compiler_get_rules(c, &rules) == ERROR_SUCCESS;
     if (c)
         yr_compiler_destroy(c);
-    /* Could not build it: scan every file with the full set, as without the prefilter. */
+    if (ok && part_add(set, rules, NULL, YARA_SCOPE_NOT_MZ) == 0) {
+        *st = try_st;
+        return true;
+    }
+    return false;
+}
+
+/* All rewrites in one compiler (a compiler per file costs a quarter second of page faults
+ * for the DPRK pack); only if that fails, file by file, keeping the originals of the
+ * rewrites that do not compile; and if even that fails, every file gets the full set. */
+static void load_prefiltered(YaraRuleSet *set, char **paths, size_t n, YaraLoadStats *st,
+                             LoadCtx *lc)
+{
+    if (build_prefiltered(set, paths, n, false, st, lc) ||
+        build_prefiltered(set, paths, n, true, st, lc))
+        return;
     for (size_t i = 0; i < set->part_count; i++)
         if (set->parts[i].scope == YARA_SCOPE_MZ)
             set->parts[i].scope = YARA_SCOPE_ALL;
