@@ -362,7 +362,7 @@ const char conf_default_yaml[] =
     "  memcap: 256mb\n"
     "  queue-size: 512\n"
     "  scan-timeout: 10\n"
-    "  threads: 1\n"
+    "  threads: auto\n"
     "  prefilter: yes\n"
     "  fileinfo-rules: no\n"
     "  cache-size: 4096\n"

@@ -1,11 +1,12 @@
 /*
- * yara-scan.c - the scanner thread, its queue and its file observer (see yara-scan.h).
+ * yara-scan.c - the scanner threads, their queue and the file observer (see yara-scan.h).
  *
  * Scanner threads are not tied to workers: libyara scanning is CPU-bound and files are a
- * small part of traffic, so a few threads (yara.threads, default 1) keep the workers free for
- * packets and one queue and one memcap bound the memory. The per-file state is the job itself: it is
- * created when the file opens, filled by the worker, and handed to the scanner whole when
- * the file is logged, so worker and scanner never share a job at the same time.
+ * small part of traffic, so a few threads (yara.threads, default a quarter of the cores)
+ * keep the workers free for packets, and one queue and one memcap bound the memory. The
+ * per-file state is the job itself: it is created when the file opens, filled by the worker,
+ * and handed to a scanner whole when the file is logged, so worker and scanner never share
+ * a job at the same time.
  *
  * The flow is copied into the job (its pointers cleared): the worker may end and free the
  * flow before the scan runs, and the alert only needs the flow's tuple, id and counters as

@@ -12,7 +12,9 @@
 #include "yara/yara-setup.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "build-info.h"
 #include "common/log.h"
@@ -64,6 +66,20 @@ YaraRuleSet *yara_setup_rules(const ConfNode *conf, const IntelActors *kb,
     return set;
 }
 
+/* yara.threads: a number, or auto: a quarter of the online cores, 1 to 4 - scanning is a
+ * small share of the work next to the packet workers, but on a machine with cores to spare
+ * it should not be the one thread that falls behind. */
+static uint32_t yara_threads(const char *value)
+{
+    char *end;
+    long n = strtol(value, &end, 10);
+    if (end != value && *end == '\0' && n > 0)
+        return (uint32_t)n;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    long q = cores / 4;
+    return (uint32_t)(q < 1 ? 1 : q > 4 ? 4 : q);
+}
+
 void yara_setup_scan_config(const ConfNode *conf, YaraScanConfig *cfg)
 {
     yara_scan_config_default(cfg);
@@ -74,7 +90,7 @@ void yara_setup_scan_config(const ConfNode *conf, YaraScanConfig *cfg)
     cfg->queue_size = (uint32_t)conf_get_int(conf, "yara.queue-size", cfg->queue_size);
     cfg->scan_timeout = (uint32_t)conf_get_int(conf, "yara.scan-timeout", cfg->scan_timeout);
     cfg->buffer_size = conf_get_size(conf, "yara.buffer-size", cfg->buffer_size);
-    cfg->threads = (uint32_t)conf_get_int(conf, "yara.threads", cfg->threads);
+    cfg->threads = yara_threads(conf_get_str(conf, "yara.threads", "auto"));
     cfg->fileinfo_rules = conf_get_bool(conf, "yara.fileinfo-rules", cfg->fileinfo_rules);
     cfg->cache_size = (uint32_t)conf_get_int(conf, "yara.cache-size", cfg->cache_size);
     const char *spool = conf_get_str(conf, "yara.spool-dir", NULL);
