@@ -458,6 +458,9 @@ static int run(const Options *o, ConfNode *conf)
         settings.stream.checksum_validation = strcmp(o->checksum_mode, "none") != 0;
         settings.stream.checksum_auto = strcmp(o->checksum_mode, "auto") == 0;
     }
+    detect_set_checksums_ignored(
+        o->checksum_mode ? strcmp(o->checksum_mode, "none") == 0
+                         : !conf_get_bool(conf, "pcap-file.checksum-checks", true));
     if (engine_init(conf) != 0)
         return 1;
     DetectEngine *detect;

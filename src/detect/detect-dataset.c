@@ -443,7 +443,7 @@ static int dataset_setup(const DetectKeyword *kw, Signature *sig, const char *va
                          size_t errlen)
 {
     static const char *const cmds[] = {"set", "isset", "isnotset", "unset"};
-    if (sig->active_buffer < 0) {
+    if (!sig_in_sticky_buffer(sig)) {
         snprintf(err, errlen, "needs a sticky buffer before it");
         return -1;
     }

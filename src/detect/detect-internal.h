@@ -110,6 +110,9 @@ typedef struct Signature {
     SigList *buffers;       /* app-layer buffer lists */
     size_t buffer_count;
     int active_buffer;      /* parsing: index into buffers of the sticky buffer, -1 none */
+    /* parsing: the list of a packet-level sticky buffer (ipv4.hdr...) that payload keywords go
+     * to, NULL none; the list lives in that buffer keyword's SigMatch (detect-hdr-buffers.c) */
+    SigList *active_list;
     json_t *metadata;       /* object of string arrays, for alerts */
     int target;             /* 0 none, 1 src_ip, 2 dest_ip */
     char *file;
@@ -150,6 +153,9 @@ typedef struct DetectKeyword {
     void (*free_ctx)(void *ctx);
     /* Payload keywords: whether this instance is relative to the previous match. */
     bool (*is_relative)(const void *ctx);
+    /* Keywords that own a list of payload matches (packet-level sticky buffers): that list,
+     * so that the rule's finishing pass treats it like the rule's own lists. */
+    SigList *(*nested_list)(void *ctx);
 } DetectKeyword;
 
 const DetectKeyword *detect_keyword_find(const char *name);
@@ -159,6 +165,11 @@ const DetectKeyword *detect_keyword_find(const char *name);
 SigMatch *sig_append(Signature *sig, int list, const DetectKeyword *kw, void *ctx);
 /* The list a payload keyword (content, pcre...) goes to right now. */
 SigList *sig_payload_list(Signature *sig);
+/* True when a sticky buffer (app-layer, unavailable or packet-level) is active. */
+bool sig_in_sticky_buffer(const Signature *sig);
+/* Marks a list's relative matches and frees one (for keywords owning a nested list). */
+void sig_list_mark_relative(SigList *list);
+void sig_list_free(SigList *list);
 /* Make buffer `buffer_id` the active sticky buffer (creating its list). */
 int sig_set_sticky_buffer(Signature *sig, int buffer_id);
 /* Move the last SigMatch of the payload list to buffer `buffer_id` (legacy modifiers such as

@@ -22,6 +22,11 @@ extern const DetectKeyword detect_stream_size_keywords[];
 extern const DetectKeyword detect_xbits_keywords[];
 extern const DetectKeyword detect_dataset_keywords[];
 extern const DetectKeyword detect_iprep_keywords[];
+extern const DetectKeyword detect_hdr_buffer_keywords[];
+extern const DetectKeyword detect_legacy_keywords[];
+extern const DetectKeyword detect_csum_keywords[];
+extern const DetectKeyword detect_hostbits_keywords[];
+extern const DetectKeyword detect_requires_keywords[];
 
 /* Sticky buffers and legacy content modifiers for every registered app-layer buffer; built
  * after the app layer registered its buffers. */

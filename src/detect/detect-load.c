@@ -22,6 +22,7 @@
 #include "detect/detect-flowvars.h"
 #include "detect/detect-keywords.h"
 #include "detect/detect-parse.h"
+#include "detect/detect-requires.h"
 #include "detect/detect-threshold.h"
 #include "detect/detect-dataset.h"
 #include "detect/detect-iprep.h"
@@ -102,7 +103,16 @@ static void load_rule(DetectEngine *de, const ConfNode *conf, const char *rule, 
                       int line, DetectLoadStats *stats)
 {
     char err[1024];
-    Signature *sig = signature_parse(rule, conf, err, sizeof(err));
+    /* Unmet requirements skip the rule before anything else in it is judged. */
+    int req = detect_requires_check(rule, conf_get_bool(conf, "ignore-unknown-requirements",
+                                                         false), err, sizeof(err));
+    if (req > 0) {
+        log_info("%s:%d: sid %u: skipped, the engine does not meet its requires", path, line,
+                 rule_text_sid(rule));
+        stats->skipped++;
+        return;
+    }
+    Signature *sig = req < 0 ? NULL : signature_parse(rule, conf, err, sizeof(err));
     if (!sig) {
         log_warning("%s:%d: sid %u: %s", path, line, rule_text_sid(rule), err);
         stats->failed++;
@@ -233,6 +243,7 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
         return NULL;
     load_classification(conf);
     detect_buffer_keywords_init();
+    detect_requires_configure(conf_get_bool(conf, "ignore-unknown-requirements", false));
     flowvar_names_reset();
     de->thresholds = threshold_store_new(
         conf_get_size(conf, "detect.thresholds.memcap", THRESHOLD_DEFAULT_MEMCAP),
@@ -262,8 +273,9 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
         detect_engine_free(de);
         return NULL;
     }
-    log_info("%u rule files processed. %u rules successfully loaded, %u rules failed",
-             stats->files, stats->loaded, stats->failed);
+    /* Suricata 7's words, its unlabelled skipped count included. */
+    log_info("%u rule files processed. %u rules successfully loaded, %u rules failed, %u",
+             stats->files, stats->loaded, stats->failed, stats->skipped);
     uint32_t inert = 0;
     for (uint32_t i = 0; i < de->count; i++)
         inert += (de->sigs[i]->flags & SIG_FLAG_INERT) != 0;

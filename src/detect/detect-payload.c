@@ -94,7 +94,7 @@ static int length_setup(const DetectKeyword *kw, Signature *sig, const char *val
                 return -1;
             }
         }
-    } else if (sig->active_buffer < 0) {
+    } else if (!sig_in_sticky_buffer(sig)) {
         snprintf(err, errlen, "needs a sticky buffer before it");
         return -1;
     }

@@ -43,6 +43,8 @@ static SigList *buffer_list(Signature *sig, int buffer_id, bool create)
 
 SigList *sig_payload_list(Signature *sig)
 {
+    if (sig->active_list)
+        return sig->active_list;
     if (sig->active_buffer >= 0)
         return buffer_list(sig, sig->active_buffer, true);
     return &sig->fixed[SIG_LIST_PAYLOAD];
@@ -64,11 +66,17 @@ SigMatch *sig_append(Signature *sig, int list, const DetectKeyword *kw, void *ct
     return sm;
 }
 
+bool sig_in_sticky_buffer(const Signature *sig)
+{
+    return sig->active_buffer != -1 || sig->active_list;
+}
+
 int sig_set_sticky_buffer(Signature *sig, int buffer_id)
 {
     if (!buffer_list(sig, buffer_id, true))
         return -1;
     sig->active_buffer = buffer_id;
+    sig->active_list = NULL;
     AppProto proto = applayer_buffer_proto(buffer_id);
     if (proto != ALPROTO_UNKNOWN) {
         if (sig->alproto != ALPROTO_UNKNOWN && sig->alproto != proto)
@@ -168,18 +176,21 @@ int detect_value_parse(const Signature *sig, const char *text, int64_t min, int6
     return 0;
 }
 
-static void mark_relative(SigList *list)
+void sig_list_mark_relative(SigList *list)
 {
-    for (SigMatch *sm = list->head; sm; sm = sm->next)
+    for (SigMatch *sm = list->head; sm; sm = sm->next) {
         sm->relative = sm->keyword->is_relative && sm->keyword->is_relative(sm->ctx);
+        if (sm->keyword->nested_list)
+            sig_list_mark_relative(sm->keyword->nested_list(sm->ctx));
+    }
 }
 
 int signature_finish(Signature *sig, char *err, size_t errlen)
 {
     for (int i = 0; i < SIG_LIST_FIXED_COUNT; i++)
-        mark_relative(&sig->fixed[i]);
+        sig_list_mark_relative(&sig->fixed[i]);
     for (size_t i = 0; i < sig->buffer_count; i++)
-        mark_relative(&sig->buffers[i]);
+        sig_list_mark_relative(&sig->buffers[i]);
     if (sig->sid == 0) {
         snprintf(err, errlen, "rule has no sid");
         return -1;
@@ -197,7 +208,7 @@ int signature_finish(Signature *sig, char *err, size_t errlen)
     return 0;
 }
 
-static void free_list(SigList *list)
+void sig_list_free(SigList *list)
 {
     SigMatch *sm = list->head;
     while (sm) {
@@ -217,9 +228,9 @@ void signature_free(Signature *sig)
     if (!sig)
         return;
     for (int i = 0; i < SIG_LIST_FIXED_COUNT; i++)
-        free_list(&sig->fixed[i]);
+        sig_list_free(&sig->fixed[i]);
     for (size_t i = 0; i < sig->buffer_count; i++)
-        free_list(&sig->buffers[i]);
+        sig_list_free(&sig->buffers[i]);
     free(sig->buffers);
     addr_set_free(&sig->src);
     addr_set_free(&sig->dst);

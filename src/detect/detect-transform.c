@@ -30,7 +30,7 @@ static int transform_setup(const DetectKeyword *kw, Signature *sig, const char *
                            char *err, size_t errlen)
 {
     (void)value;
-    if (sig->active_buffer < 0) {
+    if (!sig_in_sticky_buffer(sig)) {
         snprintf(err, errlen, "transforms must follow a sticky buffer");
         return -1;
     }

@@ -28,16 +28,6 @@
 
 #define XBITS_EXPIRE_DEFAULT 30
 
-typedef enum XbitCmd { XB_SET, XB_UNSET, XB_TOGGLE, XB_ISSET, XB_ISNOTSET } XbitCmd;
-typedef enum XbitTrack { XB_SRC, XB_DST, XB_PAIR } XbitTrack;
-
-typedef struct XbitsCtx {
-    XbitCmd cmd;
-    XbitTrack track;
-    int id;
-    uint32_t expire;
-} XbitsCtx;
-
 typedef struct XbitKey {
     int32_t id;
     uint32_t pair;
@@ -136,13 +126,22 @@ static int xbits_setup(const DetectKeyword *kw, Signature *sig, const char *valu
     XbitsCtx ctx;
     if (parse_ctx(buf, &ctx, err, errlen) != 0)
         return -1;
+    return xbits_append(kw, sig, &ctx);
+}
+
+int xbits_append(const DetectKeyword *kw, Signature *sig, const XbitsCtx *ctx)
+{
     XbitsCtx *copy = malloc(sizeof(*copy));
     if (!copy)
         return -1;
-    *copy = ctx;
-    bool action = ctx.cmd <= XB_TOGGLE;
+    *copy = *ctx;
+    bool action = ctx->cmd <= XB_TOGGLE;
     sig->flags |= action ? SIG_FLAG_FLOWBITS_SET : SIG_FLAG_FLOWBITS_READ;
-    return sig_append(sig, action ? SIG_LIST_POSTMATCH : SIG_LIST_PACKET, kw, copy) ? 0 : -1;
+    if (!sig_append(sig, action ? SIG_LIST_POSTMATCH : SIG_LIST_PACKET, kw, copy)) {
+        free(copy);
+        return -1;
+    }
+    return 0;
 }
 
 /* The bit's key for this packet (or, for a transaction, its flow in the rule's direction). */
@@ -183,7 +182,7 @@ static void apply_action(BoundedTable *t, const XbitsCtx *ctx, const XbitKey *k,
         bounded_table_set_stale(t, v, now + (uint64_t)ctx->expire * 1000000u + 1);
 }
 
-static bool xbits_match(DetectMatchCtx *m, const void *ctx_ptr)
+bool xbits_match(DetectMatchCtx *m, const void *ctx_ptr)
 {
     const XbitsCtx *ctx = ctx_ptr;
     XbitsStore *s = m->dt->de->xbits;

@@ -50,6 +50,9 @@ uint32_t detect_engine_rule_count(const DetectEngine *de);
 DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, EveWriter *eve);
 void detect_thread_free(DetectThread *dt);
 void detect_register_counters(void);
+/* Checksums are not to be trusted (-k none, pcap-file.checksum-checks: no): the checksum
+ * keywords then take every checksum as valid, as Suricata does (detect-csum.c). */
+void detect_set_checksums_ignored(bool ignored);
 
 void detect_packet(DetectThread *dt, Packet *p, Flow *f);
 /* The flow ends: forget its flowbits/flowint state. */

@@ -1,0 +1,103 @@
+/*
+ * detect-legacy-keywords.c - Suricata 7 keywords that are older spellings of ones bongsu has:
+ * uricontent, tcp.flags, tls.fingerprint, tls.issuerdn, and bypass.
+ *
+ * Rule sets still carry them (ET Open's older rules, suricata-verify's regression tests), and
+ * Suricata 7 loads them, so each is rewritten here into the keyword it stands for instead of
+ * being a second implementation:
+ *   uricontent:"x";             -> content:"x"; http_uri;
+ *   tcp.flags:S;                -> flags:S;
+ *   tls.fingerprint:"aa:bb";    -> tls.cert_fingerprint; content:"aa:bb"; nocase;  (Suricata
+ *                                  compares the fingerprint without regard to case)
+ *   tls.issuerdn:[!]"CN=x";     -> tls.cert_issuer; content:[!]"CN=x";  (a substring test)
+ * The last two are not sticky: the buffer that was active before stays active.
+ * bypass asks the capture to stop delivering the flow; with pcap input there is no capture
+ * bypass and Suricata's IDS verdicts are unchanged, so it is accepted and does nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "detect/detect-content.h"
+#include "detect/detect-keywords.h"
+
+static int call_keyword(const char *name, Signature *sig, const char *value, char *err,
+                        size_t errlen)
+{
+    const DetectKeyword *kw = detect_keyword_find(name);
+    if (!kw) {
+        snprintf(err, errlen, "%s is not available", name);
+        return -1;
+    }
+    return kw->setup(kw, sig, value, err, errlen);
+}
+
+static int uricontent_setup(const DetectKeyword *kw, Signature *sig, const char *value,
+                            char *err, size_t errlen)
+{
+    (void)kw;
+    if (sig_in_sticky_buffer(sig)) {
+        snprintf(err, errlen, "cannot follow a sticky buffer");
+        return -1;
+    }
+    if (call_keyword("content", sig, value, err, errlen) != 0)
+        return -1;
+    return call_keyword("http_uri", sig, NULL, err, errlen);
+}
+
+static int tcp_flags_setup(const DetectKeyword *kw, Signature *sig, const char *value,
+                           char *err, size_t errlen)
+{
+    (void)kw;
+    return call_keyword("flags", sig, value, err, errlen);
+}
+
+/* A content in `buffer`, leaving the rule's active buffer as it was. */
+static int buffer_content(Signature *sig, const char *buffer, const char *value, bool nocase,
+                          char *err, size_t errlen)
+{
+    int saved_buffer = sig->active_buffer;
+    SigList *saved_list = sig->active_list;
+    int rc = call_keyword(buffer, sig, NULL, err, errlen);
+    if (rc == 0)
+        rc = call_keyword("content", sig, value, err, errlen);
+    if (rc == 0 && nocase)
+        rc = call_keyword("nocase", sig, NULL, err, errlen);
+    sig->active_buffer = saved_buffer;
+    sig->active_list = saved_list;
+    return rc;
+}
+
+static int tls_fingerprint_setup(const DetectKeyword *kw, Signature *sig, const char *value,
+                                 char *err, size_t errlen)
+{
+    (void)kw;
+    return buffer_content(sig, "tls.cert_fingerprint", value, true, err, errlen);
+}
+
+static int tls_issuerdn_setup(const DetectKeyword *kw, Signature *sig, const char *value,
+                              char *err, size_t errlen)
+{
+    (void)kw;
+    return buffer_content(sig, "tls.cert_issuer", value, false, err, errlen);
+}
+
+static int bypass_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                        size_t errlen)
+{
+    (void)kw;
+    (void)sig;
+    if (value && *value) {
+        snprintf(err, errlen, "takes no value");
+        return -1;
+    }
+    return 0;
+}
+
+const DetectKeyword detect_legacy_keywords[] = {
+    {.name = "uricontent", .setup = uricontent_setup},
+    {.name = "tcp.flags", .setup = tcp_flags_setup},
+    {.name = "tls.fingerprint", .setup = tls_fingerprint_setup},
+    {.name = "tls.issuerdn", .setup = tls_issuerdn_setup},
+    {.name = "bypass", .setup = bypass_setup},
+    {.name = NULL},
+};
