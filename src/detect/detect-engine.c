@@ -100,7 +100,7 @@ static bool inspect_buffer(const SigList *list, DetectMatchCtx *m, const uint8_t
         if (!buf)
             return false;
     }
-    InspectState st = {.buf = buf, .len = len, .m = m};
+    InspectState st = inspect_state_make(m, buf, len);
     return detect_inspect_list(&st, list->head);
 }
 

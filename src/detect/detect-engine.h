@@ -79,6 +79,7 @@ struct DetectThread {
     uint32_t xform_cap[2];
     uint8_t *b64;            /* base64_decode output */
     uint32_t b64_cap;
+    uint64_t vars[SIG_MAX_VARS];  /* byte_extract/byte_math values of the rule being checked */
     /* What the last detect_packet/detect_tx raised, in order (kept for tests and stats). */
     const Signature *alerts[DETECT_ALERT_MAX];
     SigAction alert_actions[DETECT_ALERT_MAX];  /* the action each alert is logged with */

@@ -1,13 +1,15 @@
 /*
  * detect-hdr-buffers.c - packet header sticky buffers: ipv4.hdr, ipv6.hdr, tcp.hdr, udp.hdr,
- * icmpv4.hdr, icmpv6.hdr.
+ * icmpv4.hdr, icmpv6.hdr; and the address buffers ip.src, ip.dst.
  *
  * Suricata 7 exposes each decoded header as a buffer that content, byte_test, byte_math,
  * bsize... inspect like any other ("ipv4.hdr; content:"|06|"; offset:9; depth:1;"). The
  * bytes are the raw header as it was on the wire: the IPv4 header with its options, the
  * IPv6 header with its extension headers, the TCP header with its options, the 8 UDP bytes,
  * the ICMPv4 header (4 bytes plus the type's fixed part, as the decoder measured it) and the
- * 8-byte ICMPv6 header. A packet without that header does not match.
+ * 8-byte ICMPv6 header. ip.src and ip.dst are the packet's addresses in network order, 4 bytes
+ * for IPv4 and 16 for IPv6 (what datasets of type ipv4/ip look up). A packet without that
+ * header does not match.
  *
  * Unlike app-layer buffers these belong to the packet, so the keyword keeps its own list of
  * payload matches inside its SigMatch on the packet list (Signature.active_list points the
@@ -23,7 +25,9 @@
 #include "detect/detect-keywords.h"
 #include "detect/detect-transform.h"
 
-typedef enum HdrKind { HDR_IPV4, HDR_IPV6, HDR_TCP, HDR_UDP, HDR_ICMPV4, HDR_ICMPV6 } HdrKind;
+typedef enum HdrKind {
+    HDR_IPV4, HDR_IPV6, HDR_TCP, HDR_UDP, HDR_ICMPV4, HDR_ICMPV6, HDR_IP_SRC, HDR_IP_DST
+} HdrKind;
 
 typedef struct HdrBufferCtx {
     HdrKind kind;
@@ -37,6 +41,7 @@ static const struct {
     [HDR_IPV4] = {"ipv4.hdr", 0},          [HDR_IPV6] = {"ipv6.hdr", 0},
     [HDR_TCP] = {"tcp.hdr", IPPROTO_TCP},  [HDR_UDP] = {"udp.hdr", IPPROTO_UDP},
     [HDR_ICMPV4] = {"icmpv4.hdr", IPPROTO_ICMP}, [HDR_ICMPV6] = {"icmpv6.hdr", IPPROTO_ICMPV6},
+    [HDR_IP_SRC] = {"ip.src", 0},          [HDR_IP_DST] = {"ip.dst", 0},
 };
 
 static int hdr_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
@@ -73,6 +78,15 @@ static int hdr_setup(const DetectKeyword *kw, Signature *sig, const char *value,
 static bool hdr_bytes(HdrKind kind, const Packet *p, const uint8_t **data, uint32_t *len)
 {
     switch (kind) {
+    case HDR_IP_SRC:
+    case HDR_IP_DST: {
+        const Address *a = kind == HDR_IP_SRC ? &p->src : &p->dst;
+        if (p->ip_version != 4 && p->ip_version != 6)
+            return false;
+        *data = a->addr;
+        *len = p->ip_version == 4 ? 4 : 16;
+        return true;
+    }
     case HDR_IPV4:
     case HDR_IPV6:
         if (!p->ip_hdr || p->ip_version != (kind == HDR_IPV4 ? 4 : 6))
@@ -105,7 +119,7 @@ static bool hdr_match(DetectMatchCtx *m, const void *ctx_ptr)
         if (!data)
             return false;
     }
-    InspectState st = {.buf = data, .len = len, .m = m};
+    InspectState st = inspect_state_make(m, data, len);
     return detect_inspect_list(&st, ctx->list.head);
 }
 
@@ -129,5 +143,6 @@ static void hdr_free(void *ctx)
 const DetectKeyword detect_hdr_buffer_keywords[] = {
     HDR_KEYWORD("ipv4.hdr"),   HDR_KEYWORD("ipv6.hdr"),   HDR_KEYWORD("tcp.hdr"),
     HDR_KEYWORD("udp.hdr"),    HDR_KEYWORD("icmpv4.hdr"), HDR_KEYWORD("icmpv6.hdr"),
+    HDR_KEYWORD("ip.src"),     HDR_KEYWORD("ip.dst"),
     {.name = NULL},
 };

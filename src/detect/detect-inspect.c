@@ -5,7 +5,12 @@
  * detect_inspect_list() for the rest of the list, so keywords that can match at several
  * positions (content, pcre) backtrack when a later relative match fails.
  */
-#include "detect/detect-internal.h"
+#include "detect/detect-engine.h"
+
+InspectState inspect_state_make(DetectMatchCtx *m, const uint8_t *buf, uint32_t len)
+{
+    return (InspectState){.buf = buf, .len = len, .m = m, .vars = m->dt->vars};
+}
 
 bool detect_inspect_list(InspectState *st, const SigMatch *sm)
 {

@@ -84,10 +84,15 @@ typedef struct SigMatch {
     bool relative;          /* depends on where the previous match ended (set at finish) */
 } SigMatch;
 
+struct TransformParam;
+
 typedef struct SigList {
     int buffer_id;          /* app-layer buffer id, or -1 for the fixed lists */
     SigMatch *head, *tail;
     uint8_t transforms[SIG_MAX_TRANSFORMS];  /* DetectTransform ids, applied in order */
+    /* The transforms that take a value (pcrexform, xor): their parsed value, NULL for the
+     * others (detect-transform-param.c). */
+    struct TransformParam *transform_params[SIG_MAX_TRANSFORMS];
     int transform_count;
 } SigList;
 
@@ -170,6 +175,10 @@ bool sig_in_sticky_buffer(const Signature *sig);
 /* Marks a list's relative matches and frees one (for keywords owning a nested list). */
 void sig_list_mark_relative(SigList *list);
 void sig_list_free(SigList *list);
+/* A second list for the active app-layer sticky buffer, which becomes the active one: the
+ * matches after a transform inspect the transformed buffer, those before it the original, as
+ * in Suricata 7. NULL for a packet-level buffer, or when out of memory. */
+SigList *sig_buffer_split(Signature *sig);
 /* Make buffer `buffer_id` the active sticky buffer (creating its list). */
 int sig_set_sticky_buffer(Signature *sig, int buffer_id);
 /* Move the last SigMatch of the payload list to buffer `buffer_id` (legacy modifiers such as
@@ -204,7 +213,9 @@ struct InspectState {
     DetectMatchCtx *m;
     int depth;               /* recursion guard */
     uint32_t steps;          /* backtracking budget used (Suricata's recursion limit) */
-    uint64_t vars[SIG_MAX_VARS];  /* byte_extract / byte_math values */
+    /* byte_extract / byte_math values: the thread's, so that a variable read from one buffer
+     * (ipv4.hdr) can be used in another (tcp.hdr) of the same rule, as in Suricata */
+    uint64_t *vars;
     const uint8_t *b64;      /* base64_decode output for base64_data, NULL when none */
     uint32_t b64_len;
 };
@@ -226,6 +237,9 @@ static inline int64_t detect_value_get(const DetectValue *v, const InspectState 
 {
     return v->var >= 0 ? (int64_t)st->vars[v->var] : v->value;
 }
+
+/* An InspectState over buf for the rule being checked in m. */
+InspectState inspect_state_make(DetectMatchCtx *m, const uint8_t *buf, uint32_t len);
 
 /* True when the matches from sm on hold in the buffer (with backtracking over the possible
  * positions of each content, as Suricata does). */

@@ -14,6 +14,7 @@
 #include "detect/detect-address.h"
 #include "detect/detect-parse.h"
 #include "detect/detect-port.h"
+#include "detect/detect-transform.h"
 
 static void list_append(SigList *list, SigMatch *sm)
 {
@@ -24,13 +25,26 @@ static void list_append(SigList *list, SigMatch *sm)
     list->tail = sm;
 }
 
+static SigList *new_buffer_list(Signature *sig, int buffer_id);
+
+/* The buffer's latest list (a buffer has several after a transform, see sig_buffer_split). */
 static SigList *buffer_list(Signature *sig, int buffer_id, bool create)
 {
-    for (size_t i = 0; i < sig->buffer_count; i++)
+    for (size_t i = sig->buffer_count; i-- > 0;)
         if (sig->buffers[i].buffer_id == buffer_id)
             return &sig->buffers[i];
-    if (!create)
+    return create ? new_buffer_list(sig, buffer_id) : NULL;
+}
+
+SigList *sig_buffer_split(Signature *sig)
+{
+    if (sig->active_list || sig->active_buffer < 0)
         return NULL;
+    return new_buffer_list(sig, sig->active_buffer);
+}
+
+static SigList *new_buffer_list(Signature *sig, int buffer_id)
+{
     SigList *grown = realloc(sig->buffers, (sig->buffer_count + 1) * sizeof(SigList));
     if (!grown)
         return NULL;
@@ -221,6 +235,8 @@ void sig_list_free(SigList *list)
         sm = next;
     }
     list->head = list->tail = NULL;
+    for (int i = 0; i < list->transform_count; i++)
+        transform_param_free(list->transform_params[i]);
 }
 
 void signature_free(Signature *sig)

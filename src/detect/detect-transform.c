@@ -6,7 +6,9 @@
  * They are recorded on the buffer's list in rule order and applied at inspection into the
  * thread's two scratch buffers, alternating, so chains cost no allocation per packet. They
  * need a sticky buffer; like Suricata 7 they may come after a content of that buffer
- * (ET Open has such rules), and then apply to the whole buffer.
+ * (ET Open has such rules): the buffer then gets a second list, and only the matches after
+ * the transform inspect the transformed bytes (Suricata makes the transformed buffer a
+ * buffer type of its own from that point).
  */
 #include "detect/detect-transform.h"
 
@@ -26,27 +28,35 @@ static const char *const transform_names[TR_COUNT] = {
     "to_lowercase", "to_uppercase", "strip_whitespace", "compress_whitespace", "dotprefix",
     "url_decode", "to_md5", "to_sha1", "to_sha256"};
 
-static int transform_setup(const DetectKeyword *kw, Signature *sig, const char *value,
-                           char *err, size_t errlen)
+int transform_add(Signature *sig, uint8_t id, TransformParam *tp, char *err, size_t errlen)
 {
-    (void)value;
     if (!sig_in_sticky_buffer(sig)) {
         snprintf(err, errlen, "transforms must follow a sticky buffer");
         return -1;
     }
     SigList *list = sig_payload_list(sig);
+    if (list && list->head) {  /* matches before it keep the untransformed buffer */
+        SigList *split = sig_buffer_split(sig);
+        list = split ? split : list;
+    }
     if (!list)
         return -1;
     if (list->transform_count >= SIG_MAX_TRANSFORMS) {
         snprintf(err, errlen, "more than %d transforms on one buffer", SIG_MAX_TRANSFORMS);
         return -1;
     }
-    for (int i = 0; i < TR_COUNT; i++) {
-        if (strcmp(kw->name, transform_names[i]) == 0) {
-            list->transforms[list->transform_count++] = (uint8_t)i;
-            return 0;
-        }
-    }
+    list->transform_params[list->transform_count] = tp;
+    list->transforms[list->transform_count++] = id;
+    return 0;
+}
+
+static int transform_setup(const DetectKeyword *kw, Signature *sig, const char *value,
+                           char *err, size_t errlen)
+{
+    (void)value;
+    for (int i = 0; i < TR_COUNT; i++)
+        if (strcmp(kw->name, transform_names[i]) == 0)
+            return transform_add(sig, (uint8_t)i, NULL, err, errlen);
     return -1;
 }
 
@@ -113,7 +123,10 @@ const uint8_t *detect_transform_apply(DetectThread *dt, const SigList *list, con
         uint8_t *out = detect_thread_xform(dt, i & 1, *len + 64);
         if (!out)
             return NULL;
-        *len = transform_one((TransformId)list->transforms[i], buf, *len, out);
+        if (list->transform_params[i])
+            *len = transform_param_apply(list->transform_params[i], dt, buf, *len, out);
+        else
+            *len = transform_one((TransformId)list->transforms[i], buf, *len, out);
         buf = out;
     }
     return buf;
