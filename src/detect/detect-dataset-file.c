@@ -59,7 +59,16 @@ static int parse_ip(DatasetType type, const char *text, uint8_t *out, uint32_t *
     *len = type == DS_IPV4 ? 4 : 16;
     if (inet_pton(AF_INET, text, out) == 1)
         return 0;
-    return type == DS_IP && inet_pton(AF_INET6, text, out) == 1 ? 0 : -1;
+    if (type != DS_IP || inet_pton(AF_INET6, text, out) != 1)
+        return -1;
+    /* ::ffff:a.b.c.d is an IPv4 address: kept as one (4 bytes, zero padded), so that an
+     * IPv4 packet's address finds it, as in Suricata */
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(out, mapped, 12) == 0) {
+        memmove(out, out + 12, 4);
+        memset(out + 4, 0, 12);
+    }
+    return 0;
 }
 
 int dataset_parse_line(DatasetType type, const char *line, uint8_t *out, uint32_t *len)
@@ -98,7 +107,9 @@ int dataset_read(Dataset *d, FILE *f, const char *name, char *err, size_t errlen
         int rc = dataset_parse_line(dataset_type(d), line, value, &len);
         if (rc == 1)
             continue;
-        if (rc < 0 || dataset_add(d, value, len) < 0) {
+        const char *comma = strchr(line, ',');  /* a datarep file's reputation */
+        uint16_t rep = comma ? (uint16_t)strtoul(comma + 1, NULL, 10) : 0;
+        if (rc < 0 || dataset_add_rep(d, value, len, rep) < 0) {
             snprintf(err, errlen, "%s:%d: %s", name, lineno,
                      rc < 0 ? "not a value of the dataset's type" : "no room (memcap)");
             count = -1;

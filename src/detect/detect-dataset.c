@@ -35,6 +35,7 @@
 typedef struct DsEntry {
     struct DsEntry *next;
     uint32_t len;
+    uint16_t rep;            /* reputation from a datarep file (0 when none) */
     uint8_t data[];
 } DsEntry;
 
@@ -120,6 +121,11 @@ static bool normalize(const Dataset *d, const uint8_t **v, uint32_t *len, uint8_
 
 int dataset_add(Dataset *d, const uint8_t *value, uint32_t len)
 {
+    return dataset_add_rep(d, value, len, 0);
+}
+
+int dataset_add_rep(Dataset *d, const uint8_t *value, uint32_t len, uint16_t rep)
+{
     uint8_t buf[16];
     if (!normalize(d, &value, &len, buf) || len > DATASET_VALUE_MAX)
         return -1;
@@ -134,6 +140,7 @@ int dataset_add(Dataset *d, const uint8_t *value, uint32_t len)
         } else {
             e->next = NULL;
             e->len = len;
+            e->rep = rep;
             memcpy(e->data, value, len);
             *slot = e;
             d->memuse += sizeof(DsEntry);
@@ -172,6 +179,19 @@ bool dataset_contains(Dataset *d, const uint8_t *value, uint32_t len)
     bool found = *find_slot(d, value, len) != NULL;
     pthread_rwlock_unlock(&d->lock);
     return found;
+}
+
+bool dataset_lookup_rep(Dataset *d, const uint8_t *value, uint32_t len, uint16_t *rep)
+{
+    uint8_t buf[16];
+    if (!normalize(d, &value, &len, buf))
+        return false;
+    pthread_rwlock_rdlock(&d->lock);
+    const DsEntry *e = *find_slot(d, value, len);
+    if (e)
+        *rep = e->rep;
+    pthread_rwlock_unlock(&d->lock);
+    return e != NULL;
 }
 
 void dataset_for_each(Dataset *d, void (*fn)(void *ud, const uint8_t *v, uint32_t len),
@@ -396,6 +416,26 @@ static Dataset *dataset_get(DatasetRegistry *r, const char *name, DatasetOptions
     d->next = r->sets;
     r->sets = d;
     return d;
+}
+
+Dataset *dataset_for_rule(const char *name, int type, const char *load, uint64_t memcap,
+                          uint32_t hashsize, char *err, size_t errlen)
+{
+    if (!loading_registry) {
+        snprintf(err, errlen, "datasets are only available while an engine loads");
+        return NULL;
+    }
+    DatasetOptions o = {.type = type, .memcap = memcap, .hashsize = hashsize};
+    snprintf(o.load, sizeof(o.load), "%s", load ? load : "");
+    return dataset_get(loading_registry, name, &o, err, errlen);
+}
+
+int dataset_type_parse(const char *name)
+{
+    for (int i = 0; i < 5; i++)
+        if (strcmp(name, type_names[i]) == 0)
+            return i;
+    return strcmp(name, "ipv6") == 0 ? DS_IP : -1;
 }
 
 /* --- the keyword --------------------------------------------------------------------- */

@@ -38,12 +38,23 @@ uint64_t dataset_count(const Dataset *d);
 /* 1 when value was added, 0 when it was there, -1 when it cannot be (size, memcap). */
 int dataset_add(Dataset *d, const uint8_t *value, uint32_t len);
 bool dataset_contains(Dataset *d, const uint8_t *value, uint32_t len);
+/* dataset_add with a reputation value (datarep files: "value,rep"). */
+int dataset_add_rep(Dataset *d, const uint8_t *value, uint32_t len, uint16_t rep);
+/* True with *rep when value is in the set. */
+bool dataset_lookup_rep(Dataset *d, const uint8_t *value, uint32_t len, uint16_t *rep);
+/* The registry's set `name` for a rule being loaded (declared, and loaded, on first use):
+ * type a DatasetType or -1 (the set's own), load a file or NULL; memcap/hashsize 0 for the
+ * defaults. NULL with err when it cannot be. */
+Dataset *dataset_for_rule(const char *name, int type, const char *load, uint64_t memcap,
+                          uint32_t hashsize, char *err, size_t errlen);
+/* A DatasetType from its rule name (string, md5, sha256, ipv4, ip or ipv6), -1 if none. */
+int dataset_type_parse(const char *name);
 DatasetType dataset_type(const Dataset *d);
 uint64_t dataset_memcap_drops(const Dataset *d);
 
 /* File formats (detect-dataset-file.c). One line to a value: base64 for strings, hex for
- * md5/sha256, dotted or colon notation for addresses; anything after a comma (a datarep
- * value) is ignored. 1 for a line to skip, 0 with the value, -1 when malformed. */
+ * md5/sha256, dotted or colon notation for addresses; a number after a comma is the value's
+ * reputation (datarep files), kept with it. 1 for a line to skip, 0 with the value, -1 when malformed. */
 int dataset_parse_line(DatasetType type, const char *line, uint8_t *out, uint32_t *len);
 /* Adds each line of f; returns the number of values or -1 with err naming name:line. */
 int dataset_read(Dataset *d, FILE *f, const char *name, char *err, size_t errlen);
