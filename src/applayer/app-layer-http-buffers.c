@@ -8,7 +8,8 @@
  *   http.header        "Name: Value\r\n" per header, Cookie / Set-Cookie left out, then "\r\n"
  *   http.header_names  "\r\nName1\r\nName2\r\n\r\n"
  *   http.start         request/response line "\r\n", "Name: Value\r\n" per header, "\r\n"
- * Buffers only exist once the part they come from has been parsed.
+ * Buffers only exist once the part they come from has been parsed. file.name is the name of
+ * the file each direction carries (a multi-buffer: Suricata has one instance per file).
  */
 #include <string.h>
 
@@ -157,6 +158,25 @@ HEADER_GETTER(get_referer, "referer", "referer")
 HEADER_GETTER(get_server, "server", "server")
 HEADER_GETTER(get_location, "location", "location")
 
+const File *http_tx_file(void *txp, bool to_server, uint32_t idx)
+{
+    HttpTx *tx = txp;
+    const HttpMessage *m = to_server ? &tx->req : &tx->resp;
+    return idx == 0 ? m->file : NULL;
+}
+
+static bool get_file_name(void *state, void *tx, bool to_server, uint32_t idx,
+                          const uint8_t **data, uint32_t *len)
+{
+    (void)state;
+    const File *f = http_tx_file(tx, to_server, idx);
+    if (!f)
+        return false;
+    *data = f->name;
+    *len = f->name_len;
+    return true;
+}
+
 typedef struct BufferSpec {
     const char *name;
     bool ts, tc;
@@ -194,4 +214,5 @@ void http_register_buffers(void)
     for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
         applayer_buffer_register(specs[i].name, ALPROTO_HTTP, specs[i].ts, specs[i].tc,
                                  specs[i].getter);
+    applayer_buffer_register_multi("file.name", ALPROTO_HTTP, true, true, get_file_name);
 }

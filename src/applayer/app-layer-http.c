@@ -341,4 +341,5 @@ const AppLayerParser app_layer_http_parser = {
     .tx_alert_json = http_tx_alert_json,
     .configure = app_layer_http_configure,
     .tx_has_event = http_tx_has_event,
+    .tx_file = http_tx_file,
 };

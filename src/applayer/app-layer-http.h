@@ -324,6 +324,8 @@ void http_decoder_free(HttpDecoder *dec);
 
 /* Files of a body: opened with a name, appended to, and closed (logged, then freed so that
  * the message can hold another: multipart bodies have several). */
+/* The file a message of tx carries (idx 0), for the file keywords; NULL when none. */
+const struct File *http_tx_file(void *tx, bool to_server, uint32_t idx);
 void http_file_open(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, const uint8_t *name,
                     uint32_t name_len);
 void http_file_append(AppLayerCtx *ctx, File *f, const uint8_t *data, uint32_t len);

@@ -96,6 +96,9 @@ typedef struct AppLayerParser {
     /* Optional: a config rule kept this transaction out of EVE; the parser may carry that
      * over to a transaction that belongs with it (DNS: the response to this query). */
     void (*tx_logging_disabled)(void *state, void *tx);
+    /* Optional: the transaction's files in one direction, idx from 0 (NULL past the last):
+     * what the file keywords (filename, filemd5, filesize...) inspect. */
+    const struct File *(*tx_file)(void *tx, bool to_server, uint32_t idx);
 } AppLayerParser;
 
 /* Per-flow application state, hanging off Flow.app. */

@@ -79,6 +79,11 @@ void dataset_loading(DatasetRegistry *r, const char *rule_file)
     loading_rule_file = rule_file;
 }
 
+const char *dataset_loading_rule_file(void)
+{
+    return loading_rule_file;
+}
+
 DatasetType dataset_type(const Dataset *d)
 {
     return d->type;

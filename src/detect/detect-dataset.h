@@ -26,6 +26,9 @@ void dataset_registry_free(DatasetRegistry *r);
 /* While rules load: the registry the dataset keyword uses and the rule file being read (a
  * relative `load` is looked up beside it first). NULL: no dataset can be set up. */
 void dataset_loading(DatasetRegistry *r, const char *rule_file);
+/* The rule file being loaded (set by dataset_loading), NULL outside a load: other keywords
+ * with files of their own (filemd5 lists) look beside it too. */
+const char *dataset_loading_rule_file(void);
 
 /* A set outside any registry (tests, fuzzing); dataset_destroy frees it without saving. */
 Dataset *dataset_create(DatasetType type, uint64_t memcap, uint32_t hashsize);

@@ -313,7 +313,9 @@ static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, cons
         !tx_endpoints_match(sig, f))
         return false;
     bool to_server = !(sig->flags & SIG_FLAG_TOCLIENT);
-    DetectMatchCtx m = {.p = p, .f = f, .to_server = to_server, .dt = dt, .sig = sig};
+    DetectMatchCtx m = {.p = p, .f = f, .to_server = to_server, .dt = dt, .sig = sig,
+                        .proto = f->app ? f->app->proto : ALPROTO_UNKNOWN, .state = state,
+                        .tx = tx};
     if (!list_matches_packet(&sig->fixed[SIG_LIST_PACKET], &m) ||
         !tx_buffers_match(sig, &m, state, tx))
         return false;

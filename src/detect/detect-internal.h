@@ -198,6 +198,9 @@ struct DetectMatchCtx {
     bool to_server;
     DetectThread *dt;
     const Signature *sig;
+    /* The transaction being inspected (NULL for packet inspection): for the file keywords. */
+    AppProto proto;
+    void *state, *tx;
 };
 
 /* The addresses a keyword tracks: the packet's, or for a transaction without one, the flow's
