@@ -14,7 +14,8 @@
  * Unlike app-layer buffers these belong to the packet, so the keyword keeps its own list of
  * payload matches inside its SigMatch on the packet list (Signature.active_list points the
  * parser at it); the rule stays a packet rule and is checked on every packet of its
- * protocol, header keywords first.
+ * protocol, header keywords first. The frames detect-frame.c approximates by the packet
+ * (dns.pdu, http1.request, http1.response) are kinds of this buffer too.
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -22,12 +23,11 @@
 #include <string.h>
 
 #include "detect/detect-engine.h"
+#include "detect/detect-hdr-buffers.h"
 #include "detect/detect-keywords.h"
 #include "detect/detect-transform.h"
 
-typedef enum HdrKind {
-    HDR_IPV4, HDR_IPV6, HDR_TCP, HDR_UDP, HDR_ICMPV4, HDR_ICMPV6, HDR_IP_SRC, HDR_IP_DST
-} HdrKind;
+typedef HdrBufferKind HdrKind;
 
 typedef struct HdrBufferCtx {
     HdrKind kind;
@@ -44,12 +44,29 @@ static const struct {
     [HDR_IP_SRC] = {"ip.src", 0},          [HDR_IP_DST] = {"ip.dst", 0},
 };
 
+int hdr_buffer_activate(Signature *sig, HdrBufferKind kind)
+{
+    HdrBufferCtx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return -1;
+    ctx->kind = kind;
+    ctx->list.buffer_id = -1;
+    /* every kind shares the keyword functions; the first entry stands for all of them */
+    if (!sig_append(sig, SIG_LIST_PACKET, &detect_hdr_buffer_keywords[0], ctx)) {
+        free(ctx);
+        return -1;
+    }
+    sig->active_buffer = -1;
+    sig->active_list = &ctx->list;
+    return 0;
+}
+
 static int hdr_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
                      size_t errlen)
 {
     (void)value;
     for (size_t k = 0; k < sizeof(hdr_kinds) / sizeof(hdr_kinds[0]); k++) {
-        if (strcmp(kw->name, hdr_kinds[k].name) != 0)
+        if (!hdr_kinds[k].name || strcmp(kw->name, hdr_kinds[k].name) != 0)
             continue;
         uint8_t want = hdr_kinds[k].ipproto;
         /* An "icmp" rule covers ICMPv6 too (detect-engine.c), so icmpv6.hdr accepts it. */
@@ -58,26 +75,46 @@ static int hdr_setup(const DetectKeyword *kw, Signature *sig, const char *value,
             snprintf(err, errlen, "the rule's protocol has no %s", kw->name);
             return -1;
         }
-        HdrBufferCtx *ctx = calloc(1, sizeof(*ctx));
-        if (!ctx)
-            return -1;
-        ctx->kind = (HdrKind)k;
-        ctx->list.buffer_id = -1;
-        if (!sig_append(sig, SIG_LIST_PACKET, kw, ctx)) {
-            free(ctx);
-            return -1;
-        }
-        sig->active_buffer = -1;
-        sig->active_list = &ctx->list;
-        return 0;
+        return hdr_buffer_activate(sig, (HdrKind)k);
     }
     return -1;
 }
 
-/* The header bytes of kind in p, false when p has no such header. */
-static bool hdr_bytes(HdrKind kind, const Packet *p, const uint8_t **data, uint32_t *len)
+/* A frame approximated by the packet: the payload of a packet of a flow of the frame's
+ * protocol, in the frame's direction; DNS over TCP without its 2-byte length prefix, which must
+ * cover the rest of the payload. A TCP flow whose protocol is not known yet counts (the app
+ * layer sees stream data only once acknowledged, after detection saw the packet). */
+static bool frame_bytes(HdrKind kind, const DetectMatchCtx *m, const uint8_t **data,
+                        uint32_t *len)
 {
+    const Packet *p = m->p;
+    AppProto want = kind == HDR_FRAME_DNS_PDU ? ALPROTO_DNS : ALPROTO_HTTP;
+    AppProto have = m->f && m->f->app ? m->f->app->proto : ALPROTO_UNKNOWN;
+    bool pending = have == ALPROTO_UNKNOWN && p->proto == IPPROTO_TCP;
+    if (!m->f || (have != want && !pending) || !p->payload_len)
+        return false;
+    if ((kind == HDR_FRAME_HTTP_REQUEST && !p->to_server) ||
+        (kind == HDR_FRAME_HTTP_RESPONSE && p->to_server))
+        return false;
+    uint32_t skip = kind == HDR_FRAME_DNS_PDU && p->proto == IPPROTO_TCP ? 2 : 0;
+    if (p->payload_len <= skip ||
+        (skip && (uint32_t)(p->payload[0] << 8 | p->payload[1]) != p->payload_len - skip))
+        return false;
+    *data = p->payload + skip;
+    *len = p->payload_len - skip;
+    return true;
+}
+
+/* The header bytes of kind in p, false when p has no such header. */
+static bool hdr_bytes(HdrKind kind, const DetectMatchCtx *m, const uint8_t **data,
+                      uint32_t *len)
+{
+    const Packet *p = m->p;
     switch (kind) {
+    case HDR_FRAME_DNS_PDU:
+    case HDR_FRAME_HTTP_REQUEST:
+    case HDR_FRAME_HTTP_RESPONSE:
+        return frame_bytes(kind, m, data, len);
     case HDR_IP_SRC:
     case HDR_IP_DST: {
         const Address *a = kind == HDR_IP_SRC ? &p->src : &p->dst;
@@ -112,7 +149,7 @@ static bool hdr_match(DetectMatchCtx *m, const void *ctx_ptr)
     const HdrBufferCtx *ctx = ctx_ptr;
     const uint8_t *data;
     uint32_t len;
-    if (!m->p || !hdr_bytes(ctx->kind, m->p, &data, &len))
+    if (!m->p || !hdr_bytes(ctx->kind, m, &data, &len))
         return false;
     if (ctx->list.transform_count) {
         data = detect_transform_apply(m->dt, &ctx->list, data, &len);

@@ -30,6 +30,7 @@ extern const DetectKeyword detect_requires_keywords[];
 extern const DetectKeyword detect_transform_param_keywords[];
 extern const DetectKeyword detect_datarep_keywords[];
 extern const DetectKeyword detect_file_keywords[];
+extern const DetectKeyword detect_frame_keywords[];
 
 /* Sticky buffers and legacy content modifiers for every registered app-layer buffer; built
  * after the app layer registered its buffers. */
