@@ -382,12 +382,16 @@ static bool bytes_inspect(InspectState *st, const SigMatch *sm)
             return false;
         break;
     case BK_JUMP: {
+        /* As Suricata 7: the value (times the multiplier) is aligned, not the position; a
+         * jump before the buffer's start lands on it, one past its end fails. */
         int64_t base = ctx->from_beginning ? 0 : ctx->from_end ? (int64_t)st->len : start + nbytes;
-        int64_t pos = base + (int64_t)v * ctx->multiplier;
-        if (ctx->align && (pos & 3))
-            pos += 4 - (pos & 3);
-        pos += ctx->post_offset;
-        if (pos < 0 || pos > (int64_t)st->len)
+        int64_t jump = (int64_t)v * ctx->multiplier;
+        if (ctx->align && (jump & 3))
+            jump += 4 - (jump & 3);
+        int64_t pos = base + jump + ctx->post_offset;
+        if (pos < 0)
+            pos = 0;
+        if (pos > (int64_t)st->len)
             return false;
         st->prev_end = (uint32_t)pos;
         break;

@@ -28,6 +28,7 @@
 #include "common/textutil.h"
 #include "config/config.h"
 #include "detect/detect-dataset.h"
+#include "detect/detect-file-keywords.h"
 #include "detect/detect-keywords.h"
 #include "detect/detect-uint.h"
 #include "file/file.h"
@@ -166,12 +167,13 @@ static void sort_digests(uint8_t *d, uint32_t count, uint32_t len)
     }
 }
 
-static bool digest_listed(const HashListCtx *ctx, const uint8_t *digest)
+bool file_hash_list_contains(const uint8_t *digests, uint32_t count, uint32_t len,
+                             const uint8_t *digest)
 {
-    uint32_t lo = 0, hi = ctx->count;
+    uint32_t lo = 0, hi = count;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        int c = memcmp(ctx->digests + mid * ctx->digest_len, digest, ctx->digest_len);
+        int c = memcmp(digests + mid * len, digest, len);
         if (c == 0)
             return true;
         if (c < 0)
@@ -199,32 +201,34 @@ static void list_path(const char *name, char *out, size_t size)
     snprintf(out, size, "%s", name);
 }
 
-static int read_hash_list(HashListCtx *ctx, FILE *f, const char *path, char *err, size_t errlen)
+int file_hash_list_read(FILE *f, uint32_t len, uint8_t **digests, uint32_t *count,
+                        const char *name, char *err, size_t errlen)
 {
     char line[512];
     uint32_t cap = 0, lineno = 0;
+    *digests = NULL;
+    *count = 0;
     while (fgets(line, sizeof(line), f)) {
         lineno++;
-        if (ctx->count == cap) {
+        if (*count == cap) {
             cap = cap ? cap * 2 : 64;
-            uint8_t *grown = realloc(ctx->digests, (size_t)cap * ctx->digest_len);
+            uint8_t *grown = realloc(*digests, (size_t)cap * len);
             if (!grown)
                 return -1;
-            ctx->digests = grown;
+            *digests = grown;
         }
-        int rc = parse_digest(line, ctx->digest_len, ctx->digests + ctx->count * ctx->digest_len);
+        int rc = parse_digest(line, len, *digests + *count * len);
         if (rc < 0) {
-            snprintf(err, errlen, "%s:%u: not a %u-byte hex digest", path, lineno,
-                     ctx->digest_len);
+            snprintf(err, errlen, "%s:%u: not a %u-byte hex digest", name, lineno, len);
             return -1;
         }
-        ctx->count += rc == 0;
+        *count += rc == 0;
     }
-    if (!ctx->count) {
-        snprintf(err, errlen, "%s: no digests", path);
+    if (!*count) {
+        snprintf(err, errlen, "%s: no digests", name);
         return -1;
     }
-    sort_digests(ctx->digests, ctx->count, ctx->digest_len);
+    sort_digests(*digests, *count, len);
     return 0;
 }
 
@@ -270,7 +274,8 @@ static int filehash_setup(const DetectKeyword *kw, Signature *sig, const char *v
         }
     }
     if (rc == 0)
-        rc = read_hash_list(ctx, f, path, err, errlen);
+        rc = file_hash_list_read(f, ctx->digest_len, &ctx->digests, &ctx->count, path, err,
+                                 errlen);
     if (f)
         fclose(f);
     if (rc == 0)
@@ -293,7 +298,8 @@ static bool filehash_inspect(InspectState *st, const SigMatch *sm)
     const uint8_t *digest[] = {f->md5, f->sha1, f->sha256};
     if (!have[ctx->kind])
         return false;
-    bool found = digest_listed(ctx, digest[ctx->kind]);
+    bool found = file_hash_list_contains(ctx->digests, ctx->count, ctx->digest_len,
+                                         digest[ctx->kind]);
     return found != ctx->negated && detect_inspect_list(st, sm->next);
 }
 

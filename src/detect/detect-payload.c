@@ -130,9 +130,23 @@ typedef struct Base64Ctx {
     bool relative;
 } Base64Ctx;
 
+/* Without a sticky buffer, base64_decode works in the buffer of the match before it (a
+ * content moved there by http_uri...), as Suricata 7 does; the keywords after it follow. */
+static void follow_last_match(Signature *sig)
+{
+    if (sig_in_sticky_buffer(sig) || !sig->last_content)
+        return;
+    for (size_t i = 0; i < sig->buffer_count; i++) {
+        const SigMatch *tail = sig->buffers[i].tail;
+        if (tail && tail->ctx == sig->last_content)
+            sig->active_list = &sig->buffers[i];
+    }
+}
+
 static int base64_decode_setup(const DetectKeyword *kw, Signature *sig, const char *value,
                                char *err, size_t errlen)
 {
+    follow_last_match(sig);
     Base64Ctx *ctx = calloc(1, sizeof(*ctx));
     if (!ctx)
         return -1;

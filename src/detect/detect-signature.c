@@ -45,10 +45,16 @@ SigList *sig_buffer_split(Signature *sig)
 
 static SigList *new_buffer_list(Signature *sig, int buffer_id)
 {
+    /* active_list may point into the array being moved (base64_decode after http_uri) */
+    bool inside = sig->active_list && sig->active_list >= sig->buffers &&
+                  sig->active_list < sig->buffers + sig->buffer_count;
+    size_t active = inside ? (size_t)(sig->active_list - sig->buffers) : 0;
     SigList *grown = realloc(sig->buffers, (sig->buffer_count + 1) * sizeof(SigList));
     if (!grown)
         return NULL;
     sig->buffers = grown;
+    if (inside)
+        sig->active_list = &grown[active];
     SigList *list = &sig->buffers[sig->buffer_count++];
     memset(list, 0, sizeof(*list));
     list->buffer_id = buffer_id;

@@ -215,6 +215,42 @@ static void test_file_keywords(void **state)
     assert_parse("filename:\"\";", false);
 }
 
+/* base64_decode after a legacy modifier works in that content's buffer (Suricata 7), and its
+ * bytes limit holds: "dGhpc2lzYX" decodes to "thisis" and a partial byte. */
+static void test_base64_after_modifier(void **state)
+{
+    (void)state;
+    Harness h = load_dir(
+        "alert http any any -> any any (content:\"arg\"; http_uri; base64_decode:bytes 17, "
+        "offset 1, relative; base64_data; content:\"thisisatest\"; sid:1;)\n"
+        "alert http any any -> any any (content:\"arg\"; http_uri; base64_decode:bytes 10, "
+        "offset 1, relative; base64_data; content:\"test\"; sid:2;)\n"
+        "alert http any any -> any any (content:\"arg\"; http_uri; base64_decode:bytes 17, "
+        "offset 1, relative; base64_data; content:\"toast\"; sid:3;)\n");
+    TestTx t;
+    test_tx(&t, "/?arg=dGhpc2lzYXRlc3QK", NULL);
+    assert_true(tx_fires(&h, 1, &t));
+    assert_false(alerted(h.dt, 2) || alerted(h.dt, 3));
+    unload(&h);
+}
+
+/* byte_jump before the buffer's start lands on it (Suricata 7); past its end fails. */
+static void test_byte_jump_clamp(void **state)
+{
+    (void)state;
+    Harness h = load_dir(
+        "alert tcp any any -> any any (content:\"AB\"; byte_jump:0,0,relative,post_offset -10; "
+        "content:\"xyAB\"; within:4; sid:1;)\n"
+        "alert tcp any any -> any any (content:\"AB\"; byte_jump:0,0,relative,post_offset 10; "
+        "sid:2;)\n");
+    TestPacket p;
+    make(&p, IPPROTO_TCP, "xyABcd", 6);
+    detect_packet(h.dt, &p.p, NULL);
+    assert_true(alerted(h.dt, 1));
+    assert_false(alerted(h.dt, 2));
+    unload(&h);
+}
+
 static void test_hash_list_errors(void **state)
 {
     (void)state;
@@ -239,6 +275,8 @@ int main(void)
         cmocka_unit_test(test_datarep),
         cmocka_unit_test(test_file_keywords),
         cmocka_unit_test(test_hash_list_errors),
+        cmocka_unit_test(test_base64_after_modifier),
+        cmocka_unit_test(test_byte_jump_clamp),
     };
     return cmocka_run_group_tests(tests, setup, detect_test_teardown_dir);
 }
