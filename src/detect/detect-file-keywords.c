@@ -33,29 +33,11 @@
 #include "detect/detect-uint.h"
 #include "file/file.h"
 
-static int call_keyword(const char *name, Signature *sig, const char *value, char *err,
+/* Runs fn with file.name as the active buffer, then restores the rule's active buffer. */
+static int in_file_name(Signature *sig, DetectBufferStep fn, void *arg, char *err,
                         size_t errlen)
 {
-    const DetectKeyword *kw = detect_keyword_find(name);
-    if (!kw) {
-        snprintf(err, errlen, "%s is not available", name);
-        return -1;
-    }
-    return kw->setup(kw, sig, value, err, errlen);
-}
-
-/* Runs fn with file.name as the active buffer, then restores the rule's active buffer. */
-static int in_file_name(Signature *sig, int (*fn)(Signature *, void *, char *, size_t),
-                        void *arg, char *err, size_t errlen)
-{
-    int saved_buffer = sig->active_buffer;
-    SigList *saved_list = sig->active_list;
-    int rc = call_keyword("file.name", sig, NULL, err, errlen);
-    if (rc == 0)
-        rc = fn(sig, arg, err, errlen);
-    sig->active_buffer = saved_buffer;
-    sig->active_list = saved_list;
-    return rc;
+    return detect_keyword_in_buffer(sig, "file.name", fn, arg, err, errlen);
 }
 
 /* A name value: optional '!', optional quotes. */
@@ -94,10 +76,10 @@ static int add_name_content(Signature *sig, void *arg, char *err, size_t errlen)
     }
     snprintf(content, sizeof(content), "%s\"%s%s\"", negated ? "!" : "", nm->ext ? "." : "",
              text);
-    if (call_keyword("content", sig, content, err, errlen) != 0 ||
-        call_keyword("nocase", sig, NULL, err, errlen) != 0)
+    if (detect_keyword_call("content", sig, content, err, errlen) != 0 ||
+        detect_keyword_call("nocase", sig, NULL, err, errlen) != 0)
         return -1;
-    return nm->ext ? call_keyword("endswith", sig, NULL, err, errlen) : 0;
+    return nm->ext ? detect_keyword_call("endswith", sig, NULL, err, errlen) : 0;
 }
 
 static int filename_setup(const DetectKeyword *kw, Signature *sig, const char *value,

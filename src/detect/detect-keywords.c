@@ -6,6 +6,7 @@
  */
 #include "detect/detect-keywords.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "detect/detect-content.h"
@@ -16,6 +17,30 @@ static const DetectKeyword *find_in(const DetectKeyword *table, const char *name
         if (strcmp(kw->name, name) == 0)
             return kw;
     return NULL;
+}
+
+int detect_keyword_call(const char *name, Signature *sig, const char *value, char *err,
+                        size_t errlen)
+{
+    const DetectKeyword *kw = detect_keyword_find(name);
+    if (!kw) {
+        snprintf(err, errlen, "%s is not available", name);
+        return -1;
+    }
+    return kw->setup(kw, sig, value, err, errlen);
+}
+
+int detect_keyword_in_buffer(Signature *sig, const char *buffer, DetectBufferStep fn, void *arg,
+                             char *err, size_t errlen)
+{
+    int saved_buffer = sig->active_buffer;
+    SigList *saved_list = sig->active_list;
+    int rc = detect_keyword_call(buffer, sig, NULL, err, errlen);
+    if (rc == 0)
+        rc = fn(sig, arg, err, errlen);
+    sig->active_buffer = saved_buffer;
+    sig->active_list = saved_list;
+    return rc;
 }
 
 const DetectKeyword *detect_keyword_find(const char *name)

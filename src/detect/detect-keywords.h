@@ -32,6 +32,16 @@ extern const DetectKeyword detect_datarep_keywords[];
 extern const DetectKeyword detect_file_keywords[];
 extern const DetectKeyword detect_frame_keywords[];
 
+/* Runs keyword `name`'s setup, as if the rule had it at this point (keywords that are
+ * spelled as other keywords: uricontent, filename...). */
+int detect_keyword_call(const char *name, Signature *sig, const char *value, char *err,
+                        size_t errlen);
+/* Runs fn with sticky buffer `buffer` active, then restores the rule's active buffer, for
+ * keywords that add to a buffer without being sticky (tls.issuerdn, filename...). */
+typedef int (*DetectBufferStep)(Signature *sig, void *arg, char *err, size_t errlen);
+int detect_keyword_in_buffer(Signature *sig, const char *buffer, DetectBufferStep fn, void *arg,
+                             char *err, size_t errlen);
+
 /* Sticky buffers and legacy content modifiers for every registered app-layer buffer; built
  * after the app layer registered its buffers. */
 void detect_buffer_keywords_init(void);

@@ -20,17 +20,6 @@
 #include "detect/detect-content.h"
 #include "detect/detect-keywords.h"
 
-static int call_keyword(const char *name, Signature *sig, const char *value, char *err,
-                        size_t errlen)
-{
-    const DetectKeyword *kw = detect_keyword_find(name);
-    if (!kw) {
-        snprintf(err, errlen, "%s is not available", name);
-        return -1;
-    }
-    return kw->setup(kw, sig, value, err, errlen);
-}
-
 static int uricontent_setup(const DetectKeyword *kw, Signature *sig, const char *value,
                             char *err, size_t errlen)
 {
@@ -39,32 +28,37 @@ static int uricontent_setup(const DetectKeyword *kw, Signature *sig, const char 
         snprintf(err, errlen, "cannot follow a sticky buffer");
         return -1;
     }
-    if (call_keyword("content", sig, value, err, errlen) != 0)
+    if (detect_keyword_call("content", sig, value, err, errlen) != 0)
         return -1;
-    return call_keyword("http_uri", sig, NULL, err, errlen);
+    return detect_keyword_call("http_uri", sig, NULL, err, errlen);
 }
 
 static int tcp_flags_setup(const DetectKeyword *kw, Signature *sig, const char *value,
                            char *err, size_t errlen)
 {
     (void)kw;
-    return call_keyword("flags", sig, value, err, errlen);
+    return detect_keyword_call("flags", sig, value, err, errlen);
+}
+
+typedef struct BufferContent {
+    const char *value;
+    bool nocase;
+} BufferContent;
+
+static int add_content(Signature *sig, void *arg, char *err, size_t errlen)
+{
+    const BufferContent *bc = arg;
+    if (detect_keyword_call("content", sig, bc->value, err, errlen) != 0)
+        return -1;
+    return bc->nocase ? detect_keyword_call("nocase", sig, NULL, err, errlen) : 0;
 }
 
 /* A content in `buffer`, leaving the rule's active buffer as it was. */
 static int buffer_content(Signature *sig, const char *buffer, const char *value, bool nocase,
                           char *err, size_t errlen)
 {
-    int saved_buffer = sig->active_buffer;
-    SigList *saved_list = sig->active_list;
-    int rc = call_keyword(buffer, sig, NULL, err, errlen);
-    if (rc == 0)
-        rc = call_keyword("content", sig, value, err, errlen);
-    if (rc == 0 && nocase)
-        rc = call_keyword("nocase", sig, NULL, err, errlen);
-    sig->active_buffer = saved_buffer;
-    sig->active_list = saved_list;
-    return rc;
+    BufferContent bc = {value, nocase};
+    return detect_keyword_in_buffer(sig, buffer, add_content, &bc, err, errlen);
 }
 
 static int tls_fingerprint_setup(const DetectKeyword *kw, Signature *sig, const char *value,

@@ -13,6 +13,7 @@
 
 #include "config/config.h"
 #include "detect/detect-engine.h"
+#include "detect/detect-parse.h"
 
 static CounterSet counters;
 
@@ -51,6 +52,21 @@ typedef struct Harness {
     DetectThread *dt;
 } Harness;
 
+/* An engine from one rule file (every rule must load) and one thread. */
+static inline Harness load_path(const char *path, const ConfNode *conf)
+{
+    const char *files[] = {path};
+    DetectLoadStats stats;
+    Harness h;
+    h.de = detect_engine_load(conf, files, 1, true, &stats);
+    assert_non_null(h.de);
+    if (stats.failed)
+        fail_msg("%u rules failed to load", stats.failed);
+    h.dt = detect_thread_new(h.de, &counters, NULL);
+    assert_non_null(h.dt);
+    return h;
+}
+
 /* Loads rules (and conf's threshold-file, ...) into an engine and one thread. */
 static inline Harness load_with(const char *rules, const ConfNode *conf)
 {
@@ -59,16 +75,8 @@ static inline Harness load_with(const char *rules, const ConfNode *conf)
     assert_true(fd >= 0);
     assert_int_equal(write(fd, rules, strlen(rules)), (ssize_t)strlen(rules));
     close(fd);
-    const char *files[] = {path};
-    DetectLoadStats stats;
-    Harness h;
-    h.de = detect_engine_load(conf, files, 1, true, &stats);
+    Harness h = load_path(path, conf);
     unlink(path);
-    assert_non_null(h.de);
-    if (stats.failed)
-        fail_msg("%u rules failed to load", stats.failed);
-    h.dt = detect_thread_new(h.de, &counters, NULL);
-    assert_non_null(h.dt);
     return h;
 }
 
@@ -81,6 +89,16 @@ static inline void unload(Harness *h)
 {
     detect_thread_free(h->dt);
     detect_engine_free(h->de);
+}
+
+/* A rule's text parses (ok) or is rejected (!ok); fails the test otherwise. */
+static inline void assert_rule(const char *rule, bool ok)
+{
+    char err[256] = "";
+    Signature *sig = signature_parse(rule, NULL, err, sizeof(err));
+    if ((sig != NULL) != ok)
+        fail_msg("%s: %s", rule, sig ? "accepted" : err);
+    signature_free(sig);
 }
 
 static inline bool alerted(const DetectThread *dt, uint32_t sid)
@@ -118,6 +136,19 @@ static inline void make(TestPacket *t, uint8_t proto, const char *payload, uint3
     p->ts_usec = 1000000;
     if (proto == IPPROTO_TCP)
         p->tcp_flags = TH_ACK | TH_PUSH;
+}
+
+/* Whether sid alerts on a TCP packet src -> dst carrying payload at second t. */
+static inline bool hit_between(Harness *h, uint32_t sid, const char *src, const char *dst,
+                               const char *payload, uint64_t t)
+{
+    TestPacket pkt;
+    make(&pkt, IPPROTO_TCP, payload, (uint32_t)strlen(payload));
+    inet_pton(AF_INET, src, pkt.p.src.addr);
+    inet_pton(AF_INET, dst, pkt.p.dst.addr);
+    pkt.p.ts_usec = t * 1000000u;
+    detect_packet(h->dt, &pkt.p, NULL);
+    return alerted(h->dt, sid);
 }
 
 /* cmocka group setup: the detect counters registered afresh. */
@@ -166,6 +197,15 @@ static inline void test_dir_write(const char *name, const char *text)
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
+}
+
+/* Loads rules from a file in test_dir (so files they name resolve beside it). */
+static inline Harness load_in_test_dir(const char *rules, const ConfNode *conf)
+{
+    char path[128];
+    test_dir_write("test.rules", rules);
+    snprintf(path, sizeof(path), "%s/test.rules", test_dir);
+    return load_path(path, conf);
 }
 
 #endif

@@ -30,13 +30,10 @@ static int setup(void **state)
 
 static void assert_parse(const char *opts, bool ok)
 {
-    char rule[1024], err[256] = "";
+    char rule[1024];
     snprintf(rule, sizeof(rule), "alert http any any -> any any (%s sid:1;)", opts);
     detect_buffer_keywords_init();
-    Signature *sig = signature_parse(rule, NULL, err, sizeof(err));
-    if ((sig != NULL) != ok)
-        fail_msg("%s: %s", rule, sig ? "accepted" : err);
-    signature_free(sig);
+    assert_rule(rule, ok);
 }
 
 /* An HTTP transaction with a request URI and, optionally, a downloaded file. */
@@ -64,22 +61,23 @@ static bool tx_fires(Harness *h, uint32_t sid, TestTx *t)
     return alerted(h->dt, sid);
 }
 
-static char rules_path[160];
+/* How many of the rules fail to load (from a file in test_dir). */
+static uint32_t failures(const char *rules)
+{
+    char path[160];
+    test_dir_write("bad.rules", rules);
+    snprintf(path, sizeof(path), "%s/bad.rules", test_dir);
+    const char *files[] = {path};
+    DetectLoadStats stats;
+    DetectEngine *de = detect_engine_load(NULL, files, 1, true, &stats);
+    assert_non_null(de);
+    detect_engine_free(de);
+    return stats.failed;
+}
 
 static Harness load_dir(const char *rules)
 {
-    test_dir_write("t.rules", rules);
-    snprintf(rules_path, sizeof(rules_path), "%s/t.rules", test_dir);
-    const char *files[] = {rules_path};
-    DetectLoadStats stats;
-    Harness h;
-    h.de = detect_engine_load(NULL, files, 1, true, &stats);
-    assert_non_null(h.de);
-    if (stats.failed)
-        fail_msg("%u rules failed to load", stats.failed);
-    h.dt = detect_thread_new(h.de, &counters, NULL);
-    assert_non_null(h.dt);
-    return h;
+    return load_in_test_dir(rules, NULL);
 }
 
 /* pcrexform keeps the capture; xor decodes with a repeating key; the match before a transform
@@ -141,16 +139,8 @@ static void test_datarep(void **state)
         char rule[256];
         snprintf(rule, sizeof(rule), "alert http any any -> any any (http.uri; %s sid:9;)\n",
                  bad[i]);
-        test_dir_write("bad.rules", rule);
-        char path[160];
-        snprintf(path, sizeof(path), "%s/bad.rules", test_dir);
-        const char *files[] = {path};
-        DetectLoadStats stats;
-        DetectEngine *de = detect_engine_load(NULL, files, 1, true, &stats);
-        assert_non_null(de);
-        if (stats.failed != 1)
+        if (failures(rule) != 1)
             fail_msg("accepted: %s", bad[i]);
-        detect_engine_free(de);
     }
 }
 
@@ -255,17 +245,10 @@ static void test_hash_list_errors(void **state)
 {
     (void)state;
     test_dir_write("short.md5", "0123\n");
-    test_dir_write("t.rules", "alert http any any -> any any (filemd5:short.md5; sid:1;)\n"
+    assert_int_equal(failures("alert http any any -> any any (filemd5:short.md5; sid:1;)\n"
                               "alert http any any -> any any (filemd5:missing.md5; sid:2;)\n"
-                              "alert http any any -> any any (filesha256:short.md5; sid:3;)\n");
-    char path[160];
-    snprintf(path, sizeof(path), "%s/t.rules", test_dir);
-    const char *files[] = {path};
-    DetectLoadStats stats;
-    DetectEngine *de = detect_engine_load(NULL, files, 1, true, &stats);
-    assert_non_null(de);
-    assert_int_equal(stats.failed, 3);
-    detect_engine_free(de);
+                              "alert http any any -> any any (filesha256:short.md5; sid:3;)\n"),
+                     3);
 }
 
 int main(void)

@@ -31,12 +31,9 @@ static int setup(void **state)
 
 static void assert_parse(const char *proto, const char *opts, bool ok)
 {
-    char rule[1024], err[256] = "";
+    char rule[1024];
     snprintf(rule, sizeof(rule), "alert %s any any -> any any (%s sid:1;)", proto, opts);
-    Signature *sig = signature_parse(rule, NULL, err, sizeof(err));
-    if ((sig != NULL) != ok)
-        fail_msg("%s: %s", rule, sig ? "accepted" : err);
-    signature_free(sig);
+    assert_rule(rule, ok);
 }
 
 /* A TCP/IPv4 packet whose headers are real bytes: 20-byte IPv4 header, 20-byte TCP header. */
@@ -180,17 +177,7 @@ static void test_checksums(void **state)
     assert_parse("ip", "icmpv6-csum:\"invalid\";", true);
 }
 
-static bool host_hit(Harness *h, uint32_t sid, const char *src, const char *dst,
-                     const char *payload, uint64_t t)
-{
-    TestPacket pkt;
-    make(&pkt, IPPROTO_TCP, payload, (uint32_t)strlen(payload));
-    inet_pton(AF_INET, src, pkt.p.src.addr);
-    inet_pton(AF_INET, dst, pkt.p.dst.addr);
-    pkt.p.ts_usec = t * 1000000u;
-    detect_packet(h->dt, &pkt.p, NULL);
-    return alerted(h->dt, sid);
-}
+#define host_hit hit_between
 
 /* hostbits: src by default, dst on request, 300 s, shared with xbits of the same host. */
 static void test_hostbits(void **state)

@@ -17,18 +17,7 @@
 #include "detect/detect-xbits.h"
 #include "detect-test-util.h"
 
-/* Whether sid alerts on a packet src -> dst carrying payload at second t. */
-static bool hit(Harness *h, uint32_t sid, const char *src, const char *dst, const char *payload,
-                uint64_t t)
-{
-    TestPacket pkt;
-    make(&pkt, IPPROTO_TCP, payload, (uint32_t)strlen(payload));
-    inet_pton(AF_INET, src, pkt.p.src.addr);
-    inet_pton(AF_INET, dst, pkt.p.dst.addr);
-    pkt.p.ts_usec = t * 1000000u;
-    detect_packet(h->dt, &pkt.p, NULL);
-    return alerted(h->dt, sid);
-}
+#define hit hit_between
 
 static const char *const rules =
     /* a request marks the server; its answer (source = the server) is checked */
