@@ -74,6 +74,19 @@ static const char *const MIGRATIONS[] = {
     " max_ts bigint NOT NULL, PRIMARY KEY(hour, sensor, event_type, actor, attack));"
     "CREATE TABLE victim_rollup(hour bigint NOT NULL, victim text NOT NULL, n bigint NOT NULL,"
     " PRIMARY KEY(hour, victim));",
+    /* 2: per-minute rollups (summaries of ranges that are not whole hours), filled from
+     * what is stored. */
+    "CREATE TABLE rollup_minute(minute bigint NOT NULL, sensor text NOT NULL,"
+    " event_type text NOT NULL, actor text NOT NULL, attack text NOT NULL, n bigint NOT NULL,"
+    " min_ts bigint NOT NULL, max_ts bigint NOT NULL,"
+    " PRIMARY KEY(minute, sensor, event_type, actor, attack));"
+    "CREATE TABLE victim_rollup_minute(minute bigint NOT NULL, victim text NOT NULL,"
+    " n bigint NOT NULL, PRIMARY KEY(minute, victim));"
+    "INSERT INTO victim_rollup_minute SELECT ts_us / 60000000, victim, count(*) FROM events"
+    " WHERE victim IS NOT NULL GROUP BY 1, 2;"
+    "INSERT INTO rollup_minute SELECT ts_us / 60000000, sensor, event_type,"
+    " coalesce(actor, ''), coalesce(attack, ''), count(*), min(ts_us), max(ts_us)"
+    " FROM events GROUP BY 1, 2, 3, 4, 5;",
 };
 
 static hub_status fail(pg_store *s, const char *what)
@@ -407,20 +420,23 @@ static char *array_take(hub_buf *b)
     return hub_buf_take(b);
 }
 
-/* Upserts every accumulated row of one kind with a single statement. */
+/* Upserts every accumulated row of one kind with a single statement (%1$s: the kind's
+ * table, %2$s: its period column). */
 static hub_status rollup_write(pg_store *s, int kind)
 {
     static const char main_sql[] =
-        "INSERT INTO rollup SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
+        "INSERT INTO %1$s SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
         " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) ON CONFLICT"
-        " (hour, sensor, event_type, actor, attack) DO UPDATE SET n = rollup.n + excluded.n,"
-        " min_ts = least(rollup.min_ts, excluded.min_ts),"
-        " max_ts = greatest(rollup.max_ts, excluded.max_ts)";
+        " (%2$s, sensor, event_type, actor, attack) DO UPDATE SET n = %1$s.n + excluded.n,"
+        " min_ts = least(%1$s.min_ts, excluded.min_ts),"
+        " max_ts = greatest(%1$s.max_ts, excluded.max_ts)";
     static const char victim_sql[] =
-        "INSERT INTO victim_rollup SELECT * FROM unnest($1::bigint[], $2::text[],"
-        " $3::bigint[]) ON CONFLICT (hour, victim) DO UPDATE SET n = victim_rollup.n +"
-        " excluded.n";
-    bool main = kind == HUB_ROLLUP_MAIN;
+        "INSERT INTO %1$s SELECT * FROM unnest($1::bigint[], $2::text[],"
+        " $3::bigint[]) ON CONFLICT (%2$s, victim) DO UPDATE SET n = %1$s.n + excluded.n";
+    char sql[512];
+    bool main = !HUB_ROLLUP_IS_VICTIM(kind);
+    snprintf(sql, sizeof sql, main ? main_sql : victim_sql, hub_rollup_table(kind),
+             hub_rollup_period(kind));
     int ncols = main ? 8 : 3, nparts = main ? 4 : 1;
     hub_buf cols[8] = {{0}};
     size_t rows = 0;
@@ -430,7 +446,7 @@ static hub_status rollup_write(pg_store *s, int kind)
             continue;
         const char *parts[4];
         hub_rollup_parts(a, parts);
-        array_int(&cols[0], a->hour);
+        array_int(&cols[0], a->period);
         for (int k = 0; k < nparts; k++)
             array_text(&cols[1 + k], parts[k]);
         array_int(&cols[1 + nparts], a->n);
@@ -446,7 +462,7 @@ static hub_status rollup_write(pg_store *s, int kind)
         ok = (vals[c] = array_take(&cols[c])) != NULL && ok;
     PGresult *r = NULL;
     if (ok && rows)
-        r = run(s, main ? main_sql : victim_sql, ncols, (const char *const *)vals, "rollup");
+        r = run(s, sql, ncols, (const char *const *)vals, "rollup");
     for (int c = 0; c < ncols; c++)
         free(vals[c]);
     PQclear(r);
@@ -458,10 +474,8 @@ hub_status pg_commit(pg_store *s)
     hub_status st = ensure_partitions(s);
     if (st == HUB_OK)
         st = copy_events(s);
-    if (st == HUB_OK)
-        st = rollup_write(s, HUB_ROLLUP_MAIN);
-    if (st == HUB_OK)
-        st = rollup_write(s, HUB_ROLLUP_VICTIM);
+    for (int k = 0; k < HUB_ROLLUP_KINDS && st == HUB_OK; k++)
+        st = rollup_write(s, k);
     if (st == HUB_OK)
         st = exec(s, "COMMIT", "commit");
     if (st != HUB_OK) {
@@ -658,16 +672,18 @@ hub_status pg_retain(pg_store *s, int64_t before_us, int64_t *dropped)
     hub_status st = pg_begin(s);
     if (st != HUB_OK)
         return st;
-    char h[24];
-    const char *p[] = {i64(h, day * 24)};
     st = drop_partitions(s, day, dropped);
-    PGresult *r = NULL;
-    if (st == HUB_OK && (r = run(s, "DELETE FROM rollup WHERE hour < $1", 1, p, "retention")))
+    bool ok = true;
+    for (int k = 0; k < HUB_ROLLUP_KINDS && st == HUB_OK && ok; k++) {
+        char v[24], sql[128];
+        const char *p[] = {i64(v, HUB_ROLLUP_IS_MINUTE(k) ? day * 1440 : day * 24)};
+        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s < $1", hub_rollup_table(k),
+                 hub_rollup_period(k));
+        PGresult *r = run(s, sql, 1, p, "retention");
+        ok = r != NULL;
         PQclear(r);
-    if (st == HUB_OK && r &&
-        (r = run(s, "DELETE FROM victim_rollup WHERE hour < $1", 1, p, "retention")))
-        PQclear(r);
-    if (st != HUB_OK || !r) {
+    }
+    if (st != HUB_OK || !ok) {
         pg_rollback(s);
         return HUB_ERR_STORAGE;
     }

@@ -85,7 +85,7 @@ void hub_sql_events(hub_sql *q, const hub_event_filter *f)
         hub_buf_printf(&q->sql, " LIMIT %u", f->limit);
 }
 
-/* ---- aggregates: from the rollup when the filter allows, else from events ---------- */
+/* ---- aggregates: from the rollups when the filter allows, else from events ---------- */
 
 /* An aggregate bounded only by time must walk the time index. Without statistics on
  * how narrow the range is, SQLite prefers walking the index of the grouped column (to
@@ -101,41 +101,77 @@ static const char *time_hint(const hub_sql *q, const hub_event_filter *f)
                : "";
 }
 
-static bool whole_hours(const hub_event_filter *f)
+static bool whole(const hub_event_filter *f, int64_t unit)
 {
-    return (!f->has_since || f->since_us % HUB_HOUR_US == 0) &&
-           (!f->has_until || f->until_us % HUB_HOUR_US == 0);
+    return (!f->has_since || f->since_us % unit == 0) &&
+           (!f->has_until || f->until_us % unit == 0);
 }
 
-/* Top victims over everything (or whole hours) come from victim_rollup. */
+/* Top victims come from the victim rollups when nothing but time narrows them. */
 static bool victim_rollup_usable(const hub_event_filter *f, hub_dim dim)
 {
     return dim == HUB_DIM_VICTIM && !f->event_type && !f->actor && !f->sensor && !f->src_ip &&
            !f->dest_ip && !f->victim && !f->q && !f->signature_id && !f->added_after_us &&
            !f->has_before && !f->after_id && !f->exportable && !f->require_actor &&
-           whole_hours(f);
+           whole(f, HUB_MINUTE_US);
 }
 
-/* The rollup answers a filter made only of its own dimensions, with time bounds on whole
- * hours; anything finer (addresses, signature, text, minutes) needs the events table. */
+/* The rollups answer a filter made only of their own dimensions, with time bounds on
+ * whole minutes; anything finer (addresses, signature, text, seconds) needs the events
+ * table. */
 static bool rollup_usable(const hub_event_filter *f, hub_dim dim)
 {
     return !f->src_ip && !f->dest_ip && !f->victim && !f->q && !f->signature_id &&
            !f->added_after_us && dim != HUB_DIM_VICTIM && !f->has_before && !f->after_id &&
-           !f->exportable && whole_hours(f) && dim != HUB_DIM_MINUTE &&
-           dim != HUB_DIM_TECHNIQUES;
+           !f->exportable && whole(f, HUB_MINUTE_US) && dim != HUB_DIM_TECHNIQUES;
 }
 
-static void rollup_where(hub_sql *q, const hub_event_filter *f)
+/* Which rollup rows answer a time range: whole hours from the hourly table, the minutes
+ * before the first and after the last whole hour from the per-minute one. So a range
+ * of any length costs at most 2 x 59 minute rows per key beside its hour rows, and a
+ * summary of 10:30-11:45 reads no events. Bounds absent are open ends. */
+typedef struct {
+    int kind; /* of the source table */
+    bool has_lo, has_hi;
+    int64_t lo, hi; /* periods of that table, [lo, hi) */
+} rollup_part;
+
+typedef struct {
+    rollup_part part[3];
+    int n;
+} rollup_plan;
+
+static void plan_add(rollup_plan *p, int kind, bool has_lo, int64_t lo, bool has_hi,
+                     int64_t hi)
 {
-    hub_buf_puts(&q->sql, " WHERE true");
-    arg_text(q, " AND event_type = ", f->event_type, "");
-    arg_text(q, " AND actor = ", f->actor, "");
-    arg_text(q, " AND sensor = ", f->sensor, "");
-    arg_num(q, " AND hour >= ", f->has_since, f->since_us / HUB_HOUR_US, "");
-    arg_num(q, " AND hour < ", f->has_until, f->until_us / HUB_HOUR_US, "");
-    if (f->require_actor)
-        hub_buf_puts(&q->sql, " AND actor != ''");
+    p->part[p->n++] = (rollup_part){kind, has_lo, has_hi, lo, hi};
+}
+
+static rollup_plan plan_rollup(const hub_event_filter *f, hub_dim dim, bool victim)
+{
+    rollup_plan p = {.n = 0};
+    int hour = victim ? HUB_ROLLUP_VICTIM : HUB_ROLLUP_MAIN;
+    int minute = hour | HUB_ROLLUP_MAIN_MINUTE;
+    int64_t lo = f->since_us / HUB_MINUTE_US, hi = f->until_us / HUB_MINUTE_US;
+    if (dim == HUB_DIM_MINUTE) { /* buckets finer than the hourly table */
+        plan_add(&p, minute, f->has_since, lo, f->has_until, hi);
+        return p;
+    }
+    if (whole(f, HUB_HOUR_US)) {
+        plan_add(&p, hour, f->has_since, lo / 60, f->has_until, hi / 60);
+        return p;
+    }
+    int64_t hlo = (lo + 59) / 60, hhi = hi / 60; /* the whole hours inside */
+    if (f->has_since && f->has_until && hlo >= hhi) {
+        plan_add(&p, minute, true, lo, true, hi);
+        return p;
+    }
+    plan_add(&p, hour, f->has_since, hlo, f->has_until, hhi);
+    if (f->has_since && lo < hlo * 60)
+        plan_add(&p, minute, true, lo, true, hlo * 60);
+    if (f->has_until && hhi * 60 < hi)
+        plan_add(&p, minute, true, hhi * 60, true, hi);
+    return p;
 }
 
 /* Time bucket labels, "2023-11-14T22:00:00Z", from seconds since the epoch. */
@@ -158,8 +194,8 @@ static bool is_time_dim(hub_dim dim)
     return dim == HUB_DIM_HOUR || dim == HUB_DIM_MINUTE || dim == HUB_DIM_DAY;
 }
 
-/* The grouped expression for dim, over events or over the rollup. */
-static void key_expr(hub_sql *q, hub_dim dim, bool rollup)
+/* The grouped expression for dim, over events (kind < 0) or over a rollup table. */
+static void key_expr(hub_sql *q, hub_dim dim, int kind)
 {
     static const char *ev[] = {
         [HUB_DIM_ACTOR] = "actor",           [HUB_DIM_ATTACK] = "attack",
@@ -169,11 +205,14 @@ static void key_expr(hub_sql *q, hub_dim dim, bool rollup)
     static const char *ru[] = {
         [HUB_DIM_ACTOR] = "nullif(actor, '')", [HUB_DIM_ATTACK] = "nullif(attack, '')",
         [HUB_DIM_SENSOR] = "sensor",           [HUB_DIM_EVENT_TYPE] = "event_type",
+        [HUB_DIM_VICTIM] = "victim",
     };
     if (is_time_dim(dim))
-        time_label(q, dim, rollup ? "hour * 3600" : "ts_us / 1000000");
+        time_label(q, dim, kind < 0 ? "ts_us / 1000000"
+                           : HUB_ROLLUP_IS_MINUTE(kind) ? "minute * 60"
+                                                        : "hour * 3600");
     else
-        hub_buf_puts(&q->sql, rollup ? ru[dim] : ev[dim]);
+        hub_buf_puts(&q->sql, kind < 0 ? ev[dim] : ru[dim]);
 }
 
 /* Keys sort (ORDER BY k, and ties of n) in byte order, as under SQLite's default BINARY
@@ -183,29 +222,62 @@ static const char *key_collate(const hub_sql *q)
     return q->dialect == HUB_SQL_PG ? " COLLATE \"C\"" : "";
 }
 
+/* One part of a plan: SELECT <cols> FROM <table> WHERE <dimensions and periods>; the
+ * columns are k, n when grouped by *dim, else n, min_ts, max_ts. */
+static void rollup_part_sql(hub_sql *q, const hub_event_filter *f, const rollup_part *p,
+                            const hub_dim *dim)
+{
+    const char *period = hub_rollup_period(p->kind);
+    hub_buf_puts(&q->sql, "SELECT ");
+    if (!dim)
+        hub_buf_puts(&q->sql, "n, min_ts, max_ts");
+    else {
+        key_expr(q, *dim, p->kind);
+        hub_buf_puts(&q->sql, " AS k, n");
+    }
+    hub_buf_printf(&q->sql, " FROM %s WHERE true", hub_rollup_table(p->kind));
+    arg_text(q, " AND event_type = ", f->event_type, "");
+    arg_text(q, " AND actor = ", f->actor, "");
+    arg_text(q, " AND sensor = ", f->sensor, "");
+    if (p->has_lo)
+        hub_buf_printf(&q->sql, " AND %s >= ", period);
+    arg_num(q, "", p->has_lo, p->lo, "");
+    if (p->has_hi)
+        hub_buf_printf(&q->sql, " AND %s < ", period);
+    arg_num(q, "", p->has_hi, p->hi, "");
+    if (f->require_actor)
+        hub_buf_puts(&q->sql, " AND actor != ''");
+}
+
+/* The plan's parts as one UNION ALL, the FROM of the outer aggregate. */
+static void rollup_from(hub_sql *q, const hub_event_filter *f, const rollup_plan *p,
+                        const hub_dim *dim)
+{
+    hub_buf_puts(&q->sql, " FROM (");
+    for (int i = 0; i < p->n; i++) {
+        if (i)
+            hub_buf_puts(&q->sql, " UNION ALL ");
+        rollup_part_sql(q, f, &p->part[i], dim);
+    }
+    hub_buf_puts(&q->sql, ") AS u");
+}
+
 void hub_sql_count_by(hub_sql *q, const hub_event_filter *f, hub_dim dim, unsigned limit)
 {
-    hub_buf_puts(&q->sql, "SELECT ");
-    if (victim_rollup_usable(f, dim)) {
-        hub_buf_printf(&q->sql, "victim%s AS k, sum(n) AS n FROM victim_rollup WHERE true",
-                       key_collate(q));
-        arg_num(q, " AND hour >= ", f->has_since, f->since_us / HUB_HOUR_US, "");
-        arg_num(q, " AND hour < ", f->has_until, f->until_us / HUB_HOUR_US, "");
-        hub_buf_puts(&q->sql, " AND victim IS NOT NULL");
+    bool victim = victim_rollup_usable(f, dim);
+    if (victim || rollup_usable(f, dim)) {
+        rollup_plan p = plan_rollup(f, dim, victim);
+        hub_buf_printf(&q->sql, "SELECT k%s AS k, sum(n) AS n", key_collate(q));
+        rollup_from(q, f, &p, &dim);
+        hub_buf_puts(&q->sql, " WHERE k IS NOT NULL");
     } else {
-        bool rollup = rollup_usable(f, dim);
-        key_expr(q, dim, rollup);
-        hub_buf_puts(&q->sql, key_collate(q));
-        hub_buf_puts(&q->sql, rollup ? " AS k, sum(n) AS n FROM rollup"
-                                     : " AS k, count(*) AS n FROM events");
-        if (rollup) {
-            rollup_where(q, f);
-        } else {
-            hub_buf_puts(&q->sql, time_hint(q, f));
-            where_build(q, f);
-        }
+        hub_buf_puts(&q->sql, "SELECT ");
+        key_expr(q, dim, -1);
+        hub_buf_printf(&q->sql, "%s AS k, count(*) AS n FROM events%s", key_collate(q),
+                       time_hint(q, f));
+        where_build(q, f);
         hub_buf_puts(&q->sql, " AND (");
-        key_expr(q, dim, rollup);
+        key_expr(q, dim, -1);
         hub_buf_puts(&q->sql, ") IS NOT NULL");
     }
     hub_buf_puts(&q->sql, " GROUP BY 1");
@@ -217,8 +289,9 @@ void hub_sql_count_by(hub_sql *q, const hub_event_filter *f, hub_dim dim, unsign
 void hub_sql_time_range(hub_sql *q, const hub_event_filter *f)
 {
     if (rollup_usable(f, HUB_DIM_HOUR)) {
-        hub_buf_puts(&q->sql, "SELECT coalesce(sum(n), 0), min(min_ts), max(max_ts) FROM rollup");
-        rollup_where(q, f);
+        rollup_plan p = plan_rollup(f, HUB_DIM_HOUR, false);
+        hub_buf_puts(&q->sql, "SELECT coalesce(sum(n), 0), min(min_ts), max(max_ts)");
+        rollup_from(q, f, &p, NULL);
     } else {
         hub_buf_puts(&q->sql, "SELECT count(*), min(ts_us), max(ts_us) FROM events");
         hub_buf_puts(&q->sql, time_hint(q, f));
@@ -226,14 +299,28 @@ void hub_sql_time_range(hub_sql *q, const hub_event_filter *f)
     }
 }
 
+const char *hub_rollup_table(int kind)
+{
+    static const char *t[] = {"rollup", "victim_rollup", "rollup_minute",
+                              "victim_rollup_minute"};
+    return t[kind];
+}
+
+const char *hub_rollup_period(int kind)
+{
+    return HUB_ROLLUP_IS_MINUTE(kind) ? "minute" : "hour";
+}
+
 /* ---- rollup accumulator -------------------------------------------------------------
  * The rollup counts events per hour, sensor, type, actor and attack, in the same
  * transaction as the events, so summaries over millions of events read a few thousand
  * rollup rows instead of scanning. Rows are summed in memory during the batch and written
  * once each at commit: a batch of 5,000 events touches a few dozen rollup rows, where an
- * upsert per event cost a fifth of the ingest CPU. Victims are kept apart, per hour only
- * (victim_rollup): there can be about as many as alerts, and crossing them with the other
- * dimensions would make the rollup as big as what it summarizes. */
+ * upsert per event cost a fifth of the ingest CPU. Victims are kept apart (victim_rollup):
+ * there can be about as many as alerts, and crossing them with the other dimensions
+ * would make the rollup as big as what it summarizes. Each is kept per hour and per
+ * minute (rollup_minute, victim_rollup_minute): summaries over whole hours read the
+ * hourly rows, the minutes around them and per-minute series the others (plan_rollup). */
 
 void hub_rollup_clear(hub_rollup *r)
 {
@@ -248,7 +335,7 @@ static hub_rollup_row *slot(hub_rollup_row *tab, size_t cap, const hub_rollup_ro
 {
     for (size_t i = want->hash & (cap - 1);; i = (i + 1) & (cap - 1)) {
         hub_rollup_row *a = &tab[i];
-        if (!a->key || (a->hash == want->hash && a->hour == want->hour &&
+        if (!a->key || (a->hash == want->hash && a->period == want->period &&
                         a->kind == want->kind && a->key_len == want->key_len &&
                         memcmp(a->key, want->key, want->key_len) == 0))
             return a;
@@ -270,31 +357,44 @@ static bool grow(hub_rollup *r)
     return true;
 }
 
-/* Adds one event to the accumulator row (kind, period, key parts). */
-static hub_status add(hub_rollup *r, int kind, int64_t period, const char *const *parts,
-                      size_t nparts, int64_t ts_us)
+/* A row's key: the parts back to back, NUL-separated, and its FNV-1a hash. */
+typedef struct {
+    char text[1024];
+    size_t len;
+    uint32_t hash;
+} rollup_key;
+
+static bool key_join(rollup_key *k, const char *const *parts, size_t nparts)
 {
-    char key[1024];
-    size_t len = 0;
+    k->len = 0;
     for (size_t i = 0; i < nparts; i++) {
         size_t n = strlen(parts[i]) + 1;
-        if (len + n > sizeof key)
-            return HUB_ERR_LIMIT; /* cannot happen: each part is length-checked upstream */
-        memcpy(key + len, parts[i], n);
-        len += n;
+        if (k->len + n > sizeof k->text)
+            return false; /* cannot happen: each part is length-checked upstream */
+        memcpy(k->text + k->len, parts[i], n);
+        k->len += n;
     }
-    uint32_t h = (2166136261u ^ (uint32_t)period) * 16777619u ^ (uint32_t)kind; /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (uint8_t)key[i]) * 16777619u;
+    k->hash = 2166136261u;
+    for (size_t i = 0; i < k->len; i++)
+        k->hash = (k->hash ^ (uint8_t)k->text[i]) * 16777619u;
+    return true;
+}
+
+/* Adds one event to the accumulator row (kind, period, key). */
+static hub_status add(hub_rollup *r, int kind, int64_t period, const rollup_key *k,
+                      int64_t ts_us)
+{
+    uint32_t h = ((k->hash ^ (uint32_t)period) * 16777619u ^ (uint32_t)kind) * 16777619u;
     if ((r->used + 1) * 10 > r->cap * 7 && !grow(r))
         return HUB_ERR_NOMEM;
-    hub_rollup_row want = {.hour = period, .hash = h, .key_len = len, .key = key, .kind = kind};
+    hub_rollup_row want = {.period = period, .hash = h, .key_len = k->len,
+                           .key = (char *)k->text, .kind = kind};
     hub_rollup_row *a = slot(r->tab, r->cap, &want);
     if (!a->key) {
         *a = want;
-        if (!(a->key = malloc(len)))
+        if (!(a->key = malloc(k->len)))
             return HUB_ERR_NOMEM;
-        memcpy(a->key, key, len);
+        memcpy(a->key, k->text, k->len);
         a->min_ts = a->max_ts = ts_us;
         r->used++;
     }
@@ -304,20 +404,33 @@ static hub_status add(hub_rollup *r, int kind, int64_t period, const char *const
     return HUB_OK;
 }
 
+/* The same key counted per hour and per minute. */
+static hub_status add_both(hub_rollup *r, int kind, const rollup_key *k, int64_t ts_us)
+{
+    /* hub_time_parse refuses years before 1970, so / is the floor division wanted. */
+    hub_status st = add(r, kind, ts_us / HUB_HOUR_US, k, ts_us);
+    return st == HUB_OK ? add(r, kind | HUB_ROLLUP_MAIN_MINUTE, ts_us / HUB_MINUTE_US, k, ts_us)
+                        : st;
+}
+
 hub_status hub_rollup_event(hub_rollup *r, const char *sensor, const hub_event_fields *f)
 {
     const char *parts[] = {sensor, f->event_type, f->actor ? f->actor : "",
                            f->attack ? f->attack : ""};
-    /* hub_time_parse refuses years before 1970, so / is the floor division wanted. */
-    hub_status st = add(r, HUB_ROLLUP_MAIN, f->ts_us / HUB_HOUR_US, parts, 4, f->ts_us);
-    if (st == HUB_OK && f->victim)
-        st = add(r, HUB_ROLLUP_VICTIM, f->ts_us / HUB_HOUR_US, &f->victim, 1, f->ts_us);
-    return st;
+    rollup_key k;
+    if (!key_join(&k, parts, 4))
+        return HUB_ERR_LIMIT;
+    hub_status st = add_both(r, HUB_ROLLUP_MAIN, &k, f->ts_us);
+    if (st != HUB_OK || !f->victim)
+        return st;
+    if (!key_join(&k, &f->victim, 1))
+        return HUB_ERR_LIMIT;
+    return add_both(r, HUB_ROLLUP_VICTIM, &k, f->ts_us);
 }
 
 int hub_rollup_parts(const hub_rollup_row *row, const char *parts[4])
 {
-    int n = row->kind == HUB_ROLLUP_MAIN ? 4 : 1;
+    int n = HUB_ROLLUP_IS_VICTIM(row->kind) ? 1 : 4;
     const char *p = row->key;
     for (int k = 0; k < n; k++, p += strlen(p) + 1)
         parts[k] = p;

@@ -1,7 +1,8 @@
 /*
  * store_sql.h — what the SQLite and PostgreSQL backends of store.h share.
  *
- * Both keep the same tables (events, tokens, idempotency, rollup, victim_rollup) and answer
+ * Both keep the same tables (events, tokens, idempotency, rollup, victim_rollup and their
+ * per-minute twins rollup_minute, victim_rollup_minute) and answer
  * the same filters, so the query text is built once, here, for either SQL dialect: the
  * differences are the placeholder style (? or $n), a few function names and SQLite's
  * index hints. The per-batch rollup accumulator (counts per hour and dimension, summed in
@@ -13,12 +14,13 @@
 
 #include "store.h"
 
+#define HUB_MINUTE_US INT64_C(60000000)
 #define HUB_HOUR_US INT64_C(3600000000)
 #define HUB_DAY_US (24 * HUB_HOUR_US)
 
 typedef enum { HUB_SQL_SQLITE, HUB_SQL_PG } hub_sql_dialect;
 
-#define HUB_SQL_MAX_ARGS 16
+#define HUB_SQL_MAX_ARGS 24
 
 /* A statement under construction: SQL text plus the values to bind, in order. */
 typedef struct {
@@ -42,13 +44,23 @@ void hub_sql_time_range(hub_sql *q, const hub_event_filter *f);
 
 /* ---- rollup accumulator ----------------------------------------------------------- */
 
-enum { HUB_ROLLUP_MAIN, HUB_ROLLUP_VICTIM };
+/* Four kinds of row: bit 0 says victim (else the main dimensions), bit 1 per minute
+ * (else per hour). */
+enum { HUB_ROLLUP_MAIN, HUB_ROLLUP_VICTIM, HUB_ROLLUP_MAIN_MINUTE, HUB_ROLLUP_VICTIM_MINUTE,
+       HUB_ROLLUP_KINDS };
+#define HUB_ROLLUP_IS_VICTIM(kind) (((kind) & 1) != 0)
+#define HUB_ROLLUP_IS_MINUTE(kind) (((kind) & 2) != 0)
+
+/* The table a kind's rows go to, and the name of its period column ("hour"/"minute"). */
+const char *hub_rollup_table(int kind);
+const char *hub_rollup_period(int kind);
 
 /* One rollup row being accumulated in the current transaction. `key` holds the parts
  * (sensor, event_type, actor, attack for MAIN; victim for VICTIM) back to back,
- * NUL-separated, so one allocation and one memcmp identify it. '' stands for "none". */
+ * NUL-separated, so one allocation and one memcmp identify it. '' stands for "none".
+ * `period` is the hour or minute since the epoch, as the kind says. */
 typedef struct {
-    int64_t hour, n, min_ts, max_ts;
+    int64_t period, n, min_ts, max_ts;
     uint32_t hash;
     size_t key_len;
     char *key;

@@ -10,7 +10,8 @@
  * actor's other events. Columns most events leave NULL (signature, actor, victim) get
  * partial indexes, which SQLite still uses for "col = ?" and which cost nothing at
  * ingest for the events without them. Every index is paid for on each insert, so add
- * one only with a query that needs it. An hourly rollup table answers summaries.
+ * one only with a query that needs it. Hourly and per-minute rollup tables answer
+ * summaries (store_sql.c).
  *
  * Durability: WAL mode with synchronous=FULL, so a COMMIT that returned has been fsync'd
  * to the WAL; that is what lets the HTTP layer promise "2xx means durable". busy_timeout
@@ -33,8 +34,7 @@
 struct sq_store {
     sqlite3 *db;
     sqlite3_stmt *ins_event;
-    sqlite3_stmt *ins_rollup;
-    sqlite3_stmt *ins_victim;
+    sqlite3_stmt *ins_rollup[HUB_ROLLUP_KINDS]; /* upserts, by rollup kind */
     pthread_mutex_t *write_mu; /* shared with the other handles of this process, or NULL */
     bool writing;              /* between begin and commit/rollback */
     hub_rollup acc;            /* rollup rows of this transaction (store_sql.c) */
@@ -73,7 +73,15 @@ static const char SCHEMA[] =
     " PRIMARY KEY(hour, sensor, event_type, actor, attack)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS victim_rollup("
     " hour INTEGER NOT NULL, victim TEXT NOT NULL, n INTEGER NOT NULL,"
-    " PRIMARY KEY(hour, victim)) WITHOUT ROWID;";
+    " PRIMARY KEY(hour, victim)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS rollup_minute("
+    " minute INTEGER NOT NULL, sensor TEXT NOT NULL, event_type TEXT NOT NULL,"
+    " actor TEXT NOT NULL, attack TEXT NOT NULL,"
+    " n INTEGER NOT NULL, min_ts INTEGER NOT NULL, max_ts INTEGER NOT NULL,"
+    " PRIMARY KEY(minute, sensor, event_type, actor, attack)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS victim_rollup_minute("
+    " minute INTEGER NOT NULL, victim TEXT NOT NULL, n INTEGER NOT NULL,"
+    " PRIMARY KEY(minute, victim)) WITHOUT ROWID;";
 
 /* Databases from before this layout (user_version < 6) lose the old single-column
  * indexes and get the rollup (re)built, once, at open. */
@@ -90,12 +98,23 @@ static const char ROLLUP_BACKFILL[] =
     " FROM events GROUP BY 1, 2, 3, 4, 5;"
     "PRAGMA user_version = 6;";
 
+/* Version 7 added the per-minute rollups; older databases get them filled once. */
+static const char MINUTE_BACKFILL[] =
+    "DELETE FROM rollup_minute; DELETE FROM victim_rollup_minute;"
+    "INSERT INTO victim_rollup_minute SELECT ts_us / 60000000, victim, count(*) FROM events"
+    " WHERE victim IS NOT NULL GROUP BY 1, 2;"
+    "INSERT INTO rollup_minute SELECT ts_us / 60000000, sensor, event_type,"
+    " coalesce(actor, ''), coalesce(attack, ''), count(*), min(ts_us), max(ts_us)"
+    " FROM events GROUP BY 1, 2, 3, 4, 5;"
+    "PRAGMA user_version = 7;";
+
+/* Upserts of one accumulated rollup row; %s is the kind's table. */
 static const char UPSERT_ROLLUP[] =
-    "INSERT INTO rollup VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO UPDATE"
+    "INSERT INTO %s VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO UPDATE"
     " SET n = n + ?6, min_ts = min(min_ts, ?7), max_ts = max(max_ts, ?8)";
 
 static const char UPSERT_VICTIM[] =
-    "INSERT INTO victim_rollup VALUES(?1, ?2, ?3) ON CONFLICT DO UPDATE SET n = n + ?3";
+    "INSERT INTO %s VALUES(?1, ?2, ?3) ON CONFLICT DO UPDATE SET n = n + ?3";
 
 
 
@@ -134,14 +153,28 @@ static int user_version(sq_store *s)
 
 static hub_status migrate(sq_store *s)
 {
-    if (user_version(s) >= 6)
+    if (user_version(s) >= 7)
         return HUB_OK;
     hub_status st = exec(s, "BEGIN IMMEDIATE");
     if (st != HUB_OK)
         return st;
     if (user_version(s) < 6) /* another process may have migrated meanwhile */
         st = exec(s, ROLLUP_BACKFILL);
+    if (st == HUB_OK && user_version(s) < 7)
+        st = exec(s, MINUTE_BACKFILL);
     return exec(s, st == HUB_OK ? "COMMIT" : "ROLLBACK") == HUB_OK ? st : HUB_ERR_STORAGE;
+}
+
+static bool prepare_rollups(sq_store *s)
+{
+    for (int k = 0; k < HUB_ROLLUP_KINDS; k++) {
+        char sql[256];
+        snprintf(sql, sizeof sql, HUB_ROLLUP_IS_VICTIM(k) ? UPSERT_VICTIM : UPSERT_ROLLUP,
+                 hub_rollup_table(k));
+        if (sqlite3_prepare_v2(s->db, sql, -1, &s->ins_rollup[k], NULL) != SQLITE_OK)
+            return false;
+    }
+    return true;
 }
 
 /* SQLite's memory statistics take a global mutex on every allocation (two lock pairs
@@ -180,8 +213,7 @@ hub_status sq_open(const char *path, sq_store **out)
         st = migrate(s);
     if (st == HUB_OK &&
         (sqlite3_prepare_v2(s->db, INSERT_EVENT, -1, &s->ins_event, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(s->db, UPSERT_ROLLUP, -1, &s->ins_rollup, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(s->db, UPSERT_VICTIM, -1, &s->ins_victim, NULL) != SQLITE_OK))
+         !prepare_rollups(s)))
         st = fail(s, "prepare insert");
     if (st != HUB_OK) {
         sq_close(s);
@@ -197,8 +229,8 @@ void sq_close(sq_store *s)
         return;
     hub_rollup_clear(&s->acc);
     sqlite3_finalize(s->ins_event);
-    sqlite3_finalize(s->ins_rollup);
-    sqlite3_finalize(s->ins_victim);
+    for (int k = 0; k < HUB_ROLLUP_KINDS; k++)
+        sqlite3_finalize(s->ins_rollup[k]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -351,14 +383,14 @@ void sq_rollback(sq_store *s)
 
 static int acc_write(sq_store *s, const hub_rollup_row *a)
 {
-    sqlite3_stmt *st = a->kind == HUB_ROLLUP_MAIN ? s->ins_rollup : s->ins_victim;
-    sqlite3_bind_int64(st, 1, a->hour);
+    sqlite3_stmt *st = s->ins_rollup[a->kind];
+    sqlite3_bind_int64(st, 1, a->period);
     const char *parts[4];
     int nparts = hub_rollup_parts(a, parts);
     for (int k = 0; k < nparts; k++)
         sqlite3_bind_text(st, 2 + k, parts[k], -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2 + nparts, a->n);
-    if (a->kind == HUB_ROLLUP_MAIN) {
+    if (!HUB_ROLLUP_IS_VICTIM(a->kind)) {
         sqlite3_bind_int64(st, 7, a->min_ts);
         sqlite3_bind_int64(st, 8, a->max_ts);
     }
@@ -503,6 +535,12 @@ hub_status sq_retain(sq_store *s, int64_t before_us, int64_t *dropped)
     if (st == HUB_OK)
         st = delete_before(s, "DELETE FROM victim_rollup WHERE hour < ?", day / HUB_HOUR_US,
                            &rollups);
+    if (st == HUB_OK)
+        st = delete_before(s, "DELETE FROM rollup_minute WHERE minute < ?",
+                           day / HUB_MINUTE_US, &rollups);
+    if (st == HUB_OK)
+        st = delete_before(s, "DELETE FROM victim_rollup_minute WHERE minute < ?",
+                           day / HUB_MINUTE_US, &rollups);
     if (st != HUB_OK) {
         sq_rollback(s);
         return st;

@@ -2,7 +2,7 @@
 """bench_hub.py — ingest throughput and query latency of bongsu-hub (not run by ctest).
 
 Usage: bench_hub.py BONGSU_HUB_BINARY [--events N] [--batch B] [--dir DIR] [--queries-only]
-                    [--fill-offline | --fill-copy]
+                    [--fill-offline | --fill-copy | --fill-real]
 
 1. ingest, one sensor: batches of B events posted back to back for ~20 s;
 2. ingest, four sensors at once (four client threads, four tokens) for ~20 s;
@@ -17,7 +17,10 @@ same rows re-posting the same bodies would store, minus HTTP and parsing), the i
 are rebuilt with the hub's own CREATE INDEX statements, and the hub rebuilds its rollup
 at the next open (it does for any database whose user_version predates it). The indexes
 come out denser than ones grown insert by insert; the queries measured on them are
-otherwise those of a hub that ingested every row. With --dir the database is kept; --queries-only then reruns only step 4 on it (for
+otherwise those of a hub that ingested every row. --fill-real fills with distinct events
+instead (bench_corpus.py: real EVE replayed with advancing timestamps and varied hosts,
+about 24 hours for 10 M events), imported with `bongsu-hub ingest` in time order, and
+measures the queries the console sends on that data. With --dir the database is kept; --queries-only then reruns only step 4 on it (for
 example with another build), so the 10 M-event fill is paid once.
 Bodies are generated once and re-posted (flow_id rewritten per batch is not needed for
 ingest speed), so the client spends its time on HTTP, not on JSON encoding. Results go
@@ -34,6 +37,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hubtest import Hub, make_events  # noqa: E402
+import bench_corpus  # noqa: E402
 
 
 def body_for(sensor_idx, n, seed):
@@ -106,6 +110,7 @@ def main():
     ap.add_argument("--queries-only", action="store_true")
     ap.add_argument("--fill-offline", action="store_true")
     ap.add_argument("--fill-copy", action="store_true")
+    ap.add_argument("--fill-real", action="store_true")
     a = ap.parse_args()
     hub = Hub(a.binary, tmp=a.dir, extra_args=["--rate", "0", "--max-body", "67108864"])
     os.makedirs(hub.tmp, exist_ok=True)
@@ -118,11 +123,13 @@ def main():
         fill_offline(hub, a)
     if a.fill_copy and not a.queries_only:
         fill_copy(hub, a)
+    if a.fill_real and not a.queries_only:
+        fill_real(hub, a)
     hub.start()
     try:
-        if not a.queries_only:
+        if not a.queries_only and not a.fill_real:
             run_ingest(hub, tokens, a)
-        run_queries(hub, analyst)
+        run_queries(hub, analyst, real_queries(hub) if a.fill_real else analyst_queries())
     finally:
         hub.stop()
         if not a.dir:
@@ -146,6 +153,39 @@ def analyst_queries():
         "/api/v1/incidents",
         "/api/v1/actors/Lazarus%20Group?since=2023-11-14T22:30:00Z&until=2023-11-14T22:31:00Z",
         "/api/v1/summary",
+    ]
+
+
+def real_queries(hub):
+    """The console's queries (app.js) and the analysts' filters over bench_corpus data,
+    whose events run from 2023-11-14T00:00Z for about a day: ranges are taken at 12:30."""
+    k = int((12.5 * 3600) // bench_corpus.PERIOD_S)
+    src = next(json.loads(ln)["src_ip"] for ln in bench_corpus.lines(2, k, k + 1)
+               if b'"alert"' in ln)
+    day = "2023-11-14T"
+    r1 = f"since={day}12:30:00Z&until={day}12:31:00Z"
+    return [
+        "/api/v1/events?limit=100",
+        "/api/v1/events?limit=100&actor=Kimsuky",
+        "/api/v1/events?limit=100&sensor=sensor-2&event_type=alert",
+        f"/api/v1/events?limit=100&src_ip={src}",
+        "/api/v1/events?limit=100&signature_id=9100003",
+        f"/api/v1/events?limit=100&{r1}",
+        "/api/v1/events?limit=100&event_type=alert&cursor=1699965000000000:999999999",
+        "/api/v1/events?event_type=ddos&limit=500",
+        f"/api/v1/summary?{r1}",
+        f"/api/v1/summary?since={day}12:10:00Z&until={day}12:50:00Z",
+        f"/api/v1/summary?since={day}12:00:00Z&until={day}13:00:00Z",
+        "/api/v1/summary",
+        "/api/v1/summary?interval=minute",
+        f"/api/v1/incidents?since={day}12:30:00Z&until={day}12:35:00Z",
+        "/api/v1/incidents?limit=8",
+        "/api/v1/incidents?limit=200",
+        "/api/v1/incidents?actor=Lazarus%20Group&limit=20",
+        "/api/v1/actors",
+        "/api/v1/actors/Lazarus%20Group",
+        f"/api/v1/actors/Lazarus%20Group?{r1}",
+        "/api/v1/events?limit=25&actor=Lazarus%20Group",
     ]
 
 
@@ -223,6 +263,33 @@ def fill_copy(hub, a):
     row("stored", f"{total:,} events", f"{db_mib(hub):,.0f} MiB on disk")
 
 
+def fill_real(hub, a):
+    """Imports bench_corpus events, the four sensors' copies in time order, each chunk
+    piped to `bongsu-hub ingest -`; reports the import's rate and CPU per event."""
+    copies, chunk = bench_corpus.copies_for(a.events), 100
+    total, cpu, t0 = 0, 0.0, time.time()
+    for first in range(0, copies, chunk):
+        for k in range(4):
+            r0 = os.times()
+            p = subprocess.Popen([hub.binary, "ingest", "--sensor", f"sensor-{k}", "--db",
+                                  hub.db, "-"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for ln in bench_corpus.lines(k, first, min(first + chunk, copies)):
+                p.stdin.write(ln)
+                total += 1
+            p.stdin.close()
+            assert p.wait(timeout=3600) == 0
+            r1 = os.times()
+            cpu += (r1.children_user - r0.children_user) + (r1.children_system - r0.children_system)
+        if first // chunk % 10 == 0:
+            print(f"  ... {total:,} events, {total / (time.time() - t0):,.0f}/s",
+                  file=sys.stderr, flush=True)
+    dt = time.time() - t0
+    row("fill, offline import of distinct events", f"{total / dt:,.0f} events/s",
+        f"{total:,} events in {dt:.1f} s (generator included); hub CPU {1e6 * cpu / total:.1f} us/event")
+    row("stored", f"{total:,} events", f"{db_mib(hub):,.0f} MiB on disk")
+
+
 def run_ingest(hub, tokens, a):
     bodies = [[(body_for(k + 1, a.batch, seed), a.batch) for seed in range(3)]
               for k in range(4)]
@@ -246,8 +313,7 @@ def run_ingest(hub, tokens, a):
         f"{db_mib(hub):,.0f} MiB on disk")
 
 
-def run_queries(hub, analyst):
-    queries = analyst_queries()
+def run_queries(hub, analyst, queries):
     print("\n| query | p50 ms | p95 ms | max ms |\n|---|---|---|---|")
     for q in queries:
         n = 5 if q == "/api/v1/summary" else 30
