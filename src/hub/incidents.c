@@ -272,7 +272,7 @@ void hub_api_incidents(hub_store *s, const hub_params *p, hub_reply *r)
     hub_status st = default_range(s, &f);
     f.order = HUB_ORDER_NEWEST;
     f.limit = INCIDENT_SCAN_MAX + 1;
-    f.no_raw = true;
+    f.lean = true;
     c.open = json_object();
     if (st == HUB_OK)
         st = hub_store_events(s, &f, incident_row, &c);

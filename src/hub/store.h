@@ -65,7 +65,9 @@ typedef struct {
     int64_t after_id;           /* cursor for HUB_ORDER_OLDEST: id > after_id */
     bool require_actor;
     bool exportable; /* only event types the STIX export covers (alert, ddos) */
-    bool no_raw;     /* rows come without f.raw (NULL): cheaper when only columns matter */
+    bool lean; /* rows carry only what incidents read: id, sensor, ts_us, event_type,
+                * src_ip, dest_ip, signature, actor, techniques, victim (others NULL/0),
+                * the columns SQLite's incident indexes hold, so no table row is read */
     hub_order order;
     unsigned limit; /* 0 means no limit: callers must bound it themselves */
 } hub_event_filter;

@@ -74,10 +74,14 @@ static void where_build(hub_sql *q, const hub_event_filter *f)
 
 void hub_sql_events(hub_sql *q, const hub_event_filter *f)
 {
-    hub_buf_puts(&q->sql, "SELECT id, received_us, sensor, ts_us, event_type, src_ip, dest_ip,"
-                          " signature_id, severity, signature, actor, techniques, attack,"
-                          " victim,");
-    hub_buf_puts(&q->sql, f->no_raw ? " NULL FROM events" : " raw FROM events");
+    if (f->lean)
+        hub_buf_puts(&q->sql, "SELECT id, NULL, sensor, ts_us, event_type, src_ip, dest_ip,"
+                              " NULL, NULL, signature, actor, techniques, NULL, victim, NULL"
+                              " FROM events");
+    else
+        hub_buf_puts(&q->sql, "SELECT id, received_us, sensor, ts_us, event_type, src_ip,"
+                              " dest_ip, signature_id, severity, signature, actor, techniques,"
+                              " attack, victim, raw FROM events");
     where_build(q, f);
     static const char *orders[] = {" ORDER BY ts_us DESC, id DESC", " ORDER BY id ASC"};
     hub_buf_puts(&q->sql, orders[f->order]);
