@@ -198,7 +198,10 @@ static bool is_time_dim(hub_dim dim)
     return dim == HUB_DIM_HOUR || dim == HUB_DIM_MINUTE || dim == HUB_DIM_DAY;
 }
 
-/* The grouped expression for dim, over events (kind < 0) or over a rollup table. */
+/* The grouped expression for dim, over events (kind < 0) or over a rollup table. For a
+ * time dim it is the bucket's start in seconds, an integer: buckets get their text
+ * labels after grouping (hub_sql_count_by), once per bucket instead of once per row
+ * (the per-minute series of a day sums 60k rollup rows into 1,440 buckets). */
 static void key_expr(hub_sql *q, hub_dim dim, int kind)
 {
     static const char *ev[] = {
@@ -211,11 +214,14 @@ static void key_expr(hub_sql *q, hub_dim dim, int kind)
         [HUB_DIM_SENSOR] = "sensor",           [HUB_DIM_EVENT_TYPE] = "event_type",
         [HUB_DIM_VICTIM] = "victim",
     };
-    if (is_time_dim(dim))
-        time_label(q, dim, kind < 0 ? "ts_us / 1000000"
-                           : HUB_ROLLUP_IS_MINUTE(kind) ? "minute * 60"
-                                                        : "hour * 3600");
-    else
+    if (is_time_dim(dim)) {
+        long long w = dim == HUB_DIM_MINUTE ? 60 : dim == HUB_DIM_HOUR ? 3600 : 86400;
+        hub_buf_printf(&q->sql, "(%s) / %lld * %lld",
+                       kind < 0                     ? "ts_us / 1000000"
+                       : HUB_ROLLUP_IS_MINUTE(kind) ? "minute * 60"
+                                                    : "hour * 3600",
+                       w, w);
+    } else
         hub_buf_puts(&q->sql, kind < 0 ? ev[dim] : ru[dim]);
 }
 
@@ -266,18 +272,20 @@ static void rollup_from(hub_sql *q, const hub_event_filter *f, const rollup_plan
     hub_buf_puts(&q->sql, ") AS u");
 }
 
-void hub_sql_count_by(hub_sql *q, const hub_event_filter *f, hub_dim dim, unsigned limit)
+/* SELECT k, n ... GROUP BY 1: the counts per key of dim, unordered. */
+static void count_groups(hub_sql *q, const hub_event_filter *f, hub_dim dim)
 {
+    const char *collate = is_time_dim(dim) ? "" : key_collate(q); /* time keys: integers */
     bool victim = victim_rollup_usable(f, dim);
     if (victim || rollup_usable(f, dim)) {
         rollup_plan p = plan_rollup(f, dim, victim);
-        hub_buf_printf(&q->sql, "SELECT k%s AS k, sum(n) AS n", key_collate(q));
+        hub_buf_printf(&q->sql, "SELECT k%s AS k, sum(n) AS n", collate);
         rollup_from(q, f, &p, &dim);
         hub_buf_puts(&q->sql, " WHERE k IS NOT NULL");
     } else {
         hub_buf_puts(&q->sql, "SELECT ");
         key_expr(q, dim, -1);
-        hub_buf_printf(&q->sql, "%s AS k, count(*) AS n FROM events%s", key_collate(q),
+        hub_buf_printf(&q->sql, "%s AS k, count(*) AS n FROM events%s", collate,
                        time_hint(q, f));
         where_build(q, f);
         hub_buf_puts(&q->sql, " AND (");
@@ -285,7 +293,20 @@ void hub_sql_count_by(hub_sql *q, const hub_event_filter *f, hub_dim dim, unsign
         hub_buf_puts(&q->sql, ") IS NOT NULL");
     }
     hub_buf_puts(&q->sql, " GROUP BY 1");
-    hub_buf_puts(&q->sql, is_time_dim(dim) ? " ORDER BY k" : " ORDER BY n DESC, k");
+}
+
+void hub_sql_count_by(hub_sql *q, const hub_event_filter *f, hub_dim dim, unsigned limit)
+{
+    if (is_time_dim(dim)) { /* label each bucket, in time order */
+        hub_buf_puts(&q->sql, "SELECT ");
+        time_label(q, dim, "g.k");
+        hub_buf_puts(&q->sql, " AS k, n FROM (");
+        count_groups(q, f, dim);
+        hub_buf_puts(&q->sql, ") AS g ORDER BY g.k");
+    } else {
+        count_groups(q, f, dim);
+        hub_buf_puts(&q->sql, " ORDER BY n DESC, k");
+    }
     if (limit)
         hub_buf_printf(&q->sql, " LIMIT %u", limit);
 }
