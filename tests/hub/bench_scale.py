@@ -133,7 +133,7 @@ def main():
             print(f"\n| query ({n:,} events, PostgreSQL) | p50 ms | p95 ms | max ms |\n"
                   "|---|---|---|---|")
             for q in analyst_queries():
-                p50, p95, mx = latency(hub, analyst, q, 5 if q == "/api/v1/summary" else 30)
+                p50, p95, mx, _ = latency(hub, analyst, q, 5 if q == "/api/v1/summary" else 30)
                 print(f"| `{q}` | {p50:.1f} | {p95:.1f} | {mx:.1f} |", flush=True)
         finally:
             hub.cleanup()
