@@ -10,6 +10,7 @@
  */
 #include "store_sql.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -198,10 +199,18 @@ static bool is_time_dim(hub_dim dim)
     return dim == HUB_DIM_HOUR || dim == HUB_DIM_MINUTE || dim == HUB_DIM_DAY;
 }
 
+/* Width of a time dim's buckets in seconds. */
+static int64_t bucket_s(hub_dim dim)
+{
+    return dim == HUB_DIM_MINUTE ? 60 : dim == HUB_DIM_HOUR ? 3600 : 86400;
+}
+
 /* The grouped expression for dim, over events (kind < 0) or over a rollup table. For a
- * time dim it is the bucket's start in seconds, an integer: buckets get their text
+ * time dim it is the bucket's number (start / width), an integer: buckets get their text
  * labels after grouping (hub_sql_count_by), once per bucket instead of once per row
- * (the per-minute series of a day sums 60k rollup rows into 1,440 buckets). */
+ * (the per-minute series of a day sums 60k rollup rows into 1,440 buckets), and when the
+ * bucket is the table's own period the key is that bare column, so SQLite groups in
+ * primary-key order without sorting. */
 static void key_expr(hub_sql *q, hub_dim dim, int kind)
 {
     static const char *ev[] = {
@@ -214,15 +223,18 @@ static void key_expr(hub_sql *q, hub_dim dim, int kind)
         [HUB_DIM_SENSOR] = "sensor",           [HUB_DIM_EVENT_TYPE] = "event_type",
         [HUB_DIM_VICTIM] = "victim",
     };
-    if (is_time_dim(dim)) {
-        long long w = dim == HUB_DIM_MINUTE ? 60 : dim == HUB_DIM_HOUR ? 3600 : 86400;
-        hub_buf_printf(&q->sql, "(%s) / %lld * %lld",
-                       kind < 0                     ? "ts_us / 1000000"
-                       : HUB_ROLLUP_IS_MINUTE(kind) ? "minute * 60"
-                                                    : "hour * 3600",
-                       w, w);
-    } else
+    if (!is_time_dim(dim)) {
         hub_buf_puts(&q->sql, kind < 0 ? ev[dim] : ru[dim]);
+        return;
+    }
+    int64_t unit_s = kind < 0 ? 0 : HUB_ROLLUP_IS_MINUTE(kind) ? 60 : 3600;
+    if (unit_s == 0)
+        hub_buf_printf(&q->sql, "ts_us / %lld", (long long)(bucket_s(dim) * 1000000));
+    else if (unit_s == bucket_s(dim))
+        hub_buf_puts(&q->sql, hub_rollup_period(kind));
+    else
+        hub_buf_printf(&q->sql, "%s / %lld", hub_rollup_period(kind),
+                       (long long)(bucket_s(dim) / unit_s));
 }
 
 /* Keys sort (ORDER BY k, and ties of n) in byte order, as under SQLite's default BINARY
@@ -298,8 +310,10 @@ static void count_groups(hub_sql *q, const hub_event_filter *f, hub_dim dim)
 void hub_sql_count_by(hub_sql *q, const hub_event_filter *f, hub_dim dim, unsigned limit)
 {
     if (is_time_dim(dim)) { /* label each bucket, in time order */
+        char start[40];
+        snprintf(start, sizeof start, "g.k * %lld", (long long)bucket_s(dim));
         hub_buf_puts(&q->sql, "SELECT ");
-        time_label(q, dim, "g.k");
+        time_label(q, dim, start);
         hub_buf_puts(&q->sql, " AS k, n FROM (");
         count_groups(q, f, dim);
         hub_buf_puts(&q->sql, ") AS g ORDER BY g.k");

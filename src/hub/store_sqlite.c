@@ -70,6 +70,9 @@ static const char SCHEMA[] =
     " event_type, src_ip, dest_ip, techniques, signature) WHERE actor IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS events_attr_pair ON events(actor, victim, ts_us, id, sensor,"
     " event_type, src_ip, dest_ip, techniques, signature) WHERE actor IS NOT NULL;"
+    /* An actor's techniques (the actor page) counted in index order, narrow entries. */
+    "CREATE INDEX IF NOT EXISTS events_attr_tech ON events(actor, techniques)"
+    " WHERE actor IS NOT NULL;"
     "CREATE TABLE IF NOT EXISTS tokens("
     " name TEXT PRIMARY KEY, role TEXT NOT NULL, hash TEXT NOT NULL UNIQUE,"
     " created_us INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
