@@ -44,9 +44,9 @@ def body_for(sensor_idx, n, seed):
     return "".join(json.dumps(e) + "\n" for e in make_events(sensor_idx, n, seed=seed)).encode()
 
 
-def post_loop(hub, token, bodies, stop, counter, lock):
+def post_loop(hub, token, bodies, stop, counter, lock, once=False):
     i = 0
-    while not stop():
+    while not stop() and not (once and i >= len(bodies)):
         body, n = bodies[i % len(bodies)]
         r = hub.request("POST", "/api/v1/events", token=token, body=body, timeout=120)
         if r.status in (429, 503):  # as a sensor would: back off and resend
@@ -59,14 +59,14 @@ def post_loop(hub, token, bodies, stop, counter, lock):
         i += 1
 
 
-def ingest_phase(hub, tokens, bodies, seconds=None, until_total=None, base=0):
+def ingest_phase(hub, tokens, bodies, seconds=None, until_total=None, base=0, once=False):
     counter, lock = [0], threading.Lock()
     t0 = time.time()
     if seconds:
         stop = lambda: time.time() - t0 > seconds  # noqa: E731
     else:
         stop = lambda: base + counter[0] >= until_total  # noqa: E731
-    ths = [threading.Thread(target=post_loop, args=(hub, t, bodies[k], stop, counter, lock))
+    ths = [threading.Thread(target=post_loop, args=(hub, t, bodies[k], stop, counter, lock, once))
            for k, t in enumerate(tokens)]
     for t in ths:
         t.start()
@@ -118,24 +118,32 @@ def main():
     ap.add_argument("--fill-real", action="store_true")
     ap.add_argument("--only", default=None, help="time only the queries containing this")
     ap.add_argument("--skip", type=int, default=0, help="skip the first N queries")
+    ap.add_argument("--ingest-real", action="store_true",
+                    help="with --fill-real and --dir: HTTP ingest of further distinct events"
+                         " into the kept database (no fill), then the queries")
     a = ap.parse_args()
     hub = Hub(a.binary, tmp=a.dir, extra_args=["--rate", "0", "--max-body", "67108864"])
     os.makedirs(hub.tmp, exist_ok=True)
     # Sensor names are what the queries filter on; the analyst token gets a fresh name
     # each run so that a kept database can be reused.
-    tokens = [] if a.queries_only else [hub.token(f"sensor-{i}", "sensor") for i in range(4)]
+    # --ingest-real: the kept database has sensor-N already: new names, same data
+    suffix = f"-{int(time.time())}" if a.ingest_real else ""
+    tokens = [] if a.queries_only else [hub.token(f"sensor-{i}{suffix}", "sensor")
+                                        for i in range(4)]
     analyst = hub.token(f"analyst-{int(time.time())}", "analyst")
     print("| measurement | result | detail |\n|---|---|---|", flush=True)
     if a.fill_offline and not a.queries_only:
         fill_offline(hub, a)
     if a.fill_copy and not a.queries_only:
         fill_copy(hub, a)
-    if a.fill_real and not a.queries_only:
+    if a.fill_real and not a.queries_only and not a.ingest_real:
         fill_real(hub, a)
     hub.start()
     try:
         if not a.queries_only and not a.fill_real:
             run_ingest(hub, tokens, a)
+        if a.ingest_real:
+            run_ingest_real(hub, tokens, a)
         queries = real_queries(hub) if a.fill_real else analyst_queries()
         run_queries(hub, analyst, queries[a.skip:], a.only)
     finally:
@@ -319,6 +327,34 @@ def run_ingest(hub, tokens, a):
         total += n3
     row("stored after the HTTP phases", f"{total:,} events posted in this run",
         f"{db_mib(hub):,.0f} MiB on disk")
+
+
+def real_bodies(sensor_idx, first_copy, n_bodies, copies_per_body=12):
+    """n_bodies distinct NDJSON bodies of bench_corpus events, in time order."""
+    out = []
+    for b in range(n_bodies):
+        c = first_copy + b * copies_per_body
+        lines = list(bench_corpus.lines(sensor_idx, c, c + copies_per_body))
+        out.append((b"".join(lines), len(lines)))
+    return out
+
+
+def run_ingest_real(hub, tokens, a, n_bodies=24):
+    """HTTP ingest of distinct events that continue the corpus after the fill (each body
+    posted once), 1 sensor then 4 at once, for at most 20 s each."""
+    c0 = bench_corpus.copies_for(a.events) + 300  # past the fill and any manual imports
+    first = [real_bodies(0, c0, n_bodies)]
+    c0 += n_bodies * 12
+    four = [real_bodies(k, c0, n_bodies) for k in range(4)]
+    c_0 = cpu_seconds(hub.proc.pid)
+    n, dt = ingest_phase(hub, tokens[:1], first, seconds=20, once=True)
+    c_1 = cpu_seconds(hub.proc.pid)
+    row("ingest of distinct events, 1 sensor (HTTP)", f"{n / dt:,.0f} events/s",
+        f"{n:,} events in {dt:.1f} s; hub CPU {1e6 * (c_1 - c_0) / n:.1f} us/event")
+    n2, dt = ingest_phase(hub, tokens, four, seconds=20, once=True)
+    c_2 = cpu_seconds(hub.proc.pid)
+    row("ingest of distinct events, 4 sensors (HTTP)", f"{n2 / dt:,.0f} events/s",
+        f"{n2:,} events in {dt:.1f} s; hub CPU {1e6 * (c_2 - c_1) / n2:.1f} us/event")
 
 
 def run_queries(hub, analyst, queries, only=None):
