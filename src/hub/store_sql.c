@@ -156,7 +156,7 @@ static rollup_plan plan_rollup(const hub_event_filter *f, hub_dim dim, bool vict
 {
     rollup_plan p = {.n = 0};
     int hour = victim ? HUB_ROLLUP_VICTIM : HUB_ROLLUP_MAIN;
-    int minute = hour | HUB_ROLLUP_MAIN_MINUTE;
+    int minute = hour | HUB_ROLLUP_PER_MINUTE;
     int64_t lo = f->since_us / HUB_MINUTE_US, hi = f->until_us / HUB_MINUTE_US;
     if (dim == HUB_DIM_MINUTE) { /* buckets finer than the hourly table */
         plan_add(&p, minute, f->has_since, lo, f->has_until, hi);
@@ -448,7 +448,7 @@ static hub_status add_both(hub_rollup *r, int kind, const rollup_key *k, int64_t
 {
     /* hub_time_parse refuses years before 1970, so / is the floor division wanted. */
     hub_status st = add(r, kind, ts_us / HUB_HOUR_US, k, ts_us);
-    return st == HUB_OK ? add(r, kind | HUB_ROLLUP_MAIN_MINUTE, ts_us / HUB_MINUTE_US, k, ts_us)
+    return st == HUB_OK ? add(r, kind | HUB_ROLLUP_PER_MINUTE, ts_us / HUB_MINUTE_US, k, ts_us)
                         : st;
 }
 

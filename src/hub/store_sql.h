@@ -49,7 +49,8 @@ void hub_sql_time_range(hub_sql *q, const hub_event_filter *f);
 enum { HUB_ROLLUP_MAIN, HUB_ROLLUP_VICTIM, HUB_ROLLUP_MAIN_MINUTE, HUB_ROLLUP_VICTIM_MINUTE,
        HUB_ROLLUP_KINDS };
 #define HUB_ROLLUP_IS_VICTIM(kind) (((kind) & 1) != 0)
-#define HUB_ROLLUP_IS_MINUTE(kind) (((kind) & 2) != 0)
+#define HUB_ROLLUP_PER_MINUTE 2 /* the kind bit: kind | HUB_ROLLUP_PER_MINUTE */
+#define HUB_ROLLUP_IS_MINUTE(kind) (((kind) & HUB_ROLLUP_PER_MINUTE) != 0)
 
 /* The table a kind's rows go to, and the name of its period column ("hour"/"minute"). */
 const char *hub_rollup_table(int kind);
