@@ -161,8 +161,9 @@ static const char *alert_action_name(SigAction action)
     return action == SIG_ACTION_REJECT ? "blocked" : "allowed";
 }
 
+/* tx_id: the transaction the alerts are about (logged as tx_id), NULL for a packet's. */
 static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
-                         uint64_t ts_usec)
+                         uint64_t ts_usec, const uint64_t *tx_id)
 {
     for (uint32_t i = 0; i < dt->alert_count; i++) {
         const Signature *sig = dt->alerts[i];
@@ -174,6 +175,7 @@ static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
             .action = alert_action_name(dt->alert_actions[i]),
             .drop = dt->alert_actions[i] == SIG_ACTION_DROP ||
                     dt->alert_actions[i] == SIG_ACTION_REJECT,
+            .has_tx_id = tx_id != NULL, .tx_id = tx_id ? *tx_id : 0,
         };
         if (f)
             f->alerted = true;
@@ -256,7 +258,7 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
         if (detect_sig_match_packet(dt, sig, p, f) && !on_match(dt, sig, p, f, p->ts_usec))
             break;
     }
-    write_alerts(dt, p, f, NULL, p->ts_usec);
+    write_alerts(dt, p, f, NULL, p->ts_usec, NULL);
 }
 
 /* The side of the transaction a buffer list reads: its registered side, or for buffers
@@ -313,7 +315,8 @@ static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, cons
         !tx_endpoints_match(sig, f))
         return false;
     bool to_server = !(sig->flags & SIG_FLAG_TOCLIENT);
-    DetectMatchCtx m = {.p = p, .f = f, .to_server = to_server, .dt = dt, .sig = sig};
+    DetectMatchCtx m = {.p = p, .f = f, .to_server = to_server, .dt = dt, .sig = sig,
+                        .tx_proto = sig->alproto, .tx = tx};
     if (!list_matches_packet(&sig->fixed[SIG_LIST_PACKET], &m) ||
         !tx_buffers_match(sig, &m, state, tx))
         return false;
@@ -387,7 +390,6 @@ static json_t *tx_app_object(const DetectThread *dt, AppProto proto, void *state
 void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,
                uint64_t tx_id)
 {
-    (void)tx_id;
     DetectThread *dt = ud;
     dt->alert_count = 0;
     const TxGroup *g = &dt->de->tx_groups[proto];
@@ -419,11 +421,15 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     memcpy(matched, dt->alerts, n * sizeof(matched[0]));
     memcpy(actions, dt->alert_actions, n * sizeof(actions[0]));
     for (uint32_t i = 0; i < n; i++) {
-        bool to_server = !(matched[i]->flags & SIG_FLAG_TOCLIENT);
+        /* A rule without a direction alerts on the packet that completed the transaction,
+         * whichever way it went (a DNS response is its own transaction, to_client). */
+        bool directed = matched[i]->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT);
+        bool to_server = directed ? !(matched[i]->flags & SIG_FLAG_TOCLIENT)
+                                  : (!p || p->to_server);
         dt->alerts[0] = matched[i];
         dt->alert_actions[0] = actions[i];
         dt->alert_count = 1;
-        write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts);
+        write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts, &tx_id);
     }
     memcpy(dt->alerts, matched, n * sizeof(matched[0]));
     memcpy(dt->alert_actions, actions, n * sizeof(actions[0]));

@@ -164,6 +164,8 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
     } else {
         return;
     }
+    if (a->has_tx_id)
+        json_object_set_new(obj, "tx_id", json_integer((json_int_t)a->tx_id));
     json_t *alert = alert_object(a);
     add_source_target(alert, obj, a->target);
     json_object_set_new(obj, "alert", alert);
