@@ -255,7 +255,7 @@ static void http_eof(HttpState *s, AppLayerCtx *ctx, bool to_server)
     HttpDir *d = to_server ? &s->req : &s->resp;
     if (d->phase == HTTP_PHASE_FINALIZE && d->tx) {
         if (d->line.len)
-            http_body_extra(ctx, d, d->line.data, d->line.len);
+            http_body_extra(ctx, d, d->tx, to_server, d->line.data, d->line.len);
         d->line.len = 0;
         http_response_finalize(s, ctx);
         return;

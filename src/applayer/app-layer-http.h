@@ -167,6 +167,9 @@ typedef struct HttpDir {
     HttpBuf pending;
     bool has_pending;
     bool lfcr;                 /* the last line ended with LF CR (see resp_line_end) */
+    /* requests, as libhtp: the request that completed in this delivery; a line that follows
+     * it there and does not start with a known method is still its body */
+    HttpTx *finalize_tx;
 } HttpDir;
 
 typedef struct HttpState {
@@ -218,6 +221,7 @@ typedef enum HttpEvent {
     HTTP_EV_REQUEST_LINE_INCOMPLETE,
     HTTP_EV_COMPRESSION_BOMB,
     HTTP_EV_REQUEST_AUTH_UNRECOGNIZED,
+    HTTP_EV_REQUEST_BODY_UNEXPECTED,
     HTTP_EV_COUNT
 } HttpEvent;
 
@@ -341,8 +345,9 @@ void http_multipart_data(AppLayerCtx *ctx, HttpTx *tx, const uint8_t *data, uint
 void http_multipart_end(AppLayerCtx *ctx, HttpTx *tx);
 void http_multipart_free(HttpMultipart *mp);
 
-/* Response body bytes outside the framing (libhtp's "unexpected response body"). */
-void http_body_extra(AppLayerCtx *ctx, HttpDir *d, const uint8_t *data, uint32_t len);
+/* Body bytes outside the framing (libhtp's "unexpected" request or response body) of tx. */
+void http_body_extra(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server,
+                     const uint8_t *data, uint32_t len);
 void http_response_finalize(HttpState *s, AppLayerCtx *ctx);
 
 /* Called by the request/response parsers when a message is complete. */

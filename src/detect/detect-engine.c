@@ -161,9 +161,16 @@ static const char *alert_action_name(SigAction action)
     return action == SIG_ACTION_REJECT ? "blocked" : "allowed";
 }
 
-/* tx_id: the transaction the alerts are about (logged as tx_id), NULL for a packet's. */
+/* What alerts about a transaction carry besides the app-layer object. */
+typedef struct TxAlertCtx {
+    uint64_t tx_id;
+    bool to_client;
+    const char *xff;
+} TxAlertCtx;
+
+/* txa: the transaction the alerts are about, NULL for a packet's. */
 static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
-                         uint64_t ts_usec, const uint64_t *tx_id)
+                         uint64_t ts_usec, const TxAlertCtx *txa)
 {
     for (uint32_t i = 0; i < dt->alert_count; i++) {
         const Signature *sig = dt->alerts[i];
@@ -175,7 +182,8 @@ static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
             .action = alert_action_name(dt->alert_actions[i]),
             .drop = dt->alert_actions[i] == SIG_ACTION_DROP ||
                     dt->alert_actions[i] == SIG_ACTION_REJECT,
-            .has_tx_id = tx_id != NULL, .tx_id = tx_id ? *tx_id : 0,
+            .has_tx_id = txa != NULL, .tx_id = txa ? txa->tx_id : 0,
+            .to_client = txa && txa->to_client, .xff = txa ? txa->xff : NULL,
         };
         if (f)
             f->alerted = true;
@@ -387,6 +395,26 @@ static json_t *tx_app_object(const DetectThread *dt, AppProto proto, void *state
     return app;
 }
 
+/* The direction a transaction alert is about: the rule's; for a rule without one, the side
+ * of the buffers it inspects when they are all of one side (http.response_body: to_client),
+ * else that of the packet that completed the transaction (a DNS response is its own
+ * transaction). */
+static bool sig_tx_to_server(const Signature *sig, const Packet *p)
+{
+    if (sig->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT))
+        return !(sig->flags & SIG_FLAG_TOCLIENT);
+    bool request_only = false, response_only = false;
+    for (size_t i = 0; i < sig->buffer_count; i++) {
+        int id = sig->buffers[i].buffer_id;
+        bool ts = applayer_buffer_is_to_server(id), tc = applayer_buffer_is_to_client(id);
+        request_only |= ts && !tc;
+        response_only |= tc && !ts;
+    }
+    if (request_only != response_only)
+        return request_only;
+    return !p || p->to_server;
+}
+
 void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,
                uint64_t tx_id)
 {
@@ -420,16 +448,19 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     SigAction actions[DETECT_ALERT_MAX];
     memcpy(matched, dt->alerts, n * sizeof(matched[0]));
     memcpy(actions, dt->alert_actions, n * sizeof(actions[0]));
+    char xff[64];
+    TxAlertCtx txa = {.tx_id = tx_id};
+    if (n && proto == ALPROTO_HTTP && dt->eve && dt->eve->log && dt->eve->log->cfg.alert.xff &&
+        http_tx_xff_ip(tx, dt->eve->log->cfg.alert.xff_header,
+                       dt->eve->log->cfg.alert.xff_reverse, xff, sizeof(xff)))
+        txa.xff = xff;
     for (uint32_t i = 0; i < n; i++) {
-        /* A rule without a direction alerts on the packet that completed the transaction,
-         * whichever way it went (a DNS response is its own transaction, to_client). */
-        bool directed = matched[i]->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT);
-        bool to_server = directed ? !(matched[i]->flags & SIG_FLAG_TOCLIENT)
-                                  : (!p || p->to_server);
+        bool to_server = sig_tx_to_server(matched[i], p);
+        txa.to_client = !to_server;
         dt->alerts[0] = matched[i];
         dt->alert_actions[0] = actions[i];
         dt->alert_count = 1;
-        write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts, &tx_id);
+        write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts, &txa);
     }
     memcpy(dt->alerts, matched, n * sizeof(matched[0]));
     memcpy(dt->alert_actions, actions, n * sizeof(actions[0]));

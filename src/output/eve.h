@@ -43,6 +43,10 @@ typedef struct EveAlertConfig {
     bool packet;               /* packet (base64 of the whole packet) and packet_info */
     bool http_body, http_body_printable;  /* http.http_request_body... in HTTP alerts */
     uint32_t payload_buffer_size;
+    /* xff: the client address from an HTTP header, as an "xff" field of the alert object,
+     * and with overwrite in place of the address on the client's side */
+    bool xff, xff_overwrite, xff_reverse;
+    char xff_header[64];
 } EveAlertConfig;
 
 typedef struct EveConfig {

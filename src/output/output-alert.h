@@ -31,6 +31,8 @@ typedef struct AlertInfo {
     uint64_t ts_usec;       /* event time (packet time) when there is no packet */
     bool has_tx_id;         /* about an app-layer transaction: EVE tx_id */
     uint64_t tx_id;
+    bool to_client;         /* without a packet: the direction the alert is about */
+    const char *xff;        /* client address from X-Forwarded-For (EveAlertConfig.xff) */
 } AlertInfo;
 
 /* Adds value to metadata[key] (an array of strings), creating both as needed; returns the
