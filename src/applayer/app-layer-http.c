@@ -111,7 +111,8 @@ static void tx_destroy(HttpTx *tx)
 {
     HttpBuf *bufs[] = {&tx->request_line, &tx->method,       &tx->uri_raw,    &tx->protocol,
                        &tx->uri_norm,     &tx->hostname,     &tx->response_line,
-                       &tx->resp_protocol, &tx->status_raw,  &tx->status_msg};
+                       &tx->resp_protocol, &tx->status_raw,  &tx->status_msg,
+                       &tx->header_line};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
         http_buf_free(bufs[i]);
     for (int d = 0; d < 2; d++) {

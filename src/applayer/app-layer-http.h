@@ -133,6 +133,7 @@ typedef struct HttpTx {
     /* detection buffers built on first use */
     HttpBuf header_norm[2], header_names[2], start[2];
     bool built_header_norm[2], built_header_names[2], built_start[2];
+    HttpBuf header_line;       /* http.request_header/response_header instance, reused */
     uint64_t events_raised;    /* bit per HttpEvent already raised (once per tx) */
 } HttpTx;
 

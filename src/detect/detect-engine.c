@@ -148,7 +148,7 @@ static bool on_match(DetectThread *dt, const Signature *sig, const Packet *p, Fl
     bool pass_now = action == SIG_ACTION_PASS;
     if (pass_now && f)
         flowvar_set_pass(dt->flowvars, f);
-    if (!(sig->flags & SIG_FLAG_NOALERT) && dt->alert_count < DETECT_ALERT_MAX) {
+    if (!(sig->flags & SIG_FLAG_NOALERT) && dt->alert_count < dt->alert_max) {
         dt->alert_actions[dt->alert_count] = action;
         dt->alerts[dt->alert_count++] = sig;
     }
@@ -428,7 +428,7 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     CandidateWalk w;
     start_walk(dt, &w, g->always, g->always_count, NULL, 0);
     uint64_t ts = p ? p->ts_usec : f->last_usec;
-    const Signature *matched[DETECT_ALERT_MAX];
+    const Signature *matched[DETECT_ALERT_CAP];
     uint32_t n = 0, num;
     while (next_candidate(&w, &num)) {
         const Signature *sig = dt->de->sigs[num];
@@ -445,7 +445,7 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
      * transaction's app-layer object. */
     json_t *app = dt->alert_count ? tx_app_object(dt, proto, state, tx) : NULL;
     n = dt->alert_count;
-    SigAction actions[DETECT_ALERT_MAX];
+    SigAction actions[DETECT_ALERT_CAP];
     memcpy(matched, dt->alerts, n * sizeof(matched[0]));
     memcpy(actions, dt->alert_actions, n * sizeof(actions[0]));
     char xff[64];
@@ -488,6 +488,7 @@ DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, Ev
     dt->de = de;
     dt->counters = counters;
     dt->eve = eve;
+    dt->alert_max = de->alert_max ? de->alert_max : DETECT_ALERT_MAX;
     dt->cand = malloc((de->count + 1) * sizeof(uint32_t));
     dt->seen = calloc(de->count + 1, sizeof(uint32_t));
     dt->pcre_md = pcre2_match_data_create(32, NULL);
