@@ -318,6 +318,10 @@ void app_layer_http_configure(const ConfNode *conf)
             (uint32_t)conf_get_int(conf, key, http_config.decompress_layer_limit);
         snprintf(key, sizeof(key), "%scompression-bomb-limit", base);
         http_config.bomb_limit = conf_get_size(conf, key, http_config.bomb_limit);
+        snprintf(key, sizeof(key), "%sdouble-decode-path", base);
+        http_config.double_decode_path = conf_get_bool(conf, key, false);
+        snprintf(key, sizeof(key), "%sdouble-decode-query", base);
+        http_config.double_decode_query = conf_get_bool(conf, key, false);
     }
     http_log_configure(conf);
     file_configure(conf);

@@ -223,6 +223,7 @@ typedef enum HttpEvent {
     HTTP_EV_COMPRESSION_BOMB,
     HTTP_EV_REQUEST_AUTH_UNRECOGNIZED,
     HTTP_EV_REQUEST_BODY_UNEXPECTED,
+    HTTP_EV_DOUBLE_ENCODED_URI,
     HTTP_EV_COUNT
 } HttpEvent;
 
@@ -243,6 +244,7 @@ typedef struct HttpConfig {
     bool log_extended;
     bool log_request_headers, log_response_headers;  /* dump-all-headers */
     uint64_t log_custom;           /* bit per field of http_log_fields (custom: [...]) */
+    bool double_decode_path, double_decode_query;  /* libhtp default-config options */
 } HttpConfig;
 
 extern HttpConfig http_config;
