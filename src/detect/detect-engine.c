@@ -530,6 +530,20 @@ void detect_flow_end(DetectThread *dt, Flow *f)
         flowvar_store_forget(dt->flowvars, f);
 }
 
+bool detect_engine_uses_buffer(const DetectEngine *de, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (uint32_t i = 0; de && i < de->count; i++) {
+        const Signature *sig = de->sigs[i];
+        for (size_t b = 0; b < sig->buffer_count; b++) {
+            const char *name = applayer_buffer_name(sig->buffers[b].buffer_id);
+            if (name && strncmp(name, prefix, n) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
 uint32_t detect_engine_rule_count(const DetectEngine *de)
 {
     return de ? de->count : 0;
