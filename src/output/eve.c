@@ -183,6 +183,8 @@ const char *eve_proto_name(uint8_t proto, char buf[8])
         return "GRE";
     case IPPROTO_ESP:
         return "ESP";
+    case IPPROTO_FRAGMENT:
+        return "IPv6-Frag";
     default:
         snprintf(buf, 8, "%03u", proto);
         return buf;
