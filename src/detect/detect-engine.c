@@ -250,14 +250,17 @@ static void start_walk(DetectThread *dt, CandidateWalk *w, const uint32_t *alway
 void detect_packet(DetectThread *dt, Packet *p, Flow *f)
 {
     dt->alert_count = 0;
-    if (!p->ip_version || (f && flowvar_passed(dt->flowvars, f)))
+    /* A packet whose IP header did not decode is still seen by rules on its decoder events
+     * (ipv4.trunc_pkt), with no addresses, as in Suricata. */
+    if ((!p->ip_version && !p->event_count) || (f && flowvar_passed(dt->flowvars, f)))
         return;
     /* A fragment has no transport header: only the rules of no particular transport (ip,
      * pkthdr: decoder events such as ipv6.frag_overlap) can see it, as in Suricata. */
-    int group = p->is_fragment ? DETECT_GROUP_OTHER : detect_proto_group(p->proto);
+    bool no_l4 = p->is_fragment || !p->ip_version;
+    int group = no_l4 ? DETECT_GROUP_OTHER : detect_proto_group(p->proto);
     const SigGroup *g = &dt->de->packet_groups[group];
     new_pass(dt);
-    if (g->pf && p->payload_len && !p->is_fragment)
+    if (g->pf && p->payload_len && !no_l4)
         prefilter_scan(g->pf, dt->hs_scratch, p->payload, p->payload_len, add_candidate, dt);
     bool iponly = g->iponly_count &&
                   (!f || flowvar_first_in_direction(dt->flowvars, f, p->to_server));
