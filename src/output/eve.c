@@ -216,6 +216,11 @@ void eve_add_flow_tuple(json_t *obj, const FlowKey *key)
     add_endpoints(obj, &key->src, key->sp, &key->dst, key->dp, key->proto);
 }
 
+void eve_add_flow_tuple_to_client(json_t *obj, const FlowKey *key)
+{
+    add_endpoints(obj, &key->dst, key->dp, &key->src, key->sp, key->proto);
+}
+
 static void add_vlan(json_t *obj, const uint16_t *vlan_id, uint8_t vlan_count)
 {
     if (!vlan_count)

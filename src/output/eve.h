@@ -112,6 +112,8 @@ json_t *eve_header_flow(const EveLog *log, const Flow *f, uint64_t ts_usec,
                         const char *event_type);
 /* Adds the endpoint fields of a flow key (src_ip, src_port, dest_ip, dest_port, proto). */
 void eve_add_flow_tuple(json_t *obj, const FlowKey *key);
+/* The same, server to client (replaces what eve_add_flow_tuple set). */
+void eve_add_flow_tuple_to_client(json_t *obj, const FlowKey *key);
 /* "app_proto" of flows, netflow records and alerts, once the protocol is known. */
 void eve_add_app_proto(json_t *obj, const Flow *f);
 const char *eve_proto_name(uint8_t proto, char buf[8]);

@@ -170,7 +170,14 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
             json_object_set_new(obj, "direction", json_string(p->to_server ? "to_server"
                                                                             : "to_client"));
     } else if (f) {
+        /* about a transaction, with no packet of its direction (flow end): that direction's
+         * addresses, as Suricata's flow-end pseudo packets give them */
         obj = eve_header_flow(w->log, f, a->ts_usec ? a->ts_usec : f->last_usec, "alert");
+        if (a->has_tx_id && a->to_client)
+            eve_add_flow_tuple_to_client(obj, &f->key);
+        if (a->has_tx_id)
+            json_object_set_new(obj, "direction", json_string(a->to_client ? "to_client"
+                                                                          : "to_server"));
     } else {
         return;
     }
