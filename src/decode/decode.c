@@ -149,6 +149,8 @@ DecodeResult decode_pseudo_packet(DecodeThread *dt, Packet *p)
         return decode_ipv4(dt, p, p->buf, p->len);
     case LINKTYPE_IPV6:
         return decode_ipv6(dt, p, p->buf, p->len);
+    case LINKTYPE_ERSPAN2_INNER:
+        return decode_ethernet(dt, p, p->buf + ERSPAN_II_HDR_LEN, p->len - ERSPAN_II_HDR_LEN);
     default:
         return decode_from_link(dt, p, p->buf, p->len);
     }

@@ -42,6 +42,9 @@ enum {
     LINKTYPE_IPV4 = 228,
     LINKTYPE_IPV6 = 229,
     LINKTYPE_LINUX_SLL2 = 276,
+    /* Internal, for pseudo packets only: an ERSPAN type II header then the mirrored frame.
+     * The header stays part of the packet (its bytes count for the flow, as in Suricata). */
+    LINKTYPE_ERSPAN2_INNER = 0x10001,
 };
 
 #define ETHERTYPE_IPV4 0x0800
@@ -55,6 +58,7 @@ enum {
 #define ETHERTYPE_PPPOE_DISC 0x8863
 #define ETHERTYPE_PPPOE_SESS 0x8864
 #define ETHERTYPE_TEB 0x6558 /* transparent ethernet bridging, inside GRE */
+#define ERSPAN_II_HDR_LEN 8
 #define ETHERTYPE_VNTAG 0x8926 /* Cisco VN-Tag (802.1Qbh) */
 #define ETHERTYPE_NSH 0x894f   /* Network Service Header, RFC 8300 */
 
