@@ -476,9 +476,11 @@ static int run(const Options *o, ConfNode *conf)
     IntelStore *intel = reload_intel(&reload_ctx);
     settings.intel = &intel;
     /* JA3/JA4 are computed only on demand (as in Suricata): indicators of those kinds ask. */
-    if (intel && intel_store_count_type(intel, INTEL_JA3))
+    if ((intel && intel_store_count_type(intel, INTEL_JA3)) ||
+        detect_engine_uses_buffer(detect, "ja3"))
         tls_enable_ja3();
-    if (intel && intel_store_count_type(intel, INTEL_JA4))
+    if ((intel && intel_store_count_type(intel, INTEL_JA4)) ||
+        detect_engine_uses_buffer(detect, "ja4"))
         tls_enable_ja4();
     settings.intel_reload = reload_intel;
     settings.intel_reload_ud = &reload_ctx;

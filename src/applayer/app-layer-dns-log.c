@@ -589,6 +589,8 @@ json_t *dns_alert_json(const DnsTx *tx)
     const DnsMessage *m = &tx->msg;
     uint64_t flags = LOG_ALL_RRTYPES;
     json_t *dns = json_object();
+    /* Suricata 7 writes alerts' DNS objects in the version 2 form, and says so first */
+    json_object_set_new(dns, "version", json_integer(2));
     if (tx->is_request && m->query_count) {
         json_t *queries = json_array();
         for (uint32_t i = 0; i < m->query_count; i++)
@@ -597,7 +599,7 @@ json_t *dns_alert_json(const DnsTx *tx)
     } else if (!tx->is_request && any_query_enabled(m, flags)) {
         json_object_set_new(dns, "answer", v2_answer_json(tx, flags));
     }
-    if (json_object_size(dns))
+    if (json_object_size(dns) > 1)
         return dns;
     json_decref(dns);
     return NULL;

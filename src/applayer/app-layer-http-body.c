@@ -440,10 +440,11 @@ static void message_done(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_ser
     http_request_complete(s, ctx, tx);
 }
 
-void http_body_extra(AppLayerCtx *ctx, HttpDir *d, const uint8_t *data, uint32_t len)
+void http_body_extra(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server,
+                     const uint8_t *data, uint32_t len)
 {
-    d->tx->resp.message_len += len;
-    body_bytes(ctx, d, d->tx, false, data, len);
+    (to_server ? &tx->req : &tx->resp)->message_len += len;
+    body_bytes(ctx, d, tx, to_server, data, len);
 }
 
 void http_response_finalize(HttpState *s, AppLayerCtx *ctx)

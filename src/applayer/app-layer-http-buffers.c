@@ -157,6 +157,29 @@ HEADER_GETTER(get_content_type, "content-type", "content-type")
 HEADER_GETTER(get_referer, "referer", "referer")
 HEADER_GETTER(get_server, "server", "server")
 HEADER_GETTER(get_location, "location", "location")
+HEADER_GETTER(get_accept, "accept", "accept")
+HEADER_GETTER(get_accept_enc, "accept-encoding", "accept-encoding")
+HEADER_GETTER(get_accept_lang, "accept-language", "accept-language")
+HEADER_GETTER(get_connection, "connection", "connection")
+HEADER_GETTER(get_content_len, "content-length", "content-length")
+
+/* http.request_header / http.response_header: one instance per header, "Name: Value",
+ * built in the transaction's scratch buffer (valid until the next instance is asked for). */
+static bool get_header_line(void *state, void *txp, bool to_server, uint32_t idx,
+                            const uint8_t **data, uint32_t *len)
+{
+    (void)state;
+    HttpTx *tx = txp;
+    const HttpHeaders *h = headers_of(tx, to_server);
+    if (idx >= h->count)
+        return false;
+    HttpBuf *b = &tx->header_line;
+    b->len = 0;
+    add(b, http_header_name(h, idx), h->items[idx].name_len);
+    add(b, ": ", 2);
+    add(b, http_header_value(h, idx), h->items[idx].value_len);
+    return out(b, data, len);
+}
 
 const File *http_tx_file(void *txp, bool to_server, uint32_t idx)
 {
@@ -207,6 +230,11 @@ static const BufferSpec specs[] = {
     {"http.server", false, true, get_server},
     {"http.location", false, true, get_location},
     {"file.data", true, true, get_body},
+    {"http.accept", true, false, get_accept},
+    {"http.accept_enc", true, false, get_accept_enc},
+    {"http.accept_lang", true, false, get_accept_lang},
+    {"http.connection", true, true, get_connection},
+    {"http.content_len", true, true, get_content_len},
 };
 
 void http_register_buffers(void)
@@ -215,4 +243,8 @@ void http_register_buffers(void)
         applayer_buffer_register(specs[i].name, ALPROTO_HTTP, specs[i].ts, specs[i].tc,
                                  specs[i].getter);
     applayer_buffer_register_multi("file.name", ALPROTO_HTTP, true, true, get_file_name);
+    applayer_buffer_register_multi("http.request_header", ALPROTO_HTTP, true, false,
+                                   get_header_line);
+    applayer_buffer_register_multi("http.response_header", ALPROTO_HTTP, false, true,
+                                   get_header_line);
 }

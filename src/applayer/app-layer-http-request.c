@@ -227,17 +227,75 @@ static void request_headers_done(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
     http_request_complete(s, ctx, tx);
 }
 
+/* The methods libhtp knows (htp_convert_method_to_number: exact case). */
+static bool libhtp_method(const uint8_t *m, uint32_t len)
+{
+    static const char *const known[] = {
+        "GET",     "PUT",       "POST",     "DELETE",   "CONNECT",          "OPTIONS",
+        "TRACE",   "PATCH",     "PROPFIND", "PROPPATCH", "MKCOL",           "COPY",
+        "MOVE",    "LOCK",      "UNLOCK",   "VERSION-CONTROL", "CHECKOUT",  "UNCHECKOUT",
+        "CHECKIN", "UPDATE",    "LABEL",    "REPORT",   "MKWORKSPACE",      "MKACTIVITY",
+        "BASELINE-CONTROL",     "MERGE",    "INVALID",  "HEAD",
+    };
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (strlen(known[i]) == len && memcmp(known[i], m, len) == 0)
+            return true;
+    return false;
+}
+
+/* libhtp's request finalisation: a line that follows a complete request in the same delivery
+ * is that request's body unless its first word is a known method (a blank line too, without
+ * an event). True when the line was taken as body. */
+static bool request_stray_body(HttpDir *d, AppLayerCtx *ctx, const uint8_t *line,
+                               uint32_t line_len, const uint8_t *data, uint32_t used,
+                               bool buffered)
+{
+    HttpTx *tx = d->finalize_tx;
+    uint32_t i = 0;
+    while (i < line_len && is_space(line[i]))
+        i++;
+    uint32_t start = i;
+    while (i < line_len && !is_space(line[i]))
+        i++;
+    if (i > start && libhtp_method(line + start, i - start))
+        return false;
+    if (i > start)
+        http_raise(ctx, tx, HTTP_EV_REQUEST_BODY_UNEXPECTED);
+    if (buffered) {
+        http_body_extra(ctx, d, tx, true, d->line.data, d->line.len);
+        http_body_extra(ctx, d, tx, true, (const uint8_t *)"\n", 1);
+    } else {
+        http_body_extra(ctx, d, tx, true, data, used);
+    }
+    return true;
+}
+
+/* The delivery ended: the request that was finalising is complete, and so is its file. */
+static void request_finalize_end(AppLayerCtx *ctx, HttpDir *d)
+{
+    HttpTx *tx = d->finalize_tx;
+    d->finalize_tx = NULL;
+    if (tx)
+        http_file_finish(ctx, tx, &tx->req, FILE_STATE_CLOSED);
+}
+
 static uint32_t request_lines(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint32_t len)
 {
     HttpDir *d = &s->req;
     const uint8_t *line = NULL;
     uint32_t line_len = 0;
     bool complete;
+    bool buffered = d->line.len != 0;
     uint32_t used = http_take_line(d, data, len, &line, &line_len, &complete);
     if (!complete)
         return used;
-    if (d->phase == HTTP_PHASE_LINE)
+    if (d->phase == HTTP_PHASE_LINE && d->finalize_tx &&
+        request_stray_body(d, ctx, line, line_len, data, used, buffered)) {
+        /* taken as body */
+    } else if (d->phase == HTTP_PHASE_LINE) {
+        request_finalize_end(ctx, d);
         request_line(s, ctx, line, line_len, used < len);
+    }
     else if (line_len == 0 && d->tx)
         request_headers_done(s, ctx, d->tx);
     else if (d->tx)
@@ -253,13 +311,16 @@ void http_request_complete(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
     tx->req.complete = true;
     if (s->req.tx == tx)
         s->req.tx = NULL;
-    if (s->req.phase != HTTP_PHASE_TUNNEL)
+    if (s->req.phase != HTTP_PHASE_TUNNEL) {
         s->req.phase = HTTP_PHASE_LINE;
+        s->req.finalize_tx = tx;
+    }
 }
 
 void http_request_data(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint32_t len)
 {
     HttpDir *d = &s->req;
+    d->finalize_tx = NULL;  /* one completed outside a delivery (gap, EOF) is final */
     while (len && !s->gave_up) {
         uint32_t used;
         if (d->phase == HTTP_PHASE_TUNNEL)
@@ -271,4 +332,5 @@ void http_request_data(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint
         data += used;
         len -= used;
     }
+    request_finalize_end(ctx, d);
 }

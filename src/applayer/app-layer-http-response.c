@@ -428,10 +428,10 @@ static uint32_t finalize_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *dat
         return 0;
     }
     if (buffered) {
-        http_body_extra(ctx, d, d->line.data, d->line.len);
-        http_body_extra(ctx, d, (const uint8_t *)"\n", 1);
+        http_body_extra(ctx, d, d->tx, false, d->line.data, d->line.len);
+        http_body_extra(ctx, d, d->tx, false, (const uint8_t *)"\n", 1);
     } else {
-        http_body_extra(ctx, d, data, used);
+        http_body_extra(ctx, d, d->tx, false, data, used);
     }
     d->line.len = 0;
     d->line_too_long = false;

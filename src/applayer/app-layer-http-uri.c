@@ -232,6 +232,39 @@ static void host_from_header(HttpTx *tx, AppLayerCtx *ctx, bool uri_host)
     tx->port = port;
 }
 
+/* Whether decoding p once more would shorten it (a valid %XX or %uXXXX). */
+static bool still_encoded(const uint8_t *p, uint32_t len)
+{
+    for (uint32_t i = 0; i + 2 < len; i++) {
+        if (p[i] != '%')
+            continue;
+        uint8_t c;
+        if ((p[i + 1] == 'u' || p[i + 1] == 'U') && decode_u(p, len, i, &c))
+            return true;
+        if (hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0)
+            return true;
+    }
+    return false;
+}
+
+/* Suricata's double-decode-path/-query options: the path (already decoded once) or the
+ * query (as sent) that a further URL decoding would change is DOUBLE_ENCODED_URI. */
+static void check_double_encoding(HttpTx *tx, AppLayerCtx *ctx)
+{
+    const uint8_t *u = tx->uri_norm.data;
+    uint32_t len = tx->uri_norm.len;
+    uint32_t path_len = 0;
+    while (path_len < len && u[path_len] != '?' && u[path_len] != '#')
+        path_len++;
+    uint32_t q = path_len < len && u[path_len] == '?' ? path_len + 1 : len;
+    uint32_t q_end = q;
+    while (q_end < len && u[q_end] != '#')
+        q_end++;
+    if ((http_config.double_decode_path && still_encoded(u, path_len)) ||
+        (http_config.double_decode_query && still_encoded(u + q, q_end - q)))
+        http_raise(ctx, tx, HTTP_EV_DOUBLE_ENCODED_URI);
+}
+
 void http_uri_process(HttpTx *tx, AppLayerCtx *ctx)
 {
     bool connect = http_ieq(tx->method.data, tx->method.len, "CONNECT");
@@ -239,5 +272,7 @@ void http_uri_process(HttpTx *tx, AppLayerCtx *ctx)
     bool uri_host;
     split_uri(tx, ctx, connect, &off, &uri_host);
     build_normalized(tx, off);
+    if (http_config.double_decode_path || http_config.double_decode_query)
+        check_double_encoding(tx, ctx);
     host_from_header(tx, ctx, uri_host);
 }

@@ -111,7 +111,8 @@ static void tx_destroy(HttpTx *tx)
 {
     HttpBuf *bufs[] = {&tx->request_line, &tx->method,       &tx->uri_raw,    &tx->protocol,
                        &tx->uri_norm,     &tx->hostname,     &tx->response_line,
-                       &tx->resp_protocol, &tx->status_raw,  &tx->status_msg};
+                       &tx->resp_protocol, &tx->status_raw,  &tx->status_msg,
+                       &tx->header_line};
     for (size_t i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
         http_buf_free(bufs[i]);
     for (int d = 0; d < 2; d++) {
@@ -255,7 +256,7 @@ static void http_eof(HttpState *s, AppLayerCtx *ctx, bool to_server)
     HttpDir *d = to_server ? &s->req : &s->resp;
     if (d->phase == HTTP_PHASE_FINALIZE && d->tx) {
         if (d->line.len)
-            http_body_extra(ctx, d, d->line.data, d->line.len);
+            http_body_extra(ctx, d, d->tx, to_server, d->line.data, d->line.len);
         d->line.len = 0;
         http_response_finalize(s, ctx);
         return;
@@ -317,6 +318,10 @@ void app_layer_http_configure(const ConfNode *conf)
             (uint32_t)conf_get_int(conf, key, http_config.decompress_layer_limit);
         snprintf(key, sizeof(key), "%scompression-bomb-limit", base);
         http_config.bomb_limit = conf_get_size(conf, key, http_config.bomb_limit);
+        snprintf(key, sizeof(key), "%sdouble-decode-path", base);
+        http_config.double_decode_path = conf_get_bool(conf, key, false);
+        snprintf(key, sizeof(key), "%sdouble-decode-query", base);
+        http_config.double_decode_query = conf_get_bool(conf, key, false);
     }
     http_log_configure(conf);
     file_configure(conf);

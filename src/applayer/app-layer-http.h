@@ -133,6 +133,7 @@ typedef struct HttpTx {
     /* detection buffers built on first use */
     HttpBuf header_norm[2], header_names[2], start[2];
     bool built_header_norm[2], built_header_names[2], built_start[2];
+    HttpBuf header_line;       /* http.request_header/response_header instance, reused */
     uint64_t events_raised;    /* bit per HttpEvent already raised (once per tx) */
 } HttpTx;
 
@@ -167,6 +168,9 @@ typedef struct HttpDir {
     HttpBuf pending;
     bool has_pending;
     bool lfcr;                 /* the last line ended with LF CR (see resp_line_end) */
+    /* requests, as libhtp: the request that completed in this delivery; a line that follows
+     * it there and does not start with a known method is still its body */
+    HttpTx *finalize_tx;
 } HttpDir;
 
 typedef struct HttpState {
@@ -218,6 +222,8 @@ typedef enum HttpEvent {
     HTTP_EV_REQUEST_LINE_INCOMPLETE,
     HTTP_EV_COMPRESSION_BOMB,
     HTTP_EV_REQUEST_AUTH_UNRECOGNIZED,
+    HTTP_EV_REQUEST_BODY_UNEXPECTED,
+    HTTP_EV_DOUBLE_ENCODED_URI,
     HTTP_EV_COUNT
 } HttpEvent;
 
@@ -238,6 +244,7 @@ typedef struct HttpConfig {
     bool log_extended;
     bool log_request_headers, log_response_headers;  /* dump-all-headers */
     uint64_t log_custom;           /* bit per field of http_log_fields (custom: [...]) */
+    bool double_decode_path, double_decode_query;  /* libhtp default-config options */
 } HttpConfig;
 
 extern HttpConfig http_config;
@@ -343,8 +350,9 @@ void http_multipart_data(AppLayerCtx *ctx, HttpTx *tx, const uint8_t *data, uint
 void http_multipart_end(AppLayerCtx *ctx, HttpTx *tx);
 void http_multipart_free(HttpMultipart *mp);
 
-/* Response body bytes outside the framing (libhtp's "unexpected response body"). */
-void http_body_extra(AppLayerCtx *ctx, HttpDir *d, const uint8_t *data, uint32_t len);
+/* Body bytes outside the framing (libhtp's "unexpected" request or response body) of tx. */
+void http_body_extra(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server,
+                     const uint8_t *data, uint32_t len);
 void http_response_finalize(HttpState *s, AppLayerCtx *ctx);
 
 /* Called by the request/response parsers when a message is complete. */

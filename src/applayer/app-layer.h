@@ -169,6 +169,12 @@ json_t *applayer_eve_header(AppLayerCtx *ctx, const char *event_type, uint64_t t
  * "UNABLE_TO_MATCH_RESPONSE_TO_REQUEST"), logged when anomaly.types.applayer is on. */
 void applayer_raise_event(AppLayerCtx *ctx, const char *event_name, uint64_t tx_id);
 
+/* The client address an HTTP transaction's X-Forwarded-For style header (`header`, e.g.
+ * "X-Forwarded-For", request first, then response) names: the first of its list, or with
+ * `reverse` the last, when that is a valid IPv4 or IPv6 address (Suricata's xff option of
+ * alert and other EVE types). False when there is none. */
+bool http_tx_xff_ip(void *tx, const char *header, bool reverse, char *out, size_t outlen);
+
 /* Detection buffers. A parser registers each buffer it offers with a getter; the detection
  * engine asks for buffers by name. */
 typedef bool (*AppLayerBufferGetter)(void *state, void *tx, bool to_server, const uint8_t **data,
@@ -180,6 +186,7 @@ const char *applayer_buffer_name(int id);
 AppProto applayer_buffer_proto(int id);
 /* Which side of a transaction the buffer belongs to (true: the request side). */
 bool applayer_buffer_is_to_server(int id);
+bool applayer_buffer_is_to_client(int id);
 bool applayer_buffer_get(int id, void *state, void *tx, bool to_server, const uint8_t **data,
                          uint32_t *len);
 /* Buffers with several instances per transaction (tls.certs: one per certificate), as

@@ -64,6 +64,12 @@ DecodeResult decode_ethertype(DecodeThread *dt, Packet *p, uint16_t ethertype,
     case ETHERTYPE_ARP:
         counter_incr(dt->counters, decode_ids.arp);
         break;
+    case ETHERTYPE_VNTAG:
+        decode_vntag(dt, p, data, len);
+        break;
+    case ETHERTYPE_NSH:
+        decode_nsh(dt, p, data, len);
+        break;
     default:
         counter_incr(dt->counters, decode_ids.unknown_ethertype);
         break;
@@ -85,6 +91,8 @@ bool ethertype_known(uint16_t ethertype)
     case ETHERTYPE_PPPOE_DISC:
     case ETHERTYPE_TEB:
     case ETHERTYPE_ARP:
+    case ETHERTYPE_VNTAG:
+    case ETHERTYPE_NSH:
         return true;
     default:
         return false;

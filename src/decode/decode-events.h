@@ -125,6 +125,15 @@
     X(ERSPAN_UNSUPPORTED_VERSION, "decoder.erspan.unsupported_version")          \
     X(ERSPAN_TOO_MANY_VLAN_LAYERS, "decoder.erspan.too_many_vlan_layers")        \
     X(ESP_PKT_TOO_SMALL, "decoder.esp.pkt_too_small")                            \
+    X(CHDLC_PKT_TOO_SMALL, "decoder.chdlc.pkt_too_small")                        \
+    X(VNTAG_HEADER_TOO_SMALL, "decoder.vntag.header_too_small")                  \
+    X(VNTAG_UNKNOWN_TYPE, "decoder.vntag.unknown_type")                          \
+    X(NSH_HEADER_TOO_SMALL, "decoder.nsh.header_too_small")                      \
+    X(NSH_UNSUPPORTED_VERSION, "decoder.nsh.unsupported_version")                \
+    X(NSH_BAD_HEADER_LENGTH, "decoder.nsh.bad_header_length")                    \
+    X(NSH_RESERVED_TYPE, "decoder.nsh.reserved_type")                            \
+    X(NSH_UNSUPPORTED_TYPE, "decoder.nsh.unsupported_type")                      \
+    X(NSH_UNKNOWN_PAYLOAD, "decoder.nsh.unknown_payload")                        \
     X(SCTP_PKT_TOO_SMALL, "decoder.sctp.pkt_too_small")                          \
     X(DECODE_TOO_MANY_LAYERS, "decoder.too_many_layers")                         \
     X(STREAM_3WHS_ACK_IN_WRONG_DIR, "stream.3whs_ack_in_wrong_dir")              \

@@ -25,7 +25,6 @@
 #define GRE_SEQ_LEN 4
 #define GRE_ACK_LEN 4
 #define GRE_SRE_HDR_LEN 4
-#define ERSPAN_II_HDR_LEN 8
 
 /* First byte: flags. */
 #define GRE_FLAG_CHKSUM 0x80
@@ -149,8 +148,7 @@ static DecodeResult gre_queue_erspan(DecodeThread *dt, Packet *p, bool type2,
     uint16_t vlan = ver_vlan & 0x0fff;
     if ((ver_vlan >> 12) != 1 || (vlan && p->vlan_count >= PKT_MAX_VLAN))
         return DECODE_FAIL;
-    Packet *inner = decode_tunnel_queue(dt, p, data + ERSPAN_II_HDR_LEN,
-                                        len - ERSPAN_II_HDR_LEN, LINKTYPE_ETHERNET);
+    Packet *inner = decode_tunnel_queue(dt, p, data, len, LINKTYPE_ERSPAN2_INNER);
     if (inner && vlan)
         inner->vlan_id[inner->vlan_count++] = vlan;
     return DECODE_OK;

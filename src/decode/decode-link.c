@@ -1,6 +1,6 @@
 /*
  * decode-link.c - link layers other than Ethernet: Linux cooked capture (SLL, SLL2), BSD
- * null/loopback, and raw IP.
+ * null/loopback, Cisco HDLC, and raw IP.
  *
  * They all end up naming a network protocol and handing over to the ethertype dispatch (SLL,
  * SLL2) or straight to IPv4/IPv6 (null, raw).
@@ -29,6 +29,15 @@ DecodeResult decode_sll2(DecodeThread *dt, Packet *p, const uint8_t *data, uint3
     /* SLL2 moved the protocol to the front, followed by interface index and the rest. */
     uint16_t protocol = rd16(data);
     return decode_ethertype(dt, p, protocol, data + SLL2_HEADER_LEN, len - SLL2_HEADER_LEN);
+}
+
+/* Cisco HDLC: address, control, then an ethertype. */
+DecodeResult decode_chdlc(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len)
+{
+    counter_incr(dt->counters, decode_ids.chdlc);
+    if (len < 4)
+        return decode_fail(dt, p, DE_CHDLC_PKT_TOO_SMALL);
+    return decode_ethertype(dt, p, rd16(data + 2), data + 4, len - 4);
 }
 
 /* BSD loopback: a 4-byte address family in the capturing host's byte order. The IPv6 family

@@ -51,6 +51,8 @@ void decode_register_counters(void)
     c->max_mac_addrs_dst = counters_register_max("decoder.max_mac_addrs_dst");
     c->erspan = counters_register("decoder.erspan");
     c->too_many_layers = counters_register("decoder.too_many_layers");
+    c->vntag = counters_register("decoder.vntag");
+    c->nsh = counters_register("decoder.nsh");
     for (int i = 0; i < DECODE_EVENT_COUNT; i++) {
         /* Stats names as Suricata's (stats.decoder-events-prefix "decoder.event"):
          * "decoder.event.ipv4.trunc_pkt". Stream events are not counted in stats by default
@@ -109,6 +111,8 @@ static DecodeResult decode_from_link(DecodeThread *dt, Packet *p, const uint8_t 
         return decode_null(dt, p, data, len);
     case LINKTYPE_PPP:
         return decode_ppp(dt, p, data, len);
+    case LINKTYPE_CHDLC:
+        return decode_chdlc(dt, p, data, len);
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_ALT:
     case LINKTYPE_RAW_LT:
@@ -145,6 +149,8 @@ DecodeResult decode_pseudo_packet(DecodeThread *dt, Packet *p)
         return decode_ipv4(dt, p, p->buf, p->len);
     case LINKTYPE_IPV6:
         return decode_ipv6(dt, p, p->buf, p->len);
+    case LINKTYPE_ERSPAN2_INNER:
+        return decode_ethernet(dt, p, p->buf + ERSPAN_II_HDR_LEN, p->len - ERSPAN_II_HDR_LEN);
     default:
         return decode_from_link(dt, p, p->buf, p->len);
     }

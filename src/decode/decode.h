@@ -35,12 +35,16 @@ enum {
     LINKTYPE_PPP = 9,
     LINKTYPE_RAW = 12,       /* DLT_RAW on most platforms */
     LINKTYPE_RAW_ALT = 14,   /* DLT_RAW on OpenBSD */
+    LINKTYPE_CHDLC = 104,    /* Cisco HDLC */
     LINKTYPE_LOOP = 108,
     LINKTYPE_LINUX_SLL = 113,
     LINKTYPE_RAW_LT = 101,   /* LINKTYPE_RAW in pcap files */
     LINKTYPE_IPV4 = 228,
     LINKTYPE_IPV6 = 229,
     LINKTYPE_LINUX_SLL2 = 276,
+    /* Internal, for pseudo packets only: an ERSPAN type II header then the mirrored frame.
+     * The header stays part of the packet (its bytes count for the flow, as in Suricata). */
+    LINKTYPE_ERSPAN2_INNER = 0x10001,
 };
 
 #define ETHERTYPE_IPV4 0x0800
@@ -54,6 +58,9 @@ enum {
 #define ETHERTYPE_PPPOE_DISC 0x8863
 #define ETHERTYPE_PPPOE_SESS 0x8864
 #define ETHERTYPE_TEB 0x6558 /* transparent ethernet bridging, inside GRE */
+#define ERSPAN_II_HDR_LEN 8
+#define ETHERTYPE_VNTAG 0x8926 /* Cisco VN-Tag (802.1Qbh) */
+#define ETHERTYPE_NSH 0x894f   /* Network Service Header, RFC 8300 */
 
 /* Tunnels nest; past this depth the packet is treated as invalid (decoder.too_many_layers). */
 #define DECODE_MAX_LAYERS 16
@@ -64,7 +71,7 @@ typedef struct DecodeCounterIds {
         null, sll, tcp, udp, sctp, esp, icmpv4, icmpv6, ppp, pppoe, geneve, gre, vlan,
         vlan_qinq, vlan_qinqinq, vxlan, ieee8021ah, ipv4_in_ipv6, ipv6_in_ipv6, mpls,
         avg_pkt_size, max_pkt_size, max_mac_addrs_src, max_mac_addrs_dst, erspan,
-        too_many_layers;
+        too_many_layers, vntag, nsh;
     CounterId event[DECODE_EVENT_COUNT];
 } DecodeCounterIds;
 
@@ -123,6 +130,9 @@ DecodeResult decode_ppp(DecodeThread *dt, Packet *p, const uint8_t *data, uint32
 DecodeResult decode_sll(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
 DecodeResult decode_sll2(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
 DecodeResult decode_null(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
+DecodeResult decode_chdlc(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
+DecodeResult decode_vntag(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
+DecodeResult decode_nsh(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
 DecodeResult decode_raw(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
 DecodeResult decode_ipv4(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
 DecodeResult decode_ipv6(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);

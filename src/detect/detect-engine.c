@@ -148,7 +148,7 @@ static bool on_match(DetectThread *dt, const Signature *sig, const Packet *p, Fl
     bool pass_now = action == SIG_ACTION_PASS;
     if (pass_now && f)
         flowvar_set_pass(dt->flowvars, f);
-    if (!(sig->flags & SIG_FLAG_NOALERT) && dt->alert_count < DETECT_ALERT_MAX) {
+    if (!(sig->flags & SIG_FLAG_NOALERT) && dt->alert_count < dt->alert_max) {
         dt->alert_actions[dt->alert_count] = action;
         dt->alerts[dt->alert_count++] = sig;
     }
@@ -161,8 +161,16 @@ static const char *alert_action_name(SigAction action)
     return action == SIG_ACTION_REJECT ? "blocked" : "allowed";
 }
 
+/* What alerts about a transaction carry besides the app-layer object. */
+typedef struct TxAlertCtx {
+    uint64_t tx_id;
+    bool to_client;
+    const char *xff;
+} TxAlertCtx;
+
+/* txa: the transaction the alerts are about, NULL for a packet's. */
 static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
-                         uint64_t ts_usec)
+                         uint64_t ts_usec, const TxAlertCtx *txa)
 {
     for (uint32_t i = 0; i < dt->alert_count; i++) {
         const Signature *sig = dt->alerts[i];
@@ -174,6 +182,8 @@ static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
             .action = alert_action_name(dt->alert_actions[i]),
             .drop = dt->alert_actions[i] == SIG_ACTION_DROP ||
                     dt->alert_actions[i] == SIG_ACTION_REJECT,
+            .has_tx_id = txa != NULL, .tx_id = txa ? txa->tx_id : 0,
+            .to_client = txa && txa->to_client, .xff = txa ? txa->xff : NULL,
         };
         if (f)
             f->alerted = true;
@@ -240,11 +250,17 @@ static void start_walk(DetectThread *dt, CandidateWalk *w, const uint32_t *alway
 void detect_packet(DetectThread *dt, Packet *p, Flow *f)
 {
     dt->alert_count = 0;
-    if (!p->ip_version || p->is_fragment || (f && flowvar_passed(dt->flowvars, f)))
+    /* A packet whose IP header did not decode is still seen by rules on its decoder events
+     * (ipv4.trunc_pkt), with no addresses, as in Suricata. */
+    if ((!p->ip_version && !p->event_count) || (f && flowvar_passed(dt->flowvars, f)))
         return;
-    const SigGroup *g = &dt->de->packet_groups[detect_proto_group(p->proto)];
+    /* A fragment has no transport header: only the rules of no particular transport (ip,
+     * pkthdr: decoder events such as ipv6.frag_overlap) can see it, as in Suricata. */
+    bool no_l4 = p->is_fragment || !p->ip_version;
+    int group = no_l4 ? DETECT_GROUP_OTHER : detect_proto_group(p->proto);
+    const SigGroup *g = &dt->de->packet_groups[group];
     new_pass(dt);
-    if (g->pf && p->payload_len)
+    if (g->pf && p->payload_len && !no_l4)
         prefilter_scan(g->pf, dt->hs_scratch, p->payload, p->payload_len, add_candidate, dt);
     bool iponly = g->iponly_count &&
                   (!f || flowvar_first_in_direction(dt->flowvars, f, p->to_server));
@@ -256,7 +272,7 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
         if (detect_sig_match_packet(dt, sig, p, f) && !on_match(dt, sig, p, f, p->ts_usec))
             break;
     }
-    write_alerts(dt, p, f, NULL, p->ts_usec);
+    write_alerts(dt, p, f, NULL, p->ts_usec, NULL);
 }
 
 /* The side of the transaction a buffer list reads: its registered side, or for buffers
@@ -386,10 +402,29 @@ static json_t *tx_app_object(const DetectThread *dt, AppProto proto, void *state
     return app;
 }
 
+/* The direction a transaction alert is about: the rule's; for a rule without one, the side
+ * of the buffers it inspects when they are all of one side (http.response_body: to_client),
+ * else that of the packet that completed the transaction (a DNS response is its own
+ * transaction). */
+static bool sig_tx_to_server(const Signature *sig, const Packet *p)
+{
+    if (sig->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT))
+        return !(sig->flags & SIG_FLAG_TOCLIENT);
+    bool request_only = false, response_only = false;
+    for (size_t i = 0; i < sig->buffer_count; i++) {
+        int id = sig->buffers[i].buffer_id;
+        bool ts = applayer_buffer_is_to_server(id), tc = applayer_buffer_is_to_client(id);
+        request_only |= ts && !tc;
+        response_only |= tc && !ts;
+    }
+    if (request_only != response_only)
+        return request_only;
+    return !p || p->to_server;
+}
+
 void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,
                uint64_t tx_id)
 {
-    (void)tx_id;
     DetectThread *dt = ud;
     dt->alert_count = 0;
     const TxGroup *g = &dt->de->tx_groups[proto];
@@ -400,7 +435,7 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     CandidateWalk w;
     start_walk(dt, &w, g->always, g->always_count, NULL, 0);
     uint64_t ts = p ? p->ts_usec : f->last_usec;
-    const Signature *matched[DETECT_ALERT_MAX];
+    const Signature *matched[DETECT_ALERT_CAP];
     uint32_t n = 0, num;
     while (next_candidate(&w, &num)) {
         const Signature *sig = dt->de->sigs[num];
@@ -417,15 +452,22 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
      * transaction's app-layer object. */
     json_t *app = dt->alert_count ? tx_app_object(dt, proto, state, tx) : NULL;
     n = dt->alert_count;
-    SigAction actions[DETECT_ALERT_MAX];
+    SigAction actions[DETECT_ALERT_CAP];
     memcpy(matched, dt->alerts, n * sizeof(matched[0]));
     memcpy(actions, dt->alert_actions, n * sizeof(actions[0]));
+    char xff[64];
+    TxAlertCtx txa = {.tx_id = tx_id};
+    if (n && proto == ALPROTO_HTTP && dt->eve && dt->eve->log && dt->eve->log->cfg.alert.xff &&
+        http_tx_xff_ip(tx, dt->eve->log->cfg.alert.xff_header,
+                       dt->eve->log->cfg.alert.xff_reverse, xff, sizeof(xff)))
+        txa.xff = xff;
     for (uint32_t i = 0; i < n; i++) {
-        bool to_server = !(matched[i]->flags & SIG_FLAG_TOCLIENT);
+        bool to_server = sig_tx_to_server(matched[i], p);
+        txa.to_client = !to_server;
         dt->alerts[0] = matched[i];
         dt->alert_actions[0] = actions[i];
         dt->alert_count = 1;
-        write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts);
+        write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts, &txa);
     }
     memcpy(dt->alerts, matched, n * sizeof(matched[0]));
     memcpy(dt->alert_actions, actions, n * sizeof(actions[0]));
@@ -453,6 +495,7 @@ DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, Ev
     dt->de = de;
     dt->counters = counters;
     dt->eve = eve;
+    dt->alert_max = de->alert_max ? de->alert_max : DETECT_ALERT_MAX;
     dt->cand = malloc((de->count + 1) * sizeof(uint32_t));
     dt->seen = calloc(de->count + 1, sizeof(uint32_t));
     dt->pcre_md = pcre2_match_data_create(32, NULL);
@@ -492,6 +535,20 @@ void detect_flow_end(DetectThread *dt, Flow *f)
 {
     if (dt && f)
         flowvar_store_forget(dt->flowvars, f);
+}
+
+bool detect_engine_uses_buffer(const DetectEngine *de, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (uint32_t i = 0; de && i < de->count; i++) {
+        const Signature *sig = de->sigs[i];
+        for (size_t b = 0; b < sig->buffer_count; b++) {
+            const char *name = applayer_buffer_name(sig->buffers[b].buffer_id);
+            if (name && strncmp(name, prefix, n) == 0)
+                return true;
+        }
+    }
+    return false;
 }
 
 uint32_t detect_engine_rule_count(const DetectEngine *de)

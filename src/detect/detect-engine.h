@@ -57,10 +57,13 @@ struct DetectEngine {
     DetectLoadStats stats;
     char loaded_at[40];      /* stats.detect.engines[0].last_reload */
     double prefilter_build_ms;
+    uint32_t alert_max;      /* packet-alert-max: alerts kept per packet or transaction */
 };
 
-/* Alerts of one packet or transaction, in the order Suricata logs them. */
+/* Alerts of one packet or transaction, in the order Suricata logs them: packet-alert-max
+ * (Suricata's default 15), at most DETECT_ALERT_CAP. */
 #define DETECT_ALERT_MAX 15
+#define DETECT_ALERT_CAP 256
 
 typedef struct DetectThread DetectThread;
 struct DetectThread {
@@ -81,9 +84,10 @@ struct DetectThread {
     uint32_t b64_cap;
     uint64_t vars[SIG_MAX_VARS];  /* byte_extract/byte_math values of the rule being checked */
     /* What the last detect_packet/detect_tx raised, in order (kept for tests and stats). */
-    const Signature *alerts[DETECT_ALERT_MAX];
-    SigAction alert_actions[DETECT_ALERT_MAX];  /* the action each alert is logged with */
+    const Signature *alerts[DETECT_ALERT_CAP];
+    SigAction alert_actions[DETECT_ALERT_CAP];  /* the action each alert is logged with */
     uint32_t alert_count;
+    uint32_t alert_max;      /* the engine's alert_max (DETECT_ALERT_MAX when unset) */
     struct FlowVarStore *flowvars;  /* flowbits/flowint per flow of this worker */
 };
 

@@ -203,8 +203,9 @@ int detect_engine_build_groups(DetectEngine *de)
         sig->num = i;
         FastPattern fp;
         bool has_fp = fast_pattern_select(sig, &fp);
-        rc = sig->buffer_count ? add_tx_sig(de, &b, sig, &fp, has_fp)
-                               : add_packet_sig(de, &b, sig, &fp, has_fp);
+        bool tx = sig->buffer_count || (sig->flags & SIG_FLAG_TX_STATE);
+        rc = tx ? add_tx_sig(de, &b, sig, &fp, has_fp)
+                : add_packet_sig(de, &b, sig, &fp, has_fp);
     }
     if (rc == 0)
         rc = compile_all(de, &b);

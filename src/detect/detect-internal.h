@@ -45,6 +45,9 @@ enum {
 #define SIG_FLAG_FLOWBITS_READ 0x0800 /* isset/isnotset */
 #define SIG_FLAG_NEEDS_FLOW 0x1000
 #define SIG_FLAG_HAS_FAST_PATTERN 0x2000 /* a content has an explicit fast_pattern */
+/* A keyword reads transaction state (app-layer-event): inspected per transaction even
+ * without a buffer. */
+#define SIG_FLAG_TX_STATE 0x4000
 
 /* byte_extract/byte_math variables per rule, as in Suricata's limit. */
 #define SIG_MAX_VARS 16
@@ -198,7 +201,8 @@ struct DetectMatchCtx {
     bool to_server;
     DetectThread *dt;
     const Signature *sig;
-    /* The transaction being inspected (NULL for packet inspection): for the file keywords. */
+    /* The transaction being inspected (NULL for packet inspection) and its protocol, for
+     * keywords on transaction state: the file keywords, app-layer-event. */
     AppProto proto;
     void *state, *tx;
 };

@@ -248,6 +248,10 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
     de->thresholds = threshold_store_new(
         conf_get_size(conf, "detect.thresholds.memcap", THRESHOLD_DEFAULT_MEMCAP),
         (uint32_t)conf_get_int(conf, "detect.thresholds.hash-size", THRESHOLD_DEFAULT_HASH_SIZE));
+    int64_t alert_max = conf_get_int(conf, "packet-alert-max", DETECT_ALERT_MAX);
+    de->alert_max = alert_max < 1 ? DETECT_ALERT_MAX
+                                  : (uint32_t)(alert_max > DETECT_ALERT_CAP ? DETECT_ALERT_CAP
+                                                                             : alert_max);
     de->xbits = xbits_store_new(conf_get_size(conf, "host.memcap", XBITS_DEFAULT_MEMCAP),
                                 (uint32_t)conf_get_int(conf, "host.hash-size", 4096));
     de->datasets = dataset_registry_new(conf);

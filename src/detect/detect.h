@@ -46,6 +46,9 @@ void detect_engine_free(DetectEngine *de);
 typedef void (*DetectAttributeFn)(void *ud, json_t **metadata, const char *msg);
 void detect_engine_attribute(DetectEngine *de, DetectAttributeFn fn, void *ud);
 uint32_t detect_engine_rule_count(const DetectEngine *de);
+/* Whether a loaded rule inspects an app-layer buffer whose name starts with prefix ("ja3"):
+ * fingerprints are computed only when something asks for them, as in Suricata. */
+bool detect_engine_uses_buffer(const DetectEngine *de, const char *prefix);
 
 DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, EveWriter *eve);
 void detect_thread_free(DetectThread *dt);

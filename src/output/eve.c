@@ -183,6 +183,8 @@ const char *eve_proto_name(uint8_t proto, char buf[8])
         return "GRE";
     case IPPROTO_ESP:
         return "ESP";
+    case IPPROTO_FRAGMENT:
+        return "IPv6-Frag";
     default:
         snprintf(buf, 8, "%03u", proto);
         return buf;
@@ -212,6 +214,11 @@ static void add_endpoints(json_t *obj, const Address *src, uint16_t sp, const Ad
 void eve_add_flow_tuple(json_t *obj, const FlowKey *key)
 {
     add_endpoints(obj, &key->src, key->sp, &key->dst, key->dp, key->proto);
+}
+
+void eve_add_flow_tuple_to_client(json_t *obj, const FlowKey *key)
+{
+    add_endpoints(obj, &key->dst, key->dp, &key->src, key->sp, key->proto);
 }
 
 static void add_vlan(json_t *obj, const uint16_t *vlan_id, uint8_t vlan_count)

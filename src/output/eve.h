@@ -43,6 +43,10 @@ typedef struct EveAlertConfig {
     bool packet;               /* packet (base64 of the whole packet) and packet_info */
     bool http_body, http_body_printable;  /* http.http_request_body... in HTTP alerts */
     uint32_t payload_buffer_size;
+    /* xff: the client address from an HTTP header, as an "xff" field of the alert object,
+     * and with overwrite in place of the address on the client's side */
+    bool xff, xff_overwrite, xff_reverse;
+    char xff_header[64];
 } EveAlertConfig;
 
 typedef struct EveConfig {
@@ -108,6 +112,8 @@ json_t *eve_header_flow(const EveLog *log, const Flow *f, uint64_t ts_usec,
                         const char *event_type);
 /* Adds the endpoint fields of a flow key (src_ip, src_port, dest_ip, dest_port, proto). */
 void eve_add_flow_tuple(json_t *obj, const FlowKey *key);
+/* The same, server to client (replaces what eve_add_flow_tuple set). */
+void eve_add_flow_tuple_to_client(json_t *obj, const FlowKey *key);
 /* "app_proto" of flows, netflow records and alerts, once the protocol is known. */
 void eve_add_app_proto(json_t *obj, const Flow *f);
 const char *eve_proto_name(uint8_t proto, char buf[8]);

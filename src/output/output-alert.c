@@ -148,6 +148,16 @@ static void add_packet_fields(json_t *obj, const EveAlertConfig *c, const Packet
     }
 }
 
+/* As Suricata: the address goes into the alert object, and with mode overwrite replaces the
+ * client's address (the source of a request-side alert, the destination of a response's). */
+static void add_xff(json_t *obj, json_t *alert, const EveAlertConfig *c, const char *xff,
+                    bool to_client)
+{
+    json_object_set_new(alert, "xff", json_string(xff));
+    if (c->xff_overwrite)
+        json_object_set_new(obj, to_client ? "dest_ip" : "src_ip", json_string(xff));
+}
+
 void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo *a)
 {
     output_fast(w, p, f, a);
@@ -160,11 +170,22 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
             json_object_set_new(obj, "direction", json_string(p->to_server ? "to_server"
                                                                             : "to_client"));
     } else if (f) {
+        /* about a transaction, with no packet of its direction (flow end): that direction's
+         * addresses, as Suricata's flow-end pseudo packets give them */
         obj = eve_header_flow(w->log, f, a->ts_usec ? a->ts_usec : f->last_usec, "alert");
+        if (a->has_tx_id && a->to_client)
+            eve_add_flow_tuple_to_client(obj, &f->key);
+        if (a->has_tx_id)
+            json_object_set_new(obj, "direction", json_string(a->to_client ? "to_client"
+                                                                          : "to_server"));
     } else {
         return;
     }
+    if (a->has_tx_id)
+        json_object_set_new(obj, "tx_id", json_integer((json_int_t)a->tx_id));
     json_t *alert = alert_object(a);
+    if (a->xff)
+        add_xff(obj, alert, &w->log->cfg.alert, a->xff, p ? !p->to_server : a->to_client);
     add_source_target(alert, obj, a->target);
     json_object_set_new(obj, "alert", alert);
     if (f) {

@@ -29,6 +29,10 @@ typedef struct AlertInfo {
     int target;             /* 0 none, 1 source is the target, 2 destination is */
     json_t *app_object;     /* e.g. {"http": {...}} merged into the event; borrowed */
     uint64_t ts_usec;       /* event time (packet time) when there is no packet */
+    bool has_tx_id;         /* about an app-layer transaction: EVE tx_id */
+    uint64_t tx_id;
+    bool to_client;         /* without a packet: the direction the alert is about */
+    const char *xff;        /* client address from X-Forwarded-For (EveAlertConfig.xff) */
 } AlertInfo;
 
 /* Adds value to metadata[key] (an array of strings), creating both as needed; returns the

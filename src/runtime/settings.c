@@ -71,6 +71,17 @@ static bool type_enabled(const ConfNode *types, const char *name, const ConfNode
     return !*body || conf_get_bool(*body, "enabled", true);
 }
 
+/* types.alert.xff: enabled, mode (extra-data or overwrite), deployment (forward: the first
+ * address of the list, reverse: the last), header (X-Forwarded-For). */
+static void read_alert_xff(const ConfNode *alert, EveAlertConfig *a)
+{
+    a->xff = conf_get_bool(alert, "xff.enabled", false);
+    a->xff_overwrite = strcmp(conf_get_str(alert, "xff.mode", "extra-data"), "overwrite") == 0;
+    a->xff_reverse = strcmp(conf_get_str(alert, "xff.deployment", "reverse"), "reverse") == 0;
+    snprintf(a->xff_header, sizeof(a->xff_header), "%s",
+             conf_get_str(alert, "xff.header", "X-Forwarded-For"));
+}
+
 static void read_eve_types(const ConfNode *conf, const ConfNode *eve, EveConfig *cfg)
 {
     const ConfNode *types = conf_node_lookup(eve, "types");
@@ -92,6 +103,7 @@ static void read_eve_types(const ConfNode *conf, const ConfNode *eve, EveConfig 
         a->http_body_printable = conf_get_bool(body, "http-body-printable", false);
         a->payload_buffer_size =
             (uint32_t)conf_get_size(body, "payload-buffer-size", a->payload_buffer_size);
+        read_alert_xff(body, a);
     }
     if (type_enabled(types, "stats", &body) && body) {
         cfg->stats_totals = conf_get_bool(body, "totals", true);

@@ -1032,6 +1032,124 @@ static void test_header_param(void **state)
     assert_false(http_header_param((const uint8_t *)cd, (uint32_t)strlen(cd), "size=", &v, &n));
 }
 
+/* libhtp finalises a request with the rest of its delivery: a line there that does not start
+ * with a known method is that request's body (REQUEST_BODY_UNEXPECTED); a method starts the
+ * next request; in a later delivery the same line is a request line of its own. */
+static void test_stray_request_body(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "POST /login HTTP/1.1\r\nHost: h\r\n\r\nuser=a&pw=b\r\n"
+                       "GET /next HTTP/1.1\r\nHost: h\r\n\r\n");
+    HttpTx *tx0 = http_state_tx(h.s, 0);
+    assert_non_null(tx0);
+    assert_true(P->tx_has_event(tx0, "request_body_unexpected"));
+    const uint8_t *body;
+    uint32_t len;
+    assert_true(applayer_buffer_get(applayer_buffer_id("http.request_body"), h.s, tx0, true,
+                                    &body, &len));
+    assert_int_equal(len, strlen("user=a&pw=b\r\n"));
+    assert_memory_equal(body, "user=a&pw=b\r\n", len);
+    HttpTx *tx1 = http_state_tx(h.s, 1);
+    assert_non_null(tx1);
+    assert_false(P->tx_has_event(tx1, "request_body_unexpected"));
+    feed_all(&h, true, "junk-line\r\n");
+    HttpTx *tx2 = http_state_tx(h.s, 2);
+    assert_non_null(tx2);
+    assert_false(P->tx_has_event(tx1, "request_body_unexpected"));
+    json_t *events = harness_close(&h);
+    assert_int_equal(count_events(events, "anomaly", "REQUEST_BODY_UNEXPECTED"), 1);
+    json_t *fi = nth_event(events, "fileinfo", 0);
+    assert_non_null(fi);
+    assert_int_equal(int_at(fi, "fileinfo", "size"), strlen("user=a&pw=b\r\n"));
+    json_decref(events);
+}
+
+/* double-decode-path/-query (off by default): what one more URL decoding would change is
+ * DOUBLE_ENCODED_URI. */
+static void test_double_encoded_uri(void **state)
+{
+    (void)state;
+    static const char *const sets[] = {
+        "app-layer.protocols.http.libhtp.default-config.double-decode-path=yes", NULL};
+    static const char *const qsets[] = {
+        "app-layer.protocols.http.libhtp.default-config.double-decode-query=yes", NULL};
+    const char *reqs[] = {"GET /evil%2527x HTTP/1.1\r\nHost: h\r\n\r\n",
+                          "GET /plain%27x?q=%2541 HTTP/1.1\r\nHost: h\r\n\r\n"};
+    const char *const *confs[] = {default_sets, sets, qsets};
+    /* expected event per configuration (rows) and request (columns) */
+    const bool want[3][2] = {{false, false}, {true, false}, {false, true}};
+    for (int c = 0; c < 3; c++) {
+        configure(confs[c]);
+        for (int r = 0; r < 2; r++) {
+            Harness h;
+            harness_open(&h);
+            feed_all(&h, true, reqs[r]);
+            assert_int_equal(P->tx_has_event(http_state_tx(h.s, 0), "double_encoded_uri"),
+                             want[c][r]);
+            json_decref(harness_close(&h));
+        }
+    }
+    configure(default_sets);
+}
+
+/* X-Forwarded-For for alerts: the first address (forward) or the last (reverse), only when
+ * it is an address; the request's header first, then the response's. */
+static void test_xff_address(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET / HTTP/1.1\r\nHost: h\r\nX-Forwarded-For: 10.2.2.2 , 2001:db8::1\r\n"
+                       "X-Real: bogus\r\n\r\n");
+    /* the body is still to come: the transaction stays */
+    feed_all(&h, false, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Up: 10.9.9.9\r\n\r\n");
+    void *tx = http_state_tx(h.s, 0);
+    assert_non_null(tx);
+    char ip[64];
+    assert_true(http_tx_xff_ip(tx, "x-forwarded-for", false, ip, sizeof(ip)));
+    assert_string_equal(ip, "10.2.2.2");
+    assert_true(http_tx_xff_ip(tx, "X-Forwarded-For", true, ip, sizeof(ip)));
+    assert_string_equal(ip, "2001:db8::1");
+    assert_false(http_tx_xff_ip(tx, "X-Real", false, ip, sizeof(ip)));
+    assert_false(http_tx_xff_ip(tx, "X-Missing", false, ip, sizeof(ip)));
+    assert_true(http_tx_xff_ip(tx, "X-Up", false, ip, sizeof(ip)));
+    assert_string_equal(ip, "10.9.9.9");
+    json_decref(harness_close(&h));
+}
+
+/* http.request_header / http.response_header: one "Name: Value" instance per header. */
+static void test_header_line_buffers(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: ua\r\n\r\n");
+    feed_all(&h, false, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n");
+    void *tx = http_state_tx(h.s, 0);
+    assert_non_null(tx);
+    int req = applayer_buffer_id("http.request_header");
+    int resp = applayer_buffer_id("http.response_header");
+    assert_true(req >= 0 && resp >= 0 && applayer_buffer_is_multi(req));
+    const char *want[] = {"Host: h", "User-Agent: ua"};
+    const uint8_t *d;
+    uint32_t n;
+    for (uint32_t i = 0; i < 2; i++) {
+        assert_true(applayer_buffer_get_nth(req, h.s, tx, true, i, &d, &n));
+        assert_int_equal(n, strlen(want[i]));
+        assert_memory_equal(d, want[i], n);
+    }
+    assert_false(applayer_buffer_get_nth(req, h.s, tx, true, 2, &d, &n));
+    assert_true(applayer_buffer_get_nth(resp, h.s, tx, false, 0, &d, &n));
+    assert_int_equal(n, strlen("Content-Length: 5"));
+    assert_memory_equal(d, "Content-Length: 5", n);
+    json_decref(harness_close(&h));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1059,6 +1177,10 @@ int main(void)
         cmocka_unit_test(test_evader_gzip_headers),
         cmocka_unit_test(test_multipart_upload),
         cmocka_unit_test(test_header_param),
+        cmocka_unit_test(test_stray_request_body),
+        cmocka_unit_test(test_double_encoded_uri),
+        cmocka_unit_test(test_xff_address),
+        cmocka_unit_test(test_header_line_buffers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
