@@ -22,6 +22,8 @@
 
 #include "detect/detect-address.h"
 #include "detect/detect-flowvars.h"
+#include "detect/detect-group-port.h"
+#include "detect/detect-iponly.h"
 #include "detect/detect-port.h"
 #include "detect/detect-prefilter.h"
 #include "detect/detect-threshold.h"
@@ -207,9 +209,10 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The prefilter's hits are few and get sorted; the always-candidate and IP-only lists are
- * sorted at build time and disjoint from the hits (a rule is in exactly one of them). This
- * walks their union in signature order without sorting it again. */
+/* The prefilter's and the indexes' hits are few and get sorted; the rules the port and
+ * address indexes could not key are sorted at build time and disjoint from the hits (a rule
+ * is in exactly one list). This walks their union in signature order without sorting it
+ * again. */
 typedef struct CandidateWalk {
     const uint32_t *lists[3];
     uint32_t counts[3], pos[3];
@@ -246,10 +249,15 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
     new_pass(dt);
     if (g->pf && p->payload_len)
         prefilter_scan(g->pf, dt->hs_scratch, p->payload, p->payload_len, add_candidate, dt);
-    bool iponly = g->iponly_count &&
-                  (!f || flowvar_first_in_direction(dt->flowvars, f, p->to_server));
+    uint32_t always_rest = 0, iponly_rest = 0;
+    const uint32_t *always = port_index_candidates(g->always_ix, f && !p->to_server, p->sp,
+                                                   p->dp, add_candidate, dt, &always_rest);
+    const uint32_t *iponly = NULL;
+    if (g->iponly_count && (!f || flowvar_first_in_direction(dt->flowvars, f, p->to_server)))
+        iponly = iponly_index_candidates(g->iponly_ix, &p->src, &p->dst, add_candidate, dt,
+                                         &iponly_rest);
     CandidateWalk w;
-    start_walk(dt, &w, g->always, g->always_count, g->iponly, iponly ? g->iponly_count : 0);
+    start_walk(dt, &w, always, always_rest, iponly, iponly_rest);
     uint32_t num;
     while (next_candidate(&w, &num)) {
         const Signature *sig = dt->de->sigs[num];

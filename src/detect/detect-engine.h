@@ -16,6 +16,8 @@ enum { DETECT_GROUP_TCP, DETECT_GROUP_UDP, DETECT_GROUP_ICMP, DETECT_GROUP_OTHER
        DETECT_GROUP_COUNT };
 
 struct Prefilter;
+struct PortIndex;
+struct IpOnlyIndex;
 struct FlowVarStore;
 struct ThresholdStore;
 
@@ -23,11 +25,15 @@ struct ThresholdStore;
  * group: a multi-pattern database over their fast patterns, and the ones without a fast
  * pattern in this buffer, which are candidates every time. */
 typedef struct SigGroup {
-    uint32_t *always;        /* signatures without a fast pattern: always candidates */
+    uint32_t *always;        /* signatures without a fast pattern: candidates when their
+                              * ports and direction fit the packet (always_ix) */
     uint32_t always_count;
+    struct PortIndex *always_ix;
     uint32_t *iponly;        /* IP-only rules: once per flow direction (every packet without
-                              * a flow), as Suricata's IP-only engine */
+                              * a flow), as Suricata's IP-only engine, when their addresses
+                              * fit the packet (iponly_ix) */
     uint32_t iponly_count;
+    struct IpOnlyIndex *iponly_ix;
     struct Prefilter *pf;    /* NULL when no signature of the group has a fast pattern */
     uint32_t count;          /* signatures in the group */
 } SigGroup;

@@ -10,9 +10,11 @@
  *
  * Packet rules go to the group of their IP protocol ("ip" rules to every group); rules with
  * app-layer buffers to the transaction group of their app protocol. IP-only rules (nothing
- * but addresses) get their own list, checked once per flow direction. Within a group a rule
- * with a fast pattern in the group's scanned buffer is found by the prefilter, any other
- * rule is a candidate for every packet/transaction of the group.
+ * but addresses) get their own list, checked once per flow direction, indexed by address
+ * (detect-iponly.c). Within a group a rule with a fast pattern in the group's scanned buffer
+ * is found by the prefilter; the group's other packet rules are indexed by port and direction
+ * (detect-group-port.c); a transaction rule without a fast pattern is a candidate for every
+ * transaction of its protocol.
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -23,6 +25,8 @@
 #include "common/log.h"
 #include "detect/detect-engine.h"
 #include "detect/detect-fast-pattern.h"
+#include "detect/detect-group-port.h"
+#include "detect/detect-iponly.h"
 #include "detect/detect-prefilter.h"
 
 static int action_rank(SigAction a)
@@ -170,6 +174,20 @@ fail:
     return -1;
 }
 
+/* The port and address indexes over each packet group's rules without a fast pattern. */
+static int index_packet_groups(DetectEngine *de)
+{
+    for (int g = 0; g < DETECT_GROUP_COUNT; g++) {
+        SigGroup *grp = &de->packet_groups[g];
+        bool has_ports = g == DETECT_GROUP_TCP || g == DETECT_GROUP_UDP;
+        grp->always_ix = port_index_build(de->sigs, grp->always, grp->always_count, has_ports);
+        grp->iponly_ix = iponly_index_build(de->sigs, grp->iponly, grp->iponly_count);
+        if (!grp->always_ix || !grp->iponly_ix)
+            return -1;
+    }
+    return 0;
+}
+
 static void free_builders(Builders *b)
 {
     for (int g = 0; g < DETECT_GROUP_COUNT; g++)
@@ -208,6 +226,8 @@ int detect_engine_build_groups(DetectEngine *de)
     }
     if (rc == 0)
         rc = compile_all(de, &b);
+    if (rc == 0)
+        rc = index_packet_groups(de);
     free_builders(&b);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     de->prefilter_build_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
@@ -220,6 +240,8 @@ void detect_engine_free_groups(DetectEngine *de)
     for (int g = 0; g < DETECT_GROUP_COUNT; g++) {
         free(de->packet_groups[g].always);
         free(de->packet_groups[g].iponly);
+        port_index_free(de->packet_groups[g].always_ix);
+        iponly_index_free(de->packet_groups[g].iponly_ix);
         prefilter_free(de->packet_groups[g].pf);
     }
     for (int a = 0; a < ALPROTO_MAX; a++) {
