@@ -341,23 +341,33 @@ static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, cons
            (!directed && p->to_server != to_server);
 }
 
-/* Scans every buffer that has a prefilter, on each side it exists. */
-static void tx_prefilter(DetectThread *dt, const TxGroup *g, void *state, void *tx)
+/* Scans each instance of one buffer, on each side it exists, after the prefilter's
+ * transforms. A missing buffer inspects as empty, and a transform may make bytes of it
+ * (dotprefix, digests), so that is scanned too when there are transforms. */
+static void tx_prefilter_one(DetectThread *dt, const TxPrefilter *t, void *state, void *tx)
 {
-    for (int id = 0; id < g->buffer_slots; id++) {
-        if (!g->by_buffer[id])
-            continue;
-        for (int side = 0; side < 2; side++) {
-            const uint8_t *data = NULL;
-            uint32_t len = 0;
-            for (uint32_t idx = 0; applayer_buffer_get_nth(id, state, tx, side == 0, idx, &data,
-                                                           &len); idx++) {
-                if (data)
-                    prefilter_scan(g->by_buffer[id], dt->hs_scratch, data, len, add_candidate,
-                                   dt);
-            }
+    for (int side = 0; side < 2; side++) {
+        const uint8_t *data = NULL;
+        uint32_t len = 0;
+        for (uint32_t idx = 0; applayer_buffer_get_nth(t->buffer_id, state, tx, side == 0, idx,
+                                                       &data, &len); idx++) {
+            if (!data && !t->xf)
+                continue;
+            if (!data)
+                data = (const uint8_t *)"";
+            if (t->xf && !(data = detect_transform_apply(dt, t->xf, data, &len)))
+                continue;
+            prefilter_scan(t->pf, dt->hs_scratch, data, len, add_candidate, dt);
         }
     }
+}
+
+/* Scans every buffer (and transform chain) that has a prefilter. */
+static void tx_prefilter(DetectThread *dt, const TxGroup *g, void *state, void *tx)
+{
+    for (uint32_t i = 0; i < g->pf_count; i++)
+        if (g->pfs[i].pf)
+            tx_prefilter_one(dt, &g->pfs[i], state, tx);
 }
 
 /* The HTTP bodies an alert carries when the alert type's http-body options ask for them. */

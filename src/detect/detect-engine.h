@@ -38,13 +38,20 @@ typedef struct SigGroup {
     uint32_t count;          /* signatures in the group */
 } SigGroup;
 
+/* One prefilter of a transaction group: over one buffer, after one transform chain. */
+typedef struct TxPrefilter {
+    int buffer_id;
+    const SigList *xf;       /* a rule's list with the transforms to apply; NULL: none */
+    struct Prefilter *pf;
+} TxPrefilter;
+
 /* Transaction rules of one app protocol: each rule's fast pattern lives in one of its
- * buffers, so there is one prefilter per buffer id. */
+ * buffers, so there is one prefilter per buffer id and transform chain. */
 typedef struct TxGroup {
     uint32_t *always;        /* rules with no fast pattern: checked on every transaction */
     uint32_t always_count;
-    struct Prefilter **by_buffer;  /* indexed by buffer id, NULL when unused */
-    int buffer_slots;
+    TxPrefilter *pfs;
+    uint32_t pf_count;
     uint32_t count;
 } TxGroup;
 

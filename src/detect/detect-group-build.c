@@ -28,6 +28,7 @@
 #include "detect/detect-group-port.h"
 #include "detect/detect-iponly.h"
 #include "detect/detect-prefilter.h"
+#include "detect/detect-transform.h"
 
 static int action_rank(SigAction a)
 {
@@ -77,8 +78,7 @@ static int append(uint32_t **list, uint32_t *count, uint32_t num)
 
 typedef struct Builders {
     PrefilterBuilder *packet[DETECT_GROUP_COUNT];
-    PrefilterBuilder **tx[ALPROTO_MAX];   /* per buffer id */
-    int buffer_slots;
+    PrefilterBuilder **tx[ALPROTO_MAX];   /* parallel to tx_groups[].pfs */
 } Builders;
 
 /* What may follow an IP-only match: setting flowbits, as in Suricata, where flowbits are
@@ -124,17 +124,43 @@ static int add_packet_sig(DetectEngine *de, Builders *b, const Signature *sig,
     return 0;
 }
 
+/* The prefilter slot of grp for this buffer and transform chain, added when new; -1 when
+ * out of memory. */
+static int tx_prefilter_slot(TxGroup *grp, PrefilterBuilder ***builders, const FastPattern *fp)
+{
+    const SigList *xf = fp->list->transform_count ? fp->list : NULL;
+    for (uint32_t i = 0; i < grp->pf_count; i++) {
+        const TxPrefilter *t = &grp->pfs[i];
+        if (t->buffer_id == fp->buffer_id && (t->xf ? xf && detect_transform_same(t->xf, xf)
+                                                    : !xf))
+            return (int)i;
+    }
+    uint32_t n = grp->pf_count + 1;
+    TxPrefilter *pfs = realloc(grp->pfs, n * sizeof(TxPrefilter));
+    if (pfs)
+        grp->pfs = pfs;
+    PrefilterBuilder **bs = realloc(*builders, n * sizeof(PrefilterBuilder *));
+    if (bs)
+        *builders = bs;
+    if (!pfs || !bs || !(bs[n - 1] = prefilter_builder_new()))
+        return -1;
+    pfs[n - 1] = (TxPrefilter){.buffer_id = fp->buffer_id, .xf = xf, .pf = NULL};
+    grp->pf_count = n;
+    return (int)n - 1;
+}
+
 static int add_tx_sig(DetectEngine *de, Builders *b, const Signature *sig,
                       const FastPattern *fp, bool has_fp)
 {
     TxGroup *grp = &de->tx_groups[sig->alproto];
     grp->count++;
-    if (!has_fp || fp->buffer_id < 0 || fp->buffer_id >= b->buffer_slots)
+    if (!has_fp || fp->buffer_id < 0)
         return append(&grp->always, &grp->always_count, sig->num);
-    PrefilterBuilder **slot = &b->tx[sig->alproto][fp->buffer_id];
-    if (!*slot && !(*slot = prefilter_builder_new()))
+    int slot = tx_prefilter_slot(grp, &b->tx[sig->alproto], fp);
+    if (slot < 0)
         return -1;
-    int rc = prefilter_builder_add(*slot, sig->num, fp->bytes, fp->len, fp->nocase);
+    int rc = prefilter_builder_add(b->tx[sig->alproto][slot], sig->num, fp->bytes, fp->len,
+                                   fp->nocase);
     return rc > 0 ? append(&grp->always, &grp->always_count, sig->num) : rc;
 }
 
@@ -154,17 +180,16 @@ static int compile_all(DetectEngine *de, Builders *b)
     }
     for (int a = 0; a < ALPROTO_MAX; a++) {
         TxGroup *grp = &de->tx_groups[a];
-        grp->by_buffer = calloc((size_t)b->buffer_slots + 1, sizeof(struct Prefilter *));
-        if (!grp->by_buffer)
-            return -1;
-        grp->buffer_slots = b->buffer_slots;
-        for (int id = 0; id < b->buffer_slots; id++) {
-            PrefilterBuilder *pb = b->tx[a][id];
-            b->tx[a][id] = NULL;
-            if (!pb)
+        for (uint32_t i = 0; i < grp->pf_count; i++) {
+            PrefilterBuilder *pb = b->tx[a][i];
+            b->tx[a][i] = NULL;
+            /* NULL for a buffer whose patterns were all unusable: nothing to scan there */
+            if (prefilter_builder_empty(pb)) {
+                prefilter_builder_free(pb);
                 continue;
-            grp->by_buffer[id] = prefilter_build(pb, &de->hs_scratch_proto, err, sizeof(err));
-            if (!grp->by_buffer[id])
+            }
+            grp->pfs[i].pf = prefilter_build(pb, &de->hs_scratch_proto, err, sizeof(err));
+            if (!grp->pfs[i].pf)
                 goto fail;
         }
     }
@@ -188,13 +213,13 @@ static int index_packet_groups(DetectEngine *de)
     return 0;
 }
 
-static void free_builders(Builders *b)
+static void free_builders(const DetectEngine *de, Builders *b)
 {
     for (int g = 0; g < DETECT_GROUP_COUNT; g++)
         prefilter_builder_free(b->packet[g]);
     for (int a = 0; a < ALPROTO_MAX; a++) {
-        for (int id = 0; b->tx[a] && id < b->buffer_slots; id++)
-            prefilter_builder_free(b->tx[a][id]);
+        for (uint32_t i = 0; b->tx[a] && i < de->tx_groups[a].pf_count; i++)
+            prefilter_builder_free(b->tx[a][i]);
         free(b->tx[a]);
     }
 }
@@ -209,13 +234,9 @@ int detect_engine_build_groups(DetectEngine *de)
         qsort(de->sigs, de->count, sizeof(Signature *), cmp_sig);
     Builders b;
     memset(&b, 0, sizeof(b));
-    while (applayer_buffer_name(b.buffer_slots))
-        b.buffer_slots++;
     int rc = 0;
     for (int g = 0; g < DETECT_GROUP_COUNT && rc == 0; g++)
         rc = (b.packet[g] = prefilter_builder_new()) ? 0 : -1;
-    for (int a = 0; a < ALPROTO_MAX && rc == 0; a++)
-        rc = (b.tx[a] = calloc((size_t)b.buffer_slots + 1, sizeof(PrefilterBuilder *))) ? 0 : -1;
     for (uint32_t i = 0; i < de->count && rc == 0; i++) {
         Signature *sig = de->sigs[i];
         sig->num = i;
@@ -228,7 +249,7 @@ int detect_engine_build_groups(DetectEngine *de)
         rc = compile_all(de, &b);
     if (rc == 0)
         rc = index_packet_groups(de);
-    free_builders(&b);
+    free_builders(de, &b);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     de->prefilter_build_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
                              (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
@@ -246,9 +267,9 @@ void detect_engine_free_groups(DetectEngine *de)
     }
     for (int a = 0; a < ALPROTO_MAX; a++) {
         TxGroup *grp = &de->tx_groups[a];
-        for (int id = 0; grp->by_buffer && id < grp->buffer_slots; id++)
-            prefilter_free(grp->by_buffer[id]);
-        free(grp->by_buffer);
+        for (uint32_t i = 0; i < grp->pf_count; i++)
+            prefilter_free(grp->pfs[i].pf);
+        free(grp->pfs);
         free(grp->always);
     }
     prefilter_scratch_free(de->hs_scratch_proto);

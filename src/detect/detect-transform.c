@@ -119,6 +119,13 @@ const uint8_t *detect_transform_apply(DetectThread *dt, const SigList *list, con
     return buf;
 }
 
+/* Transforms here have no options, so the chain of ids says everything. */
+bool detect_transform_same(const SigList *a, const SigList *b)
+{
+    return a->transform_count == b->transform_count &&
+           memcmp(a->transforms, b->transforms, (size_t)a->transform_count) == 0;
+}
+
 const DetectKeyword detect_transform_keywords[] = {
     {.name = "to_lowercase", .setup = transform_setup},
     {.name = "to_uppercase", .setup = transform_setup},
