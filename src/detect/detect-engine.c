@@ -247,11 +247,13 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
         return;
     const SigGroup *g = &dt->de->packet_groups[detect_proto_group(p->proto)];
     new_pass(dt);
-    if (g->pf && p->payload_len)
-        prefilter_scan(g->pf, dt->hs_scratch, p->payload, p->payload_len, add_candidate, dt);
+    bool to_client = f && !p->to_server;
+    const struct Prefilter *pf = g->pf[to_client];
+    if (pf && p->payload_len)
+        prefilter_scan(pf, dt->hs_scratch, p->payload, p->payload_len, add_candidate, dt);
     uint32_t always_rest = 0, iponly_rest = 0;
-    const uint32_t *always = port_index_candidates(g->always_ix, f && !p->to_server, p->sp,
-                                                   p->dp, add_candidate, dt, &always_rest);
+    const uint32_t *always = port_index_candidates(g->always_ix, to_client, p->sp, p->dp,
+                                                   add_candidate, dt, &always_rest);
     const uint32_t *iponly = NULL;
     if (g->iponly_count && (!f || flowvar_first_in_direction(dt->flowvars, f, p->to_server)))
         iponly = iponly_index_candidates(g->iponly_ix, &p->src, &p->dst, add_candidate, dt,

@@ -34,7 +34,10 @@ typedef struct SigGroup {
                               * fit the packet (iponly_ix) */
     uint32_t iponly_count;
     struct IpOnlyIndex *iponly_ix;
-    struct Prefilter *pf;    /* NULL when no signature of the group has a fast pattern */
+    /* The payload prefilter per packet direction: [0] for packets to the server (and
+     * packets without a flow), [1] to the client; a rule with flow:to_server or to_client
+     * is only in its own. NULL when no signature there has a fast pattern. */
+    struct Prefilter *pf[2];
     uint32_t count;          /* signatures in the group */
 } SigGroup;
 

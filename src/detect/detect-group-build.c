@@ -77,7 +77,7 @@ static int append(uint32_t **list, uint32_t *count, uint32_t num)
 }
 
 typedef struct Builders {
-    PrefilterBuilder *packet[DETECT_GROUP_COUNT];
+    PrefilterBuilder *packet[DETECT_GROUP_COUNT][2];   /* per direction, as SigGroup.pf */
     PrefilterBuilder **tx[ALPROTO_MAX];   /* parallel to tx_groups[].pfs */
 } Builders;
 
@@ -116,8 +116,10 @@ static int add_packet_sig(DetectEngine *de, Builders *b, const Signature *sig,
             continue;
         }
         int rc = 1;
-        if (has_fp && fp->buffer_id < 0)
-            rc = prefilter_builder_add(b->packet[g], sig->num, fp->bytes, fp->len, fp->nocase);
+        for (int dir = 0; dir < 2 && has_fp && fp->buffer_id < 0 && rc >= 0; dir++)
+            if (!(sig->flags & (dir == 0 ? SIG_FLAG_TOCLIENT : SIG_FLAG_TOSERVER)))
+                rc = prefilter_builder_add(b->packet[g][dir], sig->num, fp->bytes, fp->len,
+                                           fp->nocase);
         if (rc < 0 || (rc > 0 && append(&grp->always, &grp->always_count, sig->num) != 0))
             return -1;
     }
@@ -167,15 +169,15 @@ static int add_tx_sig(DetectEngine *de, Builders *b, const Signature *sig,
 static int compile_all(DetectEngine *de, Builders *b)
 {
     char err[256] = "";
-    for (int g = 0; g < DETECT_GROUP_COUNT; g++) {
-        PrefilterBuilder *pb = b->packet[g];
-        b->packet[g] = NULL;
+    for (int g = 0; g < DETECT_GROUP_COUNT * 2; g++) {
+        PrefilterBuilder *pb = b->packet[g / 2][g % 2];
+        b->packet[g / 2][g % 2] = NULL;
         if (prefilter_builder_empty(pb)) {
             prefilter_builder_free(pb);
             continue;
         }
-        de->packet_groups[g].pf = prefilter_build(pb, &de->hs_scratch_proto, err, sizeof(err));
-        if (!de->packet_groups[g].pf)
+        Prefilter **pf = &de->packet_groups[g / 2].pf[g % 2];
+        if (!(*pf = prefilter_build(pb, &de->hs_scratch_proto, err, sizeof(err))))
             goto fail;
     }
     for (int a = 0; a < ALPROTO_MAX; a++) {
@@ -216,7 +218,8 @@ static int index_packet_groups(DetectEngine *de)
 static void free_builders(const DetectEngine *de, Builders *b)
 {
     for (int g = 0; g < DETECT_GROUP_COUNT; g++)
-        prefilter_builder_free(b->packet[g]);
+        for (int dir = 0; dir < 2; dir++)
+            prefilter_builder_free(b->packet[g][dir]);
     for (int a = 0; a < ALPROTO_MAX; a++) {
         for (uint32_t i = 0; b->tx[a] && i < de->tx_groups[a].pf_count; i++)
             prefilter_builder_free(b->tx[a][i]);
@@ -236,7 +239,8 @@ int detect_engine_build_groups(DetectEngine *de)
     memset(&b, 0, sizeof(b));
     int rc = 0;
     for (int g = 0; g < DETECT_GROUP_COUNT && rc == 0; g++)
-        rc = (b.packet[g] = prefilter_builder_new()) ? 0 : -1;
+        for (int dir = 0; dir < 2 && rc == 0; dir++)
+            rc = (b.packet[g][dir] = prefilter_builder_new()) ? 0 : -1;
     for (uint32_t i = 0; i < de->count && rc == 0; i++) {
         Signature *sig = de->sigs[i];
         sig->num = i;
@@ -263,7 +267,8 @@ void detect_engine_free_groups(DetectEngine *de)
         free(de->packet_groups[g].iponly);
         port_index_free(de->packet_groups[g].always_ix);
         iponly_index_free(de->packet_groups[g].iponly_ix);
-        prefilter_free(de->packet_groups[g].pf);
+        prefilter_free(de->packet_groups[g].pf[0]);
+        prefilter_free(de->packet_groups[g].pf[1]);
     }
     for (int a = 0; a < ALPROTO_MAX; a++) {
         TxGroup *grp = &de->tx_groups[a];
