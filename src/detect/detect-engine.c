@@ -4,8 +4,11 @@
  * Candidates first, then the full check. Packet rules are grouped by IP protocol and
  * transaction rules by application protocol (detect-group-build.c); in each group the
  * prefilter (detect-prefilter.c) scans the inspected buffer once for every rule's fast
- * pattern, and only the rules it names, plus the group's rules without a fast pattern, are
- * checked in full, in the engine's evaluation order (Suricata's: pass before alert, flowbit
+ * pattern (packets: the database of their flow direction), the port index
+ * (detect-group-port.c) names the rules without a fast pattern whose ports and direction fit
+ * the packet, and on a flow direction's first packet the address index (detect-iponly.c)
+ * names the IP-only rules whose addresses may fit. Only those rules are checked in full, in
+ * the engine's evaluation order (Suricata's: pass before alert, flowbit
  * setters before readers, then priority). Each candidate is checked cheapest part first:
  * protocol, addresses, ports, then packet keywords, then payload and buffer contents.
  *

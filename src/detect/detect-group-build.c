@@ -12,9 +12,10 @@
  * app-layer buffers to the transaction group of their app protocol. IP-only rules (nothing
  * but addresses) get their own list, checked once per flow direction, indexed by address
  * (detect-iponly.c). Within a group a rule with a fast pattern in the group's scanned buffer
- * is found by the prefilter; the group's other packet rules are indexed by port and direction
- * (detect-group-port.c); a transaction rule without a fast pattern is a candidate for every
- * transaction of its protocol.
+ * is found by the prefilter (a packet rule's in the database of each flow direction it can
+ * match; a transaction rule's in that of its buffer and transform chain); the group's other
+ * packet rules are indexed by port and direction (detect-group-port.c); a transaction rule
+ * without a fast pattern is a candidate for every transaction of its protocol.
  */
 #include <netinet/in.h>
 #include <stdio.h>
