@@ -112,24 +112,31 @@ static void collect(void *ud, uint32_t num)
         strncat(f->sids, one, sizeof(f->sids) - strlen(f->sids) - 1);
 }
 
-static void collect_rest(Found *f, const uint32_t *rest, uint32_t n)
-{
-    strncat(f->sids, "|", sizeof(f->sids) - strlen(f->sids) - 1);
-    for (uint32_t i = 0; i < n; i++)
-        collect(f, rest[i]);
-}
-
-/* "indexed sids|rest sids" for a TCP packet sp -> dp. */
-static const char *port_candidates(const Harness *h, bool to_client, uint16_t sp, uint16_t dp)
+static Found *found_start(const Harness *h)
 {
     static Found f;
     memset(&f, 0, sizeof(f));
     f.de = h->de;
+    return &f;
+}
+
+/* "indexed sids|rest sids" */
+static const char *found_finish(Found *f, const uint32_t *rest, uint32_t n)
+{
+    strncat(f->sids, "|", sizeof(f->sids) - strlen(f->sids) - 1);
+    for (uint32_t i = 0; i < n; i++)
+        collect(f, rest[i]);
+    return f->sids;
+}
+
+/* The port index's candidates for a TCP packet sp -> dp. */
+static const char *port_candidates(const Harness *h, bool to_client, uint16_t sp, uint16_t dp)
+{
+    Found *f = found_start(h);
     uint32_t n;
     const uint32_t *rest = port_index_candidates(h->de->packet_groups[DETECT_GROUP_TCP].always_ix,
-                                                 to_client, sp, dp, collect, &f, &n);
-    collect_rest(&f, rest, n);
-    return f.sids;
+                                                 to_client, sp, dp, collect, f, &n);
+    return found_finish(f, rest, n);
 }
 
 static const char *port_rules =
@@ -205,17 +212,14 @@ static void set_addr(Address *a, const char *text)
 
 static const char *iponly_candidates(const Harness *h, const char *src, const char *dst)
 {
-    static Found f;
-    memset(&f, 0, sizeof(f));
-    f.de = h->de;
     Address s, d;
     set_addr(&s, src);
     set_addr(&d, dst);
+    Found *f = found_start(h);
     uint32_t n;
     const uint32_t *rest = iponly_index_candidates(
-        h->de->packet_groups[DETECT_GROUP_TCP].iponly_ix, &s, &d, collect, &f, &n);
-    collect_rest(&f, rest, n);
-    return f.sids;
+        h->de->packet_groups[DETECT_GROUP_TCP].iponly_ix, &s, &d, collect, f, &n);
+    return found_finish(f, rest, n);
 }
 
 static const char *iponly_rules =
