@@ -251,7 +251,7 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
     const SigGroup *g = &dt->de->packet_groups[detect_proto_group(p->proto)];
     new_pass(dt);
     bool to_client = f && !p->to_server;
-    const struct Prefilter *pf = g->pf[to_client];
+    const struct Prefilter *pf = g->pf[to_client && g->pf_by_direction];
     if (pf && p->payload_len)
         prefilter_scan(pf, dt->hs_scratch, p->payload, p->payload_len, add_candidate, dt);
     uint32_t always_rest = 0, iponly_rest = 0;

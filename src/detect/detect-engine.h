@@ -34,10 +34,12 @@ typedef struct SigGroup {
                               * fit the packet (iponly_ix) */
     uint32_t iponly_count;
     struct IpOnlyIndex *iponly_ix;
-    /* The payload prefilter per packet direction: [0] for packets to the server (and
-     * packets without a flow), [1] to the client; a rule with flow:to_server or to_client
-     * is only in its own. NULL when no signature there has a fast pattern. */
+    /* The payload prefilter per packet direction when pf_by_direction: [0] for packets to
+     * the server (and packets without a flow), [1] to the client, a rule with
+     * flow:to_server or to_client only in its own; otherwise all in [0]. NULL when no
+     * signature there has a fast pattern. */
     struct Prefilter *pf[2];
+    bool pf_by_direction;
     uint32_t count;          /* signatures in the group */
 } SigGroup;
 
