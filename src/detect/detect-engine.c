@@ -4,8 +4,11 @@
  * Candidates first, then the full check. Packet rules are grouped by IP protocol and
  * transaction rules by application protocol (detect-group-build.c); in each group the
  * prefilter (detect-prefilter.c) scans the inspected buffer once for every rule's fast
- * pattern, and only the rules it names, plus the group's rules without a fast pattern, are
- * checked in full, in the engine's evaluation order (Suricata's: pass before alert, flowbit
+ * pattern (packets: the database of their flow direction), the port index
+ * (detect-group-port.c) names the rules without a fast pattern whose ports and direction fit
+ * the packet, and on a flow direction's first packet the address index (detect-iponly.c)
+ * names the IP-only rules whose addresses may fit. Only those rules are checked in full, in
+ * the engine's evaluation order (Suricata's: pass before alert, flowbit
  * setters before readers, then priority). Each candidate is checked cheapest part first:
  * protocol, addresses, ports, then packet keywords, then payload and buffer contents.
  *
@@ -22,6 +25,8 @@
 
 #include "detect/detect-address.h"
 #include "detect/detect-flowvars.h"
+#include "detect/detect-group-port.h"
+#include "detect/detect-iponly.h"
 #include "detect/detect-port.h"
 #include "detect/detect-prefilter.h"
 #include "detect/detect-threshold.h"
@@ -217,9 +222,10 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The prefilter's hits are few and get sorted; the always-candidate and IP-only lists are
- * sorted at build time and disjoint from the hits (a rule is in exactly one of them). This
- * walks their union in signature order without sorting it again. */
+/* The prefilter's and the indexes' hits are few and get sorted; the rules the port and
+ * address indexes could not key are sorted at build time and disjoint from the hits (a rule
+ * is in exactly one list). This walks their union in signature order without sorting it
+ * again. */
 typedef struct CandidateWalk {
     const uint32_t *lists[3];
     uint32_t counts[3], pos[3];
@@ -260,12 +266,19 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
     int group = no_l4 ? DETECT_GROUP_OTHER : detect_proto_group(p->proto);
     const SigGroup *g = &dt->de->packet_groups[group];
     new_pass(dt);
-    if (g->pf && p->payload_len && !no_l4)
-        prefilter_scan(g->pf, dt->hs_scratch, p->payload, p->payload_len, add_candidate, dt);
-    bool iponly = g->iponly_count &&
-                  (!f || flowvar_first_in_direction(dt->flowvars, f, p->to_server));
+    bool to_client = f && !p->to_server;
+    const struct Prefilter *pf = g->pf[to_client && g->pf_by_direction];
+    if (pf && p->payload_len && !no_l4)
+        prefilter_scan(pf, dt->hs_scratch, p->payload, p->payload_len, add_candidate, dt);
+    uint32_t always_rest = 0, iponly_rest = 0;
+    const uint32_t *always = port_index_candidates(g->always_ix, to_client, p->sp, p->dp,
+                                                   add_candidate, dt, &always_rest);
+    const uint32_t *iponly = NULL;
+    if (g->iponly_count && (!f || flowvar_first_in_direction(dt->flowvars, f, p->to_server)))
+        iponly = iponly_index_candidates(g->iponly_ix, &p->src, &p->dst, add_candidate, dt,
+                                         &iponly_rest);
     CandidateWalk w;
-    start_walk(dt, &w, g->always, g->always_count, g->iponly, iponly ? g->iponly_count : 0);
+    start_walk(dt, &w, always, always_rest, iponly, iponly_rest);
     uint32_t num;
     while (next_candidate(&w, &num)) {
         const Signature *sig = dt->de->sigs[num];
@@ -351,23 +364,33 @@ static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, cons
            (!directed && p->to_server != to_server);
 }
 
-/* Scans every buffer that has a prefilter, on each side it exists. */
-static void tx_prefilter(DetectThread *dt, const TxGroup *g, void *state, void *tx)
+/* Scans each instance of one buffer, on each side it exists, after the prefilter's
+ * transforms. A missing buffer inspects as empty, and a transform may make bytes of it
+ * (dotprefix, digests), so that is scanned too when there are transforms. */
+static void tx_prefilter_one(DetectThread *dt, const TxPrefilter *t, void *state, void *tx)
 {
-    for (int id = 0; id < g->buffer_slots; id++) {
-        if (!g->by_buffer[id])
-            continue;
-        for (int side = 0; side < 2; side++) {
-            const uint8_t *data = NULL;
-            uint32_t len = 0;
-            for (uint32_t idx = 0; applayer_buffer_get_nth(id, state, tx, side == 0, idx, &data,
-                                                           &len); idx++) {
-                if (data)
-                    prefilter_scan(g->by_buffer[id], dt->hs_scratch, data, len, add_candidate,
-                                   dt);
-            }
+    for (int side = 0; side < 2; side++) {
+        const uint8_t *data = NULL;
+        uint32_t len = 0;
+        for (uint32_t idx = 0; applayer_buffer_get_nth(t->buffer_id, state, tx, side == 0, idx,
+                                                       &data, &len); idx++) {
+            if (!data && !t->xf)
+                continue;
+            if (!data)
+                data = (const uint8_t *)"";
+            if (t->xf && !(data = detect_transform_apply(dt, t->xf, data, &len)))
+                continue;
+            prefilter_scan(t->pf, dt->hs_scratch, data, len, add_candidate, dt);
         }
     }
+}
+
+/* Scans every buffer (and transform chain) that has a prefilter. */
+static void tx_prefilter(DetectThread *dt, const TxGroup *g, void *state, void *tx)
+{
+    for (uint32_t i = 0; i < g->pf_count; i++)
+        if (g->pfs[i].pf)
+            tx_prefilter_one(dt, &g->pfs[i], state, tx);
 }
 
 /* The HTTP bodies an alert carries when the alert type's http-body options ask for them. */

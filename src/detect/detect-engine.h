@@ -16,6 +16,8 @@ enum { DETECT_GROUP_TCP, DETECT_GROUP_UDP, DETECT_GROUP_ICMP, DETECT_GROUP_OTHER
        DETECT_GROUP_COUNT };
 
 struct Prefilter;
+struct PortIndex;
+struct IpOnlyIndex;
 struct FlowVarStore;
 struct ThresholdStore;
 
@@ -23,22 +25,38 @@ struct ThresholdStore;
  * group: a multi-pattern database over their fast patterns, and the ones without a fast
  * pattern in this buffer, which are candidates every time. */
 typedef struct SigGroup {
-    uint32_t *always;        /* signatures without a fast pattern: always candidates */
+    uint32_t *always;        /* signatures without a fast pattern: candidates when their
+                              * ports and direction fit the packet (always_ix) */
     uint32_t always_count;
+    struct PortIndex *always_ix;
     uint32_t *iponly;        /* IP-only rules: once per flow direction (every packet without
-                              * a flow), as Suricata's IP-only engine */
+                              * a flow), as Suricata's IP-only engine, when their addresses
+                              * fit the packet (iponly_ix) */
     uint32_t iponly_count;
-    struct Prefilter *pf;    /* NULL when no signature of the group has a fast pattern */
+    struct IpOnlyIndex *iponly_ix;
+    /* The payload prefilter per packet direction when pf_by_direction: [0] for packets to
+     * the server (and packets without a flow), [1] to the client, a rule with
+     * flow:to_server or to_client only in its own; otherwise all in [0]. NULL when no
+     * signature there has a fast pattern. */
+    struct Prefilter *pf[2];
+    bool pf_by_direction;
     uint32_t count;          /* signatures in the group */
 } SigGroup;
 
+/* One prefilter of a transaction group: over one buffer, after one transform chain. */
+typedef struct TxPrefilter {
+    int buffer_id;
+    const SigList *xf;       /* a rule's list with the transforms to apply; NULL: none */
+    struct Prefilter *pf;
+} TxPrefilter;
+
 /* Transaction rules of one app protocol: each rule's fast pattern lives in one of its
- * buffers, so there is one prefilter per buffer id. */
+ * buffers, so there is one prefilter per buffer id and transform chain. */
 typedef struct TxGroup {
     uint32_t *always;        /* rules with no fast pattern: checked on every transaction */
     uint32_t always_count;
-    struct Prefilter **by_buffer;  /* indexed by buffer id, NULL when unused */
-    int buffer_slots;
+    TxPrefilter *pfs;
+    uint32_t pf_count;
     uint32_t count;
 } TxGroup;
 

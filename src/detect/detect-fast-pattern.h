@@ -8,13 +8,14 @@
 
 typedef struct FastPattern {
     int buffer_id;           /* -1: the packet payload */
+    const SigList *list;     /* the list it is in: its transforms apply before the scan */
     const uint8_t *bytes;
     uint32_t len;
     bool nocase;
 } FastPattern;
 
-/* False when the rule has no content that can serve (only negated contents, transformed or
- * decoded buffers): such rules are evaluated without a prefilter. */
+/* False when the rule has no content that can serve (only negated contents, decoded
+ * buffers): such rules are evaluated without a prefilter. */
 bool fast_pattern_select(const Signature *sig, FastPattern *fp);
 
 #endif

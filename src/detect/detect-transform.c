@@ -132,6 +132,20 @@ const uint8_t *detect_transform_apply(DetectThread *dt, const SigList *list, con
     return buf;
 }
 
+/* Transforms here have no options, so the chain of ids says everything. */
+bool detect_transform_same(const SigList *a, const SigList *b)
+{
+    if (a->transform_count != b->transform_count ||
+        memcmp(a->transforms, b->transforms, (size_t)a->transform_count) != 0)
+        return false;
+    /* A transform with a value (xor key, pcrexform regex) is the same only as itself: two
+     * rules' equal values are not worth comparing, they merely get separate prefilters. */
+    for (int i = 0; i < a->transform_count; i++)
+        if (a->transform_params[i] != b->transform_params[i])
+            return false;
+    return true;
+}
+
 const DetectKeyword detect_transform_keywords[] = {
     {.name = "to_lowercase", .setup = transform_setup},
     {.name = "to_uppercase", .setup = transform_setup},

@@ -22,5 +22,8 @@ int transform_add(Signature *sig, uint8_t id, TransformParam *tp, char *err, siz
  * out of memory. */
 const uint8_t *detect_transform_apply(DetectThread *dt, const SigList *list, const uint8_t *buf,
                                       uint32_t *len);
+/* Whether two lists transform a buffer the same way (same chain), so one prefilter scan of
+ * the transformed buffer serves both. */
+bool detect_transform_same(const SigList *a, const SigList *b);
 
 #endif

@@ -321,7 +321,7 @@ static void test_prefilter_candidates(void **state)
                               "sid:%d;)\n", i, i);
     Harness h = load(rules);
     free(rules);
-    assert_non_null(h.de->packet_groups[DETECT_GROUP_TCP].pf);
+    assert_non_null(h.de->packet_groups[DETECT_GROUP_TCP].pf[0]);
     assert_int_equal(h.de->packet_groups[DETECT_GROUP_TCP].always_count, 0);
     assert_true(on_payload(&h, 123, "...PAT123X..."));
     assert_int_equal(h.dt->alert_count, 1);
