@@ -24,6 +24,7 @@
 #include "detect/detect-flowvars.h"
 #include "detect/detect-port.h"
 #include "detect/detect-prefilter.h"
+#include "detect/detect-stream-inspect.h"
 #include "detect/detect-threshold.h"
 #include "detect/detect-transform.h"
 #include "output/output-alert.h"
@@ -111,6 +112,14 @@ static bool packet_has_ports(const Packet *p)
 
 bool detect_sig_match_packet(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f)
 {
+    if (detect_stream_owns_payload(sig, p))
+        return false;
+    return detect_sig_match_payload(dt, sig, p, f, p->payload, p->payload_len);
+}
+
+bool detect_sig_match_payload(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f,
+                              const uint8_t *buf, uint32_t len)
+{
     if (sig->flags & SIG_FLAG_INERT || !sig_proto_matches(sig, p->proto))
         return false;
     if (sig->alproto != ALPROTO_UNKNOWN && (!f || !f->app || f->app->proto != sig->alproto))
@@ -122,15 +131,14 @@ bool detect_sig_match_packet(DetectThread *dt, const Signature *sig, const Packe
     if (!list_matches_packet(&sig->fixed[SIG_LIST_PACKET], &m))
         return false;
     const SigList *payload = &sig->fixed[SIG_LIST_PAYLOAD];
-    if (payload->head && (!p->payload_len || !inspect_buffer(payload, &m, p->payload,
-                                                             p->payload_len)))
+    if (payload->head && (!len || !inspect_buffer(payload, &m, buf, len)))
         return false;
     return true;
 }
 
 /* The rule matched: post-match actions, thresholds, then the alert queue. Returns false
  * when it was a pass rule, which ends the inspection. */
-static bool on_match(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f,
+bool detect_on_match(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f,
                      uint64_t ts_usec)
 {
     DetectMatchCtx m = {.p = p, .f = f, .to_server = p ? p->to_server : true, .dt = dt,
@@ -161,7 +169,7 @@ static const char *alert_action_name(SigAction action)
     return action == SIG_ACTION_REJECT ? "blocked" : "allowed";
 }
 
-static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
+void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
                          uint64_t ts_usec)
 {
     for (uint32_t i = 0; i < dt->alert_count; i++) {
@@ -174,6 +182,8 @@ static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
             .action = alert_action_name(dt->alert_actions[i]),
             .drop = dt->alert_actions[i] == SIG_ACTION_DROP ||
                     dt->alert_actions[i] == SIG_ACTION_REJECT,
+            .stream = dt->alert_stream != NULL, .stream_data = dt->alert_stream,
+            .stream_len = dt->alert_stream_len,
         };
         if (f)
             f->alerted = true;
@@ -253,10 +263,11 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
     uint32_t num;
     while (next_candidate(&w, &num)) {
         const Signature *sig = dt->de->sigs[num];
-        if (detect_sig_match_packet(dt, sig, p, f) && !on_match(dt, sig, p, f, p->ts_usec))
+        if (detect_sig_match_packet(dt, sig, p, f) && !detect_on_match(dt, sig, p, f, p->ts_usec))
             break;
     }
-    write_alerts(dt, p, f, NULL, p->ts_usec);
+    detect_write_alerts(dt, p, f, NULL, p->ts_usec);
+    detect_stream_packet(dt, p, f);
 }
 
 /* The side of the transaction a buffer list reads: its registered side, or for buffers
@@ -410,7 +421,7 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
             applayer_tx_disable_logging();
             continue;
         }
-        if (!on_match(dt, sig, p, f, ts))
+        if (!detect_on_match(dt, sig, p, f, ts))
             break;
     }
     /* Each alert carries the packet when it travelled in the rule's direction, and the
@@ -425,7 +436,7 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
         dt->alerts[0] = matched[i];
         dt->alert_actions[0] = actions[i];
         dt->alert_count = 1;
-        write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts);
+        detect_write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts);
     }
     memcpy(dt->alerts, matched, n * sizeof(matched[0]));
     memcpy(dt->alert_actions, actions, n * sizeof(actions[0]));
@@ -485,6 +496,7 @@ void detect_thread_free(DetectThread *dt)
     free(dt->xform[1]);
     free(dt->b64);
     flowvar_store_free(dt->flowvars);
+    detect_stream_thread_free(dt);
     free(dt);
 }
 

@@ -45,6 +45,11 @@ enum {
 #define SIG_FLAG_FLOWBITS_READ 0x0800 /* isset/isnotset */
 #define SIG_FLAG_NEEDS_FLOW 0x1000
 #define SIG_FLAG_HAS_FAST_PATTERN 0x2000 /* a content has an explicit fast_pattern */
+/* Which payloads a TCP payload rule sees (detect-stream-inspect.c): packets only (tcp-pkt,
+ * flow:no_stream, dsize), or the reassembled stream only (tcp-stream, flow:only_stream);
+ * neither: the stream, and packets whose payload did not go into it. */
+#define SIG_FLAG_REQUIRE_PACKET 0x00100000
+#define SIG_FLAG_STREAM_ONLY 0x00200000
 
 /* byte_extract/byte_math variables per rule, as in Suricata's limit. */
 #define SIG_MAX_VARS 16

@@ -29,6 +29,9 @@ typedef struct AlertInfo {
     int target;             /* 0 none, 1 source is the target, 2 destination is */
     json_t *app_object;     /* e.g. {"http": {...}} merged into the event; borrowed */
     uint64_t ts_usec;       /* event time (packet time) when there is no packet */
+    bool stream;            /* matched on the raw stream: payload is stream_data, stream 1 */
+    const uint8_t *stream_data;
+    uint32_t stream_len;
 } AlertInfo;
 
 /* Adds value to metadata[key] (an array of strings), creating both as needed; returns the

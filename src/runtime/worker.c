@@ -17,6 +17,7 @@
 static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *ud)
 {
     Worker *w = ud;
+    detect_stream_flow_end(w->detect, f);   /* while the stream still holds the segments */
     stream_flow_end(w->stream, f, now_usec);
     applayer_flow_end(&w->app, f, now_usec);
     detect_flow_end(w->detect, f);   /* after the last transactions were inspected */
@@ -62,8 +63,10 @@ static void on_transaction(void *ud, Flow *f, const Packet *p, AppProto proto, v
                            void *tx, uint64_t tx_id)
 {
     Worker *w = ud;
-    if (w->detect)
+    if (w->detect) {
         detect_tx(w->detect, f, p, proto, state, tx, tx_id);
+        stream_raw_trigger(f); /* as Suricata's parsers ask at a transaction's end */
+    }
     if (w->intel)
         intel_match_tx(w->intel, f, p, proto, state, tx);
 }
@@ -71,6 +74,8 @@ static void on_transaction(void *ud, Flow *f, const Packet *p, AppProto proto, v
 int worker_attach_detect(Worker *w, const struct DetectEngine *de)
 {
     w->detect = detect_thread_new(de, &w->counters, &w->eve);
+    if (w->detect)
+        detect_stream_attach(w->detect, w->stream);
     w->app.tx_hook = on_transaction;
     w->app.tx_hook_ud = w;
     return w->detect ? 0 : -1;

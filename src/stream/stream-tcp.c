@@ -50,8 +50,10 @@ void stream_thread_set_sink(StreamThread *st, StreamDataSink sink, void *ud)
 
 void stream_thread_free(StreamThread *st)
 {
-    if (st)
+    if (st) {
         stream_spare_segments_free(st);
+        free(st->raw_buf);
+    }
     free(st);
 }
 
