@@ -116,6 +116,10 @@ typedef struct AppLayerFlow {
     /* Detection buffering: bytes seen before the protocol was known. */
     uint8_t *pending_ts, *pending_tc;
     uint32_t pending_ts_len, pending_tc_len;
+    /* A transaction completed in this direction (bit 0 to server, bit 1 to client): raw
+     * stream inspection of that direction is due (Suricata's
+     * AppLayerParserTriggerRawStreamReassembly); stream/stream-tcp-raw.c takes the bits. */
+    uint8_t raw_trigger;
 } AppLayerFlow;
 
 /* From inside a transaction hook: do not log the transaction being inspected (Suricata's

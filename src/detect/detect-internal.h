@@ -50,6 +50,7 @@ enum {
  * neither: the stream, and packets whose payload did not go into it. */
 #define SIG_FLAG_REQUIRE_PACKET 0x00100000
 #define SIG_FLAG_STREAM_ONLY 0x00200000
+#define SIG_FLAG_STREAM 0x00400000  /* inspects TCP payloads on the raw stream */
 
 /* byte_extract/byte_math variables per rule, as in Suricata's limit. */
 #define SIG_MAX_VARS 16

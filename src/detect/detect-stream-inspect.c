@@ -7,7 +7,7 @@
  * splits the stream so nothing matches across a gap. A packet whose payload went into
  * reassembly is then not inspected on its own (its bytes reach the rule through the stream);
  * a packet reassembly did not take (no session, depth reached) still is. `tcp-pkt`,
- * `flow:no_stream` and `dsize` rules see packets only; `tcp-stream` and `flow:only_stream`
+ * `flow:no_stream` and rules with a header keyword (dsize, flags, ttl...) see packets only; `tcp-stream` and `flow:only_stream`
  * rules the stream only.
  *
  * When: the stream engine (stream/stream-tcp-raw.c) says when a direction is ready, at one
@@ -59,15 +59,19 @@ static bool has_keyword(const SigList *list, const char *name)
     return false;
 }
 
-bool detect_sig_is_stream(const Signature *sig)
+void detect_stream_classify(Signature *sig)
 {
-    if (!sig->fixed[SIG_LIST_PAYLOAD].head || sig->flags & (SIG_FLAG_APPLAYER | SIG_FLAG_INERT))
-        return false;
-    if (sig->ipproto && sig->ipproto != IPPROTO_TCP)
-        return false;
-    if (sig->flags & SIG_FLAG_REQUIRE_PACKET)
-        return false;
-    return !has_keyword(&sig->fixed[SIG_LIST_PACKET], "dsize");
+    /* Suricata's header keywords make a rule packet-only */
+    static const char *const packet_keywords[] = {"dsize", "ttl", "tos", "id", "window", "seq",
+                                                  "ack", "flags", "fragbits", "fragoffset",
+                                                  "ipopts", "tcp.mss"};
+    for (size_t i = 0; i < sizeof(packet_keywords) / sizeof(packet_keywords[0]); i++)
+        if (has_keyword(&sig->fixed[SIG_LIST_PACKET], packet_keywords[i]))
+            sig->flags |= SIG_FLAG_REQUIRE_PACKET;
+    if (!sig->fixed[SIG_LIST_PAYLOAD].head || sig->flags & (SIG_FLAG_APPLAYER | SIG_FLAG_INERT) ||
+        (sig->ipproto && sig->ipproto != IPPROTO_TCP) || (sig->flags & SIG_FLAG_REQUIRE_PACKET))
+        return;
+    sig->flags |= SIG_FLAG_STREAM;
 }
 
 bool detect_stream_owns_payload(const Signature *sig, const Packet *p)

@@ -9,9 +9,14 @@
 
 #include "detect/detect-engine.h"
 
-/* Whether the rule inspects TCP payloads on the raw stream (payload contents, no sticky
- * buffer, no app protocol, not packet-only). */
-bool detect_sig_is_stream(const Signature *sig);
+/* At load: whether the rule inspects TCP payloads on the raw stream (payload contents, no
+ * sticky buffer, no app protocol, not packet-only): SIG_FLAG_STREAM, and
+ * SIG_FLAG_REQUIRE_PACKET for the header keywords that make a rule packet-only. */
+void detect_stream_classify(Signature *sig);
+static inline bool detect_sig_is_stream(const Signature *sig)
+{
+    return sig->flags & SIG_FLAG_STREAM;
+}
 /* The packet path must leave this packet's payload to the stream: a stream rule, and the
  * payload went into reassembly (or the rule is stream-only, or p is a pseudo packet). */
 bool detect_stream_owns_payload(const Signature *sig, const Packet *p);

@@ -63,10 +63,8 @@ static void on_transaction(void *ud, Flow *f, const Packet *p, AppProto proto, v
                            void *tx, uint64_t tx_id)
 {
     Worker *w = ud;
-    if (w->detect) {
+    if (w->detect)
         detect_tx(w->detect, f, p, proto, state, tx, tx_id);
-        stream_raw_trigger(f); /* as Suricata's parsers ask at a transaction's end */
-    }
     if (w->intel)
         intel_match_tx(w->intel, f, p, proto, state, tx);
 }

@@ -35,13 +35,16 @@ uint64_t stream_raw_keep_from(const StreamThread *st, const TcpStream *s)
     return s->raw_progress;
 }
 
-void stream_raw_trigger(Flow *f)
+/* The app layer's requests (AppLayerFlow.raw_trigger) become the streams' flags. */
+static void take_app_triggers(Flow *f, TcpSession *ssn)
 {
-    TcpSession *ssn = f ? f->tcp_session : NULL;
-    if (!ssn)
+    if (!f->app || !f->app->raw_trigger)
         return;
-    ssn->client.flags |= STREAM_F_RAW_TRIGGER;
-    ssn->server.flags |= STREAM_F_RAW_TRIGGER;
+    if (f->app->raw_trigger & 1)
+        ssn->client.flags |= STREAM_F_RAW_TRIGGER;
+    if (f->app->raw_trigger & 2)
+        ssn->server.flags |= STREAM_F_RAW_TRIGGER;
+    f->app->raw_trigger = 0;
 }
 
 /* End of what is stored: segments are freed from the front only, so the furthest one ever
@@ -144,6 +147,7 @@ bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, Str
     TcpSession *ssn = f ? f->tcp_session : NULL;
     if (!ssn || !st->raw_enabled)
         return false;
+    take_app_triggers(f, ssn);
     TcpStream *s = to_server ? &ssn->client : &ssn->server;
     if (!s->head)
         return false;

@@ -118,7 +118,8 @@ bool stream_seen_bytes(const Flow *f, uint32_t *client, uint32_t *server);
  * with payload contents and no sticky buffer see a TCP direction's reassembled bytes rather
  * than its packets, as Suricata's raw stream engine. Each direction has a raw progress; a
  * packet of an established session makes its own direction ready once the other side has
- * acknowledged a chunk's worth past it, when the app layer asked (a transaction completed),
+ * acknowledged a chunk's worth past it, when the app layer asked (a transaction completed:
+ * AppLayerFlow.raw_trigger),
  * when the depth was reached, or at flow end (eof). Segments stay until both the app layer
  * and raw inspection are past them. Without stream_raw_enable() (no such rules) nothing of
  * this runs and segments go as soon as the app layer has them. */
@@ -133,7 +134,5 @@ bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, Str
 /* Walks what the direction still holds, from its oldest kept byte (the alert payload of a
  * stream match, as Suricata logs it). */
 void stream_raw_log(Flow *f, bool to_server, bool eof, StreamRawChunkFn fn, void *ud);
-/* The app layer completed something: inspect both directions at their next packet. */
-void stream_raw_trigger(Flow *f);
 
 #endif
