@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "detect/detect-content.h"
 #include "detect/detect-flowvars.h"
 #include "detect/detect-prefilter.h"
 #include "stream/stream-tcp.h"
@@ -59,26 +60,49 @@ static bool has_keyword(const SigList *list, const char *name)
     return false;
 }
 
+/* Any content with an absolute position (depth, offset, startswith)? */
+static bool has_anchored_content(const SigList *list)
+{
+    for (const SigMatch *sm = list->head; sm; sm = sm->next) {
+        if (strcmp(sm->keyword->name, "content") != 0)
+            continue;
+        const ContentCtx *cd = sm->ctx;
+        if (cd->flags & (CONTENT_DEPTH | CONTENT_OFFSET))
+            return true;
+    }
+    return false;
+}
+
 void detect_stream_classify(Signature *sig)
 {
     /* Suricata's header keywords make a rule packet-only */
-    static const char *const packet_keywords[] = {"dsize", "ttl", "tos", "id", "window", "seq",
-                                                  "ack", "flags", "fragbits", "fragoffset",
-                                                  "ipopts", "tcp.mss"};
+    static const char *const packet_keywords[] = {
+        "dsize", "ttl", "tos", "id", "window", "seq", "ack", "flags", "fragbits", "fragoffset",
+        "ipopts", "tcp.mss", "ip_proto", "sameip", "itype", "icode", "icmp_id", "geoip", "rpc",
+        "replace", "flow.age", "tcp.hdr", "udp.hdr", "ipv4.hdr", "ipv6.hdr", "icmpv4.hdr",
+        "icmpv6.hdr", "icmpv6.mtu"};
+    const SigList *pkt = &sig->fixed[SIG_LIST_PACKET];
     for (size_t i = 0; i < sizeof(packet_keywords) / sizeof(packet_keywords[0]); i++)
-        if (has_keyword(&sig->fixed[SIG_LIST_PACKET], packet_keywords[i]))
+        if (has_keyword(pkt, packet_keywords[i]))
             sig->flags |= SIG_FLAG_REQUIRE_PACKET;
-    if (!sig->fixed[SIG_LIST_PAYLOAD].head || sig->flags & (SIG_FLAG_APPLAYER | SIG_FLAG_INERT) ||
+    const SigList *payload = &sig->fixed[SIG_LIST_PAYLOAD];
+    if (!payload->head || sig->flags & (SIG_FLAG_APPLAYER | SIG_FLAG_INERT) ||
         (sig->ipproto && sig->ipproto != IPPROTO_TCP) || (sig->flags & SIG_FLAG_REQUIRE_PACKET))
         return;
     sig->flags |= SIG_FLAG_STREAM;
+    /* A plain TCP rule with an anchored content or stream_size inspects packets as well
+     * (after the stream, whether or not the packet went into it); tcp-stream and
+     * flow:only_stream rules do not. */
+    if (!(sig->flags & SIG_FLAG_STREAM_ONLY) &&
+        (has_anchored_content(payload) || has_keyword(pkt, "stream_size")))
+        sig->flags |= SIG_FLAG_REQUIRE_PACKET;
 }
 
 bool detect_stream_owns_payload(const Signature *sig, const Packet *p)
 {
     if (p->proto != IPPROTO_TCP || !detect_sig_is_stream(sig))
         return false;
-    return p->stream_added || p->stream_pseudo || (sig->flags & SIG_FLAG_STREAM_ONLY);
+    return p->stream_pseudo || (p->stream_added && !(sig->flags & SIG_FLAG_REQUIRE_PACKET));
 }
 
 void detect_stream_attach(DetectThread *dt, StreamThread *st)
@@ -223,16 +247,28 @@ static void write_stream_alerts(DetectThread *dt, DetectStreamCtx *ctx, const Pa
     dt->alert_stream_len = 0;
 }
 
+static bool alerted(const Signature *const *list, uint32_t n, const Signature *sig)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (list[i] == sig)
+            return true;
+    return false;
+}
+
 /* Every stream rule against the collected pieces; a rule alerts once whichever pieces
- * match. */
+ * match, and not at all when its packet inspection alerted on this packet already (Suricata
+ * tries the stream, then the packet, for one verdict per rule and packet). */
 static void inspect_pieces(DetectThread *dt, DetectStreamCtx *ctx, const Packet *p, Flow *f,
                            bool eof)
 {
+    const Signature *done[DETECT_ALERT_MAX];
+    uint32_t done_count = p->stream_pseudo ? 0 : dt->alert_count;
+    memcpy(done, dt->alerts, done_count * sizeof(done[0]));
     gather_candidates(dt, ctx);
     dt->alert_count = 0;
     for (uint32_t c = 0; c < ctx->cand_count; c++) {
         const Signature *sig = dt->de->sigs[ctx->cand[c]];
-        if (!detect_sig_is_stream(sig))
+        if (!detect_sig_is_stream(sig) || alerted(done, done_count, sig))
             continue;
         bool matched = false;
         for (uint32_t i = 0; i < ctx->piece_count && !matched; i++)

@@ -137,6 +137,8 @@ static bool raw_ready(const StreamThread *st, const TcpSession *ssn, const TcpSt
         return false;
     if (s->flags & (STREAM_F_RAW_TRIGGER | STREAM_F_DEPTH_REACHED))
         return true;
+    if (ssn->state > FLOW_TCP_TIME_WAIT) /* closing: no more data worth waiting for */
+        return true;
     uint32_t chunk = to_server ? st->cfg.raw_chunk_toserver : st->cfg.raw_chunk_toclient;
     return acked >= s->raw_progress + chunk;
 }
