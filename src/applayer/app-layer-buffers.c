@@ -71,6 +71,11 @@ bool applayer_buffer_is_to_server(int id)
     return id >= 0 && id < buffer_count && buffers[id].to_server;
 }
 
+bool applayer_buffer_is_to_client(int id)
+{
+    return id >= 0 && id < buffer_count && buffers[id].to_client;
+}
+
 bool applayer_buffer_get(int id, void *state, void *tx, bool to_server, const uint8_t **data,
                          uint32_t *len)
 {

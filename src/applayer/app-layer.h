@@ -184,6 +184,7 @@ const char *applayer_buffer_name(int id);
 AppProto applayer_buffer_proto(int id);
 /* Which side of a transaction the buffer belongs to (true: the request side). */
 bool applayer_buffer_is_to_server(int id);
+bool applayer_buffer_is_to_client(int id);  /* the response side (both: a buffer of each) */
 bool applayer_buffer_get(int id, void *state, void *tx, bool to_server, const uint8_t **data,
                          uint32_t *len);
 /* Buffers with several instances per transaction (tls.certs: one per certificate), as

@@ -317,6 +317,25 @@ static bool tx_endpoints_match(const Signature *sig, const Flow *f)
            endpoints_match(sig, &k->dst, k->dp, &k->src, k->sp, has_ports);
 }
 
+/* A rule whose buffers all belong to one side of a transaction (dns.query, http.uri) goes
+ * that way even without a flow direction, as Suricata deduces it. */
+static bool tx_buffers_direction(const Signature *sig, bool *to_server)
+{
+    bool ts = false, tc = false;
+    for (size_t i = 0; i < sig->buffer_count; i++) {
+        int id = sig->buffers[i].buffer_id;
+        bool s = applayer_buffer_is_to_server(id), c = applayer_buffer_is_to_client(id);
+        if (s && c)
+            return false;
+        ts |= s;
+        tc |= c;
+    }
+    if (ts == tc)
+        return false;
+    *to_server = ts;
+    return true;
+}
+
 static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, const Packet *p,
                            void *state, void *tx)
 {
@@ -338,6 +357,10 @@ static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, cons
     if (!payload->head)
         return true;
     bool directed = sig->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT);
+    if (!directed && tx_buffers_direction(sig, &to_server)) {
+        directed = true;
+        m.to_server = to_server;
+    }
     if (!p || !p->payload_len)
         return !directed;
     if (directed && p->to_server != to_server)
