@@ -14,27 +14,16 @@
 
 #include <cmocka.h>
 
-#include <netinet/in.h>
-
 #include "detect/detect-engine.h"
 #include "detect/detect-keywords.h"
 #include "detect/detect-parse.h"
 #include "detect/detect-stream-inspect.h"
-
-static bool no_buffer(void *state, void *tx, bool to_server, const uint8_t **data, uint32_t *len)
-{
-    (void)state;
-    (void)tx;
-    (void)to_server;
-    (void)data;
-    (void)len;
-    return false;
-}
+#include "detect-test-util.h"
 
 static int setup_buffers(void **state)
 {
     (void)state;
-    applayer_buffer_register("http.uri", ALPROTO_HTTP, true, false, no_buffer);
+    applayer_buffer_register("http.uri", ALPROTO_HTTP, true, false, get_uri);
     detect_buffer_keywords_init();
     return 0;
 }
