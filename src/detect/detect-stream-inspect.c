@@ -6,9 +6,11 @@
  * retransmission counts only as the target's overlap policy resolved it, and missing data
  * splits the stream so nothing matches across a gap. A packet whose payload went into
  * reassembly is then not inspected on its own (its bytes reach the rule through the stream);
- * a packet reassembly did not take (no session, depth reached) still is. `tcp-pkt`,
- * `flow:no_stream` and rules with a header keyword (dsize, flags, ttl...) see packets only; `tcp-stream` and `flow:only_stream`
- * rules the stream only.
+ * a packet reassembly did not take (no session, depth reached) still is. As in Suricata 7:
+ * `tcp-pkt`, `flow:no_stream` and rules with a header keyword (dsize, flags, ttl...) see
+ * packets only; a rule with an anchored content (depth, offset, startswith) or stream_size
+ * sees the stream and then every packet; `tcp-stream` and `flow:only_stream` never the
+ * latter.
  *
  * When: the stream engine (stream/stream-tcp-raw.c) says when a direction is ready, at one
  * of its own packets, and hands over the new bytes in contiguous pieces; they are copied
@@ -236,7 +238,14 @@ static void write_stream_alerts(DetectThread *dt, DetectStreamCtx *ctx, const Pa
 {
     uint32_t cap = dt->eve && dt->eve->log ? dt->eve->log->cfg.alert.payload_buffer_size : 0;
     ctx->log_len = 0;
-    if (cap && (ctx->log_cap >= cap || (ctx->log = realloc(ctx->log, cap)) != NULL)) {
+    if (cap && ctx->log_cap < cap) {
+        uint8_t *grown = realloc(ctx->log, cap);
+        if (grown) {
+            ctx->log = grown;
+            ctx->log_cap = cap;
+        }
+    }
+    if (cap && ctx->log_cap >= cap) {
         ctx->log_cap = cap;
         stream_raw_log(f, p->to_server, eof, log_piece, ctx);
     }
