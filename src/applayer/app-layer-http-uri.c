@@ -4,8 +4,8 @@
  *
  * Parsing follows libhtp: "scheme://[user@]host[:port]/path?query#fragment" (absolute form),
  * "host:port" for CONNECT (authority form), otherwise "/path?query#fragment". The hostname
- * comes from the URI when it has one, else from the Host header, lowercased without trailing
- * dots. The port is kept only when given explicitly (EVE http_port).
+ * comes from the URI when it has one (without trailing dots), else from the Host header,
+ * lowercased. The port is kept only when given explicitly (EVE http_port).
  *
  * The path is normalised as libhtp's IDS personality (Suricata's default) does it: '\' is a
  * separator, %XX and %uXXXX are decoded (including encoded separators), runs of '/' are
@@ -110,8 +110,6 @@ uint32_t http_normalize_path(const uint8_t *in, uint32_t len, uint8_t *out)
 
 static void lower_host(HttpBuf *host, const uint8_t *p, uint32_t len)
 {
-    while (len && p[len - 1] == '.')
-        len--;
     http_buf_set(host, p, len, HTTP_FIELD_LIMIT);
     for (uint32_t i = 0; i < host->len; i++)
         if (host->data[i] >= 'A' && host->data[i] <= 'Z')
@@ -183,6 +181,10 @@ static void split_uri(HttpTx *tx, AppLayerCtx *ctx, bool connect, uint32_t *path
         e++;
     bool port_invalid;
     *uri_host = http_parse_authority(u + a, e - a, &tx->hostname, &tx->port, &port_invalid);
+    /* libhtp drops a URI host's trailing dots; a Host header's stay (the reference logs
+     * "chrome-extension." and ET 2022373 matches it) */
+    while (tx->hostname.len && tx->hostname.data[tx->hostname.len - 1] == '.')
+        tx->hostname.len--;
     if (port_invalid)
         http_raise(ctx, tx, HTTP_EV_INVALID_AUTHORITY_PORT);
     if (!*uri_host)

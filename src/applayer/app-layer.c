@@ -161,6 +161,12 @@ void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server
         app->parser_error = true;
         counter_incr(th->counters, applayer_ids.parser_errors[app->proto][flow_is_tcp(f)]);
     }
+    uint64_t txs = parser->tx_count(app->state);
+    void *last = txs > app->tx_logged ? parser->tx_get(app->state, txs - 1) : NULL;
+    /* TLS asks at every record (a parse call here, near enough), others when a
+     * transaction's side completes */
+    if (app->proto == ALPROTO_TLS || (last && parser->tx_done(last, to_server)))
+        app->raw_trigger |= to_server ? 1 : 2;
     log_transactions(th, f, p, now, false);
     if (app->change_requested)
         change_protocol(th, f, p, now);

@@ -116,6 +116,10 @@ typedef struct AppLayerFlow {
     /* Detection buffering: bytes seen before the protocol was known. */
     uint8_t *pending_ts, *pending_tc;
     uint32_t pending_ts_len, pending_tc_len;
+    /* A transaction completed in this direction (bit 0 to server, bit 1 to client): raw
+     * stream inspection of that direction is due (Suricata's
+     * AppLayerParserTriggerRawStreamReassembly); stream/stream-tcp-raw.c takes the bits. */
+    uint8_t raw_trigger;
 } AppLayerFlow;
 
 /* From inside a transaction hook: do not log the transaction being inspected (Suricata's
@@ -186,7 +190,7 @@ const char *applayer_buffer_name(int id);
 AppProto applayer_buffer_proto(int id);
 /* Which side of a transaction the buffer belongs to (true: the request side). */
 bool applayer_buffer_is_to_server(int id);
-bool applayer_buffer_is_to_client(int id);
+bool applayer_buffer_is_to_client(int id);  /* the response side (both: a buffer of each) */
 bool applayer_buffer_get(int id, void *state, void *tx, bool to_server, const uint8_t **data,
                          uint32_t *len);
 /* Buffers with several instances per transaction (tls.certs: one per certificate), as

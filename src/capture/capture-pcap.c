@@ -103,6 +103,7 @@ static int open_next_file(CaptureSource *src, char *err, size_t errlen)
         char pcap_err[PCAP_ERRBUF_SIZE];
         src->pcap = open_offline(src, path, pcap_err);
         src->current_name = path;
+        src->error_in_file = false;
         if (!src->pcap) {
             snprintf(err, errlen, "%s: byte offset 0: cannot read capture: %s", path, pcap_err);
             src->errors++;
@@ -178,6 +179,7 @@ static CaptureResult file_error(CaptureSource *src, char *err, size_t errlen)
     pcap_close(src->pcap);
     src->pcap = NULL;
     src->errors++;
+    src->error_in_file = true;
     return CAPTURE_ERROR;
 }
 

@@ -40,6 +40,7 @@ typedef struct CaptureSource {
     int datalink;
     uint64_t files_read;
     uint64_t errors;
+    bool error_in_file;         /* the last error was a bad record inside an open file */
     char *file_buffer;          /* stdio buffer of the file being read */
 } CaptureSource;
 

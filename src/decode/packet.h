@@ -92,6 +92,13 @@ typedef struct Packet {
     struct Flow *flow;
     bool to_server;          /* direction relative to the flow's first packet */
     uint32_t flow_hash;      /* symmetric hash of the flow key */
+
+    /* Filled by stream: the payload went into reassembly (Suricata's PKT_STREAM_ADD), so
+     * stream-inspected rules look at it in the raw stream, not here. */
+    bool stream_added;
+    /* A flow-end pseudo packet of raw stream inspection (no bytes; pkt_src "stream (flow
+     * timeout)"). */
+    bool stream_pseudo;
 } Packet;
 
 /* TCP flag bits as in the header. */

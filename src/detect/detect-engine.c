@@ -29,6 +29,7 @@
 #include "detect/detect-iponly.h"
 #include "detect/detect-port.h"
 #include "detect/detect-prefilter.h"
+#include "detect/detect-stream-inspect.h"
 #include "detect/detect-threshold.h"
 #include "detect/detect-transform.h"
 #include "output/output-alert.h"
@@ -116,6 +117,14 @@ static bool packet_has_ports(const Packet *p)
 
 bool detect_sig_match_packet(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f)
 {
+    if (detect_stream_owns_payload(sig, p))
+        return false;
+    return detect_sig_match_payload(dt, sig, p, f, p->payload, p->payload_len);
+}
+
+bool detect_sig_match_payload(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f,
+                              const uint8_t *buf, uint32_t len)
+{
     if (sig->flags & SIG_FLAG_INERT || !sig_proto_matches(sig, p->proto))
         return false;
     if (sig->alproto != ALPROTO_UNKNOWN && (!f || !f->app || f->app->proto != sig->alproto))
@@ -127,15 +136,14 @@ bool detect_sig_match_packet(DetectThread *dt, const Signature *sig, const Packe
     if (!list_matches_packet(&sig->fixed[SIG_LIST_PACKET], &m))
         return false;
     const SigList *payload = &sig->fixed[SIG_LIST_PAYLOAD];
-    if (payload->head && (!p->payload_len || !inspect_buffer(payload, &m, p->payload,
-                                                             p->payload_len)))
+    if (payload->head && (!len || !inspect_buffer(payload, &m, buf, len)))
         return false;
     return true;
 }
 
 /* The rule matched: post-match actions, thresholds, then the alert queue. Returns false
  * when it was a pass rule, which ends the inspection. */
-static bool on_match(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f,
+bool detect_on_match(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f,
                      uint64_t ts_usec)
 {
     DetectMatchCtx m = {.p = p, .f = f, .to_server = p ? p->to_server : true, .dt = dt,
@@ -166,15 +174,7 @@ static const char *alert_action_name(SigAction action)
     return action == SIG_ACTION_REJECT ? "blocked" : "allowed";
 }
 
-/* What alerts about a transaction carry besides the app-layer object. */
-typedef struct TxAlertCtx {
-    uint64_t tx_id;
-    bool to_client;
-    const char *xff;
-} TxAlertCtx;
-
-/* txa: the transaction the alerts are about, NULL for a packet's. */
-static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
+void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
                          uint64_t ts_usec, const TxAlertCtx *txa)
 {
     for (uint32_t i = 0; i < dt->alert_count; i++) {
@@ -189,6 +189,8 @@ static void write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
                     dt->alert_actions[i] == SIG_ACTION_REJECT,
             .has_tx_id = txa != NULL, .tx_id = txa ? txa->tx_id : 0,
             .to_client = txa && txa->to_client, .xff = txa ? txa->xff : NULL,
+            .stream = dt->alert_stream != NULL, .stream_data = dt->alert_stream,
+            .stream_len = dt->alert_stream_len,
         };
         if (f)
             f->alerted = true;
@@ -282,10 +284,11 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
     uint32_t num;
     while (next_candidate(&w, &num)) {
         const Signature *sig = dt->de->sigs[num];
-        if (detect_sig_match_packet(dt, sig, p, f) && !on_match(dt, sig, p, f, p->ts_usec))
+        if (detect_sig_match_packet(dt, sig, p, f) && !detect_on_match(dt, sig, p, f, p->ts_usec))
             break;
     }
-    write_alerts(dt, p, f, NULL, p->ts_usec, NULL);
+    detect_write_alerts(dt, p, f, NULL, p->ts_usec, NULL);
+    detect_stream_packet(dt, p, f);
 }
 
 /* The side of the transaction a buffer list reads: its registered side, or for buffers
@@ -335,6 +338,25 @@ static bool tx_endpoints_match(const Signature *sig, const Flow *f)
            endpoints_match(sig, &k->dst, k->dp, &k->src, k->sp, has_ports);
 }
 
+/* A rule whose buffers all belong to one side of a transaction (dns.query, http.uri) goes
+ * that way even without a flow direction, as Suricata deduces it. */
+static bool tx_buffers_direction(const Signature *sig, bool *to_server)
+{
+    bool ts = false, tc = false;
+    for (size_t i = 0; i < sig->buffer_count; i++) {
+        int id = sig->buffers[i].buffer_id;
+        bool s = applayer_buffer_is_to_server(id), c = applayer_buffer_is_to_client(id);
+        if (s && c)
+            return false;
+        ts |= s;
+        tc |= c;
+    }
+    if (ts == tc)
+        return false;
+    *to_server = ts;
+    return true;
+}
+
 static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, const Packet *p,
                            void *state, void *tx)
 {
@@ -356,6 +378,10 @@ static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, cons
     if (!payload->head)
         return true;
     bool directed = sig->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT);
+    if (!directed && tx_buffers_direction(sig, &to_server)) {
+        directed = true;
+        m.to_server = to_server;
+    }
     if (!p || !p->payload_len)
         return !directed;
     if (directed && p->to_server != to_server)
@@ -468,7 +494,7 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
             applayer_tx_disable_logging();
             continue;
         }
-        if (!on_match(dt, sig, p, f, ts))
+        if (!detect_on_match(dt, sig, p, f, ts))
             break;
     }
     /* Each alert carries the packet when it travelled in the rule's direction, and the
@@ -490,7 +516,7 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
         dt->alerts[0] = matched[i];
         dt->alert_actions[0] = actions[i];
         dt->alert_count = 1;
-        write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts, &txa);
+        detect_write_alerts(dt, p && p->to_server == to_server ? p : NULL, f, app, ts, &txa);
     }
     memcpy(dt->alerts, matched, n * sizeof(matched[0]));
     memcpy(dt->alert_actions, actions, n * sizeof(actions[0]));
@@ -551,6 +577,7 @@ void detect_thread_free(DetectThread *dt)
     free(dt->xform[1]);
     free(dt->b64);
     flowvar_store_free(dt->flowvars);
+    detect_stream_thread_free(dt);
     free(dt);
 }
 

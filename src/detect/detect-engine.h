@@ -107,6 +107,9 @@ struct DetectThread {
     uint32_t alert_count;
     uint32_t alert_max;      /* the engine's alert_max (DETECT_ALERT_MAX when unset) */
     struct FlowVarStore *flowvars;  /* flowbits/flowint per flow of this worker */
+    struct DetectStreamCtx *stream_ctx;  /* raw stream inspection (detect-stream-inspect.c) */
+    const uint8_t *alert_stream;    /* alerts being written are stream matches: this payload */
+    uint32_t alert_stream_len;
 };
 
 int detect_engine_build_groups(DetectEngine *de);
@@ -115,6 +118,22 @@ int detect_proto_group(uint8_t ipproto);
 void detect_engine_free_groups(DetectEngine *de);
 /* Whole-signature check for one packet (tests call it directly). */
 bool detect_sig_match_packet(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f);
+/* The same on a given payload (the packet's, or a piece of the raw stream). */
+bool detect_sig_match_payload(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f,
+                              const uint8_t *buf, uint32_t len);
+/* A match: post-match actions, thresholds, the alert queue; false after a pass rule. */
+bool detect_on_match(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f,
+                     uint64_t ts_usec);
+/* What alerts about a transaction carry besides the app-layer object. */
+typedef struct TxAlertCtx {
+    uint64_t tx_id;
+    bool to_client;
+    const char *xff;
+} TxAlertCtx;
+/* Writes the queued alerts (with dt->alert_stream as their payload when set); txa: the
+ * transaction they are about, NULL for a packet's or the stream's. */
+void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
+                         uint64_t ts_usec, const TxAlertCtx *txa);
 /* Grows dt's transform buffer i to at least len bytes; NULL on failure. */
 uint8_t *detect_thread_xform(DetectThread *dt, int i, uint32_t len);
 

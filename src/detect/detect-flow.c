@@ -68,6 +68,10 @@ static int flow_setup(const DetectKeyword *kw, Signature *sig, const char *value
         sig->flags |= SIG_FLAG_TOSERVER;
     if (ctx->flags & FLOW_TOCLIENT)
         sig->flags |= SIG_FLAG_TOCLIENT;
+    if (ctx->flags & FLOW_NO_STREAM)
+        sig->flags |= SIG_FLAG_REQUIRE_PACKET;
+    if (ctx->flags & FLOW_ONLY_STREAM)
+        sig->flags |= SIG_FLAG_STREAM_ONLY;
     return sig_append(sig, SIG_LIST_PACKET, kw, ctx) ? 0 : -1;
 }
 

@@ -48,6 +48,12 @@ enum {
 /* A keyword reads transaction state (app-layer-event): inspected per transaction even
  * without a buffer. */
 #define SIG_FLAG_TX_STATE 0x4000
+/* Which payloads a TCP payload rule sees (detect-stream-inspect.c): packets only (tcp-pkt,
+ * flow:no_stream, dsize), or the reassembled stream only (tcp-stream, flow:only_stream);
+ * neither: the stream, and packets whose payload did not go into it. */
+#define SIG_FLAG_REQUIRE_PACKET 0x00100000
+#define SIG_FLAG_STREAM_ONLY 0x00200000
+#define SIG_FLAG_STREAM 0x00400000  /* inspects TCP payloads on the raw stream */
 
 /* byte_extract/byte_math variables per rule, as in Suricata's limit. */
 #define SIG_MAX_VARS 16

@@ -80,6 +80,10 @@ static int parse_proto(Signature *sig, const char *s, char *err, size_t errlen)
             sig->alproto = proto_names[i].alproto;
             if (sig->alproto != ALPROTO_UNKNOWN)
                 sig->flags |= SIG_FLAG_APPLAYER;
+            if (strcasecmp(s, "tcp-pkt") == 0)
+                sig->flags |= SIG_FLAG_REQUIRE_PACKET;
+            else if (strcasecmp(s, "tcp-stream") == 0)
+                sig->flags |= SIG_FLAG_STREAM_ONLY;
             return 0;
         }
     }

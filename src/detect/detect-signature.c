@@ -14,6 +14,7 @@
 #include "detect/detect-address.h"
 #include "detect/detect-parse.h"
 #include "detect/detect-port.h"
+#include "detect/detect-stream-inspect.h"
 #include "detect/detect-transform.h"
 
 static void list_append(SigList *list, SigMatch *sm)
@@ -225,6 +226,7 @@ int signature_finish(Signature *sig, char *err, size_t errlen)
         sig->flags |= SIG_FLAG_SP_ANY;
     if (port_set_is_any(&sig->dp))
         sig->flags |= SIG_FLAG_DP_ANY;
+    detect_stream_classify(sig);
     return 0;
 }
 

@@ -58,6 +58,12 @@ void detect_register_counters(void);
 void detect_set_checksums_ignored(bool ignored);
 
 void detect_packet(DetectThread *dt, Packet *p, Flow *f);
+/* Raw stream inspection (detect-stream-inspect.c): dt inspects the TCP streams of the
+ * worker's `st` (raw reassembly is turned on only when the rules need it); at flow end, before
+ * the stream frees its segments, what is left of them. */
+struct StreamThread;
+void detect_stream_attach(DetectThread *dt, struct StreamThread *st);
+void detect_stream_flow_end(DetectThread *dt, Flow *f);
 /* The flow ends: forget its flowbits/flowint state. */
 void detect_flow_end(DetectThread *dt, Flow *f);
 /* An app-layer transaction is complete (or its flow ends): inspect its buffers. Has the

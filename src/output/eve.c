@@ -257,6 +257,8 @@ static void add_timestamp(json_t *obj, uint64_t ts_usec)
 /* Suricata's pkt_src strings for where a packet came from. */
 static const char *packet_source_name(const Packet *p)
 {
+    if (p->stream_pseudo)
+        return "stream (flow timeout)";
     if (p->is_reassembled)
         return "defrag";
     if (p->is_tunneled)

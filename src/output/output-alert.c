@@ -131,16 +131,21 @@ void alert_add_http_bodies(const EveLog *log, json_t *http, const uint8_t *req,
 
 /* payload, payload_printable, stream (0: the packet's own payload) and packet/packet_info,
  * as the alert type's options ask. */
-static void add_packet_fields(json_t *obj, const EveAlertConfig *c, const Packet *p)
+static void add_packet_fields(json_t *obj, const EveAlertConfig *c, const Packet *p,
+                              const AlertInfo *a)
 {
     if (c->payload || c->payload_printable) {
+        /* a stream match logs the stream (the packet's payload when none is kept) */
+        bool stream = a->stream && a->stream_len;
+        const uint8_t *data = stream ? a->stream_data : p->payload;
+        uint32_t len = stream ? a->stream_len : p->payload_len;
         if (c->payload)
-            set_base64(obj, "payload", p->payload, p->payload_len);
+            set_base64(obj, "payload", data, len);
         if (c->payload_printable)
-            set_printable(obj, "payload_printable", p->payload, p->payload_len);
-        json_object_set_new(obj, "stream", json_integer(0));
+            set_printable(obj, "payload_printable", data, len);
+        json_object_set_new(obj, "stream", json_integer(a->stream ? 1 : 0));
     }
-    if (c->packet) {
+    if (c->packet && p->len) {
         set_base64(obj, "packet", p->buf, p->len);
         json_t *info = json_object();
         json_object_set_new(info, "linktype", json_integer(p->datalink));
@@ -195,6 +200,6 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
         json_object_set_new(obj, "flow", flow_summary(f));
     }
     if (p)
-        add_packet_fields(obj, &w->log->cfg.alert, p);
+        add_packet_fields(obj, &w->log->cfg.alert, p, a);
     eve_write(w, EVE_ALERT, obj);
 }

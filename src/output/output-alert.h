@@ -33,6 +33,9 @@ typedef struct AlertInfo {
     uint64_t tx_id;
     bool to_client;         /* without a packet: the direction the alert is about */
     const char *xff;        /* client address from X-Forwarded-For (EveAlertConfig.xff) */
+    bool stream;            /* matched on the raw stream: payload is stream_data, stream 1 */
+    const uint8_t *stream_data;
+    uint32_t stream_len;
 } AlertInfo;
 
 /* Adds value to metadata[key] (an array of strings), creating both as needed; returns the

@@ -275,7 +275,10 @@ static void capture_loop(Run *run)
             break;
         if (r == CAPTURE_ERROR) {
             log_error("%s", err);
-            run->status = 1;
+            /* A bad record ends its file: reported, and the run goes on and exits 0 as
+             * Suricata's does (bug-1450, bug-6875). A file that cannot be read fails it. */
+            if (!run->src->error_in_file)
+                run->status = 1;
             if (run->src->live)
                 break;
             continue;

@@ -17,6 +17,7 @@
 static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *ud)
 {
     Worker *w = ud;
+    detect_stream_flow_end(w->detect, f);   /* while the stream still holds the segments */
     stream_flow_end(w->stream, f, now_usec);
     applayer_flow_end(&w->app, f, now_usec);
     detect_flow_end(w->detect, f);   /* after the last transactions were inspected */
@@ -71,6 +72,8 @@ static void on_transaction(void *ud, Flow *f, const Packet *p, AppProto proto, v
 int worker_attach_detect(Worker *w, const struct DetectEngine *de)
 {
     w->detect = detect_thread_new(de, &w->counters, &w->eve);
+    if (w->detect)
+        detect_stream_attach(w->detect, w->stream);
     w->app.tx_hook = on_transaction;
     w->app.tx_hook_ud = w;
     return w->detect ? 0 : -1;

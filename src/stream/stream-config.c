@@ -46,6 +46,8 @@ void stream_config_default(StreamConfig *cfg)
     cfg->memcap = 64ull << 20;
     cfg->reassembly_memcap = 256ull << 20;
     cfg->reassembly_depth = 1u << 20;
+    cfg->raw_chunk_toserver = 2560;
+    cfg->raw_chunk_toclient = 2560;
     cfg->checksum_validation = true;
     cfg->checksum_auto = true;
     cfg->default_policy = STREAM_POLICY_BSD;
@@ -73,6 +75,13 @@ int stream_policy_by_name(const char *name)
         if (strcmp(policy_names[i].name, name) == 0)
             return (int)policy_names[i].policy;
     return -1;
+}
+
+/* A raw-inspection chunk size: at least one byte, at most 4 GiB. */
+static uint32_t raw_chunk_size(const struct ConfNode *conf, const char *key, uint32_t dflt)
+{
+    uint64_t v = conf_get_size(conf, key, dflt);
+    return v == 0 ? 1 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 }
 
 /* "10.0.0.0/8", "2001:db8::/32" or a bare address (a host). */
@@ -154,6 +163,10 @@ void stream_config_from_conf(const ConfNode *conf, StreamConfig *cfg)
     cfg->reassembly_memcap = conf_get_size(conf, "stream.reassembly.memcap", cfg->reassembly_memcap);
     uint64_t depth = conf_get_size(conf, "stream.reassembly.depth", cfg->reassembly_depth);
     cfg->reassembly_depth = depth > UINT32_MAX ? UINT32_MAX : (uint32_t)depth;
+    cfg->raw_chunk_toserver = raw_chunk_size(conf, "stream.reassembly.toserver-chunk-size",
+                                             cfg->raw_chunk_toserver);
+    cfg->raw_chunk_toclient = raw_chunk_size(conf, "stream.reassembly.toclient-chunk-size",
+                                             cfg->raw_chunk_toclient);
     cfg->midstream = conf_get_bool(conf, "stream.midstream", false);
     cfg->async_oneside = conf_get_bool(conf, "stream.async-oneside", false);
     cfg->checksum_validation = conf_get_bool(conf, "stream.checksum-validation", true);

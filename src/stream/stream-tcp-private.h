@@ -46,6 +46,7 @@ enum {
     STREAM_F_KEEPALIVE = 0x0020,     /* the last packet was a keep-alive */
     STREAM_F_EOF_SENT = 0x0040,      /* the app layer has seen the end of this direction */
     STREAM_F_DATA_SEEN = 0x0080,     /* a segment was ever stored */
+    STREAM_F_RAW_TRIGGER = 0x0100,   /* inspect the raw stream at this side's next packet */
 };
 
 typedef struct TcpStream {
@@ -66,6 +67,7 @@ typedef struct TcpStream {
     uint64_t app_progress; /* offset up to which the app layer has the data */
     uint64_t base_off;     /* data below this was freed (at most app_progress) */
     uint64_t right_edge;   /* end of the furthest segment ever stored */
+    uint64_t raw_progress; /* offset up to which raw stream inspection has looked */
     uint16_t regions, max_regions;
 } TcpStream;
 
@@ -108,6 +110,9 @@ struct StreamThread {
     void *sink_ud;
     StreamSegment *spare_segs;    /* freed full-size segments kept for reuse */
     uint32_t spare_count;
+    bool raw_enabled;             /* raw stream inspection: keep segments for it */
+    uint8_t *raw_buf;             /* contiguous raw data handed to inspection */
+    uint32_t raw_cap;
 };
 
 /* What reassembly should do after a packet was accepted by the state machine (Suricata's
@@ -136,6 +141,10 @@ bool stream_timestamp_check(TcpSession *ssn, Packet *p, bool update);
 void stream_set_state(TcpSession *ssn, Flow *f, FlowTcpState state);
 void stream_update_last_ack(TcpStream *s, uint32_t ack);
 void stream_set_next_seq(TcpSession *ssn, TcpStream *s, uint32_t seq);
+
+/* stream-tcp-raw.c: where segments may be freed up to (the app layer's and raw
+ * inspection's progress, whichever is behind). */
+uint64_t stream_raw_keep_from(const StreamThread *st, const TcpStream *s);
 
 /* stream-config.c */
 StreamOverlapPolicy stream_policy_for(const StreamConfig *cfg, const Address *dst);

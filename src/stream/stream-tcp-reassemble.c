@@ -108,7 +108,8 @@ void stream_segments_free(StreamThread *st, TcpStream *s)
  * them (and counts as an overlap); so do we. */
 static void prune(StreamThread *st, TcpStream *s)
 {
-    while (s->head && seg_end(s->head) <= s->app_progress)
+    uint64_t keep = stream_raw_keep_from(st, s);
+    while (s->head && seg_end(s->head) <= keep)
         seg_free(st, s, s->head);
     s->base_off = s->app_progress;
 }
@@ -259,8 +260,10 @@ static void insert_data(StreamThread *st, TcpStream *s, Packet *p)
     int64_t off = stream_seq_to_offset(s, p->tcp_seq + ((p->tcp_flags & TH_SYN) ? 1u : 0u));
     const uint8_t *data = p->payload;
     uint32_t len = p->payload_len;
-    if (off + (int64_t)len <= (int64_t)s->base_off)
+    if (off + (int64_t)len <= (int64_t)s->base_off) {
+        p->stream_added = true;
         return; /* all of it was delivered and freed already */
+    }
     if (!depth_allows(st, s, p, (uint64_t)(off + len)))
         return;
     if (off < (int64_t)s->base_off) {
@@ -280,6 +283,7 @@ static void insert_data(StreamThread *st, TcpStream *s, Packet *p)
         return;
     }
     st->seg_memuse += need;
+    p->stream_added = true;
     seg->off = (uint64_t)off;
     seg->len = len;
     memcpy(seg->data, data, len);

@@ -50,8 +50,10 @@ void stream_thread_set_sink(StreamThread *st, StreamDataSink sink, void *ud)
 
 void stream_thread_free(StreamThread *st)
 {
-    if (st)
+    if (st) {
         stream_spare_segments_free(st);
+        free(st->raw_buf);
+    }
     free(st);
 }
 
@@ -591,8 +593,11 @@ void stream_handle_packet(StreamThread *st, Flow *f, Packet *p)
         return;
     if (verdict > 0)
         stream_reassemble_packet(st, ssn, f, p);
-    if (f->swap_pending)
+    if (f->swap_pending) {
         swap_direction(ssn, f);
+        /* and the packet, as Suricata's PacketSwap: detection sees it the new way round */
+        p->to_server = !p->to_server;
+    }
     f->tcp_isn_ts = ssn->client.isn;
     f->tcp_isn_tc = ssn->server.isn;
     update_memuse_counters(st);

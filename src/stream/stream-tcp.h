@@ -54,6 +54,9 @@ typedef struct StreamConfig {
     uint64_t memcap;              /* stream.memcap: sessions */
     uint64_t reassembly_memcap;   /* stream.reassembly.memcap: segment data */
     uint32_t reassembly_depth;    /* stream.reassembly.depth, 0 = unlimited */
+    /* stream.reassembly.to{server,client}-chunk-size: acknowledged bytes that make the raw
+     * stream ready for inspection (Suricata's default 2560, without its randomisation) */
+    uint32_t raw_chunk_toserver, raw_chunk_toclient;
     bool midstream;               /* stream.midstream */
     bool async_oneside;           /* stream.async-oneside */
     bool checksum_validation;     /* stream.checksum-validation (and -k) */
@@ -110,5 +113,26 @@ bool stream_flow_info(const Flow *f, StreamFlowInfo *info);
 /* How far each side has got (next expected sequence number minus the initial one, SYN
  * included), for stream_size. False when the flow has no TCP session. */
 bool stream_seen_bytes(const Flow *f, uint32_t *client, uint32_t *server);
+
+/* Raw stream inspection (stream-tcp-raw.c, used by detect/detect-stream-inspect.c): rules
+ * with payload contents and no sticky buffer see a TCP direction's reassembled bytes rather
+ * than its packets, as Suricata's raw stream engine. Each direction has a raw progress; a
+ * packet of an established session makes its own direction ready once the other side has
+ * acknowledged a chunk's worth past it, when the app layer asked (a transaction completed:
+ * AppLayerFlow.raw_trigger),
+ * when the depth was reached, or at flow end (eof). Segments stay until both the app layer
+ * and raw inspection are past them. Without stream_raw_enable() (no such rules) nothing of
+ * this runs and segments go as soon as the app layer has them. */
+void stream_raw_enable(StreamThread *st);
+/* One contiguous piece of reassembled data at stream offset `off`; return false to stop. */
+typedef bool (*StreamRawChunkFn)(void *ud, const uint8_t *data, uint32_t len, uint64_t off);
+/* When the packet's direction is ready (or eof), walks its contiguous pieces from the raw
+ * progress to the right edge (acknowledged data, or all of it at eof) and moves the
+ * progress there. Returns whether it walked anything. */
+bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, StreamRawChunkFn fn,
+                        void *ud);
+/* Walks what the direction still holds, from its oldest kept byte (the alert payload of a
+ * stream match, as Suricata logs it). */
+void stream_raw_log(Flow *f, bool to_server, bool eof, StreamRawChunkFn fn, void *ud);
 
 #endif

@@ -15,7 +15,10 @@
  * through a real flow table (timeouts, port reuse) into the stream engine; a recording sink
  * stands in for the app layer and checks what a parser may rely on: data is never NULL, no
  * data follows the end of a direction, and the bytes delivered never exceed what was sent
- * plus what gaps declare. A record cut short by the end of the input takes what is left.
+ * plus what gaps declare. Raw stream inspection (stream-tcp-raw.c) runs after every packet
+ * and at flow end, as detection drives it: each byte is handed over at most once, in
+ * increasing offsets, and never more than was sent. A record cut short by the end of the input
+ * takes what is left.
  */
 #include <netinet/in.h>
 #include <stdint.h>
@@ -33,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef struct Direction {
     uint64_t delivered, sent;
+    uint64_t raw, raw_end;  /* bytes raw inspection saw, and where its last piece ended */
     bool eof;
 } Direction;
 
@@ -67,10 +71,35 @@ static void sink(void *ud, Flow *f, const Packet *p, bool to_server, const uint8
     }
 }
 
+static bool raw_piece(void *ud, const uint8_t *data, uint32_t len, uint64_t off)
+{
+    Direction *d = ud;
+    check(len > 0 && off >= d->raw_end);
+    for (uint32_t i = 0; i < len; i++)
+        bytes_read ^= data[i];
+    d->raw += len;
+    d->raw_end = off + len;
+    return true;
+}
+
+static bool log_piece(void *ud, const uint8_t *data, uint32_t len, uint64_t off)
+{
+    (void)ud;
+    (void)off;
+    for (uint32_t i = 0; i < len; i++)
+        bytes_read ^= data[i];
+    return true;
+}
+
 static void on_end(Flow *f, FlowEndReason reason, uint64_t now, void *ud)
 {
     (void)reason;
     (void)ud;
+    for (int i = 0; i < 2; i++) {
+        stream_raw_log(f, i == 1, true, log_piece, NULL);
+        stream_raw_inspect(stream, f, i == 1, true, raw_piece, &dirs[i]);
+        check(dirs[i].raw <= dirs[i].sent);
+    }
     stream_flow_end(stream, f, now);
     stream_flow_free(stream, f);
     /* a new flow on the tuple starts its own directions */
@@ -142,6 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(dirs, 0, sizeof(dirs));
     stream = stream_thread_new(&cfg, 1, &counters, NULL);
     stream_thread_set_sink(stream, sink, NULL);
+    stream_raw_enable(stream);
     FlowTable *flows = flow_table_new(&fc, 1 << 20, &counters, on_end, NULL);
     uint64_t ts = 1700000000ull * 1000000;
     while (size >= RECORD_LEN) {
@@ -159,6 +189,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (f) {
             stream_handle_packet(stream, f, &p);
             dirs[p.to_server].sent += len; /* after: a SYN/ACK pickup turns the packet round */
+            stream_raw_inspect(stream, f, p.to_server, false, raw_piece, &dirs[p.to_server]);
         }
         data += len;
         size -= len;

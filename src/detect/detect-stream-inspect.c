@@ -1,0 +1,345 @@
+/*
+ * detect-stream-inspect.c - payload rules on the reassembled TCP stream.
+ *
+ * Why: Suricata inspects a TCP payload rule (content/pcre without a sticky buffer, on a tcp
+ * or ip rule) on the raw stream: a pattern split over segments matches, an overlapping
+ * retransmission counts only as the target's overlap policy resolved it, and missing data
+ * splits the stream so nothing matches across a gap. A packet whose payload went into
+ * reassembly is then not inspected on its own (its bytes reach the rule through the stream);
+ * a packet reassembly did not take (no session, depth reached) still is. As in Suricata 7:
+ * `tcp-pkt`, `flow:no_stream` and rules with a header keyword (dsize, flags, ttl...) see
+ * packets only; a rule with an anchored content (depth, offset, startswith) or stream_size
+ * sees the stream and then every packet; `tcp-stream` and `flow:only_stream` never the
+ * latter.
+ *
+ * When: the stream engine (stream/stream-tcp-raw.c) says when a direction is ready, at one
+ * of its own packets, and hands over the new bytes in contiguous pieces; they are copied
+ * here so every rule can be tried on every piece in the engine's order (flowbits set by one
+ * rule are seen by the next, as on packets). At flow end what is left is inspected on a
+ * pseudo packet per direction (pkt_src "stream (flow timeout)"), to-server first.
+ *
+ * Alerts of a stream match carry the direction's kept stream as payload (gaps written as
+ * "[N bytes missing]", as Suricata 7.0.7 logs them) with stream: 1.
+ */
+#include "detect/detect-stream-inspect.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "detect/detect-content.h"
+#include "detect/detect-flowvars.h"
+#include "detect/detect-prefilter.h"
+#include "stream/stream-tcp.h"
+
+typedef struct StreamPiece {
+    size_t off;    /* in DetectStreamCtx.data */
+    uint32_t len;
+    uint64_t stream_off;
+} StreamPiece;
+
+typedef struct DetectStreamCtx {
+    StreamThread *st;
+    uint8_t *data;           /* the pieces of one inspection, back to back */
+    size_t len, cap;
+    StreamPiece *pieces;
+    uint32_t piece_count, piece_cap;
+    uint32_t *cand, cand_count;
+    uint32_t *seen, stamp;   /* per signature: the inspection that made it a candidate */
+    uint8_t *log;            /* the alert payload */
+    uint32_t log_len, log_cap;
+    uint64_t log_end;        /* stream offset after the last logged byte */
+    bool failed;             /* out of memory while collecting: skip this inspection */
+} DetectStreamCtx;
+
+static bool has_keyword(const SigList *list, const char *name)
+{
+    for (const SigMatch *sm = list->head; sm; sm = sm->next)
+        if (strcmp(sm->keyword->name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Any content with an absolute position (depth, offset, startswith)? */
+static bool has_anchored_content(const SigList *list)
+{
+    for (const SigMatch *sm = list->head; sm; sm = sm->next) {
+        if (strcmp(sm->keyword->name, "content") != 0)
+            continue;
+        const ContentCtx *cd = sm->ctx;
+        if (cd->flags & (CONTENT_DEPTH | CONTENT_OFFSET))
+            return true;
+    }
+    return false;
+}
+
+void detect_stream_classify(Signature *sig)
+{
+    /* Suricata's header keywords make a rule packet-only */
+    static const char *const packet_keywords[] = {
+        "dsize", "ttl", "tos", "id", "window", "seq", "ack", "flags", "fragbits", "fragoffset",
+        "ipopts", "tcp.mss", "ip_proto", "sameip", "itype", "icode", "icmp_id", "geoip", "rpc",
+        "replace", "flow.age", "tcp.hdr", "udp.hdr", "ipv4.hdr", "ipv6.hdr", "icmpv4.hdr",
+        "icmpv6.hdr", "icmpv6.mtu"};
+    const SigList *pkt = &sig->fixed[SIG_LIST_PACKET];
+    for (size_t i = 0; i < sizeof(packet_keywords) / sizeof(packet_keywords[0]); i++)
+        if (has_keyword(pkt, packet_keywords[i]))
+            sig->flags |= SIG_FLAG_REQUIRE_PACKET;
+    const SigList *payload = &sig->fixed[SIG_LIST_PAYLOAD];
+    if (!payload->head || sig->flags & (SIG_FLAG_APPLAYER | SIG_FLAG_INERT) ||
+        (sig->ipproto && sig->ipproto != IPPROTO_TCP) || (sig->flags & SIG_FLAG_REQUIRE_PACKET))
+        return;
+    sig->flags |= SIG_FLAG_STREAM;
+    /* A plain TCP rule with an anchored content or stream_size inspects packets as well
+     * (after the stream, whether or not the packet went into it); tcp-stream and
+     * flow:only_stream rules do not. */
+    if (!(sig->flags & SIG_FLAG_STREAM_ONLY) &&
+        (has_anchored_content(payload) || has_keyword(pkt, "stream_size")))
+        sig->flags |= SIG_FLAG_REQUIRE_PACKET;
+}
+
+bool detect_stream_owns_payload(const Signature *sig, const Packet *p)
+{
+    if (p->proto != IPPROTO_TCP || !detect_sig_is_stream(sig))
+        return false;
+    return p->stream_pseudo || (p->stream_added && !(sig->flags & SIG_FLAG_REQUIRE_PACKET));
+}
+
+void detect_stream_attach(DetectThread *dt, StreamThread *st)
+{
+    const DetectEngine *de = dt->de;
+    bool any = false;
+    for (uint32_t i = 0; i < de->count && !any; i++)
+        any = detect_sig_is_stream(de->sigs[i]);
+    if (!any || dt->stream_ctx)
+        return;
+    DetectStreamCtx *ctx = calloc(1, sizeof(*ctx));
+    if (!ctx)
+        return;
+    ctx->cand = malloc((de->count + 1) * sizeof(uint32_t));
+    ctx->seen = calloc(de->count + 1, sizeof(uint32_t));
+    if (!ctx->cand || !ctx->seen) {
+        free(ctx->cand);
+        free(ctx->seen);
+        free(ctx);
+        return;
+    }
+    ctx->st = st;
+    dt->stream_ctx = ctx;
+    stream_raw_enable(st);
+}
+
+void detect_stream_thread_free(DetectThread *dt)
+{
+    DetectStreamCtx *ctx = dt->stream_ctx;
+    if (!ctx)
+        return;
+    free(ctx->data);
+    free(ctx->pieces);
+    free(ctx->cand);
+    free(ctx->seen);
+    free(ctx->log);
+    free(ctx);
+    dt->stream_ctx = NULL;
+}
+
+static bool reserve(void **buf, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return true;
+    size_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    void *b = realloc(*buf, n * elem);
+    if (!b)
+        return false;
+    *buf = b;
+    *cap = n;
+    return true;
+}
+
+/* StreamRawChunkFn: keeps a copy of the piece. */
+static bool collect_piece(void *ud, const uint8_t *data, uint32_t len, uint64_t off)
+{
+    DetectStreamCtx *ctx = ud;
+    size_t pcap = ctx->piece_cap;
+    if (!reserve((void **)&ctx->data, &ctx->cap, ctx->len + len, 1) ||
+        !reserve((void **)&ctx->pieces, &pcap, (size_t)ctx->piece_count + 1,
+                 sizeof(StreamPiece))) {
+        ctx->failed = true;
+        return false;
+    }
+    ctx->piece_cap = (uint32_t)pcap;
+    memcpy(ctx->data + ctx->len, data, len);
+    ctx->pieces[ctx->piece_count++] = (StreamPiece){ctx->len, len, off};
+    ctx->len += len;
+    return true;
+}
+
+static void add_candidate(void *ud, uint32_t num)
+{
+    DetectStreamCtx *ctx = ud;
+    if (ctx->seen[num] == ctx->stamp)
+        return;
+    ctx->seen[num] = ctx->stamp;
+    ctx->cand[ctx->cand_count++] = num;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The TCP group's rules whose fast pattern occurs in a piece, and those without one, in the
+ * engine's order. */
+static void gather_candidates(DetectThread *dt, DetectStreamCtx *ctx)
+{
+    const SigGroup *g = &dt->de->packet_groups[DETECT_GROUP_TCP];
+    ctx->cand_count = 0;
+    if (++ctx->stamp == 0) {
+        memset(ctx->seen, 0, dt->de->count * sizeof(uint32_t));
+        ctx->stamp = 1;
+    }
+    for (uint32_t i = 0; g->pf && i < ctx->piece_count; i++)
+        prefilter_scan(g->pf, dt->hs_scratch, ctx->data + ctx->pieces[i].off,
+                       ctx->pieces[i].len, add_candidate, ctx);
+    for (uint32_t i = 0; i < g->always_count; i++)
+        add_candidate(ctx, g->always[i]);
+    qsort(ctx->cand, ctx->cand_count, sizeof(uint32_t), cmp_u32);
+}
+
+/* StreamRawChunkFn for the alert payload: the kept stream, gaps named, up to the EVE
+ * payload buffer size. */
+static bool log_piece(void *ud, const uint8_t *data, uint32_t len, uint64_t off)
+{
+    DetectStreamCtx *ctx = ud;
+    char gap[48];
+    int glen = 0;
+    if (ctx->log_len && off > ctx->log_end)
+        glen = snprintf(gap, sizeof(gap), "[%llu bytes missing]",
+                        (unsigned long long)(off - ctx->log_end));
+    ctx->log_end = off + len;
+    uint32_t room = ctx->log_cap - ctx->log_len;
+    uint32_t g = (uint32_t)glen < room ? (uint32_t)glen : room;
+    memcpy(ctx->log + ctx->log_len, gap, g);
+    ctx->log_len += g;
+    room -= g;
+    uint32_t n = len < room ? len : room;
+    memcpy(ctx->log + ctx->log_len, data, n);
+    ctx->log_len += n;
+    return ctx->log_len < ctx->log_cap;
+}
+
+static void write_stream_alerts(DetectThread *dt, DetectStreamCtx *ctx, const Packet *p,
+                                Flow *f, bool eof)
+{
+    uint32_t cap = dt->eve && dt->eve->log ? dt->eve->log->cfg.alert.payload_buffer_size : 0;
+    ctx->log_len = 0;
+    if (cap && ctx->log_cap < cap) {
+        uint8_t *grown = realloc(ctx->log, cap);
+        if (grown) {
+            ctx->log = grown;
+            ctx->log_cap = cap;
+        }
+    }
+    if (cap && ctx->log_cap >= cap) {
+        ctx->log_cap = cap;
+        stream_raw_log(f, p->to_server, eof, log_piece, ctx);
+    }
+    dt->alert_stream = ctx->log ? ctx->log : (const uint8_t *)"";
+    dt->alert_stream_len = ctx->log_len;
+    detect_write_alerts(dt, p, f, NULL, p->ts_usec, NULL);
+    dt->alert_stream = NULL;
+    dt->alert_stream_len = 0;
+}
+
+static bool alerted(const Signature *const *list, uint32_t n, const Signature *sig)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (list[i] == sig)
+            return true;
+    return false;
+}
+
+/* Every stream rule against the collected pieces; a rule alerts once whichever pieces
+ * match, and not at all when its packet inspection alerted on this packet already (Suricata
+ * tries the stream, then the packet, for one verdict per rule and packet). */
+static void inspect_pieces(DetectThread *dt, DetectStreamCtx *ctx, const Packet *p, Flow *f,
+                           bool eof)
+{
+    const Signature *done[DETECT_ALERT_MAX];
+    uint32_t done_count = p->stream_pseudo ? 0 : dt->alert_count;
+    memcpy(done, dt->alerts, done_count * sizeof(done[0]));
+    gather_candidates(dt, ctx);
+    dt->alert_count = 0;
+    for (uint32_t c = 0; c < ctx->cand_count; c++) {
+        const Signature *sig = dt->de->sigs[ctx->cand[c]];
+        if (!detect_sig_is_stream(sig) || alerted(done, done_count, sig))
+            continue;
+        bool matched = false;
+        for (uint32_t i = 0; i < ctx->piece_count && !matched; i++)
+            matched = detect_sig_match_payload(dt, sig, p, f, ctx->data + ctx->pieces[i].off,
+                                               ctx->pieces[i].len);
+        if (matched && !detect_on_match(dt, sig, p, f, p->ts_usec))
+            break;
+    }
+    if (dt->alert_count)
+        write_stream_alerts(dt, ctx, p, f, eof);
+}
+
+static void inspect_direction(DetectThread *dt, const Packet *p, Flow *f, bool eof)
+{
+    DetectStreamCtx *ctx = dt->stream_ctx;
+    ctx->len = 0;
+    ctx->piece_count = 0;
+    ctx->failed = false;
+    if (!stream_raw_inspect(ctx->st, f, p->to_server, eof, collect_piece, ctx) || ctx->failed ||
+        !ctx->piece_count)
+        return;
+    inspect_pieces(dt, ctx, p, f, eof);
+}
+
+void detect_stream_packet(DetectThread *dt, const Packet *p, Flow *f)
+{
+    if (!dt->stream_ctx || !f || p->proto != IPPROTO_TCP || !p->ip_version || p->is_fragment ||
+        flowvar_passed(dt->flowvars, f))
+        return;
+    inspect_direction(dt, p, f, false);
+}
+
+/* Suricata's flow-timeout pseudo packet for one direction: the flow's endpoints that way
+ * round, the flow's last time, no bytes. */
+static void pseudo_packet(Packet *pk, Flow *f, bool to_server)
+{
+    memset(pk, 0, sizeof(*pk));
+    const FlowKey *k = &f->key;
+    pk->ts_usec = f->last_usec;
+    pk->ip_version = k->src.family == AF_INET6 ? 6 : 4;
+    pk->src = to_server ? k->src : k->dst;
+    pk->dst = to_server ? k->dst : k->src;
+    pk->sp = to_server ? k->sp : k->dp;
+    pk->dp = to_server ? k->dp : k->sp;
+    pk->proto = IPPROTO_TCP;
+    pk->tcp_flags = TH_ACK;
+    memcpy(pk->vlan_id, k->vlan_id, sizeof(pk->vlan_id));
+    pk->vlan_count = k->vlan_count;
+    pk->flow = f;
+    pk->to_server = to_server;
+    pk->stream_pseudo = true;
+}
+
+void detect_stream_flow_end(DetectThread *dt, Flow *f)
+{
+    if (!dt || !dt->stream_ctx || !f || f->key.proto != IPPROTO_TCP)
+        return;
+    for (int dir = 0; dir < 2; dir++) {
+        if (flowvar_passed(dt->flowvars, f))
+            return;
+        Packet pk;
+        pseudo_packet(&pk, f, dir == 0);
+        inspect_direction(dt, &pk, f, true);
+    }
+}

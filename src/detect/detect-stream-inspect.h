@@ -1,0 +1,27 @@
+/*
+ * detect-stream-inspect.h - payload rules on the reassembled TCP stream (Suricata's raw
+ * stream inspection); see detect-stream-inspect.c.
+ */
+#ifndef BONGSU_DETECT_STREAM_INSPECT_H
+#define BONGSU_DETECT_STREAM_INSPECT_H
+
+#include <stdbool.h>
+
+#include "detect/detect-engine.h"
+
+/* At load: whether the rule inspects TCP payloads on the raw stream (payload contents, no
+ * sticky buffer, no app protocol, not packet-only): SIG_FLAG_STREAM, and
+ * SIG_FLAG_REQUIRE_PACKET for the header keywords that make a rule packet-only. */
+void detect_stream_classify(Signature *sig);
+static inline bool detect_sig_is_stream(const Signature *sig)
+{
+    return sig->flags & SIG_FLAG_STREAM;
+}
+/* The packet path must leave this packet's payload to the stream: a stream rule, and the
+ * payload went into reassembly (or the rule is stream-only, or p is a pseudo packet). */
+bool detect_stream_owns_payload(const Signature *sig, const Packet *p);
+/* After a TCP packet's own inspection: the raw stream of its direction, when ready. */
+void detect_stream_packet(DetectThread *dt, const Packet *p, Flow *f);
+void detect_stream_thread_free(DetectThread *dt);
+
+#endif

@@ -1,0 +1,176 @@
+/*
+ * stream-tcp-raw.c - the raw stream: a TCP direction's reassembled bytes as detection sees
+ * them (see stream_raw_inspect() in stream-tcp.h).
+ *
+ * Why: Suricata matches payload rules (content without a sticky buffer) against the
+ * reassembled stream, not against single packets, so a pattern split over two segments
+ * still matches and overlapping retransmissions count only as the target's overlap policy
+ * resolved them (the segments already hold the chosen bytes: stream-tcp-reassemble.c). The
+ * stream is handed over in pieces of contiguous data: a gap ends one piece, so nothing
+ * matches across missing bytes.
+ *
+ * When (IDS mode, as Suricata 7): a direction is inspected at one of its own packets once
+ * the other side has acknowledged a chunk (stream.reassembly.to*-chunk-size) past the raw
+ * progress, when the app layer completed a transaction, when the depth was reached, and at
+ * flow end (everything stored, acknowledged or not). Each byte is inspected once.
+ *
+ * Memory: segments are kept until both the app layer and raw inspection have passed them;
+ * the raw progress is never more than a chunk (or one transaction) behind the
+ * acknowledgements, so this holds little more than before.
+ */
+#include "stream/stream-tcp-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void stream_raw_enable(StreamThread *st)
+{
+    st->raw_enabled = true;
+}
+
+uint64_t stream_raw_keep_from(const StreamThread *st, const TcpStream *s)
+{
+    if (!st->raw_enabled || s->raw_progress >= s->app_progress)
+        return s->app_progress;
+    return s->raw_progress;
+}
+
+/* The app layer's requests (AppLayerFlow.raw_trigger) become the streams' flags. */
+static void take_app_triggers(Flow *f, TcpSession *ssn)
+{
+    if (!f->app || !f->app->raw_trigger)
+        return;
+    if (f->app->raw_trigger & 1)
+        ssn->client.flags |= STREAM_F_RAW_TRIGGER;
+    if (f->app->raw_trigger & 2)
+        ssn->server.flags |= STREAM_F_RAW_TRIGGER;
+    f->app->raw_trigger = 0;
+}
+
+/* End of what is stored: segments are freed from the front only, so the furthest one ever
+ * stored is still there whenever anything is. */
+static uint64_t stored_end(const TcpStream *s)
+{
+    return s->head ? s->right_edge : 0;
+}
+
+/* Acknowledged data, as an offset (the FIN's sequence number is not data, and the stored
+ * end caps it). */
+static uint64_t acked_end(const TcpStream *s)
+{
+    int64_t acked = stream_seq_to_offset(s, s->last_ack);
+    if (acked <= 0)
+        return 0;
+    uint64_t end = stored_end(s);
+    return (uint64_t)acked < end ? (uint64_t)acked : end;
+}
+
+static bool grow(StreamThread *st, uint64_t need)
+{
+    if (need > UINT32_MAX)
+        return false;
+    if (st->raw_cap >= need)
+        return true;
+    uint32_t cap = st->raw_cap ? st->raw_cap : 4096;
+    while (cap < need)
+        cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
+    uint8_t *b = realloc(st->raw_buf, cap);
+    if (!b)
+        return false;
+    st->raw_buf = b;
+    st->raw_cap = cap;
+    return true;
+}
+
+/* Walks the contiguous pieces of [from, to): copies of overlapping segments agree, so each
+ * byte is taken from the first segment that has it. A piece lying in one segment is handed
+ * over in place; one spanning segments is assembled in st->raw_buf (NULL: in place only,
+ * then each segment's part is its own piece). */
+static void walk(StreamThread *st, const TcpStream *s, uint64_t from, uint64_t to,
+                 StreamRawChunkFn fn, void *ud)
+{
+    const StreamSegment *seg = s->head;
+    uint64_t pos = from;
+    while (seg && pos < to) {
+        while (seg && seg->off + seg->len <= pos)
+            seg = seg->next;
+        if (!seg || seg->off >= to)
+            return;
+        if (seg->off > pos)
+            pos = seg->off; /* a gap: the next piece starts after it */
+        /* extend the piece over segments that continue it without a gap */
+        uint64_t start = pos, end = seg->off + seg->len < to ? seg->off + seg->len : to;
+        const StreamSegment *last = seg;
+        for (const StreamSegment *n = seg->next; n && n->off <= end && end < to; n = n->next) {
+            uint64_t ne = n->off + n->len < to ? n->off + n->len : to;
+            if (ne > end) {
+                end = ne;
+                last = n;
+            }
+        }
+        bool ok;
+        if (last == seg || !st || !grow(st, end - start)) {
+            uint64_t e = seg->off + seg->len < end ? seg->off + seg->len : end;
+            ok = fn(ud, seg->data + (start - seg->off), (uint32_t)(e - start), start);
+            pos = e;
+        } else {
+            uint64_t at = start;
+            for (const StreamSegment *c = seg; at < end; c = c->next) {
+                uint64_t ce = c->off + c->len < end ? c->off + c->len : end;
+                if (ce <= at)
+                    continue;
+                memcpy(st->raw_buf + (at - start), c->data + (at - c->off), (size_t)(ce - at));
+                at = ce;
+            }
+            ok = fn(ud, st->raw_buf, (uint32_t)(end - start), start);
+            pos = end;
+        }
+        if (!ok)
+            return;
+    }
+}
+
+static bool raw_ready(const StreamThread *st, const TcpSession *ssn, const TcpStream *s,
+                      bool to_server, uint64_t acked)
+{
+    if (ssn->state < FLOW_TCP_ESTABLISHED)
+        return false;
+    if (s->flags & (STREAM_F_RAW_TRIGGER | STREAM_F_DEPTH_REACHED))
+        return true;
+    if (ssn->state > FLOW_TCP_TIME_WAIT) /* closing: no more data worth waiting for */
+        return true;
+    uint32_t chunk = to_server ? st->cfg.raw_chunk_toserver : st->cfg.raw_chunk_toclient;
+    return acked >= s->raw_progress + chunk;
+}
+
+bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, StreamRawChunkFn fn,
+                        void *ud)
+{
+    TcpSession *ssn = f ? f->tcp_session : NULL;
+    if (!ssn || !st->raw_enabled)
+        return false;
+    take_app_triggers(f, ssn);
+    TcpStream *s = to_server ? &ssn->client : &ssn->server;
+    if (!s->head)
+        return false;
+    uint64_t right = eof ? stored_end(s) : acked_end(s);
+    if (!eof && !raw_ready(st, ssn, s, to_server, right))
+        return false;
+    s->flags &= ~STREAM_F_RAW_TRIGGER;
+    if (right <= s->raw_progress)
+        return false;
+    uint64_t from = s->raw_progress;
+    s->raw_progress = right;
+    walk(st, s, from, right, fn, ud);
+    return true;
+}
+
+void stream_raw_log(Flow *f, bool to_server, bool eof, StreamRawChunkFn fn, void *ud)
+{
+    TcpSession *ssn = f ? f->tcp_session : NULL;
+    if (!ssn)
+        return;
+    const TcpStream *s = to_server ? &ssn->client : &ssn->server;
+    if (s->head)
+        walk(NULL, s, s->head->off, eof ? stored_end(s) : acked_end(s), fn, ud);
+}
