@@ -31,6 +31,7 @@
 
 #include "detect/detect-content.h"
 #include "detect/detect-flowvars.h"
+#include "detect/detect-group-port.h"
 #include "detect/detect-prefilter.h"
 #include "stream/stream-tcp.h"
 
@@ -193,9 +194,9 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The TCP group's rules whose fast pattern occurs in a piece, and those without one, in the
- * engine's order. */
-static void gather_candidates(DetectThread *dt, DetectStreamCtx *ctx)
+/* The TCP group's rules whose fast pattern occurs in a piece, and those without one whose
+ * ports and direction fit p's, in the engine's order. */
+static void gather_candidates(DetectThread *dt, DetectStreamCtx *ctx, const Packet *p)
 {
     const SigGroup *g = &dt->de->packet_groups[DETECT_GROUP_TCP];
     ctx->cand_count = 0;
@@ -203,11 +204,16 @@ static void gather_candidates(DetectThread *dt, DetectStreamCtx *ctx)
         memset(ctx->seen, 0, dt->de->count * sizeof(uint32_t));
         ctx->stamp = 1;
     }
-    for (uint32_t i = 0; g->pf && i < ctx->piece_count; i++)
-        prefilter_scan(g->pf, dt->hs_scratch, ctx->data + ctx->pieces[i].off,
-                       ctx->pieces[i].len, add_candidate, ctx);
-    for (uint32_t i = 0; i < g->always_count; i++)
-        add_candidate(ctx, g->always[i]);
+    bool to_client = !p->to_server;
+    const struct Prefilter *pf = g->pf[to_client && g->pf_by_direction];
+    for (uint32_t i = 0; pf && i < ctx->piece_count; i++)
+        prefilter_scan(pf, dt->hs_scratch, ctx->data + ctx->pieces[i].off, ctx->pieces[i].len,
+                       add_candidate, ctx);
+    uint32_t rest = 0;
+    const uint32_t *always = port_index_candidates(g->always_ix, to_client, p->sp, p->dp,
+                                                   add_candidate, ctx, &rest);
+    for (uint32_t i = 0; i < rest; i++)
+        add_candidate(ctx, always[i]);
     qsort(ctx->cand, ctx->cand_count, sizeof(uint32_t), cmp_u32);
 }
 
@@ -273,7 +279,7 @@ static void inspect_pieces(DetectThread *dt, DetectStreamCtx *ctx, const Packet 
     const Signature *done[DETECT_ALERT_MAX];
     uint32_t done_count = p->stream_pseudo ? 0 : dt->alert_count;
     memcpy(done, dt->alerts, done_count * sizeof(done[0]));
-    gather_candidates(dt, ctx);
+    gather_candidates(dt, ctx, p);
     dt->alert_count = 0;
     for (uint32_t c = 0; c < ctx->cand_count; c++) {
         const Signature *sig = dt->de->sigs[ctx->cand[c]];
