@@ -183,6 +183,7 @@ void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
             .gid = sig->gid, .sid = sig->sid, .rev = sig->rev, .signature = sig->msg,
             .category = sig->class_desc ? sig->class_desc : "",
             .severity = sig->priority ? sig->priority : 3, .metadata = sig->metadata,
+            .metadata_json = sig->metadata_json,
             .target = sig->target, .app_object = app_object, .ts_usec = ts_usec,
             .action = alert_action_name(dt->alert_actions[i]),
             .drop = dt->alert_actions[i] == SIG_ACTION_DROP ||

@@ -127,7 +127,8 @@ typedef struct Signature {
     /* parsing: the list of a packet-level sticky buffer (ipv4.hdr...) that payload keywords go
      * to, NULL none; the list lives in that buffer keyword's SigMatch (detect-hdr-buffers.c) */
     SigList *active_list;
-    json_t *metadata;       /* object of string arrays, for alerts */
+    json_t *metadata;       /* object of string arrays, for alerts, until attribution */
+    char *metadata_json;    /* after attribution: the same as compact JSON text, NULL if none */
     int target;             /* 0 none, 1 src_ip, 2 dest_ip */
     char *file;
     int line;

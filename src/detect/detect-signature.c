@@ -270,5 +270,6 @@ void signature_free(Signature *sig)
     free(sig->suppress);
     free(sig->th);
     json_decref(sig->metadata);
+    free(sig->metadata_json);
     free(sig);
 }

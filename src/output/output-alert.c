@@ -39,7 +39,9 @@ static json_t *alert_object(const AlertInfo *a)
     json_object_set_new(obj, "signature", json_string(a->signature ? a->signature : ""));
     json_object_set_new(obj, "category", json_string(a->category ? a->category : ""));
     json_object_set_new(obj, "severity", json_integer(a->severity ? a->severity : 3));
-    if (a->metadata && json_object_size(a->metadata))
+    if (a->metadata_json)
+        json_object_set_new(obj, "metadata", json_loads(a->metadata_json, 0, NULL));
+    else if (a->metadata && json_object_size(a->metadata))
         json_object_set(obj, "metadata", a->metadata);
     return obj;
 }

@@ -26,6 +26,7 @@ typedef struct AlertInfo {
     const char *action;     /* "allowed" (IDS) or "blocked" */
     bool drop;              /* the rule (or a rate_filter) drops or rejects: fast.log [wDrop] */
     json_t *metadata;       /* object of string arrays, or NULL; borrowed */
+    const char *metadata_json; /* or the same as JSON text (a rule's, detect-attribute.c) */
     int target;             /* 0 none, 1 source is the target, 2 destination is */
     json_t *app_object;     /* e.g. {"http": {...}} merged into the event; borrowed */
     uint64_t ts_usec;       /* event time (packet time) when there is no packet */

@@ -4,7 +4,7 @@ UDP packets carrying "ALERTME" from three sources and an ICMP echo go through ru
 threshold.config entries: a suppress by source, a limit that replaces the rule's own, and a
 rate_filter to reject. Checked: which alerts survive, the reject's EVE action, fast.log's
 lines against the EVE alerts (Suricata's exact format), the alert's payload, payload_printable,
-stream and packet fields, and that a bad threshold.config line is reported as file:line and
+stream and packet fields, a rule's metadata, and that a bad threshold.config line is reported as file:line and
 fails -T.
 """
 import base64
@@ -31,7 +31,8 @@ with open(rules, "w") as f:
             'alert udp any any -> any any (msg:"limit from config"; content:"ALERTME"; '
             'threshold:type limit, track by_rule, count 10, seconds 60; sid:2;)\n'
             'alert udp any any -> any any (msg:"rate to reject"; content:"ALERTME"; sid:3;)\n'
-            'alert icmp any any -> any any (itype:8; sid:4;)\n')
+            'alert icmp any any -> any any (itype:8; metadata: created_at 2024_01_01, '
+            'former_category MALWARE, created_at 2025; sid:4;)\n')
 threshold = os.path.join(work, "threshold.config")
 with open(threshold, "w") as f:
     f.write("# e2e\n"
@@ -55,6 +56,9 @@ for a in alerts:
 
 check_eq(sorted(a["src_ip"] for a in by_sid.get(1, [])), ["10.0.0.2"] * 6 + ["10.0.0.3"] * 6,
          "sid 1: suppressed from 10.0.0.1 only")
+check_eq([a["alert"].get("metadata") for a in by_sid.get(4, [])],
+         [{"created_at": ["2024_01_01", "2025"], "former_category": ["MALWARE"]}],
+         "sid 4: the rule's metadata, repeated keys gathered in order")
 check_eq(len(by_sid.get(2, [])), 6, "sid 2: the config's limit (2 per source) replaced the rule's")
 actions = [a["alert"]["action"] for a in by_sid.get(3, [])]
 check_eq(actions, ["allowed"] * 4 + ["blocked"] * 14, "sid 3: reject after 4 matches")
