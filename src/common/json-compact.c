@@ -27,7 +27,7 @@ bool json_buffer_reserve(JsonBuffer *out, size_t extra)
     return true;
 }
 
-static bool put(JsonBuffer *out, const char *bytes, size_t n)
+bool json_buffer_append(JsonBuffer *out, const char *bytes, size_t n)
 {
     if (!json_buffer_reserve(out, n))
         return false;
@@ -38,7 +38,7 @@ static bool put(JsonBuffer *out, const char *bytes, size_t n)
 
 static bool put_char(JsonBuffer *out, char c)
 {
-    return put(out, &c, 1);
+    return json_buffer_append(out, &c, 1);
 }
 
 /* Length of the UTF-8 sequence at s (1-4), or 0 when it is not one jansson accepts
@@ -80,18 +80,18 @@ static bool put_escape(JsonBuffer *out, unsigned char c)
     static const char hex[] = "0123456789ABCDEF";
     char seq[6] = {'\\', 0, 0, 0, 0, 0};
     switch (c) {
-    case '"': seq[1] = '"'; return put(out, seq, 2);
-    case '\\': seq[1] = '\\'; return put(out, seq, 2);
-    case '\b': seq[1] = 'b'; return put(out, seq, 2);
-    case '\f': seq[1] = 'f'; return put(out, seq, 2);
-    case '\n': seq[1] = 'n'; return put(out, seq, 2);
-    case '\r': seq[1] = 'r'; return put(out, seq, 2);
-    case '\t': seq[1] = 't'; return put(out, seq, 2);
+    case '"': seq[1] = '"'; return json_buffer_append(out, seq, 2);
+    case '\\': seq[1] = '\\'; return json_buffer_append(out, seq, 2);
+    case '\b': seq[1] = 'b'; return json_buffer_append(out, seq, 2);
+    case '\f': seq[1] = 'f'; return json_buffer_append(out, seq, 2);
+    case '\n': seq[1] = 'n'; return json_buffer_append(out, seq, 2);
+    case '\r': seq[1] = 'r'; return json_buffer_append(out, seq, 2);
+    case '\t': seq[1] = 't'; return json_buffer_append(out, seq, 2);
     default:
         memcpy(seq + 1, "u00", 3);
         seq[4] = hex[c >> 4];
         seq[5] = hex[c & 0xF];
-        return put(out, seq, 6);
+        return json_buffer_append(out, seq, 6);
     }
 }
 
@@ -108,7 +108,7 @@ static bool word_needs_care(uint64_t word)
     return ((below_space | is_quote | is_backslash | word) & highs) != 0;
 }
 
-static bool put_string(JsonBuffer *out, const char *str, size_t len)
+bool json_compact_append_string(JsonBuffer *out, const char *str, size_t len)
 {
     const unsigned char *s = (const unsigned char *)str;
     if (!put_char(out, '"'))
@@ -135,14 +135,14 @@ static bool put_string(JsonBuffer *out, const char *str, size_t len)
             i += n;
             continue;
         }
-        if (!put(out, str + run_start, i - run_start) || !put_escape(out, c))
+        if (!json_buffer_append(out, str + run_start, i - run_start) || !put_escape(out, c))
             return false;
         run_start = ++i;
     }
-    return put(out, str + run_start, len - run_start) && put_char(out, '"');
+    return json_buffer_append(out, str + run_start, len - run_start) && put_char(out, '"');
 }
 
-static bool put_integer(JsonBuffer *out, json_int_t value)
+bool json_compact_append_integer(JsonBuffer *out, json_int_t value)
 {
     char digits[24];
     size_t pos = sizeof(digits);
@@ -153,14 +153,14 @@ static bool put_integer(JsonBuffer *out, json_int_t value)
     } while (magnitude);
     if (value < 0)
         digits[--pos] = '-';
-    return put(out, digits + pos, sizeof(digits) - pos);
+    return json_buffer_append(out, digits + pos, sizeof(digits) - pos);
 }
 
 static bool put_real(JsonBuffer *out, const json_t *value)
 {
     char text[64];
     size_t n = json_dumpb(value, text, sizeof(text), JSON_ENCODE_ANY | JSON_COMPACT);
-    return n && n <= sizeof(text) && put(out, text, n);
+    return n && n <= sizeof(text) && json_buffer_append(out, text, n);
 }
 
 static bool put_value(JsonBuffer *out, const json_t *value);
@@ -173,7 +173,7 @@ static bool put_object(JsonBuffer *out, const json_t *object)
     if (!put_char(out, '{'))
         return false;
     json_object_foreach((json_t *)object, key, member) {
-        if ((!first && !put_char(out, ',')) || !put_string(out, key, strlen(key)) ||
+        if ((!first && !put_char(out, ',')) || !json_compact_append_string(out, key, strlen(key)) ||
             !put_char(out, ':') || !put_value(out, member))
             return false;
         first = false;
@@ -197,13 +197,22 @@ static bool put_value(JsonBuffer *out, const json_t *value)
     switch (json_typeof(value)) {
     case JSON_OBJECT: return put_object(out, value);
     case JSON_ARRAY: return put_array(out, value);
-    case JSON_STRING: return put_string(out, json_string_value(value), json_string_length(value));
-    case JSON_INTEGER: return put_integer(out, json_integer_value(value));
+    case JSON_STRING: return json_compact_append_string(out, json_string_value(value), json_string_length(value));
+    case JSON_INTEGER: return json_compact_append_integer(out, json_integer_value(value));
     case JSON_REAL: return put_real(out, value);
-    case JSON_TRUE: return put(out, "true", 4);
-    case JSON_FALSE: return put(out, "false", 5);
-    case JSON_NULL: return put(out, "null", 4);
+    case JSON_TRUE: return json_buffer_append(out, "true", 4);
+    case JSON_FALSE: return json_buffer_append(out, "false", 5);
+    case JSON_NULL: return json_buffer_append(out, "null", 4);
     }
+    return false;
+}
+
+bool json_compact_append_value(JsonBuffer *out, const json_t *value)
+{
+    size_t before = out->len;
+    if (value && put_value(out, value))
+        return true;
+    out->len = before;
     return false;
 }
 

@@ -4,8 +4,11 @@
  * One EveLog is shared by all threads; each thread formats events into its own EveWriter
  * buffer and appends whole lines to the file under a lock when the buffer fills or the thread
  * flushes, so lines from different threads never interleave and no event is written twice.
- * Loggers (flow, anomaly, stats, and later alert, http, dns, tls...) build a jansson object
- * starting from eve_header_packet() or eve_header_flow() and hand it to eve_write().
+ * Most loggers (alert, anomaly, http, dns, tls, ...) build a jansson object starting from
+ * eve_header_packet() or eve_header_flow() and hand it to eve_write(). The flow record, written
+ * once per flow and so the most frequent event, is instead written as text straight into the
+ * writer's buffer: eve_begin_flow_event(), JsonBuilder setters, eve_end_event(). Both paths
+ * share the header code through JsonBuilder, so the fields are the same.
  */
 #ifndef BONGSU_EVE_H
 #define BONGSU_EVE_H
@@ -16,6 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/json-builder.h"
 #include "common/json-compact.h"
 #include "decode/packet.h"
 #include "flow/flow.h"
@@ -116,10 +120,19 @@ void eve_add_flow_tuple(json_t *obj, const FlowKey *key);
 void eve_add_flow_tuple_to_client(json_t *obj, const FlowKey *key);
 /* "app_proto" of flows, netflow records and alerts, once the protocol is known. */
 void eve_add_app_proto(json_t *obj, const Flow *f);
+void eve_put_app_proto(JsonBuilder *jb, const Flow *f);
 const char *eve_proto_name(uint8_t proto, char buf[8]);
 void eve_format_address(const Address *a, char *buf, size_t len);
 
 /* Serialises obj as one line into the writer and releases obj. */
 void eve_write(EveWriter *w, EveType type, json_t *obj);
+
+/* Text path: starts a line in the writer's buffer with the flow header (the fields of
+ * eve_header_flow); the caller adds its own fields with jb and ends with eve_end_event, which
+ * counts the line (or drops it when it could not be written). Nothing else may be written to
+ * the writer in between. */
+void eve_begin_flow_event(EveWriter *w, JsonBuilder *jb, const Flow *f, uint64_t ts_usec,
+                          const char *event_type);
+void eve_end_event(EveWriter *w, EveType type, JsonBuilder *jb);
 
 #endif

@@ -14,31 +14,37 @@
 #include "common/timefmt.h"
 #include "stream/stream-tcp.h"
 
-static json_t *flow_time(uint64_t ts_usec)
+static void put_time(JsonBuilder *jb, const char *key, uint64_t ts_usec)
 {
     char ts[TIMEFMT_BUF_SIZE];
     timefmt_iso(ts_usec, ts);
-    return json_string(ts);
+    jb_set_string(jb, key, ts);
 }
 
-static json_t *flow_object(const Flow *f, FlowEndReason reason)
+static void put_flow_object(JsonBuilder *jb, const Flow *f, FlowEndReason reason)
 {
-    json_t *flow = json_object();
-    json_object_set_new(flow, "pkts_toserver", json_integer((json_int_t)f->pkts_toserver));
-    json_object_set_new(flow, "pkts_toclient", json_integer((json_int_t)f->pkts_toclient));
-    json_object_set_new(flow, "bytes_toserver", json_integer((json_int_t)f->bytes_toserver));
-    json_object_set_new(flow, "bytes_toclient", json_integer((json_int_t)f->bytes_toclient));
-    json_object_set_new(flow, "start", flow_time(f->start_usec));
-    json_object_set_new(flow, "end", flow_time(f->last_usec));
-    json_object_set_new(flow, "age",
-                        json_integer((json_int_t)(f->last_usec / 1000000 - f->start_usec / 1000000)));
-    json_object_set_new(flow, "state", json_string(flow_state_name(f->state)));
-    json_object_set_new(flow, "reason", json_string(flow_end_reason_name(reason)));
-    json_object_set_new(flow, "alerted", json_boolean(f->alerted));
-    return flow;
+    jb_open_object(jb, "flow");
+    jb_set_int(jb, "pkts_toserver", (json_int_t)f->pkts_toserver);
+    jb_set_int(jb, "pkts_toclient", (json_int_t)f->pkts_toclient);
+    jb_set_int(jb, "bytes_toserver", (json_int_t)f->bytes_toserver);
+    jb_set_int(jb, "bytes_toclient", (json_int_t)f->bytes_toclient);
+    put_time(jb, "start", f->start_usec);
+    put_time(jb, "end", f->last_usec);
+    jb_set_int(jb, "age", (json_int_t)(f->last_usec / 1000000 - f->start_usec / 1000000));
+    jb_set_string(jb, "state", flow_state_name(f->state));
+    jb_set_string(jb, "reason", flow_end_reason_name(reason));
+    jb_set_bool(jb, "alerted", f->alerted);
+    jb_close(jb);
 }
 
-void output_add_tcp_flag_names(json_t *tcp, uint8_t flags)
+void output_put_tcp_flags(JsonBuilder *jb, const char *key, uint8_t flags)
+{
+    static const char hex_digits[] = "0123456789abcdef";
+    char hex[3] = {hex_digits[flags >> 4], hex_digits[flags & 0xF], 0};
+    jb_set_string(jb, key, hex);
+}
+
+void output_put_tcp_flag_names(JsonBuilder *jb, uint8_t flags)
 {
     static const struct {
         uint8_t bit;
@@ -47,44 +53,43 @@ void output_add_tcp_flag_names(json_t *tcp, uint8_t flags)
                       {TH_ACK, "ack"}, {TH_URG, "urg"}, {TH_ECN, "ecn"}, {TH_CWR, "cwr"}};
     for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
         if (flags & flag_names[i].bit)
-            json_object_set_new(tcp, flag_names[i].name, json_true());
+            jb_set_bool(jb, flag_names[i].name, true);
 }
 
 /* As Suricata: flags, state, gaps and regions come from the stream session; a flow the
  * stream engine never tracked logs flags 00 and nothing else. */
-static json_t *tcp_object(const Flow *f)
+static void put_tcp_object(JsonBuilder *jb, const Flow *f)
 {
-    json_t *tcp = json_object();
     StreamFlowInfo si;
     bool has_session = stream_flow_info(f, &si);
-    char hex[4];
-    snprintf(hex, sizeof(hex), "%02x", si.tcp_flags);
-    json_object_set_new(tcp, "tcp_flags", json_string(hex));
-    snprintf(hex, sizeof(hex), "%02x", si.tcp_flags_ts);
-    json_object_set_new(tcp, "tcp_flags_ts", json_string(hex));
-    snprintf(hex, sizeof(hex), "%02x", si.tcp_flags_tc);
-    json_object_set_new(tcp, "tcp_flags_tc", json_string(hex));
-    output_add_tcp_flag_names(tcp, si.tcp_flags);
-    if (!has_session)
-        return tcp;
-    json_object_set_new(tcp, "state", json_string(flow_tcp_state_name(si.state)));
-    if (si.tc_gap)
-        json_object_set_new(tcp, "tc_gap", json_true());
-    if (si.ts_gap)
-        json_object_set_new(tcp, "ts_gap", json_true());
-    json_object_set_new(tcp, "ts_max_regions", json_integer(si.ts_max_regions));
-    json_object_set_new(tcp, "tc_max_regions", json_integer(si.tc_max_regions));
-    return tcp;
+    jb_open_object(jb, "tcp");
+    output_put_tcp_flags(jb, "tcp_flags", si.tcp_flags);
+    output_put_tcp_flags(jb, "tcp_flags_ts", si.tcp_flags_ts);
+    output_put_tcp_flags(jb, "tcp_flags_tc", si.tcp_flags_tc);
+    output_put_tcp_flag_names(jb, si.tcp_flags);
+    if (has_session) {
+        jb_set_string(jb, "state", flow_tcp_state_name(si.state));
+        if (si.tc_gap)
+            jb_set_bool(jb, "tc_gap", true);
+        if (si.ts_gap)
+            jb_set_bool(jb, "ts_gap", true);
+        jb_set_int(jb, "ts_max_regions", si.ts_max_regions);
+        jb_set_int(jb, "tc_max_regions", si.tc_max_regions);
+    }
+    jb_close(jb);
 }
 
+/* Written as text, not as a jansson tree: one record per flow makes this the most frequent
+ * event of a sensor without rules, and building the tree cost several times the writing. */
 void output_flow_log(EveWriter *w, const Flow *f, FlowEndReason reason, uint64_t now_usec)
 {
     if (!eve_enabled(w->log, EVE_FLOW))
         return;
-    json_t *obj = eve_header_flow(w->log, f, now_usec, "flow");
-    eve_add_app_proto(obj, f);
-    json_object_set_new(obj, "flow", flow_object(f, reason));
+    JsonBuilder jb;
+    eve_begin_flow_event(w, &jb, f, now_usec, "flow");
+    eve_put_app_proto(&jb, f);
+    put_flow_object(&jb, f, reason);
     if (f->key.proto == IPPROTO_TCP)
-        json_object_set_new(obj, "tcp", tcp_object(f));
-    eve_write(w, EVE_FLOW, obj);
+        put_tcp_object(&jb, f);
+    eve_end_event(w, EVE_FLOW, &jb);
 }

@@ -23,10 +23,10 @@ static json_t *time_string(uint64_t ts_usec)
 static json_t *tcp_flags_object(uint8_t flags)
 {
     json_t *tcp = json_object();
-    char hex[4];
-    snprintf(hex, sizeof(hex), "%02x", flags);
-    json_object_set_new(tcp, "tcp_flags", json_string(hex));
-    output_add_tcp_flag_names(tcp, flags);
+    JsonBuilder jb;
+    jb_begin_tree(&jb, tcp);
+    output_put_tcp_flags(&jb, "tcp_flags", flags);
+    output_put_tcp_flag_names(&jb, flags);
     return tcp;
 }
 

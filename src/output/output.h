@@ -12,8 +12,10 @@
 
 void output_flow_log(EveWriter *w, const Flow *f, FlowEndReason reason, uint64_t now_usec);
 void output_netflow_log(EveWriter *w, const Flow *f, uint64_t now_usec);
-/* Adds "syn": true, "fin": true... for each flag set (shared by flow and netflow). */
-void output_add_tcp_flag_names(json_t *tcp, uint8_t flags);
+/* TCP flags as Suricata logs them (shared by flow and netflow): two hex digits under key, and
+ * "syn": true, "fin": true... for each flag set. */
+void output_put_tcp_flags(JsonBuilder *jb, const char *key, uint8_t flags);
+void output_put_tcp_flag_names(JsonBuilder *jb, uint8_t flags);
 void output_anomaly_log(EveWriter *w, const Packet *p);
 /* A stage may add what counters cannot hold (Suricata's detect.engines array of objects) to
  * the `stats` object just before it is written; one hook, NULL to remove it. */

@@ -78,6 +78,7 @@ static void test_timestamp_format(void **state)
 static void test_address_format(void **state)
 {
     (void)state;
+    char want6[64];
     Address a = {.family = AF_INET6};
     a.addr[15] = 1;
     a.addr[0] = 0x20;
@@ -88,6 +89,29 @@ static void test_address_format(void **state)
     Address v4 = {.family = AF_INET, .addr = {10, 1, 2, 3}};
     eve_format_address(&v4, buf, sizeof(buf));
     assert_string_equal(buf, "10.1.2.3");
+    /* Every octet value in every position, against the C library's formatting. */
+    for (unsigned v = 0; v < 256; v++) {
+        Address o = {.family = AF_INET, .addr = {(uint8_t)v, (uint8_t)(255 - v), (uint8_t)(v * 7),
+                                                 (uint8_t)(v / 3)}};
+        char want[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, o.addr, want, sizeof(want));
+        eve_format_address(&o, buf, sizeof(buf));
+        assert_string_equal(buf, want);
+        memset(o.addr, 0, sizeof(o.addr));
+        o.family = AF_INET6;
+        o.addr[v % 16] = (uint8_t)v;
+        o.addr[15 - v % 16] = (uint8_t)(v ^ 0xA5);
+        eve_format_address(&o, buf, sizeof(buf));
+        const uint8_t *b = o.addr;
+        snprintf(want6, sizeof(want6),
+                 "%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x:%02x%02x", b[0],
+                 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+                 b[14], b[15]);
+        assert_string_equal(buf, want6);
+    }
+    /* A short buffer gets a truncated, terminated string. */
+    eve_format_address(&v4, buf, 5);
+    assert_string_equal(buf, "10.1");
 }
 
 static void test_writer_lines(void **state)
