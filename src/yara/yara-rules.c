@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <yara.h>
 
+#include "yara/yara-compiled.h"
 #include "yara/yara-prefilter.h"
 
 #define MAX_DIR_DEPTH 8
@@ -55,6 +56,9 @@ typedef struct LoadCtx {
     bool held;           /* a first try: messages kept, reported only if it succeeds */
     char *held_text;     /* "E|I" where "\t" message "\n", one a line */
     size_t held_len;
+    bool recording;      /* keep what is reported, for a compiled-set entry */
+    char *record_text;   /* as held_text */
+    size_t record_len;
 } LoadCtx;
 
 static const char *const externals[] = {"filename", "filepath", "extension", "filetype", "owner"};
@@ -91,30 +95,35 @@ void yara_library_fini(void)
     pthread_mutex_unlock(&library_lock);
 }
 
-static void hold(LoadCtx *lc, const char *where, const char *msg, bool error)
+static void append_line(char **text, size_t *len, const char *where, const char *msg,
+                        bool error)
 {
     size_t add = strlen(where) + strlen(msg) + 4;
-    char *t = realloc(lc->held_text, lc->held_len + add + 1);
+    char *t = realloc(*text, *len + add + 1);
     if (!t)
         return;
-    lc->held_text = t;
-    lc->held_len += (size_t)snprintf(t + lc->held_len, add + 1, "%c%s\t%s\n", error ? 'E' : 'I',
-                                     where, msg);
+    *text = t;
+    *len += (size_t)snprintf(t + *len, add + 1, "%c%s\t%s\n", error ? 'E' : 'I', where, msg);
 }
 
 static void report(LoadCtx *lc, const char *where, const char *msg, bool error)
 {
-    if (lc->held && !lc->quiet)
-        hold(lc, where, msg, error);
-    else if (lc->report && !lc->quiet)
+    if (lc->quiet)
+        return;
+    if (lc->held) {
+        append_line(&lc->held_text, &lc->held_len, where, msg, error);
+        return;
+    }
+    if (lc->recording)
+        append_line(&lc->record_text, &lc->record_len, where, msg, error);
+    if (lc->report)
         lc->report(lc->ud, where, msg, error);
 }
 
-/* Reports what a successful first try held back (or drops it: keep false). */
-static void release_held(LoadCtx *lc, bool keep)
+/* Reports each "E|I" where "\t" message line of text (which it cuts up). */
+static void replay(LoadCtx *lc, char *text)
 {
-    lc->held = false;
-    for (char *line = lc->held_text; keep && line && *line;) {
+    for (char *line = text; line && *line;) {
         char *tab = strchr(line, '\t'), *nl = tab ? strchr(tab, '\n') : NULL;
         if (!nl)
             break;
@@ -122,6 +131,14 @@ static void release_held(LoadCtx *lc, bool keep)
         report(lc, line + 1, tab + 1, line[0] == 'E');
         line = nl + 1;
     }
+}
+
+/* Reports what a successful first try held back (or drops it: keep false). */
+static void release_held(LoadCtx *lc, bool keep)
+{
+    lc->held = false;
+    if (keep)
+        replay(lc, lc->held_text);
     free(lc->held_text);
     lc->held_text = NULL;
     lc->held_len = 0;
@@ -534,6 +551,120 @@ static void load_prefiltered(YaraRuleSet *set, char **paths, size_t n, YaraLoadS
            "the full set", false);
 }
 
+/* Compiled inputs as they are, the sources compiled (and their non-MZ set). */
+static void compile_sets(YaraRuleSet *set, FileList *files, const YaraLoadOptions *opts,
+                         YaraLoadStats *st, LoadCtx *lc)
+{
+    for (size_t i = 0; i < files->count; i++) {
+        if (is_compiled(files->paths[i])) {
+            load_compiled(set, files->paths[i], st, lc);
+            free(files->paths[i]);
+            files->paths[i] = NULL;
+        }
+    }
+    load_sources(set, files->paths, files->count, st, lc,
+                 opts->prefilter ? YARA_SCOPE_MZ : YARA_SCOPE_ALL);
+    if (opts->prefilter && set->part_count && set->parts[set->part_count - 1].scope == YARA_SCOPE_MZ)
+        load_prefiltered(set, files->paths, files->count, st, lc);
+}
+
+/* Keeps the sets compiled in the usual way: every file, the prefilter's set when asked. */
+static void save_entry(const YaraRuleSet *set, const char *dir, const YaraCompiledKey *key,
+                       bool prefilter, const YaraLoadStats *st, const char *messages)
+{
+    YaraScope first = prefilter ? YARA_SCOPE_MZ : YARA_SCOPE_ALL;
+    if (st->files_failed || set->part_count != (prefilter ? 2u : 1u) ||
+        set->parts[0].scope != first ||
+        (prefilter && set->parts[1].scope != YARA_SCOPE_NOT_MZ))
+        return;
+    if (!yara_compiled_save(dir, key, "full", set->parts[0].rules) ||
+        (prefilter && !yara_compiled_save(dir, key, "nonmz", set->parts[1].rules)))
+        return;
+    size_t len = (messages ? strlen(messages) : 0) + 64;
+    char *text = malloc(len);
+    if (!text)
+        return;
+    snprintf(text, len, "counts %u %u %u %u\n%s", st->mz_only, st->trimmed, st->unchanged_files,
+             st->pe_files, messages ? messages : "");
+    yara_compiled_save_text(dir, key, text);
+    free(text);
+}
+
+/* ---- compiled sets kept between runs (yara-compiled.h) ---- */
+
+/* The entry key of these files: false when they cannot be kept (a compiled input, a text
+ * with a NUL byte, an include). */
+static bool kept_key(char *const *paths, size_t n, bool prefilter, YaraCompiledKey *key)
+{
+    char **texts = calloc(n ? n : 1, sizeof(*texts)), **rewrites = calloc(n ? n : 1, sizeof(*texts));
+    bool ok = texts && rewrites && n;
+    for (size_t i = 0; ok && i < n; i++) {
+        size_t len = 0;
+        texts[i] = paths[i] && !is_compiled(paths[i]) ? read_text(paths[i], &len) : NULL;
+        ok = texts[i] && strlen(texts[i]) == len;
+        YaraPrefilterStats ps = {0};
+        if (ok && prefilter)
+            rewrites[i] = yara_prefilter_rewrite(texts[i], len, &ps);
+    }
+    ok = ok && yara_compiled_key(paths, texts, rewrites, n, prefilter, key);
+    for (size_t i = 0; texts && rewrites && i < n; i++) {
+        free(texts[i]);
+        free(rewrites[i]);
+    }
+    free(texts);
+    free(rewrites);
+    return ok;
+}
+
+/* The sets of a kept entry, with the counts and messages of the run that compiled them. */
+static bool load_entry(YaraRuleSet *set, const char *dir, const YaraCompiledKey *key,
+                       bool prefilter, YaraLoadStats *st, LoadCtx *lc)
+{
+    char *text = yara_compiled_load_text(dir, key);
+    unsigned mz_only, trimmed, unchanged, pe;
+    int used = 0;
+    if (!text || sscanf(text, "counts %u %u %u %u\n%n", &mz_only, &trimmed, &unchanged, &pe,
+                        &used) != 4 || !used) {
+        free(text);
+        return false;
+    }
+    YR_RULES *full = yara_compiled_load(dir, key, "full");
+    YR_RULES *nonmz = prefilter && full ? yara_compiled_load(dir, key, "nonmz") : NULL;
+    if (!full || (prefilter && !nonmz)) {
+        if (full)
+            yr_rules_destroy(full);
+        free(text);
+        return false;
+    }
+    part_add(set, full, NULL, prefilter ? YARA_SCOPE_MZ : YARA_SCOPE_ALL);  /* owned by set */
+    if (nonmz)
+        part_add(set, nonmz, NULL, YARA_SCOPE_NOT_MZ);
+    *st = (YaraLoadStats){.files = st->files, .mz_only = mz_only, .trimmed = trimmed,
+                          .unchanged_files = unchanged, .pe_files = pe, .kept = true};
+    replay(lc, text + used);
+    free(text);
+    return true;
+}
+
+static bool load_kept(YaraRuleSet *set, FileList *files, const YaraLoadOptions *opts,
+                      YaraLoadStats *st, LoadCtx *lc)
+{
+    const char *dir = opts->compiled_dir;
+    YaraCompiledKey key;
+    if (!dir || !*dir || lc->errors || !yara_compiled_dir_usable(dir) ||
+        !kept_key(files->paths, files->count, opts->prefilter, &key))
+        return false;
+    if (load_entry(set, dir, &key, opts->prefilter, st, lc))
+        return true;
+    lc->recording = true;
+    compile_sets(set, files, opts, st, lc);
+    lc->recording = false;
+    save_entry(set, dir, &key, opts->prefilter, st, lc->record_text);
+    free(lc->record_text);
+    lc->record_text = NULL;
+    return true;
+}
+
 YaraRuleSet *yara_rules_load(const char *const *paths, size_t count, const IntelActors *kb,
                              YaraLoadStats *stats, YaraReportFn report_fn, void *ud)
 {
@@ -560,17 +691,8 @@ YaraRuleSet *yara_rules_load_opts(const char *const *paths, size_t count, const 
         collect(&files, paths[i], 0, &lc);
     st->files = (uint32_t)files.count;
     st->files_failed = (uint32_t)lc.errors;
-    for (size_t i = 0; i < files.count; i++) {
-        if (is_compiled(files.paths[i])) {
-            load_compiled(set, files.paths[i], st, &lc);
-            free(files.paths[i]);
-            files.paths[i] = NULL;
-        }
-    }
-    load_sources(set, files.paths, files.count, st, &lc,
-                 opts->prefilter ? YARA_SCOPE_MZ : YARA_SCOPE_ALL);
-    if (opts->prefilter && set->part_count && set->parts[set->part_count - 1].scope == YARA_SCOPE_MZ)
-        load_prefiltered(set, files.paths, files.count, st, &lc);
+    if (!load_kept(set, &files, opts, st, &lc))
+        compile_sets(set, &files, opts, st, &lc);
     for (size_t i = 0; i < files.count; i++)
         if (files.paths[i])
             set->externals |= source_externals(files.paths[i]);

@@ -36,6 +36,7 @@ typedef struct YaraLoadStats {
     /* the prefilter (yara-prefilter.h): rules a non-MZ file cannot match, rules trimmed for
      * it, source files used unchanged for it, source files whose non-MZ rules still use pe */
     uint32_t mz_only, trimmed, unchanged_files, pe_files;
+    bool kept;           /* the sets were loaded from yara.compiled-dir, not compiled */
 } YaraLoadStats;
 
 /* Which files a libyara rule set is scanned for. */
@@ -43,6 +44,8 @@ typedef enum YaraScope { YARA_SCOPE_ALL, YARA_SCOPE_MZ, YARA_SCOPE_NOT_MZ } Yara
 
 typedef struct YaraLoadOptions {
     bool prefilter;      /* yara.prefilter: a second set for non-MZ files (default on) */
+    const char *compiled_dir; /* yara.compiled-dir: compiled sets kept there (yara-compiled.h);
+                               * NULL or "": compile every time */
 } YaraLoadOptions;
 
 /* Reports a problem in a rule file: where is "file:line" (or the file alone), error or not. */

@@ -5,8 +5,7 @@
  * else the DPRK pack shipped in data/yara. yara.enabled: no turns scanning off. Limits:
  * yara.max-file-size, yara.buffer-size, yara.spool-dir, yara.memcap, yara.queue-size,
  * yara.scan-timeout, yara.threads, yara.fileinfo-rules, yara.cache-size (see yara-scan.h and
- * yara-cache.h); yara.prefilter
- * (yara-prefilter.h).
+ * yara-cache.h); yara.prefilter (yara-prefilter.h); yara.compiled-dir (yara-compiled.h).
  * Problems in rule files are logged as warnings at file:line; the files that compile load.
  */
 #include "yara/yara-setup.h"
@@ -19,6 +18,7 @@
 #include "build-info.h"
 #include "common/log.h"
 #include "config/config.h"
+#include "yara/yara-compiled.h"
 
 static void report_to_log(void *ud, const char *where, const char *message, bool error)
 {
@@ -27,6 +27,17 @@ static void report_to_log(void *ud, const char *where, const char *message, bool
         log_warning("yara: %s: %s", where, message);
     else
         log_info("yara: %s: %s", where, message);
+}
+
+/* yara.compiled-dir: where compiled sets are kept between runs (yara-compiled.h); "none" or
+ * "" turns that off. Default: the user's cache directory. */
+static void compiled_dir(const ConfNode *conf, char *out, size_t size)
+{
+    const char *dir = conf ? conf_get_str(conf, "yara.compiled-dir", NULL) : NULL;
+    if (!dir)
+        yara_compiled_default_dir(out, size);
+    else
+        snprintf(out, size, "%s", strcmp(dir, "none") == 0 ? "" : dir);
 }
 
 YaraRuleSet *yara_setup_rules(const ConfNode *conf, const IntelActors *kb,
@@ -53,12 +64,16 @@ YaraRuleSet *yara_setup_rules(const ConfNode *conf, const IntelActors *kb,
         list[n++] = shipped;
     }
     YaraLoadStats st;
-    YaraLoadOptions opts = {.prefilter = !conf || conf_get_bool(conf, "yara.prefilter", true)};
+    char kept_dir[4096];
+    compiled_dir(conf, kept_dir, sizeof(kept_dir));
+    YaraLoadOptions opts = {.prefilter = !conf || conf_get_bool(conf, "yara.prefilter", true),
+                            .compiled_dir = kept_dir};
     YaraRuleSet *set = yara_rules_load_opts(list, n, kb, &opts, &st, report_to_log, NULL);
     *failed_files = st.files_failed;
     if (st.files_failed)
         log_warning("yara: %u of %u rule files failed to load", st.files_failed, st.files);
-    log_info("yara: %u rules from %u files", st.rules, st.files - st.files_failed);
+    log_info("yara: %u rules from %u files%s%s", st.rules, st.files - st.files_failed,
+             st.kept ? ", compiled sets loaded from " : "", st.kept ? kept_dir : "");
     if (opts.prefilter)
         log_info("yara: prefilter: %u rules need an MZ header, %u trimmed for other files; %u "
                  "files used unchanged, %u still import pe for non-MZ files",

@@ -1,0 +1,195 @@
+/*
+ * yara-compiled.c - compiled rule sets kept on disk between runs (see yara-compiled.h).
+ *
+ * An entry is DIR/<key>.full.yarc, DIR/<key>.nonmz.yarc (with the prefilter) and
+ * DIR/<key>.txt, written last: the text's presence says the entry is whole.
+ */
+#include "yara/yara-compiled.h"
+
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yara.h>
+
+#include "build-info.h"
+
+/* Bump when what yara-rules.c puts in a compiled set changes for the same sources. */
+#define COMPILED_FORMAT "bongsu-yara-compiled-1"
+
+void yara_compiled_default_dir(char *out, size_t size)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg)
+        snprintf(out, size, "%s/bongsu/yara", xdg);
+    else if (home && *home)
+        snprintf(out, size, "%s/.cache/bongsu/yara", home);
+    else if (size)
+        out[0] = '\0';
+}
+
+/* mkdir -p, the missing levels 0700. */
+static void make_dirs(const char *dir)
+{
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+        return;
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        mkdir(path, 0700);
+        *p = '/';
+    }
+    mkdir(path, 0700);
+}
+
+bool yara_compiled_dir_usable(const char *dir)
+{
+    if (!dir || !*dir)
+        return false;
+    make_dirs(dir);
+    struct stat st;
+    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+           (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+static void hash_field(EVP_MD_CTX *h, const char *s, size_t len)
+{
+    uint64_t l = len;
+    EVP_DigestUpdate(h, &l, sizeof(l));  /* length first: fields cannot run into each other */
+    EVP_DigestUpdate(h, s ? s : "", len);
+}
+
+static void hash_str(EVP_MD_CTX *h, const char *s)
+{
+    hash_field(h, s, s ? strlen(s) : 0);
+}
+
+static void hash_header(EVP_MD_CTX *h, bool prefilter)
+{
+    char lib[32];
+    snprintf(lib, sizeof(lib), "%d.%d.%d", YR_MAJOR_VERSION, YR_MINOR_VERSION,
+             YR_MICRO_VERSION);
+    hash_str(h, COMPILED_FORMAT);
+    hash_str(h, BONGSU_VERSION);
+    hash_str(h, BONGSU_GIT_REV);
+    hash_str(h, lib);
+    hash_str(h, prefilter ? "prefilter" : "no-prefilter");
+}
+
+/* Over-approximated: the word include followed by blanks and a quote anywhere (libyara's lexer
+ * reads `include[ \t]+"` as the directive), even in a comment or a string. */
+static bool has_include(const char *text)
+{
+    for (const char *p = strstr(text, "include"); p; p = strstr(p + 1, "include")) {
+        const char *q = p + 7;
+        bool word_start = p == text || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        if (!word_start || (*q != ' ' && *q != '\t'))
+            continue;
+        while (*q == ' ' || *q == '\t')
+            q++;
+        if (*q == '"')
+            return true;
+    }
+    return false;
+}
+
+bool yara_compiled_key(char *const *paths, char *const *texts, char *const *rewrites, size_t n,
+                       bool prefilter, YaraCompiledKey *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!paths[i] || !texts[i] || has_include(texts[i]))
+            return false;
+    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    bool ok = h && EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+    if (ok) {
+        hash_header(h, prefilter);
+        for (size_t i = 0; i < n; i++) {
+            hash_str(h, paths[i]);
+            hash_str(h, texts[i]);
+            hash_str(h, prefilter ? rewrites[i] : NULL);
+        }
+        ok = EVP_DigestFinal_ex(h, md, &mdlen) && mdlen == sizeof(md);
+    }
+    EVP_MD_CTX_free(h);
+    for (size_t i = 0; ok && i < sizeof(md); i++)
+        snprintf(key->hex + 2 * i, 3, "%02x", md[i]);
+    return ok;
+}
+
+static bool entry_path(char *out, size_t size, const char *dir, const YaraCompiledKey *key,
+                       const char *name)
+{
+    return (size_t)snprintf(out, size, "%s/%s.%s", dir, key->hex, name) < size;
+}
+
+YR_RULES *yara_compiled_load(const char *dir, const YaraCompiledKey *key, const char *name)
+{
+    char path[4200];
+    char file[32];
+    snprintf(file, sizeof(file), "%s.yarc", name);
+    YR_RULES *rules = NULL;
+    if (!entry_path(path, sizeof(path), dir, key, file) ||
+        yr_rules_load(path, &rules) != ERROR_SUCCESS)
+        return NULL;
+    return rules;
+}
+
+/* Written under a name of this process, then renamed into place. */
+static bool publish(const char *final, const char *tmp, bool written)
+{
+    if (written && rename(tmp, final) == 0)
+        return true;
+    unlink(tmp);
+    return false;
+}
+
+bool yara_compiled_save(const char *dir, const YaraCompiledKey *key, const char *name,
+                        YR_RULES *rules)
+{
+    char path[4200], tmp[4300], file[32];
+    snprintf(file, sizeof(file), "%s.yarc", name);
+    if (!entry_path(path, sizeof(path), dir, key, file))
+        return false;
+    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+    return publish(path, tmp, yr_rules_save(rules, tmp) == ERROR_SUCCESS);
+}
+
+char *yara_compiled_load_text(const char *dir, const YaraCompiledKey *key)
+{
+    char path[4200];
+    if (!entry_path(path, sizeof(path), dir, key, "txt"))
+        return NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (size >= 0 && size < (1 << 24) && fseek(f, 0, SEEK_SET) == 0 &&
+        (text = malloc((size_t)size + 1))) {
+        size_t got = fread(text, 1, (size_t)size, f);
+        text[got] = '\0';
+    }
+    fclose(f);
+    return text;
+}
+
+bool yara_compiled_save_text(const char *dir, const YaraCompiledKey *key, const char *text)
+{
+    char path[4200], tmp[4300];
+    if (!entry_path(path, sizeof(path), dir, key, "txt"))
+        return false;
+    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return false;
+    bool ok = fputs(text, f) >= 0;
+    ok = fclose(f) == 0 && ok;
+    return publish(path, tmp, ok);
+}
