@@ -201,11 +201,17 @@ static char *non_mz(const char *text)
     return rewritten ? rewritten : strdup(text);
 }
 
+static void print_report(void *ud, const char *where, const char *message, bool error)
+{
+    (void)ud;
+    fprintf(stderr, "%s: %s: %s\n", error ? "error" : "note", where, message);
+}
+
 /* The rule files as bongsu loads and scans them (yara_rules_load, yara_matcher_scan, a
  * bodies' file name "body"): what the other lines leave out, the externals and timeout. */
 static void measure_bongsu(char *const *paths, size_t n, const Bodies *bs, int runs)
 {
-    YaraRuleSet *set = yara_rules_load((const char *const *)paths, n, NULL, NULL, NULL, NULL);
+    YaraRuleSet *set = yara_rules_load((const char *const *)paths, n, NULL, NULL, print_report, NULL);
     YaraMatcher *m = set ? yara_matcher_new(set, 10) : NULL;
     YaraMatch *r = malloc(sizeof(*r));
     double best = 0;

@@ -62,6 +62,9 @@ typedef struct YaraScanConfig {
 typedef struct YaraScanStats {
     uint64_t files_scanned, files_matched, matches, bytes_scanned;
     uint64_t scan_usec;            /* scanner thread CPU time spent in libyara */
+    uint64_t thread_usec;          /* scanner threads' whole CPU time (libyara, alerts, EVE) */
+    uint64_t queued_at_stop;       /* files still queued when the input ended */
+    uint64_t drain_usec;           /* wall time from the end of input to the threads' exit */
     uint64_t truncated, memcap_hit, queue_full, timeouts, errors, unscanned, reloads;
     uint64_t spooled, spool_errors;  /* files scanned from a spool file; spools that failed */
     uint64_t cache_hits, cache_misses, cache_evictions;  /* yara-cache.h */
