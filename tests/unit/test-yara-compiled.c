@@ -22,6 +22,7 @@
 #include "build-info.h"
 #include "yara/yara-match.h"
 #include "yara/yara-rules.h"
+#include "yara-test-util.h"
 
 static const char rules_a[] =
     "import \"pe\"\n"
@@ -47,19 +48,10 @@ static void collect(void *ud, const char *where, const char *message, bool error
     snprintf(r->text + n, sizeof(r->text) - n, "%s: %s\n", where, message);
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/bongsu-test-yara-kept-XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
+    make_scratch_dir(tmpdir, sizeof(tmpdir), "bongsu-test-yara-kept");
     snprintf(kept, sizeof(kept), "%s/cache/yara", tmpdir);
     snprintf(path_a, sizeof(path_a), "%s/a.yar", tmpdir);
     snprintf(path_b, sizeof(path_b), "%s/b.yar", tmpdir);
@@ -71,9 +63,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return remove_scratch_dir(tmpdir);
 }
 
 static YaraRuleSet *load(const char *dir, YaraLoadStats *st, Reports *r)

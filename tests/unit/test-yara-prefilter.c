@@ -22,6 +22,7 @@
 #include "build-info.h"
 #include "yara/yara-match.h"
 #include "yara/yara-prefilter.h"
+#include "yara-test-util.h"
 
 static const char crafted[] =
     "import \"pe\"\n"
@@ -52,19 +53,10 @@ static const char *const markers[] = {"MARK-A", "MARK-B", "MARK-C", "MARK-D", "M
 
 static char tmpdir[64];
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/bongsu-test-prefilter-XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
+    make_scratch_dir(tmpdir, sizeof(tmpdir), "bongsu-test-prefilter");
     return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "build-info.h"
 #include "file/file.h"
 #include "yara/yara-scan.h"
+#include "yara-test-util.h"
 
 static const char good_rules[] =
     "rule Test_Kimsuky_Marker\n"
@@ -71,21 +72,12 @@ static void collect(void *ud, const char *where, const char *message, bool error
     r->errors += error;
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static char tmpdir[64];
 
 static int make_dir(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/bongsu-test-yara-XXXXXX");
-    assert_non_null(mkdtemp(tmpdir));
+    make_scratch_dir(tmpdir, sizeof(tmpdir), "bongsu-test-yara");
     char path[256];
     snprintf(path, sizeof(path), "%s/a-good.yar", tmpdir);
     write_file(path, good_rules);
@@ -499,9 +491,7 @@ static void test_reload(void **state)
 static int remove_dir(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return remove_scratch_dir(tmpdir);
 }
 
 int main(void)
