@@ -2,8 +2,9 @@
 rule gets exactly one alert naming the rule and the actor from the rule's meta, resolved
 through the knowledge base; clean transfers and a file that only half-matches get none; the
 fileinfo event of a matching file lists the rule's sid; single and workers run modes give the
-same alerts; a broken rule file is reported at file:line and the rest still load; yara.enabled=no
-and --disable-detection turn scanning off.
+same alerts; compiled sets kept in yara.compiled-dir are loaded by the next run and give the
+same alerts; a broken rule file is reported at file:line and the rest still load;
+yara.enabled=no and --disable-detection turn scanning off.
 
 tests/data/yara/yara.pcap is `trafficgen --bytes 2e5 --seed 31 --portable --scenario
 scenario.json` (beside it). Its scenario events carry expect_rule / expect_actor for the
@@ -99,6 +100,22 @@ def summary(evs):
 
 
 check_eq(summary(wevents), summary(events), "workers and single modes give the same alerts")
+
+# yara.compiled-dir: the first run compiles and keeps the sets, the second loads them and
+# alerts the same.
+with tempfile.TemporaryDirectory() as d:
+    kept = os.path.join(d, "kept")
+    args = ["-v", "-r", PCAP, "-k", "none", "--runmode", "single",
+            "--set", "yara.compiled-dir=" + kept]
+    for r in RULES:
+        args += ["--yara", r]
+    _, err1, events1, _ = run_bongsu(args)
+    _, err2, events2, _ = run_bongsu(args)
+    check("compiled sets loaded" not in err1 and len(os.listdir(kept)) == 3,
+          f"the first run compiles and keeps the sets: {os.listdir(kept)}")
+    check("compiled sets loaded from " + kept in err2, f"the second run loads them: {err2[-800:]}")
+    check_eq(summary(events2), summary(events), "kept sets give the same alerts")
+    check_eq(summary(events1), summary(events), "the run that keeps them too")
 
 # A broken file is reported at file:line; the others load; -T fails on it.
 with tempfile.TemporaryDirectory() as d:
