@@ -2,16 +2,22 @@
  * yara-compiled.c - compiled rule sets kept on disk between runs (see yara-compiled.h).
  *
  * An entry is DIR/<key>.full.yarc, DIR/<key>.nonmz.yarc (with the prefilter) and
- * DIR/<key>.txt, written last: the text's presence says the entry is whole.
+ * DIR/<key>.txt, written last: the text's presence says the entry is whole. Every commit of
+ * bongsu and every edit of a rule file is a new key, so entries not used for a while are
+ * removed (a hit refreshes the text's time; files are removed one by one, so a half-removed
+ * entry is just a miss).
  */
 #include "yara/yara-compiled.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <yara.h>
 
@@ -169,6 +175,7 @@ char *yara_compiled_load_text(const char *dir, const YaraCompiledKey *key)
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
+    utimensat(AT_FDCWD, path, NULL, 0);  /* in use: yara_compiled_prune keeps it */
     char *text = NULL;
     long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
     if (size >= 0 && size < (1 << 24) && fseek(f, 0, SEEK_SET) == 0 &&
@@ -192,4 +199,49 @@ bool yara_compiled_save_text(const char *dir, const YaraCompiledKey *key, const 
     bool ok = fputs(text, f) >= 0;
     ok = fclose(f) == 0 && ok;
     return publish(path, tmp, ok);
+}
+
+/* An entry's file: 64 hex digits, a dot, then full.yarc, nonmz.yarc, txt or a .tmp name. */
+static bool entry_name(const char *name)
+{
+    size_t i = 0;
+    while (i < 64 && isxdigit((unsigned char)name[i]))
+        i++;
+    return i == 64 && name[64] == '.';
+}
+
+/* A file of an entry whose text was last used before cutoff (a temporary, or a file whose
+ * entry has no text: by its own time). */
+static bool stale(int dfd, const char *name, time_t cutoff)
+{
+    struct stat st;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+        return false;
+    char text[80];
+    snprintf(text, sizeof(text), "%.64s.txt", name);
+    struct stat ts;
+    if (!strstr(name, ".tmp") && fstatat(dfd, text, &ts, AT_SYMLINK_NOFOLLOW) == 0)
+        return ts.st_mtime < cutoff;
+    return st.st_mtime < cutoff;
+}
+
+void yara_compiled_prune(const char *dir, unsigned max_age_days)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    time_t cutoff = time(NULL) - (time_t)max_age_days * 86400;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        /* the text last: a stale entry's other files are judged by it first */
+        if (entry_name(e->d_name) && !strstr(e->d_name, ".txt") &&
+            stale(dirfd(d), e->d_name, cutoff))
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    rewinddir(d);
+    while ((e = readdir(d))) {
+        if (entry_name(e->d_name) && stale(dirfd(d), e->d_name, cutoff))
+            unlinkat(dirfd(d), e->d_name, 0);
+    }
+    closedir(d);
 }

@@ -54,4 +54,7 @@ bool yara_compiled_save(const char *dir, const YaraCompiledKey *key, const char 
 char *yara_compiled_load_text(const char *dir, const YaraCompiledKey *key);
 bool yara_compiled_save_text(const char *dir, const YaraCompiledKey *key, const char *text);
 
+/* Removes the files of entries not used for max_age_days (and temporaries left behind). */
+void yara_compiled_prune(const char *dir, unsigned max_age_days);
+
 #endif

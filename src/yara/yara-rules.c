@@ -27,6 +27,8 @@
 
 #define MAX_DIR_DEPTH 8
 #define MAX_RULE_FILES 4096
+/* Kept compiled sets not used for this long are removed when a new one is kept. */
+#define YARA_KEPT_DAYS 14
 
 typedef struct RulePart {
     YR_RULES *rules;
@@ -660,6 +662,7 @@ static bool load_kept(YaraRuleSet *set, FileList *files, const YaraLoadOptions *
     compile_sets(set, files, opts, st, lc);
     lc->recording = false;
     save_entry(set, dir, &key, opts->prefilter, st, lc->record_text);
+    yara_compiled_prune(dir, YARA_KEPT_DAYS);
     free(lc->record_text);
     lc->record_text = NULL;
     return true;

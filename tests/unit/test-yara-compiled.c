@@ -2,8 +2,9 @@
  * test-yara-compiled.c - compiled rule sets kept between runs (yara.compiled-dir): the first
  * load compiles and keeps them, the second loads them and is the same set (same rules, parts,
  * sids and actors, the same matches on MZ and non-MZ files, the compile messages reported
- * again); a changed source is compiled anew; a directory others can write is not used; a
- * source with an include directive is never kept.
+ * again); a changed source is compiled anew; entries unused for two weeks are removed when
+ * one is kept, a used one is not; a directory others can write is not used; a source with an
+ * include directive is never kept.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -186,11 +187,47 @@ static void test_unsafe_dir_and_include_not_used(void **state)
     assert_int_equal(entries(inc_dir), 0);
 }
 
+/* Sets the time of every file in dir to days ago. */
+static void age_all(const char *dir, int days)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "touch -d '%d days ago' %s/*", days, dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_unused_entries_pruned(void **state)
+{
+    (void)state;
+    char dir[160], old[300];
+    YaraLoadStats st;
+    Reports r;
+    snprintf(dir, sizeof(dir), "%s/prune", tmpdir);
+    yara_rules_free(load(dir, &st, &r));                 /* entry A */
+    static const char *const old_files[] = {"full.yarc", "nonmz.yarc", "txt", "txt.tmp77"};
+    for (size_t i = 0; i < 4; i++) {                      /* entry B, never used again */
+        snprintf(old, sizeof(old), "%s/%064d.%s", dir, 0, old_files[i]);
+        write_file(old, "x");
+    }
+    age_all(dir, 30);
+    yara_rules_free(load(dir, &st, &r));                 /* a hit on A refreshes it */
+    assert_true(st.kept);
+    write_file(path_b, "rule Kept_Prune { condition: false }\n");
+    yara_rules_free(load(dir, &st, &r));                 /* entry C kept: old ones pruned */
+    assert_false(st.kept);
+    assert_int_equal(entries(dir), 6);                   /* A and C; B gone */
+    snprintf(old, sizeof(old), "%s/%064d.txt", dir, 0);
+    assert_int_not_equal(access(old, F_OK), 0);
+    write_file(path_b, rules_b);
+    yara_rules_free(load(dir, &st, &r));
+    assert_true(st.kept);                                /* A survived, loads */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kept_and_loaded_again),
         cmocka_unit_test(test_changed_source_compiled_anew),
+        cmocka_unit_test(test_unused_entries_pruned),
         cmocka_unit_test(test_unsafe_dir_and_include_not_used),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
