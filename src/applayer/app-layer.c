@@ -226,6 +226,10 @@ json_t *applayer_eve_header(AppLayerCtx *ctx, const char *event_type, uint64_t t
     json_t *obj = eve_header_flow(ctx->thread->eve->log, ctx->flow, ctx->now_usec, event_type);
     if (ctx->packet && ctx->packet->pcap_cnt)
         json_object_set_new(obj, "pcap_cnt", json_integer((json_int_t)ctx->packet->pcap_cnt));
+    /* Suricata names the packet a transaction was logged on; without one the flow is ending,
+     * which Suricata does on its flow-timeout pseudo packet. */
+    json_object_set_new(obj, "pkt_src", json_string(ctx->packet ? eve_packet_source_name(ctx->packet)
+                                                                : "stream (flow timeout)"));
     json_object_set_new(obj, "tx_id", json_integer((json_int_t)tx_id));
     return obj;
 }

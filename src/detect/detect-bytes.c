@@ -4,13 +4,15 @@
  *
  * All four read `nbytes` at an offset (from the buffer's start, or past the previous match
  * with "relative"), either as a big/little-endian binary number (1-8 bytes) or as text in
- * base 10/16/8 ("string,dec", up to 20 characters), optionally masked with a bitmask (and
+ * base 10/16/8 ("string,dec", up to 20 characters; byte_test with 0 reads the whole number
+ * there, as Suricata), optionally masked with a bitmask (and
  * shifted right by the mask's trailing zeros, as Suricata does). byte_test compares the
  * number; byte_jump moves the "previous match" position by it; byte_extract and byte_math
  * store it (or the arithmetic result) in a rule variable that later keywords name in place
  * of a number (offset:var, byte_test value var...). Reads past the buffer fail the match.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,15 +89,24 @@ static int common_option(BytesCtx *ctx, const char *a, char *err, size_t errlen)
     return 0;
 }
 
+/* The fewest bytes a keyword may read: byte_jump:0 jumps by post_offset only; byte_test:0
+ * on a string reads the whole number there, as many digits as there are (Suricata's
+ * unbounded string extraction; ET Open tests http.content_len so). */
+static int64_t min_nbytes(const BytesCtx *ctx)
+{
+    return ctx->kind == BK_JUMP || (ctx->kind == BK_TEST && ctx->string) ? 0 : 1;
+}
+
 static int check_nbytes(BytesCtx *ctx, char *err, size_t errlen)
 {
     if (ctx->nbytes.var >= 0)
         return 0;
     int64_t n = ctx->nbytes.value;
-    int64_t min = ctx->kind == BK_JUMP ? 0 : 1;  /* byte_jump:0 jumps by post_offset only */
+    int64_t min = min_nbytes(ctx);
     if (ctx->string ? (n < min || n > 20) : (n < min || n > 8)) {
         snprintf(err, errlen, "cannot read %lld bytes %s", (long long)n,
-                 ctx->string ? "as a string (1-20)" : "as a binary number (1-8)");
+                 ctx->string ? "as a string (1-20; 0 for byte_test)"
+                             : "as a binary number (1-8)");
         return -1;
     }
     if (ctx->string && !ctx->base)
@@ -296,19 +307,30 @@ static int bytes_setup(const DetectKeyword *kw, Signature *sig, const char *valu
     return sig_append(sig, SIG_LIST_PAYLOAD, kw, ctx) ? 0 : -1;
 }
 
+/* The number written at p in ctx->base: nbytes characters, or with nbytes 0 as many as
+ * form one (up to the 23 of the longest 64-bit octal, and avail); false when none do. */
+static bool read_string(const BytesCtx *ctx, const uint8_t *p, uint32_t nbytes, uint32_t avail,
+                        uint64_t *out)
+{
+    char text[24];
+    uint32_t n = nbytes ? nbytes : avail < 23 ? avail : 23;
+    memcpy(text, p, n);
+    text[n] = '\0';
+    if (nbytes && !isxdigit((unsigned char)text[0]))
+        return false;
+    char *end;
+    errno = 0;
+    *out = strtoull(text, &end, ctx->base);
+    return end != text && errno != ERANGE;
+}
+
 /* Reads the number at start; false when it runs past the buffer or is not a number. */
-static bool read_number(const BytesCtx *ctx, const uint8_t *p, uint32_t nbytes, uint64_t *out)
+static bool read_number(const BytesCtx *ctx, const uint8_t *p, uint32_t nbytes, uint32_t avail,
+                        uint64_t *out)
 {
     uint64_t v = 0;
     if (ctx->string) {
-        char text[24];
-        memcpy(text, p, nbytes);
-        text[nbytes] = '\0';
-        char *end;
-        if (!isxdigit((unsigned char)text[0]))
-            return false;
-        v = strtoull(text, &end, ctx->base);
-        if (end == text)
+        if (!read_string(ctx, p, nbytes, avail, &v))
             return false;
     } else {
         for (uint32_t i = 0; i < nbytes; i++)
@@ -358,11 +380,13 @@ static bool bytes_inspect(InspectState *st, const SigMatch *sm)
     const BytesCtx *ctx = sm->ctx;
     int64_t nbytes = detect_value_get(&ctx->nbytes, st);
     int64_t start = (ctx->relative ? (int64_t)st->prev_end : 0) + detect_value_get(&ctx->offset, st);
-    if (nbytes < (ctx->kind == BK_JUMP ? 0 : 1) || nbytes > (ctx->string ? 20 : 8) ||
+    if (nbytes < min_nbytes(ctx) || nbytes > (ctx->string ? 20 : 8) ||
         start < 0 || start + nbytes > (int64_t)st->len)
         return false;
     uint64_t v = 0;
-    if (nbytes && !read_number(ctx, st->buf + start, (uint32_t)nbytes, &v))
+    bool reads = nbytes || (ctx->string && ctx->kind == BK_TEST);
+    if (reads && !read_number(ctx, st->buf + start, (uint32_t)nbytes,
+                              st->len - (uint32_t)start, &v))
         return false;
     uint32_t saved_prev = st->prev_end;
     uint64_t saved_var = ctx->var >= 0 ? st->vars[ctx->var] : 0;

@@ -174,9 +174,43 @@ static const char *alert_action_name(SigAction action)
     return action == SIG_ACTION_REJECT ? "blocked" : "allowed";
 }
 
+static json_t *tx_app_object(const DetectThread *dt, AppProto proto, void *state, void *tx);
+
+/* detect.guess-applayer-tx (Suricata 7.0.8+): a packet or stream alert on an app-layer flow
+ * logs the flow's transaction when exactly one is live (not yet logged and freed), with
+ * its id and app-layer object; with none or several, nothing, so as not to log an
+ * unrelated one. Off by default: it costs a walk of the live transactions per alert. */
+static json_t *guess_tx(const DetectThread *dt, const Flow *f, TxAlertCtx *txa)
+{
+    const AppLayerFlow *app = f ? f->app : NULL;
+    const AppLayerParser *parser = app && app->state ? applayer_parser(app->proto) : NULL;
+    if (!parser)
+        return NULL;
+    void *only = NULL;
+    uint64_t count = parser->tx_count(app->state);
+    for (uint64_t id = app->tx_logged; id < count; id++) {
+        void *tx = parser->tx_get(app->state, id);
+        if (!tx)
+            continue;
+        if (only)
+            return NULL;
+        only = tx;
+        txa->tx_id = id;
+    }
+    return only ? tx_app_object(dt, app->proto, app->state, only) : NULL;
+}
+
 void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
                          uint64_t ts_usec, const TxAlertCtx *txa)
 {
+    TxAlertCtx guessed = {0};
+    json_t *guessed_app = NULL;
+    if (!txa && !app_object && dt->alert_count && dt->de->guess_tx &&
+        (guessed_app = guess_tx(dt, f, &guessed))) {
+        guessed.to_client = p && !p->to_server;
+        app_object = guessed_app;
+        txa = &guessed;
+    }
     for (uint32_t i = 0; i < dt->alert_count; i++) {
         const Signature *sig = dt->alerts[i];
         AlertInfo a = {
@@ -190,6 +224,7 @@ void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
                     dt->alert_actions[i] == SIG_ACTION_REJECT,
             .has_tx_id = txa != NULL, .tx_id = txa ? txa->tx_id : 0,
             .to_client = txa && txa->to_client, .xff = txa ? txa->xff : NULL,
+            .flow_timeout = txa && txa->flow_end,
             .stream = dt->alert_stream != NULL, .stream_data = dt->alert_stream,
             .stream_len = dt->alert_stream_len,
         };
@@ -199,6 +234,7 @@ void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
         if (dt->eve)
             output_alert(dt->eve, p, f, &a);
     }
+    json_decref(guessed_app);
 }
 
 static void add_candidate(void *ud, uint32_t num)
@@ -506,7 +542,7 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     memcpy(matched, dt->alerts, n * sizeof(matched[0]));
     memcpy(actions, dt->alert_actions, n * sizeof(actions[0]));
     char xff[64];
-    TxAlertCtx txa = {.tx_id = tx_id};
+    TxAlertCtx txa = {.tx_id = tx_id, .flow_end = p == NULL};
     if (n && proto == ALPROTO_HTTP && dt->eve && dt->eve->log && dt->eve->log->cfg.alert.xff &&
         http_tx_xff_ip(tx, dt->eve->log->cfg.alert.xff_header,
                        dt->eve->log->cfg.alert.xff_reverse, xff, sizeof(xff)))

@@ -303,7 +303,7 @@ static void put_timestamp(JsonBuilder *jb, uint64_t ts_usec)
 }
 
 /* Suricata's pkt_src strings for where a packet came from. */
-static const char *packet_source_name(const Packet *p)
+const char *eve_packet_source_name(const Packet *p)
 {
     if (p->stream_pseudo)
         return "stream (flow timeout)";
@@ -334,7 +334,7 @@ static void put_header_packet(JsonBuilder *jb, const EveLog *log, const Packet *
             jb_set_int(jb, "icmp_code", p->icmp_code);
         }
     }
-    jb_set_string(jb, "pkt_src", packet_source_name(p));
+    jb_set_string(jb, "pkt_src", eve_packet_source_name(p));
     if (log->cfg.ethernet && p->has_mac) {
         jb_open_object(jb, "ether");
         put_mac(jb, "src_mac", p->src_mac);

@@ -110,6 +110,8 @@ static inline bool eve_enabled(const EveLog *log, EveType type)
 /* Header of an event about one packet: timestamp, flow_id, pcap_cnt, event_type, vlan,
  * addresses, ports, proto (ICMP type/code), pkt_src. */
 json_t *eve_header_packet(const EveLog *log, const Packet *p, const char *event_type);
+/* Suricata's pkt_src for where p came from ("wire/pcap", "defrag", "stream (flow timeout)"...). */
+const char *eve_packet_source_name(const Packet *p);
 /* Header of an event about a flow as a whole (flow record, app-layer transactions), with
  * the flow's client as src. ts_usec is the event's time. */
 json_t *eve_header_flow(const EveLog *log, const Flow *f, uint64_t ts_usec,

@@ -185,6 +185,8 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
         if (a->has_tx_id)
             json_object_set_new(obj, "direction", json_string(a->to_client ? "to_client"
                                                                           : "to_server"));
+        if (a->flow_timeout)
+            json_object_set_new(obj, "pkt_src", json_string("stream (flow timeout)"));
     } else {
         return;
     }

@@ -33,6 +33,9 @@ typedef struct AlertInfo {
     bool has_tx_id;         /* about an app-layer transaction: EVE tx_id */
     uint64_t tx_id;
     bool to_client;         /* without a packet: the direction the alert is about */
+    /* without a packet, at flow end: Suricata inspects then on its flow-timeout pseudo
+     * packet, so the alert says pkt_src "stream (flow timeout)" (and has no pcap_cnt) */
+    bool flow_timeout;
     const char *xff;        /* client address from X-Forwarded-For (EveAlertConfig.xff) */
     bool stream;            /* matched on the raw stream: payload is stream_data, stream 1 */
     const uint8_t *stream_data;

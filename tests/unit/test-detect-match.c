@@ -139,6 +139,27 @@ static void test_byte_keywords(void **state)
     unload(&h);
 }
 
+/* byte_test:0 on a string reads the whole number there (ET Open's "http.content_len;
+ * byte_test:0,=,0,0,string,dec;"), as Suricata. */
+static void test_byte_test_unbounded_string(void **state)
+{
+    (void)state;
+    Harness h = load(
+        "alert tcp any any -> any any (byte_test:0,=,0,0,string,dec; sid:1;)\n"
+        "alert tcp any any -> any any (byte_test:0,>,4000,0,string,dec; sid:2;)\n"
+        "alert tcp any any -> any any (content:\"len=\"; byte_test:0,=,12,0,relative,string; "
+        "sid:3;)\n");
+    assert_true(on_payload(&h, 1, "0"));
+    assert_false(on_payload(&h, 1, "01x0"));  /* 1 */
+    assert_false(on_payload(&h, 1, "x"));     /* no number: no match */
+    assert_true(on_payload(&h, 2, "123456789012"));
+    assert_false(on_payload(&h, 2, "4000"));
+    assert_true(on_payload(&h, 3, "len=12;"));
+    assert_false(on_payload(&h, 3, "len=123"));
+    assert_false(on_payload(&h, 3, "len="));  /* nothing left to read */
+    unload(&h);
+}
+
 static void test_isdataat(void **state)
 {
     (void)state;
@@ -472,6 +493,7 @@ int main(void)
         cmocka_unit_test(test_content_modifiers),
         cmocka_unit_test(test_pcre_match),
         cmocka_unit_test(test_byte_keywords),
+        cmocka_unit_test(test_byte_test_unbounded_string),
         cmocka_unit_test(test_isdataat),
         cmocka_unit_test(test_header_keywords),
         cmocka_unit_test(test_flow_and_flowbits),

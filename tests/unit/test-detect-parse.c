@@ -335,6 +335,7 @@ static void test_byte_keywords_parse(void **state)
     assert_accepts(R("byte_math:bytes 2, offset 0, oper +, rvalue 10, result sum; "
                      "isdataat:sum;"));
     assert_rejects(R("byte_test:9,=,1,0;"), "cannot read 9 bytes");
+    assert_accepts(R("http.content_len; byte_test:0,=,0,0,string,dec;"));
     assert_rejects(R("byte_test:2,~,1,0;"), "unknown operator");
     assert_rejects(R("byte_test:2,=,1;"), "expected nbytes");
     assert_rejects(R("byte_test:2,=,1,0,sideways;"), "unknown option");
