@@ -35,7 +35,7 @@ static const struct {
 };
 
 /* Suricata 7 sticky buffers of the protocols bongsu parses, for rules using ones that no
- * parser registered. */
+ * parser registered, and of some it does not parse (ET Open's ssh_proto). */
 static const struct {
     const char *name;
     AppProto proto;
@@ -55,6 +55,8 @@ static const struct {
     {"http.start", ALPROTO_HTTP},        {"http.request_line", ALPROTO_HTTP},
     {"http.response_line", ALPROTO_HTTP}, {"file.name", ALPROTO_HTTP},
     {"dns.query", ALPROTO_DNS},
+    /* protocols bongsu does not parse: their rules are inert anyway ("alert ssh") */
+    {"ssh.proto", ALPROTO_UNKNOWN},      {"ssh.software", ALPROTO_UNKNOWN},
 };
 
 /* List ids for those buffers: below every registered id and the fixed lists' -1. */

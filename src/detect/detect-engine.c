@@ -176,10 +176,12 @@ static const char *alert_action_name(SigAction action)
 
 static json_t *tx_app_object(const DetectThread *dt, AppProto proto, void *state, void *tx);
 
-/* detect.guess-applayer-tx (Suricata 7.0.8+): a packet or stream alert on an app-layer flow
- * logs the flow's transaction when exactly one is live (not yet logged and freed), with
- * its id and app-layer object; with none or several, nothing, so as not to log an
- * unrelated one. Off by default: it costs a walk of the live transactions per alert. */
+/* A packet or stream alert on an app-layer flow logs the flow's transaction when exactly one
+ * is live (not yet logged and freed): its id, "tx_guessed": true and its app-layer object;
+ * with none or several, nothing, so as not to log an unrelated one. Suricata 7.0.10 does
+ * this whatever detect.guess-applayer-tx says (the reference logs tx_guessed with it unset,
+ * "no" and "yes" alike), so bongsu does too. It costs a walk of the live transactions per
+ * alerting packet, not per packet. */
 static json_t *guess_tx(const DetectThread *dt, const Flow *f, TxAlertCtx *txa)
 {
     const AppLayerFlow *app = f ? f->app : NULL;
@@ -205,9 +207,9 @@ void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
 {
     TxAlertCtx guessed = {0};
     json_t *guessed_app = NULL;
-    if (!txa && !app_object && dt->alert_count && dt->de->guess_tx &&
-        (guessed_app = guess_tx(dt, f, &guessed))) {
+    if (!txa && !app_object && dt->alert_count && (guessed_app = guess_tx(dt, f, &guessed))) {
         guessed.to_client = p && !p->to_server;
+        guessed.guessed = true;
         app_object = guessed_app;
         txa = &guessed;
     }
@@ -224,7 +226,7 @@ void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
                     dt->alert_actions[i] == SIG_ACTION_REJECT,
             .has_tx_id = txa != NULL, .tx_id = txa ? txa->tx_id : 0,
             .to_client = txa && txa->to_client, .xff = txa ? txa->xff : NULL,
-            .flow_timeout = txa && txa->flow_end,
+            .flow_timeout = txa && txa->flow_end, .tx_guessed = txa && txa->guessed,
             .stream = dt->alert_stream != NULL, .stream_data = dt->alert_stream,
             .stream_len = dt->alert_stream_len,
         };

@@ -76,7 +76,6 @@ struct DetectEngine {
     char loaded_at[40];      /* stats.detect.engines[0].last_reload */
     double prefilter_build_ms;
     uint32_t alert_max;      /* packet-alert-max: alerts kept per packet or transaction */
-    bool guess_tx;           /* detect.guess-applayer-tx: packet alerts log a lone live tx */
 };
 
 /* Alerts of one packet or transaction, in the order Suricata logs them: packet-alert-max
@@ -130,6 +129,7 @@ typedef struct TxAlertCtx {
     uint64_t tx_id;
     bool to_client;
     bool flow_end;          /* inspected at flow end (no packet): AlertInfo.flow_timeout */
+    bool guessed;           /* a packet alert's lone live transaction: EVE tx_guessed */
     const char *xff;
 } TxAlertCtx;
 /* Writes the queued alerts (with dt->alert_stream as their payload when set); txa: the

@@ -252,7 +252,6 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
     de->alert_max = alert_max < 1 ? DETECT_ALERT_MAX
                                   : (uint32_t)(alert_max > DETECT_ALERT_CAP ? DETECT_ALERT_CAP
                                                                              : alert_max);
-    de->guess_tx = conf_get_bool(conf, "detect.guess-applayer-tx", false);
     de->xbits = xbits_store_new(conf_get_size(conf, "host.memcap", XBITS_DEFAULT_MEMCAP),
                                 (uint32_t)conf_get_int(conf, "host.hash-size", 4096));
     de->datasets = dataset_registry_new(conf);

@@ -192,6 +192,8 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
     }
     if (a->has_tx_id)
         json_object_set_new(obj, "tx_id", json_integer((json_int_t)a->tx_id));
+    if (a->tx_guessed)
+        json_object_set_new(obj, "tx_guessed", json_true());
     json_t *alert = alert_object(a);
     if (a->xff)
         add_xff(obj, alert, &w->log->cfg.alert, a->xff, p ? !p->to_server : a->to_client);

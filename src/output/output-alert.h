@@ -36,6 +36,7 @@ typedef struct AlertInfo {
     /* without a packet, at flow end: Suricata inspects then on its flow-timeout pseudo
      * packet, so the alert says pkt_src "stream (flow timeout)" (and has no pcap_cnt) */
     bool flow_timeout;
+    bool tx_guessed;        /* tx_id is the packet's flow's lone live transaction */
     const char *xff;        /* client address from X-Forwarded-For (EveAlertConfig.xff) */
     bool stream;            /* matched on the raw stream: payload is stream_data, stream 1 */
     const uint8_t *stream_data;

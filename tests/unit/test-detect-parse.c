@@ -396,6 +396,28 @@ static void test_event_keywords_parse(void **state)
     assert_rejects(R("decode-event:ipv4.no_such_event;"), "unknown event");
 }
 
+/* Keywords of protocols bongsu does not parse load inert, as their rules do in Suricata 7
+ * (ET Open: ssh_proto, ftpbounce), and conflict with another app-layer protocol. */
+static void test_unparsed_protocol_keywords(void **state)
+{
+    (void)state;
+    const char *const inert[] = {
+        "alert ssh any any -> any any (ssh_proto; content:\"PUTTY\"; sid:1;)",
+        "alert tcp any any -> any 21 (content:\"PORT\"; nocase; ftpbounce; sid:1;)",
+        "alert tcp any any -> any any (ssh.software; content:\"x\"; sid:1;)",
+    };
+    for (size_t i = 0; i < sizeof(inert) / sizeof(inert[0]); i++) {
+        Signature *sig = parse(inert[i]);
+        assert_non_null(sig);
+        assert_true(sig->flags & SIG_FLAG_INERT);
+        signature_free(sig);
+    }
+    assert_rejects("alert http any any -> any any (ftpbounce; sid:1;)", "protocol conflict");
+    assert_rejects("alert http any any -> any any (ssh_proto; content:\"x\"; sid:1;)",
+                   "protocol conflict");
+    assert_rejects(R("ftpbounce:yes;"), "takes no value");
+}
+
 /* Runs the loader on `text` with stderr captured; returns the captured text. */
 static char *load_capture(const char *text, DetectLoadStats *stats, DetectEngine **out)
 {
@@ -465,6 +487,7 @@ int main(void)
         cmocka_unit_test(test_byte_keywords_parse),
         cmocka_unit_test(test_payload_keywords_parse),
         cmocka_unit_test(test_event_keywords_parse),
+        cmocka_unit_test(test_unparsed_protocol_keywords),
         cmocka_unit_test(test_loader_messages),
     };
     return cmocka_run_group_tests(tests, setup_buffers, NULL);
