@@ -30,6 +30,7 @@
 #include "detect/detect-port.h"
 #include "detect/detect-prefilter.h"
 #include "detect/detect-stream-inspect.h"
+#include "detect/detect-tag.h"
 #include "detect/detect-threshold.h"
 #include "detect/detect-transform.h"
 #include "output/output-alert.h"
@@ -297,6 +298,8 @@ static void start_walk(DetectThread *dt, CandidateWalk *w, const uint32_t *alway
 void detect_packet(DetectThread *dt, Packet *p, Flow *f)
 {
     dt->alert_count = 0;
+    if (detect_tag_active(dt) && !p->stream_pseudo)
+        detect_tag_packet(dt, p);
     /* A packet whose IP header did not decode is still seen by rules on its decoder events
      * (ipv4.trunc_pkt), with no addresses, as in Suricata. */
     if ((!p->ip_version && !p->event_count) || (f && flowvar_passed(dt->flowvars, f)))
@@ -595,8 +598,11 @@ DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, Ev
     }
     if (de->hs_scratch_proto)
         dt->hs_scratch = prefilter_scratch_clone(de->hs_scratch_proto);
+    bool tags = detect_tag_used(de);
+    if (tags)
+        dt->tags = detect_tag_state_new();
     if (!dt->cand || !dt->seen || !dt->pcre_md || !dt->pcre_mctx || !dt->flowvars ||
-        (de->hs_scratch_proto && !dt->hs_scratch)) {
+        (de->hs_scratch_proto && !dt->hs_scratch) || (tags && !dt->tags)) {
         detect_thread_free(dt);
         return NULL;
     }
@@ -617,6 +623,7 @@ void detect_thread_free(DetectThread *dt)
     free(dt->b64);
     flowvar_store_free(dt->flowvars);
     detect_stream_thread_free(dt);
+    detect_tag_state_free(dt->tags);
     free(dt);
 }
 
@@ -624,6 +631,8 @@ void detect_flow_end(DetectThread *dt, Flow *f)
 {
     if (dt && f)
         flowvar_store_forget(dt->flowvars, f);
+    if (detect_tag_active(dt))
+        detect_tag_flow_end(dt, f);
 }
 
 bool detect_engine_uses_buffer(const DetectEngine *de, const char *prefix)

@@ -107,6 +107,7 @@ struct DetectThread {
     uint32_t alert_count;
     uint32_t alert_max;      /* the engine's alert_max (DETECT_ALERT_MAX when unset) */
     struct FlowVarStore *flowvars;  /* flowbits/flowint per flow of this worker */
+    struct DetectTagState *tags;    /* active tags (detect-tag.c); NULL without tag rules */
     struct DetectStreamCtx *stream_ctx;  /* raw stream inspection (detect-stream-inspect.c) */
     const uint8_t *alert_stream;    /* alerts being written are stream matches: this payload */
     uint32_t alert_stream_len;

@@ -45,6 +45,7 @@ typedef struct EveAlertConfig {
     bool payload;              /* payload: base64 of the packet payload */
     bool payload_printable;    /* payload_printable */
     bool packet;               /* packet (base64 of the whole packet) and packet_info */
+    bool tagged_packets;       /* tagged-packets: "packet" events for the tag keyword */
     bool http_body, http_body_printable;  /* http.http_request_body... in HTTP alerts */
     uint32_t payload_buffer_size;
     /* xff: the client address from an HTTP header, as an "xff" field of the alert object,

@@ -133,6 +133,23 @@ void alert_add_http_bodies(const EveLog *log, json_t *http, const uint8_t *req,
 
 /* payload, payload_printable, stream (0: the packet's own payload) and packet/packet_info,
  * as the alert type's options ask. */
+static void add_packet_dump(json_t *obj, const Packet *p)
+{
+    set_base64(obj, "packet", p->buf, p->len);
+    json_t *info = json_object();
+    json_object_set_new(info, "linktype", json_integer(p->datalink));
+    json_object_set_new(obj, "packet_info", info);
+}
+
+void output_tagged_packet(EveWriter *w, const Packet *p)
+{
+    if (!eve_enabled(w->log, EVE_ALERT) || !w->log->cfg.alert.tagged_packets || !p->len)
+        return;
+    json_t *obj = eve_header_packet(w->log, p, "packet");
+    add_packet_dump(obj, p);
+    eve_write(w, EVE_ALERT, obj);
+}
+
 static void add_packet_fields(json_t *obj, const EveAlertConfig *c, const Packet *p,
                               const AlertInfo *a)
 {
@@ -147,12 +164,8 @@ static void add_packet_fields(json_t *obj, const EveAlertConfig *c, const Packet
             set_printable(obj, "payload_printable", data, len);
         json_object_set_new(obj, "stream", json_integer(a->stream ? 1 : 0));
     }
-    if (c->packet && p->len) {
-        set_base64(obj, "packet", p->buf, p->len);
-        json_t *info = json_object();
-        json_object_set_new(info, "linktype", json_integer(p->datalink));
-        json_object_set_new(obj, "packet_info", info);
-    }
+    if (c->packet && p->len)
+        add_packet_dump(obj, p);
 }
 
 /* As Suricata: the address goes into the alert object, and with mode overwrite replaces the

@@ -52,6 +52,10 @@ json_t *alert_metadata_add(json_t *metadata, const char *key, const char *value)
 void alert_add_http_bodies(const EveLog *log, json_t *http, const uint8_t *req,
                            uint32_t req_len, const uint8_t *resp, uint32_t resp_len);
 
+/* A packet a rule's tag keyword covers: an EVE "packet" event (the packet in base64 and its
+ * link type), when the alert type's tagged-packets option is on. */
+void output_tagged_packet(EveWriter *w, const Packet *p);
+
 /* p may be NULL (an alert about a flow or a file), f may be NULL (a packet without flow). */
 void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo *alert);
 

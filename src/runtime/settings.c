@@ -99,6 +99,7 @@ static void read_eve_types(const ConfNode *conf, const ConfNode *eve, EveConfig 
         a->payload = conf_get_bool(body, "payload", false);
         a->payload_printable = conf_get_bool(body, "payload-printable", false);
         a->packet = conf_get_bool(body, "packet", false);
+        a->tagged_packets = conf_get_bool(body, "tagged-packets", false);
         a->http_body = conf_get_bool(body, "http-body", false);
         a->http_body_printable = conf_get_bool(body, "http-body-printable", false);
         a->payload_buffer_size =

@@ -21,6 +21,7 @@
 
 #include "detect/detect-engine.h"
 #include "detect/detect-keywords.h"
+#include "detect/detect-tag.h"
 #include "detect-test-util.h"
 
 /* A multi-buffer (as tls.certs): the instances are these strings. */
@@ -158,6 +159,38 @@ static void test_byte_test_unbounded_string(void **state)
     assert_false(on_payload(&h, 3, "len=123"));
     assert_false(on_payload(&h, 3, "len="));  /* nothing left to read */
     unload(&h);
+}
+
+/* tag: the alerting packet counts as the first of the tag's count; later packets of the
+ * tagged host (as source or destination) use up the rest, then the tag ends (the reference
+ * logs packets 7 and 8 after an alert on packet 6 with tag:host,3,packets). A packet of other
+ * hosts leaves it alone. Without tag rules a worker keeps no tag state. */
+static void test_tag_counts(void **state)
+{
+    (void)state;
+    Harness h = load("alert tcp any any -> any any (content:\"evil\"; tag:host,3,packets,src; "
+                     "sid:1;)\n"
+                     "alert tcp any any -> any any (content:\"big\"; tag:host,100,bytes; "
+                     "sid:2;)\n");
+    assert_true(hit_between(&h, 1, "10.0.0.1", "10.0.0.2", "evil", 1));
+    assert_int_equal(h.dt->tags->n, 1);
+    hit_between(&h, 1, "10.9.9.9", "10.0.0.2", "other host", 1);
+    assert_int_equal(h.dt->tags->n, 1);
+    hit_between(&h, 1, "10.0.0.2", "10.0.0.1", "reply", 1);   /* 2 of 3 */
+    hit_between(&h, 1, "10.0.0.1", "10.0.0.2", "more", 1);    /* 3 of 3 */
+    assert_int_equal(h.dt->tags->n, 1);
+    hit_between(&h, 1, "10.0.0.1", "10.0.0.2", "past", 1);    /* 4: the tag ends */
+    assert_int_equal(h.dt->tags->n, 0);
+    /* bytes: the packet length, here 0 for test packets without a capture buffer, so a
+     * byte tag outlives many packets */
+    assert_true(hit_between(&h, 2, "10.0.0.5", "10.0.0.6", "big", 1));
+    for (int i = 0; i < 5; i++)
+        hit_between(&h, 2, "10.0.0.5", "10.0.0.6", "x", 1);
+    assert_int_equal(h.dt->tags->n, 1);
+    unload(&h);
+    Harness none = load("alert tcp any any -> any any (content:\"evil\"; sid:1;)\n");
+    assert_null(none.dt->tags);
+    unload(&none);
 }
 
 static void test_isdataat(void **state)
@@ -494,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_pcre_match),
         cmocka_unit_test(test_byte_keywords),
         cmocka_unit_test(test_byte_test_unbounded_string),
+        cmocka_unit_test(test_tag_counts),
         cmocka_unit_test(test_isdataat),
         cmocka_unit_test(test_header_keywords),
         cmocka_unit_test(test_flow_and_flowbits),

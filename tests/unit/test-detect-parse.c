@@ -418,6 +418,20 @@ static void test_unparsed_protocol_keywords(void **state)
     assert_rejects(R("ftpbounce:yes;"), "takes no value");
 }
 
+static void test_tag_parse(void **state)
+{
+    (void)state;
+    assert_accepts(R("tag:session;"));
+    assert_accepts(R("tag:session,5,packets;"));
+    assert_accepts(R("tag:host,3600,seconds,dst;"));
+    assert_accepts(R("tag:host, 100, bytes, src;"));
+    assert_rejects(R("tag:flow;"), "expected session|host");
+    assert_rejects(R("tag:session,5;"), "expected session|host");
+    assert_rejects(R("tag:session,5,frames;"), "invalid count or metric");
+    assert_rejects(R("tag:session,x,packets;"), "invalid count or metric");
+    assert_rejects(R("tag:session,5,packets,src;"), "host tags only");
+}
+
 /* Runs the loader on `text` with stderr captured; returns the captured text. */
 static char *load_capture(const char *text, DetectLoadStats *stats, DetectEngine **out)
 {
@@ -488,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_payload_keywords_parse),
         cmocka_unit_test(test_event_keywords_parse),
         cmocka_unit_test(test_unparsed_protocol_keywords),
+        cmocka_unit_test(test_tag_parse),
         cmocka_unit_test(test_loader_messages),
     };
     return cmocka_run_group_tests(tests, setup_buffers, NULL);
