@@ -33,6 +33,7 @@ extern const DetectKeyword detect_file_keywords[];
 extern const DetectKeyword detect_frame_keywords[];
 extern const DetectKeyword detect_unparsed_keywords[];
 extern const DetectKeyword detect_tag_keywords[];
+extern const DetectKeyword detect_asn1_keywords[];
 
 /* Runs keyword `name`'s setup, as if the rule had it at this point (keywords that are
  * spelled as other keywords: uricontent, filename...). */

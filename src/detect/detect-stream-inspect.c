@@ -89,6 +89,9 @@ void detect_stream_classify(Signature *sig)
         if (has_keyword(pkt, packet_keywords[i]))
             sig->flags |= SIG_FLAG_REQUIRE_PACKET;
     const SigList *payload = &sig->fixed[SIG_LIST_PAYLOAD];
+    /* asn1 is in Suricata's packet match list, like the header keywords */
+    if (has_keyword(payload, "asn1"))
+        sig->flags |= SIG_FLAG_REQUIRE_PACKET;
     if (!payload->head || sig->flags & (SIG_FLAG_APPLAYER | SIG_FLAG_INERT) ||
         (sig->ipproto && sig->ipproto != IPPROTO_TCP) || (sig->flags & SIG_FLAG_REQUIRE_PACKET))
         return;

@@ -21,6 +21,7 @@
 
 #include "detect/detect-engine.h"
 #include "detect/detect-keywords.h"
+#include "detect/detect-asn1.h"
 #include "detect/detect-tag.h"
 #include "detect-test-util.h"
 
@@ -191,6 +192,65 @@ static void test_tag_counts(void **state)
     Harness none = load("alert tcp any any -> any any (content:\"evil\"; sid:1;)\n");
     assert_null(none.dt->tags);
     unload(&none);
+}
+
+static bool asn1_hits(const char *opts, const uint8_t *buf, uint32_t len)
+{
+    Asn1Options o;
+    char err[128];
+    assert_int_equal(asn1_options_parse(opts, &o, err, sizeof(err)), 0);
+    return asn1_check(buf, len, 0, &o);
+}
+
+/* asn1 as Suricata 7: objects are checked one after another, SEQUENCE/SET searched into,
+ * other classes' objects checked whole; more than 30 top-level objects fail the decode. */
+static void test_asn1_checks(void **state)
+{
+    (void)state;
+    static const uint8_t seq[] = {0x30, 0x0a, 0x04, 0x03, 'a', 'b', 'c', 0x04, 0x03, 'd', 'e', 'f'};
+    assert_true(asn1_hits("oversize_length 9", seq, sizeof(seq)));
+    assert_false(asn1_hits("oversize_length 10", seq, sizeof(seq)));
+    static const uint8_t bits_bad[] = {0x03, 0x01, 0xff}, bits_ok[] = {0x03, 0x01, 0x07};
+    static const uint8_t in_seq[] = {0x30, 0x03, 0x03, 0x01, 0xff};
+    static const uint8_t in_ctx[] = {0xa0, 0x03, 0x03, 0x01, 0xff};
+    assert_true(asn1_hits("bitstring_overflow", bits_bad, 3));
+    assert_false(asn1_hits("bitstring_overflow", bits_ok, 3));
+    assert_true(asn1_hits("bitstring_overflow", in_seq, 5));
+    assert_false(asn1_hits("bitstring_overflow", in_ctx, 5));
+    assert_false(asn1_hits("bitstring_overflow, absolute_offset 3", bits_bad, 3));
+    uint8_t real[4 + 257];
+    memset(real, 0x05, sizeof(real));
+    memcpy(real, "\x09\x82\x01\x01", 4);  /* REAL, 257 bytes, decimal encoding */
+    assert_true(asn1_hits("double_overflow", real, sizeof(real)));
+    real[3] = 0x00;                         /* 256 bytes */
+    assert_false(asn1_hits("double_overflow", real, sizeof(real) - 1));
+    real[3] = 0x01;
+    real[4] = 0x80;                         /* binary encoding */
+    assert_false(asn1_hits("double_overflow", real, sizeof(real)));
+    uint8_t many[31 * 2 + 3];
+    for (int i = 0; i < 31; i++)
+        memcpy(many + 2 * i, "\x05\x00", 2);  /* NULL objects */
+    memcpy(many + 62, bits_bad, 3);
+    assert_false(asn1_hits("bitstring_overflow", many, sizeof(many)));
+    assert_true(asn1_hits("bitstring_overflow", many + 4, sizeof(many) - 4));
+    static const uint8_t truncated[] = {0x03, 0x01, 0xff, 0x30, 0x05, 0x04};
+    assert_true(asn1_hits("bitstring_overflow", truncated, sizeof(truncated)));
+    Asn1Options o;
+    char err[128];
+    assert_int_equal(asn1_options_parse("oversize_length", &o, err, sizeof(err)), -1);
+    assert_int_equal(asn1_options_parse("relative_offset 65536", &o, err, sizeof(err)), -1);
+    assert_int_equal(asn1_options_parse("bitstring_overflow,, foo", &o, err, sizeof(err)), -1);
+    assert_int_equal(asn1_options_parse("double_overflow, oversize_length 1024 "
+                                        "relative_offset -10,\n bitstring_overflow",
+                                        &o, err, sizeof(err)), 0);
+    assert_true(o.double_overflow && o.bitstring_overflow && o.oversize_length == 1024 &&
+                o.relative_offset == -10);
+    /* in a rule: relative_offset counts from the end of the previous content */
+    Harness h = load("alert tcp any any -> any any (content:\"AB\"; "
+                     "asn1:bitstring_overflow, relative_offset 1; sid:1;)\n");
+    assert_true(on_bytes(&h, 1, "AB.\x03\x01\xff", 6));
+    assert_false(on_bytes(&h, 1, "AB\x03\x01\xff", 5));
+    unload(&h);
 }
 
 static void test_isdataat(void **state)
@@ -528,6 +588,7 @@ int main(void)
         cmocka_unit_test(test_byte_keywords),
         cmocka_unit_test(test_byte_test_unbounded_string),
         cmocka_unit_test(test_tag_counts),
+        cmocka_unit_test(test_asn1_checks),
         cmocka_unit_test(test_isdataat),
         cmocka_unit_test(test_header_keywords),
         cmocka_unit_test(test_flow_and_flowbits),
