@@ -631,7 +631,7 @@ void detect_flow_end(DetectThread *dt, Flow *f)
 {
     if (dt && f)
         flowvar_store_forget(dt->flowvars, f);
-    if (detect_tag_active(dt))
+    if (dt && detect_tag_active(dt))
         detect_tag_flow_end(dt, f);
 }
 
