@@ -167,7 +167,12 @@ void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server
      * transaction's side completes */
     if (app->proto == ALPROTO_TLS || (last && parser->tx_done(last, to_server)))
         app->raw_trigger |= to_server ? 1 : 2;
-    log_transactions(th, f, p, now, false);
+    /* Without a packet the stream is being flushed at flow end: its transactions are
+     * inspected and logged once every direction is flushed (applayer_flow_end), so that
+     * what the last data raised (a TLS certificate's events) is on them, as Suricata's
+     * flow-end pseudo packets see it. */
+    if (p)
+        log_transactions(th, f, p, now, false);
     if (app->change_requested)
         change_protocol(th, f, p, now);
 }
