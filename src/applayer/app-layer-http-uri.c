@@ -9,9 +9,10 @@
  *
  * The path is normalised as libhtp's IDS personality (Suricata's default) does it: '\' is a
  * separator, %XX and %uXXXX are decoded (including encoded separators), runs of '/' are
- * compressed, and dot segments are removed (RFC 3986 5.2.4). The query and fragment stay as
- * sent. http.uri is path[?query][#fragment]; the EVE `url` and http.uri.raw are the URI as it
- * appeared on the request line.
+ * compressed, and dot segments are removed (RFC 3986 5.2.4). In the query and fragment only
+ * %XX is decoded: "?q=%41//x\\y%2f+z%u0042" is "?q=A//x\\y/+z%u0042" in the reference's
+ * http.uri (detect-xor needs it). http.uri is path[?query][#fragment]; the EVE `url` and
+ * http.uri.raw are the URI as it appeared on the request line.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,23 +43,24 @@ static uint32_t decode_u(const uint8_t *in, uint32_t len, uint32_t i, uint8_t *o
     return 6;
 }
 
-/* Decoding and separator handling; returns the new length. */
-static uint32_t decode_path(const uint8_t *in, uint32_t len, uint8_t *out)
+/* Decoding (%XX; in a path %uXXXX too) and, for a path, separator handling ('\\' is '/', runs
+ * of '/' are one); returns the new length. */
+static uint32_t decode_part(const uint8_t *in, uint32_t len, uint8_t *out, bool path)
 {
     uint32_t w = 0;
     for (uint32_t i = 0; i < len;) {
         uint8_t c = in[i];
         uint32_t step = 1;
-        if (c == '%' && i + 1 < len && (in[i + 1] == 'u' || in[i + 1] == 'U')) {
+        if (path && c == '%' && i + 1 < len && (in[i + 1] == 'u' || in[i + 1] == 'U')) {
             uint32_t n = decode_u(in, len, i, &c);
             step = n ? n : 1;
         } else if (c == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
             c = (uint8_t)(hexval(in[i + 1]) << 4 | hexval(in[i + 2]));
             step = 3;
         }
-        if (c == '\\')
+        if (c == '\\' && path)
             c = '/';
-        if (!(c == '/' && w > 0 && out[w - 1] == '/'))
+        if (!(path && c == '/' && w > 0 && out[w - 1] == '/'))
             out[w++] = c;
         i += step;
     }
@@ -105,7 +107,7 @@ static uint32_t remove_dots(uint8_t *p, uint32_t len)
 
 uint32_t http_normalize_path(const uint8_t *in, uint32_t len, uint8_t *out)
 {
-    return remove_dots(out, decode_path(in, len, out));
+    return remove_dots(out, decode_part(in, len, out, true));
 }
 
 static void lower_host(HttpBuf *host, const uint8_t *p, uint32_t len)
@@ -203,8 +205,8 @@ static void build_normalized(HttpTx *tx, uint32_t off)
     if (!len || !http_buf_append(&tx->uri_norm, NULL, len, 0))
         return;
     uint32_t n = http_normalize_path(p, path_len, tx->uri_norm.data);
-    memcpy(tx->uri_norm.data + n, p + path_len, len - path_len);
-    tx->uri_norm.len = n + (len - path_len);
+    n += decode_part(p + path_len, len - path_len, tx->uri_norm.data + n, false);
+    tx->uri_norm.len = n;
 }
 
 static void host_from_header(HttpTx *tx, AppLayerCtx *ctx, bool uri_host)

@@ -483,7 +483,7 @@ static void test_body_limit_and_buffers(void **state)
     configure(sets);
     Harness h;
     harness_open(&h);
-    feed_all(&h, true, "GET /a/./b/../c%2fd//e\\f?q=%41 HTTP/1.0\r\nHost: h:8080\r\n"
+    feed_all(&h, true, "GET /a/./b/../c%2fd//e\\f?q=%41//x\\y%2f+z%u0042 HTTP/1.0\r\nHost: h:8080\r\n"
                        "Cookie: secret\r\nAccept: */*\r\n\r\n");
     feed_all(&h, false, "HTTP/1.0 200 OK\r\nServer: srv\r\nSet-Cookie: s=1\r\n\r\n"
                         "0123456789abcdefghij");
@@ -493,10 +493,12 @@ static void test_body_limit_and_buffers(void **state)
     uint32_t n;
     int id = applayer_buffer_id("http.uri");
     assert_true(applayer_buffer_get(id, h.s, tx, true, &d, &n));
-    assert_int_equal(n, strlen("/a/c/d/e/f?q=%41"));
-    assert_memory_equal(d, "/a/c/d/e/f?q=%41", n);
+    /* the query: %XX decoded, nothing else (as the reference's http.uri) */
+    const char *uri = "/a/c/d/e/f?q=A//x\\y/+z%u0042";
+    assert_int_equal(n, strlen(uri));
+    assert_memory_equal(d, uri, n);
     assert_true(applayer_buffer_get(applayer_buffer_id("http.uri.raw"), h.s, tx, true, &d, &n));
-    assert_memory_equal(d, "/a/./b/../c%2fd//e\\f?q=%41", n);
+    assert_memory_equal(d, "/a/./b/../c%2fd//e\\f?q=%41//x\\y%2f+z%u0042", n);
     assert_true(applayer_buffer_get(applayer_buffer_id("http.header"), h.s, tx, true, &d, &n));
     const char *hdr = "Host: h:8080\r\nAccept: */*\r\n\r\n";
     assert_int_equal(n, strlen(hdr));
