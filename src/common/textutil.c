@@ -1,5 +1,5 @@
 /*
- * textutil.c - trimming and the "logical line" reading that Suricata's rule files and
+ * textutil.c - trimming, comma-separated fields, and the "logical line" reading that Suricata's rule files and
  * threshold.config share: a line ending in a backslash continues on the next one, blank lines
  * and lines starting with '#' are skipped, and a logical line keeps the number of the physical
  * line it began on so errors can name file:line.
@@ -22,6 +22,18 @@ char *text_trim(char *s)
     while (n && isspace((unsigned char)s[n - 1]))
         s[--n] = '\0';
     return s;
+}
+
+int text_split_commas(char *s, char **fields, int n)
+{
+    int count = 0;
+    char *save = NULL;
+    for (char *f = strtok_r(s, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+        if (count == n)
+            return n + 1;
+        fields[count++] = text_trim(f);
+    }
+    return count;
 }
 
 /* Appends line (n bytes) to the logical line being built, up to max_len. */

@@ -11,6 +11,10 @@
 /* Strips leading and trailing whitespace in place; returns the first kept character. */
 char *text_trim(char *s);
 
+/* Splits s in place at commas into at most n trimmed fields (empty ones skipped); returns
+ * how many, or n + 1 when there are more. */
+int text_split_commas(char *s, char **fields, int n);
+
 /* Called with each logical line (backslash continuations joined, line ending removed,
  * leading blanks skipped) that is neither blank nor a '#' comment, and the number of the
  * physical line it starts on. */

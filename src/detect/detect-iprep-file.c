@@ -57,19 +57,6 @@ int iprep_category(const IprepStore *s, const char *name)
     return -1;
 }
 
-/* Splits a line into at most n comma-separated trimmed fields; returns how many. */
-static int split(char *line, char **fields, int n)
-{
-    int count = 0;
-    char *save = NULL;
-    for (char *f = strtok_r(line, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-        if (count == n)
-            return n + 1;
-        fields[count++] = text_trim(f);
-    }
-    return count;
-}
-
 static int parse_number(const char *text, long lo, long hi)
 {
     char *end;
@@ -102,7 +89,7 @@ static int category_line(IprepStore *s, char *line, char *err, size_t errlen)
 {
     char *fields[3];
     int id = -1;
-    if (split(line, fields, 3) != 3 ||
+    if (text_split_commas(line, fields, 3) != 3 ||
         (id = parse_number(fields[0], 0, IPREP_MAX_CATEGORIES - 1)) < 0 || !*fields[1]) {
         snprintf(err, errlen, "expected <id 0-%d>,<short name>,<description>",
                  IPREP_MAX_CATEGORIES - 1);
@@ -160,7 +147,7 @@ static int reputation_line(IprepStore *s, char *line, char *err, size_t errlen)
     char *fields[3];
     IprepEntry key;
     int cat = -1, score = -1;
-    if (split(line, fields, 3) != 3 || parse_block(fields[0], &key) != 0 ||
+    if (text_split_commas(line, fields, 3) != 3 || parse_block(fields[0], &key) != 0 ||
         (cat = parse_number(fields[1], 0, IPREP_MAX_CATEGORIES - 1)) < 0 ||
         (score = parse_number(fields[2], 0, 127)) < 0) {
         snprintf(err, errlen, "expected <address[/prefix]>,<category id>,<score 0-127>");

@@ -66,23 +66,10 @@ static int parse_metric(const char *s, uint8_t *metric)
     return -1;
 }
 
-/* Splits "a, b ,c" at commas into at most max trimmed fields; returns how many. */
-static int split_fields(char *text, char **a, int max)
-{
-    int n = 0;
-    char *save = NULL;
-    for (char *f = strtok_r(text, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
-        if (n == max)
-            return max + 1;
-        a[n++] = text_trim(f);
-    }
-    return n;
-}
-
 static int tag_parse(TagCtx *t, char *text, char *err, size_t errlen)
 {
     char *a[4];
-    int n = split_fields(text, a, 4);
+    int n = text_split_commas(text, a, 4);
     t->metric = TAG_PACKETS;
     t->count = TAG_DEFAULT_COUNT;
     if (n < 1 || n == 2 || n > 4 || (strcmp(a[0], "session") && strcmp(a[0], "host"))) {
