@@ -125,6 +125,9 @@ static void request_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *line, ui
     /* libhtp: a request line without a protocol that has more bytes right behind it is not
      * HTTP/0.9 after all; what follows is read as headers */
     tx->http09 = false;
+    /* libhtp parses and normalises the URI with the request line: http.uri is there for a
+     * request whose headers never end */
+    http_uri_from_request_line(tx, ctx);
     d->phase = HTTP_PHASE_HEADERS;
     d->have_header = false;
 }

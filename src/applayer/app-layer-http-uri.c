@@ -269,6 +269,14 @@ static void check_double_encoding(HttpTx *tx, AppLayerCtx *ctx)
         http_raise(ctx, tx, HTTP_EV_DOUBLE_ENCODED_URI);
 }
 
+void http_uri_from_request_line(HttpTx *tx, AppLayerCtx *ctx)
+{
+    uint32_t off;
+    bool uri_host;
+    split_uri(tx, ctx, http_ieq(tx->method.data, tx->method.len, "CONNECT"), &off, &uri_host);
+    build_normalized(tx, off);
+}
+
 void http_uri_process(HttpTx *tx, AppLayerCtx *ctx)
 {
     bool connect = http_ieq(tx->method.data, tx->method.len, "CONNECT");

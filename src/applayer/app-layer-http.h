@@ -303,6 +303,9 @@ int64_t http_parse_content_length(const uint8_t *v, uint32_t len);
 bool http_ieq(const uint8_t *a, uint32_t alen, const char *b);
 
 /* app-layer-http-uri.c */
+/* The URI's parts and http.uri, as soon as the request line is in. */
+void http_uri_from_request_line(HttpTx *tx, AppLayerCtx *ctx);
+/* All of it (URI, Host header, events) once the request headers are complete. */
 void http_uri_process(HttpTx *tx, AppLayerCtx *ctx);
 /* Host header value -> lowercased hostname and port; false if it is not a valid host. */
 bool http_parse_authority(const uint8_t *v, uint32_t len, HttpBuf *host, int32_t *port,

@@ -1099,6 +1099,24 @@ static void test_double_encoded_uri(void **state)
     configure(default_sets);
 }
 
+/* As libhtp: the URI is normalised with the request line, so http.uri exists for a request
+ * whose headers never end (bug-5464-verdict-05); the Host header still counts at its end. */
+static void test_uri_before_headers_end(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    Harness h;
+    harness_open(&h);
+    feed_all(&h, true, "GET /a/../index.html HTTP/1.0\r\nHost: www.example.org\r\n");
+    HttpTx *tx = http_state_tx(h.s, 0);
+    assert_non_null(tx);
+    assert_int_equal(tx->uri_norm.len, 11);
+    assert_memory_equal(tx->uri_norm.data, "/index.html", 11);
+    feed_all(&h, true, "\r\n");
+    assert_int_equal(tx->hostname.len, 15);
+    json_decref(harness_close(&h));
+}
+
 /* X-Forwarded-For for alerts: the first address (forward) or the last (reverse), only when
  * it is an address; the request's header first, then the response's. */
 static void test_xff_address(void **state)
@@ -1183,6 +1201,7 @@ int main(void)
         cmocka_unit_test(test_header_param),
         cmocka_unit_test(test_stray_request_body),
         cmocka_unit_test(test_double_encoded_uri),
+        cmocka_unit_test(test_uri_before_headers_end),
         cmocka_unit_test(test_xff_address),
         cmocka_unit_test(test_header_line_buffers),
     };
