@@ -92,6 +92,10 @@ typedef struct Packet {
     struct Flow *flow;
     bool to_server;          /* direction relative to the flow's first packet */
     uint32_t flow_hash;      /* symmetric hash of the flow key */
+    /* Suricata's FLOW_PKT_ESTABLISHED: the flow was established when this packet reached
+     * it, before the stream engine saw it (so the handshake's last ACK is not, unless it
+     * carries data). The flow keyword reads it; pseudo packets use the flow's state. */
+    bool flow_established;
 
     /* Filled by stream: the payload went into reassembly (Suricata's PKT_STREAM_ADD), so
      * stream-inspected rules look at it in the raw stream, not here. */

@@ -35,11 +35,38 @@
 #include "detect/detect-transform.h"
 #include "output/output-alert.h"
 
-static CounterId alert_counter;
+static CounterId alert_counter, overflow_counter, suppressed_counter;
 
 void detect_register_counters(void)
 {
     alert_counter = counters_register("detect.alert");
+    overflow_counter = counters_register("detect.alert_queue_overflow");
+    suppressed_counter = counters_register("detect.alerts_suppressed");
+}
+
+/* Queues an alert when packet-alert-max leaves room; Suricata counts the rest as
+ * alert_queue_overflow. */
+static void queue_alert(DetectThread *dt, const Signature *sig, SigAction action)
+{
+    if (dt->alert_count >= dt->alert_max) {
+        counter_incr(dt->counters, overflow_counter);
+        return;
+    }
+    dt->alert_actions[dt->alert_count] = action;
+    dt->alerts[dt->alert_count++] = sig;
+}
+
+/* A pass rule matched: the flow is passed; the rule alerts too with the "alert" keyword.
+ * As in Suricata, the verdict is "pass" only when the pass itself found room in the queue. */
+static void on_pass(DetectThread *dt, const Signature *sig, Flow *f)
+{
+    if (f)
+        f->action_pass = true;
+    dt->verdict_pass = dt->alert_count < dt->alert_max;
+    if (sig->flags & SIG_FLAG_PASS_ALERT)
+        queue_alert(dt, sig, SIG_ACTION_PASS);
+    else if (!dt->verdict_pass)
+        counter_incr(dt->counters, overflow_counter);
 }
 
 int detect_proto_group(uint8_t ipproto)
@@ -151,21 +178,22 @@ bool detect_on_match(DetectThread *dt, const Signature *sig, const Packet *p, Fl
                         .sig = sig};
     list_matches_packet(&sig->fixed[SIG_LIST_POSTMATCH], &m);
     SigAction action = sig->action;
-    if (!detect_threshold_allows(dt->de->thresholds, sig, p, f, ts_usec, &action))
+    if (!detect_threshold_allows(dt->de->thresholds, sig, p, f, ts_usec, &action)) {
+        counter_incr(dt->counters, suppressed_counter);
         return true;
+    }
     if (sig->action == SIG_ACTION_PASS) {
-        if (f)
-            flowvar_set_pass(dt->flowvars, f);
+        on_pass(dt, sig, f);
         return false;
     }
     /* A rate_filter's "pass" still logs this alert, then passes the flow, as Suricata. */
     bool pass_now = action == SIG_ACTION_PASS;
     if (pass_now && f)
-        flowvar_set_pass(dt->flowvars, f);
-    if (!(sig->flags & SIG_FLAG_NOALERT) && dt->alert_count < dt->alert_max) {
-        dt->alert_actions[dt->alert_count] = action;
-        dt->alerts[dt->alert_count++] = sig;
-    }
+        f->action_pass = true;
+    if (sig->flags & SIG_FLAG_NOALERT)
+        counter_incr(dt->counters, suppressed_counter);
+    else
+        queue_alert(dt, sig, action);
     return !pass_now;
 }
 
@@ -223,6 +251,7 @@ void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
             .metadata_json = sig->metadata_json,
             .target = sig->target, .app_object = app_object, .ts_usec = ts_usec,
             .action = alert_action_name(dt->alert_actions[i]),
+            .verdict = dt->verdict_pass ? "pass" : "alert",
             .drop = dt->alert_actions[i] == SIG_ACTION_DROP ||
                     dt->alert_actions[i] == SIG_ACTION_REJECT,
             .has_tx_id = txa != NULL, .tx_id = txa ? txa->tx_id : 0,
@@ -298,11 +327,12 @@ static void start_walk(DetectThread *dt, CandidateWalk *w, const uint32_t *alway
 void detect_packet(DetectThread *dt, Packet *p, Flow *f)
 {
     dt->alert_count = 0;
+    dt->verdict_pass = false;
     if (detect_tag_active(dt) && !p->stream_pseudo)
         detect_tag_packet(dt, p);
     /* A packet whose IP header did not decode is still seen by rules on its decoder events
      * (ipv4.trunc_pkt), with no addresses, as in Suricata. */
-    if ((!p->ip_version && !p->event_count) || (f && flowvar_passed(dt->flowvars, f)))
+    if ((!p->ip_version && !p->event_count) || (f && f->action_pass))
         return;
     /* A fragment has no transport header: only the rules of no particular transport (ip,
      * pkthdr: decoder events such as ipv6.frag_overlap) can see it, as in Suricata. */
@@ -518,8 +548,9 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
 {
     DetectThread *dt = ud;
     dt->alert_count = 0;
+    dt->verdict_pass = false;
     const TxGroup *g = &dt->de->tx_groups[proto];
-    if (!g->count || flowvar_passed(dt->flowvars, f))
+    if (!g->count || f->action_pass)
         return;
     new_pass(dt);
     tx_prefilter(dt, g, state, tx);

@@ -76,6 +76,9 @@ struct DetectEngine {
     char loaded_at[40];      /* stats.detect.engines[0].last_reload */
     double prefilter_build_ms;
     uint32_t alert_max;      /* packet-alert-max: alerts kept per packet or transaction */
+    /* Evaluation order of the actions (config action-order), by SigAction: lower first.
+     * Suricata's default: pass, drop, reject, alert. */
+    uint8_t action_rank[4];
 };
 
 /* Alerts of one packet or transaction, in the order Suricata logs them: packet-alert-max
@@ -106,6 +109,9 @@ struct DetectThread {
     SigAction alert_actions[DETECT_ALERT_CAP];  /* the action each alert is logged with */
     uint32_t alert_count;
     uint32_t alert_max;      /* the engine's alert_max (DETECT_ALERT_MAX when unset) */
+    /* A pass rule ended this packet's inspection while the queue had room: Suricata's
+     * verdict for all of its alerts is then "pass", else "alert". */
+    bool verdict_pass;
     struct FlowVarStore *flowvars;  /* flowbits/flowint per flow of this worker */
     struct DetectTagState *tags;    /* active tags (detect-tag.c); NULL without tag rules */
     struct DetectStreamCtx *stream_ctx;  /* raw stream inspection (detect-stream-inspect.c) */

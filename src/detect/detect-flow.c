@@ -75,9 +75,13 @@ static int flow_setup(const DetectKeyword *kw, Signature *sig, const char *value
     return sig_append(sig, SIG_LIST_PACKET, kw, ctx) ? 0 : -1;
 }
 
-static bool flow_is_established(const Flow *f)
+/* The packet's view when the flow module saw it (see Packet.flow_established); packets
+ * that did not pass through it (stream and flow-end pseudo packets) take the flow's. */
+static bool flow_is_established(const DetectMatchCtx *m)
 {
-    return f && f->state != FLOW_STATE_NEW;
+    if (m->p && m->p->flow == m->f && m->f && !m->p->stream_pseudo)
+        return m->p->flow_established;
+    return m->f && m->f->state != FLOW_STATE_NEW;
 }
 
 static bool flow_match(DetectMatchCtx *m, const void *ctx_ptr)
@@ -89,9 +93,9 @@ static bool flow_match(DetectMatchCtx *m, const void *ctx_ptr)
         return false;
     if ((ctx->flags & FLOW_TOCLIENT) && m->to_server)
         return false;
-    if ((ctx->flags & FLOW_ESTABLISHED) && !flow_is_established(m->f))
+    if ((ctx->flags & FLOW_ESTABLISHED) && !flow_is_established(m))
         return false;
-    if ((ctx->flags & FLOW_NOT_ESTABLISHED) && flow_is_established(m->f))
+    if ((ctx->flags & FLOW_NOT_ESTABLISHED) && flow_is_established(m))
         return false;
     bool reassembled = m->p && m->p->is_reassembled;
     if ((ctx->flags & FLOW_ONLY_FRAG) && !reassembled)

@@ -30,7 +30,6 @@ typedef struct FlowVars {
     uint32_t int_count;
     bool tombstone;
     bool iponly_ts, iponly_tc;   /* IP-only rules already ran in this direction */
-    bool passed;                 /* a pass rule matched: no more inspection */
 } FlowVars;
 
 struct FlowVarStore {
@@ -216,19 +215,6 @@ bool flowvar_first_in_direction(FlowVarStore *s, const Flow *f, bool to_server)
     bool first = !*done;
     *done = true;
     return first;
-}
-
-void flowvar_set_pass(FlowVarStore *s, const Flow *f)
-{
-    FlowVars *v = lookup_or_add(s, f->flow_id);
-    if (v)
-        v->passed = true;
-}
-
-bool flowvar_passed(FlowVarStore *s, const Flow *f)
-{
-    const FlowVars *v = lookup(s, f->flow_id);
-    return v && v->passed;
 }
 
 bool flowint_get(FlowVarStore *s, const Flow *f, int id, uint64_t *value)

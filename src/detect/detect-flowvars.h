@@ -29,8 +29,6 @@ void flowbit_toggle(FlowVarStore *s, const Flow *f, int id);
 bool flowvar_first_in_direction(FlowVarStore *s, const Flow *f, bool to_server);
 
 /* A pass rule matched on the flow: the rest of it is not inspected (Suricata 7). */
-void flowvar_set_pass(FlowVarStore *s, const Flow *f);
-bool flowvar_passed(FlowVarStore *s, const Flow *f);
 
 bool flowint_get(FlowVarStore *s, const Flow *f, int id, uint64_t *value);
 void flowint_put(FlowVarStore *s, const Flow *f, int id, uint64_t value);

@@ -31,16 +31,6 @@
 #include "detect/detect-prefilter.h"
 #include "detect/detect-transform.h"
 
-static int action_rank(SigAction a)
-{
-    switch (a) {
-    case SIG_ACTION_PASS: return 0;
-    case SIG_ACTION_DROP: return 1;
-    case SIG_ACTION_REJECT: return 2;
-    default: return 3;
-    }
-}
-
 static int flowbits_rank(const Signature *s)
 {
     bool set = s->flags & SIG_FLAG_FLOWBITS_SET, read = s->flags & SIG_FLAG_FLOWBITS_READ;
@@ -51,10 +41,11 @@ static int flowbits_rank(const Signature *s)
     return read ? 3 : 2;
 }
 
-static int cmp_sig(const void *a, const void *b)
+static int cmp_sig(const void *a, const void *b, void *ud)
 {
     const Signature *x = *(Signature *const *)a, *y = *(Signature *const *)b;
-    int d = action_rank(x->action) - action_rank(y->action);
+    const uint8_t *rank = ud;
+    int d = rank[x->action] - rank[y->action];
     if (!d)
         d = flowbits_rank(x) - flowbits_rank(y);
     if (!d)
@@ -243,7 +234,7 @@ int detect_engine_build_groups(DetectEngine *de)
     for (uint32_t i = 0; i < de->count; i++)
         de->sigs[i]->order = (int)i;
     if (de->count) /* qsort on NULL (no rules) is undefined, even with count 0 */
-        qsort(de->sigs, de->count, sizeof(Signature *), cmp_sig);
+        qsort_r(de->sigs, de->count, sizeof(Signature *), cmp_sig, de->action_rank);
     Builders b;
     memset(&b, 0, sizeof(b));
     int rc = 0;

@@ -115,11 +115,23 @@ static bool field_value(const Packet *p, HeaderField field, uint64_t *v)
     return false;
 }
 
+/* Suricata gives a dsize rule a payload requirement from its operator alone: "!N", ">N",
+ * ">=N", a range and "=N" for N > 0 never see a packet without payload ("dsize:!9" does not
+ * match a bare ACK), while "<N", "<=N" and "0" do. */
+static bool dsize_needs_payload(const DetectUint *cmp)
+{
+    return cmp->op == DU_NE || cmp->op == DU_GT || cmp->op == DU_GE || cmp->op == DU_RANGE;
+}
+
 static bool numeric_match(DetectMatchCtx *m, const void *ctx_ptr)
 {
     const NumCtx *ctx = ctx_ptr;
     uint64_t v;
-    return m->p && field_value(m->p, ctx->field, &v) && detect_uint_match(&ctx->cmp, v);
+    if (!m->p || !field_value(m->p, ctx->field, &v))
+        return false;
+    if (ctx->field == FIELD_DSIZE && !v && dsize_needs_payload(&ctx->cmp))
+        return false;
+    return detect_uint_match(&ctx->cmp, v);
 }
 
 /* flags: [!+*] then letters F S R P A U C E (1 2 as C E) 0, optional ",mask". */

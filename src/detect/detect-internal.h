@@ -48,6 +48,8 @@ enum {
 /* A keyword reads transaction state (app-layer-event): inspected per transaction even
  * without a buffer. */
 #define SIG_FLAG_TX_STATE 0x4000
+/* The "alert" keyword: a pass rule that also alerts (Suricata's ACTION_PASS|ACTION_ALERT). */
+#define SIG_FLAG_PASS_ALERT 0x8000
 /* Which payloads a TCP payload rule sees (detect-stream-inspect.c): packets only (tcp-pkt,
  * flow:no_stream, dsize), or the reassembled stream only (tcp-stream, flow:only_stream);
  * neither: the stream, and packets whose payload did not go into it. */

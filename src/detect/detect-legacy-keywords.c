@@ -11,8 +11,9 @@
  *                                  compares the fingerprint without regard to case)
  *   tls.issuerdn:[!]"CN=x";     -> tls.cert_issuer; content:[!]"CN=x";  (a substring test)
  * The last two are not sticky: the buffer that was active before stays active.
- * bypass asks the capture to stop delivering the flow; with pcap input there is no capture
- * bypass and Suricata's IDS verdicts are unchanged, so it is accepted and does nothing.
+ * bypass asks the capture to stop delivering the flow. With pcap input there is no capture
+ * bypass, so Suricata bypasses locally: the flow's state becomes "bypassed" (EVE flow.state,
+ * flow.bypass "local"); that is what a match does here.
  */
 #include <stdio.h>
 #include <string.h>
@@ -78,13 +79,20 @@ static int tls_issuerdn_setup(const DetectKeyword *kw, Signature *sig, const cha
 static int bypass_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
                         size_t errlen)
 {
-    (void)kw;
-    (void)sig;
     if (value && *value) {
         snprintf(err, errlen, "takes no value");
         return -1;
     }
-    return 0;
+    return sig_append(sig, SIG_LIST_POSTMATCH, kw, NULL) ? 0 : -1;
+}
+
+/* Post-match action: marks the flow bypassed. */
+static bool bypass_match(DetectMatchCtx *m, const void *ctx)
+{
+    (void)ctx;
+    if (m->f)
+        m->f->bypassed = true;
+    return true;
 }
 
 const DetectKeyword detect_legacy_keywords[] = {
@@ -92,6 +100,6 @@ const DetectKeyword detect_legacy_keywords[] = {
     {.name = "tcp.flags", .setup = tcp_flags_setup},
     {.name = "tls.fingerprint", .setup = tls_fingerprint_setup},
     {.name = "tls.issuerdn", .setup = tls_issuerdn_setup},
-    {.name = "bypass", .setup = bypass_setup},
+    {.name = "bypass", .setup = bypass_setup, .match_packet = bypass_match},
     {.name = NULL},
 };

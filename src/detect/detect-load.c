@@ -234,6 +234,28 @@ static void stats_engines(json_t *stats, void *ud)
     json_object_set_new(detect, "engines", engines);
 }
 
+/* action-order: the order in which rules of each action are evaluated (pass first by
+ * default, so a pass rule silences the alerts of its packet; "alert" first lets them out
+ * before the pass). Actions it does not list keep their default order after the listed. */
+static void load_action_order(DetectEngine *de, const ConfNode *conf)
+{
+    static const struct {
+        const char *name;
+        SigAction action;
+    } names[] = {{"pass", SIG_ACTION_PASS}, {"drop", SIG_ACTION_DROP},
+                 {"reject", SIG_ACTION_REJECT}, {"alert", SIG_ACTION_ALERT}};
+    for (size_t i = 0; i < 4; i++)
+        de->action_rank[names[i].action] = (uint8_t)(4 + i);
+    const ConfNode *order = conf_node(conf, "action-order");
+    size_t n = order ? conf_node_count(order) : 0;
+    for (size_t i = 0; i < n && i < 4; i++) {
+        const char *v = conf_node_value(conf_node_child(order, i));
+        for (size_t k = 0; v && k < 4; k++)
+            if (strcmp(v, names[k].name) == 0)
+                de->action_rank[names[k].action] = (uint8_t)i;
+    }
+}
+
 DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_files,
                                  int rule_file_count, bool exclusive, DetectLoadStats *stats)
 {
@@ -252,6 +274,7 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
     de->alert_max = alert_max < 1 ? DETECT_ALERT_MAX
                                   : (uint32_t)(alert_max > DETECT_ALERT_CAP ? DETECT_ALERT_CAP
                                                                              : alert_max);
+    load_action_order(de, conf);
     de->xbits = xbits_store_new(conf_get_size(conf, "host.memcap", XBITS_DEFAULT_MEMCAP),
                                 (uint32_t)conf_get_int(conf, "host.hash-size", 4096));
     de->datasets = dataset_registry_new(conf);

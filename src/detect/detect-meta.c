@@ -1,6 +1,7 @@
 /*
  * detect-meta.c - keywords that describe a rule rather than match: msg, sid, rev, gid,
- * classtype, priority, reference, metadata, target, noalert, config, prefilter.
+ * classtype, priority, reference, metadata, target, noalert, alert (pass rules), config,
+ * prefilter.
  */
 #include "detect/detect-keywords.h"
 
@@ -163,6 +164,20 @@ static int noalert_setup(const DetectKeyword *kw, Signature *sig, const char *va
     return 0;
 }
 
+/* alert: a pass rule that still logs its alert (Suricata 7's "alert" keyword, which adds
+ * the alert action to the rule's own); on an alert rule it changes nothing. */
+static int alert_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
+                       size_t errlen)
+{
+    (void)kw;
+    if (value) {
+        snprintf(err, errlen, "alert takes no value");
+        return -1;
+    }
+    sig->flags |= SIG_FLAG_PASS_ALERT;
+    return 0;
+}
+
 /* prefilter: Suricata's hint to prefilter on the keyword before it. It changes which rules
  * are tried first, never what matches, and bongsu picks its own prefilter, so it is taken
  * and has no effect. */
@@ -222,6 +237,7 @@ const DetectKeyword detect_meta_keywords[] = {
     {.name = "metadata", .setup = metadata_setup},
     {.name = "target", .setup = target_setup},
     {.name = "noalert", .setup = noalert_setup},
+    {.name = "alert", .setup = alert_setup},
     {.name = "reference", .setup = reference_setup},
     {.name = "prefilter", .setup = prefilter_setup},
     {.name = NULL},

@@ -284,6 +284,7 @@ static void inspect_pieces(DetectThread *dt, DetectStreamCtx *ctx, const Packet 
     memcpy(done, dt->alerts, done_count * sizeof(done[0]));
     gather_candidates(dt, ctx, p);
     dt->alert_count = 0;
+    dt->verdict_pass = false;
     for (uint32_t c = 0; c < ctx->cand_count; c++) {
         const Signature *sig = dt->de->sigs[ctx->cand[c]];
         if (!detect_sig_is_stream(sig) || alerted(done, done_count, sig))
@@ -314,7 +315,7 @@ static void inspect_direction(DetectThread *dt, const Packet *p, Flow *f, bool e
 void detect_stream_packet(DetectThread *dt, const Packet *p, Flow *f)
 {
     if (!dt->stream_ctx || !f || p->proto != IPPROTO_TCP || !p->ip_version || p->is_fragment ||
-        flowvar_passed(dt->flowvars, f))
+        f->action_pass)
         return;
     inspect_direction(dt, p, f, false);
 }
@@ -345,7 +346,7 @@ void detect_stream_flow_end(DetectThread *dt, Flow *f)
     if (!dt || !dt->stream_ctx || !f || f->key.proto != IPPROTO_TCP)
         return;
     for (int dir = 0; dir < 2; dir++) {
-        if (flowvar_passed(dt->flowvars, f))
+        if (f->action_pass)
             return;
         Packet pk;
         pseudo_packet(&pk, f, dir == 0);

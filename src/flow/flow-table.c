@@ -484,6 +484,7 @@ static void flow_update(FlowTable *t, Flow *f, Packet *p, bool to_server)
     lru_append(t, f);
     p->flow = f;
     p->to_server = to_server;
+    p->flow_established = f->state != FLOW_STATE_NEW;
 }
 
 /* As Suricata: flows for the protocols it tracks, not for tunnel carriers such as GRE
@@ -533,6 +534,7 @@ static Flow *handle_icmp_error(FlowTable *t, Packet *p, const FlowKey *key, uint
     lru_append(t, f);
     p->flow = f;
     p->to_server = to_server;
+    p->flow_established = f->state != FLOW_STATE_NEW;
     return f;
 }
 

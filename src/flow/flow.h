@@ -77,6 +77,8 @@ typedef struct Flow {
     uint8_t min_ttl_ts, max_ttl_ts, min_ttl_tc, max_ttl_tc;
     uint32_t esp_spi;
     bool alerted;
+    bool action_pass;                 /* a pass rule matched: EVE flow.action "pass" */
+    bool bypassed;                    /* the bypass keyword matched (local bypass) */
     /* The app layer turned the flow around (a midstream pickup from the server's data):
      * until the stream layer swaps its session after this packet, its deliveries are read
      * the other way round. */

@@ -47,6 +47,7 @@ typedef struct EveAlertConfig {
     bool packet;               /* packet (base64 of the whole packet) and packet_info */
     bool tagged_packets;       /* tagged-packets: "packet" events for the tag keyword */
     bool http_body, http_body_printable;  /* http.http_request_body... in HTTP alerts */
+    bool verdict;              /* verdict: {"action": ...}, the packet's final verdict */
     uint32_t payload_buffer_size;
     /* xff: the client address from an HTTP header, as an "xff" field of the alert object,
      * and with overwrite in place of the address on the client's side */

@@ -212,6 +212,8 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
         add_xff(obj, alert, &w->log->cfg.alert, a->xff, p ? !p->to_server : a->to_client);
     add_source_target(alert, obj, a->target);
     json_object_set_new(obj, "alert", alert);
+    if (a->verdict && w->log->cfg.alert.verdict)
+        json_object_set_new(obj, "verdict", json_pack("{ss}", "action", a->verdict));
     if (f) {
         eve_add_app_proto(obj, f);
         if (a->app_object)

@@ -24,6 +24,8 @@ typedef struct AlertInfo {
     const char *category;   /* classtype description, "" when none */
     int severity;           /* priority, 1 = highest; 3 when unknown */
     const char *action;     /* "allowed" (IDS) or "blocked" */
+    const char *verdict;    /* verdict.action when the alert type's verdict option is on:
+                               "pass" or "alert" (IDS); NULL: none */
     bool drop;              /* the rule (or a rate_filter) drops or rejects: fast.log [wDrop] */
     json_t *metadata;       /* object of string arrays, or NULL; borrowed */
     const char *metadata_json; /* or the same as JSON text (a rule's, detect-attribute.c) */

@@ -31,9 +31,13 @@ static void put_flow_object(JsonBuilder *jb, const Flow *f, FlowEndReason reason
     put_time(jb, "start", f->start_usec);
     put_time(jb, "end", f->last_usec);
     jb_set_int(jb, "age", (json_int_t)(f->last_usec / 1000000 - f->start_usec / 1000000));
-    jb_set_string(jb, "state", flow_state_name(f->state));
+    if (f->bypassed)
+        jb_set_string(jb, "bypass", "local");
+    jb_set_string(jb, "state", f->bypassed ? "bypassed" : flow_state_name(f->state));
     jb_set_string(jb, "reason", flow_end_reason_name(reason));
     jb_set_bool(jb, "alerted", f->alerted);
+    if (f->action_pass)
+        jb_set_string(jb, "action", "pass");
     jb_close(jb);
 }
 

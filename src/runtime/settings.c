@@ -102,6 +102,7 @@ static void read_eve_types(const ConfNode *conf, const ConfNode *eve, EveConfig 
         a->tagged_packets = conf_get_bool(body, "tagged-packets", false);
         a->http_body = conf_get_bool(body, "http-body", false);
         a->http_body_printable = conf_get_bool(body, "http-body-printable", false);
+        a->verdict = conf_get_bool(body, "verdict", false);
         a->payload_buffer_size =
             (uint32_t)conf_get_size(body, "payload-buffer-size", a->payload_buffer_size);
         read_alert_xff(body, a);

@@ -154,6 +154,20 @@ static void read_host_os_policy(const ConfNode *conf, StreamConfig *cfg)
     }
 }
 
+/* stream.midstream-policy, or when it is absent the exception-policy master switch; "auto"
+ * is "ignore" in IDS mode, and so are the IPS-only drop/reject policies. */
+static StreamMidstreamPolicy midstream_policy(const ConfNode *conf)
+{
+    const char *v = conf_get(conf, "stream.midstream-policy");
+    if (!v)
+        v = conf_get_str(conf, "exception-policy", "ignore");
+    if (strcmp(v, "pass-flow") == 0)
+        return STREAM_MIDSTREAM_PASS_FLOW;
+    if (strcmp(v, "bypass") == 0)
+        return STREAM_MIDSTREAM_BYPASS;
+    return STREAM_MIDSTREAM_IGNORE;
+}
+
 void stream_config_from_conf(const ConfNode *conf, StreamConfig *cfg)
 {
     stream_config_default(cfg);
@@ -169,6 +183,7 @@ void stream_config_from_conf(const ConfNode *conf, StreamConfig *cfg)
                                              cfg->raw_chunk_toclient);
     cfg->midstream = conf_get_bool(conf, "stream.midstream", false);
     cfg->async_oneside = conf_get_bool(conf, "stream.async-oneside", false);
+    cfg->midstream_policy = midstream_policy(conf);
     cfg->checksum_validation = conf_get_bool(conf, "stream.checksum-validation", true);
     const char *pcap_checks = conf_get_str(conf, "pcap-file.checksum-checks", "auto");
     cfg->checksum_auto = strcmp(pcap_checks, "auto") == 0;

@@ -208,6 +208,19 @@ static bool synack_fast_open_ok(TcpSession *ssn, Packet *p)
     return true;
 }
 
+/* Suricata's midstream exception policy, applied to every packet that would start a session
+ * midstream, picked up or not. Returns whether a pickup is still allowed (bypass: never). */
+static bool midstream_policy_apply(const StreamConfig *cfg, Flow *f)
+{
+    if (cfg->midstream_policy == STREAM_MIDSTREAM_IGNORE)
+        return true;
+    f->action_pass = true;
+    if (cfg->midstream_policy == STREAM_MIDSTREAM_PASS_FLOW)
+        return true;
+    f->bypassed = true;
+    return false;
+}
+
 /* A SYN (the usual start) or, with midstream/async pickups, another packet that shows the
  * connection exists. */
 static int state_none(StreamThread *st, Flow *f, Packet *p)
@@ -220,17 +233,22 @@ static int state_none(StreamThread *st, Flow *f, Packet *p)
         return -1;
     }
     if (fl & TH_FIN) {
-        if (!cfg->midstream || p->payload_len == 0) {
+        bool allowed = midstream_policy_apply(cfg, f);
+        if (!cfg->midstream || p->payload_len == 0 || !allowed) {
             stream_event(p, DE_STREAM_FIN_BUT_NO_SESSION);
             return -1;
         }
         midstream = true;
     } else if ((fl & (TH_SYN | TH_ACK)) == (TH_SYN | TH_ACK)) {
-        if (!cfg->midstream && !cfg->async_oneside)
+        bool allowed = midstream_policy_apply(cfg, f);
+        if ((!cfg->midstream && !cfg->async_oneside) || !allowed)
             return 0;
         midstream = true;
     } else if (!(fl & TH_SYN)) {
-        if (!(fl & TH_ACK) || !cfg->midstream)
+        if (!(fl & TH_ACK))
+            return 0;
+        bool allowed = midstream_policy_apply(cfg, f);
+        if (!cfg->midstream || !allowed)
             return 0;
         midstream = true;
     }
@@ -446,6 +464,9 @@ static int syn_recv_ack(StreamThread *st, TcpSession *ssn, Flow *f, Packet *p)
     if (ssn->flags & SSN_F_TIMESTAMP)
         stream_timestamp_check(ssn, p, true);
     stream_set_state(ssn, f, FLOW_TCP_ESTABLISHED);
+    /* As Suricata: a third packet with data (the ACK was lost) is inspected as established. */
+    if (p->payload_len)
+        p->flow_established = true;
     return 1;
 }
 

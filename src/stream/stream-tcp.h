@@ -50,6 +50,14 @@ typedef struct StreamHostPolicy {
     StreamOverlapPolicy policy;
 } StreamHostPolicy;
 
+/* What happens to a flow first seen midstream (stream.midstream-policy, else the
+ * exception-policy master switch), as in Suricata's IDS mode: nothing, the flow is passed
+ * (no detection; the session still starts when midstream is on), or bypassed (passed, no
+ * session). Drop and reject policies are IPS-only and count as ignore here. */
+typedef enum StreamMidstreamPolicy {
+    STREAM_MIDSTREAM_IGNORE, STREAM_MIDSTREAM_PASS_FLOW, STREAM_MIDSTREAM_BYPASS
+} StreamMidstreamPolicy;
+
 typedef struct StreamConfig {
     uint64_t memcap;              /* stream.memcap: sessions */
     uint64_t reassembly_memcap;   /* stream.reassembly.memcap: segment data */
@@ -59,6 +67,7 @@ typedef struct StreamConfig {
     uint32_t raw_chunk_toserver, raw_chunk_toclient;
     bool midstream;               /* stream.midstream */
     bool async_oneside;           /* stream.async-oneside */
+    StreamMidstreamPolicy midstream_policy;
     bool checksum_validation;     /* stream.checksum-validation (and -k) */
     /* pcap-file.checksum-checks: auto (no -k): validation stops when more than a tenth of
      * the first 1000 packets had bad checksums (offloading, as Suricata assumes) */

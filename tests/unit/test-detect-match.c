@@ -319,6 +319,25 @@ static void test_header_keywords(void **state)
     unload(&h);
 }
 
+/* dsize's operator decides whether a packet without payload can match, as in Suricata:
+ * "!9" and ">=0" need payload, "<10" and "0" do not. */
+static void test_dsize_payload(void **state)
+{
+    (void)state;
+    Harness h = load(
+        "alert tcp any any -> any any (dsize:!9; sid:1;)\n"
+        "alert tcp any any -> any any (dsize:<10; sid:2;)\n"
+        "alert tcp any any -> any any (dsize:>=0; sid:3;)\n"
+        "alert tcp any any -> any any (dsize:0; sid:4;)\n");
+    assert_false(on_bytes(&h, 1, "", 0));
+    assert_false(alerted(h.dt, 3));
+    assert_true(alerted(h.dt, 2) && alerted(h.dt, 4));
+    assert_true(on_bytes(&h, 1, "abcdefghij", 10));
+    assert_true(alerted(h.dt, 3));
+    assert_false(on_bytes(&h, 1, "abcdefghi", 9));
+    unload(&h);
+}
+
 static void test_flow_and_flowbits(void **state)
 {
     (void)state;
@@ -375,6 +394,47 @@ static void test_flow_and_flowbits(void **state)
     unload(&h);
 }
 
+/* flow:established reads what the packet found (Suricata's FLOW_PKT_ESTABLISHED): the
+ * handshake's last ACK made the flow established but is not itself. */
+static void test_flow_established_per_packet(void **state)
+{
+    (void)state;
+    Harness h = load("alert tcp any any -> any any (flow:established; sid:1;)\n"
+                     "alert tcp any any -> any any (flow:not_established; sid:2;)\n");
+    Flow f;
+    memset(&f, 0, sizeof(f));
+    f.flow_id = 7;
+    f.state = FLOW_STATE_ESTABLISHED;
+    TestPacket t;
+    make(&t, IPPROTO_TCP, "", 0);
+    t.p.flow = &f;
+    detect_packet(h.dt, &t.p, &f);
+    assert_false(alerted(h.dt, 1));
+    assert_true(alerted(h.dt, 2));
+    t.p.flow_established = true;
+    detect_packet(h.dt, &t.p, &f);
+    assert_true(alerted(h.dt, 1));
+    unload(&h);
+}
+
+/* bypass (local, as Suricata with pcap input): a match marks the flow bypassed. */
+static void test_bypass_marks_flow(void **state)
+{
+    (void)state;
+    Harness h = load("pass udp any any -> any any (content:\"B\"; bypass; sid:1;)\n");
+    Flow f;
+    memset(&f, 0, sizeof(f));
+    f.flow_id = 9;
+    TestPacket t;
+    make(&t, IPPROTO_UDP, "A", 1);
+    detect_packet(h.dt, &t.p, &f);
+    assert_false(f.bypassed);
+    make(&t, IPPROTO_UDP, "B", 1);
+    detect_packet(h.dt, &t.p, &f);
+    assert_true(f.bypassed && f.action_pass);
+    unload(&h);
+}
+
 static void test_thresholds_and_pass(void **state)
 {
     (void)state;
@@ -420,6 +480,49 @@ static void test_thresholds_and_pass(void **state)
     detect_packet(h.dt, &t.p, &f);
     assert_false(alerted(h.dt, 4));
     unload(&h);
+}
+
+static Harness load_conf(const char *rules, const char *yaml)
+{
+    ConfNode *conf = conf_new_default();
+    char err[256];
+    assert_int_equal(conf_load_string(conf, yaml, "test", err, sizeof(err)), 0);
+    Harness h = load_with(rules, conf);
+    conf_free(conf);
+    return h;
+}
+
+/* Suricata 7: pass rules go first unless action-order says otherwise; the "alert" keyword
+ * makes a pass rule alert too; the packet's verdict is "pass" when a pass rule ended its
+ * inspection with room left in the alert queue (packet-alert-max), else "alert". */
+static void test_action_order_and_verdict(void **state)
+{
+    (void)state;
+    const char *rules = "alert tcp any any -> any any (content:\"X\"; sid:1;)\n"
+                        "pass tcp any any -> any any (content:\"X\"; sid:2;)\n"
+                        "pass tcp any any -> any any (content:\"Y\"; alert; sid:3;)\n"
+                        "alert tcp any any -> any any (content:\"Y\"; sid:4;)\n"
+                        "alert tcp any any -> any any (content:\"Z\"; sid:5;)\n";
+    Harness h = load(rules);
+    assert_false(on_payload(&h, 1, "X"));
+    assert_true(h.dt->verdict_pass);
+    assert_true(on_payload(&h, 3, "Y"));
+    assert_false(alerted(h.dt, 4));
+    assert_true(on_payload(&h, 5, "Z"));
+    assert_false(h.dt->verdict_pass);
+    unload(&h);
+    h = load_conf(rules, "action-order: [alert, pass, drop, reject]\n");
+    assert_true(on_payload(&h, 1, "X"));
+    assert_true(h.dt->verdict_pass);
+    assert_true(on_payload(&h, 4, "Y"));
+    assert_true(alerted(h.dt, 3));
+    unload(&h);
+    /* With a full queue the pass finds no room: the verdict stays "alert". */
+    h = load_conf(rules, "action-order: [alert, pass, drop, reject]\npacket-alert-max: 1\n");
+    assert_true(on_payload(&h, 1, "X"));
+    assert_false(h.dt->verdict_pass);
+    unload(&h);
+    assert_rule("alert tcp any any -> any any (alert:1; sid:1;)", false);
 }
 
 static void test_prefilter_candidates(void **state)
@@ -591,8 +694,12 @@ int main(void)
         cmocka_unit_test(test_asn1_checks),
         cmocka_unit_test(test_isdataat),
         cmocka_unit_test(test_header_keywords),
+        cmocka_unit_test(test_dsize_payload),
         cmocka_unit_test(test_flow_and_flowbits),
+        cmocka_unit_test(test_flow_established_per_packet),
+        cmocka_unit_test(test_bypass_marks_flow),
         cmocka_unit_test(test_thresholds_and_pass),
+        cmocka_unit_test(test_action_order_and_verdict),
         cmocka_unit_test(test_prefilter_candidates),
         cmocka_unit_test(test_iponly_rules),
         cmocka_unit_test(test_tx_buffers),
