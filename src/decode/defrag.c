@@ -19,7 +19,10 @@
  * is rebuilt in a per-table buffer: the first fragment's header (for IPv6 everything before
  * the fragment header, whose next-header value is chained into the preceding header), then
  * the data; lengths and the fragment fields are fixed up, and the result is queued as a
- * pseudo packet (LINKTYPE_IPV4/IPV6, is_reassembled). The tracker is then freed; a late
+ * pseudo packet (is_reassembled). As in Suricata, the datagram keeps the first fragment's
+ * link layer (Ethernet, VLAN tags, PPP...; EVE alert "packet" shows it) and is decoded from
+ * there with its capture's link type; without one (raw IP captures, tunnels' inner packets,
+ * headers over DEFRAG_LINK_MAX) it is a LINKTYPE_IPV4/IPV6 packet. The tracker is then freed; a late
  * duplicate starts a new one, as in Suricata.
  *
  * Memory: trackers and stored fragments (struct + bytes) are charged to the memcap. A new
@@ -44,7 +47,8 @@
 #define IPV6_FRAG_HEADER_LEN 8
 #define IP_MAX_DATAGRAM 65535u
 /* Room for the largest datagram plus an IPv6 unfragmentable part in front of it. */
-#define DEFRAG_BUFFER_SIZE (IP_MAX_DATAGRAM + 2048u)
+#define DEFRAG_LINK_MAX 64u
+#define DEFRAG_BUFFER_SIZE (IP_MAX_DATAGRAM + 2048u + DEFRAG_LINK_MAX)
 
 typedef struct DefragTracker {
     struct DefragTracker *hash_next;
@@ -59,6 +63,9 @@ typedef struct DefragTracker {
     uint64_t deadline_usec;
     bool seen_last;
     uint16_t link_len;        /* bytes before the first fragment's IP header (Ethernet...) */
+    bool link_kept;           /* link[] holds them (not tunneled, at most DEFRAG_LINK_MAX) */
+    int datalink;             /* the first fragment's capture link type */
+    uint8_t link[DEFRAG_LINK_MAX];
     uint32_t frag_count;
     uint64_t mem;             /* tracker + fragments, as charged to the memcap */
     DefragFrag *first, *last; /* sorted by offset */
@@ -551,6 +558,15 @@ static void fix_ipv4_header(uint8_t *ip, uint32_t total)
     wr16(ip + 10, sum);
 }
 
+/* The first fragment's link layer in front of the datagram (total bytes at the buffer's
+ * start); returns the new length. */
+static uint32_t prepend_link(DefragTable *t, const DefragTracker *tr, uint32_t total)
+{
+    memmove(t->buffer + tr->link_len, t->buffer, total);
+    memcpy(t->buffer, tr->link, tr->link_len);
+    return total + tr->link_len;
+}
+
 /* Builds the datagram and queues it; the tracker is finished either way. */
 static void reassemble(DecodeThread *dt, Packet *p, DefragTable *t, DefragTracker *tr)
 {
@@ -564,12 +580,17 @@ static void reassemble(DecodeThread *dt, Packet *p, DefragTable *t, DefragTracke
             fix_ipv4_header(t->buffer, total);
         else
             wr16(t->buffer + 4, (uint16_t)(total - IPV6_HEADER_LEN));
-        Packet *rp = decode_queue_pseudo(dt, p, t->buffer, total,
-                                         v4 ? LINKTYPE_IPV4 : LINKTYPE_IPV6);
+        bool link = tr->link_kept && tr->link_len;
+        Packet *rp = link ? decode_queue_pseudo(dt, p, t->buffer, prepend_link(t, tr, total),
+                                                tr->datalink)
+                          : decode_queue_pseudo(dt, p, t->buffer, total,
+                                                v4 ? LINKTYPE_IPV4 : LINKTYPE_IPV6);
         if (rp) {
             rp->is_reassembled = true;
             rp->is_tunneled = p->is_tunneled;
-            rp->link_len = tr->link_len;
+            rp->link_len = link ? 0 : tr->link_len;
+            if (link) /* decoding the link layer again finds its VLAN tags */
+                rp->vlan_count = 0;
             counter_incr(dt->counters,
                          v4 ? defrag_ids.ipv4_reassembled : defrag_ids.ipv6_reassembled);
         }
@@ -600,8 +621,13 @@ static void defrag_add(DecodeThread *dt, Packet *p, const FragInput *in)
     }
     /* The datagram keeps the first fragment's link layer, as Suricata's does, so the bytes
      * counted for its flow are the same. */
-    if (in->offset == 0)
+    if (in->offset == 0) {
         tr->link_len = (uint16_t)(in->hdr - p->buf);
+        tr->link_kept = !p->is_tunneled && tr->link_len <= DEFRAG_LINK_MAX;
+        tr->datalink = p->datalink;
+        if (tr->link_kept)
+            memcpy(tr->link, p->buf, tr->link_len);
+    }
     /* Deadlines are whole seconds of packet time, like Suricata's. */
     tr->deadline_usec = (p->ts_usec / USEC_PER_SEC + t->cfg.timeout_sec) * USEC_PER_SEC;
     age_unlink(t, tr);

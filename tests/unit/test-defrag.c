@@ -56,11 +56,13 @@ static void test_ipv4_in_order(void **state)
     assert_non_null(r);
     assert_true(r->is_reassembled);
     assert_false(r->is_fragment);
-    assert_int_equal(r->datalink, LINKTYPE_IPV4);
-    assert_int_equal(r->len, 60);
-    assert_int_equal(rd16(r->buf + 2), 60);
-    assert_int_equal(rd16(r->buf + 6), 0);
-    assert_int_equal(ip_checksum(r->buf, 20), 0); /* header checksum still valid */
+    /* the first fragment's Ethernet header stays in front, as in Suricata */
+    assert_int_equal(r->datalink, LINKTYPE_ETHERNET);
+    assert_int_equal(r->len, 14 + 60);
+    assert_int_equal(r->link_len, 0);
+    assert_int_equal(rd16(r->ip_hdr + 2), 60);
+    assert_int_equal(rd16(r->ip_hdr + 6), 0);
+    assert_int_equal(ip_checksum(r->ip_hdr, 20), 0); /* header checksum still valid */
     assert_int_equal(r->proto, 17);
     assert_int_equal(r->dp, 53);
     assert_int_equal(r->payload_len, 32);
@@ -85,7 +87,7 @@ static void test_ipv4_out_of_order(void **state)
     decode_frag(b, n, 1);
     Packet *r = next_pseudo();
     assert_non_null(r);
-    assert_int_equal(r->len, 60);
+    assert_int_equal(r->len, 14 + 60);
     assert_memory_equal(r->payload + 8, "bbbbbbbbbbbbbbbbcccccccc", 24);
     release(r);
     assert_int_equal(defrag_memuse(h.defrag), 0);
@@ -147,14 +149,14 @@ static void sturges_novak(DefragPolicy policy, const char *blocks)
         assert_int_equal(h.dt.pseudo_count, i == 16 ? 1 : 0);
     }
     assert_true(overlaps > 0);
-    Packet *r = decode_take_pseudo(&h.dt);
+    Packet *r = next_pseudo();
     assert_non_null(r);
     char expected[192];
     for (int i = 0; i < 24; i++)
         memset(expected + i * 8, blocks[i], 8);
-    assert_int_equal(r->len, 20 + 192);
-    assert_int_equal(rd16(r->buf + 2), 20 + 192);
-    assert_memory_equal(r->buf + 20, expected, 192);
+    assert_int_equal(r->len, 14 + 20 + 192);
+    assert_int_equal(rd16(r->ip_hdr + 2), 20 + 192);
+    assert_memory_equal(r->ip_hdr + 20, expected, 192);
     release(r);
     assert_int_equal(defrag_memuse(h.defrag), 0);
 }
@@ -225,9 +227,9 @@ static void test_host_policy_lookup(void **state)
     decode_frag(b, n, 1);
     n = v4_frag(b, 1, 8, 16, false, 'z');
     decode_frag(b, n, 1);
-    Packet *r = decode_take_pseudo(&h.dt);
+    Packet *r = next_pseudo();
     assert_non_null(r);
-    assert_memory_equal(r->buf + 28, "aaaaaaaazzzzzzzz", 16);
+    assert_memory_equal(r->ip_hdr + 28, "aaaaaaaazzzzzzzz", 16);
     release(r);
 }
 
@@ -268,7 +270,7 @@ static void test_ipv4_within_timeout(void **state)
     decode_frag(b, n, 100);
     n = v4_frag(b, 12, 16, 8, false, 'b');
     decode_frag(b, n, 159);
-    Packet *r = decode_take_pseudo(&h.dt);
+    Packet *r = next_pseudo();
     assert_non_null(r);
     release(r);
 }
@@ -440,10 +442,10 @@ static void test_ipv6_reassembly(void **state)
     assert_int_equal(p->event_count, 0);
     Packet *r = next_pseudo();
     assert_non_null(r);
-    assert_int_equal(r->datalink, LINKTYPE_IPV6);
-    assert_int_equal(r->len, 40 + 32);
-    assert_int_equal(rd16(r->buf + 4), 32);
-    assert_int_equal(r->buf[6], 17); /* fragment header removed, chain fixed */
+    assert_int_equal(r->datalink, LINKTYPE_ETHERNET);
+    assert_int_equal(r->len, 14 + 40 + 32);
+    assert_int_equal(rd16(r->ip_hdr + 4), 32);
+    assert_int_equal(r->ip_hdr[6], 17); /* fragment header removed, chain fixed */
     assert_int_equal(r->proto, 17);
     assert_int_equal(r->dp, 53);
     assert_memory_equal(r->payload, "aaaaaaaabbbbbbbbbbbbbbbb", 24);
@@ -463,10 +465,10 @@ static void test_ipv6_unfragmentable_part(void **state)
     decode_frag(b, n, 1);
     Packet *r = next_pseudo();
     assert_non_null(r);
-    assert_int_equal(r->len, 40 + 8 + 24);
-    assert_int_equal(rd16(r->buf + 4), 32);
-    assert_int_equal(r->buf[6], 60); /* still destination options ... */
-    assert_int_equal(r->buf[40], 17); /* ... which now names UDP */
+    assert_int_equal(r->len, 14 + 40 + 8 + 24);
+    assert_int_equal(rd16(r->ip_hdr + 4), 32);
+    assert_int_equal(r->ip_hdr[6], 60); /* still destination options ... */
+    assert_int_equal(r->ip_hdr[40], 17); /* ... which now names UDP */
     assert_int_equal(r->proto, 17);
     assert_int_equal(r->payload_len, 16);
     release(r);
@@ -511,9 +513,9 @@ static void test_ipv4_same_offset_first_wins(void **state)
     assert_int_equal(events_on(p, DE_IPV4_FRAG_OVERLAP), 1);
     n = v4_frag(b, 50, 16, 8, false, 'b');
     decode_frag(b, n, 1);
-    Packet *r = decode_take_pseudo(&h.dt);
+    Packet *r = next_pseudo();
     assert_non_null(r);
-    assert_memory_equal(r->buf + 28, "aaaaaaaabbbbbbbb", 16);
+    assert_memory_equal(r->ip_hdr + 28, "aaaaaaaabbbbbbbb", 16);
     release(r);
 }
 
@@ -528,9 +530,9 @@ static void test_ipv4_earlier_start_wins(void **state)
     decode_frag(b, n, 1);
     n = v4_first(b, 60, 32, 8, 'a');
     decode_frag(b, n, 1);
-    Packet *r = decode_take_pseudo(&h.dt);
+    Packet *r = next_pseudo();
     assert_non_null(r);
-    assert_memory_equal(r->buf + 28, "bbbbbbbbbbbbbbbbcccccccc", 24);
+    assert_memory_equal(r->ip_hdr + 28, "bbbbbbbbbbbbbbbbcccccccc", 24);
     release(r);
 }
 
