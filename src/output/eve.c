@@ -320,8 +320,11 @@ static void put_header_packet(JsonBuilder *jb, const EveLog *log, const Packet *
     put_timestamp(jb, p->ts_usec);
     if (p->flow)
         jb_set_int(jb, "flow_id", (json_int_t)p->flow->flow_id);
-    if (log->cfg.pcap_file && log->current_pcap)
-        jb_set_string(jb, "pcap_filename", log->current_pcap);
+    const char *pcap = log->cfg.pcap_file
+                           ? atomic_load_explicit(&log->current_pcap, memory_order_relaxed)
+                           : NULL;
+    if (pcap)
+        jb_set_string(jb, "pcap_filename", pcap);
     /* Packets made by decoding (tunnel inner, reassembled) have no place in the capture. */
     if (p->pcap_cnt && !p->is_tunneled && !p->is_reassembled)
         jb_set_int(jb, "pcap_cnt", (json_int_t)p->pcap_cnt);

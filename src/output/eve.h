@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,7 +79,9 @@ typedef struct EveLog {
     FILE *file;
     pthread_mutex_t lock;
     uint64_t lines_written[EVE_TYPE_COUNT];
-    const char *current_pcap;     /* file being read, for pcap_filename */
+    /* The capture file being read, for pcap_filename: set by the capture thread when a file
+     * starts, read by the workers (a string that lives as long as the capture). */
+    _Atomic(const char *) current_pcap;
     HubSpool *hub;                /* filetype hub: the spool written instead of file */
     FILE *fast;                   /* fast.log when enabled */
 } EveLog;

@@ -140,6 +140,17 @@ static Packet *get_packet(Run *run)
     return packet_pool_get(&run->pool);
 }
 
+/* EVE pcap_filename (eve-log pcap-file: yes) names the file the packets come from; a
+ * directory moves from file to file. */
+static void note_current_file(Run *run)
+{
+    if (!run->eve || !run->eve->cfg.pcap_file || run->src->live)
+        return;
+    const char *name = run->src->current_name;
+    if (atomic_load_explicit(&run->eve->current_pcap, memory_order_relaxed) != name)
+        atomic_store_explicit(&run->eve->current_pcap, name, memory_order_relaxed);
+}
+
 static void handle_captured(Run *run, const CapturePacket *cp, uint64_t pcap_cnt)
 {
     Packet *p = get_packet(run);
@@ -284,6 +295,7 @@ static void capture_loop(Run *run)
             continue;
         }
         if (r == CAPTURE_PACKET) {
+            note_current_file(run);
             handle_captured(run, &cp, ++pcap_cnt);
         } else if (r == CAPTURE_TIMEOUT) {
             /* Live and idle: the clock stands in for packet time so flows still expire. */
