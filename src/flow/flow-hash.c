@@ -13,6 +13,13 @@
 #include <netinet/in.h>
 #include <string.h>
 
+static bool vlan_tracking = true;
+
+void flow_hash_set_vlan_tracking(bool on)
+{
+    vlan_tracking = on;
+}
+
 static bool packet_has_ports(uint8_t proto)
 {
     return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
@@ -134,8 +141,9 @@ uint32_t flow_hash_key(const FlowKey *k)
     h = hash_address(h, lo);
     h = hash_address(h, hi);
     h = mix32(h, ((uint32_t)lo_port << 16) | hi_port);
-    h = mix32(h, ((uint32_t)k->proto << 16) | k->vlan_id[0]);
-    h = mix32(h, ((uint32_t)k->vlan_id[1] << 16) | k->vlan_id[2]);
+    const uint16_t *vlan = vlan_tracking ? k->vlan_id : (const uint16_t[3]){0, 0, 0};
+    h = mix32(h, ((uint32_t)k->proto << 16) | vlan[0]);
+    h = mix32(h, ((uint32_t)vlan[1] << 16) | vlan[2]);
     /* murmur3 finaliser: spreads the bits for the bucket index */
     h ^= h >> 16;
     h *= 0x85ebca6bu;
@@ -154,8 +162,11 @@ uint32_t flow_hash_packet(const Packet *p)
 
 FlowDirectionMatch flow_key_match(const FlowKey *flow_key, const FlowKey *pkt_key)
 {
-    if (flow_key->proto != pkt_key->proto || flow_key->vlan_count != pkt_key->vlan_count ||
-        memcmp(flow_key->vlan_id, pkt_key->vlan_id, sizeof(flow_key->vlan_id)) != 0)
+    if (flow_key->proto != pkt_key->proto)
+        return FLOW_MATCH_NONE;
+    if (vlan_tracking && (flow_key->vlan_count != pkt_key->vlan_count ||
+                          memcmp(flow_key->vlan_id, pkt_key->vlan_id,
+                                 sizeof(flow_key->vlan_id)) != 0))
         return FLOW_MATCH_NONE;
     if (flow_key->sp == pkt_key->sp && flow_key->dp == pkt_key->dp &&
         memcmp(&flow_key->src, &pkt_key->src, sizeof(Address)) == 0 &&

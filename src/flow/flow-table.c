@@ -84,6 +84,7 @@ void flow_config_default(FlowConfig *cfg)
     cfg->memcap = 128ull << 20;
     cfg->hash_size = 65536;
     cfg->emergency_recovery = 30;
+    cfg->vlan_tracking = true;
     cfg->timeouts[FLOW_PROTO_DEFAULT] = (FlowTimeouts){30, 300, 0, 10, 100, 0};
     cfg->timeouts[FLOW_PROTO_TCP] = (FlowTimeouts){60, 600, 60, 5, 100, 10};
     cfg->timeouts[FLOW_PROTO_UDP] = (FlowTimeouts){30, 300, 0, 10, 100, 0};

@@ -104,6 +104,7 @@ typedef struct FlowConfig {
     uint32_t emergency_recovery; /* percent of capacity that must be free to leave emergency */
     FlowTimeouts timeouts[FLOW_PROTO_COUNT];
     bool tcp_synack_starts;     /* stream.midstream or async-oneside: a SYN/ACK starts a session */
+    bool vlan_tracking;         /* vlan.use-for-tracking: VLAN ids are part of the flow key */
 } FlowConfig;
 
 typedef struct FlowTable FlowTable;
@@ -128,6 +129,9 @@ uint32_t flow_table_expire(FlowTable *table, uint64_t now_usec);
 void flow_table_reschedule(FlowTable *table, Flow *f);
 uint32_t flow_table_active(const FlowTable *table);
 
+/* vlan.use-for-tracking: when off, flows are keyed and hashed without their VLAN ids (a
+ * flow still records its first packet's). Set once at start-up, before any packet. */
+void flow_hash_set_vlan_tracking(bool on);
 /* Symmetric hash of the packet's flow key (same value for both directions). */
 uint32_t flow_hash_packet(const Packet *p);
 

@@ -185,6 +185,7 @@ static int setup_workers(Run *run)
     if (!run->workers)
         return -1;
     uint64_t share = s->flow.memcap / (uint64_t)run->worker_count;
+    flow_hash_set_vlan_tracking(s->flow.vlan_tracking);
     if (s->intel && *s->intel)
         worker_register_file_hooks();
     for (int i = 0; i < run->worker_count; i++) {

@@ -25,6 +25,7 @@ static void read_timeouts(const ConfNode *conf, const char *proto, FlowTimeouts 
 static void read_flow(const ConfNode *conf, FlowConfig *flow)
 {
     flow->memcap = conf_get_size(conf, "flow.memcap", flow->memcap);
+    flow->vlan_tracking = conf_get_bool(conf, "vlan.use-for-tracking", true);
     flow->hash_size = (uint32_t)conf_get_int(conf, "flow.hash-size", flow->hash_size);
     flow->emergency_recovery =
         (uint32_t)conf_get_int(conf, "flow.emergency-recovery", flow->emergency_recovery);

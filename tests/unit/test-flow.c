@@ -90,6 +90,30 @@ static void test_hash_is_symmetric(void **state)
     assert_int_not_equal(flow_hash_packet(&a), flow_hash_packet(&b));
 }
 
+/* vlan.use-for-tracking off: a conversation whose directions carry different VLAN tags is
+ * one flow (bug-4376), which keeps its first packet's tags. */
+static void test_vlan_not_for_tracking(void **state)
+{
+    (void)state;
+    FlowConfig cfg;
+    flow_config_default(&cfg);
+    Ended ended = {0};
+    FlowTable *t = flow_table_new(&cfg, 1 << 20, &counters, on_end, &ended);
+    Packet q, r;
+    make_packet(&q, "10.0.0.1", 1234, "10.0.0.2", 80, IPPROTO_TCP, TH_SYN, SEC);
+    make_packet(&r, "10.0.0.2", 80, "10.0.0.1", 1234, IPPROTO_TCP, TH_SYN | TH_ACK, SEC);
+    q.vlan_count = 1;
+    q.vlan_id[0] = 3136;
+    flow_hash_set_vlan_tracking(false);
+    assert_int_equal(flow_hash_packet(&q), flow_hash_packet(&r));
+    Flow *f = flow_handle_packet(t, &q);
+    assert_ptr_equal(flow_handle_packet(t, &r), f);
+    assert_int_equal(f->key.vlan_id[0], 3136);
+    flow_hash_set_vlan_tracking(true);
+    assert_int_not_equal(flow_hash_packet(&q), flow_hash_packet(&r));
+    flow_table_free(t, SEC);
+}
+
 static void test_directions_and_established(void **state)
 {
     (void)state;
@@ -259,6 +283,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_hash_is_symmetric, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_vlan_not_for_tracking, setup, teardown),
         cmocka_unit_test_setup_teardown(test_directions_and_established, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts_follow_packet_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tcp_reuse, setup, teardown),
