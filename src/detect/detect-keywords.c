@@ -56,6 +56,7 @@ const DetectKeyword *detect_keyword_find(const char *name)
         detect_iprep_keywords,
         detect_hdr_buffer_keywords, detect_legacy_keywords, detect_csum_keywords,
         detect_hostbits_keywords, detect_requires_keywords, detect_transform_param_keywords, detect_datarep_keywords, detect_file_keywords, detect_frame_keywords,
+        detect_geoip_keywords,
         detect_unparsed_keywords, detect_tag_keywords, detect_asn1_keywords,
     };
     for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {

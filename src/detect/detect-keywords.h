@@ -34,6 +34,7 @@ extern const DetectKeyword detect_frame_keywords[];
 extern const DetectKeyword detect_unparsed_keywords[];
 extern const DetectKeyword detect_tag_keywords[];
 extern const DetectKeyword detect_asn1_keywords[];
+extern const DetectKeyword detect_geoip_keywords[];
 
 /* Runs keyword `name`'s setup, as if the rule had it at this point (keywords that are
  * spelled as other keywords: uricontent, filename...). */

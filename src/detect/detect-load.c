@@ -20,6 +20,7 @@
 #include "detect/detect-classification.h"
 #include "detect/detect-engine.h"
 #include "detect/detect-flowvars.h"
+#include "detect/detect-geoip.h"
 #include "detect/detect-keywords.h"
 #include "detect/detect-parse.h"
 #include "detect/detect-requires.h"
@@ -266,6 +267,7 @@ DetectEngine *detect_engine_load(const ConfNode *conf, const char *const *rule_f
     load_classification(conf);
     detect_buffer_keywords_init();
     detect_requires_configure(conf_get_bool(conf, "ignore-unknown-requirements", false));
+    detect_geoip_configure(conf_get(conf, "geoip-database"));
     flowvar_names_reset();
     de->thresholds = threshold_store_new(
         conf_get_size(conf, "detect.thresholds.memcap", THRESHOLD_DEFAULT_MEMCAP),

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "detect/detect-engine.h"
+#include "detect/detect-geoip.h"
 #include "detect/detect-keywords.h"
 #include "detect/detect-asn1.h"
 #include "detect/detect-tag.h"
@@ -525,6 +526,33 @@ static void test_action_order_and_verdict(void **state)
     assert_rule("alert tcp any any -> any any (alert:1; sid:1;)", false);
 }
 
+/* geoip: the country of the packet's addresses (src, dst, both, any), a "!" negating the
+ * list; an unknown address matches nothing; no database, no rule. */
+static void test_geoip(void **state)
+{
+    (void)state;
+    const char *rules = "alert ip any any -> any any (geoip:dst,FR; sid:1;)\n"
+                        "alert ip any any -> any any (geoip:src,!FR,DE; sid:2;)\n"
+                        "alert ip any any -> any any (geoip:both,FR,DE; sid:3;)\n"
+                        "alert ip any any -> any any (geoip:DE; sid:4;)\n";
+    Harness h = load_conf(rules, "geoip-database: " TESTS_DATA_DIR "/geoip/test.mmdb\n");
+    TestPacket t;
+    make(&t, IPPROTO_TCP, "", 0);
+    inet_pton(AF_INET, "82.165.177.154", t.p.src.addr);  /* DE */
+    inet_pton(AF_INET, "123.125.71.29", t.p.dst.addr);   /* FR */
+    detect_packet(h.dt, &t.p, NULL);
+    assert_true(alerted(h.dt, 1) && alerted(h.dt, 3) && alerted(h.dt, 4));
+    assert_false(alerted(h.dt, 2));  /* DE is listed */
+    inet_pton(AF_INET, "10.0.0.1", t.p.src.addr);        /* unknown */
+    detect_packet(h.dt, &t.p, NULL);
+    assert_true(alerted(h.dt, 1));
+    assert_false(alerted(h.dt, 2) || alerted(h.dt, 3) || alerted(h.dt, 4));
+    unload(&h);
+    assert_rule("alert ip any any -> any any (geoip:dst,FR; sid:1;)", true);
+    detect_geoip_configure(NULL);
+    assert_rule("alert ip any any -> any any (geoip:dst,FR; sid:1;)", false);
+}
+
 static void test_prefilter_candidates(void **state)
 {
     (void)state;
@@ -700,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_bypass_marks_flow),
         cmocka_unit_test(test_thresholds_and_pass),
         cmocka_unit_test(test_action_order_and_verdict),
+        cmocka_unit_test(test_geoip),
         cmocka_unit_test(test_prefilter_candidates),
         cmocka_unit_test(test_iponly_rules),
         cmocka_unit_test(test_tx_buffers),
