@@ -4,7 +4,7 @@ UDP packets carrying "ALERTME" from three sources and an ICMP echo go through ru
 threshold.config entries: a suppress by source, a limit that replaces the rule's own, and a
 rate_filter to reject. Checked: which alerts survive, the reject's EVE action, fast.log's
 lines against the EVE alerts (Suricata's exact format), the alert's payload, payload_printable,
-stream and packet fields, a rule's metadata, and that a bad threshold.config line is reported as file:line and
+stream and packet fields, pcap_filename, the verdict, a rule's metadata, and that a bad threshold.config line is reported as file:line and
 fails -T.
 """
 import base64
@@ -45,7 +45,8 @@ ALERT = "outputs.1.eve-log.types.0.alert."
 args = ["-r", pcap, "-S", rules, "-k", "none", "--runmode", "single",
         "--set", "threshold-file=" + threshold, "--set", "outputs.0.fast.enabled=yes",
         "--set", ALERT + "payload=yes", "--set", ALERT + "payload-printable=yes",
-        "--set", ALERT + "packet=yes"]
+        "--set", ALERT + "packet=yes", "--set", ALERT + "verdict=yes",
+        "--set", "outputs.1.eve-log.pcap-file=yes"]
 os.environ["TZ"] = "UTC"
 _, err, events, logdir = run_bongsu(args)
 validate_schema(events)
@@ -70,6 +71,9 @@ check_eq(first.get("stream"), 0, "stream 0 for a packet match")
 packet = base64.b64decode(first.get("packet", ""))
 check(packet.endswith(PAYLOAD) and len(packet) == 14 + 20 + 8 + len(PAYLOAD), "packet is the frame")
 check_eq(first.get("packet_info"), {"linktype": 1}, "packet_info")
+check_eq({a.get("pcap_filename") for a in alerts}, {pcap}, "pcap-file: pcap_filename on alerts")
+check_eq({a.get("verdict", {}).get("action") for a in alerts}, {"alert"},
+         "verdict: yes gives each alert the packet's verdict (no pass rule: alert)")
 
 with open(os.path.join(logdir, "fast.log")) as f:
     lines = f.read().splitlines()
