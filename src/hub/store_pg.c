@@ -87,6 +87,24 @@ static const char *const MIGRATIONS[] = {
     "INSERT INTO rollup_minute SELECT ts_us / 60000000, sensor, event_type,"
     " coalesce(actor, ''), coalesce(attack, ''), count(*), min(ts_us), max(ts_us)"
     " FROM events GROUP BY 1, 2, 3, 4, 5;",
+    /* 3: stream claims one row per batch (pg_idem_claim), the per-key claims of older
+     * versions moved there (a claim batch wrote all its keys with one created_us), and
+     * the incident indexes SQLite has (store_sqlite.c): the attributed events in time
+     * order and per (actor, victim), covering what incidents read, so both passes are
+     * index-only scans; narrow (actor, techniques) for the actor page. INCLUDE keeps the
+     * covered columns out of the key: they are never searched on. */
+    "CREATE TABLE claim_batch(scope text COLLATE \"C\" NOT NULL, lo text COLLATE \"C\" NOT NULL,"
+    " hi text COLLATE \"C\" NOT NULL, keys text[] NOT NULL, created_us bigint NOT NULL);"
+    "CREATE INDEX claim_batch_hi ON claim_batch(scope, hi);"
+    "CREATE INDEX claim_batch_created ON claim_batch(created_us);"
+    "INSERT INTO claim_batch SELECT scope, min(key COLLATE \"C\"), max(key COLLATE \"C\"),"
+    " array_agg(key), created_us FROM idempotency WHERE reply = '' GROUP BY scope, created_us;"
+    "DELETE FROM idempotency WHERE reply = '';"
+    "CREATE INDEX events_attr_ts ON events(ts_us, id) INCLUDE (actor, victim, sensor,"
+    " event_type, src_ip, dest_ip, techniques, signature) WHERE actor IS NOT NULL;"
+    "CREATE INDEX events_attr_pair ON events(actor, victim, ts_us, id) INCLUDE (sensor,"
+    " event_type, src_ip, dest_ip, techniques, signature) WHERE actor IS NOT NULL;"
+    "CREATE INDEX events_attr_tech ON events(actor, techniques) WHERE actor IS NOT NULL;",
 };
 
 static hub_status fail(pg_store *s, const char *what)
@@ -588,12 +606,17 @@ hub_status pg_idem_prune(pg_store *s, int64_t before_us, int64_t *removed)
 {
     char t[24];
     const char *p[] = {i64(t, before_us)};
-    PGresult *r = run(s, "DELETE FROM idempotency WHERE created_us < $1", 1, p,
-                      "idempotency prune");
-    if (!r)
-        return HUB_ERR_STORAGE;
-    *removed = strtoll(PQcmdTuples(r), NULL, 10);
-    PQclear(r);
+    *removed = 0;
+    static const char *const tables[] = {"idempotency", "claim_batch"};
+    for (size_t i = 0; i < sizeof tables / sizeof *tables; i++) {
+        char sql[80];
+        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE created_us < $1", tables[i]);
+        PGresult *r = run(s, sql, 1, p, "idempotency prune");
+        if (!r)
+            return HUB_ERR_STORAGE;
+        *removed += strtoll(PQcmdTuples(r), NULL, 10);
+        PQclear(r);
+    }
     return HUB_OK;
 }
 
@@ -605,31 +628,61 @@ static char *text_array(const char *const *keys, size_t n)
     return array_take(&b);
 }
 
+/* Claims are recorded one row per batch (claim_batch: the batch's keys as an array, with
+ * their smallest and largest key in byte order), not one row per key: a row per key cost
+ * a unique-index insert, its WAL and a heap tuple for every event, about a quarter of the
+ * server's time per batch. A key was claimed before iff it is in the keys of a batch
+ * whose [lo, hi] holds it, so only the batches whose range overlaps this one's are read.
+ * Stream ids grow with time, so a batch of new entries overlaps only the few batches
+ * committed around it (other workers'); a batch of reclaimed entries (XAUTOCLAIM, a
+ * restart) reads the batches committed since its oldest entry, which is still a small
+ * table walk. Correct for keys in any order (serve --redis's `key` fields): the range
+ * test only ever skips batches that cannot hold the key. Writers hold the write lock
+ * (pg_begin), so no batch commits between the check and this batch's own insert. */
+static void key_range(const char *const *keys, size_t n, const char **lo, const char **hi)
+{
+    *lo = *hi = keys[0];
+    for (size_t i = 1; i < n; i++) {
+        if (strcmp(keys[i], *lo) < 0)
+            *lo = keys[i];
+        if (strcmp(keys[i], *hi) > 0)
+            *hi = keys[i];
+    }
+}
+
 hub_status pg_idem_claim(pg_store *s, const char *scope, const char *const *keys, size_t n,
                          bool *fresh)
 {
     for (size_t i = 0; i < n; i++)
-        fresh[i] = false;
+        fresh[i] = true;
     if (!n)
         return HUB_OK;
     char now[24], *arr = text_array(keys, n);
     if (!arr)
         return HUB_ERR_NOMEM;
-    const char *p[] = {scope, arr, i64(now, hub_now_us())};
-    /* The ordinal of the first occurrence of each key that was inserted. */
+    const char *lo, *hi;
+    key_range(keys, n, &lo, &hi);
+    const char *p[] = {scope, arr, lo, hi, i64(now, hub_now_us())};
+    /* The ordinals of the keys that are not new: claimed by an earlier batch, or a
+     * repeat within this one (all statements of a WITH see the same snapshot, so `done`
+     * does not see this batch's own row). */
     PGresult *r = run(s,
                       "WITH k AS (SELECT key, i FROM unnest($2::text[]) WITH ORDINALITY AS t(key, i)),"
-                      " ins AS (INSERT INTO idempotency(scope, key, reply, created_us)"
-                      "  SELECT $1, key, '', $3 FROM k ON CONFLICT DO NOTHING RETURNING key)"
-                      " SELECT min(k.i) FROM k JOIN ins USING (key) GROUP BY key",
-                      3, p, "idempotency claim");
+                      " done AS (SELECT d.key FROM claim_batch b, unnest(b.keys) AS d(key)"
+                      "  WHERE b.scope = $1 AND b.hi >= $3 AND b.lo <= $4),"
+                      " ins AS (INSERT INTO claim_batch(scope, lo, hi, keys, created_us)"
+                      "  VALUES($1, $3, $4, $2::text[], $5))"
+                      " SELECT i FROM (SELECT key, i, row_number() OVER (PARTITION BY key"
+                      "  ORDER BY i) AS rn FROM k) x"
+                      " WHERE rn > 1 OR key IN (SELECT key FROM done)",
+                      5, p, "idempotency claim");
     free(arr);
     if (!r)
         return HUB_ERR_STORAGE;
     for (int row = 0; row < PQntuples(r); row++) {
         int64_t i = col_i64(r, row, 0);
         if (i >= 1 && (size_t)i <= n)
-            fresh[i - 1] = true;
+            fresh[i - 1] = false;
     }
     PQclear(r);
     return HUB_OK;

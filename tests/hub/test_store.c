@@ -552,7 +552,7 @@ static void test_pg_migrations(void **state)
     hub_store *again;
     assert_int_equal(hub_store_open(f->path, &again), HUB_OK);
     hub_store_close(again);
-    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 2);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 3);
     int64_t n = 0;
     hub_event_filter all = {0};
     assert_int_equal(hub_store_count(f->s, &all, &n), HUB_OK);
@@ -620,6 +620,39 @@ static void test_idem_claim(void **state)
     assert_int_equal(hub_store_idem_claim(f->s, "stream:x", b, 3, fresh), HUB_OK);
     assert_true(!fresh[0] && fresh[1] && fresh[2]);
     assert_int_equal(hub_store_commit(f->s), HUB_OK);
+    /* A key between a claimed batch's smallest and largest is still new when it was not
+     * in that batch (PostgreSQL keeps claims as one row per batch, with its key range). */
+    const char *c[] = {"1700000000000-05", "1700000000000-1", "1700000000000-05"};
+    assert_int_equal(hub_store_begin(f->s), HUB_OK);
+    assert_int_equal(hub_store_idem_claim(f->s, "stream:x", c, 3, fresh), HUB_OK);
+    assert_true(fresh[0] && !fresh[1] && !fresh[2]);
+    assert_int_equal(hub_store_idem_claim(f->s, "stream:x", c, 1, fresh), HUB_OK);
+    assert_false(fresh[0]); /* claimed earlier in the same transaction */
+    assert_int_equal(hub_store_commit(f->s), HUB_OK);
+}
+
+/* PostgreSQL databases from before migration 3 hold one claim row per key in
+ * idempotency; opening them moves those claims to claim_batch without losing one. */
+static void test_pg_claim_migration(void **state)
+{
+    fixture *f = *state;
+    if (!f->admin)
+        skip();
+    admin_sql(f, "DROP TABLE claim_batch; DROP INDEX events_attr_ts, events_attr_pair,"
+                 " events_attr_tech; DELETE FROM schema_migrations WHERE version = 3;"
+                 " INSERT INTO idempotency VALUES ('stream:x', '9-0', '', 5),"
+                 " ('stream:x', '10-0', '', 5), ('stream:x', '11-0', '', 6),"
+                 " ('s1', 'batch-1', '{}', 6)");
+    hub_store_close(f->s);
+    assert_int_equal(hub_store_open(f->path, &f->s), HUB_OK);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM claim_batch"), 2);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM idempotency"), 1);
+    const char *k[] = {"10-0", "11-0", "12-0", "9-0", "9-1"};
+    bool fresh[5];
+    assert_int_equal(hub_store_begin(f->s), HUB_OK);
+    assert_int_equal(hub_store_idem_claim(f->s, "stream:x", k, 5, fresh), HUB_OK);
+    assert_true(!fresh[0] && !fresh[1] && fresh[2] && !fresh[3] && fresh[4]);
+    assert_int_equal(hub_store_commit(f->s), HUB_OK);
 }
 
 int main(void)
@@ -638,6 +671,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_migrations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idem_claim, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_claim_migration, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
