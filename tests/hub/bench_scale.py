@@ -2,6 +2,7 @@
 """bench_scale.py — hub scale-out throughput and query latency (not run by ctest).
 
 Usage: bench_scale.py BONGSU_HUB [--events N] [--workers 1,2,4] [--batch B]
+                      [--pg NAME=VALUE]... [--statements] [--real | --corpus N]
 
 Starts its own redis-server and PostgreSQL cluster (services.py; PostgreSQL with fsync on,
 so commits are as durable as in production), then:
@@ -18,7 +19,17 @@ so commits are as durable as in production), then:
 Prints Markdown tables. Everything (Redis, workers, PostgreSQL, this client) shares the
 machine's cores, so the rates are those of the whole pipeline on one box. PostgreSQL runs
 with fsync on and max_wal_size=4GB (the default 1GB checkpoints every few seconds under a
-bulk load).
+bulk load); --pg adds or overrides settings (state them with the figures).
+--real fills the stream with bench_corpus events (real EVE output at about 115 events/s,
+see below) instead of make_events data (an event every 1.9 s, a third of them attributed,
+so nearly every event opens its own rollup rows and incident index entries).
+--statements loads pg_stat_statements and prints each run's costliest statements (server
+time per event), the profile that says where PostgreSQL's time goes.
+--corpus N replaces steps 1-3: N distinct bench_corpus events (the real-EVE corpus of
+bench_hub.py --fill-real, about a day of four sensors) imported with `bongsu-hub ingest`
+into PostgreSQL, VACUUM ANALYZE (what autovacuum does after a bulk load: statistics, and
+the visibility map that lets the covering indexes answer without the table), then the
+console's queries on them (bench_hub.py's real_queries).
 """
 import argparse
 import json
@@ -29,6 +40,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import services  # noqa: E402
+import bench_corpus  # noqa: E402
+import bench_hub  # noqa: E402
 from bench_hub import analyst_queries, latency  # noqa: E402
 from bench_hub import cpu_seconds  # noqa: E402
 from hubtest import Hub, make_events  # noqa: E402
@@ -44,14 +57,31 @@ def resp(*args):
     return b"".join(out)
 
 
-def fill_stream(redis, n):
-    per = n // 4
+def make_entries(n):
+    """(sensor, EVE line) of make_events data: 7.5 s between a sensor's events."""
+    for k in range(4):
+        for e in make_events(k + 1, n // 4, seed=11):
+            yield f"sensor-{k + 1}", json.dumps(e).encode()
+
+
+def corpus_entries(n):
+    """(sensor, EVE line) of bench_corpus data (real EVE, ~115 events/s over four
+    sensors), in time order a chunk of copies at a time, the first n."""
+    copies, chunk = bench_corpus.copies_for(n), 10
+    for first in range(0, copies, chunk):
+        for k in range(4):
+            for ln in bench_corpus.lines(k, first, min(first + chunk, copies)):
+                if n <= 0:
+                    return
+                n -= 1
+                yield f"sensor-{k}", ln.rstrip(b"\n")
+
+
+def fill_stream(redis, entries):
     p = subprocess.Popen(["redis-cli", "-p", str(redis.port), "--pipe"],
                          stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
-    for k in range(4):
-        for e in make_events(k + 1, per, seed=11):
-            p.stdin.write(resp("XADD", STREAM, "*", "eve", json.dumps(e),
-                               "sensor", f"sensor-{k + 1}"))
+    for sensor, line in entries:
+        p.stdin.write(resp("XADD", STREAM, "*", "eve", line, "sensor", sensor))
     p.stdin.close()
     p.wait()
     return int(redis.cli("XLEN", STREAM))
@@ -79,10 +109,26 @@ def pg_cpu(pg):
     return total
 
 
-def run_workers(binary, redis, pg, k, n, batch):
+def statements(pg, db, n, top=8):
+    """The statements that took most server time since the last reset, per event."""
+    name = db.rsplit("/", 1)[1]
+    out = pg.psql(name, "SELECT round(total_exec_time::numeric * 1000 / %d, 1), calls,"
+                  " left(regexp_replace(query, '\\s+', ' ', 'g'), 90) FROM pg_stat_statements"
+                  " ORDER BY total_exec_time DESC LIMIT %d" % (n, top)).stdout
+    print("\n| server us/event | calls | statement |\n|---|---|---|")
+    for line in out.strip().splitlines():
+        us, calls, q = line.split("|", 2)
+        print(f"| {us} | {calls} | `{q}` |")
+    print(flush=True)
+
+
+def run_workers(binary, redis, pg, k, n, batch, profile=False):
     subprocess.run(["redis-cli", "-p", str(redis.port), "XGROUP", "DESTROY", STREAM, "hub"],
                    capture_output=True)
     db = pg.create_db("bench")
+    if profile:
+        pg.psql(db.rsplit("/", 1)[1], "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;"
+                " SELECT pg_stat_statements_reset()")
     c0 = pg_cpu(pg)
     t0 = time.time()
     procs = [subprocess.Popen([binary, "worker", "--redis", redis.url(), "--stream", STREAM,
@@ -103,17 +149,60 @@ def run_workers(binary, redis, pg, k, n, batch):
     return db, dt, wcpu, pcpu
 
 
+def db_mib(pg, db):
+    name = db.rsplit("/", 1)[1]
+    return int(pg.psql(name, "SELECT pg_database_size(current_database())").stdout) / 2**20
+
+
+def corpus_run(binary, pg, n):
+    """Imports n bench_corpus events into a fresh PostgreSQL database and times the
+    console's queries on them."""
+    db = pg.create_db("corpus")
+    hub = Hub(binary, extra_args=["--rate", "0"])
+    hub.db = db
+    c0 = pg_cpu(pg)
+    # bench_hub's fill sizes the SQLite file; here the database is PostgreSQL's
+    bench_hub.db_mib = lambda _hub: db_mib(pg, db)
+    print("| measurement | result | detail |\n|---|---|---|", flush=True)
+    bench_hub.fill_real(hub, argparse.Namespace(events=n))
+    stored = int(pg.psql(db.rsplit("/", 1)[1], "SELECT count(*) FROM events").stdout)
+    bench_hub.row("PostgreSQL CPU during the fill", f"{1e6 * (pg_cpu(pg) - c0) / stored:.1f}"
+                  " us/event", f"{stored:,} events stored")
+    t0 = time.time()
+    pg.psql(db.rsplit("/", 1)[1], "VACUUM ANALYZE")
+    bench_hub.row("VACUUM ANALYZE", f"{time.time() - t0:.1f} s", "")
+    try:
+        analyst = hub.token("analyst", "analyst")
+        hub.start()
+        bench_hub.run_queries(hub, analyst, bench_hub.real_queries(hub))
+    finally:
+        hub.cleanup()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
     ap.add_argument("--events", type=int, default=400_000)
     ap.add_argument("--workers", default="1,2,4")
     ap.add_argument("--batch", type=int, default=2000)
+    ap.add_argument("--pg", action="append", default=[], metavar="NAME=VALUE")
+    ap.add_argument("--statements", action="store_true")
+    ap.add_argument("--corpus", type=int, default=0)
+    ap.add_argument("--real", action="store_true")
     a = ap.parse_args()
-    with services.Redis() as redis, \
-            services.Postgres(fsync=True, settings={"max_wal_size": "4GB"}) as pg:
+    settings = {"max_wal_size": "4GB"}
+    settings.update(kv.split("=", 1) for kv in a.pg)
+    if a.statements:
+        settings.update({"shared_preload_libraries": "pg_stat_statements",
+                         "pg_stat_statements.track_utility": "on"})
+    print(f"PostgreSQL settings (besides fsync=on): {settings}", file=sys.stderr)
+    if a.corpus:
+        with services.Postgres(fsync=True, settings=settings) as pg:
+            corpus_run(a.binary, pg, a.corpus)
+        return
+    with services.Redis() as redis, services.Postgres(fsync=True, settings=settings) as pg:
         t0 = time.time()
-        n = fill_stream(redis, a.events)
+        n = fill_stream(redis, (corpus_entries if a.real else make_entries)(a.events))
         print(f"stream filled with {n:,} entries in {time.time() - t0:.1f} s", file=sys.stderr)
         print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
               file=sys.stderr)
@@ -121,9 +210,13 @@ def main():
               " PostgreSQL CPU us/event |\n|---|---|---|---|---|---|")
         db = None
         for k in [int(x) for x in a.workers.split(",")]:
-            db, dt, wcpu, pcpu = run_workers(a.binary, redis, pg, k, n, a.batch)
+            db, dt, wcpu, pcpu = run_workers(a.binary, redis, pg, k, n, a.batch, a.statements)
             print(f"| {k} | {n:,} | {dt:.1f} | {n / dt:,.0f} | {1e6 * wcpu / n:.1f} |"
                   f" {1e6 * pcpu / n:.1f} |", flush=True)
+            if a.statements:
+                statements(pg, db, n)
+        if a.real:  # the query step's ranges and names are make_events'
+            return
         pg.psql(db.rsplit("/", 1)[1], "ANALYZE")
         hub = Hub(a.binary, extra_args=["--rate", "0"])
         hub.db = db
