@@ -631,6 +631,55 @@ static void test_idem_claim(void **state)
     assert_int_equal(hub_store_commit(f->s), HUB_OK);
 }
 
+/* Walks rows in read order: each strictly after the one before, counted; stops at stop. */
+typedef struct {
+    hub_order order;
+    int64_t last_ts, last_id;
+    size_t n, stop;
+} walk;
+
+static int walk_row(const hub_event_row *row, void *ud)
+{
+    walk *w = ud;
+    if (w->n) {
+        if (w->order == HUB_ORDER_NEWEST)
+            assert_true(row->f.ts_us < w->last_ts ||
+                        (row->f.ts_us == w->last_ts && row->id < w->last_id));
+        else
+            assert_true(row->id > w->last_id);
+    }
+    w->last_ts = row->f.ts_us;
+    w->last_id = row->id;
+    return ++w->n == w->stop;
+}
+
+/* Unbounded and large reads return every row once, in order, across pages (PostgreSQL
+ * reads them through a cursor, 1,000 rows a FETCH), and stop when the callback says so. */
+static void test_events_paged(void **state)
+{
+    fixture *f = *state;
+    enum { N = 2500 };
+    char *body = malloc(N * 160), *p = body;
+    assert_non_null(body);
+    for (int i = 0; i < N; i++) /* equal timestamps in pairs: ties ordered by id */
+        p += sprintf(p, "{\"timestamp\":\"2023-11-14T12:%02d:%02d.%06dZ\",\"event_type\":"
+                        "\"flow\",\"src_ip\":\"10.0.0.%d\"}\n",
+                     i / 2 / 60 % 60, i / 2 % 60, (i / 2) % 1000, i % 250);
+    ingest(f->s, "s1", NULL, body, N, false);
+    free(body);
+    static const struct { hub_order order; unsigned limit; size_t stop, want; } cases[] = {
+        {HUB_ORDER_NEWEST, 0, 0, N},      {HUB_ORDER_OLDEST, 0, 0, N},
+        {HUB_ORDER_NEWEST, 1700, 0, 1700}, {HUB_ORDER_OLDEST, 1001, 0, 1001},
+        {HUB_ORDER_NEWEST, 0, 1500, 1500}, {HUB_ORDER_OLDEST, 0, 999, 999},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        hub_event_filter flt = {.order = cases[c].order, .limit = cases[c].limit};
+        walk w = {.order = cases[c].order, .stop = cases[c].stop};
+        assert_int_equal(hub_store_events(f->s, &flt, walk_row, &w), HUB_OK);
+        assert_int_equal(w.n, cases[c].want);
+    }
+}
+
 /* PostgreSQL databases from before migration 3 hold one claim row per key in
  * idempotency; opening them moves those claims to claim_batch without losing one. */
 static void test_pg_claim_migration(void **state)
@@ -672,6 +721,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idem_claim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_claim_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_events_paged, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
