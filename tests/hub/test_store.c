@@ -680,6 +680,36 @@ static void test_events_paged(void **state)
     }
 }
 
+/* Every combination of seven filters (128 query texts: more than PostgreSQL's store keeps
+ * prepared per connection, so some are dropped and prepared again) answers alike twice. */
+static void test_many_query_shapes(void **state)
+{
+    fixture *f = *state;
+    load(f->s);
+    int64_t first[128];
+    for (int pass = 0; pass < 2; pass++)
+        for (int m = 0; m < 128; m++) {
+            hub_event_filter flt = {
+                .event_type = m & 1 ? "alert" : NULL,
+                .actor = m & 2 ? "Lazarus Group" : NULL,
+                .sensor = m & 4 ? "s1" : NULL,
+                .src_ip = m & 8 ? "10.9.9.9" : NULL,
+                .dest_ip = m & 16 ? "8.8.8.8" : NULL,
+                .victim = m & 32 ? "10.0.0.1" : NULL,
+                .signature_id = m & 64 ? 1 : 0,
+            };
+            int64_t n = -1;
+            assert_int_equal(hub_store_count(f->s, &flt, &n), HUB_OK);
+            if (pass)
+                assert_int_equal(n, first[m]);
+            first[m] = n;
+        }
+    assert_int_equal(first[0], 41);
+    assert_int_equal(first[2], 30);  /* Lazarus */
+    assert_int_equal(first[24], 1);  /* the flow's addresses */
+    assert_int_equal(first[26], 0);  /* ... with Lazarus */
+}
+
 /* PostgreSQL databases from before migration 3 hold one claim row per key in
  * idempotency; opening them moves those claims to claim_batch without losing one. */
 static void test_pg_claim_migration(void **state)
@@ -722,6 +752,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idem_claim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_claim_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_paged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_query_shapes, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
