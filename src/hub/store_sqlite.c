@@ -32,6 +32,7 @@
 
 #define SQ_ROWS 64 /* events per INSERT statement */
 #define SQ_COLS 14 /* bound values per event */
+#define SQ_ROWBUF_KEEP 16384 /* a row buffer grown past this is freed once inserted */
 
 struct sq_store {
     sqlite3 *db;
@@ -408,6 +409,7 @@ hub_status sq_begin(sq_store *s)
 }
 
 static hub_status event_flush(sq_store *s);
+static void rows_release(sq_store *s);
 
 hub_status sq_commit(sq_store *s)
 {
@@ -426,7 +428,7 @@ void sq_rollback(sq_store *s)
 {
     if (!sqlite3_get_autocommit(s->db))
         exec(s, "ROLLBACK");
-    s->pending = 0;
+    rows_release(s);
     hub_rollup_clear(&s->acc);
     write_done(s);
 }
@@ -459,6 +461,22 @@ static hub_status rollup_flush(sq_store *s)
     return HUB_OK;
 }
 
+/* Forgets the pending rows: drops the bindings (they point into the row buffers) and
+ * frees the buffers that one long line grew (lines go up to 1 MiB, and every pooled
+ * handle has SQ_ROWS buffers: kept, a few long lines would pin that memory). */
+static void rows_release(sq_store *s)
+{
+    sqlite3_clear_bindings(s->ins_events);
+    for (int r = 0; r < s->pending; r++) {
+        if (s->rowcap[r] > SQ_ROWBUF_KEEP) {
+            free(s->rowbuf[r]);
+            s->rowbuf[r] = NULL;
+            s->rowcap[r] = 0;
+        }
+    }
+    s->pending = 0;
+}
+
 /* Inserts the rows bound so far (called when the statement is full and at commit). */
 static hub_status event_flush(sq_store *s)
 {
@@ -468,7 +486,7 @@ static hub_status event_flush(sq_store *s)
     sqlite3_bind_int(st, SQ_ROWS * SQ_COLS + 1, s->pending);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    s->pending = 0;
+    rows_release(s);
     return rc == SQLITE_DONE ? HUB_OK : fail(s, "event insert");
 }
 
