@@ -734,6 +734,101 @@ static void test_pg_claim_migration(void **state)
     assert_int_equal(hub_store_commit(f->s), HUB_OK);
 }
 
+/* Adds events first..first+n-1 of one transaction, each line built from a scratch
+ * buffer that is overwritten for the next (a backend may keep rows until commit and
+ * must keep its own copy). */
+static void add_numbered(hub_store *s, int first, int n)
+{
+    char line[200], src[32];
+    for (int i = first; i < first + n; i++) {
+        snprintf(src, sizeof src, "10.1.%d.%d", i / 250, i % 250);
+        int len = snprintf(line, sizeof line,
+                           "{\"timestamp\":\"2023-11-14T10:00:00Z\",\"n\":%d}", i);
+        hub_event_fields ev = {.ts_us = 1699956000000000 + i, .event_type = "flow",
+                               .src_ip = src, .raw = line, .raw_len = (size_t)len,
+                               .signature_id = i % 2 ? i : 0};
+        assert_int_equal(hub_store_event_add(s, "s1", 1, &ev), HUB_OK);
+        memset(line, 'x', sizeof line - 1);
+        memset(src, 'y', sizeof src - 1);
+    }
+}
+
+static int check_numbered(const hub_event_row *row, void *ud)
+{
+    int *next = ud;
+    char want[100], src[32];
+    int i = (int)(row->f.ts_us - 1699956000000000);
+    snprintf(want, sizeof want, "{\"timestamp\":\"2023-11-14T10:00:00Z\",\"n\":%d}", i);
+    snprintf(src, sizeof src, "10.1.%d.%d", i / 250, i % 250);
+    assert_int_equal(i, *next);
+    assert_int_equal(row->f.raw_len, strlen(want));
+    assert_memory_equal(row->f.raw, want, strlen(want));
+    assert_string_equal(row->f.src_ip, src);
+    assert_int_equal(row->f.signature_id, i % 2 ? i : 0);
+    (*next)++;
+    return 0;
+}
+
+/* Batches of any size store every row once, byte for byte, across however many
+ * statements the backend splits them into; a rolled back batch leaves nothing, even
+ * rows already handed to the database, and the next batch starts clean. */
+static void test_batch_rows(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(hub_store_begin(f->s), HUB_OK);
+    add_numbered(f->s, 1000, 150);
+    hub_store_rollback(f->s);
+    int sizes[] = {1, 63, 64, 65, 128, 200};
+    int next = 0;
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        assert_int_equal(hub_store_begin(f->s), HUB_OK);
+        add_numbered(f->s, next, sizes[k]);
+        assert_int_equal(hub_store_commit(f->s), HUB_OK);
+        next += sizes[k];
+    }
+    hub_event_filter all = {.order = HUB_ORDER_OLDEST};
+    int seen = 0;
+    assert_int_equal(hub_store_events(f->s, &all, check_numbered, &seen), HUB_OK);
+    assert_int_equal(seen, next);
+}
+
+static int check_long(const hub_event_row *row, void *ud)
+{
+    int *seen = ud;
+    size_t want = 20000 + (size_t)(row->f.ts_us % 7);
+    assert_int_equal(row->f.raw_len, want);
+    for (size_t k = 0; k < want; k++)
+        assert_int_equal(row->f.raw[k], 'a' + (int)((row->f.ts_us + (int64_t)k) % 26));
+    (*seen)++;
+    return 0;
+}
+
+/* Rows far longer than usual, in batches that cross statements twice: each stored
+ * whole (the backend's per-row buffers are grown, then released, then grown again). */
+static void test_long_rows(void **state)
+{
+    fixture *f = *state;
+    char *line = malloc(20010);
+    for (int b = 0; b < 3; b++) {
+        assert_int_equal(hub_store_begin(f->s), HUB_OK);
+        for (int i = 0; i < 70; i++) {
+            int64_t ts = 1699956000000000 + b * 100 + i;
+            size_t len = 20000 + (size_t)(ts % 7);
+            for (size_t k = 0; k < len; k++)
+                line[k] = (char)('a' + (int)((ts + (int64_t)k) % 26));
+            hub_event_fields ev = {.ts_us = ts, .event_type = "flow", .raw = line,
+                                   .raw_len = len};
+            assert_int_equal(hub_store_event_add(f->s, "s1", 1, &ev), HUB_OK);
+        }
+        assert_int_equal(hub_store_commit(f->s), HUB_OK);
+    }
+    free(line);
+    hub_event_filter all = {.order = HUB_ORDER_OLDEST};
+    int seen = 0;
+    assert_int_equal(hub_store_events(f->s, &all, check_long, &seen), HUB_OK);
+    assert_int_equal(seen, 210);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -753,6 +848,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_claim_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_paged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_query_shapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_rows, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
