@@ -92,7 +92,11 @@ void detect_stream_classify(Signature *sig)
     /* asn1 is in Suricata's packet match list, like the header keywords */
     if (has_keyword(payload, "asn1"))
         sig->flags |= SIG_FLAG_REQUIRE_PACKET;
-    if (!payload->head || sig->flags & (SIG_FLAG_APPLAYER | SIG_FLAG_INERT) ||
+    /* An app-layer rule without a sticky buffer (alert http ... content:"x") is a stream
+     * rule as well, limited to flows of its protocol: Suricata inspects it on the raw
+     * stream, so it matches at flow end even when no transaction completed. */
+    bool tx_rule = sig->buffer_count || (sig->flags & SIG_FLAG_TX_STATE);
+    if (!payload->head || tx_rule || (sig->flags & SIG_FLAG_INERT) ||
         (sig->ipproto && sig->ipproto != IPPROTO_TCP) || (sig->flags & SIG_FLAG_REQUIRE_PACKET))
         return;
     sig->flags |= SIG_FLAG_STREAM;

@@ -70,9 +70,13 @@ static void test_classification(void **state)
                              "sid:1;)"), STREAM | PACKET);
     assert_int_equal(kind_of("alert tcp any any -> any any (stream_size:server,>,1; "
                              "content:\"a\"; sid:1;)"), STREAM | PACKET);
-    /* not stream rules at all: other protocols, app-layer rules, no payload contents */
+    /* an app-layer rule without a sticky buffer is a stream rule (the raw stream of its
+     * protocol's flows: bug 6415's unbuffered contents match at flow end) */
+    assert_int_equal(kind_of("alert http any any -> any any (content:\"a\"; sid:1;)"), STREAM);
+    /* not stream rules at all: other protocols, buffer rules, no payload contents */
     assert_int_equal(kind_of("alert udp any any -> any any (content:\"a\"; sid:1;)"), 0);
-    assert_int_equal(kind_of("alert http any any -> any any (content:\"a\"; sid:1;)"), 0);
+    assert_int_equal(kind_of("alert http any any -> any any (http.uri; content:\"a\"; "
+                             "sid:1;)"), 0);
     assert_int_equal(kind_of("alert tcp any any -> any any (http.uri; content:\"a\"; sid:1;)"),
                      0);
     assert_int_equal(kind_of("alert tcp any any -> any any (flow:established; sid:1;)"), 0);
