@@ -50,6 +50,16 @@ typedef struct StreamHostPolicy {
     StreamOverlapPolicy policy;
 } StreamHostPolicy;
 
+/* stream.reassembly.urgent.policy: what becomes of the byte a TCP urgent pointer marks.
+ * Inline keeps it in the stream (default); oob takes it out, as the receiving socket
+ * does with SO_OOBINLINE off; gap leaves a hole in its place. "drop" drops urgent packets
+ * in IPS mode only, so it reassembles as inline here. */
+typedef enum {
+    STREAM_URGENT_INLINE = 0,
+    STREAM_URGENT_OOB,
+    STREAM_URGENT_GAP,
+} StreamUrgentPolicy;
+
 typedef struct StreamConfig {
     uint64_t memcap;              /* stream.memcap: sessions */
     uint64_t reassembly_memcap;   /* stream.reassembly.memcap: segment data */
@@ -64,6 +74,7 @@ typedef struct StreamConfig {
      * the first 1000 packets had bad checksums (offloading, as Suricata assumes) */
     bool checksum_auto;
     bool check_overlap_different_data; /* stream.reassembly.check-overlap-different-data */
+    StreamUrgentPolicy urgent_policy;    /* stream.reassembly.urgent.policy */
     StreamOverlapPolicy default_policy;  /* hosts no host-os-policy entry covers: bsd */
     StreamHostPolicy hosts[STREAM_MAX_HOST_POLICIES];
     uint32_t host_count;
