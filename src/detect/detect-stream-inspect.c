@@ -112,6 +112,10 @@ bool detect_stream_owns_payload(const Signature *sig, const Packet *p)
 {
     if (p->proto != IPPROTO_TCP || !detect_sig_is_stream(sig))
         return false;
+    /* tcp-stream and flow:only_stream match stream content only, never a packet's own
+     * payload, even one the stream did not take (data on a RST) */
+    if (sig->flags & SIG_FLAG_STREAM_ONLY)
+        return true;
     return p->stream_pseudo || (p->stream_added && !(sig->flags & SIG_FLAG_REQUIRE_PACKET));
 }
 

@@ -95,11 +95,17 @@ static void test_owns_payload(void **state)
     assert_non_null(plain);
     assert_non_null(anchored);
     assert_non_null(pkt);
+    Signature *only = signature_parse(
+        "alert tcp any any -> any any (flow:only_stream; content:\"a\"; sid:4;)", NULL, err,
+        sizeof(err));
+    assert_non_null(only);
     Packet p;
     memset(&p, 0, sizeof(p));
     p.proto = IPPROTO_TCP;
-    /* not taken by reassembly (no session, depth reached): every rule sees the packet */
+    /* not taken by reassembly (no session, depth reached, data on a RST): every rule sees
+     * the packet but a stream-only one */
     assert_false(detect_stream_owns_payload(plain, &p));
+    assert_true(detect_stream_owns_payload(only, &p));
     p.stream_added = true;
     assert_true(detect_stream_owns_payload(plain, &p));
     assert_false(detect_stream_owns_payload(anchored, &p));
@@ -113,6 +119,7 @@ static void test_owns_payload(void **state)
     signature_free(plain);
     signature_free(anchored);
     signature_free(pkt);
+    signature_free(only);
 }
 
 int main(void)
