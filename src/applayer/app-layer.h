@@ -172,6 +172,8 @@ json_t *applayer_eve_header(AppLayerCtx *ctx, const char *event_type, uint64_t t
 /* An app-layer anomaly event (EVE anomaly type "applayer", Suricata's event names such as
  * "UNABLE_TO_MATCH_RESPONSE_TO_REQUEST"), logged when anomaly.types.applayer is on. */
 void applayer_raise_event(AppLayerCtx *ctx, const char *event_name, uint64_t tx_id);
+/* The same for protocol detection's events (layer proto_detect, no transaction). */
+void applayer_raise_detect_event(AppLayerCtx *ctx, const char *event_name);
 
 /* The client address an HTTP transaction's X-Forwarded-For style header (`header`, e.g.
  * "X-Forwarded-For", request first, then response) names: the first of its list, or with
