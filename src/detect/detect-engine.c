@@ -609,6 +609,13 @@ DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, Ev
     return dt;
 }
 
+void detect_flow_metadata(void *ud, const Flow *f, json_t *obj)
+{
+    DetectThread *dt = ud;
+    if (dt && dt->flowvars)
+        flowvar_add_metadata(dt->flowvars, f, obj);
+}
+
 void detect_thread_free(DetectThread *dt)
 {
     if (!dt)

@@ -72,8 +72,11 @@ static void on_transaction(void *ud, Flow *f, const Packet *p, AppProto proto, v
 int worker_attach_detect(Worker *w, const struct DetectEngine *de)
 {
     w->detect = detect_thread_new(de, &w->counters, &w->eve);
-    if (w->detect)
+    if (w->detect) {
         detect_stream_attach(w->detect, w->stream);
+        w->eve.flow_metadata = detect_flow_metadata;
+        w->eve.flow_metadata_ud = w->detect;
+    }
     w->app.tx_hook = on_transaction;
     w->app.tx_hook_ud = w;
     return w->detect ? 0 : -1;
