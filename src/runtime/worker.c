@@ -17,7 +17,11 @@
 static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *ud)
 {
     Worker *w = ud;
-    detect_stream_flow_end(w->detect, f);   /* while the stream still holds the segments */
+    /* As Suricata's flow-end pseudo packets: the stream hands the rest to the app layer
+     * (a one-sided flow is recognised only now), then the raw stream is inspected while the
+     * stream still holds the segments. */
+    stream_flow_flush(w->stream, f);
+    detect_stream_flow_end(w->detect, f);
     stream_flow_end(w->stream, f, now_usec);
     applayer_flow_end(&w->app, f, now_usec);
     detect_flow_end(w->detect, f);   /* after the last transactions were inspected */

@@ -109,6 +109,10 @@ void stream_handle_packet(StreamThread *st, Flow *f, Packet *p);
 /* The flow is ending: deliver what is left (then EOF) to the app layer and free the segments.
  * The session itself stays for the flow record until stream_flow_free(). */
 void stream_flow_end(StreamThread *st, Flow *f, uint64_t now_usec);
+/* The first half of stream_flow_end: what is left goes to the app layer (Suricata's
+ * flow-end pseudo packets pass the stream engine before detection), the segments stay for
+ * raw stream inspection. stream_flow_end does this too when it was not done. */
+void stream_flow_flush(StreamThread *st, Flow *f);
 void stream_flow_free(StreamThread *st, Flow *f);
 
 /* For the flow record (EVE `tcp`): what Suricata takes from the session. False when the flow
