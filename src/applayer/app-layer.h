@@ -99,6 +99,10 @@ typedef struct AppLayerParser {
     /* Optional: the transaction's files in one direction, idx from 0 (NULL past the last):
      * what the file keywords (filename, filemd5, filesize...) inspect. */
     const struct File *(*tx_file)(void *tx, bool to_server, uint32_t idx);
+    /* Optional: a transaction of one direction only (Suricata's AppLayerTxData
+     * for_direction: a DNS query or response), 1 to server, 2 to client; 0 both. Detection
+     * inspects it in that direction only, at a packet going that way. */
+    int (*tx_direction)(void *tx);
 } AppLayerParser;
 
 /* Per-flow application state, hanging off Flow.app. */
