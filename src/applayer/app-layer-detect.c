@@ -97,8 +97,10 @@ static void flush_pending(AppLayerThread *th, Flow *f, const Packet *p)
         bool ts = (i == 0) == first_ts;
         uint8_t **buf = ts ? &app->pending_ts : &app->pending_tc;
         uint32_t *len = ts ? &app->pending_ts_len : &app->pending_tc_len;
-        if (*buf && *len)
+        if (*buf && *len) {
+            applayer_detect_other_side(th, f, p, ts, *buf, *len);
             applayer_parse(th, f, p, ts, *buf, *len, 0);
+        }
         free(*buf);
         *buf = NULL;
         *len = 0;
@@ -210,6 +212,33 @@ void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_serve
         bool other_done = to_server ? app->detect_done_tc : app->detect_done_ts;
         if (other_done)
             flow_failed(th, f);
+    }
+}
+
+/* An SSH banner ("SSH-" at the start of a direction, Suricata's SSH pattern). bongsu has no
+ * SSH parser; the banner only tells that a direction of a flow already recognised as
+ * something else speaks SSH. */
+static bool ssh_banner(const uint8_t *data, uint32_t len)
+{
+    return len >= 4 && memcmp(data, "SSH-", 4) == 0;
+}
+
+void applayer_detect_other_side(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
+                                const uint8_t *data, uint32_t len)
+{
+    AppLayerFlow *app = f->app;
+    if (!len || (to_server ? app->detect_done_ts : app->detect_done_tc))
+        return;
+    AppProto found = ALPROTO_UNKNOWN;
+    ProbeVerdict verdict = probe_all(f, data, len, to_server, &found);
+    bool other = verdict == PROBE_FOUND ? found != app->proto : ssh_banner(data, len);
+    if (verdict == PROBE_NEED_MORE && !other && len < 4)
+        return; /* too short to tell yet: the next data of this side decides */
+    set_direction_proto(app, to_server, verdict == PROBE_FOUND ? found : ALPROTO_FAILED);
+    if (other) {
+        AppLayerCtx ctx = {.thread = th, .flow = f, .packet = p,
+                           .now_usec = p ? p->ts_usec : f->last_usec};
+        applayer_raise_detect_event(&ctx, "APPLAYER_MISMATCH_PROTOCOL_BOTH_DIRECTIONS");
     }
 }
 

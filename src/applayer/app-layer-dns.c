@@ -275,6 +275,11 @@ static bool dns_tx_done(void *tx, bool to_server)
     return true;
 }
 
+static int dns_tx_direction(void *tx)
+{
+    return ((const DnsTx *)tx)->is_request ? 1 : 2;
+}
+
 static void dns_tx_free(void *state, uint64_t tx_id)
 {
     DnsState *s = state;
@@ -412,4 +417,5 @@ const AppLayerParser app_layer_dns_parser = {
     .probe_tcp = dns_probe_tcp,
     .sent_by_server = dns_sent_by_server,
     .tx_has_event = dns_tx_has_event,
+    .tx_direction = dns_tx_direction,
 };

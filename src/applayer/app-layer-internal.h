@@ -23,6 +23,12 @@ void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_serve
                      const uint8_t *data, uint32_t len, uint32_t flags);
 /* At flow end: a flow that carried data and was never recognised becomes "failed". */
 void applayer_detect_flow_end(AppLayerThread *th, Flow *f);
+/* The first data of a TCP direction after the other direction decided the flow's protocol:
+ * probed as Suricata probes each side, and when it is another protocol (or an SSH banner)
+ * the anomaly APPLAYER_MISMATCH_PROTOCOL_BOTH_DIRECTIONS is raised. The data still goes to
+ * the flow's parser (Suricata keeps the protocol whose parser already has data). */
+void applayer_detect_other_side(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
+                                const uint8_t *data, uint32_t len);
 void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
                     const uint8_t *data, uint32_t len, uint32_t flags);
 /* Parser table and per-protocol settings (app-layer-register.c). */

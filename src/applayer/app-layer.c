@@ -193,6 +193,8 @@ void applayer_handle_data(AppLayerThread *th, Flow *f, const Packet *p, bool to_
         applayer_detect(th, f, p, to_server, data, len, flags);
         return;
     }
+    if (!(flags & (APP_FLAG_DATAGRAM | APP_FLAG_GAP)))
+        applayer_detect_other_side(th, f, p, to_server, data, len);
     applayer_parse(th, f, p, to_server, data, len, flags);
 }
 
@@ -239,7 +241,10 @@ json_t *applayer_eve_header(AppLayerCtx *ctx, const char *event_type, uint64_t t
     return obj;
 }
 
-void applayer_raise_event(AppLayerCtx *ctx, const char *event_name, uint64_t tx_id)
+/* An applayer anomaly of a parser (layer proto_parser, about transaction tx_id) or of
+ * protocol detection (proto_detect, no transaction: tx_id < 0). */
+static void raise_event(AppLayerCtx *ctx, const char *event_name, int64_t tx_id,
+                        const char *layer)
 {
     EveWriter *w = ctx->thread->eve;
     if (!w || !eve_enabled(w->log, EVE_ANOMALY) || !w->log->cfg.anomaly_applayer)
@@ -248,9 +253,12 @@ void applayer_raise_event(AppLayerCtx *ctx, const char *event_name, uint64_t tx_
     json_t *obj;
     if (ctx->packet) {
         obj = eve_header_packet(w->log, ctx->packet, "anomaly");
-        json_object_set_new(obj, "tx_id", json_integer((json_int_t)tx_id));
+        if (tx_id >= 0)
+            json_object_set_new(obj, "tx_id", json_integer((json_int_t)tx_id));
     } else {
-        obj = applayer_eve_header(ctx, "anomaly", tx_id);
+        obj = applayer_eve_header(ctx, "anomaly", tx_id >= 0 ? (uint64_t)tx_id : 0);
+        if (tx_id < 0)
+            json_object_del(obj, "tx_id");
     }
     json_t *anomaly = json_object();
     json_object_set_new(anomaly, "app_proto",
@@ -258,7 +266,17 @@ void applayer_raise_event(AppLayerCtx *ctx, const char *event_name, uint64_t tx_
                                                                   : ALPROTO_UNKNOWN)));
     json_object_set_new(anomaly, "type", json_string("applayer"));
     json_object_set_new(anomaly, "event", json_string(event_name));
-    json_object_set_new(anomaly, "layer", json_string("proto_parser"));
+    json_object_set_new(anomaly, "layer", json_string(layer));
     json_object_set_new(obj, "anomaly", anomaly);
     eve_write(w, EVE_ANOMALY, obj);
+}
+
+void applayer_raise_event(AppLayerCtx *ctx, const char *event_name, uint64_t tx_id)
+{
+    raise_event(ctx, event_name, tx_id > INT64_MAX ? INT64_MAX : (int64_t)tx_id, "proto_parser");
+}
+
+void applayer_raise_detect_event(AppLayerCtx *ctx, const char *event_name)
+{
+    raise_event(ctx, event_name, -1, "proto_detect");
 }

@@ -99,6 +99,10 @@ typedef struct AppLayerParser {
     /* Optional: the transaction's files in one direction, idx from 0 (NULL past the last):
      * what the file keywords (filename, filemd5, filesize...) inspect. */
     const struct File *(*tx_file)(void *tx, bool to_server, uint32_t idx);
+    /* Optional: a transaction of one direction only (Suricata's AppLayerTxData
+     * for_direction: a DNS query or response), 1 to server, 2 to client; 0 both. Detection
+     * inspects it in that direction only, at a packet going that way. */
+    int (*tx_direction)(void *tx);
 } AppLayerParser;
 
 /* Per-flow application state, hanging off Flow.app. */
@@ -172,6 +176,8 @@ json_t *applayer_eve_header(AppLayerCtx *ctx, const char *event_type, uint64_t t
 /* An app-layer anomaly event (EVE anomaly type "applayer", Suricata's event names such as
  * "UNABLE_TO_MATCH_RESPONSE_TO_REQUEST"), logged when anomaly.types.applayer is on. */
 void applayer_raise_event(AppLayerCtx *ctx, const char *event_name, uint64_t tx_id);
+/* The same for protocol detection's events (layer proto_detect, no transaction). */
+void applayer_raise_detect_event(AppLayerCtx *ctx, const char *event_name);
 
 /* The client address an HTTP transaction's X-Forwarded-For style header (`header`, e.g.
  * "X-Forwarded-For", request first, then response) names: the first of its list, or with

@@ -146,6 +146,7 @@ DecodeResult decode_tcp(DecodeThread *dt, Packet *p, const uint8_t *data, uint32
     p->tcp_ack = rd32(data + 8);
     p->tcp_flags = data[13];
     p->tcp_win = rd16(data + 14);
+    p->tcp_urp = rd16(data + 18);
     p->l4_hdr = data;
     p->l4_hdr_len = (uint16_t)hlen;
     memset(&p->tcp_opts, 0, sizeof(p->tcp_opts));

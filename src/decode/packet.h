@@ -75,6 +75,7 @@ typedef struct Packet {
     uint8_t tcp_flags;
     uint32_t tcp_seq, tcp_ack;
     uint16_t tcp_win;
+    uint16_t tcp_urp;        /* urgent pointer (meaningful with TH_URG) */
     TcpOptions tcp_opts;
 
     /* ESP: the security parameter index keys the flow, one per direction. */

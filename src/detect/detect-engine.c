@@ -324,8 +324,12 @@ static void start_walk(DetectThread *dt, CandidateWalk *w, const uint32_t *alway
                          {0, 0, 0}};
 }
 
+static void flush_deferred(DetectThread *dt, const Packet *p, Flow *f);
+
 void detect_packet(DetectThread *dt, Packet *p, Flow *f)
 {
+    if (dt->deferred_count && f)
+        flush_deferred(dt, p, f);
     dt->alert_count = 0;
     dt->verdict_pass = false;
     if (detect_tag_active(dt) && !p->stream_pseudo)
@@ -543,6 +547,55 @@ static bool sig_tx_to_server(const Signature *sig, const Packet *p)
     return !p || p->to_server;
 }
 
+struct DeferredAlert {
+    const Flow *flow;
+    uint64_t flow_id;
+    const Signature *sig;
+    SigAction action;
+    uint64_t tx_id;
+    bool to_server;
+    json_t *app;  /* a reference */
+};
+
+static bool defer_alert(DetectThread *dt, const Flow *f, const Signature *sig, SigAction action,
+                        uint64_t tx_id, bool to_server, json_t *app)
+{
+    if (dt->deferred_count == dt->deferred_cap) {
+        uint32_t cap = dt->deferred_cap ? dt->deferred_cap * 2 : 8;
+        DeferredAlert *grown = realloc(dt->deferred, cap * sizeof(DeferredAlert));
+        if (!grown)
+            return false;
+        dt->deferred = grown;
+        dt->deferred_cap = cap;
+    }
+    dt->deferred[dt->deferred_count++] = (DeferredAlert){
+        .flow = f, .flow_id = f->flow_id, .sig = sig, .action = action, .tx_id = tx_id,
+        .to_server = to_server, .app = json_incref(app)};
+    return true;
+}
+
+/* Writes the deferred alerts of flow f that p (NULL: flow end, all of them) travels with,
+ * in the order they were raised. */
+static void flush_deferred(DetectThread *dt, const Packet *p, Flow *f)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < dt->deferred_count; i++) {
+        DeferredAlert *d = &dt->deferred[i];
+        if (d->flow != f || d->flow_id != f->flow_id || (p && p->to_server != d->to_server)) {
+            dt->deferred[kept++] = *d;
+            continue;
+        }
+        TxAlertCtx txa = {.tx_id = d->tx_id, .to_client = !d->to_server};
+        dt->alerts[0] = d->sig;
+        dt->alert_actions[0] = d->action;
+        dt->alert_count = 1;
+        detect_write_alerts(dt, p, f, d->app, p ? p->ts_usec : f->last_usec, &txa);
+        json_decref(d->app);
+    }
+    dt->deferred_count = kept;
+    dt->alert_count = 0;
+}
+
 void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,
                uint64_t tx_id)
 {
@@ -583,8 +636,14 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
         http_tx_xff_ip(tx, dt->eve->log->cfg.alert.xff_header,
                        dt->eve->log->cfg.alert.xff_reverse, xff, sizeof(xff)))
         txa.xff = xff;
+    const AppLayerParser *parser = applayer_parser(proto);
+    int tx_dir = parser && parser->tx_direction ? parser->tx_direction(tx) : 0;
     for (uint32_t i = 0; i < n; i++) {
-        bool to_server = sig_tx_to_server(matched[i], p);
+        bool directed = matched[i]->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT);
+        bool to_server = tx_dir && !directed ? tx_dir == 1 : sig_tx_to_server(matched[i], p);
+        if (tx_dir && p && f && p->to_server != to_server &&
+            defer_alert(dt, f, matched[i], actions[i], tx_id, to_server, app))
+            continue;
         txa.to_client = !to_server;
         dt->alerts[0] = matched[i];
         dt->alert_actions[0] = actions[i];
@@ -640,6 +699,13 @@ DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, Ev
     return dt;
 }
 
+void detect_flow_metadata(void *ud, const Flow *f, json_t *obj)
+{
+    DetectThread *dt = ud;
+    if (dt && dt->flowvars)
+        flowvar_add_metadata(dt->flowvars, f, obj);
+}
+
 void detect_thread_free(DetectThread *dt)
 {
     if (!dt)
@@ -655,11 +721,16 @@ void detect_thread_free(DetectThread *dt)
     flowvar_store_free(dt->flowvars);
     detect_stream_thread_free(dt);
     detect_tag_state_free(dt->tags);
+    for (uint32_t i = 0; i < dt->deferred_count; i++)
+        json_decref(dt->deferred[i].app);
+    free(dt->deferred);
     free(dt);
 }
 
 void detect_flow_end(DetectThread *dt, Flow *f)
 {
+    if (dt && f && dt->deferred_count)
+        flush_deferred(dt, NULL, f);
     if (dt && f)
         flowvar_store_forget(dt->flowvars, f);
     if (dt && detect_tag_active(dt))

@@ -87,6 +87,7 @@ struct DetectEngine {
 #define DETECT_ALERT_CAP 256
 
 typedef struct DetectThread DetectThread;
+typedef struct DeferredAlert DeferredAlert;
 struct DetectThread {
     const DetectEngine *de;
     CounterSet *counters;
@@ -117,6 +118,11 @@ struct DetectThread {
     struct DetectStreamCtx *stream_ctx;  /* raw stream inspection (detect-stream-inspect.c) */
     const uint8_t *alert_stream;    /* alerts being written are stream matches: this payload */
     uint32_t alert_stream_len;
+    /* Alerts of one-direction transactions that completed on a packet going the other way
+     * (DNS over TCP: the query is parsed when the server acknowledges it): Suricata logs them
+     * at the flow's next packet in the transaction's direction (or at flow end). */
+    struct DeferredAlert *deferred;
+    uint32_t deferred_count, deferred_cap;
 };
 
 int detect_engine_build_groups(DetectEngine *de);

@@ -229,6 +229,40 @@ bool flowint_get(FlowVarStore *s, const Flow *f, int id, uint64_t *value)
     return false;
 }
 
+static json_t *flowbit_names(const FlowVars *v)
+{
+    json_t *arr = NULL;
+    for (int id = 0; id < name_count[0]; id++) {
+        uint32_t word = (uint32_t)id / 64;
+        if (word >= v->bit_words || !(v->bits[word] >> (id % 64) & 1))
+            continue;
+        if (!arr)
+            arr = json_array();
+        json_array_append_new(arr, json_string(names[0][id]));
+    }
+    return arr;
+}
+
+void flowvar_add_metadata(FlowVarStore *s, const Flow *f, json_t *obj)
+{
+    const FlowVars *v = f ? lookup(s, f->flow_id) : NULL;
+    if (!v)
+        return;
+    json_t *bits = flowbit_names(v);
+    json_t *ints = v->int_count ? json_object() : NULL;
+    for (uint32_t i = 0; i < v->int_count; i++)
+        json_object_set_new(ints, names[1][v->ints[i].id],
+                            json_integer((json_int_t)v->ints[i].value));
+    if (!bits && !ints)
+        return;
+    json_t *md = json_object();
+    if (bits)
+        json_object_set_new(md, "flowbits", bits);
+    if (ints)
+        json_object_set_new(md, "flowints", ints);
+    json_object_set_new(obj, "metadata", md);
+}
+
 void flowint_put(FlowVarStore *s, const Flow *f, int id, uint64_t value)
 {
     FlowVars *v = f ? lookup_or_add(s, f->flow_id) : NULL;

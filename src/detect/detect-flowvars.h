@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "flow/flow.h"
 
 typedef struct FlowVarStore FlowVarStore;
@@ -31,6 +33,9 @@ bool flowvar_first_in_direction(FlowVarStore *s, const Flow *f, bool to_server);
 /* A pass rule matched on the flow: the rest of it is not inspected (Suricata 7). */
 
 bool flowint_get(FlowVarStore *s, const Flow *f, int id, uint64_t *value);
+/* Suricata's EVE "metadata" of a flow: {"flowbits": [names set], "flowints": {name: value}},
+ * each only when there is one; nothing is added for a flow without variables. */
+void flowvar_add_metadata(FlowVarStore *s, const Flow *f, json_t *obj);
 void flowint_put(FlowVarStore *s, const Flow *f, int id, uint64_t value);
 
 #endif

@@ -92,7 +92,11 @@ void detect_stream_classify(Signature *sig)
     /* asn1 is in Suricata's packet match list, like the header keywords */
     if (has_keyword(payload, "asn1"))
         sig->flags |= SIG_FLAG_REQUIRE_PACKET;
-    if (!payload->head || sig->flags & (SIG_FLAG_APPLAYER | SIG_FLAG_INERT) ||
+    /* An app-layer rule without a sticky buffer (alert http ... content:"x") is a stream
+     * rule as well, limited to flows of its protocol: Suricata inspects it on the raw
+     * stream, so it matches at flow end even when no transaction completed. */
+    bool tx_rule = sig->buffer_count || (sig->flags & SIG_FLAG_TX_STATE);
+    if (!payload->head || tx_rule || (sig->flags & SIG_FLAG_INERT) ||
         (sig->ipproto && sig->ipproto != IPPROTO_TCP) || (sig->flags & SIG_FLAG_REQUIRE_PACKET))
         return;
     sig->flags |= SIG_FLAG_STREAM;
@@ -108,6 +112,10 @@ bool detect_stream_owns_payload(const Signature *sig, const Packet *p)
 {
     if (p->proto != IPPROTO_TCP || !detect_sig_is_stream(sig))
         return false;
+    /* tcp-stream and flow:only_stream match stream content only, never a packet's own
+     * payload, even one the stream did not take (data on a RST) */
+    if (sig->flags & SIG_FLAG_STREAM_ONLY)
+        return true;
     return p->stream_pseudo || (p->stream_added && !(sig->flags & SIG_FLAG_REQUIRE_PACKET));
 }
 

@@ -54,6 +54,9 @@ bool detect_engine_uses_buffer(const DetectEngine *de, const char *prefix);
 
 DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, EveWriter *eve);
 void detect_thread_free(DetectThread *dt);
+/* EveFlowMetadataFn (ud: the DetectThread): the flow's flowbits and flowints as Suricata's
+ * EVE "metadata", for events other than alerts when eve-log.metadata is on. */
+void detect_flow_metadata(void *ud, const Flow *f, json_t *obj);
 void detect_register_counters(void);
 /* Checksums are not to be trusted (-k none, pcap-file.checksum-checks: no): the checksum
  * keywords then take every checksum as valid, as Suricata does (detect-csum.c). */

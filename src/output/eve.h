@@ -62,6 +62,7 @@ typedef struct EveConfig {
     bool types[EVE_TYPE_COUNT];
     bool anomaly_decode, anomaly_stream, anomaly_applayer, anomaly_packethdr;
     bool community_id;
+    bool metadata;        /* eve-log.metadata: flow variables in non-alert events */
     uint16_t community_id_seed;
     bool ethernet;        /* log MAC addresses (ether object) */
     bool pcap_file;       /* log pcap_filename */
@@ -89,8 +90,14 @@ typedef struct EveLog {
 /* A writer's buffer is written out once it holds this much. */
 #define EVE_WRITER_FLUSH_AT (64 * 1024)
 
+/* Adds Suricata's "metadata" object (the flow's flowbits, flowints) to an event; set by
+ * detection, which keeps those variables. */
+typedef void (*EveFlowMetadataFn)(void *ud, const Flow *f, json_t *obj);
+
 typedef struct EveWriter {
     EveLog *log;
+    EveFlowMetadataFn flow_metadata; /* NULL: no detection, no variables */
+    void *flow_metadata_ud;
     JsonBuffer out;                  /* whole lines waiting for the next flush */
     uint64_t lines[EVE_TYPE_COUNT];  /* written by this writer, merged at flush */
     JsonBuffer fast;                 /* fast.log lines, written out with the EVE lines */

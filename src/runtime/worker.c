@@ -17,7 +17,11 @@
 static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *ud)
 {
     Worker *w = ud;
-    detect_stream_flow_end(w->detect, f);   /* while the stream still holds the segments */
+    /* As Suricata's flow-end pseudo packets: the stream hands the rest to the app layer
+     * (a one-sided flow is recognised only now), then the raw stream is inspected while the
+     * stream still holds the segments. */
+    stream_flow_flush(w->stream, f);
+    detect_stream_flow_end(w->detect, f);
     stream_flow_end(w->stream, f, now_usec);
     applayer_flow_end(&w->app, f, now_usec);
     detect_flow_end(w->detect, f);   /* after the last transactions were inspected */
@@ -72,8 +76,11 @@ static void on_transaction(void *ud, Flow *f, const Packet *p, AppProto proto, v
 int worker_attach_detect(Worker *w, const struct DetectEngine *de)
 {
     w->detect = detect_thread_new(de, &w->counters, &w->eve);
-    if (w->detect)
+    if (w->detect) {
         detect_stream_attach(w->detect, w->stream);
+        w->eve.flow_metadata = detect_flow_metadata;
+        w->eve.flow_metadata_ud = w->detect;
+    }
     w->app.tx_hook = on_transaction;
     w->app.tx_hook_ud = w;
     return w->detect ? 0 : -1;

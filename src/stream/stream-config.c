@@ -36,6 +36,7 @@ void stream_register_counters(void)
     stream_ids.reassembly_gap = counters_register("tcp.reassembly_gap");
     stream_ids.overlap = counters_register("tcp.overlap");
     stream_ids.overlap_diff_data = counters_register("tcp.overlap_diff_data");
+    stream_ids.urgent_oob_data = counters_register("tcp.urgent_oob_data");
     stream_ids.memuse = counters_register_max("tcp.memuse");
     stream_ids.reassembly_memuse = counters_register_max("tcp.reassembly_memuse");
 }
@@ -168,6 +169,17 @@ static StreamMidstreamPolicy midstream_policy(const ConfNode *conf)
     return STREAM_MIDSTREAM_IGNORE;
 }
 
+static StreamUrgentPolicy urgent_policy(const char *name)
+{
+    if (strcmp(name, "oob") == 0)
+        return STREAM_URGENT_OOB;
+    if (strcmp(name, "gap") == 0)
+        return STREAM_URGENT_GAP;
+    if (strcmp(name, "inline") != 0 && strcmp(name, "drop") != 0)
+        log_warning("stream.reassembly.urgent.policy: unknown \"%s\", using inline", name);
+    return STREAM_URGENT_INLINE;
+}
+
 void stream_config_from_conf(const ConfNode *conf, StreamConfig *cfg)
 {
     stream_config_default(cfg);
@@ -192,6 +204,8 @@ void stream_config_from_conf(const ConfNode *conf, StreamConfig *cfg)
         cfg->checksum_validation = false;
     cfg->check_overlap_different_data =
         conf_get_bool(conf, "stream.reassembly.check-overlap-different-data", false);
+    cfg->urgent_policy = urgent_policy(conf_get_str(conf, "stream.reassembly.urgent.policy",
+                                                    "inline"));
     read_host_os_policy(conf, cfg);
 }
 

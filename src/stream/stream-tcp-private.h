@@ -69,6 +69,9 @@ typedef struct TcpStream {
     uint64_t right_edge;   /* end of the furthest segment ever stored */
     uint64_t raw_progress; /* offset up to which raw stream inspection has looked */
     uint16_t regions, max_regions;
+    /* urgent bytes taken out of band so far (stream.reassembly.urgent.policy oob): later
+     * sequence numbers map that much lower in the stream (Suricata's 64k budget) */
+    uint16_t urg_offset;
 } TcpStream;
 
 /* TcpSession.flags */
@@ -94,7 +97,7 @@ struct TcpSession {
 typedef struct StreamCounterIds {
     CounterId sessions, ssn_memcap_drop, midstream_pickups, syn, synack, rst, invalid_checksum,
         pkt_on_wrong_thread, segment_memcap_drop, stream_depth_reached, reassembly_gap, overlap,
-        overlap_diff_data, memuse, reassembly_memuse;
+        overlap_diff_data, memuse, reassembly_memuse, urgent_oob_data;
 } StreamCounterIds;
 
 extern StreamCounterIds stream_ids;

@@ -33,7 +33,7 @@
 
 int64_t stream_seq_to_offset(const TcpStream *s, uint32_t seq)
 {
-    uint32_t base_seq = s->isn + 1 + (uint32_t)s->app_progress;
+    uint32_t base_seq = s->isn + 1 + (uint32_t)s->app_progress + s->urg_offset;
     return (int64_t)s->app_progress + (int32_t)(seq - base_seq);
 }
 
@@ -254,12 +254,34 @@ static bool depth_allows(StreamThread *st, TcpStream *s, Packet *p, uint64_t end
     return true;
 }
 
+/* An urgent segment under the oob or gap policy, as Suricata 7: when the pointer lies in
+ * the payload, only the payload's last byte is taken as the urgent one (however far the
+ * pointer reaches) and left out; oob also shifts the later sequence numbers down over it,
+ * up to 64k such bytes, after which they stay inline. Returns false when nothing is left to
+ * store. */
+static bool urgent_keep(StreamThread *st, TcpStream *s, const Packet *p, uint32_t *len)
+{
+    StreamUrgentPolicy pol = st->cfg.urgent_policy;
+    if (pol == STREAM_URGENT_INLINE || !p->tcp_urp || p->tcp_urp > *len)
+        return true;
+    if (pol == STREAM_URGENT_OOB) {
+        if (s->urg_offset == UINT16_MAX)
+            return true;
+        s->urg_offset++;
+        counter_incr(st->counters, stream_ids.urgent_oob_data);
+    }
+    *len -= 1;
+    return *len > 0;
+}
+
 static void insert_data(StreamThread *st, TcpStream *s, Packet *p)
 {
     /* a SYN's data (TCP Fast Open) starts one past its sequence number */
     int64_t off = stream_seq_to_offset(s, p->tcp_seq + ((p->tcp_flags & TH_SYN) ? 1u : 0u));
     const uint8_t *data = p->payload;
     uint32_t len = p->payload_len;
+    if ((p->tcp_flags & TH_URG) && !urgent_keep(st, s, p, &len))
+        return;
     if (off + (int64_t)len <= (int64_t)s->base_off) {
         p->stream_added = true;
         return; /* all of it was delivered and freed already */

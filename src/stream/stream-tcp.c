@@ -625,6 +625,12 @@ void stream_handle_packet(StreamThread *st, Flow *f, Packet *p)
 }
 
 /* now_usec is not needed in IDS mode: what is left is flushed as it is, whatever the time. */
+void stream_flow_flush(StreamThread *st, Flow *f)
+{
+    if (f->tcp_session)
+        stream_reassemble_flush(st, f->tcp_session, f);
+}
+
 void stream_flow_end(StreamThread *st, Flow *f, uint64_t now_usec)
 {
     (void)now_usec;

@@ -58,6 +58,16 @@ typedef enum StreamMidstreamPolicy {
     STREAM_MIDSTREAM_IGNORE, STREAM_MIDSTREAM_PASS_FLOW, STREAM_MIDSTREAM_BYPASS
 } StreamMidstreamPolicy;
 
+/* stream.reassembly.urgent.policy: what becomes of the byte a TCP urgent pointer marks.
+ * Inline keeps it in the stream (default); oob takes it out, as the receiving socket
+ * does with SO_OOBINLINE off; gap leaves a hole in its place. "drop" drops urgent packets
+ * in IPS mode only, so it reassembles as inline here. */
+typedef enum {
+    STREAM_URGENT_INLINE = 0,
+    STREAM_URGENT_OOB,
+    STREAM_URGENT_GAP,
+} StreamUrgentPolicy;
+
 typedef struct StreamConfig {
     uint64_t memcap;              /* stream.memcap: sessions */
     uint64_t reassembly_memcap;   /* stream.reassembly.memcap: segment data */
@@ -73,6 +83,7 @@ typedef struct StreamConfig {
      * the first 1000 packets had bad checksums (offloading, as Suricata assumes) */
     bool checksum_auto;
     bool check_overlap_different_data; /* stream.reassembly.check-overlap-different-data */
+    StreamUrgentPolicy urgent_policy;    /* stream.reassembly.urgent.policy */
     StreamOverlapPolicy default_policy;  /* hosts no host-os-policy entry covers: bsd */
     StreamHostPolicy hosts[STREAM_MAX_HOST_POLICIES];
     uint32_t host_count;
@@ -107,6 +118,10 @@ void stream_handle_packet(StreamThread *st, Flow *f, Packet *p);
 /* The flow is ending: deliver what is left (then EOF) to the app layer and free the segments.
  * The session itself stays for the flow record until stream_flow_free(). */
 void stream_flow_end(StreamThread *st, Flow *f, uint64_t now_usec);
+/* The first half of stream_flow_end: what is left goes to the app layer (Suricata's
+ * flow-end pseudo packets pass the stream engine before detection), the segments stay for
+ * raw stream inspection. stream_flow_end does this too when it was not done. */
+void stream_flow_flush(StreamThread *st, Flow *f);
 void stream_flow_free(StreamThread *st, Flow *f);
 
 /* For the flow record (EVE `tcp`): what Suricata takes from the session. False when the flow

@@ -167,7 +167,15 @@ pcap = write_pcap(os.path.join(work, "tcp.pcap"), [
     ether(ipv4(s, c, 6, tcp(53, 40001, 5001 + len(a), 1002 + len(q), 0x11))),
     ether(ipv4(c, s, 6, tcp(40001, 53, 1002 + len(q), 5002 + len(a), 0x10))),
 ])
-_, _, events, _ = run_bongsu(["-r", pcap, "-k", "none"])
+rules = os.path.join(work, "tcp.rules")
+with open(rules, "w") as f:
+    f.write('alert dns any any -> any any (dns.query; content:"q00.example"; sid:1;)\n')
+_, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "-S", rules])
+# A one-direction transaction is inspected going its way (Suricata's tx direction): the query,
+# parsed when the server acknowledged it (packet 5), alerts on the client's next packet (7),
+# as the reference does (dns.query does not match the answer there either).
+check_eq([(e.get("pcap_cnt"), e["direction"], e["tx_id"]) for e in of_type(events, "alert")],
+         [(7, "to_server", 0)], "tcp: the query's alert on the client's next packet")
 dns = of_type(events, "dns")
 check_eq(sum(e["dns"]["type"] == "query" for e in dns), 300, "tcp: one query event per question")
 check_eq([e["dns"].get("answers") for e in dns if e["dns"]["type"] == "answer"],

@@ -13,7 +13,11 @@ never runs it. What they pin down:
  4. a rule with an anchored content (depth) inspects the packet as well as the stream: two
     alerts on one flow; a rule with a TCP header keyword (flags) sees packets only;
  5. once the server has acknowledged a chunk (2560 bytes) the client's next packet carries
-    the stream alert, before flow end.
+    the stream alert, before flow end;
+ 6. an app-layer rule without a sticky buffer (alert http ... content) is a stream rule of
+    that protocol: on a request the server never acknowledged it matches at flow end, once
+    the flush there made the flow HTTP; data on a RST is no stream data, so a
+    flow:only_stream rule never sees it (a tcp-pkt rule does).
 """
 import base64
 import os
@@ -119,4 +123,20 @@ pcap = conn("chunk", [("c", 0, big[:1460]), ("c", 1460, big[1460:]), ("s", len(b
 got = run(pcap, 'alert tcp any any -> any any (content:"MARKER"; sid:1;)\n')
 check_eq([(a.get("pcap_cnt"), a["pkt_src"], a.get("stream")) for a in got.get(1, [])],
          [(7, "wire/pcap", 1)], "chunk: the client's packet after the ACK carries the alert")
+
+# 6. Unacknowledged HTTP request; data on a RST.
+pcap = conn("http-unacked", [("c", 0, b"GET /evil HTTP/1.1\r\nHost: a\r\n\r\n")])
+got = run(pcap, 'alert http any any -> any any (content:"/evil"; sid:1;)\n')
+check_eq([(a.get("pcap_cnt"), a["pkt_src"], a.get("app_proto")) for a in got.get(1, [])],
+         [(None, "stream (flow timeout)", "http")], "alert http, raw content: at flow end")
+c = lambda flags, seq, ack, data=b"": ether(ipv4(CLI, SRV, 6, tcp(40000, 9000, seq, ack,
+                                                                  flags, data)))
+pcap = write_pcap(os.path.join(TMP, "rst-data.pcap"),
+                  [c(SYN, 1000, 0), ether(ipv4(SRV, CLI, 6, tcp(9000, 40000, 5000, 1001,
+                                                                 SYN | ACK))),
+                   c(ACK, 1001, 5001), c(RST | ACK, 1001, 5001, b"Access Denied")])
+got = run(pcap, 'alert tcp any any -> any any (flow:only_stream; content:"Denied"; sid:2;)\n'
+                'alert tcp-pkt any any -> any any (content:"Denied"; sid:3;)\n')
+check_eq(len(got.get(2, [])), 0, "RST data: not stream data")
+check_eq([a.get("pcap_cnt") for a in got.get(3, [])], [4], "RST data: the packet has it")
 finish()

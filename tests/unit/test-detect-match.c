@@ -367,6 +367,13 @@ static void test_flow_and_flowbits(void **state)
     t.p.to_server = false;
     detect_packet(h.dt, &t.p, &f);
     assert_true(alerted(h.dt, 2));
+    /* the flow's variables as EVE "metadata" (eve-log.metadata) */
+    json_t *md = json_object();
+    detect_flow_metadata(h.dt, &f, md);
+    json_t *bits = json_object_get(json_object_get(md, "metadata"), "flowbits");
+    assert_int_equal(json_array_size(bits), 1);
+    assert_string_equal(json_string_value(json_array_get(bits, 0)), "seen_login");
+    json_decref(md);
     /* flowbits:unset runs after the rule matched: the isset of the same rule still held. */
     make(&t, IPPROTO_TCP, "bye", 3);
     detect_packet(h.dt, &t.p, &f);
@@ -383,6 +390,13 @@ static void test_flow_and_flowbits(void **state)
     assert_false(alerted(h.dt, 4));
     detect_packet(h.dt, &t.p, &f);
     assert_true(alerted(h.dt, 4));
+    md = json_object();
+    detect_flow_metadata(h.dt, &f, md);
+    assert_null(json_object_get(json_object_get(md, "metadata"), "flowbits"));
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(json_object_get(md, "metadata"), "flowints"), "count")),
+                     2);
+    json_decref(md);
     /* The flow ends: its state goes. */
     detect_flow_end(h.dt, &f);
     make(&t, IPPROTO_TCP, "login", 5);

@@ -70,9 +70,13 @@ static void test_classification(void **state)
                              "sid:1;)"), STREAM | PACKET);
     assert_int_equal(kind_of("alert tcp any any -> any any (stream_size:server,>,1; "
                              "content:\"a\"; sid:1;)"), STREAM | PACKET);
-    /* not stream rules at all: other protocols, app-layer rules, no payload contents */
+    /* an app-layer rule without a sticky buffer is a stream rule (the raw stream of its
+     * protocol's flows: bug 6415's unbuffered contents match at flow end) */
+    assert_int_equal(kind_of("alert http any any -> any any (content:\"a\"; sid:1;)"), STREAM);
+    /* not stream rules at all: other protocols, buffer rules, no payload contents */
     assert_int_equal(kind_of("alert udp any any -> any any (content:\"a\"; sid:1;)"), 0);
-    assert_int_equal(kind_of("alert http any any -> any any (content:\"a\"; sid:1;)"), 0);
+    assert_int_equal(kind_of("alert http any any -> any any (http.uri; content:\"a\"; "
+                             "sid:1;)"), 0);
     assert_int_equal(kind_of("alert tcp any any -> any any (http.uri; content:\"a\"; sid:1;)"),
                      0);
     assert_int_equal(kind_of("alert tcp any any -> any any (flow:established; sid:1;)"), 0);
@@ -91,11 +95,17 @@ static void test_owns_payload(void **state)
     assert_non_null(plain);
     assert_non_null(anchored);
     assert_non_null(pkt);
+    Signature *only = signature_parse(
+        "alert tcp any any -> any any (flow:only_stream; content:\"a\"; sid:4;)", NULL, err,
+        sizeof(err));
+    assert_non_null(only);
     Packet p;
     memset(&p, 0, sizeof(p));
     p.proto = IPPROTO_TCP;
-    /* not taken by reassembly (no session, depth reached): every rule sees the packet */
+    /* not taken by reassembly (no session, depth reached, data on a RST): every rule sees
+     * the packet but a stream-only one */
     assert_false(detect_stream_owns_payload(plain, &p));
+    assert_true(detect_stream_owns_payload(only, &p));
     p.stream_added = true;
     assert_true(detect_stream_owns_payload(plain, &p));
     assert_false(detect_stream_owns_payload(anchored, &p));
@@ -109,6 +119,7 @@ static void test_owns_payload(void **state)
     signature_free(plain);
     signature_free(anchored);
     signature_free(pkt);
+    signature_free(only);
 }
 
 int main(void)

@@ -1172,6 +1172,44 @@ static void test_header_line_buffers(void **state)
     json_decref(harness_close(&h));
 }
 
+/* Each direction is probed as Suricata does: a flow the client made HTTP whose server
+ * answers with an SSH banner raises APPLAYER_MISMATCH_PROTOCOL_BOTH_DIRECTIONS (layer
+ * proto_detect) and stays HTTP; an HTTP answer raises nothing. */
+static size_t mismatch_events(const char *answer)
+{
+    ConfNode *conf = conf_new_default();
+    assert_int_equal(applayer_init(conf), 0);
+    conf_free(conf);
+    Harness h;
+    harness_open(&h);
+    P->state_free(h.s);
+    h.flow.app = NULL;
+    const char *req = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+    applayer_handle_data(&h.th, &h.flow, NULL, true, (const uint8_t *)req,
+                         (uint32_t)strlen(req), 0);
+    assert_int_equal(h.flow.app->proto, ALPROTO_HTTP);
+    applayer_handle_data(&h.th, &h.flow, NULL, false, (const uint8_t *)answer,
+                         (uint32_t)strlen(answer), 0);
+    assert_int_equal(h.flow.app->proto, ALPROTO_HTTP);
+    applayer_flow_free(&h.flow);
+    h.s = P->state_new();
+    json_t *events = harness_close(&h);
+    size_t n = count_events(events, "anomaly", "APPLAYER_MISMATCH_PROTOCOL_BOTH_DIRECTIONS");
+    json_t *ev = nth_event(events, "anomaly", 0);
+    if (n)
+        assert_string_equal(str_at(ev, "anomaly", "layer"), "proto_detect");
+    json_decref(events);
+    return n;
+}
+
+static void test_protocol_mismatch(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    assert_int_equal(mismatch_events("SSH-2.0-OpenSSH_6.6.1\r\n"), 1);
+    assert_int_equal(mismatch_events("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1204,6 +1242,7 @@ int main(void)
         cmocka_unit_test(test_uri_before_headers_end),
         cmocka_unit_test(test_xff_address),
         cmocka_unit_test(test_header_line_buffers),
+        cmocka_unit_test(test_protocol_mismatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -482,6 +482,34 @@ static void test_unacked_gap_not_crossed_at_end(void **state)
     assert_true(h.ts.eof);
 }
 
+/* stream.reassembly.urgent.policy: an urgent segment's last byte stays in (inline), is taken
+ * out with the later sequence numbers moved down over it (oob), or leaves a hole (gap). */
+static void urgent_run(StreamUrgentPolicy pol, const char *want)
+{
+    h.cfg.urgent_policy = pol;
+    memset(&h.ts, 0, sizeof(h.ts));
+    start();
+    handshake(CISN, SISN);
+    send_pkt(true, TH_ACK, CISN + 1, SISN + 1, "GET /malic");
+    make_packet(&h.last, true, TH_ACK | TH_URG, CISN + 11, SISN + 1, "XY");
+    h.last.tcp_urp = 2;
+    deliver_packet(&h.last);
+    send_pkt(true, TH_ACK, CISN + 13, SISN + 1, "ious");
+    send_pkt(false, TH_ACK, SISN + 1, CISN + 17, NULL);
+    finish();
+    assert_recorded(&h.ts, want);
+}
+
+static void test_urgent_policies(void **state)
+{
+    (void)state;
+    urgent_run(STREAM_URGENT_INLINE, "GET /malicXYious");
+    assert_int_equal(count("tcp.urgent_oob_data"), 0);
+    urgent_run(STREAM_URGENT_OOB, "GET /malicXious");
+    assert_int_equal(count("tcp.urgent_oob_data"), 1);
+    urgent_run(STREAM_URGENT_GAP, "GET /malicX?ious");
+}
+
 static void test_depth(void **state)
 {
     (void)state;
@@ -701,6 +729,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_gap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unacked_gap_not_crossed_at_end, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_urgent_policies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_memcap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_segment_memcap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checksum_validation, setup, teardown),
