@@ -200,6 +200,21 @@ static bool get_file_name(void *state, void *tx, bool to_server, uint32_t idx,
     return true;
 }
 
+/* libmagic's description of each file of the transaction (file.magic); a file whose head
+ * has not been described yet has none. */
+static bool get_file_magic(void *state, void *tx, bool to_server, uint32_t idx,
+                           const uint8_t **data, uint32_t *len)
+{
+    (void)state;
+    const File *f = http_tx_file(tx, to_server, idx);
+    if (!f)
+        return false;
+    static const uint8_t none[1];
+    *data = f->magic ? (const uint8_t *)f->magic : none;
+    *len = f->magic ? (uint32_t)strlen(f->magic) : 0;
+    return true;
+}
+
 typedef struct BufferSpec {
     const char *name;
     bool ts, tc;
@@ -243,6 +258,7 @@ void http_register_buffers(void)
         applayer_buffer_register(specs[i].name, ALPROTO_HTTP, specs[i].ts, specs[i].tc,
                                  specs[i].getter);
     applayer_buffer_register_multi("file.name", ALPROTO_HTTP, true, true, get_file_name);
+    applayer_buffer_register_multi("file.magic", ALPROTO_HTTP, true, true, get_file_magic);
     applayer_buffer_register_multi("http.request_header", ALPROTO_HTTP, true, false,
                                    get_header_line);
     applayer_buffer_register_multi("http.response_header", ALPROTO_HTTP, false, true,

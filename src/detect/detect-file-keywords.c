@@ -1,7 +1,7 @@
 /*
  * detect-file-keywords.c - the file keywords: filename, fileext, filemd5, filesha1,
- * filesha256, filesize and filestore (file.name, the sticky buffer, comes from the parsers'
- * buffer registry like any other).
+ * filesha256, filesize, filestore and filemagic (file.name and file.magic, the sticky
+ * buffers, come from the parsers' buffer registry like any other).
  *
  * Suricata 7 inspects each file of a transaction on its own, and a rule's file keywords must
  * all hold for one file. Here each file keyword adds to the rule's file.name list, a
@@ -13,6 +13,8 @@
  *                       then in default-rule-path); the file must be complete and hashed;
  *   filesize:<uint>;    the size of a complete file (a file still open or truncated only when
  *                       it is already larger than a ">" bound), as Suricata;
+ *   filemagic:[!]"x";   content:[!]"x"; nocase; on file.magic (libmagic's description of the
+ *                       file's first bytes, computed only because such a rule is loaded);
  *   filestore[:<dir>,<scope>];  accepted with Suricata's values; the file-store output stores
  *                       files as configured (force-filestore), since files are stored as they
  *                       stream, before a transaction's rules are evaluated.
@@ -31,6 +33,7 @@
 #include "detect/detect-file-keywords.h"
 #include "detect/detect-keywords.h"
 #include "detect/detect-uint.h"
+#include "file/file-magic.h"
 #include "file/file.h"
 
 /* Runs fn with file.name as the active buffer, then restores the rule's active buffer. */
@@ -87,6 +90,17 @@ static int filename_setup(const DetectKeyword *kw, Signature *sig, const char *v
 {
     NameMatch nm = {value, strcmp(kw->name, "fileext") == 0};
     return in_file_name(sig, add_name_content, &nm, err, errlen);
+}
+
+static int filemagic_setup(const DetectKeyword *kw, Signature *sig, const char *value,
+                           char *err, size_t errlen)
+{
+    (void)kw;
+    NameMatch nm = {value, false};
+    if (detect_keyword_in_buffer(sig, "file.magic", add_name_content, &nm, err, errlen) != 0)
+        return -1;
+    file_magic_request();
+    return 0;
 }
 
 /* The File whose name the inspection is looking at. */
@@ -372,5 +386,6 @@ const DetectKeyword detect_file_keywords[] = {
      .free_ctx = hash_list_free},
     {.name = "filesize", .setup = filesize_setup, .inspect = filesize_inspect},
     {.name = "filestore", .setup = filestore_setup},
+    {.name = "filemagic", .setup = filemagic_setup},
     {.name = NULL},
 };

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "config/config.h"
+#include "file/file-magic.h"
 
 typedef struct FileHashes {
     EVP_MD_CTX *md5, *sha1, *sha256;
@@ -155,6 +156,35 @@ File *file_open(FileThread *th, const uint8_t *name, uint32_t name_len, uint64_t
     return f;
 }
 
+/* Describes what the file's head holds; later bytes are not looked at. */
+static void magic_finish(File *f)
+{
+    if (f->magic_done)
+        return;
+    f->magic_done = true;
+    if (f->magic_head_len)
+        f->magic = file_magic_describe(f->magic_head, f->magic_head_len);
+    free(f->magic_head);
+    f->magic_head = NULL;
+}
+
+static void magic_append(File *f, const uint8_t *data, uint32_t len)
+{
+    if (f->magic_done || !file_magic_wanted())
+        return;
+    if (!f->magic_head && !(f->magic_head = malloc(FILE_MAGIC_HEAD))) {
+        f->magic_done = true;
+        return;
+    }
+    uint32_t take = FILE_MAGIC_HEAD - f->magic_head_len;
+    if (take > len)
+        take = len;
+    memcpy(f->magic_head + f->magic_head_len, data, take);
+    f->magic_head_len += take;
+    if (f->magic_head_len == FILE_MAGIC_HEAD)
+        magic_finish(f);
+}
+
 void file_append(FileThread *th, File *f, const uint8_t *data, uint32_t len)
 {
     if (!f || f->state != FILE_STATE_OPENED || !len)
@@ -170,6 +200,7 @@ void file_append(FileThread *th, File *f, const uint8_t *data, uint32_t len)
     }
     if (f->store)
         file_store_write(th, f->store, data, len);
+    magic_append(f, data, len);
     for (int i = 0; i < observer_count; i++)
         if (observers[i].on_data)
             observers[i].on_data(th, f, data, len, &f->observer_state[i], observers[i].user);
@@ -186,6 +217,7 @@ void file_gap(FileThread *th, File *f, uint32_t len)
         return;
     f->gaps = true;
     f->size += len;
+    magic_finish(f); /* the head ends where the bytes stop being contiguous */
     if (f->hashes) {
         EVP_MD_CTX_free(f->hashes->md5);
         EVP_MD_CTX_free(f->hashes->sha1);
@@ -220,6 +252,7 @@ void file_close(FileThread *th, File *f, FileState state)
     /* a file with missing bytes is not whole, however its transfer ended (as Suricata) */
     f->state = f->gaps ? FILE_STATE_TRUNCATED : state;
     hashes_finish(f);
+    magic_finish(f);
     if (f->store) {
         /* Suricata stores truncated files too; the name needs the sha256. */
         if (f->have_sha256) {
@@ -256,5 +289,7 @@ void file_free(File *f)
     hashes_free(f->hashes);
     if (f->store)
         file_store_abort(f->store);
+    free(f->magic_head);
+    free(f->magic);
     free(f);
 }

@@ -56,6 +56,12 @@ typedef struct File {
     uint8_t md5[16], sha1[20], sha256[32];
     bool have_md5, have_sha1, have_sha256;
     struct FileStoreHandle *store;
+    /* file.magic (only when a rule reads it): the first bytes are kept until there are
+     * FILE_MAGIC_HEAD of them or the file ends, then described by libmagic. */
+    uint8_t *magic_head;
+    uint32_t magic_head_len;
+    bool magic_done;
+    char *magic;               /* libmagic's description, NULL when none */
     void *observer_state[FILE_MAX_OBSERVERS];
 } File;
 
