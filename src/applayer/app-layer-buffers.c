@@ -17,6 +17,7 @@ typedef struct BufferDef {
     bool to_server, to_client;
     AppLayerBufferGetter getter;
     AppLayerMultiBufferGetter multi;   /* set for multi-buffers (getter is NULL) */
+    void (*on_rule_use)(void);         /* optional, see applayer_buffer_on_rule_use */
 } BufferDef;
 
 static BufferDef buffers[MAX_BUFFERS];
@@ -30,7 +31,7 @@ int applayer_buffer_register(const char *name, AppProto proto, bool to_server, b
         return existing;
     if (buffer_count >= MAX_BUFFERS)
         return -1;
-    buffers[buffer_count] = (BufferDef){name, proto, to_server, to_client, getter, NULL};
+    buffers[buffer_count] = (BufferDef){name, proto, to_server, to_client, getter, NULL, NULL};
     return buffer_count++;
 }
 
@@ -41,6 +42,18 @@ int applayer_buffer_register_multi(const char *name, AppProto proto, bool to_ser
     if (id >= 0 && !buffers[id].getter)
         buffers[id].multi = getter;
     return id;
+}
+
+void applayer_buffer_on_rule_use(int id, void (*fn)(void))
+{
+    if (id >= 0 && id < buffer_count)
+        buffers[id].on_rule_use = fn;
+}
+
+void applayer_buffer_used_by_rule(int id)
+{
+    if (id >= 0 && id < buffer_count && buffers[id].on_rule_use)
+        buffers[id].on_rule_use();
 }
 
 bool applayer_buffer_is_multi(int id)

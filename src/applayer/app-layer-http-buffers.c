@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "applayer/app-layer-http.h"
+#include "file/file-magic.h"
 
 #define BUFFER_CAP (HTTP_HEADERS_BYTES_LIMIT + 2 * HTTP_FIELD_LIMIT)
 
@@ -258,7 +259,9 @@ void http_register_buffers(void)
         applayer_buffer_register(specs[i].name, ALPROTO_HTTP, specs[i].ts, specs[i].tc,
                                  specs[i].getter);
     applayer_buffer_register_multi("file.name", ALPROTO_HTTP, true, true, get_file_name);
-    applayer_buffer_register_multi("file.magic", ALPROTO_HTTP, true, true, get_file_magic);
+    applayer_buffer_on_rule_use(
+        applayer_buffer_register_multi("file.magic", ALPROTO_HTTP, true, true, get_file_magic),
+        file_magic_request);
     applayer_buffer_register_multi("http.request_header", ALPROTO_HTTP, true, false,
                                    get_header_line);
     applayer_buffer_register_multi("http.response_header", ALPROTO_HTTP, false, true,

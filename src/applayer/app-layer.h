@@ -207,6 +207,11 @@ typedef bool (*AppLayerMultiBufferGetter)(void *state, void *tx, bool to_server,
 int applayer_buffer_register_multi(const char *name, AppProto proto, bool to_server,
                                    bool to_client, AppLayerMultiBufferGetter getter);
 bool applayer_buffer_is_multi(int id);
+/* What a buffer costs to fill may be paid only when a rule reads it (file.magic runs
+ * libmagic): the parser names a start-up function, which rule loading calls for each rule
+ * that uses the buffer. */
+void applayer_buffer_on_rule_use(int id, void (*fn)(void));
+void applayer_buffer_used_by_rule(int id);
 bool applayer_buffer_get_nth(int id, void *state, void *tx, bool to_server, uint32_t idx,
                              const uint8_t **data, uint32_t *len);
 

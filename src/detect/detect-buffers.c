@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "detect/detect-keywords.h"
-#include "file/file-magic.h"
 
 static const struct {
     const char *modifier, *buffer;
@@ -79,9 +78,6 @@ static int sticky_setup(const DetectKeyword *kw, Signature *sig, const char *val
                  kw->buffer_name);
         return -1;
     }
-    /* libmagic is too slow to run for every file just in case: only once a rule reads it */
-    if (strcmp(kw->buffer_name, "file.magic") == 0)
-        file_magic_request();
     return 0;
 }
 

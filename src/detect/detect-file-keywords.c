@@ -33,7 +33,6 @@
 #include "detect/detect-file-keywords.h"
 #include "detect/detect-keywords.h"
 #include "detect/detect-uint.h"
-#include "file/file-magic.h"
 #include "file/file.h"
 
 /* Runs fn with file.name as the active buffer, then restores the rule's active buffer. */
@@ -97,10 +96,7 @@ static int filemagic_setup(const DetectKeyword *kw, Signature *sig, const char *
 {
     (void)kw;
     NameMatch nm = {value, false};
-    if (detect_keyword_in_buffer(sig, "file.magic", add_name_content, &nm, err, errlen) != 0)
-        return -1;
-    file_magic_request();
-    return 0;
+    return detect_keyword_in_buffer(sig, "file.magic", add_name_content, &nm, err, errlen);
 }
 
 /* The File whose name the inspection is looking at. */

@@ -59,6 +59,7 @@ static SigList *new_buffer_list(Signature *sig, int buffer_id)
     SigList *list = &sig->buffers[sig->buffer_count++];
     memset(list, 0, sizeof(*list));
     list->buffer_id = buffer_id;
+    applayer_buffer_used_by_rule(buffer_id); /* every way a rule reaches a buffer ends here */
     return list;
 }
 

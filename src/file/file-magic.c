@@ -24,21 +24,20 @@ static void close_cookie(void)
     cookie = NULL;
 }
 
-bool file_magic_request(void)
+void file_magic_request(void)
 {
     if (cookie)
-        return true;
+        return;
     magic_t opened = magic_open(MAGIC_NONE);
     if (!opened || magic_load(opened, NULL) != 0) {
         log_warning("file.magic: cannot load libmagic's database (%s); no file gets a magic",
                     opened ? magic_error(opened) : "out of memory");
         if (opened)
             magic_close(opened);
-        return false;
+        return;
     }
     cookie = opened;
     atexit(close_cookie);
-    return true;
 }
 
 bool file_magic_wanted(void)
