@@ -30,6 +30,8 @@
 
 #include "applayer/app-layer-dns.h"
 
+#include "common/array.h"
+
 #define DNS_MAX_LABELS 255
 #define DNS_MAX_TXT_STRINGS 32767
 
@@ -251,23 +253,19 @@ static bool parse_rdata(Cursor *c, DnsMessage *m, DnsRecord *r, uint8_t *flags)
     }
 }
 
-static DnsRecord *new_record(DnsMessage *m, uint32_t *cap)
+static DnsRecord *new_record(DnsMessage *m, size_t *cap)
 {
     uint32_t n = m->answer_count + m->authority_count + m->additional_count;
-    if (n == *cap) {
-        uint32_t grown_cap = *cap ? *cap * 2 : 8;
-        DnsRecord *grown = realloc(m->records, grown_cap * sizeof(DnsRecord));
-        if (!grown)
-            return NULL;
-        m->records = grown;
-        *cap = grown_cap;
-    }
+    DnsRecord *grown = array_reserve(m->records, sizeof(*grown), (size_t)n + 1, cap);
+    if (!grown)
+        return NULL;
+    m->records = grown;
     memset(&m->records[n], 0, sizeof(DnsRecord));
     return &m->records[n];
 }
 
 /* One TXT record: one DnsRecord per character-string; the first must parse. */
-static bool parse_txt(const Cursor *c, DnsMessage *m, const DnsRecord *head, uint32_t *cap,
+static bool parse_txt(const Cursor *c, DnsMessage *m, const DnsRecord *head, size_t *cap,
                       uint32_t *added)
 {
     uint32_t pos = c->pos;
@@ -288,7 +286,7 @@ static bool parse_txt(const Cursor *c, DnsMessage *m, const DnsRecord *head, uin
 }
 
 /* One resource record: zero or more DnsRecords appended (none for empty rdata). */
-static bool parse_record(Cursor *c, DnsMessage *m, uint32_t *cap, uint32_t *added,
+static bool parse_record(Cursor *c, DnsMessage *m, size_t *cap, uint32_t *added,
                          uint8_t *flags)
 {
     DnsRecord head = {0};
@@ -314,7 +312,7 @@ static bool parse_record(Cursor *c, DnsMessage *m, uint32_t *cap, uint32_t *adde
     return true;
 }
 
-static bool parse_section(Cursor *c, DnsMessage *m, uint16_t count, uint32_t *cap,
+static bool parse_section(Cursor *c, DnsMessage *m, uint16_t count, size_t *cap,
                           uint32_t *added, uint8_t *flags)
 {
     for (uint32_t i = 0; i < count; i++)
@@ -324,7 +322,7 @@ static bool parse_section(Cursor *c, DnsMessage *m, uint16_t count, uint32_t *ca
 }
 
 /* Additionals are best effort: on failure the section is dropped, the message stands. */
-static void parse_additionals(Cursor *c, DnsMessage *m, uint32_t *cap)
+static void parse_additionals(Cursor *c, DnsMessage *m, size_t *cap)
 {
     uint8_t ignored = 0;
     uint32_t arena_len = m->arena_len;
@@ -365,7 +363,7 @@ DnsParseResult dns_parse_message(const uint8_t *msg, uint32_t len, bool response
     Cursor c = {msg, len, DNS_HEADER_LEN, len};
     if (!parse_queries(&c, out, &out->name_flags))
         return DNS_PARSE_MALFORMED;
-    uint32_t cap = 0;
+    size_t cap = 0;
     if (response) {
         if (!parse_section(&c, out, out->ancount, &cap, &out->answer_count, &out->name_flags) ||
             !parse_section(&c, out, out->nscount, &cap, &out->authority_count,

@@ -35,6 +35,8 @@
 
 #include "applayer/app-layer-dns.h"
 
+#include "common/array.h"
+
 typedef struct DnsTcpBuf {
     uint8_t *data;
     uint32_t len, cap;
@@ -44,7 +46,8 @@ typedef struct DnsTcpBuf {
 
 typedef struct DnsState {
     DnsTx **txs;             /* transactions with ids tx_base + [head, len) */
-    uint32_t head, len, cap;
+    uint32_t head, len;
+    size_t cap;
     uint64_t tx_base;
     DnsTcpBuf tcp[2];        /* [to_server] */
     bool gap;
@@ -112,14 +115,10 @@ static bool push_tx(DnsState *s, DnsTx *tx)
         s->tx_base += s->len;
         s->head = s->len = 0;
     }
-    if (s->len == s->cap) {
-        uint32_t cap = s->cap ? s->cap * 2 : 4;
-        DnsTx **grown = realloc(s->txs, cap * sizeof(*grown));
-        if (!grown)
-            return false;
-        s->txs = grown;
-        s->cap = cap;
-    }
+    DnsTx **grown = array_reserve(s->txs, sizeof(*grown), (size_t)s->len + 1, &s->cap);
+    if (!grown)
+        return false;
+    s->txs = grown;
     tx->id = s->tx_base + s->len;
     s->txs[s->len++] = tx;
     return true;

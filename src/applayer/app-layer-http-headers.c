@@ -16,6 +16,8 @@
 
 #include "applayer/app-layer-http.h"
 
+#include "common/array.h"
+
 static bool is_ws(uint8_t c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
@@ -144,14 +146,10 @@ static HttpHeaderResult add_new(HttpHeaders *h, const uint8_t *name, uint32_t na
 {
     if (h->count >= HTTP_MAX_HEADERS)
         return HTTP_HDR_DROPPED;
-    if (h->count == h->cap) {
-        uint32_t cap = h->cap ? h->cap * 2 : 16;
-        HttpHeader *items = realloc(h->items, cap * sizeof(*items));
-        if (!items)
-            return HTTP_HDR_DROPPED;
-        h->items = items;
-        h->cap = cap;
-    }
+    HttpHeader *items = array_reserve(h->items, sizeof(*items), h->count + 1, &h->cap);
+    if (!items)
+        return HTTP_HDR_DROPPED;
+    h->items = items;
     HttpHeader it;
     it.name_len = name_len;
     it.value_len = value_len;

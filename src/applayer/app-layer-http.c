@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/array.h"
 #include "config/config.h"
 
 /* Suricata's defaults, also in force before (or without) app_layer_http_configure. */
@@ -80,14 +81,10 @@ HttpTx *http_tx_new(HttpState *s)
 {
     if (s->tx_count >= HTTP_MAX_OPEN_TX)
         return NULL;
-    if (s->tx_count == s->tx_cap) {
-        uint32_t cap = s->tx_cap ? s->tx_cap * 2 : 4;
-        HttpTx **txs = realloc(s->txs, cap * sizeof(*txs));
-        if (!txs)
-            return NULL;
-        s->txs = txs;
-        s->tx_cap = cap;
-    }
+    HttpTx **txs = array_reserve(s->txs, sizeof(*txs), s->tx_count + 1, &s->tx_cap);
+    if (!txs)
+        return NULL;
+    s->txs = txs;
     HttpTx *tx = calloc(1, sizeof(*tx));
     if (!tx)
         return NULL;

@@ -57,7 +57,8 @@ typedef struct HttpHeader {
 typedef struct HttpHeaders {
     HttpBuf text;
     HttpHeader *items;
-    uint32_t count, cap;
+    uint32_t count;
+    size_t cap;
     HttpBuf raw;            /* the header block as received (http.start, http.header.raw) */
 } HttpHeaders;
 
@@ -175,7 +176,8 @@ typedef struct HttpDir {
 
 typedef struct HttpState {
     HttpTx **txs;              /* txs[i] has id tx_base + i; NULL once freed */
-    uint32_t tx_count, tx_cap;
+    uint32_t tx_count;
+    size_t tx_cap;
     uint64_t tx_base, tx_next;
     uint64_t resp_next;        /* id of the transaction the next response belongs to */
     HttpDir req, resp;

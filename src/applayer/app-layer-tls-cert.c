@@ -33,6 +33,8 @@
 
 #include "applayer/app-layer-tls-internal.h"
 
+#include "common/array.h"
+
 #define INVALID_NAME "<X509Error: Invalid X.509 name>"
 
 /* A growable string for printing names; `bad` records an unprintable value. */
@@ -46,18 +48,12 @@ static void str_put(Str *s, const char *data, size_t n)
 {
     if (s->bad)
         return;
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 128;
-        while (cap < s->len + n + 1)
-            cap *= 2;
-        char *p = realloc(s->p, cap);
-        if (!p) {
-            s->bad = true;
-            return;
-        }
-        s->p = p;
-        s->cap = cap;
+    char *p = array_reserve(s->p, 1, s->len + n + 1, &s->cap);
+    if (!p) {
+        s->bad = true;
+        return;
     }
+    s->p = p;
     memcpy(s->p + s->len, data, n);
     s->len += n;
     s->p[s->len] = '\0';

@@ -63,7 +63,8 @@
 /* A growing "a-b-c" list of decimal values, Suricata's JA3Buffer. */
 typedef struct TlsJa3Buf {
     char *data;
-    uint32_t len, cap;
+    uint32_t len;
+    size_t cap;
     bool failed;   /* ran out of room or memory: the fingerprint is abandoned */
 } TlsJa3Buf;
 
@@ -73,7 +74,8 @@ typedef struct TlsJa4 {
     bool sni;
     char alpn[2];
     uint16_t *ciphers, *exts, *sigalgs;
-    uint32_t n_ciphers, n_exts, n_sigalgs, cap_ciphers, cap_exts, cap_sigalgs;
+    uint32_t n_ciphers, n_exts, n_sigalgs;
+    size_t cap_ciphers, cap_exts, cap_sigalgs;
     uint32_t ext_count;       /* every non-GREASE extension, SNI and ALPN included */
 } TlsJa4;
 

@@ -26,6 +26,8 @@
 
 #include "applayer/app-layer-tls-internal.h"
 
+#include "common/array.h"
+
 bool tls_is_grease(uint16_t value)
 {
     /* 0x0a0a, 0x1a1a, ... 0xfafa (RFC 8701) */
@@ -43,18 +45,12 @@ static bool ja3_reserve(TlsJa3Buf *b, uint32_t more)
         b->failed = true;
         return false;
     }
-    if (need <= b->cap)
-        return true;
-    uint32_t cap = b->cap ? b->cap : 64;
-    while (cap < need)
-        cap *= 2;
-    char *p = realloc(b->data, cap);
+    char *p = array_reserve(b->data, 1, need, &b->cap);
     if (!p) {
         b->failed = true;
         return false;
     }
     b->data = p;
-    b->cap = cap;
     return true;
 }
 
@@ -132,18 +128,14 @@ void tls_ja4_free(TlsJa4 *j)
 
 /* Appends to a u16 list; a hello carries at most 32767 values per list, so each list is
  * bounded by the message that feeds it. */
-static void list_push(uint16_t **list, uint32_t *n, uint32_t *cap, uint16_t v)
+static void list_push(uint16_t **list, uint32_t *n, size_t *cap, uint16_t v)
 {
-    if (*n == *cap) {
-        if (*n >= 65536)
-            return;
-        uint32_t ncap = *cap ? *cap * 2 : 32;
-        uint16_t *p = realloc(*list, ncap * sizeof(uint16_t));
-        if (!p)
-            return;
-        *list = p;
-        *cap = ncap;
-    }
+    if (*n >= 65536)
+        return;
+    uint16_t *p = array_reserve(*list, sizeof(*p), *n + 1, cap);
+    if (!p)
+        return;
+    *list = p;
     (*list)[(*n)++] = v;
 }
 

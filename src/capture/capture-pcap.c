@@ -3,6 +3,8 @@
  */
 #include "capture/capture.h"
 
+#include "common/array.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +25,8 @@ static int list_directory(CaptureSource *src, const char *dir_path, char *err, s
         snprintf(err, errlen, "%s: %s", dir_path, strerror(errno));
         return -1;
     }
-    size_t cap = 16;
-    src->files = calloc(cap, sizeof(char *));
+    size_t cap = 0;
+    src->files = array_reserve(NULL, sizeof(char *), 1, &cap);
     struct dirent *entry;
     while (src->files && (entry = readdir(dir)) != NULL) {
         if (entry->d_name[0] == '.')
@@ -34,13 +36,10 @@ static int list_directory(CaptureSource *src, const char *dir_path, char *err, s
         struct stat st;
         if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
-        if (src->file_count == cap) {
-            cap *= 2;
-            char **grown = realloc(src->files, cap * sizeof(char *));
-            if (!grown)
-                break;
-            src->files = grown;
-        }
+        char **grown = array_reserve(src->files, sizeof(*grown), src->file_count + 1, &cap);
+        if (!grown)
+            break;
+        src->files = grown;
         src->files[src->file_count++] = strdup(path);
     }
     closedir(dir);

@@ -8,6 +8,8 @@
  */
 #include "common/json-compact.h"
 
+#include "common/array.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +18,10 @@ bool json_buffer_reserve(JsonBuffer *out, size_t extra)
 {
     if (out->len + extra <= out->cap)
         return true;
-    size_t want = out->cap ? out->cap : 4096;
-    while (want < out->len + extra)
-        want *= 2;
-    char *grown = realloc(out->data, want);
+    char *grown = array_reserve(out->data, 1, out->len + extra, &out->cap);
     if (!grown)
         return false;
     out->data = grown;
-    out->cap = want;
     return true;
 }
 

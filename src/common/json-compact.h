@@ -19,7 +19,7 @@ typedef struct JsonBuffer {
     size_t len, cap;
 } JsonBuffer;
 
-/* Makes room for extra more bytes after len (capacity doubles, from 4 KiB); false when out of
+/* Makes room for extra more bytes after len (capacity doubles); false when out of
  * memory, the buffer unchanged. */
 bool json_buffer_reserve(JsonBuffer *out, size_t extra);
 /* Appends n bytes; false when out of memory, the buffer unchanged. */

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "detect/detect-address.h"
 #include "detect/detect-flowvars.h"
 #include "detect/detect-group-port.h"
@@ -560,14 +561,11 @@ struct DeferredAlert {
 static bool defer_alert(DetectThread *dt, const Flow *f, const Signature *sig, SigAction action,
                         uint64_t tx_id, bool to_server, json_t *app)
 {
-    if (dt->deferred_count == dt->deferred_cap) {
-        uint32_t cap = dt->deferred_cap ? dt->deferred_cap * 2 : 8;
-        DeferredAlert *grown = realloc(dt->deferred, cap * sizeof(DeferredAlert));
-        if (!grown)
-            return false;
-        dt->deferred = grown;
-        dt->deferred_cap = cap;
-    }
+    DeferredAlert *grown = array_reserve(dt->deferred, sizeof(*grown), dt->deferred_count + 1,
+                                         &dt->deferred_cap);
+    if (!grown)
+        return false;
+    dt->deferred = grown;
     dt->deferred[dt->deferred_count++] = (DeferredAlert){
         .flow = f, .flow_id = f->flow_id, .sig = sig, .action = action, .tx_id = tx_id,
         .to_server = to_server, .app = json_incref(app)};

@@ -122,7 +122,8 @@ struct DetectThread {
      * (DNS over TCP: the query is parsed when the server acknowledges it): Suricata logs them
      * at the flow's next packet in the transaction's direction (or at flow end). */
     struct DeferredAlert *deferred;
-    uint32_t deferred_count, deferred_cap;
+    uint32_t deferred_count;
+    size_t deferred_cap;
 };
 
 int detect_engine_build_groups(DetectEngine *de);

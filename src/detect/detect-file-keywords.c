@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "common/textutil.h"
+#include "common/array.h"
 #include "config/config.h"
 #include "detect/detect-dataset.h"
 #include "detect/detect-file-keywords.h"
@@ -197,18 +198,16 @@ int file_hash_list_read(FILE *f, uint32_t len, uint8_t **digests, uint32_t *coun
                         const char *name, char *err, size_t errlen)
 {
     char line[512];
-    uint32_t cap = 0, lineno = 0;
+    size_t cap = 0;
+    uint32_t lineno = 0;
     *digests = NULL;
     *count = 0;
     while (fgets(line, sizeof(line), f)) {
         lineno++;
-        if (*count == cap) {
-            cap = cap ? cap * 2 : 64;
-            uint8_t *grown = realloc(*digests, (size_t)cap * len);
-            if (!grown)
-                return -1;
-            *digests = grown;
-        }
+        uint8_t *grown = array_reserve(*digests, len, (size_t)*count + 1, &cap);
+        if (!grown)
+            return -1;
+        *digests = grown;
         int rc = parse_digest(line, len, *digests + *count * len);
         if (rc < 0) {
             snprintf(err, errlen, "%s:%u: not a %u-byte hex digest", name, lineno, len);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "common/log.h"
+#include "common/array.h"
 #include "common/textutil.h"
 #include "config/config.h"
 #include "detect/detect-iprep.h"
@@ -161,14 +162,10 @@ static int reputation_line(IprepStore *s, char *line, char *err, size_t errlen)
      * the finished store is sorted for lookups. */
     IprepEntry *e = s->sorted ? NULL : find_exact(s, &key);
     if (!e) {
-        if (s->count == s->cap) {
-            size_t cap = s->cap ? s->cap * 2 : 64;
-            IprepEntry *grown = realloc(s->entries, cap * sizeof(*grown));
-            if (!grown)
-                return -1;
-            s->entries = grown;
-            s->cap = cap;
-        }
+        IprepEntry *grown = array_reserve(s->entries, sizeof(*grown), s->count + 1, &s->cap);
+        if (!grown)
+            return -1;
+        s->entries = grown;
         e = &s->entries[s->count++];
         *e = key;
         memset(e->score, -1, sizeof(e->score));

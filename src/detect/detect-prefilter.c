@@ -15,6 +15,8 @@
  */
 #include "detect/detect-prefilter.h"
 
+#include "common/array.h"
+
 #include <ctype.h>
 #include <hs.h>
 #include <stdio.h>
@@ -26,12 +28,14 @@ typedef struct PatternEntry {
     uint32_t len;
     bool nocase;
     uint32_t *sigs;
-    uint32_t sig_count, sig_cap;
+    uint32_t sig_count;
+    size_t sig_cap;
 } PatternEntry;
 
 struct PrefilterBuilder {
     PatternEntry *patterns;
-    uint32_t count, cap;
+    uint32_t count;
+    size_t cap;
     uint32_t *slots;         /* open-addressing index into patterns, 0 = empty, else i+1 */
     uint32_t slot_count;
 };
@@ -108,14 +112,10 @@ static PatternEntry *pattern_entry(PrefilterBuilder *b, const uint8_t *p, uint32
         if (pattern_equal(e, p, len, nocase))
             return e;
     }
-    if (b->count == b->cap) {
-        uint32_t cap = b->cap ? b->cap * 2 : 64;
-        PatternEntry *grown = realloc(b->patterns, cap * sizeof(PatternEntry));
-        if (!grown)
-            return NULL;
-        b->patterns = grown;
-        b->cap = cap;
-    }
+    PatternEntry *grown = array_reserve(b->patterns, sizeof(*grown), b->count + 1, &b->cap);
+    if (!grown)
+        return NULL;
+    b->patterns = grown;
     PatternEntry *e = &b->patterns[b->count];
     memset(e, 0, sizeof(*e));
     e->bytes = malloc(len);
@@ -142,14 +142,10 @@ int prefilter_builder_add(PrefilterBuilder *b, uint32_t sig_num, const uint8_t *
     PatternEntry *e = pattern_entry(b, pattern, len, nocase);
     if (!e)
         return -1;
-    if (e->sig_count == e->sig_cap) {
-        uint32_t cap = e->sig_cap ? e->sig_cap * 2 : 2;
-        uint32_t *grown = realloc(e->sigs, cap * sizeof(uint32_t));
-        if (!grown)
-            return -1;
-        e->sigs = grown;
-        e->sig_cap = cap;
-    }
+    uint32_t *grown = array_reserve(e->sigs, sizeof(*grown), e->sig_count + 1, &e->sig_cap);
+    if (!grown)
+        return -1;
+    e->sigs = grown;
     e->sigs[e->sig_count++] = sig_num;
     return 0;
 }

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/array.h"
 #include "detect/detect-content.h"
 #include "detect/detect-flowvars.h"
 #include "detect/detect-group-port.h"
@@ -46,7 +47,8 @@ typedef struct DetectStreamCtx {
     uint8_t *data;           /* the pieces of one inspection, back to back */
     size_t len, cap;
     StreamPiece *pieces;
-    uint32_t piece_count, piece_cap;
+    uint32_t piece_count;
+    size_t piece_cap;
     uint32_t *cand, cand_count;
     uint32_t *seen, stamp;   /* per signature: the inspection that made it a candidate */
     uint8_t *log;            /* the alert payload */
@@ -157,33 +159,22 @@ void detect_stream_thread_free(DetectThread *dt)
     dt->stream_ctx = NULL;
 }
 
-static bool reserve(void **buf, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return true;
-    size_t n = *cap ? *cap : 16;
-    while (n < need)
-        n *= 2;
-    void *b = realloc(*buf, n * elem);
-    if (!b)
-        return false;
-    *buf = b;
-    *cap = n;
-    return true;
-}
-
 /* StreamRawChunkFn: keeps a copy of the piece. */
 static bool collect_piece(void *ud, const uint8_t *data, uint32_t len, uint64_t off)
 {
     DetectStreamCtx *ctx = ud;
-    size_t pcap = ctx->piece_cap;
-    if (!reserve((void **)&ctx->data, &ctx->cap, ctx->len + len, 1) ||
-        !reserve((void **)&ctx->pieces, &pcap, (size_t)ctx->piece_count + 1,
-                 sizeof(StreamPiece))) {
+    /* One spare byte so an empty piece never asks for zero bytes. */
+    uint8_t *bytes = array_reserve(ctx->data, 1, ctx->len + len + 1, &ctx->cap);
+    if (bytes)
+        ctx->data = bytes;
+    StreamPiece *pieces = bytes ? array_reserve(ctx->pieces, sizeof(*pieces),
+                                                (size_t)ctx->piece_count + 1, &ctx->piece_cap)
+                                : NULL;
+    if (!pieces) {
         ctx->failed = true;
         return false;
     }
-    ctx->piece_cap = (uint32_t)pcap;
+    ctx->pieces = pieces;
     memcpy(ctx->data + ctx->len, data, len);
     ctx->pieces[ctx->piece_count++] = (StreamPiece){ctx->len, len, off};
     ctx->len += len;

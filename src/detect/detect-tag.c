@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "common/textutil.h"
 #include "detect/detect-keywords.h"
 #include "output/output-alert.h"
@@ -160,14 +161,12 @@ static void tag_add(DetectTagState *s, const TagEntry *want, const Packet *p)
             entry_start(e, p);
         return;
     }
-    if (s->n == s->cap) {
-        uint32_t cap = s->cap ? s->cap * 2 : 16;
-        TagEntry *grown = cap <= TAG_MAX ? realloc(s->e, cap * sizeof(TagEntry)) : NULL;
-        if (!grown)
-            return;
-        s->e = grown;
-        s->cap = cap;
-    }
+    if (s->n >= TAG_MAX)
+        return;
+    TagEntry *grown = array_reserve(s->e, sizeof(*grown), s->n + 1, &s->cap);
+    if (!grown)
+        return;
+    s->e = grown;
     e = &s->e[s->n++];
     *e = *want;
     entry_start(e, p);

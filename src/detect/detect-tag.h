@@ -13,7 +13,8 @@
 /* A worker's active tags (the entries are detect-tag.c's). */
 typedef struct DetectTagState {
     struct TagEntry *e;
-    uint32_t n, cap;
+    uint32_t n;
+    size_t cap;
 } DetectTagState;
 
 static inline bool detect_tag_active(const DetectThread *dt)

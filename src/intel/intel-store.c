@@ -8,6 +8,8 @@
  */
 #include "intel/intel.h"
 
+#include "common/array.h"
+
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
@@ -30,7 +32,8 @@ struct IntelStore {
     char *arena;
     size_t arena_len, arena_cap;
     IntelIndicator *indicators;
-    uint32_t count, capacity;
+    uint32_t count;
+    size_t capacity;
     uint32_t per_type[INTEL_TYPE_COUNT];
     IntelTable by_type[INTEL_TYPE_COUNT];   /* non-IP types */
     IntelTable v4[33], v6[129];             /* IPs and CIDR by prefix length */
@@ -107,16 +110,10 @@ static uint32_t hash_bytes(const void *data, size_t len)
 
 static uint32_t arena_add(IntelStore *s, const void *data, size_t len)
 {
-    if (s->arena_len + len + 1 > s->arena_cap) {
-        size_t cap = s->arena_cap ? s->arena_cap : 4096;
-        while (cap < s->arena_len + len + 1)
-            cap *= 2;
-        char *grown = realloc(s->arena, cap);
-        if (!grown)
-            return 0;
-        s->arena = grown;
-        s->arena_cap = cap;
-    }
+    char *grown = array_reserve(s->arena, 1, s->arena_len + len + 1, &s->arena_cap);
+    if (!grown)
+        return 0;
+    s->arena = grown;
     uint32_t off = (uint32_t)s->arena_len;
     memcpy(s->arena + off, data, len);
     s->arena[off + len] = '\0';
@@ -397,14 +394,11 @@ static int make_key(IntelStore *s, const IntelRecord *rec, IntelIndicator *ind, 
 
 static int grow_indicators(IntelStore *s)
 {
-    if (s->count < s->capacity)
-        return 0;
-    uint32_t cap = s->capacity ? s->capacity * 2 : 1024;
-    IntelIndicator *grown = realloc(s->indicators, cap * sizeof(IntelIndicator));
+    IntelIndicator *grown = array_reserve(s->indicators, sizeof(*grown), (size_t)s->count + 1,
+                                          &s->capacity);
     if (!grown)
         return -1;
     s->indicators = grown;
-    s->capacity = cap;
     return 0;
 }
 
@@ -455,7 +449,7 @@ uint32_t intel_store_count_type(const IntelStore *s, IntelType type)
 
 size_t intel_store_memory(const IntelStore *s)
 {
-    size_t total = s->arena_cap + (size_t)s->capacity * sizeof(IntelIndicator) +
+    size_t total = s->arena_cap + s->capacity * sizeof(IntelIndicator) +
                    (size_t)s->interned.capacity * sizeof(uint64_t);
     for (int i = 0; i < INTEL_TYPE_COUNT; i++)
         total += (size_t)s->by_type[i].capacity * sizeof(uint64_t);
