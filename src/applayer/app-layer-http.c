@@ -344,4 +344,5 @@ const AppLayerParser app_layer_http_parser = {
     .configure = app_layer_http_configure,
     .tx_has_event = http_tx_has_event,
     .tx_file = http_tx_file,
+    .inspect_by_direction = true,
 };

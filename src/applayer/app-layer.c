@@ -87,6 +87,16 @@ void applayer_tx_disable_logging(void)
     tx_logging_disabled = true;
 }
 
+/* Whether detection is through with transaction id: always, unless it inspects this
+ * parser's transactions side by side on packets, and one side still waits for its packet
+ * (at flow end the transaction hook inspects what is left). */
+static bool sides_inspected(const AppLayerThread *th, const AppLayerParser *parser,
+                            const AppLayerFlow *app, uint64_t id)
+{
+    return !th->inspect_per_packet || !parser->inspect_by_direction ||
+           (id < app->inspected[0] && id < app->inspected[1]);
+}
+
 /* Logs and frees transactions that are complete in both directions (all of them at flow
  * end), in id order, so each is logged exactly once. */
 static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint64_t now,
@@ -105,11 +115,14 @@ static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint6
             bool done = parser->tx_done(tx, true) && parser->tx_done(tx, false);
             if (!done && !flow_ending)
                 break;
+            if (!flow_ending && !sides_inspected(th, parser, app, id))
+                break;
             if (!parser->tx_uncounted)
                 counter_incr(th->counters, applayer_ids.txs[app->proto][flow_is_tcp(f)]);
             tx_logging_disabled = false;
             if (th->tx_hook)
                 th->tx_hook(th->tx_hook_ud, f, p, app->proto, app->state, tx, id);
+            tx_logging_disabled |= app->nolog_mask & 1;
             if (tx_logging_disabled && parser->tx_logging_disabled)
                 parser->tx_logging_disabled(app->state, tx);
             if (parser->log_tx && th->eve && !tx_logging_disabled)
@@ -117,7 +130,15 @@ static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint6
             parser->tx_free(app->state, id);
         }
         app->tx_logged++;
+        app->nolog_mask >>= 1;
     }
+}
+
+void applayer_tx_mark_nolog(Flow *f, uint64_t tx_id)
+{
+    AppLayerFlow *app = f ? f->app : NULL;
+    if (app && tx_id >= app->tx_logged && tx_id - app->tx_logged < 64)
+        app->nolog_mask |= 1ull << (tx_id - app->tx_logged);
 }
 
 void applayer_change_protocol(AppLayerCtx *ctx)
@@ -138,6 +159,8 @@ static void change_protocol(AppLayerThread *th, Flow *f, const Packet *p, uint64
     app->proto_orig = app->proto;
     app->proto = app->proto_ts = app->proto_tc = ALPROTO_UNKNOWN;
     app->tx_logged = 0;
+    app->inspected[0] = app->inspected[1] = 0;
+    app->nolog_mask = 0;
     app->probed_ts = app->probed_tc = 0;
     app->detect_done_ts = app->detect_done_tc = false;
     app->parser_error = app->change_requested = false;
@@ -203,6 +226,12 @@ void applayer_handle_udp(AppLayerThread *th, Flow *f, const Packet *p)
     if (!p->payload_len)
         return;
     applayer_handle_data(th, f, p, p->to_server, p->payload, p->payload_len, APP_FLAG_DATAGRAM);
+}
+
+void applayer_log_ready(AppLayerThread *th, Flow *f, const Packet *p)
+{
+    if (f->app && f->app->state && th->inspect_per_packet)
+        log_transactions(th, f, p, p->ts_usec, false);
 }
 
 void applayer_flow_end(AppLayerThread *th, Flow *f, uint64_t now_usec)

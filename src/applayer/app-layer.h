@@ -103,6 +103,11 @@ typedef struct AppLayerParser {
      * for_direction: a DNS query or response), 1 to server, 2 to client; 0 both. Detection
      * inspects it in that direction only, at a packet going that way. */
     int (*tx_direction)(void *tx);
+    /* Detection inspects each side of a transaction on its own, as Suricata 7 does: the
+     * request at the first packet to the server after the request is complete, the response
+     * at the first packet to the client after the response is (detect-tx-timing.c); the
+     * transaction is logged once both sides were inspected. */
+    bool inspect_by_direction;
 } AppLayerParser;
 
 /* Per-flow application state, hanging off Flow.app. */
@@ -124,11 +129,20 @@ typedef struct AppLayerFlow {
      * stream inspection of that direction is due (Suricata's
      * AppLayerParserTriggerRawStreamReassembly); stream/stream-tcp-raw.c takes the bits. */
     uint8_t raw_trigger;
+    /* inspect_by_direction parsers: transactions below inspected[0] had their request side
+     * inspected, below inspected[1] their response side. */
+    uint64_t inspected[2];
+    /* Transactions a config rule kept out of EVE: bit k is transaction tx_logged + k. */
+    uint64_t nolog_mask;
 } AppLayerFlow;
 
 /* From inside a transaction hook: do not log the transaction being inspected (Suricata's
  * "config: logging disable, type tx, scope tx" rules). */
 void applayer_tx_disable_logging(void);
+
+/* A config rule matched transaction tx_id outside the transaction hook (detection on a
+ * packet): it is not to be logged when its time comes. */
+void applayer_tx_mark_nolog(Flow *f, uint64_t tx_id);
 
 /* Called for every transaction just before it is logged (detection inspects it there). */
 typedef void (*AppLayerTxHook)(void *ud, Flow *f, const Packet *p, AppProto proto, void *state,
@@ -140,6 +154,9 @@ typedef struct AppLayerThread {
     EveWriter *eve;
     AppLayerTxHook tx_hook;
     void *tx_hook_ud;
+    /* Detection inspects the sides of inspect_by_direction transactions on packets: they
+     * wait for that before they are logged (applayer_log_ready). */
+    bool inspect_per_packet;
 } AppLayerThread;
 
 /* What a parser sees of its surroundings during parse/log. */
@@ -160,6 +177,9 @@ void applayer_handle_data(AppLayerThread *th, Flow *f, const Packet *p, bool to_
                           const uint8_t *data, uint32_t len, uint32_t flags);
 /* UDP: one datagram (the packet's payload). */
 void applayer_handle_udp(AppLayerThread *th, Flow *f, const Packet *p);
+/* After detection ran on packet p: logs the transactions that became complete and inspected
+ * in both directions (inspect_per_packet). */
+void applayer_log_ready(AppLayerThread *th, Flow *f, const Packet *p);
 /* Flow end: log the transactions that remain (before the flow record is written)... */
 void applayer_flow_end(AppLayerThread *th, Flow *f, uint64_t now_usec);
 /* ...then free the state (after it). */

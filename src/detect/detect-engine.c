@@ -45,6 +45,11 @@ void detect_register_counters(void)
     suppressed_counter = counters_register("detect.alerts_suppressed");
 }
 
+void detect_count_overflow(DetectThread *dt)
+{
+    counter_incr(dt->counters, overflow_counter);
+}
+
 /* Queues an alert when packet-alert-max leaves room; Suricata counts the rest as
  * alert_queue_overflow. */
 static void queue_alert(DetectThread *dt, const Signature *sig, SigAction action)
@@ -435,7 +440,7 @@ static bool tx_buffers_direction(const Signature *sig, bool *to_server)
 }
 
 static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, const Packet *p,
-                           void *state, void *tx)
+                           void *state, void *tx, int side)
 {
     if (sig->flags & SIG_FLAG_INERT || !sig_proto_matches(sig, f->key.proto) ||
         !tx_endpoints_match(sig, f))
@@ -459,6 +464,13 @@ static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, cons
         directed = true;
         m.to_server = to_server;
     }
+    /* Inspected side by side, on a packet that need not carry the data: the contents are
+     * matched on the stream the rule's direction keeps, as Suricata's stream engine does. */
+    const uint8_t *kept;
+    uint32_t kept_len;
+    if (side >= 0 && directed &&
+        detect_stream_kept(dt, f, to_server, p == NULL, &kept, &kept_len))
+        return inspect_buffer(payload, &m, kept, kept_len);
     if (!p || !p->payload_len)
         return !directed;
     if (directed && p->to_server != to_server)
@@ -594,46 +606,86 @@ static void flush_deferred(DetectThread *dt, const Packet *p, Flow *f)
     dt->alert_count = 0;
 }
 
-void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,
-               uint64_t tx_id)
+int detect_tx_rule_side(const Signature *sig)
 {
-    DetectThread *dt = ud;
+    if (sig->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT))
+        return sig->flags & SIG_FLAG_TOCLIENT ? 1 : 0;
+    bool to_server;
+    if (tx_buffers_direction(sig, &to_server))
+        return to_server ? 0 : 1;
+    return 1;
+}
+
+uint32_t detect_tx_match(DetectThread *dt, Flow *f, const Packet *p, AppProto proto,
+                         void *state, void *tx, uint64_t tx_id, int side)
+{
     dt->alert_count = 0;
     dt->verdict_pass = false;
     const TxGroup *g = &dt->de->tx_groups[proto];
     if (!g->count || f->action_pass)
-        return;
+        return 0;
     new_pass(dt);
     tx_prefilter(dt, g, state, tx);
     CandidateWalk w;
     start_walk(dt, &w, g->always, g->always_count, NULL, 0);
     uint64_t ts = p ? p->ts_usec : f->last_usec;
-    const Signature *matched[DETECT_ALERT_CAP];
-    uint32_t n = 0, num;
+    uint32_t num;
     while (next_candidate(&w, &num)) {
         const Signature *sig = dt->de->sigs[num];
-        if (!tx_sig_matches(dt, sig, f, p, state, tx))
+        if ((side >= 0 && detect_tx_rule_side(sig) != side) ||
+            !tx_sig_matches(dt, sig, f, p, state, tx, side))
             continue;
         if (sig->flags & SIG_FLAG_TX_NOLOG) { /* a config rule: no alert, no tx log */
             applayer_tx_disable_logging();
+            applayer_tx_mark_nolog(f, tx_id);
             continue;
         }
         if (!detect_on_match(dt, sig, p, f, ts))
             break;
     }
-    /* Each alert carries the packet when it travelled in the rule's direction, and the
-     * transaction's app-layer object. */
-    json_t *app = dt->alert_count ? tx_app_object(dt, proto, state, tx) : NULL;
-    n = dt->alert_count;
+    return dt->alert_count;
+}
+
+/* The transaction's HTTP X-Forwarded-For address, when the alert output asks for it. */
+static const char *tx_xff(const DetectThread *dt, AppProto proto, void *tx, char *buf,
+                          size_t len)
+{
+    if (proto != ALPROTO_HTTP || !dt->eve || !dt->eve->log || !dt->eve->log->cfg.alert.xff)
+        return NULL;
+    const EveAlertConfig *c = &dt->eve->log->cfg.alert;
+    return http_tx_xff_ip(tx, c->xff_header, c->xff_reverse, buf, len) ? buf : NULL;
+}
+
+void detect_write_tx_alert(DetectThread *dt, const Packet *p, Flow *f, const TxAlert *a,
+                           AppProto proto, void *state)
+{
+    json_t *app = tx_app_object(dt, proto, state, a->tx);
+    char xff[64];
+    TxAlertCtx txa = {.tx_id = a->tx_id, .to_client = p && !p->to_server,
+                      .xff = tx_xff(dt, proto, a->tx, xff, sizeof(xff))};
+    dt->alerts[0] = a->sig;
+    dt->alert_actions[0] = a->action;
+    dt->alert_count = 1;
+    detect_write_alerts(dt, p, f, app, p->ts_usec, &txa);
+    json_decref(app);
+}
+
+/* Inspects one transaction (side: 0 its request, 1 its response, -1 both at once) and writes
+ * its alerts, each with the packet when it travelled in the rule's direction. */
+static void tx_inspect(DetectThread *dt, Flow *f, const Packet *p, AppProto proto, void *state,
+                       void *tx, uint64_t tx_id, int side)
+{
+    uint32_t n = detect_tx_match(dt, f, p, proto, state, tx, tx_id, side);
+    uint64_t ts = p ? p->ts_usec : f->last_usec;
+    json_t *app = n ? tx_app_object(dt, proto, state, tx) : NULL;
+    const Signature *matched[DETECT_ALERT_CAP];
     SigAction actions[DETECT_ALERT_CAP];
     memcpy(matched, dt->alerts, n * sizeof(matched[0]));
     memcpy(actions, dt->alert_actions, n * sizeof(actions[0]));
     char xff[64];
     TxAlertCtx txa = {.tx_id = tx_id, .flow_end = p == NULL};
-    if (n && proto == ALPROTO_HTTP && dt->eve && dt->eve->log && dt->eve->log->cfg.alert.xff &&
-        http_tx_xff_ip(tx, dt->eve->log->cfg.alert.xff_header,
-                       dt->eve->log->cfg.alert.xff_reverse, xff, sizeof(xff)))
-        txa.xff = xff;
+    if (n)
+        txa.xff = tx_xff(dt, proto, tx, xff, sizeof(xff));
     const AppLayerParser *parser = applayer_parser(proto);
     int tx_dir = parser && parser->tx_direction ? parser->tx_direction(tx) : 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -652,6 +704,37 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     memcpy(dt->alert_actions, actions, n * sizeof(actions[0]));
     dt->alert_count = n;
     json_decref(app);
+}
+
+/* The transaction hook, just before the transaction is logged. A parser whose sides are
+ * inspected on packets (detect-tx-timing.c) normally has both done by now; what is left (at
+ * flow end, or without packet inspection) is inspected here, request first. */
+void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,
+               uint64_t tx_id)
+{
+    DetectThread *dt = ud;
+    const AppLayerParser *parser = applayer_parser(proto);
+    AppLayerFlow *app = f->app;
+    if (!parser || !parser->inspect_by_direction || !app) {
+        tx_inspect(dt, f, p, proto, state, tx, tx_id, -1);
+        return;
+    }
+    const Signature *both[DETECT_ALERT_CAP];
+    SigAction actions[DETECT_ALERT_CAP];
+    uint32_t n = 0;
+    for (int side = 0; side < 2; side++) {
+        if (tx_id < app->inspected[side])
+            continue;
+        tx_inspect(dt, f, p, proto, state, tx, tx_id, side);
+        app->inspected[side] = tx_id + 1;
+        for (uint32_t i = 0; i < dt->alert_count && n < DETECT_ALERT_CAP; i++, n++) {
+            both[n] = dt->alerts[i];
+            actions[n] = dt->alert_actions[i];
+        }
+    }
+    memcpy(dt->alerts, both, n * sizeof(both[0]));
+    memcpy(dt->alert_actions, actions, n * sizeof(actions[0]));
+    dt->alert_count = n;
 }
 
 uint8_t *detect_thread_xform(DetectThread *dt, int i, uint32_t len)

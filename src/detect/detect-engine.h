@@ -86,6 +86,14 @@ struct DetectEngine {
 #define DETECT_ALERT_MAX 15
 #define DETECT_ALERT_CAP 256
 
+/* A transaction alert waiting for the packet's alerts to be ordered (detect-tx-timing.c). */
+typedef struct TxAlert {
+    const Signature *sig;
+    SigAction action;
+    uint64_t tx_id;
+    void *tx;
+} TxAlert;
+
 typedef struct DetectThread DetectThread;
 typedef struct DeferredAlert DeferredAlert;
 struct DetectThread {
@@ -124,6 +132,9 @@ struct DetectThread {
     struct DeferredAlert *deferred;
     uint32_t deferred_count;
     size_t deferred_cap;
+    /* The transaction alerts of the packet being inspected (detect-tx-timing.c). */
+    TxAlert txq[DETECT_ALERT_CAP];
+    uint32_t txq_count;
 };
 
 int detect_engine_build_groups(DetectEngine *de);
@@ -150,6 +161,20 @@ typedef struct TxAlertCtx {
  * transaction they are about, NULL for a packet's or the stream's. */
 void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
                          uint64_t ts_usec, const TxAlertCtx *txa);
+/* The side of a transaction a rule is inspected on when the sides are inspected apart: 0 the
+ * request (flow:to_server, or request buffers only), 1 the response (flow:to_client, response
+ * buffers only, and rules whose buffers are of both sides or neither: once per transaction,
+ * when all of it is there). */
+int detect_tx_rule_side(const Signature *sig);
+/* Runs the transaction rules of one side (-1: all) over tx; the matches are left in
+ * dt->alerts (post-match actions done). Returns their count. */
+uint32_t detect_tx_match(DetectThread *dt, Flow *f, const Packet *p, AppProto proto,
+                         void *state, void *tx, uint64_t tx_id, int side);
+/* An alert did not fit the packet's queue: detect.alert_queue_overflow. */
+void detect_count_overflow(DetectThread *dt);
+/* Writes one transaction alert on packet p with the transaction's app-layer object. */
+void detect_write_tx_alert(DetectThread *dt, const Packet *p, Flow *f, const TxAlert *a,
+                           AppProto proto, void *state);
 /* Grows dt's transform buffer i to at least len bytes; NULL on failure. */
 uint8_t *detect_thread_xform(DetectThread *dt, int i, uint32_t len);
 

@@ -5,7 +5,7 @@
  * (relative to the previous match), and the buffer flags (U http.uri, I http.uri.raw, P
  * http.request_body, Q http.response_body, H http.header, D http.header.raw, M http.method,
  * C http.cookie, S http.stat_code, Y http.stat_msg, V http.user_agent, W http.host, Z
- * http.host.raw) which put the regex in that buffer like a sticky buffer would.
+ * http.host.raw) which put the regex alone in that buffer, as a content modifier does.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -112,15 +112,18 @@ static int pcre_setup(const DetectKeyword *kw, Signature *sig, const char *value
         return -1;
     }
     pcre2_jit_compile(ctx->code, PCRE2_JIT_COMPLETE);
-    if (buffer) {
-        int id = applayer_buffer_id(buffer);
-        if (id < 0 || sig_set_sticky_buffer(sig, id) != 0) {
-            snprintf(err, errlen, "buffer %s is not available", buffer);
-            pcre_free_ctx(ctx);
-            return -1;
-        }
+    int id = buffer ? applayer_buffer_id(buffer) : -1;
+    /* Outside a sticky buffer the flag moves this regex alone there, as a content modifier
+     * does: the payload keywords after it stay on the payload (Suricata 7). */
+    bool alone = buffer && id >= 0 && !sig_in_sticky_buffer(sig);
+    if (buffer && !alone && (id < 0 || sig_set_sticky_buffer(sig, id) != 0)) {
+        snprintf(err, errlen, "buffer %s is not available", buffer);
+        pcre_free_ctx(ctx);
+        return -1;
     }
-    return sig_append(sig, SIG_LIST_PAYLOAD, kw, ctx) ? 0 : -1;
+    if (!sig_append(sig, SIG_LIST_PAYLOAD, kw, ctx))
+        return -1;
+    return alone ? sig_move_last_to_buffer(sig, id, err, errlen) : 0;
 }
 
 /* A relative regex sees the buffer from the previous match's end, so "^" anchors there (as

@@ -126,7 +126,7 @@ void detect_stream_attach(DetectThread *dt, StreamThread *st)
     const DetectEngine *de = dt->de;
     bool any = false;
     for (uint32_t i = 0; i < de->count && !any; i++)
-        any = detect_sig_is_stream(de->sigs[i]);
+        any = detect_sig_is_stream(de->sigs[i]) || detect_sig_tx_payload(de->sigs[i]);
     if (!any || dt->stream_ctx)
         return;
     DetectStreamCtx *ctx = calloc(1, sizeof(*ctx));
@@ -297,6 +297,23 @@ static void inspect_pieces(DetectThread *dt, DetectStreamCtx *ctx, const Packet 
     }
     if (dt->alert_count)
         write_stream_alerts(dt, ctx, p, f, eof);
+}
+
+bool detect_stream_kept(DetectThread *dt, Flow *f, bool to_server, bool eof,
+                        const uint8_t **data, uint32_t *len)
+{
+    DetectStreamCtx *ctx = dt->stream_ctx;
+    if (!ctx || !f || f->key.proto != IPPROTO_TCP)
+        return false;
+    ctx->len = 0;
+    ctx->piece_count = 0;
+    ctx->failed = false;
+    stream_raw_log(f, to_server, eof, collect_piece, ctx);
+    if (ctx->failed || !ctx->len)
+        return false;
+    *data = ctx->data;
+    *len = (uint32_t)ctx->len;
+    return true;
 }
 
 static void inspect_direction(DetectThread *dt, const Packet *p, Flow *f, bool eof)

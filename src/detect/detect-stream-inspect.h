@@ -17,6 +17,17 @@ static inline bool detect_sig_is_stream(const Signature *sig)
 {
     return sig->flags & SIG_FLAG_STREAM;
 }
+/* A transaction rule with payload contents beside its buffers (uricontent + content):
+ * Suricata matches those on the direction's raw stream when it inspects the transaction. */
+static inline bool detect_sig_tx_payload(const Signature *sig)
+{
+    return sig->buffer_count && sig->fixed[SIG_LIST_PAYLOAD].head;
+}
+/* The stream that one direction still keeps (all of it at eof, else up to what the other
+ * side acknowledged), its pieces back to back in scratch valid until the next stream call;
+ * false when nothing is kept or raw reassembly is off. */
+bool detect_stream_kept(DetectThread *dt, Flow *f, bool to_server, bool eof,
+                        const uint8_t **data, uint32_t *len);
 /* The packet path must leave this packet's payload to the stream: a stream rule, and the
  * payload went into reassembly (or the rule is stream-only, or p is a pseudo packet). */
 bool detect_stream_owns_payload(const Signature *sig, const Packet *p);

@@ -10,7 +10,8 @@
  *
  * Matching: packets go through detect_packet() (header keywords, payload); app-layer
  * transactions go through detect_tx() once, when the transaction is complete, so a rule on
- * http.uri alerts once per request, as in Suricata. Alerts are written through
+ * http.uri alerts once per request, as in Suricata; HTTP's request and response sides are
+ * instead inspected on the packets Suricata inspects them on (detect_tx_packet()). Alerts are written through
  * output_alert().
  *
  * The engine is read-only after loading and shared by all workers; per-thread scratch lives
@@ -71,6 +72,9 @@ void detect_stream_attach(DetectThread *dt, struct StreamThread *st);
 void detect_stream_flow_end(DetectThread *dt, Flow *f);
 /* The flow ends: forget its flowbits/flowint state. */
 void detect_flow_end(DetectThread *dt, Flow *f);
+/* After the packet's own rules: the transaction sides that became ready in the packet's
+ * direction (detect-tx-timing.c). */
+void detect_tx_packet(DetectThread *dt, const Packet *p, Flow *f);
 /* An app-layer transaction is complete (or its flow ends): inspect its buffers. Has the
  * AppLayerTxHook signature; ud is the DetectThread. */
 void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,

@@ -22,8 +22,10 @@ static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *
      * stream still holds the segments. */
     stream_flow_flush(w->stream, f);
     detect_stream_flow_end(w->detect, f);
-    stream_flow_end(w->stream, f, now_usec);
+    /* the transactions left are inspected while the stream still holds what they carried
+     * (a rule's payload contents beside its buffers are matched there) */
     applayer_flow_end(&w->app, f, now_usec);
+    stream_flow_end(w->stream, f, now_usec);
     detect_flow_end(w->detect, f);   /* after the last transactions were inspected */
     output_flow_log(&w->eve, f, reason, now_usec);
     output_netflow_log(&w->eve, f, now_usec);
@@ -83,6 +85,7 @@ int worker_attach_detect(Worker *w, const struct DetectEngine *de)
     }
     w->app.tx_hook = on_transaction;
     w->app.tx_hook_ud = w;
+    w->app.inspect_per_packet = w->detect != NULL;
     return w->detect ? 0 : -1;
 }
 
@@ -142,8 +145,12 @@ void worker_process_packet(Worker *w, Packet *p)
         applayer_handle_udp(&w->app, f, p);
     if (w->intel && f && f->pkts_toserver + f->pkts_toclient == 1)
         intel_match_flow_start(w->intel, f, p);
-    if (w->detect)
+    if (w->detect) {
         detect_packet(w->detect, p, f);
+        detect_tx_packet(w->detect, p, f);
+        if (f)
+            applayer_log_ready(&w->app, f, p);
+    }
     output_anomaly_log(&w->eve, p);
     if (f) /* the stream may have changed the flow's state, hence its timeout */
         flow_table_reschedule(w->flows, f);
