@@ -240,6 +240,8 @@ static json_t *guess_tx(const DetectThread *dt, const Flow *f, TxAlertCtx *txa)
 void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
                          uint64_t ts_usec, const TxAlertCtx *txa)
 {
+    if (!txa && !app_object && detect_tx_batch_take(dt, p))
+        return;
     TxAlertCtx guessed = {0};
     json_t *guessed_app = NULL;
     if (!txa && !app_object && dt->alert_count && (guessed_app = guess_tx(dt, f, &guessed))) {
@@ -336,6 +338,7 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
 {
     if (dt->deferred_count && f)
         flush_deferred(dt, p, f);
+    detect_tx_packet_begin(dt, p, f);
     dt->alert_count = 0;
     dt->verdict_pass = false;
     if (detect_tag_active(dt) && !p->stream_pseudo)
@@ -737,16 +740,21 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     dt->alert_count = n;
 }
 
+bool detect_grow_bytes(uint8_t **buf, uint32_t *cap, uint32_t len)
+{
+    if (*cap < len) {
+        uint8_t *grown = realloc(*buf, len);
+        if (!grown)
+            return false;
+        *buf = grown;
+        *cap = len;
+    }
+    return *buf || (*buf = malloc(1));
+}
+
 uint8_t *detect_thread_xform(DetectThread *dt, int i, uint32_t len)
 {
-    if (dt->xform_cap[i] < len) {
-        uint8_t *grown = realloc(dt->xform[i], len);
-        if (!grown)
-            return NULL;
-        dt->xform[i] = grown;
-        dt->xform_cap[i] = len;
-    }
-    return dt->xform[i] ? dt->xform[i] : (dt->xform[i] = malloc(1));
+    return detect_grow_bytes(&dt->xform[i], &dt->xform_cap[i], len) ? dt->xform[i] : NULL;
 }
 
 DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, EveWriter *eve)
@@ -805,6 +813,7 @@ void detect_thread_free(DetectThread *dt)
     for (uint32_t i = 0; i < dt->deferred_count; i++)
         json_decref(dt->deferred[i].app);
     free(dt->deferred);
+    free(dt->batch_stream);
     free(dt);
 }
 

@@ -90,8 +90,9 @@ struct DetectEngine {
 typedef struct TxAlert {
     const Signature *sig;
     SigAction action;
-    uint64_t tx_id;
-    void *tx;
+    uint64_t tx_id;          /* UINT64_MAX for a packet or stream alert, as Suricata sorts */
+    void *tx;                /* NULL: a packet alert, or a stream one (stream set) */
+    bool stream;
 } TxAlert;
 
 typedef struct DetectThread DetectThread;
@@ -135,6 +136,13 @@ struct DetectThread {
     /* The transaction alerts of the packet being inspected (detect-tx-timing.c). */
     TxAlert txq[DETECT_ALERT_CAP];
     uint32_t txq_count;
+    /* While a packet of such a flow is inspected, its packet and stream alerts join that
+     * queue too (one packet-alert-max for all, as Suricata's): batch_packet is the packet,
+     * batch_stream the payload its stream alerts carry. */
+    bool tx_timing;          /* the worker inspects transaction sides on packets */
+    const Packet *batch_packet;
+    uint8_t *batch_stream;
+    uint32_t batch_stream_len, batch_stream_cap;
 };
 
 int detect_engine_build_groups(DetectEngine *de);
@@ -175,6 +183,13 @@ void detect_count_overflow(DetectThread *dt);
 /* Writes one transaction alert on packet p with the transaction's app-layer object. */
 void detect_write_tx_alert(DetectThread *dt, const Packet *p, Flow *f, const TxAlert *a,
                            AppProto proto, void *state);
+/* Start of a packet's inspection: its alerts are queued when its flow's transaction sides
+ * are inspected on packets (detect-tx-timing.c; written by detect_tx_packet). */
+void detect_tx_packet_begin(DetectThread *dt, const Packet *p, Flow *f);
+/* Whether detect_write_alerts is to queue (not write) these packet or stream alerts. */
+bool detect_tx_batch_take(DetectThread *dt, const Packet *p);
+/* Grows *buf to at least len bytes (never to zero); false when out of memory. */
+bool detect_grow_bytes(uint8_t **buf, uint32_t *cap, uint32_t len);
 /* Grows dt's transform buffer i to at least len bytes; NULL on failure. */
 uint8_t *detect_thread_xform(DetectThread *dt, int i, uint32_t len);
 

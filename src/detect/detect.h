@@ -75,6 +75,9 @@ void detect_flow_end(DetectThread *dt, Flow *f);
 /* After the packet's own rules: the transaction sides that became ready in the packet's
  * direction (detect-tx-timing.c). */
 void detect_tx_packet(DetectThread *dt, const Packet *p, Flow *f);
+/* The worker calls detect_tx_packet after every detect_packet: until then the packet alerts
+ * of such flows wait in the queue they share with the transaction alerts. */
+void detect_thread_inspect_tx_by_packet(DetectThread *dt);
 /* An app-layer transaction is complete (or its flow ends): inspect its buffers. Has the
  * AppLayerTxHook signature; ud is the DetectThread. */
 void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,

@@ -80,6 +80,7 @@ int worker_attach_detect(Worker *w, const struct DetectEngine *de)
     w->detect = detect_thread_new(de, &w->counters, &w->eve);
     if (w->detect) {
         detect_stream_attach(w->detect, w->stream);
+        detect_thread_inspect_tx_by_packet(w->detect);
         w->eve.flow_metadata = detect_flow_metadata;
         w->eve.flow_metadata_ud = w->detect;
     }
