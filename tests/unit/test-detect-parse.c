@@ -245,6 +245,14 @@ static void test_pcre_parse(void **state)
     assert_non_null(sig);
     assert_int_equal(sig->buffer_count, 1);
     signature_free(sig);
+    /* the buffer flag moves that regex alone: the keywords after it stay on the payload
+     * (detect-pcre-03: pcre:"/\/two\//U"; pcre:"/GET \/two\//") */
+    sig = parse("alert tcp any any -> any any (pcre:\"/x/U\"; content:\"GET\"; sid:1;)");
+    assert_non_null(sig);
+    assert_int_equal(sig->buffer_count, 1);
+    assert_non_null(sig->fixed[SIG_LIST_PAYLOAD].head);
+    assert_null(sig->buffers[0].head->next);
+    signature_free(sig);
     assert_rejects(R("pcre:\"/(/\";"), "regex error");
     assert_rejects(R("pcre:\"/a/q\";"), "unknown pcre flag 'q'");
     assert_rejects(R("pcre:\"abc\";"), "/regex/flags");
