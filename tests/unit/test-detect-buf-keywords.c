@@ -55,8 +55,10 @@ static void test_tx(TestTx *t, const char *uri, File *file)
     t->f.app = &t->app;
 }
 
+/* Inspects t's transaction as a new one (both sides), however often it was before. */
 static bool tx_fires(Harness *h, uint32_t sid, TestTx *t)
 {
+    t->app.inspected[0] = t->app.inspected[1] = 0;
     detect_tx(h->dt, &t->f, NULL, ALPROTO_HTTP, NULL, &t->tx, 0);
     return alerted(h->dt, sid);
 }
