@@ -482,15 +482,32 @@ static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, cons
            (!directed && p->to_server != to_server);
 }
 
-/* Scans each instance of one buffer, on each side it exists, after the prefilter's
- * transforms. A missing buffer inspects as empty, and a transform may make bytes of it
- * (dotprefix, digests), so that is scanned too when there are transforms. */
-static void tx_prefilter_one(DetectThread *dt, const TxPrefilter *t, void *state, void *tx)
+/* Whether the prefilter of a side's inspection (detect_tx_rule_side; -1 both at once) needs
+ * buffer_id's instances of side ts. The request pass reads request instances only; the
+ * response pass reads response instances, and the request instances of buffers of both
+ * sides (http.header), which its rules without a direction read first. Request-only
+ * buffers are scanned once per transaction, in the request pass. */
+static bool tx_prefilter_side(int buffer_id, bool ts, int side)
 {
-    for (int side = 0; side < 2; side++) {
+    if (side < 0)
+        return true;
+    if (side == 0)
+        return ts;
+    return !ts || applayer_buffer_is_to_client(buffer_id);
+}
+
+/* Scans each instance of one buffer, on each side it exists (and side needs), after the
+ * prefilter's transforms. A missing buffer inspects as empty, and a transform may make bytes
+ * of it (dotprefix, digests), so that is scanned too when there are transforms. */
+static void tx_prefilter_one(DetectThread *dt, const TxPrefilter *t, void *state, void *tx,
+                             int side)
+{
+    for (int ts = 1; ts >= 0; ts--) {
+        if (!tx_prefilter_side(t->buffer_id, ts, side))
+            continue;
         const uint8_t *data = NULL;
         uint32_t len = 0;
-        for (uint32_t idx = 0; applayer_buffer_get_nth(t->buffer_id, state, tx, side == 0, idx,
+        for (uint32_t idx = 0; applayer_buffer_get_nth(t->buffer_id, state, tx, ts, idx,
                                                        &data, &len); idx++) {
             if (!data && !t->xf)
                 continue;
@@ -504,11 +521,11 @@ static void tx_prefilter_one(DetectThread *dt, const TxPrefilter *t, void *state
 }
 
 /* Scans every buffer (and transform chain) that has a prefilter. */
-static void tx_prefilter(DetectThread *dt, const TxGroup *g, void *state, void *tx)
+static void tx_prefilter(DetectThread *dt, const TxGroup *g, void *state, void *tx, int side)
 {
     for (uint32_t i = 0; i < g->pf_count; i++)
         if (g->pfs[i].pf)
-            tx_prefilter_one(dt, &g->pfs[i], state, tx);
+            tx_prefilter_one(dt, &g->pfs[i], state, tx, side);
 }
 
 /* The HTTP bodies an alert carries when the alert type's http-body options ask for them. */
@@ -628,7 +645,7 @@ uint32_t detect_tx_match(DetectThread *dt, Flow *f, const Packet *p, AppProto pr
     if (!g->count || f->action_pass)
         return 0;
     new_pass(dt);
-    tx_prefilter(dt, g, state, tx);
+    tx_prefilter(dt, g, state, tx, side);
     CandidateWalk w;
     start_walk(dt, &w, g->always, g->always_count, NULL, 0);
     uint64_t ts = p ? p->ts_usec : f->last_usec;
