@@ -697,11 +697,10 @@ DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, Ev
     return dt;
 }
 
-void detect_flow_metadata(void *ud, const Flow *f, json_t *obj)
+json_t *detect_flow_metadata(void *ud, const Packet *p, const Flow *f)
 {
     DetectThread *dt = ud;
-    if (dt && dt->flowvars)
-        flowvar_add_metadata(dt->flowvars, f, obj);
+    return dt && dt->flowvars ? flowvar_metadata(dt->flowvars, p, f) : NULL;
 }
 
 void detect_thread_free(DetectThread *dt)
@@ -729,10 +728,14 @@ void detect_flow_end(DetectThread *dt, Flow *f)
 {
     if (dt && f && dt->deferred_count)
         flush_deferred(dt, NULL, f);
-    if (dt && f)
-        flowvar_store_forget(dt->flowvars, f);
     if (dt && detect_tag_active(dt))
         detect_tag_flow_end(dt, f);
+}
+
+void detect_flow_release(DetectThread *dt, Flow *f)
+{
+    if (dt && f)
+        flowvar_store_forget(dt->flowvars, f);
 }
 
 bool detect_engine_uses_buffer(const DetectEngine *de, const char *prefix)

@@ -100,7 +100,7 @@ static void set_base64(json_t *obj, const char *key, const uint8_t *data, uint32
 }
 
 /* Suricata's printable form: printable ASCII, CR and LF kept, anything else a dot. */
-static void set_printable(json_t *obj, const char *key, const uint8_t *data, uint32_t len)
+void alert_set_printable(json_t *obj, const char *key, const uint8_t *data, uint32_t len)
 {
     char *out = malloc((size_t)len + 1);
     if (!out)
@@ -127,7 +127,7 @@ void alert_add_http_bodies(const EveLog *log, json_t *http, const uint8_t *req,
         if (c->http_body)
             set_base64(http, bodies[i].key, bodies[i].data, bodies[i].len);
         if (c->http_body_printable)
-            set_printable(http, bodies[i].printable, bodies[i].data, bodies[i].len);
+            alert_set_printable(http, bodies[i].printable, bodies[i].data, bodies[i].len);
     }
 }
 
@@ -161,7 +161,7 @@ static void add_packet_fields(json_t *obj, const EveAlertConfig *c, const Packet
         if (c->payload)
             set_base64(obj, "payload", data, len);
         if (c->payload_printable)
-            set_printable(obj, "payload_printable", data, len);
+            alert_set_printable(obj, "payload_printable", data, len);
         json_object_set_new(obj, "stream", json_integer(a->stream ? 1 : 0));
     }
     if (c->packet && p->len)
@@ -203,6 +203,10 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
     } else {
         return;
     }
+    json_t *md = w->log->cfg.metadata && w->flow_metadata
+                     ? w->flow_metadata(w->flow_metadata_ud, p, f) : NULL;
+    if (md)
+        json_object_set_new(obj, "metadata", md);
     if (a->has_tx_id)
         json_object_set_new(obj, "tx_id", json_integer((json_int_t)a->tx_id));
     if (a->tx_guessed)

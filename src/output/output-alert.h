@@ -49,6 +49,10 @@ typedef struct AlertInfo {
  * metadata object (new when metadata was NULL). */
 json_t *alert_metadata_add(json_t *metadata, const char *key, const char *value);
 
+/* Sets key to Suricata's printable form of data: printable ASCII, CR and LF kept, any other
+ * byte a dot. */
+void alert_set_printable(json_t *obj, const char *key, const uint8_t *data, uint32_t len);
+
 /* Adds http_request_body / http_response_body (base64) and their _printable forms to an
  * alert's "http" object, as the alert type's http-body options ask. */
 void alert_add_http_bodies(const EveLog *log, json_t *http, const uint8_t *req,

@@ -93,6 +93,10 @@ void output_flow_log(EveWriter *w, const Flow *f, FlowEndReason reason, uint64_t
     eve_begin_flow_event(w, &jb, f, now_usec, "flow");
     eve_put_app_proto(&jb, f);
     put_flow_object(&jb, f, reason);
+    json_t *md = w->log->cfg.metadata && w->flow_metadata
+                     ? w->flow_metadata(w->flow_metadata_ud, NULL, f) : NULL;
+    if (md)
+        jb_set_json(&jb, "metadata", md);
     if (f->key.proto == IPPROTO_TCP)
         put_tcp_object(&jb, f);
     eve_end_event(w, EVE_FLOW, &jb);

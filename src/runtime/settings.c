@@ -208,7 +208,7 @@ static int read_eve(const ConfNode *conf, const char *log_dir, EveConfig *cfg, c
     else
         snprintf(cfg->path, sizeof(cfg->path), "%s/%s", log_dir, filename);
     cfg->community_id = conf_get_bool(eve, "community-id", false);
-    cfg->metadata = conf_get_bool(eve, "metadata", false);
+    cfg->metadata = conf_get_bool(eve, "metadata", true);
     cfg->community_id_seed = (uint16_t)conf_get_int(eve, "community-id-seed", 0);
     cfg->ethernet = conf_get_bool(eve, "ethernet", false);
     cfg->pcap_file = conf_get_bool(eve, "pcap-file", false);

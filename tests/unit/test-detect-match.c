@@ -368,9 +368,8 @@ static void test_flow_and_flowbits(void **state)
     detect_packet(h.dt, &t.p, &f);
     assert_true(alerted(h.dt, 2));
     /* the flow's variables as EVE "metadata" (eve-log.metadata) */
-    json_t *md = json_object();
-    detect_flow_metadata(h.dt, &f, md);
-    json_t *bits = json_object_get(json_object_get(md, "metadata"), "flowbits");
+    json_t *md = detect_flow_metadata(h.dt, NULL, &f);
+    json_t *bits = json_object_get(md, "flowbits");
     assert_int_equal(json_array_size(bits), 1);
     assert_string_equal(json_string_value(json_array_get(bits, 0)), "seen_login");
     json_decref(md);
@@ -390,18 +389,18 @@ static void test_flow_and_flowbits(void **state)
     assert_false(alerted(h.dt, 4));
     detect_packet(h.dt, &t.p, &f);
     assert_true(alerted(h.dt, 4));
-    md = json_object();
-    detect_flow_metadata(h.dt, &f, md);
-    assert_null(json_object_get(json_object_get(md, "metadata"), "flowbits"));
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_object_get(json_object_get(md, "metadata"), "flowints"), "count")),
+    md = detect_flow_metadata(h.dt, NULL, &f);
+    assert_null(json_object_get(md, "flowbits"));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(md, "flowints"), "count")),
                      2);
     json_decref(md);
     /* The flow ends: its state goes. */
     detect_flow_end(h.dt, &f);
+    detect_flow_release(h.dt, &f);
     make(&t, IPPROTO_TCP, "login", 5);
     detect_packet(h.dt, &t.p, &f);
     detect_flow_end(h.dt, &f);
+    detect_flow_release(h.dt, &f);
     make(&t, IPPROTO_TCP, "ok", 2);
     t.p.to_server = false;
     detect_packet(h.dt, &t.p, &f);
