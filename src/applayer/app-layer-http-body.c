@@ -97,10 +97,29 @@ void http_file_append(AppLayerCtx *ctx, File *f, const uint8_t *data, uint32_t l
     file_append(&th, f, data, len);
 }
 
+/* An ended file stays with its message for the transaction's rules (file_free past the
+ * bound, or without memory). */
+static void keep_done_file(HttpMessage *m, File *f)
+{
+    if (m->done_count == m->done_cap && m->done_cap < HTTP_FILES_KEPT) {
+        uint32_t cap = m->done_cap ? m->done_cap * 2 : 2;
+        File **grown = realloc(m->done, cap * sizeof(File *));
+        if (grown) {
+            m->done = grown;
+            m->done_cap = cap;
+        }
+    }
+    if (m->done_count < m->done_cap)
+        m->done[m->done_count++] = f;
+    else
+        file_free(f);
+}
+
 void http_file_done(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState state)
 {
     http_file_finish(ctx, tx, m, state);
-    file_free(m->file);
+    if (m->file)
+        keep_done_file(m, m->file);
     m->file = NULL;
 }
 
