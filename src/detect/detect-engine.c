@@ -187,6 +187,9 @@ bool detect_on_match(DetectThread *dt, const Signature *sig, const Packet *p, Fl
         on_pass(dt, sig, f);
         return false;
     }
+    if ((action == SIG_ACTION_DROP || action == SIG_ACTION_REJECT) && f && !f->action_pass &&
+        (sig->alproto != ALPROTO_UNKNOWN || detect_sig_is_iponly(sig)))
+        f->action_drop = true;
     /* A rate_filter's "pass" still logs this alert, then passes the flow, as Suricata. */
     bool pass_now = action == SIG_ACTION_PASS;
     if (pass_now && f)
@@ -232,9 +235,24 @@ static json_t *guess_tx(const DetectThread *dt, const Flow *f, TxAlertCtx *txa)
     return only ? tx_app_object(dt, app->proto, app->state, only) : NULL;
 }
 
+/* The reject of the alerts being written (Suricata's packet action): the one of a plain
+ * reject or rejectsrc first, then rejectdst, then rejectboth; NULL without a reject. */
+static const char *queued_reject_target(const DetectThread *dt)
+{
+    static const char *const names[] = {"to_client", "to_server", "both"};
+    int best = -1;
+    for (uint32_t i = 0; i < dt->alert_count; i++) {
+        int t = dt->alerts[i]->reject_target;
+        if (dt->alert_actions[i] == SIG_ACTION_REJECT && (best < 0 || t < best))
+            best = t;
+    }
+    return best < 0 ? NULL : names[best];
+}
+
 void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
                          uint64_t ts_usec, const TxAlertCtx *txa)
 {
+    const char *reject_target = queued_reject_target(dt);
     TxAlertCtx guessed = {0};
     json_t *guessed_app = NULL;
     if (!txa && !app_object && dt->alert_count && (guessed_app = guess_tx(dt, f, &guessed))) {
@@ -255,6 +273,7 @@ void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
             .verdict = dt->verdict_pass ? "pass" : "alert",
             .drop = dt->alert_actions[i] == SIG_ACTION_DROP ||
                     dt->alert_actions[i] == SIG_ACTION_REJECT,
+            .reject_target = reject_target,
             .has_tx_id = txa != NULL, .tx_id = txa ? txa->tx_id : 0,
             .to_client = txa && txa->to_client, .xff = txa ? txa->xff : NULL,
             .flow_timeout = txa && txa->flow_end, .tx_guessed = txa && txa->guessed,
@@ -337,7 +356,7 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
         detect_tag_packet(dt, p);
     /* A packet whose IP header did not decode is still seen by rules on its decoder events
      * (ipv4.trunc_pkt), with no addresses, as in Suricata. */
-    if ((!p->ip_version && !p->event_count) || (f && f->action_pass))
+    if ((!p->ip_version && !p->event_count) || (f && (f->action_pass || f->action_drop)))
         return;
     /* A fragment has no transport header: only the rules of no particular transport (ip,
      * pkthdr: decoder events such as ipv6.frag_overlap) can see it, as in Suricata. */
@@ -601,7 +620,7 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     dt->alert_count = 0;
     dt->verdict_pass = false;
     const TxGroup *g = &dt->de->tx_groups[proto];
-    if (!g->count || f->action_pass)
+    if (!g->count || f->action_pass || f->action_drop)
         return;
     new_pass(dt);
     tx_prefilter(dt, g, state, tx);

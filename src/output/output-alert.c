@@ -3,6 +3,7 @@
  */
 #include "output/output-alert.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,6 +179,25 @@ static void add_xff(json_t *obj, json_t *alert, const EveAlertConfig *c, const c
         json_object_set_new(obj, to_client ? "dest_ip" : "src_ip", json_string(xff));
 }
 
+/* Suricata's verdict in IDS mode: the action, and for a packet a reject rule matched, what
+ * would be sent back: an ICMP "administratively prohibited" for UDP and ICMP, a TCP reset
+ * for TCP (nothing for other protocols). */
+static json_t *verdict_object(const AlertInfo *a, const Packet *p)
+{
+    json_t *v = json_pack("{ss}", "action", a->reject_target ? "alert" : a->verdict);
+    if (!a->reject_target)
+        return v;
+    json_object_set_new(v, "reject-target", json_string(a->reject_target));
+    json_t *reject = json_array();
+    uint8_t proto = p ? p->proto : 0;
+    if (proto == IPPROTO_UDP || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+        json_array_append_new(reject, json_string("icmp-prohib"));
+    else if (proto == IPPROTO_TCP)
+        json_array_append_new(reject, json_string("tcp-reset"));
+    json_object_set_new(v, "reject", reject);
+    return v;
+}
+
 void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo *a)
 {
     output_fast(w, p, f, a);
@@ -217,7 +237,7 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
     add_source_target(alert, obj, a->target);
     json_object_set_new(obj, "alert", alert);
     if (a->verdict && w->log->cfg.alert.verdict)
-        json_object_set_new(obj, "verdict", json_pack("{ss}", "action", a->verdict));
+        json_object_set_new(obj, "verdict", verdict_object(a, p));
     if (f) {
         eve_add_app_proto(obj, f);
         if (a->app_object)

@@ -27,6 +27,9 @@ typedef struct AlertInfo {
     const char *verdict;    /* verdict.action when the alert type's verdict option is on:
                                "pass" or "alert" (IDS); NULL: none */
     bool drop;              /* the rule (or a rate_filter) drops or rejects: fast.log [wDrop] */
+    /* A reject rule matched the packet: verdict "reject-target" (to_client, to_server,
+     * both) and "reject" [what would be sent: by the packet's protocol]; NULL: none. */
+    const char *reject_target;
     json_t *metadata;       /* object of string arrays, or NULL; borrowed */
     const char *metadata_json; /* or the same as JSON text (a rule's, detect-attribute.c) */
     int target;             /* 0 none, 1 source is the target, 2 destination is */

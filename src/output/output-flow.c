@@ -36,7 +36,9 @@ static void put_flow_object(JsonBuilder *jb, const Flow *f, FlowEndReason reason
     jb_set_string(jb, "state", f->bypassed ? "bypassed" : flow_state_name(f->state));
     jb_set_string(jb, "reason", flow_end_reason_name(reason));
     jb_set_bool(jb, "alerted", f->alerted);
-    if (f->action_pass)
+    if (f->action_drop)
+        jb_set_string(jb, "action", "drop");
+    else if (f->action_pass)
         jb_set_string(jb, "action", "pass");
     jb_close(jb);
 }

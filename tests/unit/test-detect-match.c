@@ -113,6 +113,36 @@ static void test_pcre_match(void **state)
     unload(&h);
 }
 
+/* A drop or reject of an IP-only (or app-layer) rule drops the flow, as Suricata 7 does even
+ * in IDS mode: the rest of the flow is not inspected; a packet rule's drop is the packet's. */
+static void test_drop_applies_to_flow(void **state)
+{
+    (void)state;
+    Harness h = load("rejectboth icmp any any -> any any (sid:1;)\n"
+                     "drop tcp any any -> any any (content:\"x\"; sid:2;)\n");
+    Flow f;
+    memset(&f, 0, sizeof(f));
+    f.flow_id = 11;
+    TestPacket t;
+    make(&t, IPPROTO_ICMP, "", 0);
+    detect_packet(h.dt, &t.p, &f);
+    assert_true(alerted(h.dt, 1));
+    assert_true(f.action_drop);
+    t.p.to_server = false;
+    detect_packet(h.dt, &t.p, &f);
+    assert_false(alerted(h.dt, 1));
+    Flow g;
+    memset(&g, 0, sizeof(g));
+    g.flow_id = 12;
+    make(&t, IPPROTO_TCP, "x", 1);
+    detect_packet(h.dt, &t.p, &g);
+    assert_true(alerted(h.dt, 2));
+    assert_false(g.action_drop);
+    detect_packet(h.dt, &t.p, &g);
+    assert_true(alerted(h.dt, 2));
+    unload(&h);
+}
+
 static void test_byte_keywords(void **state)
 {
     (void)state;
@@ -729,6 +759,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_content_modifiers),
         cmocka_unit_test(test_pcre_match),
+        cmocka_unit_test(test_drop_applies_to_flow),
         cmocka_unit_test(test_byte_keywords),
         cmocka_unit_test(test_byte_test_unbounded_string),
         cmocka_unit_test(test_tag_counts),
