@@ -971,12 +971,19 @@ static const char MP_BODY[] = "--XyZ\r\nContent-Disposition: form-data; name=\"a
                               "\r\n--XyZ\r\ncontent-disposition: form-data; filename=two.txt\r\n"
                               "\r\nsecond\r\n--XyZ--\r\n";
 
+/* The upload request with this body (req holds 2048 bytes); returns its length. */
+static size_t multipart_request(char *req, const char *body)
+{
+    size_t o = (size_t)snprintf(req, 2048, MP_REQ, strlen(body));
+    assert_true(o + strlen(body) <= 2048);
+    memcpy(req + o, body, strlen(body));
+    return o + strlen(body);
+}
+
 static json_t *multipart_run(const char *body, size_t step)
 {
     char req[2048];
-    size_t o = (size_t)snprintf(req, sizeof(req), MP_REQ, strlen(body));
-    memcpy(req + o, body, strlen(body));
-    o += strlen(body);
+    size_t o = multipart_request(req, body);
     Harness h;
     harness_open(&h);
     assert_int_equal(feed(&h, true, req, o, step), 0);
@@ -1027,9 +1034,7 @@ static void test_multipart_files_kept_for_rules(void **state)
     (void)state;
     configure(default_sets);
     char req[2048];
-    size_t o = (size_t)snprintf(req, sizeof(req), MP_REQ, strlen(MP_BODY));
-    memcpy(req + o, MP_BODY, strlen(MP_BODY));
-    o += strlen(MP_BODY);
+    size_t o = multipart_request(req, MP_BODY);
     Harness h;
     harness_open(&h);
     assert_int_equal(feed(&h, true, req, o, o), 0);
