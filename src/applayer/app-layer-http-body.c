@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "applayer/app-layer-http.h"
+#include "common/array.h"
 
 #define DECODE_CHUNK 16384
 
@@ -101,18 +102,16 @@ void http_file_append(AppLayerCtx *ctx, File *f, const uint8_t *data, uint32_t l
  * bound, or without memory). */
 static void keep_done_file(HttpMessage *m, File *f)
 {
-    if (m->done_count == m->done_cap && m->done_cap < HTTP_FILES_KEPT) {
-        uint32_t cap = m->done_cap ? m->done_cap * 2 : 2;
-        File **grown = realloc(m->done, cap * sizeof(File *));
-        if (grown) {
-            m->done = grown;
-            m->done_cap = cap;
-        }
-    }
-    if (m->done_count < m->done_cap)
-        m->done[m->done_count++] = f;
-    else
+    File **grown = m->done_count < HTTP_FILES_KEPT
+                       ? array_reserve(m->done, sizeof(*grown), (size_t)m->done_count + 1,
+                                       &m->done_cap)
+                       : NULL;
+    if (!grown) {
         file_free(f);
+        return;
+    }
+    m->done = grown;
+    m->done[m->done_count++] = f;
 }
 
 void http_file_done(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState state)

@@ -117,7 +117,8 @@ typedef struct HttpMessage {
      * the transaction is freed, because its rules are evaluated after they ended (Suricata
      * keeps a transaction's files until detection has seen them). */
     File **done;
-    uint32_t done_count, done_cap;
+    uint32_t done_count;
+    size_t done_cap;
     bool body_truncated;
     bool complete;
 } HttpMessage;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "detect/detect-internal.h"
 #include "output/output-alert.h"
 
@@ -43,7 +44,8 @@ typedef struct VarValue {
 
 typedef struct VarList {
     VarValue *v;
-    uint32_t count, cap;
+    uint32_t count;
+    size_t cap;
 } VarList;
 
 typedef struct FlowVars {
@@ -137,17 +139,13 @@ static void var_list_free(VarList *l)
 /* Appends a value (taking key and value); false when out of memory (both are freed). */
 static bool var_list_add(VarList *l, VarValue value)
 {
-    if (l->count == l->cap) {
-        uint32_t cap = l->cap ? l->cap * 2 : 4;
-        VarValue *grown = realloc(l->v, cap * sizeof(VarValue));
-        if (!grown) {
-            free(value.key);
-            free(value.value);
-            return false;
-        }
-        l->v = grown;
-        l->cap = cap;
+    VarValue *grown = array_reserve(l->v, sizeof(*grown), (size_t)l->count + 1, &l->cap);
+    if (!grown) {
+        free(value.key);
+        free(value.value);
+        return false;
     }
+    l->v = grown;
     l->v[l->count++] = value;
     return true;
 }
