@@ -244,6 +244,22 @@ static int resolve_threshold_file(const Options *o, ConfNode *conf)
     return 0;
 }
 
+/* Suricata reads only the -c file: a key the file leaves out takes Suricata's built-in
+ * value, which for these differs from the stock suricata.yaml that bongsu's defaults
+ * follow (decoder.teredo.ports: stock "$TEREDO_PORTS", 3544; built in: any port). */
+static int apply_code_defaults(const ConfNode *file_only, ConfNode *conf, char *err,
+                               size_t errlen)
+{
+    static const char *const keys[][2] = {{"decoder.teredo.ports", "any"}};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        char assignment[128];
+        snprintf(assignment, sizeof(assignment), "%s=%s", keys[i][0], keys[i][1]);
+        if (!conf_node(file_only, keys[i][0]) && conf_set(conf, assignment, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static ConfNode *load_configuration(const Options *o)
 {
     char err[1024];
@@ -251,7 +267,8 @@ static ConfNode *load_configuration(const Options *o)
     if (o->config_file) {
         ConfNode *file_only = conf_new_empty();
         if (conf_load_file(file_only, o->config_file, err, sizeof(err)) != 0 ||
-            conf_load_file(conf, o->config_file, err, sizeof(err)) != 0) {
+            conf_load_file(conf, o->config_file, err, sizeof(err)) != 0 ||
+            apply_code_defaults(file_only, conf, err, sizeof(err)) != 0) {
             log_error("%s", err);
             conf_free(file_only);
             conf_free(conf);

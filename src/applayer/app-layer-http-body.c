@@ -24,6 +24,7 @@
 #include <strings.h>
 
 #include "applayer/app-layer-http.h"
+#include "common/array.h"
 
 #define DECODE_CHUNK 16384
 
@@ -97,10 +98,27 @@ void http_file_append(AppLayerCtx *ctx, File *f, const uint8_t *data, uint32_t l
     file_append(&th, f, data, len);
 }
 
+/* An ended file stays with its message for the transaction's rules (file_free past the
+ * bound, or without memory). */
+static void keep_done_file(HttpMessage *m, File *f)
+{
+    File **grown = m->done_count < HTTP_FILES_KEPT
+                       ? array_reserve(m->done, sizeof(*grown), (size_t)m->done_count + 1,
+                                       &m->done_cap)
+                       : NULL;
+    if (!grown) {
+        file_free(f);
+        return;
+    }
+    m->done = grown;
+    m->done[m->done_count++] = f;
+}
+
 void http_file_done(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, FileState state)
 {
     http_file_finish(ctx, tx, m, state);
-    file_free(m->file);
+    if (m->file)
+        keep_done_file(m, m->file);
     m->file = NULL;
 }
 

@@ -182,11 +182,12 @@ static bool get_header_line(void *state, void *txp, bool to_server, uint32_t idx
     return out(b, data, len);
 }
 
+/* The message's files in the order they started: those that ended, then the open one. */
 const File *http_tx_file(void *txp, bool to_server, uint32_t idx)
 {
     HttpTx *tx = txp;
     const HttpMessage *m = to_server ? &tx->req : &tx->resp;
-    return idx == 0 ? m->file : NULL;
+    return idx < m->done_count ? m->done[idx] : idx == m->done_count ? m->file : NULL;
 }
 
 static bool get_file_name(void *state, void *tx, bool to_server, uint32_t idx,

@@ -101,6 +101,9 @@ static void message_free(HttpMessage *m)
     http_headers_free(&m->headers);
     http_buf_free(&m->body);
     file_free(m->file);
+    for (uint32_t i = 0; i < m->done_count; i++)
+        file_free(m->done[i]);
+    free(m->done);
     http_multipart_free(m->mp);
 }
 

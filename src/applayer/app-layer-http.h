@@ -113,9 +113,17 @@ typedef struct HttpMessage {
     uint64_t message_len;      /* bytes on the wire after the headers (chunk framing too) */
     uint64_t entity_len;       /* bytes after dechunking and decompression */
     File *file;
+    /* Files of this message that ended (multipart parts): kept, up to HTTP_FILES_KEPT, until
+     * the transaction is freed, because its rules are evaluated after they ended (Suricata
+     * keeps a transaction's files until detection has seen them). */
+    File **done;
+    uint32_t done_count;
+    size_t done_cap;
     bool body_truncated;
     bool complete;
 } HttpMessage;
+
+#define HTTP_FILES_KEPT 256
 
 typedef struct HttpTx {
     uint64_t id;

@@ -82,9 +82,15 @@ static TcpOptVerdict apply_tcp_option(TcpOptions *o, bool *tfo_seen, uint8_t typ
             return OPT_BAD_LEN;
         return rd16(opt + 2) == TCP_OPT_TFO_MAGIC ? first_instance(tfo_seen) : OPT_OK;
     case TCP_OPT_MD5: /* the signature cannot be checked without the key */
-        return len != 18 ? OPT_BAD_LEN_INVALID : OPT_OK;
+        if (len != 18)
+            return OPT_BAD_LEN_INVALID;
+        o->has_signature = true;
+        return OPT_OK;
     case TCP_OPT_AO:
-        return len < 4 ? OPT_BAD_LEN_INVALID : OPT_OK;
+        if (len < 4)
+            return OPT_BAD_LEN_INVALID;
+        o->has_signature = true;
+        return OPT_OK;
     default:
         return OPT_OK;
     }

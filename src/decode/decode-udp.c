@@ -6,8 +6,9 @@
  * (decoder.udp.len_invalid) makes the packet invalid, while a shorter length is accepted
  * silently: the bytes after it are trailing data, not payload.
  *
- * Suricata tries Geneve, then VXLAN, when either port is theirs (6081, and the configured
- * VXLAN port); a payload that is not a valid header simply stays this packet's UDP payload.
+ * Suricata tries Teredo (decode-teredo.c), Geneve, then VXLAN, when either port is theirs
+ * (the Teredo ports, 6081, and the configured VXLAN port); a payload that is not a valid
+ * header simply stays this packet's UDP payload.
  */
 #include "decode/decode-internal.h"
 
@@ -31,6 +32,9 @@ DecodeResult decode_udp(DecodeThread *dt, Packet *p, const uint8_t *data, uint32
     p->l4_hdr_len = UDP_HEADER_LEN;
     p->payload = data + UDP_HEADER_LEN;
     p->payload_len = udp_len - UDP_HEADER_LEN;
+    if (decode_teredo_port(&dt->options, p->sp, p->dp) &&
+        decode_teredo(dt, p, p->payload, p->payload_len) == DECODE_OK)
+        return DECODE_OK;
     if ((p->dp == GENEVE_PORT || p->sp == GENEVE_PORT) &&
         decode_geneve(dt, p, p->payload, p->payload_len) == DECODE_OK)
         return DECODE_OK;

@@ -41,6 +41,7 @@ void decode_register_counters(void)
     c->vlan_qinq = counters_register("decoder.vlan_qinq");
     c->vlan_qinqinq = counters_register("decoder.vlan_qinqinq");
     c->vxlan = counters_register("decoder.vxlan");
+    c->teredo = counters_register("decoder.teredo");
     c->ieee8021ah = counters_register("decoder.ieee8021ah");
     c->ipv4_in_ipv6 = counters_register("decoder.ipv4_in_ipv6");
     c->ipv6_in_ipv6 = counters_register("decoder.ipv6_in_ipv6");
@@ -77,6 +78,7 @@ void decode_thread_init(DecodeThread *dt, CounterSet *counters, struct DefragTab
     dt->pool = pool;
     dt->options.vxlan_port = 4789;
     dt->options.vxlan_enabled = true;
+    dt->options.teredo_enabled = true;
 }
 
 void decode_set_event(DecodeThread *dt, Packet *p, DecodeEvent event)

@@ -69,7 +69,7 @@ enum {
 typedef struct DecodeCounterIds {
     CounterId pkts, bytes, invalid, ipv4, ipv6, ethernet, arp, unknown_ethertype, chdlc, raw,
         null, sll, tcp, udp, sctp, esp, icmpv4, icmpv6, ppp, pppoe, geneve, gre, vlan,
-        vlan_qinq, vlan_qinqinq, vxlan, ieee8021ah, ipv4_in_ipv6, ipv6_in_ipv6, mpls,
+        vlan_qinq, vlan_qinqinq, vxlan, teredo, ieee8021ah, ipv4_in_ipv6, ipv6_in_ipv6, mpls,
         avg_pkt_size, max_pkt_size, max_mac_addrs_src, max_mac_addrs_dst, erspan,
         too_many_layers, vntag, nsh;
     CounterId event[DECODE_EVENT_COUNT];
@@ -79,10 +79,14 @@ extern DecodeCounterIds decode_ids;
 
 void decode_register_counters(void);
 
+#define DECODE_TEREDO_MAX_PORTS 4
+
 typedef struct DecodeOptions {
     uint16_t vxlan_port;         /* app-layer/decoder vxlan port (4789) */
     bool vxlan_enabled;
-    bool teredo_enabled;
+    bool teredo_enabled;         /* decoder.teredo.enabled (default on) */
+    uint16_t teredo_ports[DECODE_TEREDO_MAX_PORTS];  /* decoder.teredo.ports */
+    uint8_t teredo_port_count;   /* 0: any port */
 } DecodeOptions;
 
 /* Per-thread decoding state. */
@@ -146,6 +150,12 @@ DecodeResult decode_icmpv6(DecodeThread *dt, Packet *p, const uint8_t *data, uin
 DecodeResult decode_gre(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
 /* Returns DECODE_OK when the UDP payload was a VXLAN tunnel and was queued. */
 DecodeResult decode_vxlan(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
+/* Teredo (decode-teredo.c): whether UDP between these ports may carry it; decoding it
+ * (DECODE_OK: the inner IPv6 packet was queued; DECODE_FAIL: not Teredo, plain UDP); and
+ * decoder.teredo.ports ("any", a port, a list; -1 when unreadable). */
+bool decode_teredo_port(const DecodeOptions *o, uint16_t sp, uint16_t dp);
+DecodeResult decode_teredo(DecodeThread *dt, Packet *p, const uint8_t *data, uint32_t len);
+int decode_teredo_parse_ports(DecodeOptions *o, const char *text);
 
 /* Byte-order helpers: packets are big-endian and may be unaligned. */
 static inline uint16_t rd16(const uint8_t *b)

@@ -34,6 +34,7 @@ typedef struct TcpOptions {
     uint8_t wscale;
     bool has_mss, has_wscale, sack_permitted, has_sack, has_timestamp;
     bool has_tfo;        /* TCP Fast Open option (kind 34, or the experimental form) */
+    bool has_signature;  /* TCP-MD5 (kind 19) or TCP-AO (kind 29): a RST we cannot verify */
     uint32_t ts_value, ts_echo;
 } TcpOptions;
 

@@ -192,6 +192,9 @@ bool detect_on_match(DetectThread *dt, const Signature *sig, const Packet *p, Fl
         on_pass(dt, sig, f);
         return false;
     }
+    if ((action == SIG_ACTION_DROP || action == SIG_ACTION_REJECT) && f && !f->action_pass &&
+        (sig->alproto != ALPROTO_UNKNOWN || detect_sig_is_iponly(sig)))
+        f->action_drop = true;
     /* A rate_filter's "pass" still logs this alert, then passes the flow, as Suricata. */
     bool pass_now = action == SIG_ACTION_PASS;
     if (pass_now && f)
@@ -237,11 +240,26 @@ static json_t *guess_tx(const DetectThread *dt, const Flow *f, TxAlertCtx *txa)
     return only ? tx_app_object(dt, app->proto, app->state, only) : NULL;
 }
 
+/* The reject of the alerts being written (Suricata's packet action): the one of a plain
+ * reject or rejectsrc first, then rejectdst, then rejectboth; NULL without a reject. */
+static const char *queued_reject_target(const DetectThread *dt)
+{
+    static const char *const names[] = {"to_client", "to_server", "both"};
+    int best = -1;
+    for (uint32_t i = 0; i < dt->alert_count; i++) {
+        int t = dt->alerts[i]->reject_target;
+        if (dt->alert_actions[i] == SIG_ACTION_REJECT && (best < 0 || t < best))
+            best = t;
+    }
+    return best < 0 ? NULL : names[best];
+}
+
 void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app_object,
                          uint64_t ts_usec, const TxAlertCtx *txa)
 {
     if (!txa && !app_object && detect_tx_batch_take(dt, p))
         return;
+    const char *reject_target = queued_reject_target(dt);
     TxAlertCtx guessed = {0};
     json_t *guessed_app = NULL;
     if (!txa && !app_object && dt->alert_count && (guessed_app = guess_tx(dt, f, &guessed))) {
@@ -262,6 +280,7 @@ void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
             .verdict = dt->verdict_pass ? "pass" : "alert",
             .drop = dt->alert_actions[i] == SIG_ACTION_DROP ||
                     dt->alert_actions[i] == SIG_ACTION_REJECT,
+            .reject_target = reject_target,
             .has_tx_id = txa != NULL, .tx_id = txa ? txa->tx_id : 0,
             .to_client = txa && txa->to_client, .xff = txa ? txa->xff : NULL,
             .flow_timeout = txa && txa->flow_end, .tx_guessed = txa && txa->guessed,
@@ -345,7 +364,7 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
         detect_tag_packet(dt, p);
     /* A packet whose IP header did not decode is still seen by rules on its decoder events
      * (ipv4.trunc_pkt), with no addresses, as in Suricata. */
-    if ((!p->ip_version && !p->event_count) || (f && f->action_pass))
+    if ((!p->ip_version && !p->event_count) || (f && (f->action_pass || f->action_drop)))
         return;
     /* A fragment has no transport header: only the rules of no particular transport (ip,
      * pkthdr: decoder events such as ipv6.frag_overlap) can see it, as in Suricata. */
@@ -642,7 +661,7 @@ uint32_t detect_tx_match(DetectThread *dt, Flow *f, const Packet *p, AppProto pr
     dt->alert_count = 0;
     dt->verdict_pass = false;
     const TxGroup *g = &dt->de->tx_groups[proto];
-    if (!g->count || f->action_pass)
+    if (!g->count || f->action_pass || f->action_drop)
         return 0;
     new_pass(dt);
     tx_prefilter(dt, g, state, tx, side);
@@ -805,11 +824,10 @@ DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, Ev
     return dt;
 }
 
-void detect_flow_metadata(void *ud, const Flow *f, json_t *obj)
+json_t *detect_flow_metadata(void *ud, const Packet *p, const Flow *f)
 {
     DetectThread *dt = ud;
-    if (dt && dt->flowvars)
-        flowvar_add_metadata(dt->flowvars, f, obj);
+    return dt && dt->flowvars ? flowvar_metadata(dt->flowvars, p, f) : NULL;
 }
 
 void detect_thread_free(DetectThread *dt)
@@ -838,10 +856,14 @@ void detect_flow_end(DetectThread *dt, Flow *f)
 {
     if (dt && f && dt->deferred_count)
         flush_deferred(dt, NULL, f);
-    if (dt && f)
-        flowvar_store_forget(dt->flowvars, f);
     if (dt && detect_tag_active(dt))
         detect_tag_flow_end(dt, f);
+}
+
+void detect_flow_release(DetectThread *dt, Flow *f)
+{
+    if (dt && f)
+        flowvar_store_forget(dt->flowvars, f);
 }
 
 bool detect_engine_uses_buffer(const DetectEngine *de, const char *prefix)

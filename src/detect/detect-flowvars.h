@@ -33,9 +33,21 @@ bool flowvar_first_in_direction(FlowVarStore *s, const Flow *f, bool to_server);
 /* A pass rule matched on the flow: the rest of it is not inspected (Suricata 7). */
 
 bool flowint_get(FlowVarStore *s, const Flow *f, int id, uint64_t *value);
-/* Suricata's EVE "metadata" of a flow: {"flowbits": [names set], "flowints": {name: value}},
- * each only when there is one; nothing is added for a flow without variables. */
-void flowvar_add_metadata(FlowVarStore *s, const Flow *f, json_t *obj);
+/* Suricata's EVE "metadata" of a flow and packet: {"flowbits": [names set], "flowints":
+ * {name: value}, "flowvars": [{name: value}], "pktvars": [{name: value}]}, each only when
+ * there is one (pktvars: when p is the packet last inspected); NULL without any. */
+json_t *flowvar_metadata(FlowVarStore *s, const Packet *p, const Flow *f);
+
+/* What a pcre capture becomes: a flow variable, a packet variable, or a packet key/value
+ * pair (pkt:key,pkt:value: the first capture names the variable). */
+typedef enum VarCapture { VAR_CAPTURE_FLOW, VAR_CAPTURE_PKT } VarCapture;
+int flowvar_capture_name_id(const char *name, VarCapture type);
+/* A capture of the rule being checked, kept until the rule matched in full; tag names the
+ * rule and the inspection pass. key: a key/value pair (id unused). The bytes are copied. */
+void flowvar_capture(FlowVarStore *s, uint64_t tag, VarCapture type, int id, const uint8_t *key,
+                     uint16_t key_len, const uint8_t *value, uint16_t value_len);
+/* The rule with this tag matched: its captures become variables of f and p. */
+void flowvar_capture_commit(FlowVarStore *s, uint64_t tag, const Packet *p, const Flow *f);
 void flowint_put(FlowVarStore *s, const Flow *f, int id, uint64_t value);
 
 #endif

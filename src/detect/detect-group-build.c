@@ -85,7 +85,7 @@ static bool postmatch_iponly_compatible(const SigList *postmatch)
 
 /* Suricata's IP-only rules: addresses (and "any" ports) decide alone, so the answer is the
  * same for every packet of a flow direction. */
-static bool sig_is_iponly(const Signature *sig)
+bool detect_sig_is_iponly(const Signature *sig)
 {
     return !sig->buffer_count && !sig->fixed[SIG_LIST_PACKET].head &&
            !sig->fixed[SIG_LIST_PAYLOAD].head &&
@@ -110,7 +110,7 @@ static int add_packet_sig(DetectEngine *de, Builders *b, const Signature *sig,
             continue;
         SigGroup *grp = &de->packet_groups[g];
         grp->count++;
-        if (sig_is_iponly(sig)) {
+        if (detect_sig_is_iponly(sig)) {
             if (append(&grp->iponly, &grp->iponly_count, sig->num) != 0)
                 return -1;
             continue;

@@ -20,6 +20,9 @@
 #include "detect/detect.h"
 
 typedef enum SigAction { SIG_ACTION_ALERT, SIG_ACTION_PASS, SIG_ACTION_DROP, SIG_ACTION_REJECT } SigAction;
+/* Who a reject answers: reject and rejectsrc the source (to_client), rejectdst the
+ * destination, rejectboth both. */
+typedef enum SigRejectTarget { SIG_REJECT_TO_CLIENT, SIG_REJECT_TO_SERVER, SIG_REJECT_BOTH } SigRejectTarget;
 
 enum {
     SIG_LIST_PACKET,
@@ -117,6 +120,7 @@ typedef struct Signature {
     char *classtype;
     const char *class_desc;
     SigAction action;
+    uint8_t reject_target;  /* SIG_ACTION_REJECT: a SigRejectTarget */
     uint32_t flags;
     uint8_t ipproto;        /* 0: any IP protocol */
     AppProto alproto;       /* ALPROTO_UNKNOWN: none required */

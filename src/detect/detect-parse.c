@@ -44,13 +44,17 @@ static int parse_action(Signature *sig, const char *s, char *err, size_t errlen)
     static const struct {
         const char *name;
         SigAction action;
-    } actions[] = {{"alert", SIG_ACTION_ALERT}, {"pass", SIG_ACTION_PASS},
-                   {"drop", SIG_ACTION_DROP},   {"reject", SIG_ACTION_REJECT},
-                   {"rejectsrc", SIG_ACTION_REJECT}, {"rejectdst", SIG_ACTION_REJECT},
-                   {"rejectboth", SIG_ACTION_REJECT}, {"config", SIG_ACTION_PASS}};
+        SigRejectTarget target;
+    } actions[] = {{"alert", SIG_ACTION_ALERT, 0}, {"pass", SIG_ACTION_PASS, 0},
+                   {"drop", SIG_ACTION_DROP, 0},   {"reject", SIG_ACTION_REJECT, 0},
+                   {"rejectsrc", SIG_ACTION_REJECT, SIG_REJECT_TO_CLIENT},
+                   {"rejectdst", SIG_ACTION_REJECT, SIG_REJECT_TO_SERVER},
+                   {"rejectboth", SIG_ACTION_REJECT, SIG_REJECT_BOTH},
+                   {"config", SIG_ACTION_PASS, 0}};
     for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
         if (strcmp(s, actions[i].name) == 0) {
             sig->action = actions[i].action;
+            sig->reject_target = (uint8_t)actions[i].target;
             return 0;
         }
     }

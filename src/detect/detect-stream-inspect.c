@@ -331,7 +331,7 @@ static void inspect_direction(DetectThread *dt, const Packet *p, Flow *f, bool e
 void detect_stream_packet(DetectThread *dt, const Packet *p, Flow *f)
 {
     if (!dt->stream_ctx || !f || p->proto != IPPROTO_TCP || !p->ip_version || p->is_fragment ||
-        f->action_pass)
+        f->action_pass || f->action_drop)
         return;
     inspect_direction(dt, p, f, false);
 }
@@ -362,7 +362,7 @@ void detect_stream_flow_end(DetectThread *dt, Flow *f)
     if (!dt || !dt->stream_ctx || !f || f->key.proto != IPPROTO_TCP)
         return;
     for (int dir = 0; dir < 2; dir++) {
-        if (f->action_pass)
+        if (f->action_pass || f->action_drop)
             return;
         Packet pk;
         pseudo_packet(&pk, f, dir == 0);

@@ -55,9 +55,9 @@ bool detect_engine_uses_buffer(const DetectEngine *de, const char *prefix);
 
 DetectThread *detect_thread_new(const DetectEngine *de, CounterSet *counters, EveWriter *eve);
 void detect_thread_free(DetectThread *dt);
-/* EveFlowMetadataFn (ud: the DetectThread): the flow's flowbits and flowints as Suricata's
- * EVE "metadata", for events other than alerts when eve-log.metadata is on. */
-void detect_flow_metadata(void *ud, const Flow *f, json_t *obj);
+/* EveFlowMetadataFn (ud: the DetectThread): the flow's and the packet's variables as
+ * Suricata's EVE "metadata" (eve-log.metadata), NULL when there are none. */
+json_t *detect_flow_metadata(void *ud, const Packet *p, const Flow *f);
 void detect_register_counters(void);
 /* Checksums are not to be trusted (-k none, pcap-file.checksum-checks: no): the checksum
  * keywords then take every checksum as valid, as Suricata does (detect-csum.c). */
@@ -70,7 +70,7 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f);
 struct StreamThread;
 void detect_stream_attach(DetectThread *dt, struct StreamThread *st);
 void detect_stream_flow_end(DetectThread *dt, Flow *f);
-/* The flow ends: forget its flowbits/flowint state. */
+/* The flow ends: the alerts still waiting for a packet are written. */
 void detect_flow_end(DetectThread *dt, Flow *f);
 /* After the packet's own rules: the transaction sides that became ready in the packet's
  * direction (detect-tx-timing.c). */
@@ -78,6 +78,9 @@ void detect_tx_packet(DetectThread *dt, const Packet *p, Flow *f);
 /* The worker calls detect_tx_packet after every detect_packet: until then the packet alerts
  * of such flows wait in the queue they share with the transaction alerts. */
 void detect_thread_inspect_tx_by_packet(DetectThread *dt);
+/* The flow is gone (after its flow record, which logs its variables): forget its flowbits,
+ * flowint and flow variables. */
+void detect_flow_release(DetectThread *dt, Flow *f);
 /* An app-layer transaction is complete (or its flow ends): inspect its buffers. Has the
  * AppLayerTxHook signature; ud is the DetectThread. */
 void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, void *tx,

@@ -78,6 +78,10 @@ typedef struct Flow {
     uint32_t esp_spi;
     bool alerted;
     bool action_pass;                 /* a pass rule matched: EVE flow.action "pass" */
+    /* a drop or reject rule of a flow-wide kind matched (IP-only, app-layer), as Suricata 7
+     * even in IDS mode: EVE flow.action "drop"; like a pass, the rest of the flow is not
+     * inspected. The first of the two to be set wins. */
+    bool action_drop;
     bool bypassed;                    /* the bypass keyword matched (local bypass) */
     /* The app layer turned the flow around (a midstream pickup from the server's data):
      * until the stream layer swaps its session after this packet, its deliveries are read

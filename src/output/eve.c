@@ -35,6 +35,7 @@ void eve_config_default(EveConfig *cfg)
     for (int i = 0; i < EVE_TYPE_COUNT; i++)
         cfg->types[i] = true;
     cfg->anomaly_applayer = true;
+    cfg->metadata = true;
     cfg->stats_totals = true;
     cfg->alert.payload_buffer_size = 4096;
     cfg->fast_append = true;

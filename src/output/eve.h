@@ -62,7 +62,7 @@ typedef struct EveConfig {
     bool types[EVE_TYPE_COUNT];
     bool anomaly_decode, anomaly_stream, anomaly_applayer, anomaly_packethdr;
     bool community_id;
-    bool metadata;        /* eve-log.metadata: flow variables in non-alert events */
+    bool metadata;        /* eve-log.metadata (default on): flow and packet variables */
     uint16_t community_id_seed;
     bool ethernet;        /* log MAC addresses (ether object) */
     bool pcap_file;       /* log pcap_filename */
@@ -90,9 +90,10 @@ typedef struct EveLog {
 /* A writer's buffer is written out once it holds this much. */
 #define EVE_WRITER_FLUSH_AT (64 * 1024)
 
-/* Adds Suricata's "metadata" object (the flow's flowbits, flowints) to an event; set by
+/* Suricata's "metadata" object of an event (the flow's flowbits, flowints and flow
+ * variables, the packet's variables; p or f may be NULL), NULL when there is none; set by
  * detection, which keeps those variables. */
-typedef void (*EveFlowMetadataFn)(void *ud, const Flow *f, json_t *obj);
+typedef json_t *(*EveFlowMetadataFn)(void *ud, const Packet *p, const Flow *f);
 
 typedef struct EveWriter {
     EveLog *log;

@@ -3,6 +3,7 @@
  */
 #include "output/output-alert.h"
 
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,7 +101,7 @@ static void set_base64(json_t *obj, const char *key, const uint8_t *data, uint32
 }
 
 /* Suricata's printable form: printable ASCII, CR and LF kept, anything else a dot. */
-static void set_printable(json_t *obj, const char *key, const uint8_t *data, uint32_t len)
+void alert_set_printable(json_t *obj, const char *key, const uint8_t *data, uint32_t len)
 {
     char *out = malloc((size_t)len + 1);
     if (!out)
@@ -127,7 +128,7 @@ void alert_add_http_bodies(const EveLog *log, json_t *http, const uint8_t *req,
         if (c->http_body)
             set_base64(http, bodies[i].key, bodies[i].data, bodies[i].len);
         if (c->http_body_printable)
-            set_printable(http, bodies[i].printable, bodies[i].data, bodies[i].len);
+            alert_set_printable(http, bodies[i].printable, bodies[i].data, bodies[i].len);
     }
 }
 
@@ -161,7 +162,7 @@ static void add_packet_fields(json_t *obj, const EveAlertConfig *c, const Packet
         if (c->payload)
             set_base64(obj, "payload", data, len);
         if (c->payload_printable)
-            set_printable(obj, "payload_printable", data, len);
+            alert_set_printable(obj, "payload_printable", data, len);
         json_object_set_new(obj, "stream", json_integer(a->stream ? 1 : 0));
     }
     if (c->packet && p->len)
@@ -176,6 +177,25 @@ static void add_xff(json_t *obj, json_t *alert, const EveAlertConfig *c, const c
     json_object_set_new(alert, "xff", json_string(xff));
     if (c->xff_overwrite)
         json_object_set_new(obj, to_client ? "dest_ip" : "src_ip", json_string(xff));
+}
+
+/* Suricata's verdict in IDS mode: the action, and for a packet a reject rule matched, what
+ * would be sent back: an ICMP "administratively prohibited" for UDP and ICMP, a TCP reset
+ * for TCP (nothing for other protocols). */
+static json_t *verdict_object(const AlertInfo *a, const Packet *p)
+{
+    json_t *v = json_pack("{ss}", "action", a->reject_target ? "alert" : a->verdict);
+    if (!a->reject_target)
+        return v;
+    json_object_set_new(v, "reject-target", json_string(a->reject_target));
+    json_t *reject = json_array();
+    uint8_t proto = p ? p->proto : 0;
+    if (proto == IPPROTO_UDP || proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6)
+        json_array_append_new(reject, json_string("icmp-prohib"));
+    else if (proto == IPPROTO_TCP)
+        json_array_append_new(reject, json_string("tcp-reset"));
+    json_object_set_new(v, "reject", reject);
+    return v;
 }
 
 void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo *a)
@@ -203,6 +223,10 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
     } else {
         return;
     }
+    json_t *md = w->log->cfg.metadata && w->flow_metadata
+                     ? w->flow_metadata(w->flow_metadata_ud, p, f) : NULL;
+    if (md)
+        json_object_set_new(obj, "metadata", md);
     if (a->has_tx_id)
         json_object_set_new(obj, "tx_id", json_integer((json_int_t)a->tx_id));
     if (a->tx_guessed)
@@ -213,7 +237,7 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
     add_source_target(alert, obj, a->target);
     json_object_set_new(obj, "alert", alert);
     if (a->verdict && w->log->cfg.alert.verdict)
-        json_object_set_new(obj, "verdict", json_pack("{ss}", "action", a->verdict));
+        json_object_set_new(obj, "verdict", verdict_object(a, p));
     if (f) {
         eve_add_app_proto(obj, f);
         if (a->app_object)

@@ -27,6 +27,9 @@ typedef struct AlertInfo {
     const char *verdict;    /* verdict.action when the alert type's verdict option is on:
                                "pass" or "alert" (IDS); NULL: none */
     bool drop;              /* the rule (or a rate_filter) drops or rejects: fast.log [wDrop] */
+    /* A reject rule matched the packet: verdict "reject-target" (to_client, to_server,
+     * both) and "reject" [what would be sent: by the packet's protocol]; NULL: none. */
+    const char *reject_target;
     json_t *metadata;       /* object of string arrays, or NULL; borrowed */
     const char *metadata_json; /* or the same as JSON text (a rule's, detect-attribute.c) */
     int target;             /* 0 none, 1 source is the target, 2 destination is */
@@ -48,6 +51,10 @@ typedef struct AlertInfo {
 /* Adds value to metadata[key] (an array of strings), creating both as needed; returns the
  * metadata object (new when metadata was NULL). */
 json_t *alert_metadata_add(json_t *metadata, const char *key, const char *value);
+
+/* Sets key to Suricata's printable form of data: printable ASCII, CR and LF kept, any other
+ * byte a dot. */
+void alert_set_printable(json_t *obj, const char *key, const uint8_t *data, uint32_t len);
 
 /* Adds http_request_body / http_response_body (base64) and their _printable forms to an
  * alert's "http" object, as the alert type's http-body options ask. */

@@ -38,8 +38,10 @@ void output_anomaly_log(EveWriter *w, const Packet *p)
         json_object_set_new(anomaly, "type", json_string(is_stream ? "stream" : "decode"));
         json_object_set_new(anomaly, "event", json_string(decode_event_name(ev)));
         json_object_set_new(obj, "anomaly", anomaly);
-        if (cfg->metadata && w->flow_metadata && p->flow)
-            w->flow_metadata(w->flow_metadata_ud, p->flow, obj);
+        json_t *md = cfg->metadata && w->flow_metadata
+                         ? w->flow_metadata(w->flow_metadata_ud, p, p->flow) : NULL;
+        if (md)
+            json_object_set_new(obj, "metadata", md);
         if (cfg->anomaly_packethdr)
             add_packet_bytes(obj, p);
         eve_write(w, EVE_ANOMALY, obj);

@@ -36,7 +36,9 @@ static void put_flow_object(JsonBuilder *jb, const Flow *f, FlowEndReason reason
     jb_set_string(jb, "state", f->bypassed ? "bypassed" : flow_state_name(f->state));
     jb_set_string(jb, "reason", flow_end_reason_name(reason));
     jb_set_bool(jb, "alerted", f->alerted);
-    if (f->action_pass)
+    if (f->action_drop)
+        jb_set_string(jb, "action", "drop");
+    else if (f->action_pass)
         jb_set_string(jb, "action", "pass");
     jb_close(jb);
 }
@@ -93,6 +95,10 @@ void output_flow_log(EveWriter *w, const Flow *f, FlowEndReason reason, uint64_t
     eve_begin_flow_event(w, &jb, f, now_usec, "flow");
     eve_put_app_proto(&jb, f);
     put_flow_object(&jb, f, reason);
+    json_t *md = w->log->cfg.metadata && w->flow_metadata
+                     ? w->flow_metadata(w->flow_metadata_ud, NULL, f) : NULL;
+    if (md)
+        jb_set_json(&jb, "metadata", md);
     if (f->key.proto == IPPROTO_TCP)
         put_tcp_object(&jb, f);
     eve_end_event(w, EVE_FLOW, &jb);

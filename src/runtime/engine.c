@@ -58,6 +58,7 @@ void engine_settings_default(EngineSettings *s)
     defrag_config_default(&s->defrag);
     eve_config_default(&s->eve);
     ddos_config_default(&s->ddos);
+    s->decode.teredo_enabled = true;
     s->stats_interval_sec = 8;
 }
 
@@ -220,6 +221,10 @@ static int setup_run(Run *run)
         return -1;
     run->defrag = defrag_table_new(&s->defrag);
     decode_thread_init(&run->decode, &run->capture_counters, run->defrag, &run->pool);
+    run->decode.options.teredo_enabled = s->decode.teredo_enabled;
+    memcpy(run->decode.options.teredo_ports, s->decode.teredo_ports,
+           sizeof(s->decode.teredo_ports));
+    run->decode.options.teredo_port_count = s->decode.teredo_port_count;
     eve_writer_init(&run->stats_writer, run->eve);
     if (s->yara && *s->yara &&
         !(run->yara = yara_scanner_new(s->yara, s->yara_scan, run->eve, s->yara_reload,

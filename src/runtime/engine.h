@@ -33,6 +33,7 @@ typedef struct EngineSettings {
     FlowConfig flow;
     StreamConfig stream;
     DefragConfig defrag;
+    DecodeOptions decode;        /* decoder.* (Teredo) */
     EveConfig eve;
     DdosConfig ddos;             /* volumetric DDoS detection (src/ddos), run by capture */
     uint32_t stats_interval_sec; /* live mode periodic stats; 0 disables */

@@ -208,7 +208,7 @@ static int read_eve(const ConfNode *conf, const char *log_dir, EveConfig *cfg, c
     else
         snprintf(cfg->path, sizeof(cfg->path), "%s/%s", log_dir, filename);
     cfg->community_id = conf_get_bool(eve, "community-id", false);
-    cfg->metadata = conf_get_bool(eve, "metadata", false);
+    cfg->metadata = conf_get_bool(eve, "metadata", true);
     cfg->community_id_seed = (uint16_t)conf_get_int(eve, "community-id-seed", 0);
     cfg->ethernet = conf_get_bool(eve, "ethernet", false);
     cfg->pcap_file = conf_get_bool(eve, "pcap-file", false);
@@ -230,6 +230,24 @@ static void read_fast(const ConfNode *conf, const char *log_dir, EveConfig *cfg)
         snprintf(cfg->fast_path, sizeof(cfg->fast_path), "%s", filename);
     else
         snprintf(cfg->fast_path, sizeof(cfg->fast_path), "%s/%s", log_dir, filename);
+}
+
+/* decoder.teredo: on by default; ports "any" unless listed (a $NAME of vars.port-groups,
+ * as the stock configuration's $TEREDO_PORTS). */
+static int read_decoder(const ConfNode *conf, DecodeOptions *d, char *err, size_t errlen)
+{
+    d->teredo_enabled = conf_get_bool(conf, "decoder.teredo.enabled", true);
+    const char *ports = conf_get_str(conf, "decoder.teredo.ports", "any");
+    if (ports[0] == '$') {
+        char path[128];
+        snprintf(path, sizeof(path), "vars.port-groups.%s", ports + 1);
+        ports = conf_get_str(conf, path, "any");
+    }
+    if (decode_teredo_parse_ports(d, ports) != 0) {
+        snprintf(err, errlen, "decoder.teredo.ports: cannot read \"%s\"", ports);
+        return -1;
+    }
+    return 0;
 }
 
 int settings_from_conf(const ConfNode *conf, const char *log_dir, EngineSettings *s, char *err,
@@ -254,6 +272,7 @@ int settings_from_conf(const ConfNode *conf, const char *log_dir, EngineSettings
     stream_config_from_conf(conf, &s->stream);
     s->flow.tcp_synack_starts = s->stream.midstream || s->stream.async_oneside;
     if (ddos_config_from_conf(conf, &s->ddos, err, errlen) != 0 ||
+        read_decoder(conf, &s->decode, err, errlen) != 0 ||
         read_eve(conf, log_dir, &s->eve, err, errlen) != 0)
         return -1;
     read_fast(conf, log_dir, &s->eve);

@@ -29,6 +29,7 @@ static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *
     detect_flow_end(w->detect, f);   /* after the last transactions were inspected */
     output_flow_log(&w->eve, f, reason, now_usec);
     output_netflow_log(&w->eve, f, now_usec);
+    detect_flow_release(w->detect, f);   /* its variables were logged with the flow */
     applayer_flow_free(f);
     stream_flow_free(w->stream, f);
     intel_flow_end(f);

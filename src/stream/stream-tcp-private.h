@@ -40,7 +40,10 @@ typedef struct StreamSegment {
 enum {
     STREAM_F_DEPTH_REACHED = 0x0001, /* stream.reassembly.depth hit: no more data kept */
     STREAM_F_HAS_GAP = 0x0002,       /* the app layer was told about missing data */
-    STREAM_F_RST_RECV = 0x0004,      /* this side sent a RST */
+    /* this side was sent a RST it may have ignored (one answering its SYN, or one with a
+     * TCP-MD5/AO signature nobody here can check): if the RST's sender goes on talking, the
+     * RST was likely injected (stream.suspected_rst_inject, stream-tcp.c) */
+    STREAM_F_RST_RECV = 0x0004,
     STREAM_F_ZERO_TS = 0x0008,       /* the handshake carried a zero timestamp */
     STREAM_F_TIMESTAMP = 0x0010,     /* the SYN carried timestamps */
     STREAM_F_KEEPALIVE = 0x0020,     /* the last packet was a keep-alive */

@@ -150,6 +150,10 @@ bool stream_validate_rst(TcpSession *ssn, Packet *p)
         stream_event(p, DE_STREAM_RST_INVALID_ACK);
         return false;
     }
+    /* A signed RST is taken, but the receiver may drop it for a bad signature: keep watching
+     * whether its sender carries on (as Suricata 7). */
+    if (p->tcp_opts.has_signature)
+        rcv->flags |= STREAM_F_RST_RECV;
     uint32_t seq = p->tcp_seq;
     if (ssn->flags & SSN_F_ASYNC)
         return SEQ_GEQ(seq, snd->next_seq);
@@ -173,7 +177,6 @@ static int handle_rst(TcpSession *ssn, Flow *f, Packet *p)
         return -1;
     TcpStream *snd = sender_stream(ssn, p), *rcv = receiver_stream(ssn, p);
     ssn->flags |= SSN_F_CLOSED_BY_RST;
-    snd->flags |= STREAM_F_RST_RECV;
     stream_set_state(ssn, f, FLOW_TCP_CLOSED);
     if ((p->tcp_flags & TH_ACK) && ack_valid(ssn, rcv, p))
         stream_update_last_ack(rcv, p->tcp_ack);

@@ -390,7 +390,7 @@ static int state_syn_sent(StreamThread *st, TcpSession *ssn, Flow *f, Packet *p)
                                         p->tcp_ack == ssn->client.isn + 1);
         if (closes) {
             ssn->flags |= SSN_F_CLOSED_BY_RST;
-            sender_stream(ssn, p)->flags |= STREAM_F_RST_RECV;
+            receiver_stream(ssn, p)->flags |= STREAM_F_RST_RECV;
             stream_set_state(ssn, f, FLOW_TCP_CLOSED);
         }
         return 0;
@@ -477,7 +477,6 @@ static int state_syn_recv(StreamThread *st, TcpSession *ssn, Flow *f, Packet *p)
         if (!stream_validate_rst(ssn, p))
             return -1;
         ssn->flags |= SSN_F_CLOSED_BY_RST;
-        sender_stream(ssn, p)->flags |= STREAM_F_RST_RECV;
         stream_set_state(ssn, f, FLOW_TCP_CLOSED);
         return 0;
     }
@@ -525,9 +524,40 @@ static bool is_keepalive_or_its_ack(TcpSession *ssn, const Packet *p)
     return answer;
 }
 
+static int dispatch(StreamThread *st, TcpSession *ssn, Flow *f, Packet *p);
+
+/* CLOSED: a packet from the sender of a RST that its receiver may have dropped (see
+ * STREAM_F_RST_RECV) is handled in the state before the RST, which the session returns to,
+ * as in Suricata 7. Anything else has nothing left to track. */
+static int state_closed(StreamThread *st, TcpSession *ssn, Flow *f, Packet *p)
+{
+    if ((p->tcp_flags & TH_RST) || (sender_stream(ssn, p)->flags & STREAM_F_RST_RECV) ||
+        !(receiver_stream(ssn, p)->flags & STREAM_F_RST_RECV) ||
+        ssn->pstate == FLOW_TCP_CLOSED)
+        return 0;
+    ssn->state = ssn->pstate; /* the flow's timeout stays that of a closed one */
+    f->tcp_state = ssn->state;
+    return dispatch(st, ssn, f, p);
+}
+
+/* After the state handling: the sender of a doubtful RST sent something other than another
+ * RST, so the RST was probably injected by a third party; the session is no longer taken as
+ * reset (Suricata's stream.suspected_rst_inject). */
+static void check_post_rst(TcpSession *ssn, Packet *p)
+{
+    TcpStream *rcv = receiver_stream(ssn, p);
+    if ((p->tcp_flags & TH_RST) || !(rcv->flags & STREAM_F_RST_RECV))
+        return;
+    rcv->flags &= (uint16_t)~STREAM_F_RST_RECV;
+    ssn->flags &= (uint16_t)~SSN_F_CLOSED_BY_RST;
+    stream_event(p, DE_STREAM_SUSPECTED_RST_INJECT);
+}
+
 static int dispatch(StreamThread *st, TcpSession *ssn, Flow *f, Packet *p)
 {
     switch (ssn->state) {
+    case FLOW_TCP_CLOSED:
+        return state_closed(st, ssn, f, p);
     case FLOW_TCP_SYN_SENT:
         return state_syn_sent(st, ssn, f, p);
     case FLOW_TCP_SYN_RECV:
@@ -605,10 +635,9 @@ void stream_handle_packet(StreamThread *st, Flow *f, Packet *p)
     if (!ssn || ssn->state == FLOW_TCP_NONE) {
         verdict = state_none(st, f, p);
         ssn = f->tcp_session;
-    } else if (is_keepalive_or_its_ack(ssn, p)) {
-        verdict = 0;
     } else {
-        verdict = dispatch(st, ssn, f, p);
+        verdict = is_keepalive_or_its_ack(ssn, p) ? 0 : dispatch(st, ssn, f, p);
+        check_post_rst(ssn, p);
     }
     if (!ssn)
         return;

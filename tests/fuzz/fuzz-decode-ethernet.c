@@ -3,8 +3,8 @@
  *
  * Everything reachable from Ethernet is fuzzed here: VLAN/QinQ, MPLS, PPPoE and PPP, IPv4
  * with options, IPv6 with extension headers, transports, ICMP, and the tunnels (GRE, ERSPAN,
- * VXLAN, IP-in-IP) whose pseudo packets are decoded in turn; fragments go to defrag, whose
- * trackers live for the whole input.
+ * VXLAN, Geneve, Teredo on any UDP port, IP-in-IP) whose pseudo packets are decoded in turn;
+ * fragments go to defrag, whose trackers live for the whole input.
  */
 #include "fuzz-decode-util.h"
 

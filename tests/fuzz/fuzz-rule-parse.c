@@ -65,6 +65,7 @@ static void run_packet(Signature *sig, const uint8_t *payload, uint32_t len)
             detect_packet(dt, &p, &f);
             detect_packet(dt, &p, NULL);
             detect_flow_end(dt, &f);
+            detect_flow_release(dt, &f);
             detect_thread_free(dt);
         }
     }

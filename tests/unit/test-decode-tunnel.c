@@ -1,7 +1,7 @@
 /*
  * test-decode-tunnel.c - unit tests for the tunnel decoders: GRE versions 0 and 1 (PPTP),
- * ERSPAN types I and II, VLAN-in-GRE, VXLAN, Geneve, and what happens when pseudo packets
- * run out.
+ * ERSPAN types I and II, VLAN-in-GRE, VXLAN, Geneve, Teredo, and what happens when pseudo
+ * packets run out.
  *
  * A tunnel must leave the outer packet as it was (its own flow) and queue exactly one pseudo
  * packet, marked is_tunneled, whose decoding yields the inner addresses and ports.
@@ -325,6 +325,60 @@ static void test_vxlan_payload_types(void **state)
 
 /* ---- Geneve -------------------------------------------------------------------------- */
 
+/* ---- Teredo ------------------------------------------------------------------------- */
+
+/* An IPv6/UDP packet 1111 -> 2222 as Teredo carries it, after `prefix` bytes. */
+static size_t teredo_payload(uint8_t *b, const uint8_t *prefix, size_t prefix_len)
+{
+    if (prefix_len)
+        memcpy(b, prefix, prefix_len);
+    size_t n = prefix_len + w_ipv6(b + prefix_len, IPPROTO_UDP, 8 + 3);
+    n += w_udp(b + n, 1111, 2222, 3);
+    memcpy(b + n, "abc", 3);
+    return n + 3;
+}
+
+static void test_teredo(void **state)
+{
+    (void)state;
+    uint8_t t[256];
+    /* on any port (no decoder.teredo.ports), with or without an origin indication */
+    size_t n = teredo_payload(t, NULL, 0);
+    decode_vxlan_bytes(3797, 32900, t, n);
+    expect_inner_udp(6);
+    static const uint8_t origin[8] = {0, 0, 0x7f, 0x7b, 1, 2, 3, 4};
+    n = teredo_payload(t, origin, sizeof(origin));
+    decode_vxlan_bytes(3544, 3797, t, n);
+    expect_inner_udp(6);
+    assert_int_equal(counter("decoder.teredo"), 2);
+    /* not Teredo, and no anomaly: an authentication header, a length that does not fill the
+     * datagram, a hop limit of 0, IPv4 */
+    static const uint8_t auth[8] = {0, 1, 0, 0, 0, 0, 0, 0};
+    n = teredo_payload(t, auth, sizeof(auth));
+    Packet *p = decode_vxlan_bytes(3544, 3797, t, n);
+    assert_int_equal(h.dt.pseudo_count, 0);
+    assert_int_equal(p->event_count, 0);
+    n = teredo_payload(t, NULL, 0);
+    decode_vxlan_bytes(3544, 3797, t, n + 1);
+    t[7] = 0;
+    decode_vxlan_bytes(3544, 3797, t, n);
+    n = inner_ipv4_udp(t);
+    decode_vxlan_bytes(3544, 3797, t, n);
+    assert_int_equal(h.dt.pseudo_count, 0);
+    assert_int_equal(counter("decoder.teredo"), 2);
+    /* only the configured ports, or none when disabled */
+    assert_int_equal(decode_teredo_parse_ports(&h.dt.options, "[3544, 3545]"), 0);
+    n = teredo_payload(t, NULL, 0);
+    decode_vxlan_bytes(3797, 32900, t, n);
+    assert_int_equal(h.dt.pseudo_count, 0);
+    decode_vxlan_bytes(3545, 32900, t, n);
+    expect_inner_udp(6);
+    h.dt.options.teredo_enabled = false;
+    decode_vxlan_bytes(3544, 32900, t, n);
+    assert_int_equal(h.dt.pseudo_count, 0);
+    assert_int_equal(decode_teredo_parse_ports(&h.dt.options, "[x]"), -1);
+}
+
 static void test_geneve(void **state)
 {
     (void)state;
@@ -421,6 +475,7 @@ int main(void)
         T(test_erspan),            T(test_vxlan),
         T(test_vxlan_not_vxlan),   T(test_vxlan_payload_types),
         T(test_geneve),
+        T(test_teredo),
         T(test_pseudo_queue_full), T(test_nested_tunnels_bounded),
     };
 #undef T

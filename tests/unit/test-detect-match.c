@@ -113,6 +113,36 @@ static void test_pcre_match(void **state)
     unload(&h);
 }
 
+/* A drop or reject of an IP-only (or app-layer) rule drops the flow, as Suricata 7 does even
+ * in IDS mode: the rest of the flow is not inspected; a packet rule's drop is the packet's. */
+static void test_drop_applies_to_flow(void **state)
+{
+    (void)state;
+    Harness h = load("rejectboth icmp any any -> any any (sid:1;)\n"
+                     "drop tcp any any -> any any (content:\"x\"; sid:2;)\n");
+    Flow f;
+    memset(&f, 0, sizeof(f));
+    f.flow_id = 11;
+    TestPacket t;
+    make(&t, IPPROTO_ICMP, "", 0);
+    detect_packet(h.dt, &t.p, &f);
+    assert_true(alerted(h.dt, 1));
+    assert_true(f.action_drop);
+    t.p.to_server = false;
+    detect_packet(h.dt, &t.p, &f);
+    assert_false(alerted(h.dt, 1));
+    Flow g;
+    memset(&g, 0, sizeof(g));
+    g.flow_id = 12;
+    make(&t, IPPROTO_TCP, "x", 1);
+    detect_packet(h.dt, &t.p, &g);
+    assert_true(alerted(h.dt, 2));
+    assert_false(g.action_drop);
+    detect_packet(h.dt, &t.p, &g);
+    assert_true(alerted(h.dt, 2));
+    unload(&h);
+}
+
 static void test_byte_keywords(void **state)
 {
     (void)state;
@@ -368,9 +398,8 @@ static void test_flow_and_flowbits(void **state)
     detect_packet(h.dt, &t.p, &f);
     assert_true(alerted(h.dt, 2));
     /* the flow's variables as EVE "metadata" (eve-log.metadata) */
-    json_t *md = json_object();
-    detect_flow_metadata(h.dt, &f, md);
-    json_t *bits = json_object_get(json_object_get(md, "metadata"), "flowbits");
+    json_t *md = detect_flow_metadata(h.dt, NULL, &f);
+    json_t *bits = json_object_get(md, "flowbits");
     assert_int_equal(json_array_size(bits), 1);
     assert_string_equal(json_string_value(json_array_get(bits, 0)), "seen_login");
     json_decref(md);
@@ -390,18 +419,18 @@ static void test_flow_and_flowbits(void **state)
     assert_false(alerted(h.dt, 4));
     detect_packet(h.dt, &t.p, &f);
     assert_true(alerted(h.dt, 4));
-    md = json_object();
-    detect_flow_metadata(h.dt, &f, md);
-    assert_null(json_object_get(json_object_get(md, "metadata"), "flowbits"));
-    assert_int_equal(json_integer_value(json_object_get(
-                         json_object_get(json_object_get(md, "metadata"), "flowints"), "count")),
+    md = detect_flow_metadata(h.dt, NULL, &f);
+    assert_null(json_object_get(md, "flowbits"));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(md, "flowints"), "count")),
                      2);
     json_decref(md);
     /* The flow ends: its state goes. */
     detect_flow_end(h.dt, &f);
+    detect_flow_release(h.dt, &f);
     make(&t, IPPROTO_TCP, "login", 5);
     detect_packet(h.dt, &t.p, &f);
     detect_flow_end(h.dt, &f);
+    detect_flow_release(h.dt, &f);
     make(&t, IPPROTO_TCP, "ok", 2);
     t.p.to_server = false;
     detect_packet(h.dt, &t.p, &f);
@@ -730,6 +759,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_content_modifiers),
         cmocka_unit_test(test_pcre_match),
+        cmocka_unit_test(test_drop_applies_to_flow),
         cmocka_unit_test(test_byte_keywords),
         cmocka_unit_test(test_byte_test_unbounded_string),
         cmocka_unit_test(test_tag_counts),

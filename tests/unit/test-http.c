@@ -971,12 +971,19 @@ static const char MP_BODY[] = "--XyZ\r\nContent-Disposition: form-data; name=\"a
                               "\r\n--XyZ\r\ncontent-disposition: form-data; filename=two.txt\r\n"
                               "\r\nsecond\r\n--XyZ--\r\n";
 
+/* The upload request with this body (req holds 2048 bytes); returns its length. */
+static size_t multipart_request(char *req, const char *body)
+{
+    size_t o = (size_t)snprintf(req, 2048, MP_REQ, strlen(body));
+    assert_true(o + strlen(body) <= 2048);
+    memcpy(req + o, body, strlen(body));
+    return o + strlen(body);
+}
+
 static json_t *multipart_run(const char *body, size_t step)
 {
     char req[2048];
-    size_t o = (size_t)snprintf(req, sizeof(req), MP_REQ, strlen(body));
-    memcpy(req + o, body, strlen(body));
-    o += strlen(body);
+    size_t o = multipart_request(req, body);
     Harness h;
     harness_open(&h);
     assert_int_equal(feed(&h, true, req, o, step), 0);
@@ -1018,6 +1025,30 @@ static void test_multipart_upload(void **state)
     assert_int_equal(count_events(events, "fileinfo", NULL), 1);
     assert_string_equal(str_at(nth_event(events, "fileinfo", 0), "fileinfo", "filename"), "/p");
     json_decref(events);
+}
+
+/* The parts' files outlive the parts: the transaction's rules see them when it completes
+ * (detect-engine-state-02), in the order they came, until the transaction is freed. */
+static void test_multipart_files_kept_for_rules(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    char req[2048];
+    size_t o = multipart_request(req, MP_BODY);
+    Harness h;
+    harness_open(&h);
+    assert_int_equal(feed(&h, true, req, o, o), 0);
+    void *tx = P->tx_get(h.s, 0);
+    assert_non_null(tx);
+    const File *one = P->tx_file(tx, true, 0), *two = P->tx_file(tx, true, 1);
+    assert_non_null(one);
+    assert_non_null(two);
+    assert_memory_equal(one->name, "one.bin", one->name_len);
+    assert_int_equal(one->state, FILE_STATE_CLOSED);
+    assert_memory_equal(two->name, "two.txt", two->name_len);
+    assert_null(P->tx_file(tx, true, 2));
+    assert_null(P->tx_file(tx, false, 0));
+    json_decref(harness_close(&h));
 }
 
 static void test_header_param(void **state)
@@ -1236,6 +1267,7 @@ int main(void)
         cmocka_unit_test(test_evader_line_ends_and_folding),
         cmocka_unit_test(test_evader_gzip_headers),
         cmocka_unit_test(test_multipart_upload),
+        cmocka_unit_test(test_multipart_files_kept_for_rules),
         cmocka_unit_test(test_header_param),
         cmocka_unit_test(test_stray_request_body),
         cmocka_unit_test(test_double_encoded_uri),

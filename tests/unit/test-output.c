@@ -226,6 +226,12 @@ static void test_alert_outputs(void **state)
     AlertInfo a = {.gid = 1, .sid = 7, .rev = 1, .signature = "s", .category = ""};
     output_alert(&w, &p, NULL, &a);
     output_alert(&w, &p, NULL, &a);
+    /* a reject rule matched the packet: what it would send, in the verdict */
+    cfg.alert.verdict = true;
+    log->cfg.alert.verdict = true;
+    a.verdict = "alert";
+    a.reject_target = "both";
+    output_alert(&w, &p, NULL, &a);
     eve_writer_destroy(&w);
     eve_log_close(log);
     FILE *f = fopen(fast_path, "r");
@@ -234,7 +240,7 @@ static void test_alert_outputs(void **state)
     while (fgets(line, sizeof(line), f))
         lines += strstr(line, "[1:7:1] s [**]") != NULL;
     fclose(f);
-    assert_int_equal(lines, 2);
+    assert_int_equal(lines, 3);
     f = fopen(eve_path, "r");
     assert_non_null(fgets(line, sizeof(line), f));
     fclose(f);
@@ -247,6 +253,17 @@ static void test_alert_outputs(void **state)
                         "SVBIRFIuLi5HRVQBCg==");
     assert_int_equal(json_integer_value(json_object_get(json_object_get(obj, "packet_info"),
                                                         "linktype")), 1);
+    json_decref(obj);
+    f = fopen(eve_path, "r");
+    for (int i = 0; i < 3; i++)
+        assert_non_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    obj = json_loads(line, 0, NULL);
+    json_t *verdict = json_object_get(obj, "verdict");
+    assert_string_equal(json_string_value(json_object_get(verdict, "action")), "alert");
+    assert_string_equal(json_string_value(json_object_get(verdict, "reject-target")), "both");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(verdict, "reject"), 0)),
+                        "tcp-reset");
     json_decref(obj);
     unlink(eve_path);
     unlink(fast_path);

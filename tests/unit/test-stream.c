@@ -348,6 +348,47 @@ static void test_rst_linux_window(void **state)
     finish();
 }
 
+/* A RST with a TCP-MD5 signature closes the session, but the receiver may have dropped it
+ * (nobody here can check the signature): when its sender goes on sending, the RST was
+ * probably injected, the session resumes where it was and the data is reassembled (Suricata
+ * 7's stream.suspected_rst_inject, security-4710-01). An unsigned RST stays final. */
+static void test_signed_rst_then_data(void **state)
+{
+    (void)state;
+    start();
+    Flow *f = handshake(CISN, SISN);
+    make_packet(&h.last, true, TH_RST | TH_ACK, CISN + 1, SISN + 1, NULL);
+    h.last.tcp_opts.has_signature = true;
+    deliver_packet(&h.last);
+    assert_int_equal(f->tcp_state, FLOW_TCP_CLOSED);
+    /* the receiver's own packets raise nothing */
+    send_pkt(false, TH_ACK, SISN + 1, CISN + 1, NULL);
+    assert_false(packet_has_event(&h.last, DE_STREAM_SUSPECTED_RST_INJECT));
+    send_pkt(true, TH_ACK | TH_PUSH, CISN + 1, SISN + 1, "GET / HTTP/1.0\r\n\r\n");
+    assert_true(packet_has_event(&h.last, DE_STREAM_SUSPECTED_RST_INJECT));
+    assert_int_equal(f->tcp_state, FLOW_TCP_ESTABLISHED);
+    send_pkt(false, TH_ACK, SISN + 1, CISN + 19, NULL);
+    assert_recorded(&h.ts, "GET / HTTP/1.0\r\n\r\n");
+    /* said once: the next packet is plain */
+    send_pkt(true, TH_ACK, CISN + 19, SISN + 1, NULL);
+    assert_false(packet_has_event(&h.last, DE_STREAM_SUSPECTED_RST_INJECT));
+    finish();
+}
+
+static void test_unsigned_rst_then_data(void **state)
+{
+    (void)state;
+    start();
+    Flow *f = handshake(CISN, SISN);
+    send_pkt(true, TH_RST | TH_ACK, CISN + 1, SISN + 1, NULL);
+    send_pkt(true, TH_ACK | TH_PUSH, CISN + 1, SISN + 1, "GET / HTTP/1.0\r\n\r\n");
+    assert_false(packet_has_event(&h.last, DE_STREAM_SUSPECTED_RST_INJECT));
+    assert_int_equal(f->tcp_state, FLOW_TCP_CLOSED);
+    send_pkt(false, TH_ACK, SISN + 1, CISN + 19, NULL);
+    assert_int_equal(h.ts.len, 0);
+    finish();
+}
+
 static void test_sequence_wrap(void **state)
 {
     (void)state;
@@ -722,6 +763,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_midstream_synack_swaps_flow, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rst, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rst_linux_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signed_rst_then_data, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unsigned_rst_then_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequence_wrap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlap_policies, setup, teardown),
