@@ -124,6 +124,11 @@ typedef struct AppLayerFlow {
      * stream inspection of that direction is due (Suricata's
      * AppLayerParserTriggerRawStreamReassembly); stream/stream-tcp-raw.c takes the bits. */
     uint8_t raw_trigger;
+    /* Bytes (data and gaps) handed to parsers per direction, [0] to server: during a parse
+     * call the stream offset of its first byte, which frames are measured in
+     * (app-layer-frames.h). */
+    uint64_t parsed[2];
+    struct AppLayerFrames *frames;   /* NULL until a parser opens a frame */
 } AppLayerFlow;
 
 /* From inside a transaction hook: do not log the transaction being inspected (Suricata's
