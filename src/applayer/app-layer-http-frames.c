@@ -13,6 +13,11 @@
  * it was read (libhtp's finalize step, which may take it as body), at that line's last byte
  * when it is the next request line. A message that never completes keeps its frame open,
  * which detection reads as "everything since".
+ *
+ * Known difference: libhtp starts a message (and Suricata its frame) at the first byte of
+ * it; here a frame opens once its start line is complete. Raw stream inspection runs at a
+ * chunk's acknowledgement or a completed transaction, so only a chunk boundary inside a
+ * start line could leave the line's first bytes out of the frame's inspection.
  */
 #include "applayer/app-layer-frames.h"
 #include "applayer/app-layer-http.h"
