@@ -13,21 +13,16 @@
 
 #include "applayer/app-layer.h"
 
-static bool frames_wanted;
+bool app_frames_wanted;
 
 void app_frames_enable(void)
 {
-    frames_wanted = true;
-}
-
-bool app_frames_enabled(void)
-{
-    return frames_wanted;
+    app_frames_wanted = true;
 }
 
 void app_frame_open(AppLayerFlow *app, bool to_server, AppFrameType type, uint64_t start)
 {
-    if (!frames_wanted || !app)
+    if (!app_frames_wanted || !app)
         return;
     if (!app->frames && !(app->frames = calloc(1, sizeof(*app->frames))))
         return;

@@ -37,9 +37,14 @@ typedef struct AppLayerFrames {
     uint8_t count[2];
 } AppLayerFrames;
 
-/* Start-up, from rule loading: some rule inspects frames, so parsers record them. */
+/* Start-up, from rule loading: some rule inspects frames, so parsers record them. Read
+ * inline: parsers ask at every step, and without a frame rule that must cost nothing. */
+extern bool app_frames_wanted;
 void app_frames_enable(void);
-bool app_frames_enabled(void);
+static inline bool app_frames_enabled(void)
+{
+    return app_frames_wanted;
+}
 
 /* A parser's frame of `type` starts at stream offset `start`. */
 void app_frame_open(struct AppLayerFlow *app, bool to_server, AppFrameType type, uint64_t start);

@@ -22,13 +22,7 @@
 #include "applayer/app-layer-frames.h"
 #include "applayer/app-layer-http.h"
 
-uint64_t http_frame_base(const AppLayerCtx *ctx, bool to_server)
-{
-    const AppLayerFlow *app = ctx->flow ? ctx->flow->app : NULL;
-    return app ? app->parsed[to_server ? 0 : 1] : 0;
-}
-
-void http_frame_before(HttpDir *d, uint64_t pos)
+void http_frame_begin_step(HttpDir *d, uint64_t pos)
 {
     d->pos = pos;
     if (!d->frame_seen) {
@@ -47,11 +41,11 @@ static bool frame_done(HttpState *s, const HttpDir *d, bool to_server)
     return to_server ? tx->req.complete && s->req.finalize_tx != tx : tx->resp.complete;
 }
 
-void http_frame_after(HttpState *s, AppLayerCtx *ctx, bool to_server, uint64_t pos)
+void http_frame_end_step(HttpState *s, AppLayerCtx *ctx, bool to_server, uint64_t pos)
 {
     HttpDir *d = to_server ? &s->req : &s->resp;
     d->pos = pos;
-    if (!app_frames_enabled() || !ctx->flow)
+    if (!ctx->flow)
         return;
     AppFrameType type = to_server ? APP_FRAME_HTTP_REQUEST : APP_FRAME_HTTP_RESPONSE;
     bool started = d->tx && d->tx->id >= d->frame_next_id;

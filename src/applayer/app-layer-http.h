@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <zlib.h>
 
+#include "applayer/app-layer-frames.h"
 #include "applayer/app-layer.h"
 #include "file/file.h"
 
@@ -268,9 +269,24 @@ void http_request_data(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint
 /* Frames (app-layer-http-frames.c): the stream offset of the parse call's first byte;
  * before a parse step at stream offset pos, and after one that ended at pos: opens the
  * frame of a message that started, closes a finished one. */
-uint64_t http_frame_base(const AppLayerCtx *ctx, bool to_server);
-void http_frame_before(HttpDir *d, uint64_t pos);
-void http_frame_after(HttpState *s, AppLayerCtx *ctx, bool to_server, uint64_t pos);
+static inline uint64_t http_frame_base(const AppLayerCtx *ctx, bool to_server)
+{
+    const AppLayerFlow *app = ctx->flow ? ctx->flow->app : NULL;
+    return app ? app->parsed[to_server ? 0 : 1] : 0;
+}
+void http_frame_begin_step(HttpDir *d, uint64_t pos);
+void http_frame_end_step(HttpState *s, AppLayerCtx *ctx, bool to_server, uint64_t pos);
+/* Inline gates: nothing to do unless a loaded rule uses frames. */
+static inline void http_frame_before(HttpDir *d, uint64_t pos)
+{
+    if (app_frames_enabled())
+        http_frame_begin_step(d, pos);
+}
+static inline void http_frame_after(HttpState *s, AppLayerCtx *ctx, bool to_server, uint64_t pos)
+{
+    if (app_frames_enabled())
+        http_frame_end_step(s, ctx, to_server, pos);
+}
 void http_response_data(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint32_t len);
 /* Shared line splitter: hands each complete line (without its CR LF) to on_line, body bytes to
  * on_body. Used by both directions. */
