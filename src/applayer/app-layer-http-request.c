@@ -324,16 +324,21 @@ void http_request_data(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint
 {
     HttpDir *d = &s->req;
     d->finalize_tx = NULL;  /* one completed outside a delivery (gap, EOF) is final */
+    uint64_t pos = http_frame_base(ctx, true);
     while (len && !s->gave_up) {
         uint32_t used;
         if (d->phase == HTTP_PHASE_TUNNEL)
             return;
+        http_frame_before(d, pos);
         if (d->phase == HTTP_PHASE_BODY)
             used = http_body_data(s, ctx, d, true, data, len);
         else
             used = request_lines(s, ctx, data, len);
         data += used;
         len -= used;
+        pos += used;
+        http_frame_after(s, ctx, true, pos);
     }
     request_finalize_end(ctx, d);
+    http_frame_after(s, ctx, true, pos);
 }

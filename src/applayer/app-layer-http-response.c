@@ -470,10 +470,12 @@ void http_response_data(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uin
 {
     HttpDir *d = &s->resp;
     d->lfcr = false;
+    uint64_t pos = http_frame_base(ctx, false);
     while (len && !s->gave_up) {
         uint32_t used;
         if (d->phase == HTTP_PHASE_TUNNEL)
             return;
+        http_frame_before(d, pos);
         if (d->phase == HTTP_PHASE_BODY)
             used = http_body_data(s, ctx, d, false, data, len);
         else if (d->phase == HTTP_PHASE_FINALIZE)
@@ -482,8 +484,11 @@ void http_response_data(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uin
             used = response_lines(s, ctx, data, len);
         data += used;
         len -= used;
+        pos += used;
+        http_frame_after(s, ctx, false, pos);
     }
     /* nothing more in this delivery: the response ends with its framing */
     if (d->phase == HTTP_PHASE_FINALIZE && d->line.len == 0)
         http_response_finalize(s, ctx);
+    http_frame_after(s, ctx, false, pos);
 }

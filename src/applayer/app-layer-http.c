@@ -246,6 +246,7 @@ static int http_gap(HttpState *s, AppLayerCtx *ctx, bool to_server, uint32_t len
         http_body_gap(s, ctx, d, to_server, len);
     if (d->phase == HTTP_PHASE_FINALIZE)
         http_response_finalize(s, ctx);
+    http_frame_after(s, ctx, to_server, http_frame_base(ctx, to_server) + len);
     return 0;
 }
 
@@ -289,8 +290,10 @@ static int http_parse(void *state, AppLayerCtx *ctx, bool to_server, const uint8
         else
             http_response_data(s, ctx, data, len);
     }
-    if (flags & APP_FLAG_EOF)
+    if (flags & APP_FLAG_EOF) {
         http_eof(s, ctx, to_server);
+        http_frame_after(s, ctx, to_server, http_frame_base(ctx, to_server) + len);
+    }
     return s->gave_up ? -1 : 0;
 }
 

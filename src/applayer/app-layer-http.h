@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <zlib.h>
 
+#include "applayer/app-layer-frames.h"
 #include "applayer/app-layer.h"
 #include "file/file.h"
 
@@ -180,6 +181,11 @@ typedef struct HttpDir {
     /* requests, as libhtp: the request that completed in this delivery; a line that follows
      * it there and does not start with a known method is still its body */
     HttpTx *finalize_tx;
+    /* frames (app-layer-http-frames.c): stream offsets of the parse position and of where
+     * the next message's frame starts, and the message whose frame is open */
+    uint64_t pos, frame_start;
+    uint64_t frame_tx_id, frame_next_id;
+    bool frame_open, frame_seen;
 } HttpDir;
 
 typedef struct HttpState {
@@ -268,6 +274,27 @@ HttpTx *http_state_tx(HttpState *s, uint64_t id);
 
 /* app-layer-http-request.c / -response.c: parse one direction's bytes. */
 void http_request_data(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint32_t len);
+/* Frames (app-layer-http-frames.c): the stream offset of the parse call's first byte;
+ * before a parse step at stream offset pos, and after one that ended at pos: opens the
+ * frame of a message that started, closes a finished one. */
+static inline uint64_t http_frame_base(const AppLayerCtx *ctx, bool to_server)
+{
+    const AppLayerFlow *app = ctx->flow ? ctx->flow->app : NULL;
+    return app ? app->parsed[to_server ? 0 : 1] : 0;
+}
+void http_frame_begin_step(HttpDir *d, uint64_t pos);
+void http_frame_end_step(HttpState *s, AppLayerCtx *ctx, bool to_server, uint64_t pos);
+/* Inline gates: nothing to do unless a loaded rule uses frames. */
+static inline void http_frame_before(HttpDir *d, uint64_t pos)
+{
+    if (app_frames_enabled())
+        http_frame_begin_step(d, pos);
+}
+static inline void http_frame_after(HttpState *s, AppLayerCtx *ctx, bool to_server, uint64_t pos)
+{
+    if (app_frames_enabled())
+        http_frame_end_step(s, ctx, to_server, pos);
+}
 void http_response_data(HttpState *s, AppLayerCtx *ctx, const uint8_t *data, uint32_t len);
 /* Shared line splitter: hands each complete line (without its CR LF) to on_line, body bytes to
  * on_body. Used by both directions. */

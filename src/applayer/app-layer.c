@@ -184,6 +184,7 @@ void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server
         app->parser_error = true;
         counter_incr(th->counters, applayer_ids.parser_errors[app->proto][flow_is_tcp(f)]);
     }
+    app->parsed[to_server ? 0 : 1] += len;
     uint64_t txs = parser->tx_count(app->state);
     void *last = txs > app->tx_logged ? parser->tx_get(app->state, txs - 1) : NULL;
     /* TLS asks at every record (a parse call here, near enough), others when a
@@ -253,6 +254,7 @@ void applayer_flow_free(Flow *f)
         parser->state_free(app->state);
     free(app->pending_ts);
     free(app->pending_tc);
+    free(app->frames);
     free(app);
     f->app = NULL;
 }

@@ -134,6 +134,11 @@ typedef struct AppLayerFlow {
     uint64_t inspected[2];
     /* Transactions a config rule kept out of EVE: bit k is transaction tx_logged + k. */
     uint64_t nolog_mask;
+    /* Bytes (data and gaps) handed to parsers per direction, [0] to server: during a parse
+     * call the stream offset of its first byte, which frames are measured in
+     * (app-layer-frames.h). */
+    uint64_t parsed[2];
+    struct AppLayerFrames *frames;   /* NULL until a parser opens a frame */
 } AppLayerFlow;
 
 /* From inside a transaction hook: do not log the transaction being inspected (Suricata's

@@ -2,12 +2,15 @@
  * detect-frame.c - frame:<proto>.<name>; a sticky buffer over one of a protocol's frames
  * (Suricata 7's protocol data units: a DNS message, an HTTP/1 request...).
  *
- * bongsu has no frame engine; it approximates the frames of its protocols by the packet that
- * carries them, which is exact when a frame fits in one segment (the usual DNS message,
- * a small HTTP request):
- *   dns.pdu        the DNS message: a UDP payload, or a TCP payload without its length prefix;
- *   http1.request  the payload of a to-server packet of an HTTP flow;
- *   http1.response the payload of a to-client packet of an HTTP flow.
+ * The HTTP/1 frames are tracked as Suricata's frame API does, in stream space: the HTTP
+ * parser marks where each request and response starts and ends
+ * (applayer/app-layer-http-frames.c) and the rule's payload keywords inspect those spans of
+ * the reassembled stream when raw stream inspection runs (detect-stream-inspect.c); such a
+ * rule never looks at a packet's own payload:
+ *   http1.request  a request, start line to the end of its body, in the to-server stream;
+ *   http1.response a response, likewise, in the to-client stream.
+ * dns.pdu is approximated by the packet that carries it, which is exact for the usual DNS
+ * message: a UDP payload, or a TCP payload without its length prefix.
  * Suricata's other frames of these protocols (tls.pdu, tls.hdr ..., tcp's stream) and the
  * frames of protocols bongsu does not parse load as in Suricata and make the rule inert (it
  * never matches; the load summary counts it). A name Suricata does not know is an error, as
@@ -18,19 +21,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "applayer/app-layer-frames.h"
 #include "detect/detect-hdr-buffers.h"
 #include "detect/detect-keywords.h"
 
 static const struct {
     const char *proto, *frame;
     AppProto alproto;     /* ALPROTO_UNKNOWN: a protocol bongsu does not parse */
-    int kind;             /* HdrBufferKind, -1 when bongsu cannot inspect the frame */
+    int kind;             /* HdrBufferKind, -1 when not a packet approximation */
 } frames[] = {
     {"dns", "pdu", ALPROTO_DNS, HDR_FRAME_DNS_PDU},
-    {"http1", "request", ALPROTO_HTTP, HDR_FRAME_HTTP_REQUEST},
-    {"http1", "response", ALPROTO_HTTP, HDR_FRAME_HTTP_RESPONSE},
-    {"http", "request", ALPROTO_HTTP, HDR_FRAME_HTTP_REQUEST},
-    {"http", "response", ALPROTO_HTTP, HDR_FRAME_HTTP_RESPONSE},
+    {"http1", "request", ALPROTO_HTTP, -1},
+    {"http1", "response", ALPROTO_HTTP, -1},
+    {"http", "request", ALPROTO_HTTP, -1},
+    {"http", "response", ALPROTO_HTTP, -1},
     {"tls", "pdu", ALPROTO_TLS, -1},         {"tls", "hdr", ALPROTO_TLS, -1},
     {"tls", "data", ALPROTO_TLS, -1},        {"tls", "alert", ALPROTO_TLS, -1},
     {"tls", "heartbeat", ALPROTO_TLS, -1},   {"tls", "ssl2.hdr", ALPROTO_TLS, -1},
@@ -67,6 +71,17 @@ static int find_frame(const Signature *sig, const char *value)
     return -1;
 }
 
+/* The frame of table entry i that the HTTP parser tracks on the stream, APP_FRAME_NONE for
+ * the others. */
+static AppFrameType stream_frame(int i)
+{
+    if (frames[i].alproto != ALPROTO_HTTP)
+        return APP_FRAME_NONE;
+    if (strcmp(frames[i].frame, "request") == 0)
+        return APP_FRAME_HTTP_REQUEST;
+    return strcmp(frames[i].frame, "response") == 0 ? APP_FRAME_HTTP_RESPONSE : APP_FRAME_NONE;
+}
+
 static int frame_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
                        size_t errlen)
 {
@@ -84,6 +99,21 @@ static int frame_setup(const DetectKeyword *kw, Signature *sig, const char *valu
     if (sig->alproto != ALPROTO_UNKNOWN && want != ALPROTO_UNKNOWN && sig->alproto != want) {
         snprintf(err, errlen, "frame %s is not of the rule's protocol", value);
         return -1;
+    }
+    AppFrameType stream = stream_frame(i);
+    if (stream != APP_FRAME_NONE) {
+        /* the payload keywords that follow go to the rule's payload list, which inspects
+         * the frame's stream bytes; the frame checks the flow's protocol itself */
+        if (sig->ipproto == IPPROTO_UDP) {
+            snprintf(err, errlen, "frame %s is a TCP frame", value);
+            return -1;
+        }
+        sig->frame = (uint8_t)stream;
+        sig->flags |= SIG_FLAG_STREAM_ONLY;
+        sig->active_buffer = -1;
+        sig->active_list = NULL;
+        app_frames_enable();
+        return 0;
     }
     if (frames[i].kind < 0) {
         sig->flags |= SIG_FLAG_INERT;

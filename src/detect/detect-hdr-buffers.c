@@ -14,8 +14,8 @@
  * Unlike app-layer buffers these belong to the packet, so the keyword keeps its own list of
  * payload matches inside its SigMatch on the packet list (Signature.active_list points the
  * parser at it); the rule stays a packet rule and is checked on every packet of its
- * protocol, header keywords first. The frames detect-frame.c approximates by the packet
- * (dns.pdu, http1.request, http1.response) are kinds of this buffer too.
+ * protocol, header keywords first. The frame detect-frame.c approximates by the packet
+ * (dns.pdu) is a kind of this buffer too.
  */
 #include <netinet/in.h>
 #include <stdio.h>
@@ -80,23 +80,20 @@ static int hdr_setup(const DetectKeyword *kw, Signature *sig, const char *value,
     return -1;
 }
 
-/* A frame approximated by the packet: the payload of a packet of a flow of the frame's
- * protocol, in the frame's direction; DNS over TCP without its 2-byte length prefix, which must
- * cover the rest of the payload. A TCP flow whose protocol is not known yet counts (the app
- * layer sees stream data only once acknowledged, after detection saw the packet). */
+/* The DNS frame approximated by the packet: the payload of a packet of a DNS flow; over TCP
+ * without its 2-byte length prefix, which must cover the rest of the payload. A TCP flow
+ * whose protocol is not known yet counts (the app layer sees stream data only once
+ * acknowledged, after detection saw the packet). */
 static bool frame_bytes(HdrKind kind, const DetectMatchCtx *m, const uint8_t **data,
                         uint32_t *len)
 {
     const Packet *p = m->p;
-    AppProto want = kind == HDR_FRAME_DNS_PDU ? ALPROTO_DNS : ALPROTO_HTTP;
+    (void)kind;
     AppProto have = m->f && m->f->app ? m->f->app->proto : ALPROTO_UNKNOWN;
     bool pending = have == ALPROTO_UNKNOWN && p->proto == IPPROTO_TCP;
-    if (!m->f || (have != want && !pending) || !p->payload_len)
+    if (!m->f || (have != ALPROTO_DNS && !pending) || !p->payload_len)
         return false;
-    if ((kind == HDR_FRAME_HTTP_REQUEST && !p->to_server) ||
-        (kind == HDR_FRAME_HTTP_RESPONSE && p->to_server))
-        return false;
-    uint32_t skip = kind == HDR_FRAME_DNS_PDU && p->proto == IPPROTO_TCP ? 2 : 0;
+    uint32_t skip = p->proto == IPPROTO_TCP ? 2 : 0;
     if (p->payload_len <= skip ||
         (skip && (uint32_t)(p->payload[0] << 8 | p->payload[1]) != p->payload_len - skip))
         return false;
@@ -112,8 +109,6 @@ static bool hdr_bytes(HdrKind kind, const DetectMatchCtx *m, const uint8_t **dat
     const Packet *p = m->p;
     switch (kind) {
     case HDR_FRAME_DNS_PDU:
-    case HDR_FRAME_HTTP_REQUEST:
-    case HDR_FRAME_HTTP_RESPONSE:
         return frame_bytes(kind, m, data, len);
     case HDR_IP_SRC:
     case HDR_IP_DST: {

@@ -9,7 +9,7 @@
 
 typedef enum HdrBufferKind {
     HDR_IPV4, HDR_IPV6, HDR_TCP, HDR_UDP, HDR_ICMPV4, HDR_ICMPV6, HDR_IP_SRC, HDR_IP_DST,
-    HDR_FRAME_DNS_PDU, HDR_FRAME_HTTP_REQUEST, HDR_FRAME_HTTP_RESPONSE
+    HDR_FRAME_DNS_PDU
 } HdrBufferKind;
 
 /* Makes a new packet buffer of this kind the rule's active sticky buffer; -1 out of memory. */

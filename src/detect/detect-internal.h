@@ -152,6 +152,9 @@ typedef struct Signature {
     uint32_t th_count;
     int order;              /* sort key for the engine's evaluation order */
     void *last_content;     /* parsing: the ContentCtx content modifiers apply to */
+    /* AppFrameType of a frame: rule whose payload is that frame of the stream (the
+     * payload list then inspects the frame's bytes, detect-stream-inspect.c); 0 none */
+    uint8_t frame;
 } Signature;
 
 /* Keyword registry (detect-keywords.c). */

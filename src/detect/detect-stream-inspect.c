@@ -18,6 +18,12 @@
  * rule are seen by the next, as on packets). At flow end what is left is inspected on a
  * pseudo packet per direction (pkt_src "stream (flow timeout)"), to-server first.
  *
+ * A frame: rule (sig->frame) inspects, instead of each whole piece, the part of the pieces
+ * that lies in each of the direction's frames of its type (the app layer's frame list, in
+ * the same stream offsets), and alerts once per matching frame; a frame whose end is not
+ * known yet reaches to the pieces' end. Closed frames the inspection passed are then
+ * forgotten.
+ *
  * Alerts of a stream match carry the direction's kept stream as payload (gaps written as
  * "[N bytes missing]", as Suricata 7.0.7 logs them) with stream: 1.
  */
@@ -29,6 +35,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "applayer/app-layer-frames.h"
+#include "applayer/app-layer.h"
 #include "common/array.h"
 #include "detect/detect-content.h"
 #include "detect/detect-flowvars.h"
@@ -264,6 +272,46 @@ static void write_stream_alerts(DetectThread *dt, DetectStreamCtx *ctx, const Pa
     dt->alert_stream_len = 0;
 }
 
+/* Whether the part of the collected pieces inside frame fr matches the rule. */
+static bool frame_matches(DetectThread *dt, DetectStreamCtx *ctx, const Signature *sig,
+                          const Packet *p, Flow *f, const AppLayerFrame *fr)
+{
+    for (uint32_t i = 0; i < ctx->piece_count; i++) {
+        const StreamPiece *pc = &ctx->pieces[i];
+        uint64_t lo = fr->start > pc->stream_off ? fr->start : pc->stream_off;
+        uint64_t hi = pc->stream_off + pc->len < fr->end ? pc->stream_off + pc->len : fr->end;
+        if (lo < hi && detect_sig_match_payload(dt, sig, p, f,
+                                                ctx->data + pc->off + (lo - pc->stream_off),
+                                                (uint32_t)(hi - lo)))
+            return true;
+    }
+    return false;
+}
+
+/* A frame rule alerts once per frame of its type that matches, as Suricata's per-frame
+ * inspection; false when a pass rule ended the inspection. */
+static bool inspect_frames(DetectThread *dt, DetectStreamCtx *ctx, const Signature *sig,
+                           const Packet *p, Flow *f)
+{
+    uint32_t n = 0;
+    const AppLayerFrame *fr = app_frames_get(f->app, p->to_server, &n);
+    for (uint32_t k = 0; k < n; k++)
+        if (fr[k].type == sig->frame && frame_matches(dt, ctx, sig, p, f, &fr[k]) &&
+            !detect_on_match(dt, sig, p, f, p->ts_usec))
+            return false;
+    return true;
+}
+
+static bool match_pieces(DetectThread *dt, DetectStreamCtx *ctx, const Signature *sig,
+                         const Packet *p, Flow *f)
+{
+    for (uint32_t i = 0; i < ctx->piece_count; i++)
+        if (detect_sig_match_payload(dt, sig, p, f, ctx->data + ctx->pieces[i].off,
+                                     ctx->pieces[i].len))
+            return true;
+    return false;
+}
+
 static bool alerted(const Signature *const *list, uint32_t n, const Signature *sig)
 {
     for (uint32_t i = 0; i < n; i++)
@@ -288,11 +336,9 @@ static void inspect_pieces(DetectThread *dt, DetectStreamCtx *ctx, const Packet 
         const Signature *sig = dt->de->sigs[ctx->cand[c]];
         if (!detect_sig_is_stream(sig) || alerted(done, done_count, sig))
             continue;
-        bool matched = false;
-        for (uint32_t i = 0; i < ctx->piece_count && !matched; i++)
-            matched = detect_sig_match_payload(dt, sig, p, f, ctx->data + ctx->pieces[i].off,
-                                               ctx->pieces[i].len);
-        if (matched && !detect_on_match(dt, sig, p, f, p->ts_usec))
+        if (sig->frame ? !inspect_frames(dt, ctx, sig, p, f)
+                       : match_pieces(dt, ctx, sig, p, f) &&
+                             !detect_on_match(dt, sig, p, f, p->ts_usec))
             break;
     }
     if (dt->alert_count)
@@ -326,6 +372,8 @@ static void inspect_direction(DetectThread *dt, const Packet *p, Flow *f, bool e
         !ctx->piece_count)
         return;
     inspect_pieces(dt, ctx, p, f, eof);
+    const StreamPiece *last = &ctx->pieces[ctx->piece_count - 1];
+    app_frames_prune(f->app, p->to_server, last->stream_off + last->len);
 }
 
 void detect_stream_packet(DetectThread *dt, const Packet *p, Flow *f)

@@ -88,6 +88,10 @@ enum {
     SSN_F_SACKOK = 0x0040,
     SSN_F_4WHS = 0x0080,             /* the server answered the SYN with a SYN */
     SSN_F_TFO = 0x0100,              /* TCP Fast Open: the SYN may carry data */
+    /* A gap went to the app layer: the session is lossy, and a RST is taken without the
+     * sequence and ACK checks (Suricata's STREAMTCP_FLAG_LOSSY_BE_LIBERAL), so the data the
+     * RST's sequence number shows acknowledged is still delivered. */
+    SSN_F_LOSSY = 0x0200,
 };
 
 struct TcpSession {

@@ -370,6 +370,7 @@ static void deliver(StreamThread *st, TcpSession *ssn, Flow *f, const Packet *p,
         uint32_t n = (uint32_t)(gap_end - s->app_progress);
         s->app_progress = gap_end;
         s->flags |= STREAM_F_HAS_GAP;
+        ssn->flags |= SSN_F_LOSSY;
         if (p)
             stream_event((Packet *)p, DE_STREAM_REASSEMBLY_SEQ_GAP);
         counter_incr(st->counters, stream_ids.reassembly_gap);

@@ -4,6 +4,9 @@
  * written to /dev/null so the loggers run too, and every detection buffer read before each
  * transaction is freed.
  *
+ * Frames are on (as when a frame: rule is loaded): after every delivery the direction's
+ * frames must lie in order inside the bytes fed so far, or the target aborts.
+ *
  * Input layout: byte 0 picks the delivery size (1..256 bytes); the rest is the fuzzed
  * direction's byte stream. The other direction is a fixed, valid stream.
  */
@@ -12,9 +15,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "applayer/app-layer-frames.h"
 #include "applayer/app-layer-http.h"
 #include "config/config.h"
 
@@ -49,6 +54,23 @@ static void fuzz_http_once(void)
     conf_set(conf, "outputs.1.eve-log.types.3.http.dump-all-headers=both", err, sizeof(err));
     app_layer_http_configure(conf);
     conf_free(conf);
+    app_frames_enable();
+}
+
+/* The frames of one direction: each inside [0, fed], starting where the one before ended
+ * or later, at most one open (the last). */
+static void fuzz_http_check_frames(const FuzzHttp *fz, bool to_server)
+{
+    uint32_t n = 0;
+    const AppLayerFrame *fr = app_frames_get(&fz->app, to_server, &n);
+    uint64_t fed = fz->app.parsed[to_server ? 0 : 1], prev_end = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        bool open = fr[i].end == APP_FRAME_OPEN;
+        if (fr[i].start < prev_end || fr[i].start > fed || (open && i + 1 != n) ||
+            (!open && (fr[i].end < fr[i].start || fr[i].end > fed)))
+            abort();
+        prev_end = open ? fr[i].start : fr[i].end;
+    }
 }
 
 static void fuzz_http_read_buffers(FuzzHttp *fz, void *tx)
@@ -110,6 +132,8 @@ static void fuzz_http_feed(FuzzHttp *fz, bool to_server, const uint8_t *data, si
     for (size_t off = 0; off < len; off += step) {
         size_t n = len - off < step ? len - off : step;
         app_layer_http_parser.parse(fz->state, &ctx, to_server, data + off, (uint32_t)n, 0);
+        fz->app.parsed[to_server ? 0 : 1] += n;
+        fuzz_http_check_frames(fz, to_server);
         fuzz_http_log(fz, false);
     }
 }
@@ -120,6 +144,9 @@ static void fuzz_http_close(FuzzHttp *fz)
     app_layer_http_parser.parse(fz->state, &ctx, true, NULL, 0, APP_FLAG_EOF);
     app_layer_http_parser.parse(fz->state, &ctx, false, NULL, 0, APP_FLAG_EOF);
     fuzz_http_log(fz, true);
+    fuzz_http_check_frames(fz, true);
+    fuzz_http_check_frames(fz, false);
+    free(fz->app.frames);
     app_layer_http_parser.state_free(fz->state);
     eve_writer_destroy(&fz->w);
     eve_log_close(fz->log);
