@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "applayer/app-layer-dns.h"
+#include "applayer/app-layer-ftp.h"
 #include "applayer/app-layer-http.h"
 #include "applayer/app-layer-internal.h"
 #include "applayer/app-layer-tls.h"
@@ -133,6 +134,8 @@ int applayer_init(const ConfNode *conf)
         &app_layer_http_parser,
         &app_layer_dns_parser,
         &app_layer_tls_parser,
+        &app_layer_ftp_parser,
+        &app_layer_ftpdata_parser,
     };
     memset(parsers, 0, sizeof(parsers));
     midstream = conf && conf_get_bool(conf, "stream.midstream", false);

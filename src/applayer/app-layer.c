@@ -14,6 +14,7 @@
 static const char *const proto_names[ALPROTO_MAX] = {
     [ALPROTO_UNKNOWN] = "unknown", [ALPROTO_HTTP] = "http", [ALPROTO_DNS] = "dns",
     [ALPROTO_TLS] = "tls",         [ALPROTO_FAILED] = "failed",
+    [ALPROTO_FTP] = "ftp",         [ALPROTO_FTPDATA] = "ftp-data",
 };
 
 const char *app_proto_name(AppProto proto)
@@ -224,6 +225,7 @@ void applayer_flow_free(Flow *f)
         parser->state_free(app->state);
     free(app->pending_ts);
     free(app->pending_tc);
+    free(app->expect);
     free(app);
     f->app = NULL;
 }

@@ -31,6 +31,8 @@ typedef enum AppProto {
     ALPROTO_HTTP,    /* HTTP/1.x ("http") */
     ALPROTO_DNS,
     ALPROTO_TLS,
+    ALPROTO_FTP,     /* the FTP control connection */
+    ALPROTO_FTPDATA, /* an FTP data connection ("ftp-data"), found by expectation */
     ALPROTO_FAILED,  /* detection gave up: logged as "failed" */
     ALPROTO_MAX
 } AppProto;
@@ -124,6 +126,9 @@ typedef struct AppLayerFlow {
      * stream inspection of that direction is due (Suricata's
      * AppLayerParserTriggerRawStreamReassembly); stream/stream-tcp-raw.c takes the bits. */
     uint8_t raw_trigger;
+    /* What another flow announced about this one (an FTP data connection: FtpExpectInfo),
+     * for its parser; freed with the flow. */
+    void *expect;
 } AppLayerFlow;
 
 /* From inside a transaction hook: do not log the transaction being inspected (Suricata's

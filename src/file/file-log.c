@@ -12,6 +12,17 @@
 #include "applayer/app-layer.h"
 #include "file/file.h"
 
+FileThread file_thread_of(AppLayerCtx *ctx)
+{
+    FileThread th = {.ctx = ctx};
+    if (ctx->thread) {
+        th.counters = ctx->thread->counters;
+        if (ctx->thread->eve && ctx->thread->eve->log)
+            th.eve_path = ctx->thread->eve->log->cfg.path;
+    }
+    return th;
+}
+
 json_t *file_json_bytes(const uint8_t *d, size_t n)
 {
     /* Suricata's string_from_bytes: ASCII as is (JSON escapes control characters), every
