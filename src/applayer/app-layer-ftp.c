@@ -17,7 +17,7 @@
  *
  * Bounds: a line keeps at most FTP_LINE_MAX bytes (the rest is dropped and the transaction
  * marked command_truncated/reply_truncated), a transaction at most FTP_MAX_REPLY_LINES reply
- * lines, a flow at most FTP_MAX_TXS unlogged transactions; each limit hit counts ftp.memcap.
+ * lines, a flow at most APP_TX_RING_MAX unlogged transactions; each limit hit counts ftp.memcap.
  */
 #include <ctype.h>
 #include <netinet/in.h>
@@ -25,10 +25,10 @@
 #include <string.h>
 
 #include "applayer/app-layer-ftp.h"
+#include "applayer/app-layer-txring.h"
 
 #define FTP_LINE_MAX 4096u
 #define FTP_MAX_REPLY_LINES 64u
-#define FTP_MAX_TXS 256u
 #define FTP_VERB_MAX 15u
 
 CounterId ftp_memcap_counter = -1;
@@ -54,8 +54,7 @@ typedef struct FtpTx {
 
 typedef struct FtpState {
     FtpLine line[2];               /* [to_server] */
-    FtpTx *txs[FTP_MAX_TXS];       /* ring: id i at (i % FTP_MAX_TXS) */
-    uint64_t tx_base, tx_next;     /* ids below tx_base are freed */
+    AppTxRing txs;                 /* at most APP_TX_RING_MAX unlogged transactions */
     uint16_t dyn_port;             /* the last data port named, 0 when none */
     bool active;
     bool pasv_pending, epsv_pending; /* a PASV/EPSV waits for its reply */
@@ -164,13 +163,12 @@ uint16_t ftp_parse_epsv_reply(const uint8_t *data, uint32_t len)
 
 static FtpTx *tx_at(FtpState *s, uint64_t id)
 {
-    if (id < s->tx_base || id >= s->tx_next)
-        return NULL;
-    return s->txs[id % FTP_MAX_TXS];
+    return app_tx_ring_get(&s->txs, id);
 }
 
-static void tx_release(FtpTx *tx)
+static void tx_release(void *txp)
 {
+    FtpTx *tx = txp;
     if (!tx)
         return;
     free(tx->arg);
@@ -181,22 +179,21 @@ static void tx_release(FtpTx *tx)
 
 static FtpTx *tx_new(FtpState *s, AppLayerCtx *ctx)
 {
-    if (s->tx_next - s->tx_base >= FTP_MAX_TXS) {
-        ftp_count_limit(ctx);
-        return NULL;
-    }
     FtpTx *tx = calloc(1, sizeof(*tx));
     if (!tx)
         return NULL;
-    tx->id = s->tx_next++;
-    s->txs[tx->id % FTP_MAX_TXS] = tx;
+    if (!app_tx_ring_add(&s->txs, tx, &tx->id)) {
+        ftp_count_limit(ctx);
+        free(tx);
+        return NULL;
+    }
     return tx;
 }
 
 /* The oldest transaction whose reply has not ended, or a new one. */
 static FtpTx *tx_for_reply(FtpState *s, AppLayerCtx *ctx)
 {
-    for (uint64_t id = s->tx_base; id < s->tx_next; id++) {
+    for (uint64_t id = s->txs.base; id < s->txs.next; id++) {
         FtpTx *tx = tx_at(s, id);
         if (tx && !tx->reply_done)
             return tx;
@@ -379,8 +376,7 @@ static void *ftp_state_new(void)
 static void ftp_state_free(void *state)
 {
     FtpState *s = state;
-    for (uint64_t id = s->tx_base; id < s->tx_next; id++)
-        tx_release(tx_at(s, id));
+    app_tx_ring_clear(&s->txs, tx_release);
     free(s->line[0].buf);
     free(s->line[1].buf);
     free(s);
@@ -388,7 +384,7 @@ static void ftp_state_free(void *state)
 
 static uint64_t ftp_tx_count(void *state)
 {
-    return ((FtpState *)state)->tx_next;
+    return ((FtpState *)state)->txs.next;
 }
 
 static void *ftp_tx_get(void *state, uint64_t id)
@@ -407,10 +403,8 @@ static void ftp_tx_free(void *state, uint64_t id)
     FtpTx *tx = tx_at(s, id);
     if (!tx)
         return;
+    app_tx_ring_remove(&s->txs, id);
     tx_release(tx);
-    s->txs[id % FTP_MAX_TXS] = NULL;
-    while (s->tx_base < s->tx_next && !s->txs[s->tx_base % FTP_MAX_TXS])
-        s->tx_base++;
 }
 
 /* Suricata's FTP patterns: what a client's first command looks like. The server's greeting
