@@ -157,6 +157,21 @@ static const File *ftpdata_tx_file(void *tx, bool to_server, uint32_t idx)
     return s->file;
 }
 
+static bool ftpdata_file_name(void *state, void *tx, bool to_server, uint32_t idx,
+                              const uint8_t **data, uint32_t *len)
+{
+    (void)state;
+    return file_name_get(ftpdata_tx_file(tx, to_server, idx), data, len);
+}
+
+/* The file keywords read file.name, which ftp-data shares with the other file protocols. */
+static void ftpdata_configure(const struct ConfNode *conf)
+{
+    (void)conf;
+    applayer_buffer_register_multi("file.name", ALPROTO_FTPDATA, true, true,
+                                   ftpdata_file_name);
+}
+
 const AppLayerParser app_layer_ftpdata_parser = {
     .proto = ALPROTO_FTPDATA,
     .name = "ftp-data",
@@ -172,4 +187,5 @@ const AppLayerParser app_layer_ftpdata_parser = {
     .log_tx = ftpdata_log_tx,
     .tx_alert_json = ftpdata_tx_alert_json,
     .tx_file = ftpdata_tx_file,
+    .configure = ftpdata_configure,
 };

@@ -15,6 +15,7 @@ static const char *const proto_names[ALPROTO_MAX] = {
     [ALPROTO_UNKNOWN] = "unknown", [ALPROTO_HTTP] = "http", [ALPROTO_DNS] = "dns",
     [ALPROTO_TLS] = "tls",         [ALPROTO_FAILED] = "failed",
     [ALPROTO_FTP] = "ftp",         [ALPROTO_FTPDATA] = "ftp-data",
+    [ALPROTO_SMB] = "smb",
 };
 
 const char *app_proto_name(AppProto proto)

@@ -33,6 +33,7 @@ typedef enum AppProto {
     ALPROTO_TLS,
     ALPROTO_FTP,     /* the FTP control connection */
     ALPROTO_FTPDATA, /* an FTP data connection ("ftp-data"), found by expectation */
+    ALPROTO_SMB,
     ALPROTO_FAILED,  /* detection gave up: logged as "failed" */
     ALPROTO_MAX
 } AppProto;
@@ -219,5 +220,13 @@ void applayer_buffer_on_rule_use(int id, void (*fn)(void));
 void applayer_buffer_used_by_rule(int id);
 bool applayer_buffer_get_nth(int id, void *state, void *tx, bool to_server, uint32_t idx,
                              const uint8_t **data, uint32_t *len);
+/* A multi-buffer that several protocols register under one name (file.name: HTTP, ftp-data
+ * and SMB files) belongs to none (applayer_buffer_proto gives ALPROTO_UNKNOWN): a rule using
+ * it inspects the transactions of every protocol that offers it, and the instance comes
+ * from that protocol's getter. applayer_buffer_get_nth on it uses the first registrant's. */
+bool applayer_buffer_offered(int id, AppProto proto);
+bool applayer_buffer_get_nth_proto(int id, AppProto proto, void *state, void *tx,
+                                   bool to_server, uint32_t idx, const uint8_t **data,
+                                   uint32_t *len);
 
 #endif

@@ -12,6 +12,15 @@
 #include "applayer/app-layer.h"
 #include "file/file.h"
 
+bool file_name_get(const File *f, const uint8_t **data, uint32_t *len)
+{
+    if (!f)
+        return false;
+    *data = f->name;
+    *len = f->name_len;
+    return true;
+}
+
 FileThread file_thread_of(AppLayerCtx *ctx)
 {
     FileThread th = {.ctx = ctx};

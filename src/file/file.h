@@ -127,6 +127,8 @@ void file_log(struct AppLayerCtx *ctx, const File *f, const char *proto_key,
 json_t *file_json_bytes(const uint8_t *data, size_t len);
 /* The "fileinfo" object alone. */
 json_t *file_info_json(const File *f);
+/* A file's name as a detection buffer instance (file.name getters); false without a file. */
+bool file_name_get(const File *f, const uint8_t **data, uint32_t *len);
 /* The file layer's view of a parser call: its thread's counters and EVE path, and ctx. */
 FileThread file_thread_of(struct AppLayerCtx *ctx);
 /* file_log's hand-off to the observers' on_log; true when one took the event over. */
