@@ -42,7 +42,7 @@ typedef struct SmbPending {
     uint64_t key, seq;         /* seq: age, for replacement */
     SmbFid fid;                /* READ */
     uint64_t offset;           /* READ */
-    uint8_t name[SMB_NAME_MAX]; /* CREATE, UTF-8 */
+    uint8_t *name;             /* CREATE: UTF-8, heap (handed to the named id) */
     uint32_t name_len;
 } SmbPending;
 
@@ -50,7 +50,7 @@ typedef struct SmbNamedFid {
     bool used;
     uint64_t seq;
     SmbFid fid;
-    uint8_t name[SMB_NAME_MAX];
+    uint8_t *name;             /* heap */
     uint32_t name_len;
     SmbTx *open[2];            /* [to_server]: the transaction whose file is open */
 } SmbNamedFid;
@@ -122,17 +122,24 @@ uint32_t smb_name_to_utf8(const uint8_t *in, uint32_t len, bool unicode, uint8_t
 
 /* ---- small tables -------------------------------------------------------------------- */
 
+/* A free entry, else the oldest; either way emptied of any name it held. */
 static SmbPending *pending_slot(SmbState *s, AppLayerCtx *ctx)
 {
-    SmbPending *oldest = &s->pending[0];
-    for (uint32_t i = 0; i < SMB_MAX_PENDING; i++) {
+    SmbPending *slot = NULL, *oldest = &s->pending[0];
+    for (uint32_t i = 0; i < SMB_MAX_PENDING && !slot; i++) {
         if (s->pending[i].kind == PENDING_FREE)
-            return &s->pending[i];
-        if (s->pending[i].seq < oldest->seq)
+            slot = &s->pending[i];
+        else if (s->pending[i].seq < oldest->seq)
             oldest = &s->pending[i];
     }
-    count_limit(ctx);
-    return oldest;
+    if (!slot) {
+        count_limit(ctx);
+        slot = oldest;
+    }
+    free(slot->name);
+    slot->name = NULL;
+    slot->name_len = 0;
+    return slot;
 }
 
 static SmbPending *pending_take(SmbState *s, uint64_t key, PendingKind kind)
@@ -206,7 +213,8 @@ static SmbTx *tx_open(SmbState *s, AppLayerCtx *ctx, SmbNamedFid *nf, bool to_se
         return NULL;
     }
     FileThread th = file_thread_of(ctx);
-    tx->file = file_open(&th, nf->name, nf->name_len, tx->id, to_server);
+    const uint8_t *name = nf->name ? nf->name : (const uint8_t *)"";
+    tx->file = file_open(&th, name, nf->name_len, tx->id, to_server);
     tx->fid = nf->fid;
     tx->to_server = to_server;
     nf->open[to_server] = tx;
@@ -220,7 +228,12 @@ void smb_create_request(SmbState *s, AppLayerCtx *ctx, uint64_t msg_key, const u
     p->kind = PENDING_CREATE;
     p->key = msg_key;
     p->seq = ++s->seq;
-    p->name_len = smb_name_to_utf8(name, len, unicode, p->name, SMB_NAME_MAX);
+    uint8_t utf8[SMB_NAME_MAX];
+    uint32_t n = smb_name_to_utf8(name, len, unicode, utf8, sizeof(utf8));
+    if (n && (p->name = malloc(n))) {
+        memcpy(p->name, utf8, n);
+        p->name_len = n;
+    }
 }
 
 void smb_create_response(SmbState *s, AppLayerCtx *ctx, uint64_t msg_key, const SmbFid *fid,
@@ -237,8 +250,11 @@ void smb_create_response(SmbState *s, AppLayerCtx *ctx, uint64_t msg_key, const 
     nf->used = true;
     nf->seq = ++s->seq;
     nf->fid = *fid;
-    memcpy(nf->name, p->name, p->name_len);
+    free(nf->name);            /* the name moves from the request to the id */
+    nf->name = p->name;
     nf->name_len = p->name_len;
+    p->name = NULL;
+    p->name_len = 0;
 }
 
 void smb_read_request(SmbState *s, AppLayerCtx *ctx, uint64_t msg_key, const SmbFid *fid,
@@ -404,6 +420,10 @@ static void smb_state_free(void *state)
 {
     SmbState *s = state;
     app_tx_ring_clear(&s->txs, tx_release);
+    for (uint32_t i = 0; i < SMB_MAX_PENDING; i++)
+        free(s->pending[i].name);
+    for (uint32_t i = 0; i < SMB_MAX_FIDS; i++)
+        free(s->fids[i].name);
     free(s->dir[0].buf);
     free(s->dir[1].buf);
     free(s);
