@@ -188,4 +188,5 @@ const AppLayerParser app_layer_ftpdata_parser = {
     .tx_alert_json = ftpdata_tx_alert_json,
     .tx_file = ftpdata_tx_file,
     .configure = ftpdata_configure,
+    .alert_key = "ftp_data",
 };

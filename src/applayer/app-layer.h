@@ -106,6 +106,9 @@ typedef struct AppLayerParser {
      * for_direction: a DNS query or response), 1 to server, 2 to client; 0 both. Detection
      * inspects it in that direction only, at a packet going that way. */
     int (*tx_direction)(void *tx);
+    /* Optional: the key of tx_alert_json's object in alerts when it is not `name`
+     * (ftp-data's is "ftp_data", as Suricata's EVE names it). */
+    const char *alert_key;
 } AppLayerParser;
 
 /* Per-flow application state, hanging off Flow.app. */

@@ -529,7 +529,7 @@ static json_t *tx_app_object(const DetectThread *dt, AppProto proto, void *state
     if (proto == ALPROTO_HTTP && dt->eve && dt->eve->log)
         add_http_bodies(dt, obj, state, tx);
     json_t *app = json_object();
-    json_object_set_new(app, parser->name, obj);
+    json_object_set_new(app, parser->alert_key ? parser->alert_key : parser->name, obj);
     return app;
 }
 
