@@ -21,6 +21,7 @@
 
 #include "applayer/app-layer-smb.h"
 #include "applayer/app-layer-txring.h"
+#include "common/array.h"
 
 #define SMB_NAME_MAX 1024u
 
@@ -62,7 +63,8 @@ typedef struct SmbDir {
     bool skipping;             /* the current record is not kept */
     bool lost;                 /* a gap took the framing: the direction is not followed */
     uint8_t *buf;
-    uint32_t buf_len, buf_cap;
+    uint32_t buf_len;
+    size_t buf_cap;
 } SmbDir;
 
 typedef struct SmbState {
@@ -339,14 +341,11 @@ static void record_start(SmbDir *d, AppLayerCtx *ctx)
 
 static bool buf_append(SmbDir *d, const uint8_t *data, uint32_t n)
 {
-    if (d->buf_len + n > d->buf_cap) {
-        uint32_t cap = d->buf_len + d->need;  /* the whole record: one allocation */
-        uint8_t *b = realloc(d->buf, cap);
-        if (!b)
-            return false;
-        d->buf = b;
-        d->buf_cap = cap;
-    }
+    /* room for the whole record (need counts n), so a record grows the buffer once */
+    uint8_t *b = array_reserve(d->buf, 1, (size_t)d->buf_len + d->need, &d->buf_cap);
+    if (!b)
+        return false;
+    d->buf = b;
     memcpy(d->buf + d->buf_len, data, n);
     d->buf_len += n;
     return true;
