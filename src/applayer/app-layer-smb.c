@@ -522,4 +522,5 @@ const AppLayerParser app_layer_smb_parser = {
     .log_tx = smb_log_tx,
     .tx_file = smb_tx_file,
     .configure = smb_configure,
+    .no_raw_trigger = true,
 };

@@ -167,7 +167,8 @@ void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server
     void *last = txs > app->tx_logged ? parser->tx_get(app->state, txs - 1) : NULL;
     /* TLS asks at every record (a parse call here, near enough), others when a
      * transaction's side completes */
-    if (app->proto == ALPROTO_TLS || (last && parser->tx_done(last, to_server)))
+    if (app->proto == ALPROTO_TLS ||
+        (last && !parser->no_raw_trigger && parser->tx_done(last, to_server)))
         app->raw_trigger |= to_server ? 1 : 2;
     /* Without a packet the stream is being flushed at flow end: its transactions are
      * inspected and logged once every direction is flushed (applayer_flow_end), so that

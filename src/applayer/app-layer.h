@@ -109,6 +109,10 @@ typedef struct AppLayerParser {
     /* Optional: the key of tx_alert_json's object in alerts when it is not `name`
      * (ftp-data's is "ftp_data", as Suricata's EVE names it). */
     const char *alert_key;
+    /* Its transactions' completion does not make raw stream inspection due: SMB's are
+     * files, not Suricata's per-command transactions, so they would inspect the stream at
+     * moments the reference does not (a stream rule alerting twice on the same bytes). */
+    bool no_raw_trigger;
 } AppLayerParser;
 
 /* Per-flow application state, hanging off Flow.app. */
