@@ -90,6 +90,15 @@ static const char *const expected_txs[] = {
 
 #define N_EXPECTED (sizeof(expected_txs) / sizeof(expected_txs[0]))
 
+static CounterSet last_counters;
+
+static int free_last_counters(void **unused)
+{
+    (void)unused;
+    counter_set_free(&last_counters);
+    return 0;
+}
+
 typedef struct Env {
     CounterSet counters;
     AppLayerThread thread;
@@ -111,6 +120,9 @@ static void env_init(Env *e)
     memset(e, 0, sizeof(*e));
     ftp_register_counters();
     counter_set_init(&e->counters);
+    /* the previous test's set is freed here, the last one at teardown (LSan) */
+    counter_set_free(&last_counters);
+    last_counters = e->counters;
     e->thread.counters = &e->counters;
     e->flow.key.proto = IPPROTO_TCP;
     set_v4(&e->flow.key.src, 192, 168, 169, 173);
@@ -411,5 +423,5 @@ int main(void)
         cmocka_unit_test(test_data_file),
         cmocka_unit_test(test_data_stream_depth),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, free_last_counters);
 }

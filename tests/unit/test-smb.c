@@ -161,6 +161,15 @@ static void record(Buf *out, void (*fill)(Buf *, void *), void *arg)
     out->b[at + 3] = (uint8_t)len;
 }
 
+static CounterSet last_counters;
+
+static int free_last_counters(void **unused)
+{
+    (void)unused;
+    counter_set_free(&last_counters);
+    return 0;
+}
+
 typedef struct Env {
     CounterSet counters;
     AppLayerThread thread;
@@ -176,6 +185,9 @@ static void env_init(Env *e)
     memset(e, 0, sizeof(*e));
     smb_register_counters();
     counter_set_init(&e->counters);
+    /* the previous test's set is freed here, the last one at teardown (LSan) */
+    counter_set_free(&last_counters);
+    last_counters = e->counters;
     e->thread.counters = &e->counters;
     e->flow.key.proto = IPPROTO_TCP;
     e->app.proto = ALPROTO_SMB;
@@ -488,5 +500,5 @@ int main(void)
         cmocka_unit_test(test_smb1_eicar),
         cmocka_unit_test(test_names_and_probe),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, free_last_counters);
 }
