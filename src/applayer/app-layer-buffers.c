@@ -18,6 +18,9 @@ typedef struct BufferDef {
     AppLayerBufferGetter getter;
     AppLayerMultiBufferGetter multi;   /* set for multi-buffers (getter is NULL) */
     void (*on_rule_use)(void);         /* optional, see applayer_buffer_on_rule_use */
+    /* A multi-buffer several protocols offer (file.name): each one's getter; proto is then
+     * ALPROTO_UNKNOWN, so a rule using it is not tied to one protocol. */
+    AppLayerMultiBufferGetter by_proto[ALPROTO_MAX];
 } BufferDef;
 
 static BufferDef buffers[MAX_BUFFERS];
@@ -31,13 +34,27 @@ int applayer_buffer_register(const char *name, AppProto proto, bool to_server, b
         return existing;
     if (buffer_count >= MAX_BUFFERS)
         return -1;
-    buffers[buffer_count] = (BufferDef){name, proto, to_server, to_client, getter, NULL, NULL};
+    buffers[buffer_count] = (BufferDef){name, proto, to_server, to_client, getter, NULL, NULL, {0}};
     return buffer_count++;
+}
+
+/* A second protocol registering a multi-buffer under the same name shares it. */
+static int share_multi(BufferDef *b, AppProto proto, AppLayerMultiBufferGetter getter)
+{
+    if (b->proto != ALPROTO_UNKNOWN)
+        b->by_proto[b->proto] = b->multi;
+    if ((unsigned)proto < ALPROTO_MAX)
+        b->by_proto[proto] = getter;
+    b->proto = ALPROTO_UNKNOWN;
+    return (int)(b - buffers);
 }
 
 int applayer_buffer_register_multi(const char *name, AppProto proto, bool to_server,
                                    bool to_client, AppLayerMultiBufferGetter getter)
 {
+    int existing = applayer_buffer_id(name);
+    if (existing >= 0 && buffers[existing].multi && buffers[existing].proto != proto)
+        return share_multi(&buffers[existing], proto, getter);
     int id = applayer_buffer_register(name, proto, to_server, to_client, NULL);
     if (id >= 0 && !buffers[id].getter)
         buffers[id].multi = getter;
@@ -108,4 +125,27 @@ bool applayer_buffer_get_nth(int id, void *state, void *tx, bool to_server, uint
     if (b->multi)
         return b->multi(state, tx, to_server, idx, data, len);
     return idx == 0 && b->getter(state, tx, to_server, data, len);
+}
+
+bool applayer_buffer_offered(int id, AppProto proto)
+{
+    if (id < 0 || id >= buffer_count)
+        return false;
+    const BufferDef *b = &buffers[id];
+    return b->proto == proto || ((unsigned)proto < ALPROTO_MAX && b->by_proto[proto]);
+}
+
+bool applayer_buffer_get_nth_proto(int id, AppProto proto, void *state, void *tx,
+                                   bool to_server, uint32_t idx, const uint8_t **data,
+                                   uint32_t *len)
+{
+    if (id < 0 || id >= buffer_count)
+        return false;
+    const BufferDef *b = &buffers[id];
+    if (b->proto != ALPROTO_UNKNOWN || !b->multi)
+        return applayer_buffer_get_nth(id, state, tx, to_server, idx, data, len);
+    AppLayerMultiBufferGetter g = (unsigned)proto < ALPROTO_MAX ? b->by_proto[proto] : NULL;
+    if (!g || (to_server && !b->to_server) || (!to_server && !b->to_client))
+        return false;
+    return g(state, tx, to_server, idx, data, len);
 }

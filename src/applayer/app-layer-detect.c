@@ -173,11 +173,29 @@ static void reverse_flow(Flow *f)
     f->swap_pending = true;    /* the stream layer swaps its session after this packet */
 }
 
+/* A flow another flow announced (an FTP data connection) is that protocol from its first
+ * byte, both ways, without probing: its contents are the file, not a protocol. */
+static bool detect_expected(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
+                            const uint8_t *data, uint32_t len, uint32_t flags)
+{
+    AppProto proto = applayer_expectation(f);
+    if (proto == ALPROTO_UNKNOWN)
+        return false;
+    set_direction_proto(f->app, true, proto);
+    set_direction_proto(f->app, false, proto);
+    flow_detected(th, f, proto);
+    applayer_parse(th, f, p, to_server, data, len, flags);
+    return true;
+}
+
 void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
                      const uint8_t *data, uint32_t len, uint32_t flags)
 {
     AppLayerFlow *app = f->app;
     if (to_server ? app->detect_done_ts : app->detect_done_tc)
+        return;
+    if (!(flags & APP_FLAG_DATAGRAM) && !app->pending_ts_len && !app->pending_tc_len &&
+        detect_expected(th, f, p, to_server, data, len, flags))
         return;
     if (!app->pending_ts_len && !app->pending_tc_len && len)
         app->first_speaker_ts = to_server;

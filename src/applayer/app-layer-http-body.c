@@ -30,13 +30,7 @@
 
 static FileThread file_thread(AppLayerCtx *ctx)
 {
-    FileThread th = {.ctx = ctx};
-    if (ctx->thread) {
-        th.counters = ctx->thread->counters;
-        if (ctx->thread->eve && ctx->thread->eve->log)
-            th.eve_path = ctx->thread->eve->log->cfg.path;
-    }
-    return th;
+    return file_thread_of(ctx);
 }
 
 /* ---- files --------------------------------------------------------------------------- */

@@ -29,6 +29,9 @@ void applayer_detect_flow_end(AppLayerThread *th, Flow *f);
  * the flow's parser (Suricata keeps the protocol whose parser already has data). */
 void applayer_detect_other_side(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
                                 const uint8_t *data, uint32_t len);
+/* A flow another flow announced (app-layer-ftp-expect.c): its protocol, or
+ * ALPROTO_UNKNOWN. */
+AppProto applayer_expectation(Flow *f);
 void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
                     const uint8_t *data, uint32_t len, uint32_t flags);
 /* Parser table and per-protocol settings (app-layer-register.c). */

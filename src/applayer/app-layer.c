@@ -14,6 +14,8 @@
 static const char *const proto_names[ALPROTO_MAX] = {
     [ALPROTO_UNKNOWN] = "unknown", [ALPROTO_HTTP] = "http", [ALPROTO_DNS] = "dns",
     [ALPROTO_TLS] = "tls",         [ALPROTO_FAILED] = "failed",
+    [ALPROTO_FTP] = "ftp",         [ALPROTO_FTPDATA] = "ftp-data",
+    [ALPROTO_SMB] = "smb",
 };
 
 const char *app_proto_name(AppProto proto)
@@ -189,7 +191,8 @@ void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server
     void *last = txs > app->tx_logged ? parser->tx_get(app->state, txs - 1) : NULL;
     /* TLS asks at every record (a parse call here, near enough), others when a
      * transaction's side completes */
-    if (app->proto == ALPROTO_TLS || (last && parser->tx_done(last, to_server)))
+    if (app->proto == ALPROTO_TLS ||
+        (last && !parser->no_raw_trigger && parser->tx_done(last, to_server)))
         app->raw_trigger |= to_server ? 1 : 2;
     /* Without a packet the stream is being flushed at flow end: its transactions are
      * inspected and logged once every direction is flushed (applayer_flow_end), so that
@@ -255,6 +258,7 @@ void applayer_flow_free(Flow *f)
     free(app->pending_ts);
     free(app->pending_tc);
     free(app->frames);
+    free(app->expect);
     free(app);
     f->app = NULL;
 }

@@ -31,6 +31,9 @@ typedef enum AppProto {
     ALPROTO_HTTP,    /* HTTP/1.x ("http") */
     ALPROTO_DNS,
     ALPROTO_TLS,
+    ALPROTO_FTP,     /* the FTP control connection */
+    ALPROTO_FTPDATA, /* an FTP data connection ("ftp-data"), found by expectation */
+    ALPROTO_SMB,
     ALPROTO_FAILED,  /* detection gave up: logged as "failed" */
     ALPROTO_MAX
 } AppProto;
@@ -108,6 +111,13 @@ typedef struct AppLayerParser {
      * at the first packet to the client after the response is (detect-tx-timing.c); the
      * transaction is logged once both sides were inspected. */
     bool inspect_by_direction;
+    /* Optional: the key of tx_alert_json's object in alerts when it is not `name`
+     * (ftp-data's is "ftp_data", as Suricata's EVE names it). */
+    const char *alert_key;
+    /* Its transactions' completion does not make raw stream inspection due: SMB's are
+     * files, not Suricata's per-command transactions, so they would inspect the stream at
+     * moments the reference does not (a stream rule alerting twice on the same bytes). */
+    bool no_raw_trigger;
 } AppLayerParser;
 
 /* Per-flow application state, hanging off Flow.app. */
@@ -139,6 +149,9 @@ typedef struct AppLayerFlow {
      * (app-layer-frames.h). */
     uint64_t parsed[2];
     struct AppLayerFrames *frames;   /* NULL until a parser opens a frame */
+    /* What another flow announced about this one (an FTP data connection: FtpExpectInfo),
+     * for its parser; freed with the flow. */
+    void *expect;
 } AppLayerFlow;
 
 /* From inside a transaction hook: do not log the transaction being inspected (Suricata's
@@ -239,5 +252,13 @@ void applayer_buffer_on_rule_use(int id, void (*fn)(void));
 void applayer_buffer_used_by_rule(int id);
 bool applayer_buffer_get_nth(int id, void *state, void *tx, bool to_server, uint32_t idx,
                              const uint8_t **data, uint32_t *len);
+/* A multi-buffer that several protocols register under one name (file.name: HTTP, ftp-data
+ * and SMB files) belongs to none (applayer_buffer_proto gives ALPROTO_UNKNOWN): a rule using
+ * it inspects the transactions of every protocol that offers it, and the instance comes
+ * from that protocol's getter. applayer_buffer_get_nth on it uses the first registrant's. */
+bool applayer_buffer_offered(int id, AppProto proto);
+bool applayer_buffer_get_nth_proto(int id, AppProto proto, void *state, void *tx,
+                                   bool to_server, uint32_t idx, const uint8_t **data,
+                                   uint32_t *len);
 
 #endif

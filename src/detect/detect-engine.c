@@ -397,28 +397,30 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
 
 /* The side of the transaction a buffer list reads: its registered side, or for buffers
  * of both sides (http.header...) the rule's direction, requests first. */
-static bool buffer_get(const Signature *sig, int buffer_id, void *state, void *tx, uint32_t idx,
-                       const uint8_t **data, uint32_t *len)
+static bool buffer_get(const Signature *sig, int buffer_id, const DetectMatchCtx *m,
+                       uint32_t idx, const uint8_t **data, uint32_t *len)
 {
     bool ts_first = !(sig->flags & SIG_FLAG_TOCLIENT);
-    if (applayer_buffer_get_nth(buffer_id, state, tx, ts_first, idx, data, len))
+    if (applayer_buffer_get_nth_proto(buffer_id, m->proto, m->state, m->tx, ts_first, idx,
+                                      data, len))
         return true;
     if (sig->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT) &&
         applayer_buffer_is_to_server(buffer_id) == ts_first)
         return false;
-    return applayer_buffer_get_nth(buffer_id, state, tx, !ts_first, idx, data, len);
+    return applayer_buffer_get_nth_proto(buffer_id, m->proto, m->state, m->tx, !ts_first, idx,
+                                         data, len);
 }
 
 /* A multi-buffer (tls.certs) matches when one of its instances does. */
-static bool tx_buffers_match(const Signature *sig, DetectMatchCtx *m, void *state, void *tx)
+static bool tx_buffers_match(const Signature *sig, DetectMatchCtx *m)
 {
     for (size_t i = 0; i < sig->buffer_count; i++) {
         const SigList *list = &sig->buffers[i];
         const uint8_t *data = NULL;
         uint32_t len = 0;
         bool matched = false;
-        for (uint32_t idx = 0; !matched && buffer_get(sig, list->buffer_id, state, tx, idx,
-                                                      &data, &len); idx++) {
+        for (uint32_t idx = 0; !matched && buffer_get(sig, list->buffer_id, m, idx, &data,
+                                                      &len); idx++) {
             matched = inspect_buffer(list, m, data ? data : (const uint8_t *)"", len);
             if (!applayer_buffer_is_multi(list->buffer_id))
                 break;
@@ -472,7 +474,7 @@ static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, cons
                         .proto = f->app ? f->app->proto : ALPROTO_UNKNOWN, .state = state,
                         .tx = tx};
     if (!list_matches_packet(&sig->fixed[SIG_LIST_PACKET], &m) ||
-        !tx_buffers_match(sig, &m, state, tx))
+        !tx_buffers_match(sig, &m))
         return false;
     /* Payload contents of an app-layer rule ("content:"x"; urilen:9;") are checked on the
      * packet that completed the transaction when it went the rule's way. A rule without a
@@ -518,16 +520,17 @@ static bool tx_prefilter_side(int buffer_id, bool ts, int side)
 /* Scans each instance of one buffer, on each side it exists (and side needs), after the
  * prefilter's transforms. A missing buffer inspects as empty, and a transform may make bytes
  * of it (dotprefix, digests), so that is scanned too when there are transforms. */
-static void tx_prefilter_one(DetectThread *dt, const TxPrefilter *t, void *state, void *tx,
-                             int side)
+static void tx_prefilter_one(DetectThread *dt, const TxPrefilter *t, AppProto proto,
+                             void *state, void *tx, int side)
 {
     for (int ts = 1; ts >= 0; ts--) {
         if (!tx_prefilter_side(t->buffer_id, ts, side))
             continue;
         const uint8_t *data = NULL;
         uint32_t len = 0;
-        for (uint32_t idx = 0; applayer_buffer_get_nth(t->buffer_id, state, tx, ts, idx,
-                                                       &data, &len); idx++) {
+        for (uint32_t idx = 0; applayer_buffer_get_nth_proto(t->buffer_id, proto, state, tx,
+                                                             ts, idx, &data, &len);
+             idx++) {
             if (!data && !t->xf)
                 continue;
             if (!data)
@@ -540,11 +543,12 @@ static void tx_prefilter_one(DetectThread *dt, const TxPrefilter *t, void *state
 }
 
 /* Scans every buffer (and transform chain) that has a prefilter. */
-static void tx_prefilter(DetectThread *dt, const TxGroup *g, void *state, void *tx, int side)
+static void tx_prefilter(DetectThread *dt, const TxGroup *g, AppProto proto, void *state,
+                         void *tx, int side)
 {
     for (uint32_t i = 0; i < g->pf_count; i++)
         if (g->pfs[i].pf)
-            tx_prefilter_one(dt, &g->pfs[i], state, tx, side);
+            tx_prefilter_one(dt, &g->pfs[i], proto, state, tx, side);
 }
 
 /* The HTTP bodies an alert carries when the alert type's http-body options ask for them. */
@@ -575,7 +579,7 @@ static json_t *tx_app_object(const DetectThread *dt, AppProto proto, void *state
     if (proto == ALPROTO_HTTP && dt->eve && dt->eve->log)
         add_http_bodies(dt, obj, state, tx);
     json_t *app = json_object();
-    json_object_set_new(app, parser->name, obj);
+    json_object_set_new(app, parser->alert_key ? parser->alert_key : parser->name, obj);
     return app;
 }
 
@@ -664,7 +668,7 @@ uint32_t detect_tx_match(DetectThread *dt, Flow *f, const Packet *p, AppProto pr
     if (!g->count || f->action_pass || f->action_drop)
         return 0;
     new_pass(dt);
-    tx_prefilter(dt, g, state, tx, side);
+    tx_prefilter(dt, g, proto, state, tx, side);
     CandidateWalk w;
     start_walk(dt, &w, g->always, g->always_count, NULL, 0);
     uint64_t ts = p ? p->ts_usec : f->last_usec;

@@ -151,19 +151,42 @@ static int tx_prefilter_slot(TxGroup *grp, PrefilterBuilder ***builders, const F
     return (int)n - 1;
 }
 
-static int add_tx_sig(DetectEngine *de, Builders *b, const Signature *sig,
-                      const FastPattern *fp, bool has_fp)
+static int add_tx_sig_to(DetectEngine *de, Builders *b, const Signature *sig,
+                         const FastPattern *fp, bool has_fp, AppProto proto)
 {
-    TxGroup *grp = &de->tx_groups[sig->alproto];
+    TxGroup *grp = &de->tx_groups[proto];
     grp->count++;
     if (!has_fp || fp->buffer_id < 0)
         return append(&grp->always, &grp->always_count, sig->num);
-    int slot = tx_prefilter_slot(grp, &b->tx[sig->alproto], fp);
+    int slot = tx_prefilter_slot(grp, &b->tx[proto], fp);
     if (slot < 0)
         return -1;
-    int rc = prefilter_builder_add(b->tx[sig->alproto][slot], sig->num, fp->bytes, fp->len,
+    int rc = prefilter_builder_add(b->tx[proto][slot], sig->num, fp->bytes, fp->len,
                                    fp->nocase);
     return rc > 0 ? append(&grp->always, &grp->always_count, sig->num) : rc;
+}
+
+/* Every buffer the rule reads is one this protocol offers. */
+static bool sig_buffers_offered(const Signature *sig, AppProto proto)
+{
+    for (size_t i = 0; i < sig->buffer_count; i++)
+        if (!applayer_buffer_offered(sig->buffers[i].buffer_id, proto))
+            return false;
+    return true;
+}
+
+/* A rule on a buffer several protocols share (file.name from "alert tcp ... filesize")
+ * has no protocol of its own: it joins the group of each protocol that offers its buffers. */
+static int add_tx_sig(DetectEngine *de, Builders *b, const Signature *sig,
+                      const FastPattern *fp, bool has_fp)
+{
+    if (sig->alproto != ALPROTO_UNKNOWN || !sig->buffer_count)
+        return add_tx_sig_to(de, b, sig, fp, has_fp, sig->alproto);
+    int rc = 0;
+    for (int a = ALPROTO_UNKNOWN + 1; a < ALPROTO_MAX && rc == 0; a++)
+        if (sig_buffers_offered(sig, (AppProto)a))
+            rc = add_tx_sig_to(de, b, sig, fp, has_fp, (AppProto)a);
+    return rc;
 }
 
 static int compile_all(DetectEngine *de, Builders *b)

@@ -12,6 +12,26 @@
 #include "applayer/app-layer.h"
 #include "file/file.h"
 
+bool file_name_get(const File *f, const uint8_t **data, uint32_t *len)
+{
+    if (!f)
+        return false;
+    *data = f->name;
+    *len = f->name_len;
+    return true;
+}
+
+FileThread file_thread_of(AppLayerCtx *ctx)
+{
+    FileThread th = {.ctx = ctx};
+    if (ctx->thread) {
+        th.counters = ctx->thread->counters;
+        if (ctx->thread->eve && ctx->thread->eve->log)
+            th.eve_path = ctx->thread->eve->log->cfg.path;
+    }
+    return th;
+}
+
 json_t *file_json_bytes(const uint8_t *d, size_t n)
 {
     /* Suricata's string_from_bytes: ASCII as is (JSON escapes control characters), every

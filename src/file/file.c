@@ -28,6 +28,8 @@ typedef struct FileSettings {
 } FileSettings;
 
 static FileSettings settings;
+/* file-store stream-depth: how far into a data stream files are followed (0: no limit). */
+static uint64_t store_stream_depth;
 static FileObserver observers[FILE_MAX_OBSERVERS];
 static int observer_count;
 
@@ -71,6 +73,7 @@ static void configure_store(const ConfNode *body)
     cfg.force_store = conf_get_bool(body, "force-filestore", false);
     cfg.max_open_files = (uint32_t)conf_get_int(body, "max-open-files", 0);
     read_force_hash(conf_node_lookup(body, "force-hash"));
+    store_stream_depth = cfg.enabled ? conf_get_size(body, "stream-depth", 0) : 0;
     if (cfg.enabled) /* stored files are named by their sha256, and fileinfo shows it */
         settings.hash_sha256 = settings.log_sha256 = true;
     file_store_configure(&cfg);
@@ -79,6 +82,7 @@ static void configure_store(const ConfNode *body)
 void file_configure(const ConfNode *conf)
 {
     memset(&settings, 0, sizeof(settings));
+    store_stream_depth = 0;
     FileStoreConfig off = {0};
     file_store_configure(&off);
     file_store_register_counters();
@@ -95,6 +99,11 @@ void file_configure(const ConfNode *conf)
         if (store)
             configure_store(store);
     }
+}
+
+uint64_t file_store_stream_depth(void)
+{
+    return store_stream_depth;
 }
 
 void file_request_hashes(void)

@@ -127,6 +127,10 @@ void file_log(struct AppLayerCtx *ctx, const File *f, const char *proto_key,
 json_t *file_json_bytes(const uint8_t *data, size_t len);
 /* The "fileinfo" object alone. */
 json_t *file_info_json(const File *f);
+/* A file's name as a detection buffer instance (file.name getters); false without a file. */
+bool file_name_get(const File *f, const uint8_t **data, uint32_t *len);
+/* The file layer's view of a parser call: its thread's counters and EVE path, and ctx. */
+FileThread file_thread_of(struct AppLayerCtx *ctx);
 /* file_log's hand-off to the observers' on_log; true when one took the event over. */
 bool file_observers_log(File *f, struct AppLayerCtx *ctx, json_t *event);
 
@@ -139,6 +143,10 @@ typedef struct FileStoreConfig {
 } FileStoreConfig;
 
 bool file_store_wanted(void);
+/* file-store stream-depth when the file store is on: a protocol whose files are a whole
+ * stream (ftp-data) truncates a file at the first chunk that would take it past this many
+ * bytes, as Suricata's stream depth for files does; 0 means no limit. */
+uint64_t file_store_stream_depth(void);
 struct FileStoreHandle *file_store_open(FileThread *th);
 void file_store_write(FileThread *th, struct FileStoreHandle *h, const uint8_t *data,
                       uint32_t len);

@@ -34,6 +34,7 @@ typedef enum EveType {
     EVE_DNS,
     EVE_TLS,
     EVE_FILES,
+    EVE_FTP,      /* "ftp": the ftp and ftp_data events */
     EVE_FLOW,
     EVE_NETFLOW,
     EVE_STATS,

@@ -119,12 +119,15 @@ def check_flood(flood, ddos, alerts, first):
 
 
 def ddos_counters(stderr):
-    """The ddos.* counters of bongsu's run summary ("bongsu: ddos.packets N, ...")."""
+    """The ddos.* counters of bongsu's run summary ("bongsu: ddos.packets N, ..."), the line
+    of bongsu's own counters, which other modules' (smb.memcap) may share."""
     counters = {}
     for line in stderr.splitlines():
-        if line.startswith("bongsu: ddos."):
-            for item in line[len("bongsu: "):].split(", "):
-                name, value = item.rsplit(" ", 1)
+        if not line.startswith("bongsu: ") or "ddos." not in line:
+            continue
+        for item in line[len("bongsu: "):].split(", "):
+            name, _, value = item.rpartition(" ")
+            if name.startswith("ddos.") and value.isdigit():
                 counters[name[len("ddos."):]] = int(value)
     return counters
 
