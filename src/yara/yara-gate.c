@@ -84,16 +84,57 @@ static bool has_mod(const Src *p, const Def *d, const char *name)
     return false;
 }
 
-/* Modifiers a pattern cannot follow; anything unknown counts as one. */
-static bool mods_supported(const Src *p, const Def *d)
+static bool byte_number(const Src *p, size_t i, unsigned *v)
+{
+    if (i >= p->n || tok(p, i)->kind != T_NUM || tok_len(p, i) > 8)
+        return false;
+    char num[12];
+    memcpy(num, p->text + tok(p, i)->start, tok_len(p, i));
+    num[tok_len(p, i)] = '\0';
+    char *end;
+    unsigned long n = strtoul(num, &end, 0);
+    *v = (unsigned)n;
+    return *end == '\0' && n <= 255;
+}
+
+/* The keys of an xor modifier at token i (xor, xor(k), xor(a-b)); returns the token after it,
+ * 0 when malformed. */
+static size_t xor_keys(const Src *p, size_t i, unsigned *lo, unsigned *hi)
+{
+    *lo = 0;
+    *hi = 255;
+    if (!ys_tok_is(p, i + 1, "("))
+        return i + 1;
+    if (!byte_number(p, i + 2, lo))
+        return 0;
+    *hi = *lo;
+    if (ys_tok_is(p, i + 3, ")"))
+        return i + 4;
+    if (ys_tok_is(p, i + 3, "-") && byte_number(p, i + 4, hi) && ys_tok_is(p, i + 5, ")") &&
+        *lo <= *hi)
+        return i + 6;
+    return 0;
+}
+
+/* Modifiers a pattern can follow, and the xor keys (0 to 0 without xor); false for any
+ * other (base64, base64wide, unknown). */
+static bool read_mods(const Src *p, const Def *d, unsigned *xlo, unsigned *xhi)
 {
     static const char *const ok[] = {"nocase", "wide", "ascii", "fullword", "private"};
-    for (size_t i = d->value + 1; i < d->mods_end; i++) {
+    *xlo = *xhi = 0;
+    for (size_t i = d->value + 1; i < d->mods_end;) {
+        if (ys_tok_is(p, i, "xor")) {
+            i = xor_keys(p, i, xlo, xhi);
+            if (!i)
+                return false;
+            continue;
+        }
         bool known = false;
         for (size_t k = 0; k < sizeof(ok) / sizeof(ok[0]); k++)
             known |= ys_tok_is(p, i, ok[k]);
         if (!known)
             return false;
+        i++;
     }
     return true;
 }
@@ -111,8 +152,8 @@ static int hex_value(char c)
 }
 
 /* The bytes of a text string (YARA's escapes: \" \\ \t \n \r \xHH) as escaped pattern bytes,
- * each followed by a NUL when wide. */
-static bool text_pattern(const char *s, size_t n, bool wide, Buf *out)
+ * each followed by a NUL when wide, every byte then xor key (YARA widens, then xors). */
+static bool text_pattern(const char *s, size_t n, bool wide, unsigned key, Buf *out)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned c = (unsigned char)s[i];
@@ -134,9 +175,9 @@ static bool text_pattern(const char *s, size_t n, bool wide, Buf *out)
             default: return false;
             }
         }
-        put_byte(out, c);
+        put_byte(out, c ^ key);
         if (wide)
-            put_byte(out, 0);
+            put_byte(out, key);
     }
     return n > 0;
 }
@@ -253,21 +294,24 @@ static bool add_pattern(YaraGatePatterns *pats, const Buf *expr, unsigned flags)
     return true;
 }
 
-/* A text string's patterns: ascii and/or wide. */
-static bool text_patterns(const Src *p, const Def *d, YaraGatePatterns *pats)
+/* A text string's patterns: ascii and/or wide, for each xor key. */
+static bool text_patterns(const Src *p, const Def *d, unsigned xlo, unsigned xhi,
+                          YaraGatePatterns *pats)
 {
     bool wide = has_mod(p, d, "wide"), ascii = has_mod(p, d, "ascii") || !wide;
     unsigned flags = HS_FLAG_SINGLEMATCH | (has_mod(p, d, "nocase") ? HS_FLAG_CASELESS : 0u);
     const char *s = p->text + tok(p, d->value)->start + 1;
     size_t n = tok_len(p, d->value) - 2;
-    for (int w = 0; w < 2; w++) {
-        if (!(w ? wide : ascii))
-            continue;
-        Buf b = {0};
-        bool ok = text_pattern(s, n, w, &b) && add_pattern(pats, &b, flags);
-        free(b.s);
-        if (!ok)
-            return false;
+    for (unsigned key = xlo; key <= xhi; key++) {
+        for (int w = 0; w < 2; w++) {
+            if (!(w ? wide : ascii))
+                continue;
+            Buf b = {0};
+            bool ok = text_pattern(s, n, w, key, &b) && add_pattern(pats, &b, flags);
+            free(b.s);
+            if (!ok)
+                return false;
+        }
     }
     return true;
 }
@@ -293,11 +337,12 @@ static bool regex_pattern(const Src *p, const Def *d, YaraGatePatterns *pats)
 /* Patterns for string definition d; false when it cannot have one. */
 static bool def_patterns(const Src *p, const Def *d, YaraGatePatterns *pats)
 {
-    if (!mods_supported(p, d))
+    unsigned xlo, xhi;
+    if (!read_mods(p, d, &xlo, &xhi) || (xhi && tok(p, d->value)->kind != T_STR))
         return false;
     switch (tok(p, d->value)->kind) {
     case T_STR:
-        return text_patterns(p, d, pats);
+        return text_patterns(p, d, xlo, xhi, pats);
     case T_REGEX:
         return regex_pattern(p, d, pats);
     case T_HEX: {

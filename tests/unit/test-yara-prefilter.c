@@ -195,28 +195,6 @@ static void test_crafted_cases_agree(void **state)
     pair_free(&p);
 }
 
-/* Every text string of a rule file ("..." after `$x =`), joined by spaces. */
-static void file_strings(const char *path, char *out, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char line[4096];
-    size_t n = 0;
-    out[0] = '\0';
-    while (fgets(line, sizeof(line), f)) {
-        const char *s = strchr(line, '$'), *eq = s ? strchr(s, '=') : NULL;
-        const char *q = eq ? strchr(eq, '"') : NULL;
-        const char *end = q ? strchr(q + 1, '"') : NULL;
-        if (!end || memchr(q + 1, '\\', (size_t)(end - q - 1)) || n + (size_t)(end - q) + 2 >= cap)
-            continue;
-        memcpy(out + n, q + 1, (size_t)(end - q - 1));
-        n += (size_t)(end - q - 1);
-        out[n++] = ' ';
-        out[n] = '\0';
-    }
-    fclose(f);
-}
-
 static size_t check_pack_file(const char *path)
 {
     static char strings[1 << 16];
