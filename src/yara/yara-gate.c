@@ -32,10 +32,14 @@ typedef struct RuleDefs {
     size_t n;
 } RuleDefs;
 
-/* A set of a rule's strings of which at least one must be found, or none proven. */
+#define MAX_EXT 8
+
+/* What a rule needs, or none proven: at least one of a set of its strings found, or the
+ * file's extension equal to one of a few literals (tokens of their strings). */
 typedef struct Need {
     bool proven;
     uint8_t in[MAX_DEFS];
+    size_t ext[MAX_EXT], next;
 } Need;
 
 /* ---- the strings section ---- */
@@ -151,9 +155,8 @@ static int hex_value(char c)
     return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower(c) - 'a' + 10) : -1;
 }
 
-/* The bytes of a text string (YARA's escapes: \" \\ \t \n \r \xHH) as escaped pattern bytes,
- * each followed by a NUL when wide, every byte then xor key (YARA widens, then xors). */
-static bool text_pattern(const char *s, size_t n, bool wide, unsigned key, Buf *out)
+/* The bytes of a text string's body (YARA's escapes: \" \\ \t \n \r \xHH) into out. */
+static bool decode_text(const char *s, size_t n, Buf *out)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned c = (unsigned char)s[i];
@@ -175,11 +178,26 @@ static bool text_pattern(const char *s, size_t n, bool wide, unsigned key, Buf *
             default: return false;
             }
         }
-        put_byte(out, c ^ key);
+        char byte = (char)c;
+        ys_put(out, &byte, 1);
+    }
+    ys_put(out, "", 0);  /* an empty string still gets a buffer */
+    return !out->oom;
+}
+
+/* A text string as escaped pattern bytes, each followed by a NUL when wide, every byte then
+ * xor key (YARA widens, then xors). */
+static bool text_pattern(const char *s, size_t n, bool wide, unsigned key, Buf *out)
+{
+    Buf raw = {0};
+    bool ok = decode_text(s, n, &raw) && raw.len > 0;
+    for (size_t i = 0; ok && i < raw.len; i++) {
+        put_byte(out, (unsigned char)raw.s[i] ^ key);
         if (wide)
             put_byte(out, key);
     }
-    return n > 0;
+    free(raw.s);
+    return ok;
 }
 
 /* One hex-string byte with nibble wildcards (HH, H?, ?H, ??) as a pattern atom. */
@@ -425,8 +443,23 @@ static bool count_needs(const Src *p, size_t lo, size_t hi, const RuleDefs *d, N
     return name_strings(p, lo, d, need);
 }
 
+/* extension == "<text>" (either side): bongsu sets the external from the file's name. */
+static bool ext_needs(const Src *p, size_t lo, size_t hi, Need *need)
+{
+    if (hi - lo != 3 || !ys_tok_is(p, lo + 1, "=="))
+        return false;
+    size_t lit = ys_tok_is(p, lo, "extension") ? lo + 2 : ys_tok_is(p, lo + 2, "extension") ? lo : hi;
+    if (lit == hi || tok(p, lit)->kind != T_STR)
+        return false;
+    need->ext[0] = lit;
+    need->next = 1;
+    return true;
+}
+
 static bool leaf_needs(const Src *p, size_t lo, size_t hi, const RuleDefs *d, Need *need)
 {
+    if (ext_needs(p, lo, hi, need))
+        return true;
     bool str = tok(p, lo)->kind == T_STRID && p->text[tok(p, lo)->start] == '$' &&
                tok_len(p, lo) > 1 && p->text[tok(p, lo)->end - 1] != '*';
     if (str && (hi - lo == 1 || ys_tok_is(p, lo + 1, "at") || ys_tok_is(p, lo + 1, "in")))
@@ -452,7 +485,7 @@ static void need_unary(Src *p, size_t lo, size_t hi, const RuleDefs *d, Need *ou
 
 static size_t need_size(const Need *n, size_t defs)
 {
-    size_t k = 0;
+    size_t k = n->next;
     for (size_t i = 0; i < defs; i++)
         k += n->in[i];
     return k;
@@ -481,29 +514,60 @@ static void need_or(Src *p, size_t lo, size_t hi, const RuleDefs *d, Need *out)
     for (size_t i = lo; i <= hi && out->proven;) {
         size_t end = ys_part_end(p, i, hi, ys_is_or);
         need_and(p, i, end, d, &part);
-        out->proven = part.proven;
+        out->proven = part.proven && out->next + part.next <= MAX_EXT;
         for (size_t k = 0; k < d->n; k++)
             out->in[k] |= part.in[k];
+        for (size_t k = 0; out->proven && k < part.next; k++)
+            out->ext[out->next++] = part.ext[k];
         i = end + 1;
     }
 }
 
-/* The rule's patterns added to pats when its condition needs strings that all have one. */
+/* An extension literal the gated part is also scanned for. */
+static bool add_ext(const Src *p, size_t lit, YaraGatePatterns *pats)
+{
+    Buf raw = {0};
+    if (!decode_text(p->text + tok(p, lit)->start + 1, tok_len(p, lit) - 2, &raw) ||
+        strlen(raw.s) != raw.len) {
+        free(raw.s);
+        return false;  /* a NUL inside: the external, a C string, can never equal it */
+    }
+    if (pats->nexts == pats->exts_cap) {
+        size_t cap = pats->exts_cap ? pats->exts_cap * 2 : 8;
+        char **e = realloc(pats->exts, cap * sizeof(*e));
+        if (!e) {
+            free(raw.s);
+            pats->oom = true;
+            return false;
+        }
+        pats->exts = e;
+        pats->exts_cap = cap;
+    }
+    pats->exts[pats->nexts++] = raw.s;
+    return true;
+}
+
+/* The rule's patterns added to pats when its condition needs strings that all have one (or
+ * an extension). */
 static bool rule_gated(Src *p, const Rule *r, YaraGatePatterns *pats)
 {
     RuleDefs *d = malloc(sizeof(*d));  /* 6 KB: off the stack */
     Need need;
-    bool gated = d && read_defs(p, r, d) && d->n;
+    bool gated = d && read_defs(p, r, d);
     if (gated) {
         p->depth = 0;
         need_or(p, r->cond, r->close, d, &need);
         gated = need.proven;
     }
-    size_t mark = pats->count;
+    size_t mark = pats->count, ext_mark = pats->nexts;
     for (size_t k = 0; gated && k < d->n; k++)
         gated = !need.in[k] || def_patterns(p, &d->def[k], pats);
+    for (size_t k = 0; gated && k < need.next; k++)
+        gated = add_ext(p, need.ext[k], pats);
     while (!gated && pats->count > mark)
         free(pats->expr[--pats->count]);  /* an ungated rule leaves no pattern behind */
+    while (!gated && pats->nexts > ext_mark)
+        free(pats->exts[--pats->nexts]);
     free(d);
     return gated;
 }
@@ -586,6 +650,9 @@ bool yara_gate_split(const char *src, size_t len, YaraGatePatterns *pats, char *
 
 void yara_gate_patterns_free(YaraGatePatterns *pats)
 {
+    for (size_t i = 0; i < pats->nexts; i++)
+        free(pats->exts[i]);
+    free(pats->exts);
     for (size_t i = 0; i < pats->count; i++)
         free(pats->expr[i]);
     free(pats->expr);
@@ -596,32 +663,55 @@ void yara_gate_patterns_free(YaraGatePatterns *pats)
 /* ---- the Vectorscan pass ---- */
 
 struct YaraGate {
-    hs_database_t *db;
+    hs_database_t *db;       /* NULL when the gated rules need only extensions */
+    char **exts;
+    size_t nexts;
 };
 
 struct YaraGateScratch {
     hs_scratch_t *s;
 };
 
-YaraGate *yara_gate_compile(const YaraGatePatterns *pats)
+static YaraGate *gate_with_exts(char *const *exts, size_t n)
 {
-    if (!pats->count || pats->oom)
-        return NULL;
-    unsigned *ids = malloc(pats->count * sizeof(*ids));
     YaraGate *g = calloc(1, sizeof(*g));
-    hs_compile_error_t *err = NULL;
-    if (ids && g) {
-        for (size_t i = 0; i < pats->count; i++)
-            ids[i] = (unsigned)i;
-        if (hs_compile_multi((const char *const *)pats->expr, pats->flags, ids,
-                             (unsigned)pats->count, HS_MODE_BLOCK, NULL, &g->db, &err) != HS_SUCCESS) {
-            hs_free_compile_error(err);
-            g->db = NULL;
+    if (!g || !(g->exts = calloc(n ? n : 1, sizeof(*g->exts)))) {
+        free(g);
+        return NULL;
+    }
+    for (; g->nexts < n; g->nexts++) {
+        if (!(g->exts[g->nexts] = strdup(exts[g->nexts]))) {
+            yara_gate_free(g);
+            return NULL;
         }
     }
+    return g;
+}
+
+static hs_database_t *compile_db(const YaraGatePatterns *pats)
+{
+    unsigned *ids = malloc(pats->count * sizeof(*ids));
+    hs_database_t *db = NULL;
+    hs_compile_error_t *err = NULL;
+    for (size_t i = 0; ids && i < pats->count; i++)
+        ids[i] = (unsigned)i;
+    if (ids && hs_compile_multi((const char *const *)pats->expr, pats->flags, ids,
+                                (unsigned)pats->count, HS_MODE_BLOCK, NULL, &db,
+                                &err) != HS_SUCCESS) {
+        hs_free_compile_error(err);
+        db = NULL;
+    }
     free(ids);
-    if (g && !g->db) {
-        free(g);
+    return db;
+}
+
+YaraGate *yara_gate_compile(const YaraGatePatterns *pats)
+{
+    if ((!pats->count && !pats->nexts) || pats->oom)
+        return NULL;
+    YaraGate *g = gate_with_exts(pats->exts, pats->nexts);
+    if (g && pats->count && !(g->db = compile_db(pats))) {
+        yara_gate_free(g);  /* no database: the gated part is scanned for every file */
         g = NULL;
     }
     return g;
@@ -632,19 +722,56 @@ void yara_gate_free(YaraGate *g)
     if (!g)
         return;
     hs_free_database(g->db);
+    for (size_t i = 0; i < g->nexts; i++)
+        free(g->exts[i]);
+    free(g->exts);
     free(g);
 }
 
+#define GATE_MAGIC "bongsu-gate-1\n"
+
+/* GATE_MAGIC, the number of extensions and a newline, each extension and a NUL, then
+ * Vectorscan's serialized database (nothing when there is none). */
 bool yara_gate_serialize(const YaraGate *g, char **bytes, size_t *len)
 {
-    return g && hs_serialize_database(g->db, bytes, len) == HS_SUCCESS;
+    char *db = NULL;
+    size_t db_len = 0;
+    if (!g || (g->db && hs_serialize_database(g->db, &db, &db_len) != HS_SUCCESS))
+        return false;
+    FILE *f = open_memstream(bytes, len);
+    if (!f) {
+        free(db);
+        return false;
+    }
+    fprintf(f, GATE_MAGIC "%zu\n", g->nexts);
+    for (size_t i = 0; i < g->nexts; i++)
+        fwrite(g->exts[i], 1, strlen(g->exts[i]) + 1, f);
+    if (db_len)
+        fwrite(db, 1, db_len, f);
+    free(db);
+    return fclose(f) == 0;
 }
 
 YaraGate *yara_gate_deserialize(const char *bytes, size_t len)
 {
-    YaraGate *g = calloc(1, sizeof(*g));
-    if (g && hs_deserialize_database(bytes, len, &g->db) != HS_SUCCESS) {
-        free(g);
+    size_t magic = strlen(GATE_MAGIC), n = 0;
+    int used = 0;
+    if (len <= magic || memcmp(bytes, GATE_MAGIC, magic) != 0 ||
+        !memchr(bytes + magic, '\n', len - magic) ||
+        sscanf(bytes + magic, "%zu\n%n", &n, &used) != 1 || !used || n > 4096)
+        return NULL;
+    const char *at = bytes + magic + used, *end = bytes + len;
+    char *exts[4096];
+    for (size_t i = 0; i < n; i++) {
+        const char *nul = memchr(at, '\0', (size_t)(end - at));
+        if (!nul)
+            return NULL;
+        exts[i] = (char *)at;
+        at = nul + 1;
+    }
+    YaraGate *g = gate_with_exts(exts, n);
+    if (g && at < end && hs_deserialize_database(at, (size_t)(end - at), &g->db) != HS_SUCCESS) {
+        yara_gate_free(g);
         g = NULL;
     }
     return g;
@@ -655,7 +782,7 @@ YaraGateScratch *yara_gate_scratch_new(const YaraGate *g)
     if (!g)
         return NULL;
     YaraGateScratch *s = calloc(1, sizeof(*s));
-    if (s && hs_alloc_scratch(g->db, &s->s) != HS_SUCCESS) {
+    if (s && g->db && hs_alloc_scratch(g->db, &s->s) != HS_SUCCESS) {
         free(s);
         s = NULL;
     }
@@ -678,9 +805,17 @@ static int on_hit(unsigned id, unsigned long long from, unsigned long long to, u
     return 1;  /* one pattern is enough: stop */
 }
 
-bool yara_gate_hit(const YaraGate *g, YaraGateScratch *s, const uint8_t *data, size_t len)
+bool yara_gate_hit(const YaraGate *g, YaraGateScratch *s, const uint8_t *data, size_t len,
+                   const char *ext)
 {
-    if (!g || !s || len > UINT32_MAX)
+    if (!g)
+        return true;
+    for (size_t i = 0; ext && i < g->nexts; i++)
+        if (strcmp(ext, g->exts[i]) == 0)
+            return true;
+    if (!g->db)
+        return false;
+    if (!s || !s->s || len > UINT32_MAX)
         return true;
     bool hit = false;
     hs_error_t rc = hs_scan(g->db, (const char *)(data ? data : (const uint8_t *)""),

@@ -18,8 +18,9 @@
  * any one of its operands needs; an `or` needs what all its operands need, together; leaves:
  * `$a` (found), `$a at <e>`, `$a in (<range>)` (false without a match), `#a > n` (n >= 0),
  * `#a >= n` / `#a == n` (n >= 1), `<n>|any|all of them|(<$list>)` (n >= 1: some member
- * found). Everything else (not, for, filesize, modules, externals, rule names) proves
- * nothing.
+ * found), and `extension == "<text>"` (the external bongsu sets from the file's name: the
+ * gated part is then also scanned for files with that extension). Everything else (not,
+ * for, filesize, modules, other externals, rule names) proves nothing.
  */
 #ifndef BONGSU_YARA_GATE_H
 #define BONGSU_YARA_GATE_H
@@ -33,6 +34,8 @@ typedef struct YaraGatePatterns {
     char **expr;
     unsigned *flags;
     size_t count, cap;
+    char **exts;             /* extensions the gated part is also scanned for */
+    size_t nexts, exts_cap;
     bool oom;
 } YaraGatePatterns;
 
@@ -63,7 +66,10 @@ YaraGate *yara_gate_deserialize(const char *bytes, size_t len);
 YaraGateScratch *yara_gate_scratch_new(const YaraGate *g);
 void yara_gate_scratch_free(YaraGateScratch *s);
 
-/* True when some pattern occurs in data[0..len) (or when g or s is NULL, or on error). */
-bool yara_gate_hit(const YaraGate *g, YaraGateScratch *s, const uint8_t *data, size_t len);
+/* True when the file's extension (the `extension` external: from the last dot of the name's
+ * last part, "" without one) is one of the gate's or some pattern occurs in data[0..len)
+ * (and when g is NULL, or on error). */
+bool yara_gate_hit(const YaraGate *g, YaraGateScratch *s, const uint8_t *data, size_t len,
+                   const char *ext);
 
 #endif

@@ -92,15 +92,25 @@ const YaraRuleSet *yara_matcher_rules(const YaraMatcher *m)
     return m->rules;
 }
 
+static const char *base_name(const char *name)
+{
+    const char *base = strrchr(name, '/');
+    return base ? base + 1 : name;
+}
+
+/* The extension external: from the last dot of the base name, "" without one. */
+static const char *extension(const char *name)
+{
+    const char *dot = strrchr(base_name(name), '.');
+    return dot ? dot : "";
+}
+
 /* The THOR/LOKI externals some rules test (see yara-rules.c). */
 static void define_externals(YR_SCANNER *sc, const char *name)
 {
-    const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
-    const char *dot = strrchr(base, '.');
-    yr_scanner_define_string_variable(sc, "filename", base);
+    yr_scanner_define_string_variable(sc, "filename", base_name(name));
     yr_scanner_define_string_variable(sc, "filepath", name);
-    yr_scanner_define_string_variable(sc, "extension", dot ? dot : "");
+    yr_scanner_define_string_variable(sc, "extension", extension(name));
 }
 
 void yara_matcher_scan(YaraMatcher *m, const uint8_t *head, size_t len, int fd, const char *name,
@@ -118,7 +128,7 @@ void yara_matcher_scan(YaraMatcher *m, const uint8_t *head, size_t len, int fd, 
             yara_rules_part_empty(m->rules, i))
             continue;
         const YaraGate *gate = yara_rules_part_gate(m->rules, i);
-        if (gate && fd < 0 && !yara_gate_hit(gate, m->gates[i], head, len)) {
+        if (gate && fd < 0 && !yara_gate_hit(gate, m->gates[i], head, len, extension(name))) {
             out->gate_skipped = true;  /* no rule of the part can match: libyara not asked */
             continue;
         }

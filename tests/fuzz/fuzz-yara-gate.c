@@ -41,7 +41,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (pats.count <= 16) {  /* compiling hundreds of patterns per input would be slow */
             YaraGate *g = yara_gate_compile(&pats);
             YaraGateScratch *s = yara_gate_scratch_new(g);
-            yara_gate_hit(g, s, data, size);
+            yara_gate_hit(g, s, data, size, ".exe");
+            char *bytes = NULL;
+            size_t len = 0;
+            if (yara_gate_serialize(g, &bytes, &len))
+                yara_gate_free(yara_gate_deserialize(bytes, len));
+            free(bytes);
             yara_gate_scratch_free(s);
             yara_gate_free(g);
         }

@@ -44,7 +44,9 @@ static const char crafted[] =
     "rule Zero { strings: $a = \"GATE-ZERO\" condition: #a == 0 and filesize == 4 }\n"
     "rule OrSize { strings: $a = \"GATE-OS\" condition: $a or filesize == 5 }\n"
     "rule B64 { strings: $a = \"GATE-B64\" base64 condition: $a }\n"
-    "rule NoStrings { condition: filesize == 6 }\n";
+    "rule NoStrings { condition: filesize == 6 }\n"
+    "rule Ext { strings: $a = \"GATE-EXT\" condition: extension == \".ext-gate\" and not $a }\n"
+    "rule ExtOr { strings: $a = \"GATE-EO\" condition: $a or \".eo\" == extension }\n";
 
 /* Each planted alone and together; encoded as the rule wants it where that matters. */
 static const char *const markers[] = {
@@ -52,7 +54,7 @@ static const char *const markers[] = {
     "GATE-CNT GATE-CNT",
     "GATE-AT", "GATE-NOCASE", "GATE-AO-A", "GATE-AO-B GATE-AO-C", "GATE-NOT", "GATE-ZERO",
     "GATE-OS", "GATE--HEY3", "GATE-xHEX0", "GATEJ 123 J", "GATE-RE123X", "xx GATE-AT",
-    "GATE-WIDE", "GATE-BOTH", "GATE-XOR", "GATE-XR", "GATE-B64"};
+    "GATE-WIDE", "GATE-BOTH", "GATE-XOR", "GATE-XR", "GATE-B64", "GATE-EXT", "GATE-EO"};
 
 static char tmpdir[64];
 
@@ -73,6 +75,7 @@ typedef struct Pair {
     YaraRuleSet *gate, *plain;
     YaraMatcher *m_gate, *m_plain;
     size_t inputs, matched, skipped;
+    const char *name;        /* the transferred file's name (the externals) */
 } Pair;
 
 static void pair_load(Pair *p, const char *path)
@@ -80,6 +83,7 @@ static void pair_load(Pair *p, const char *path)
     const char *paths[] = {path};
     const YaraLoadOptions gate = {.prefilter = true, .gate = true}, plain = {0};
     memset(p, 0, sizeof(*p));
+    p->name = "/dl/sample.bin";
     p->gate = yara_rules_load_opts(paths, 1, NULL, &gate, NULL, NULL, NULL);
     p->plain = yara_rules_load_opts(paths, 1, NULL, &plain, NULL, NULL, NULL);
     assert_non_null(p->gate);
@@ -104,11 +108,11 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static size_t matches_text(YaraMatcher *m, const uint8_t *data, size_t len, char *out,
-                           size_t cap, bool *skipped)
+static size_t matches_text(YaraMatcher *m, const uint8_t *data, size_t len, const char *name,
+                           char *out, size_t cap, bool *skipped)
 {
     YaraMatch r;
-    yara_matcher_scan(m, data, len, -1, "/dl/sample.bin", &r);
+    yara_matcher_scan(m, data, len, -1, name, &r);
     assert_false(r.error || r.timeout);
     const char *names[YARA_MAX_MATCHES];
     char lines[YARA_MAX_MATCHES][256];
@@ -128,8 +132,8 @@ static void same_matches(Pair *p, const uint8_t *data, size_t len)
 {
     static char a[32768], b[32768];
     bool skipped, unused;
-    size_t n = matches_text(p->m_gate, data, len, a, sizeof(a), &skipped);
-    matches_text(p->m_plain, data, len, b, sizeof(b), &unused);
+    size_t n = matches_text(p->m_gate, data, len, p->name, a, sizeof(a), &skipped);
+    matches_text(p->m_plain, data, len, p->name, b, sizeof(b), &unused);
     if (strcmp(a, b) != 0)
         fail_msg("the gate changed the result on %zu bytes:\n--- gate\n%s--- plain\n%s", len, a, b);
     p->inputs++;
@@ -206,6 +210,13 @@ static void test_crafted_cases_agree(void **state)
         n[i] = strlen(markers[i]);
     }
     same_encoded(&p, (const uint8_t *)all, strlen(all));
+    static const char *const names[] = {"/dl/x.ext-gate", "x.eo", "/a.b/c", "/dl/x.EO", ""};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        p.name = names[i];
+        same_text(&p, "GATE-EXT");
+        same_text(&p, "nothing");
+    }
+    p.name = "/dl/sample.bin";
     unsigned seed = 7;
     for (int i = 0; i < 200; i++)
         same_planted(&p, &seed, s, n, (size_t)(i % 4));  /* 0 to 3 of the first markers */
@@ -222,11 +233,13 @@ static void test_split(void **state)
     YaraGateStats st = {0};
     char *gated = NULL, *rest = NULL;
     assert_true(yara_gate_split(crafted, strlen(crafted), &pats, &gated, &rest, &st));
-    assert_int_equal(st.rules, 17);
-    assert_int_equal(st.gated, 12);
-    static const char *const in_gated[] = {"Any", "Two", "Count", "At", "Nocase", "Wide", "Xor",
-                                           "XorRange", "Hex", "HexJump", "Regex", "AndOr"};
+    assert_int_equal(st.rules, 19);
+    assert_int_equal(st.gated, 14);
+    static const char *const in_gated[] = {"Any",     "Two",      "Count", "At",      "Nocase",
+                                           "Wide",    "Xor",      "XorRange", "Hex", "HexJump",
+                                           "Regex",   "AndOr",    "Ext",   "ExtOr"};
     static const char *const in_rest[] = {"Not", "Zero", "OrSize", "B64", "NoStrings"};
+    /* (Ext's string is only read under `not`: the extension is all it needs.) */
     char name[64];
     for (size_t i = 0; i < sizeof(in_gated) / sizeof(in_gated[0]); i++) {
         snprintf(name, sizeof(name), "rule %s ", in_gated[i]);
@@ -243,10 +256,12 @@ static void test_split(void **state)
     YaraGate *g = yara_gate_compile(&pats);
     assert_non_null(g);
     YaraGateScratch *sc = yara_gate_scratch_new(g);
-    assert_false(yara_gate_hit(g, sc, (const uint8_t *)"plain text", 10));
-    assert_true(yara_gate_hit(g, sc, (const uint8_t *)"..GATE-AO-B..", 13));
-    assert_false(yara_gate_hit(g, sc, (const uint8_t *)"..GATE-AO-C..", 13));
-    assert_true(yara_gate_hit(NULL, NULL, (const uint8_t *)"x", 1));  /* no gate: scan */
+    assert_false(yara_gate_hit(g, sc, (const uint8_t *)"plain text", 10, ".bin"));
+    assert_true(yara_gate_hit(g, sc, (const uint8_t *)"plain text", 10, ".ext-gate"));
+    assert_true(yara_gate_hit(g, sc, (const uint8_t *)"plain text", 10, ".eo"));
+    assert_true(yara_gate_hit(g, sc, (const uint8_t *)"..GATE-AO-B..", 13, ""));
+    assert_false(yara_gate_hit(g, sc, (const uint8_t *)"..GATE-AO-C..", 13, ""));
+    assert_true(yara_gate_hit(NULL, NULL, (const uint8_t *)"x", 1, ""));  /* no gate: scan */
     char *bytes = NULL;
     size_t len = 0;
     assert_true(yara_gate_serialize(g, &bytes, &len));
@@ -254,7 +269,9 @@ static void test_split(void **state)
     assert_non_null(back);
     assert_null(yara_gate_deserialize("junk", 4));
     YaraGateScratch *sc2 = yara_gate_scratch_new(back);
-    assert_true(yara_gate_hit(back, sc2, (const uint8_t *)"G\0A\0T\0E\0-\0W\0I\0D\0E\0", 18));
+    assert_true(yara_gate_hit(back, sc2, (const uint8_t *)"G\0A\0T\0E\0-\0W\0I\0D\0E\0", 18, ""));
+    assert_true(yara_gate_hit(back, sc2, (const uint8_t *)"x", 1, ".ext-gate"));
+    assert_false(yara_gate_hit(back, sc2, (const uint8_t *)"x", 1, ".ext"));
     yara_gate_scratch_free(sc2);
     yara_gate_free(back);
     free(bytes);
@@ -330,6 +347,14 @@ static void check_pack_file(const char *path)
     Pair p;
     pair_load(&p, path);
     file_strings(path, strings, sizeof(strings));
+    /* names some rules test through the extension external (gated on it) */
+    static const char *const names[] = {"/dl/x.regtrans-ms", "/dl/a.exe", "/dl/noext"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        p.name = names[i];
+        same_text(&p, strings);
+        same_text(&p, "short");
+    }
+    p.name = "/dl/sample.bin";
     same_text(&p, strings);
     same_text(&p, "GET / HTTP/1.1 plain text body");
     size_t n = file_atoms(path, atoms, lens, 512);
