@@ -285,7 +285,7 @@ static bool add_pattern(YaraGatePatterns *pats, const Buf *expr, unsigned flags)
         return false;
     hs_expr_info_t *info = NULL;
     hs_compile_error_t *err = NULL;
-    if (hs_expression_info(expr->s, flags, &info, &err) != HS_SUCCESS) {
+    if (!pats->unchecked && hs_expression_info(expr->s, flags, &info, &err) != HS_SUCCESS) {
         hs_free_compile_error(err);
         return false;
     }
@@ -657,7 +657,7 @@ void yara_gate_patterns_free(YaraGatePatterns *pats)
         free(pats->expr[i]);
     free(pats->expr);
     free(pats->flags);
-    *pats = (YaraGatePatterns){0};
+    *pats = (YaraGatePatterns){.unchecked = pats->unchecked};
 }
 
 /* ---- the Vectorscan pass ---- */

@@ -672,7 +672,11 @@ static void save_entry(const YaraRuleSet *set, const char *dir, const YaraCompil
  * to yara-gate.c that changes any of them is a new entry even in an uncommitted tree. */
 static char *gate_derived(const char *text)
 {
-    YaraGatePatterns pats = {0};
+    /* Unchecked: which patterns Vectorscan accepts depends on its version, which the key
+     * does not hold; but the kept split is sound whichever version made it (its database
+     * holds its gated rules' patterns), and a database kept by another version fails to
+     * load (hs_deserialize_database checks), so the sets are then compiled again. */
+    YaraGatePatterns pats = {.unchecked = true};
     YaraGateStats gs = {0};
     char *gated = NULL, *rest = NULL, *out = NULL;
     size_t len = 0;
