@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "yara/yara-source.h"
 
 #define MAX_DEFS 256
@@ -290,19 +291,17 @@ static bool add_pattern(YaraGatePatterns *pats, const Buf *expr, unsigned flags)
         return false;
     }
     free(info);
-    if (pats->count == pats->cap) {
-        size_t cap = pats->cap ? pats->cap * 2 : 256;
-        char **e = realloc(pats->expr, cap * sizeof(*e));
-        if (e)
-            pats->expr = e;
-        unsigned *f = e ? realloc(pats->flags, cap * sizeof(*f)) : NULL;
-        if (!f) {
-            pats->oom = true;
-            return false;
-        }
-        pats->flags = f;
-        pats->cap = cap;
+    size_t cap_e = pats->cap, cap_f = pats->cap;  /* two arrays, one count */
+    char **e = array_reserve(pats->expr, sizeof(*e), pats->count + 1, &cap_e);
+    if (e)
+        pats->expr = e;
+    unsigned *f = e ? array_reserve(pats->flags, sizeof(*f), pats->count + 1, &cap_f) : NULL;
+    if (!f) {
+        pats->oom = true;
+        return false;
     }
+    pats->flags = f;
+    pats->cap = cap_e < cap_f ? cap_e : cap_f;
     pats->expr[pats->count] = strdup(expr->s);
     if (!pats->expr[pats->count]) {
         pats->oom = true;
@@ -532,17 +531,13 @@ static bool add_ext(const Src *p, size_t lit, YaraGatePatterns *pats)
         free(raw.s);
         return false;  /* a NUL inside: the external, a C string, can never equal it */
     }
-    if (pats->nexts == pats->exts_cap) {
-        size_t cap = pats->exts_cap ? pats->exts_cap * 2 : 8;
-        char **e = realloc(pats->exts, cap * sizeof(*e));
-        if (!e) {
-            free(raw.s);
-            pats->oom = true;
-            return false;
-        }
-        pats->exts = e;
-        pats->exts_cap = cap;
+    char **e = array_reserve(pats->exts, sizeof(*e), pats->nexts + 1, &pats->exts_cap);
+    if (!e) {
+        free(raw.s);
+        pats->oom = true;
+        return false;
     }
+    pats->exts = e;
     pats->exts[pats->nexts++] = raw.s;
     return true;
 }

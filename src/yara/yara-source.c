@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
+
 /* ---- tokens ---- */
 
 bool ys_tok_is(const Src *p, size_t i, const char *s)
@@ -20,16 +22,12 @@ bool ys_tok_is(const Src *p, size_t i, const char *s)
 
 static void ys_tok_push(Src *p, TokKind k, size_t start, size_t end)
 {
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 1024;
-        Tok *t = realloc(p->tok, cap * sizeof(*t));
-        if (!t) {
-            p->bad = true;
-            return;
-        }
-        p->tok = t;
-        p->cap = cap;
+    Tok *t = array_reserve(p->tok, sizeof(*t), p->n + 1, &p->cap);
+    if (!t) {
+        p->bad = true;
+        return;
     }
+    p->tok = t;
     p->tok[p->n++] = (Tok){k, start, end};
 }
 
@@ -199,16 +197,12 @@ static size_t ys_parse_rule(Src *p, size_t i)
     ys_rule_sections(p, &r, open);
     if (p->bad)
         return p->n;
-    if (p->nrules == p->rules_cap) {
-        size_t cap = p->rules_cap ? p->rules_cap * 2 : 32;
-        Rule *rs = realloc(p->rules, cap * sizeof(*rs));
-        if (!rs) {
-            p->bad = true;
-            return p->n;
-        }
-        p->rules = rs;
-        p->rules_cap = cap;
+    Rule *rs = array_reserve(p->rules, sizeof(*rs), p->nrules + 1, &p->rules_cap);
+    if (!rs) {
+        p->bad = true;
+        return p->n;
     }
+    p->rules = rs;
     p->rules[p->nrules++] = r;
     return r.close + 1;
 }
@@ -305,18 +299,12 @@ void ys_put(Buf *b, const char *s, size_t n)
 {
     if (b->oom)
         return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (b->len + n + 1 > cap)
-            cap *= 2;
-        char *g = realloc(b->s, cap);
-        if (!g) {
-            b->oom = true;
-            return;
-        }
-        b->s = g;
-        b->cap = cap;
+    char *g = array_reserve(b->s, 1, b->len + n + 1, &b->cap);
+    if (!g) {
+        b->oom = true;
+        return;
     }
+    b->s = g;
     memcpy(b->s + b->len, s, n);
     b->len += n;
     b->s[b->len] = '\0';
