@@ -21,7 +21,6 @@
 
 #include "build-info.h"
 #include "yara/yara-gate.h"
-#include "yara/yara-match.h"
 #include "yara-test-util.h"
 
 static const char crafted[] =
@@ -72,68 +71,25 @@ static int teardown(void **state)
 }
 
 typedef struct Pair {
-    YaraRuleSet *gate, *plain;
-    YaraMatcher *m_gate, *m_plain;
+    YaraPair y;              /* a: prefilter and gate; b: libyara alone */
     size_t inputs, matched, skipped;
     const char *name;        /* the transferred file's name (the externals) */
 } Pair;
 
 static void pair_load(Pair *p, const char *path)
 {
-    const char *paths[] = {path};
     const YaraLoadOptions gate = {.prefilter = true, .gate = true}, plain = {0};
     memset(p, 0, sizeof(*p));
     p->name = "/dl/sample.bin";
-    p->gate = yara_rules_load_opts(paths, 1, NULL, &gate, NULL, NULL, NULL);
-    p->plain = yara_rules_load_opts(paths, 1, NULL, &plain, NULL, NULL, NULL);
-    assert_non_null(p->gate);
-    assert_non_null(p->plain);
-    p->m_gate = yara_matcher_new(p->gate, 10);
-    p->m_plain = yara_matcher_new(p->plain, 10);
-    assert_non_null(p->m_gate);
-    assert_non_null(p->m_plain);
-}
-
-static void pair_free(Pair *p)
-{
-    yara_matcher_free(p->m_gate);
-    yara_matcher_free(p->m_plain);
-    yara_rules_free(p->gate);
-    yara_rules_free(p->plain);
-}
-
-/* The matching rules as sorted "file:rule" lines (the parts scan in another order). */
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static size_t matches_text(YaraMatcher *m, const uint8_t *data, size_t len, const char *name,
-                           char *out, size_t cap, bool *skipped)
-{
-    YaraMatch r;
-    yara_matcher_scan(m, data, len, -1, name, &r);
-    assert_false(r.error || r.timeout);
-    const char *names[YARA_MAX_MATCHES];
-    char lines[YARA_MAX_MATCHES][256];
-    for (size_t i = 0; i < r.count; i++) {
-        snprintf(lines[i], sizeof(lines[i]), "%s:%s\n", r.hits[i]->file, r.hits[i]->name);
-        names[i] = lines[i];
-    }
-    qsort(names, r.count, sizeof(names[0]), cmp_str);
-    out[0] = '\0';
-    for (size_t i = 0; i < r.count; i++)
-        strncat(out, names[i], cap - strlen(out) - 1);
-    *skipped = r.gate_skipped;
-    return r.count;
+    yara_pair_load(&p->y, path, &gate, &plain);
 }
 
 static void same_matches(Pair *p, const uint8_t *data, size_t len)
 {
     static char a[32768], b[32768];
     bool skipped, unused;
-    size_t n = matches_text(p->m_gate, data, len, p->name, a, sizeof(a), &skipped);
-    matches_text(p->m_plain, data, len, p->name, b, sizeof(b), &unused);
+    size_t n = yara_matches_text(p->y.ma, data, len, p->name, true, a, sizeof(a), &skipped);
+    yara_matches_text(p->y.mb, data, len, p->name, true, b, sizeof(b), &unused);
     if (strcmp(a, b) != 0)
         fail_msg("the gate changed the result on %zu bytes:\n--- gate\n%s--- plain\n%s", len, a, b);
     p->inputs++;
@@ -223,7 +179,7 @@ static void test_crafted_cases_agree(void **state)
     /* Not vacuous: rules match, and libyara is skipped where nothing can match. */
     assert_true(p.matched > 40);
     assert_true(p.skipped > 100);
-    pair_free(&p);
+    yara_pair_free(&p.y);
 }
 
 static void test_split(void **state)
@@ -373,7 +329,7 @@ static void check_pack_file(const char *path)
     pack.inputs += p.inputs;
     pack.matched += p.matched;
     pack.skipped += p.skipped;
-    pair_free(&p);
+    yara_pair_free(&p.y);
 }
 
 static void check_pack_dir(const char *dir)
