@@ -364,6 +364,7 @@ const char conf_default_yaml[] =
     "  scan-timeout: 10\n"
     "  threads: auto\n"
     "  prefilter: yes\n"
+    "  gate: yes\n"
     "  fileinfo-rules: no\n"
     "  cache-size: 4096\n"
     "ddos:\n"

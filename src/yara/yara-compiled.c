@@ -24,7 +24,7 @@
 #include "build-info.h"
 
 /* Bump when what yara-rules.c puts in a compiled set changes for the same sources. */
-#define COMPILED_FORMAT "bongsu-yara-compiled-1"
+#define COMPILED_FORMAT "bongsu-yara-compiled-2"
 
 void yara_compiled_default_dir(char *out, size_t size)
 {
@@ -167,38 +167,51 @@ bool yara_compiled_save(const char *dir, const YaraCompiledKey *key, const char 
     return publish(path, tmp, yr_rules_save(rules, tmp) == ERROR_SUCCESS);
 }
 
-char *yara_compiled_load_text(const char *dir, const YaraCompiledKey *key)
+char *yara_compiled_load_blob(const char *dir, const YaraCompiledKey *key, const char *name,
+                              size_t *len)
 {
     char path[4200];
-    if (!entry_path(path, sizeof(path), dir, key, "txt"))
+    if (!entry_path(path, sizeof(path), dir, key, name))
         return NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
     utimensat(AT_FDCWD, path, NULL, 0);  /* in use: yara_compiled_prune keeps it */
-    char *text = NULL;
+    char *data = NULL;
     long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (size >= 0 && size < (1 << 24) && fseek(f, 0, SEEK_SET) == 0 &&
-        (text = malloc((size_t)size + 1))) {
-        size_t got = fread(text, 1, (size_t)size, f);
-        text[got] = '\0';
+    if (size >= 0 && size < (1 << 26) && fseek(f, 0, SEEK_SET) == 0 &&
+        (data = malloc((size_t)size + 1))) {
+        *len = fread(data, 1, (size_t)size, f);
+        data[*len] = '\0';
     }
     fclose(f);
-    return text;
+    return data;
 }
 
-bool yara_compiled_save_text(const char *dir, const YaraCompiledKey *key, const char *text)
+bool yara_compiled_save_blob(const char *dir, const YaraCompiledKey *key, const char *name,
+                             const void *data, size_t len)
 {
     char path[4200], tmp[4300];
-    if (!entry_path(path, sizeof(path), dir, key, "txt"))
+    if (!entry_path(path, sizeof(path), dir, key, name))
         return false;
     snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f)
         return false;
-    bool ok = fputs(text, f) >= 0;
+    bool ok = fwrite(data, 1, len, f) == len;
     ok = fclose(f) == 0 && ok;
     return publish(path, tmp, ok);
+}
+
+char *yara_compiled_load_text(const char *dir, const YaraCompiledKey *key)
+{
+    size_t len = 0;
+    return yara_compiled_load_blob(dir, key, "txt", &len);
+}
+
+bool yara_compiled_save_text(const char *dir, const YaraCompiledKey *key, const char *text)
+{
+    return yara_compiled_save_blob(dir, key, "txt", text, strlen(text));
 }
 
 /* An entry's file: 64 hex digits, a dot, then full.yarc, nonmz.yarc, txt or a .tmp name. */

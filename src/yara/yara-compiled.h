@@ -54,6 +54,13 @@ bool yara_compiled_save(const char *dir, const YaraCompiledKey *key, const char 
 char *yara_compiled_load_text(const char *dir, const YaraCompiledKey *key);
 bool yara_compiled_save_text(const char *dir, const YaraCompiledKey *key, const char *text);
 
+/* Any other file of the entry (name: "gate", the gated part's Vectorscan database): its
+ * bytes (a new buffer, NUL after them; NULL when absent) and saving them. */
+char *yara_compiled_load_blob(const char *dir, const YaraCompiledKey *key, const char *name,
+                              size_t *len);
+bool yara_compiled_save_blob(const char *dir, const YaraCompiledKey *key, const char *name,
+                             const void *data, size_t len);
+
 /* Removes the files of entries not used for max_age_days (and temporaries left behind). */
 void yara_compiled_prune(const char *dir, unsigned max_age_days);
 

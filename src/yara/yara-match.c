@@ -19,11 +19,13 @@
 #include <unistd.h>
 #include <yara.h>
 
+#include "yara/yara-gate.h"
 #include "yara/yara-prefilter.h"
 
 struct YaraMatcher {
     const YaraRuleSet *rules;
     YR_SCANNER **scanners;   /* one per part; NULL where libyara could not make one */
+    YaraGateScratch **gates; /* one per part with a gate (yara-gate.h), else NULL */
     size_t count;
 };
 
@@ -49,13 +51,17 @@ YaraMatcher *yara_matcher_new(const YaraRuleSet *rules, uint32_t timeout)
 {
     size_t n = yara_rules_parts(rules);
     YaraMatcher *m = calloc(1, sizeof(*m));
-    if (!m || !(m->scanners = calloc(n ? n : 1, sizeof(*m->scanners)))) {
+    if (!m || !(m->scanners = calloc(n ? n : 1, sizeof(*m->scanners))) ||
+        !(m->gates = calloc(n ? n : 1, sizeof(*m->gates)))) {
+        if (m)
+            free(m->scanners);
         free(m);
         return NULL;
     }
     m->rules = rules;
     m->count = n;
     for (size_t i = 0; i < n; i++) {
+        m->gates[i] = yara_gate_scratch_new(yara_rules_part_gate(rules, i));
         if (yr_scanner_create(yara_rules_part(rules, i), &m->scanners[i]) != ERROR_SUCCESS) {
             m->scanners[i] = NULL;
             continue;
@@ -74,6 +80,9 @@ void yara_matcher_free(YaraMatcher *m)
     for (size_t i = 0; i < m->count; i++)
         if (m->scanners[i])
             yr_scanner_destroy(m->scanners[i]);
+    for (size_t i = 0; i < m->count; i++)
+        yara_gate_scratch_free(m->gates[i]);
+    free(m->gates);
     free(m->scanners);
     free(m);
 }
@@ -83,15 +92,25 @@ const YaraRuleSet *yara_matcher_rules(const YaraMatcher *m)
     return m->rules;
 }
 
+static const char *base_name(const char *name)
+{
+    const char *base = strrchr(name, '/');
+    return base ? base + 1 : name;
+}
+
+/* The extension external: from the last dot of the base name, "" without one. */
+static const char *extension(const char *name)
+{
+    const char *dot = strrchr(base_name(name), '.');
+    return dot ? dot : "";
+}
+
 /* The THOR/LOKI externals some rules test (see yara-rules.c). */
 static void define_externals(YR_SCANNER *sc, const char *name)
 {
-    const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
-    const char *dot = strrchr(base, '.');
-    yr_scanner_define_string_variable(sc, "filename", base);
+    yr_scanner_define_string_variable(sc, "filename", base_name(name));
     yr_scanner_define_string_variable(sc, "filepath", name);
-    yr_scanner_define_string_variable(sc, "extension", dot ? dot : "");
+    yr_scanner_define_string_variable(sc, "extension", extension(name));
 }
 
 void yara_matcher_scan(YaraMatcher *m, const uint8_t *head, size_t len, int fd, const char *name,
@@ -99,14 +118,20 @@ void yara_matcher_scan(YaraMatcher *m, const uint8_t *head, size_t len, int fd, 
 {
     static const uint8_t empty[1];
     out->count = 0;
-    out->timeout = out->error = false;
+    out->timeout = out->error = out->gate_skipped = false;
     uint8_t first[2];
     bool mz = fd >= 0 ? pread(fd, first, sizeof(first), 0) == (ssize_t)sizeof(first) &&
                             yara_prefilter_is_mz(first, sizeof(first))
                       : yara_prefilter_is_mz(head, len);
     for (size_t i = 0; i < m->count; i++) {
-        if (!m->scanners[i] || !yara_rules_part_applies(m->rules, i, mz))
+        if (!m->scanners[i] || !yara_rules_part_applies(m->rules, i, mz) ||
+            yara_rules_part_empty(m->rules, i))
             continue;
+        const YaraGate *gate = yara_rules_part_gate(m->rules, i);
+        if (gate && fd < 0 && !yara_gate_hit(gate, m->gates[i], head, len, extension(name))) {
+            out->gate_skipped = true;  /* no rule of the part can match: libyara not asked */
+            continue;
+        }
         CallbackCtx c = {.rules = m->rules, .part = i, .out = out};
         yr_scanner_set_callback(m->scanners[i], on_message, &c);
         define_externals(m->scanners[i], name);

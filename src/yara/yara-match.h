@@ -5,9 +5,10 @@
  * every file (yr_scanner_create per scan would rebuild the externals and the module tables).
  * It is not thread-safe: each scanner thread has its own. The set's parts apply by the file's
  * first bytes (the prefilter, yara-prefilter.h): a file starting with "MZ" gets the original
- * rules, any other the rewritten ones. A file is given as its bytes in memory or, when it was
- * spooled, as a file descriptor (libyara maps the file as one block, so a string crossing any
- * boundary still matches).
+ * rules, any other the rewritten ones, of which the gated part (yara-gate.h) only when a
+ * Vectorscan pass finds one of its patterns in the bytes (a spooled file always). A file is
+ * given as its bytes in memory or, when it was spooled, as a file descriptor (libyara maps
+ * the file as one block, so a string crossing any boundary still matches).
  */
 #ifndef BONGSU_YARA_MATCH_H
 #define BONGSU_YARA_MATCH_H
@@ -24,6 +25,7 @@ typedef struct YaraMatch {
     const YaraRuleInfo *hits[YARA_MAX_MATCHES];
     size_t count;
     bool timeout, error;
+    bool gate_skipped;   /* the gated part was not scanned: none of its patterns occurs */
 } YaraMatch;
 
 typedef struct YaraMatcher YaraMatcher;

@@ -23,6 +23,7 @@
 #include <yara.h>
 
 #include "yara/yara-compiled.h"
+#include "yara/yara-gate.h"
 #include "yara/yara-prefilter.h"
 
 #define MAX_DIR_DEPTH 8
@@ -33,6 +34,7 @@
 typedef struct RulePart {
     YR_RULES *rules;
     YaraScope scope;
+    YaraGate *gate;          /* the gated part (yara-gate.h): scanned only when this hits */
     YaraRuleInfo *info;      /* indexed like rules->rules_table */
     size_t count;
 } RulePart;
@@ -359,6 +361,19 @@ static int part_add(YaraRuleSet *set, YR_RULES *rules, const char *file_for_all,
     return 0;
 }
 
+/* The gated non-MZ part: its rules are scanned only for files in which gate finds a pattern
+ * (all files when gate is NULL: no pattern, or Vectorscan could not compile them). Takes
+ * gate. */
+static int part_add_gated(YaraRuleSet *set, YR_RULES *rules, YaraGate *gate)
+{
+    if (part_add(set, rules, NULL, YARA_SCOPE_NOT_MZ) != 0) {
+        yara_gate_free(gate);
+        return -1;
+    }
+    set->parts[set->part_count - 1].gate = gate;
+    return 0;
+}
+
 static void load_compiled(YaraRuleSet *set, const char *path, YaraLoadStats *st, LoadCtx *lc)
 {
     YR_RULES *rules;
@@ -466,11 +481,38 @@ static bool string_compiles(const char *text, const char *ns, LoadCtx *lc)
     return ok;
 }
 
+/* The gated part being built beside the non-MZ set (yara-gate.h). */
+typedef struct GateBuild {
+    YR_COMPILER *c;
+    YaraGatePatterns pats;
+    bool failed;
+} GateBuild;
+
+/* Source text's rules split: those that need a pattern into the gated compiler, the rest
+ * into c; 0 when both took them. */
+static int add_gated(YR_COMPILER *c, GateBuild *gb, const char *text, const char *path,
+                     YaraLoadStats *st)
+{
+    char *gated = NULL, *rest = NULL;
+    YaraGateStats gs = {0};
+    if (!yara_gate_split(text, strlen(text), &gb->pats, &gated, &rest, &gs)) {
+        gb->failed = true;
+        return -1;
+    }
+    int rc = rest && yr_compiler_add_string(c, rest, path) != 0 ? -1 : 0;
+    if (rc == 0 && gated && yr_compiler_add_string(gb->c, gated, path) != 0)
+        rc = -1;
+    st->gated += gs.gated;
+    free(gated);
+    free(rest);
+    return rc;
+}
+
 /* The non-MZ version of one source file (yara-prefilter.h), or the file itself when it cannot
  * be rewritten; 0 when added to c. probe: compile the rewrite alone first and use the original
  * if it fails (the slow path, after a failed fast build). */
 static int add_prefiltered(YR_COMPILER *c, const char *path, bool probe, YaraLoadStats *st,
-                           LoadCtx *lc)
+                           LoadCtx *lc, GateBuild *gb)
 {
     size_t len = 0;
     char *text = read_text(path, &len);
@@ -485,7 +527,8 @@ static int add_prefiltered(YR_COMPILER *c, const char *path, bool probe, YaraLoa
         ps = (YaraPrefilterStats){.unchanged_files = 1};
     }
     const char *use = rewritten ? rewritten : text;
-    int rc = yr_compiler_add_string(c, use, path) == 0 ? 0 : -1;
+    int rc = gb && !probe ? add_gated(c, gb, use, path, st)
+                          : yr_compiler_add_string(c, use, path) == 0 ? 0 : -1;
     lc->quiet = false;
     st->mz_only += ps.dropped;
     st->trimmed += ps.trimmed;
@@ -513,38 +556,50 @@ static unsigned source_externals(const char *path)
 
 /* The second set from the files load_sources took, as a part for non-MZ files; false when
  * some file did not compile (the stats of a failed try are not kept). */
-static bool build_prefiltered(YaraRuleSet *set, char **paths, size_t n, bool probe,
+static bool build_prefiltered(YaraRuleSet *set, char **paths, size_t n, bool probe, bool gate,
                               YaraLoadStats *st, LoadCtx *lc)
 {
     YaraLoadStats try_st = *st;
     YR_COMPILER *c = compiler_new(lc);
-    bool ok = c != NULL;
+    GateBuild gb = {.c = gate && !probe ? compiler_new(lc) : NULL};
+    bool ok = c != NULL && (!gate || probe || gb.c);
     size_t added = 0;
     for (size_t i = 0; ok && i < n; i++) {
         if (paths[i]) {
-            ok = add_prefiltered(c, paths[i], probe, &try_st, lc) == 0;
+            ok = add_prefiltered(c, paths[i], probe, &try_st, lc, gb.c ? &gb : NULL) == 0;
             added++;
         }
     }
-    YR_RULES *rules = NULL;
+    YR_RULES *rules = NULL, *gated = NULL;
     ok = ok && added && yr_compiler_get_rules(c, &rules) == ERROR_SUCCESS;
+    ok = ok && (!gb.c || yr_compiler_get_rules(gb.c, &gated) == ERROR_SUCCESS);
     if (c)
         yr_compiler_destroy(c);
-    if (ok && part_add(set, rules, NULL, YARA_SCOPE_NOT_MZ) == 0) {
+    if (gb.c)
+        yr_compiler_destroy(gb.c);
+    if (ok && part_add(set, rules, NULL, YARA_SCOPE_NOT_MZ) == 0 &&
+        (!gated || part_add_gated(set, gated, yara_gate_compile(&gb.pats)) == 0)) {
         *st = try_st;
+        st->gate_patterns = (uint32_t)gb.pats.count;
+        yara_gate_patterns_free(&gb.pats);
         return true;
     }
+    if (!ok && rules)
+        yr_rules_destroy(rules);
+    if (!ok && gated)
+        yr_rules_destroy(gated);
+    yara_gate_patterns_free(&gb.pats);
     return false;
 }
 
 /* All rewrites in one compiler (a compiler per file costs a quarter second of page faults
  * for the DPRK pack); only if that fails, file by file, keeping the originals of the
  * rewrites that do not compile; and if even that fails, every file gets the full set. */
-static void load_prefiltered(YaraRuleSet *set, char **paths, size_t n, YaraLoadStats *st,
-                             LoadCtx *lc)
+static void load_prefiltered(YaraRuleSet *set, char **paths, size_t n, bool gate,
+                             YaraLoadStats *st, LoadCtx *lc)
 {
-    if (build_prefiltered(set, paths, n, false, st, lc) ||
-        build_prefiltered(set, paths, n, true, st, lc))
+    if (build_prefiltered(set, paths, n, false, gate, st, lc) ||
+        build_prefiltered(set, paths, n, true, gate, st, lc))
         return;
     for (size_t i = 0; i < set->part_count; i++)
         if (set->parts[i].scope == YARA_SCOPE_MZ)
@@ -567,36 +622,88 @@ static void compile_sets(YaraRuleSet *set, FileList *files, const YaraLoadOption
     load_sources(set, files->paths, files->count, st, lc,
                  opts->prefilter ? YARA_SCOPE_MZ : YARA_SCOPE_ALL);
     if (opts->prefilter && set->part_count && set->parts[set->part_count - 1].scope == YARA_SCOPE_MZ)
-        load_prefiltered(set, files->paths, files->count, st, lc);
+        load_prefiltered(set, files->paths, files->count, opts->gate, st, lc);
 }
 
-/* Keeps the sets compiled in the usual way: every file, the prefilter's set when asked. */
+/* The gated part's rules and its Vectorscan database (none when it has no gate). */
+static bool save_gated(const RulePart *p, const char *dir, const YaraCompiledKey *key)
+{
+    if (!yara_compiled_save(dir, key, "gated", p->rules))
+        return false;
+    if (!p->gate)
+        return true;
+    char *bytes = NULL;
+    size_t len = 0;
+    bool ok = yara_gate_serialize(p->gate, &bytes, &len) &&
+              yara_compiled_save_blob(dir, key, "gate", bytes, len);
+    free(bytes);
+    return ok;
+}
+
+/* Keeps the sets compiled in the usual way: every file, the prefilter's set(s) when asked. */
 static void save_entry(const YaraRuleSet *set, const char *dir, const YaraCompiledKey *key,
                        bool prefilter, const YaraLoadStats *st, const char *messages)
 {
     YaraScope first = prefilter ? YARA_SCOPE_MZ : YARA_SCOPE_ALL;
-    if (st->files_failed || set->part_count != (prefilter ? 2u : 1u) ||
+    size_t parts = set->part_count;
+    bool gated = prefilter && parts == 3 && set->parts[2].scope == YARA_SCOPE_NOT_MZ;
+    if (st->files_failed || (parts != (prefilter ? 2u : 1u) && !gated) ||
         set->parts[0].scope != first ||
         (prefilter && set->parts[1].scope != YARA_SCOPE_NOT_MZ))
         return;
     if (!yara_compiled_save(dir, key, "full", set->parts[0].rules) ||
-        (prefilter && !yara_compiled_save(dir, key, "nonmz", set->parts[1].rules)))
+        (prefilter && !yara_compiled_save(dir, key, "nonmz", set->parts[1].rules)) ||
+        (gated && !save_gated(&set->parts[2], dir, key)))
         return;
-    size_t len = (messages ? strlen(messages) : 0) + 64;
+    size_t len = (messages ? strlen(messages) : 0) + 128;
     char *text = malloc(len);
     if (!text)
         return;
-    snprintf(text, len, "counts %u %u %u %u\n%s", st->mz_only, st->trimmed, st->unchanged_files,
-             st->pe_files, messages ? messages : "");
+    snprintf(text, len, "counts %u %u %u %u %u %u %d %d\n%s", st->mz_only, st->trimmed,
+             st->unchanged_files, st->pe_files, st->gated, st->gate_patterns, gated,
+             gated && set->parts[2].gate, messages ? messages : "");
     yara_compiled_save_text(dir, key, text);
     free(text);
 }
 
 /* ---- compiled sets kept between runs (yara-compiled.h) ---- */
 
+/* What the gate makes of one source (its two halves and its patterns), for the key: a change
+ * to yara-gate.c that changes any of them is a new entry even in an uncommitted tree. */
+static char *gate_derived(const char *text)
+{
+    /* Unchecked: which patterns Vectorscan accepts depends on its version, which the key
+     * does not hold; but the kept split is sound whichever version made it (its database
+     * holds its gated rules' patterns), and a database kept by another version fails to
+     * load (hs_deserialize_database checks), so the sets are then compiled again. */
+    YaraGatePatterns pats = {.unchecked = true};
+    YaraGateStats gs = {0};
+    char *gated = NULL, *rest = NULL, *out = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&out, &len);
+    bool ok = f && yara_gate_split(text, strlen(text), &pats, &gated, &rest, &gs);
+    if (ok) {
+        fprintf(f, "gate\n%s\n/* gated */\n%s\n/* patterns */\n", rest ? rest : "",
+                gated ? gated : "");
+        for (size_t i = 0; i < pats.count; i++)
+            fprintf(f, "%u %s\n", pats.flags[i], pats.expr[i]);
+    }
+    if (f && fclose(f) != 0)
+        ok = false;
+    free(gated);
+    free(rest);
+    yara_gate_patterns_free(&pats);
+    if (!ok) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
 /* The entry key of these files: false when they cannot be kept (a compiled input, a text
  * with a NUL byte, an include). */
-static bool kept_key(char *const *paths, size_t n, bool prefilter, YaraCompiledKey *key)
+static bool kept_key(char *const *paths, size_t n, bool prefilter, bool gate,
+                     YaraCompiledKey *key)
 {
     char **texts = calloc(n ? n : 1, sizeof(*texts)), **rewrites = calloc(n ? n : 1, sizeof(*texts));
     bool ok = texts && rewrites && n;
@@ -607,6 +714,12 @@ static bool kept_key(char *const *paths, size_t n, bool prefilter, YaraCompiledK
         YaraPrefilterStats ps = {0};
         if (ok && prefilter)
             rewrites[i] = yara_prefilter_rewrite(texts[i], len, &ps);
+        if (ok && prefilter && gate) {
+            char *d = gate_derived(rewrites[i] ? rewrites[i] : texts[i]);
+            free(rewrites[i]);
+            rewrites[i] = d;
+            ok = d != NULL;
+        }
     }
     ok = ok && yara_compiled_key(paths, texts, rewrites, n, prefilter, key);
     for (size_t i = 0; texts && rewrites && i < n; i++) {
@@ -618,31 +731,66 @@ static bool kept_key(char *const *paths, size_t n, bool prefilter, YaraCompiledK
     return ok;
 }
 
-/* The sets of a kept entry, with the counts and messages of the run that compiled them. */
-static bool load_entry(YaraRuleSet *set, const char *dir, const YaraCompiledKey *key,
-                       bool prefilter, YaraLoadStats *st, LoadCtx *lc)
+/* The kept gated part and its gate; false when something expected is missing or unusable. */
+static bool load_gated(const char *dir, const YaraCompiledKey *key, bool has_gate,
+                       YR_RULES **rules, YaraGate **gate)
 {
-    char *text = yara_compiled_load_text(dir, key);
-    unsigned mz_only, trimmed, unchanged, pe;
-    int used = 0;
-    if (!text || sscanf(text, "counts %u %u %u %u\n%n", &mz_only, &trimmed, &unchanged, &pe,
-                        &used) != 4 || !used) {
-        free(text);
-        return false;
-    }
+    *rules = yara_compiled_load(dir, key, "gated");
+    size_t len = 0;
+    char *bytes = *rules && has_gate ? yara_compiled_load_blob(dir, key, "gate", &len) : NULL;
+    *gate = bytes ? yara_gate_deserialize(bytes, len) : NULL;
+    free(bytes);
+    if (*rules && (!has_gate || *gate))
+        return true;
+    if (*rules)
+        yr_rules_destroy(*rules);
+    yara_gate_free(*gate);
+    *rules = NULL;
+    *gate = NULL;
+    return false;
+}
+
+/* The sets of an entry: false, with nothing loaded, when one is missing or unusable. */
+static bool load_entry_sets(YaraRuleSet *set, const char *dir, const YaraCompiledKey *key,
+                            bool prefilter, int gated, int has_gate)
+{
     YR_RULES *full = yara_compiled_load(dir, key, "full");
     YR_RULES *nonmz = prefilter && full ? yara_compiled_load(dir, key, "nonmz") : NULL;
-    if (!full || (prefilter && !nonmz)) {
+    YR_RULES *gated_rules = NULL;
+    YaraGate *gate = NULL;
+    if (!full || (prefilter && !nonmz) ||
+        (gated && !load_gated(dir, key, has_gate, &gated_rules, &gate))) {
         if (full)
             yr_rules_destroy(full);
-        free(text);
+        if (nonmz)
+            yr_rules_destroy(nonmz);
         return false;
     }
     part_add(set, full, NULL, prefilter ? YARA_SCOPE_MZ : YARA_SCOPE_ALL);  /* owned by set */
     if (nonmz)
         part_add(set, nonmz, NULL, YARA_SCOPE_NOT_MZ);
+    if (gated_rules)
+        part_add_gated(set, gated_rules, gate);
+    return true;
+}
+
+/* The sets of a kept entry, with the counts and messages of the run that compiled them. */
+static bool load_entry(YaraRuleSet *set, const char *dir, const YaraCompiledKey *key,
+                       bool prefilter, YaraLoadStats *st, LoadCtx *lc)
+{
+    char *text = yara_compiled_load_text(dir, key);
+    unsigned mz_only, trimmed, unchanged, pe, gated_rules, patterns;
+    int gated, has_gate, used = 0;
+    if (!text || sscanf(text, "counts %u %u %u %u %u %u %d %d\n%n", &mz_only, &trimmed,
+                        &unchanged, &pe, &gated_rules, &patterns, &gated, &has_gate,
+                        &used) != 8 || !used ||
+        !load_entry_sets(set, dir, key, prefilter, gated, has_gate)) {
+        free(text);
+        return false;
+    }
     *st = (YaraLoadStats){.files = st->files, .mz_only = mz_only, .trimmed = trimmed,
-                          .unchanged_files = unchanged, .pe_files = pe, .kept = true};
+                          .unchanged_files = unchanged, .pe_files = pe, .gated = gated_rules,
+                          .gate_patterns = patterns, .kept = true};
     replay(lc, text + used);
     free(text);
     return true;
@@ -654,7 +802,7 @@ static bool load_kept(YaraRuleSet *set, FileList *files, const YaraLoadOptions *
     const char *dir = opts->compiled_dir;
     YaraCompiledKey key;
     if (!dir || !*dir || lc->errors || !yara_compiled_dir_usable(dir) ||
-        !kept_key(files->paths, files->count, opts->prefilter, &key))
+        !kept_key(files->paths, files->count, opts->prefilter, opts->gate, &key))
         return false;
     if (load_entry(set, dir, &key, opts->prefilter, st, lc))
         return true;
@@ -671,7 +819,7 @@ static bool load_kept(YaraRuleSet *set, FileList *files, const YaraLoadOptions *
 YaraRuleSet *yara_rules_load(const char *const *paths, size_t count, const IntelActors *kb,
                              YaraLoadStats *stats, YaraReportFn report_fn, void *ud)
 {
-    const YaraLoadOptions defaults = {.prefilter = true};
+    const YaraLoadOptions defaults = {.prefilter = true, .gate = true};
     return yara_rules_load_opts(paths, count, kb, &defaults, stats, report_fn, ud);
 }
 
@@ -724,6 +872,7 @@ void yara_rules_free(YaraRuleSet *set)
         free(p->info);
         if (p->rules)
             yr_rules_destroy(p->rules);
+        yara_gate_free(p->gate);
     }
     free(set->parts);
     free(set);
@@ -761,6 +910,16 @@ bool yara_rules_part_applies(const YaraRuleSet *set, size_t i, bool mz)
 {
     YaraScope scope = set->parts[i].scope;
     return scope == YARA_SCOPE_ALL || (scope == YARA_SCOPE_MZ) == mz;
+}
+
+const YaraGate *yara_rules_part_gate(const YaraRuleSet *set, size_t i)
+{
+    return set->parts[i].gate;
+}
+
+bool yara_rules_part_empty(const YaraRuleSet *set, size_t i)
+{
+    return set->parts[i].count == 0;
 }
 
 unsigned yara_rules_externals(const YaraRuleSet *set)

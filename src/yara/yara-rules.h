@@ -36,6 +36,9 @@ typedef struct YaraLoadStats {
     /* the prefilter (yara-prefilter.h): rules a non-MZ file cannot match, rules trimmed for
      * it, source files used unchanged for it, source files whose non-MZ rules still use pe */
     uint32_t mz_only, trimmed, unchanged_files, pe_files;
+    /* the gate (yara-gate.h): non-MZ rules scanned only when one of their patterns occurs,
+     * and the patterns */
+    uint32_t gated, gate_patterns;
     bool kept;           /* the sets were loaded from yara.compiled-dir, not compiled */
 } YaraLoadStats;
 
@@ -44,6 +47,8 @@ typedef enum YaraScope { YARA_SCOPE_ALL, YARA_SCOPE_MZ, YARA_SCOPE_NOT_MZ } Yara
 
 typedef struct YaraLoadOptions {
     bool prefilter;      /* yara.prefilter: a second set for non-MZ files (default on) */
+    bool gate;           /* yara.gate: of that set, the rules that need a string, scanned only
+                          * when a Vectorscan pass finds one (yara-gate.h; default on) */
     const char *compiled_dir; /* yara.compiled-dir: compiled sets kept there (yara-compiled.h);
                                * NULL or "": compile every time */
 } YaraLoadOptions;
@@ -78,6 +83,12 @@ unsigned yara_rules_externals(const YaraRuleSet *set);
 
 /* Whether part i is scanned for a file that does (mz) or does not start with "MZ". */
 bool yara_rules_part_applies(const YaraRuleSet *set, size_t i, bool mz);
+/* Part i's gate: NULL for a part scanned for every file it applies to (or, for the gated
+ * part, when the gate could not be built: yara_gate_hit(NULL) is true). */
+struct YaraGate;
+const struct YaraGate *yara_rules_part_gate(const YaraRuleSet *set, size_t i);
+/* Part i has no rule: nothing to scan. */
+bool yara_rules_part_empty(const YaraRuleSet *set, size_t i);
 const YaraRuleInfo *yara_rules_info(const YaraRuleSet *set, size_t part,
                                     const struct YR_RULE *rule);
 

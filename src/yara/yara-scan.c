@@ -406,6 +406,7 @@ static void scan(ScanThread *t, YaraJob *j, YaraMatch *r)
     st->timeouts += r->timeout;
     st->errors += r->error;
     st->files_scanned++;
+    st->gate_skipped += r->gate_skipped;
     if (r->count) {
         st->files_matched++;
         st->matches += r->count;
@@ -683,11 +684,12 @@ static void log_summary(const YaraScanStats *st)
 {
     double sec = (double)st->scan_usec / 1e6;
     log_info("yara: %llu files scanned, %llu bytes in %.3f s CPU (%.1f MB/s), %llu matched "
-             "(%llu alerts), %llu from a spool file",
+             "(%llu alerts), %llu from a spool file, %llu without the gated rules (none of "
+             "their strings)",
              (unsigned long long)st->files_scanned, (unsigned long long)st->bytes_scanned, sec,
              sec > 0 ? (double)st->bytes_scanned / 1e6 / sec : 0.0,
              (unsigned long long)st->files_matched, (unsigned long long)st->matches,
-             (unsigned long long)st->spooled);
+             (unsigned long long)st->spooled, (unsigned long long)st->gate_skipped);
     log_info("yara: scanner threads %.3f s CPU in all; at the end of input %llu files were "
              "queued, drained in %.3f s", (double)st->thread_usec / 1e6,
              (unsigned long long)st->queued_at_stop, (double)st->drain_usec / 1e6);
@@ -717,6 +719,7 @@ static void stats_add(YaraScanStats *to, const YaraScanStats *from)
     to->errors += from->errors;
     to->reloads += from->reloads;
     to->spooled += from->spooled;
+    to->gate_skipped += from->gate_skipped;
 }
 
 static uint64_t wall_usec(void)

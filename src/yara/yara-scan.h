@@ -68,6 +68,7 @@ typedef struct YaraScanStats {
     uint64_t truncated, memcap_hit, queue_full, timeouts, errors, unscanned, reloads;
     uint64_t spooled, spool_errors;  /* files scanned from a spool file; spools that failed */
     uint64_t cache_hits, cache_misses, cache_evictions;  /* yara-cache.h */
+    uint64_t gate_skipped;         /* files the gated rules were not run on (yara-gate.h) */
 } YaraScanStats;
 
 typedef struct YaraScanner YaraScanner;

@@ -5,7 +5,8 @@
  * else the DPRK pack shipped in data/yara. yara.enabled: no turns scanning off. Limits:
  * yara.max-file-size, yara.buffer-size, yara.spool-dir, yara.memcap, yara.queue-size,
  * yara.scan-timeout, yara.threads, yara.fileinfo-rules, yara.cache-size (see yara-scan.h and
- * yara-cache.h); yara.prefilter (yara-prefilter.h); yara.compiled-dir (yara-compiled.h).
+ * yara-cache.h); yara.prefilter (yara-prefilter.h); yara.gate
+ * (yara-gate.h); yara.compiled-dir (yara-compiled.h).
  * Problems in rule files are logged as warnings at file:line; the files that compile load.
  */
 #include "yara/yara-setup.h"
@@ -67,6 +68,7 @@ YaraRuleSet *yara_setup_rules(const ConfNode *conf, const IntelActors *kb,
     char kept_dir[4096];
     compiled_dir(conf, kept_dir, sizeof(kept_dir));
     YaraLoadOptions opts = {.prefilter = !conf || conf_get_bool(conf, "yara.prefilter", true),
+                            .gate = !conf || conf_get_bool(conf, "yara.gate", true),
                             .compiled_dir = kept_dir};
     YaraRuleSet *set = yara_rules_load_opts(list, n, kb, &opts, &st, report_to_log, NULL);
     *failed_files = st.files_failed;
@@ -78,6 +80,9 @@ YaraRuleSet *yara_setup_rules(const ConfNode *conf, const IntelActors *kb,
         log_info("yara: prefilter: %u rules need an MZ header, %u trimmed for other files; %u "
                  "files used unchanged, %u still import pe for non-MZ files",
                  st.mz_only, st.trimmed, st.unchanged_files, st.pe_files);
+    if (opts.prefilter && opts.gate)
+        log_info("yara: gate: %u non-MZ rules scanned only when one of %u patterns occurs",
+                 st.gated, st.gate_patterns);
     return set;
 }
 

@@ -3,7 +3,7 @@
 One trafficgen capture (made here from a scenario: for every file of the shipped DPRK pack, a
 download made of that file's own text strings, once bare and once after an "MZ" header; a
 3 MB download with a marker at its end; the same payload downloaded three times) is run with
-the defaults (prefilter, result cache, 1 MB buffer then a spool file), and again with each
+the defaults (prefilter, gate, result cache, 1 MB buffer then a spool file), and again with each
 of them off, and with two scanner threads. The YARA alerts and the fileinfo sids must be the
 same every time, and enough of them (not a vacuous agreement). Also: the 3 MB file was
 spooled and matched, the repeated payload was served from the cache, and with
@@ -95,9 +95,13 @@ with tempfile.TemporaryDirectory() as d:
              "each copy of the repeated payload still alerts")
     prefilter = re.search(r"prefilter: (\d+) rules need an MZ header", err)
     check(prefilter and int(prefilter.group(1)) > 0, "the prefilter took rules out for non-MZ files")
+    gated = re.search(r"gate: (\d+) non-MZ rules", err)
+    check(gated and int(gated.group(1)) > 0, "the gate took non-MZ rules")
+    skipped = re.search(r"(\d+) without the gated rules", err)
+    check(skipped and int(skipped.group(1)) > 0, "the gate skipped libyara for some files")
 
-    for settings in (["yara.prefilter=no"], ["yara.cache-size=0"], ["yara.buffer-size=64mb"],
-                     ["yara.threads=2"],
+    for settings in (["yara.prefilter=no"], ["yara.gate=no"], ["yara.cache-size=0"],
+                     ["yara.buffer-size=64mb"], ["yara.threads=2"],
                      ["yara.prefilter=no", "yara.cache-size=0", "yara.buffer-size=64mb"]):
         err2, events2 = run(pcap, *settings)
         check_eq(yara_view(events2), base, f"same YARA results with {settings}")

@@ -99,60 +99,30 @@ static size_t make_pe(uint8_t *out, size_t cap, const char *payload)
     return 0x200 + plen;
 }
 
-typedef struct Pair {
-    YaraRuleSet *on, *off;
-    YaraMatcher *m_on, *m_off;
-} Pair;
-
-static void pair_load(Pair *p, const char *path)
+static void pair_load(YaraPair *p, const char *path)
 {
-    const char *paths[] = {path};
     const YaraLoadOptions on = {.prefilter = true}, off = {.prefilter = false};
-    p->on = yara_rules_load_opts(paths, 1, NULL, &on, NULL, NULL, NULL);
-    p->off = yara_rules_load_opts(paths, 1, NULL, &off, NULL, NULL, NULL);
-    assert_non_null(p->on);
-    assert_non_null(p->off);
-    p->m_on = yara_matcher_new(p->on, 10);
-    p->m_off = yara_matcher_new(p->off, 10);
-    assert_non_null(p->m_on);
-    assert_non_null(p->m_off);
+    yara_pair_load(p, path, &on, &off);
 }
 
-static void pair_free(Pair *p)
-{
-    yara_matcher_free(p->m_on);
-    yara_matcher_free(p->m_off);
-    yara_rules_free(p->on);
-    yara_rules_free(p->off);
-}
-
-/* The matching rules as "file:rule" lines in scan order: the same rules must match in the
- * same order with and without the prefilter. Returns how many matched. */
+/* The same rules must match in the same order with and without the prefilter. */
 static size_t matches_text(YaraMatcher *m, const uint8_t *data, size_t len, char *out, size_t cap)
 {
-    YaraMatch r;
-    yara_matcher_scan(m, data, len, -1, "/dl/sample.exe", &r);
-    assert_false(r.error || r.timeout);
-    out[0] = '\0';
-    for (size_t i = 0; i < r.count; i++) {
-        size_t n = strlen(out);
-        snprintf(out + n, cap - n, "%s:%s\n", r.hits[i]->file, r.hits[i]->name);
-    }
-    return r.count;
+    return yara_matches_text(m, data, len, "/dl/sample.exe", false, out, cap, NULL);
 }
 
-static size_t same_matches(Pair *p, const uint8_t *data, size_t len)
+static size_t same_matches(YaraPair *p, const uint8_t *data, size_t len)
 {
     static char a[16384], b[16384];
-    size_t n = matches_text(p->m_on, data, len, a, sizeof(a));
-    matches_text(p->m_off, data, len, b, sizeof(b));
+    size_t n = matches_text(p->ma, data, len, a, sizeof(a));
+    matches_text(p->mb, data, len, b, sizeof(b));
     if (strcmp(a, b) != 0)
         fail_msg("prefilter changed the result on %zu bytes:\n--- on\n%s--- off\n%s", len, a, b);
     return n;
 }
 
 /* Each input bare, after "MZ", and as the payload of a PE. */
-static size_t same_in_three_forms(Pair *p, const char *text)
+static size_t same_in_three_forms(YaraPair *p, const char *text)
 {
     static uint8_t buf[1 << 17];
     size_t len = strlen(text);
@@ -171,7 +141,7 @@ static void test_crafted_cases_agree(void **state)
     char path[256];
     snprintf(path, sizeof(path), "%s/crafted.yar", tmpdir);
     write_file(path, crafted);
-    Pair p;
+    YaraPair p;
     pair_load(&p, path);
     size_t matched = same_matches(&p, (const uint8_t *)"", 0);
     matched += same_matches(&p, (const uint8_t *)"M", 1);
@@ -186,46 +156,24 @@ static void test_crafted_cases_agree(void **state)
     /* Not a vacuous agreement: the PE is parsed (IsPe) and non-PE rules match too. */
     static uint8_t pe[4096];
     char text[16384];
-    matches_text(p.m_off, pe, make_pe(pe, sizeof(pe), "x"), text, sizeof(text));
+    matches_text(p.mb, pe, make_pe(pe, sizeof(pe), "x"), text, sizeof(text));
     assert_non_null(strstr(text, ":IsPe\n"));
     assert_non_null(strstr(text, ":Sections\n"));
-    matches_text(p.m_off, (const uint8_t *)"MARK-A", 6, text, sizeof(text));
+    matches_text(p.mb, (const uint8_t *)"MARK-A", 6, text, sizeof(text));
     assert_non_null(strstr(text, ":NotPe\n"));
     assert_true(matched > 40);
-    pair_free(&p);
-}
-
-/* Every text string of a rule file ("..." after `$x =`), joined by spaces. */
-static void file_strings(const char *path, char *out, size_t cap)
-{
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char line[4096];
-    size_t n = 0;
-    out[0] = '\0';
-    while (fgets(line, sizeof(line), f)) {
-        const char *s = strchr(line, '$'), *eq = s ? strchr(s, '=') : NULL;
-        const char *q = eq ? strchr(eq, '"') : NULL;
-        const char *end = q ? strchr(q + 1, '"') : NULL;
-        if (!end || memchr(q + 1, '\\', (size_t)(end - q - 1)) || n + (size_t)(end - q) + 2 >= cap)
-            continue;
-        memcpy(out + n, q + 1, (size_t)(end - q - 1));
-        n += (size_t)(end - q - 1);
-        out[n++] = ' ';
-        out[n] = '\0';
-    }
-    fclose(f);
+    yara_pair_free(&p);
 }
 
 static size_t check_pack_file(const char *path)
 {
     static char strings[1 << 16];
-    Pair p;
+    YaraPair p;
     pair_load(&p, path);
     file_strings(path, strings, sizeof(strings));
     size_t matched = same_in_three_forms(&p, strings);
     matched += same_in_three_forms(&p, "GET / HTTP/1.1 plain text body");
-    pair_free(&p);
+    yara_pair_free(&p);
     return matched;
 }
 

@@ -183,11 +183,15 @@ static void test_compiled_file(void **state)
     YaraRuleSet *set = yara_rules_load(paths, 2, NULL, &st, NULL, NULL);
     assert_non_null(set);
     assert_int_equal(st.files_failed, 0);
-    /* the compiled file (every file), the sources for MZ files, the sources for the others */
-    assert_int_equal(yara_rules_parts(set), 3);
+    /* the compiled file (every file), the sources for MZ files, the sources for the others:
+     * the rules the gate cannot prove need a string, then those it can (yara-gate.h) */
+    assert_int_equal(yara_rules_parts(set), 4);
     assert_true(yara_rules_part_applies(set, 0, true) && yara_rules_part_applies(set, 0, false));
     assert_true(yara_rules_part_applies(set, 1, true) && !yara_rules_part_applies(set, 1, false));
     assert_true(!yara_rules_part_applies(set, 2, true) && yara_rules_part_applies(set, 2, false));
+    assert_true(!yara_rules_part_applies(set, 3, true) && yara_rules_part_applies(set, 3, false));
+    assert_null(yara_rules_part_gate(set, 2));
+    assert_non_null(yara_rules_part_gate(set, 3));
     assert_int_equal(yara_rules_count(set), 3);
     assert_non_null(find_rule(set, "Test_Unattributed"));
     yara_rules_free(set);
