@@ -47,6 +47,33 @@ static void arg_num(hub_sql *q, const char *pre, bool on, int64_t v, const char 
     hub_buf_puts(&q->sql, post);
 }
 
+/* SQLite's address indexes lead with the time bucket (store_sqlite.c), so a filter on an
+ * address must say which buckets to seek: one when the time range lies in one bucket
+ * (each step of a search, sq_events), else every bucket from the range's first to its
+ * last (the stored events' first and last where it is open), which SQLite seeks one by
+ * one (address and time inside each), never walking the index whole. */
+static void addr_buckets(hub_sql *q, const hub_event_filter *f)
+{
+    if (q->dialect != HUB_SQL_SQLITE || (!f->src_ip && !f->dest_ip))
+        return;
+    int64_t lo = f->since_us / HUB_ADDR_BUCKET_US, hi = (f->until_us - 1) / HUB_ADDR_BUCKET_US;
+    if (f->has_since && f->has_until && lo == hi) {
+        arg_num(q, " AND " HUB_ADDR_BUCKET_SQL " = ", true, lo, "");
+        return;
+    }
+    hub_buf_puts(&q->sql, " AND " HUB_ADDR_BUCKET_SQL " IN (WITH RECURSIVE k(v) AS (SELECT ");
+    if (f->has_since)
+        arg_num(q, "", true, lo, "");
+    else
+        hub_buf_puts(&q->sql, "(SELECT min(ts_us) FROM events)" HUB_ADDR_BUCKET_DIV);
+    hub_buf_puts(&q->sql, " UNION ALL SELECT v + 1 FROM k WHERE v < ");
+    if (f->has_until)
+        arg_num(q, "", true, hi, "");
+    else
+        hub_buf_puts(&q->sql, "(SELECT max(ts_us) FROM events)" HUB_ADDR_BUCKET_DIV);
+    hub_buf_puts(&q->sql, ") SELECT v FROM k)");
+}
+
 static void where_build(hub_sql *q, const hub_event_filter *f)
 {
     hub_buf_puts(&q->sql, " WHERE true");
@@ -71,6 +98,7 @@ static void where_build(hub_sql *q, const hub_event_filter *f)
         hub_buf_puts(&q->sql, " AND actor IS NOT NULL");
     if (f->exportable)
         hub_buf_puts(&q->sql, " AND event_type IN ('alert', 'ddos')");
+    addr_buckets(q, f);
 }
 
 void hub_sql_events(hub_sql *q, const hub_event_filter *f)
