@@ -790,8 +790,11 @@ static int bucket_row(sqlite3_stmt *st, void *ud)
 static hub_status stored_times(sq_store *s, int64_t *lo, int64_t *hi, bool *any)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT min(ts_us), max(ts_us) FROM events", -1, &st,
-                           NULL) != SQLITE_OK)
+    /* Two subqueries: each is one seek at an end of events_ts, where min() and max() in
+     * one SELECT would read every row. */
+    if (sqlite3_prepare_v2(s->db, "SELECT (SELECT min(ts_us) FROM events),"
+                                  " (SELECT max(ts_us) FROM events)",
+                           -1, &st, NULL) != SQLITE_OK)
         return fail(s, "prepare query");
     int rc = sqlite3_step(st);
     *any = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
