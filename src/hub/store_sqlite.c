@@ -265,8 +265,13 @@ hub_status sq_open(const char *path, sq_store **out)
     /* FULL: a returned COMMIT is fsync'd (the 2xx promise). A 64 MiB page cache keeps the
      * hot index pages of a batch in memory; checkpoints every 32 MiB of WAL instead of
      * 4 MiB cost fewer pauses under sustained ingest; the WAL file is trimmed back to
-     * 64 MiB after a checkpoint so a burst does not leave it large. */
-    hub_status st = exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+     * 64 MiB after a checkpoint so a burst does not leave it large. 16 KiB pages (new
+     * databases only: an existing file keeps its size) quarter the pages, page writes
+     * and reads of an insert: an import of 18,080 events into 1 M made 3,038 page
+     * writes and 1,044 reads against 11,388 and 3,794 with 4 KiB, and took 12.7-13.8
+     * us/event of user CPU against 17.7-19.4 (load 17). */
+    hub_status st = exec(s, "PRAGMA page_size=16384;"
+                            " PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                             " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
                             " PRAGMA journal_size_limit=67108864;"
                             " PRAGMA wal_autocheckpoint=8192;");
