@@ -791,46 +791,49 @@ static int bucket_row(sqlite3_stmt *st, void *ud)
     return c->stop;
 }
 
-/* The first and last event time stored; false when there are none. */
-static hub_status stored_times(sq_store *s, int64_t *lo, int64_t *hi, bool *any)
+/* The newest event time in [lo, below), if any: one seek of events_ts. */
+static hub_status newest_below(sq_store *s, int64_t lo, int64_t below, int64_t *ts, bool *any)
 {
     sqlite3_stmt *st = NULL;
-    /* Two subqueries: each is one seek at an end of events_ts, where min() and max() in
-     * one SELECT would read every row. */
-    if (sqlite3_prepare_v2(s->db, "SELECT (SELECT min(ts_us) FROM events),"
-                                  " (SELECT max(ts_us) FROM events)",
+    if (sqlite3_prepare_v2(s->db, "SELECT max(ts_us) FROM events WHERE ts_us >= ?"
+                                  " AND ts_us < ?",
                            -1, &st, NULL) != SQLITE_OK)
         return fail(s, "prepare query");
+    sqlite3_bind_int64(st, 1, lo);
+    sqlite3_bind_int64(st, 2, below);
     int rc = sqlite3_step(st);
     *any = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
-    *lo = sqlite3_column_int64(st, 0);
-    *hi = sqlite3_column_int64(st, 1);
+    *ts = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? HUB_OK : fail(s, "query events");
 }
 
-/* Newest first on an address: bucket by bucket from the newest, each bucket's events
- * in (time, id) order straight from the index, until the limit is reached, so a busy
- * address costs a few buckets and an unknown one one seek per bucket stored. One query
- * over all buckets would have to sort every event of the address first. Bucket k holds
- * [k, k + 1) x HUB_ADDR_BUCKET_US only for times >= 0 (SQL division truncates), so
- * with earlier times stored the caller runs the one query instead. */
+/* Newest first on an address, within event times [lo, hi]: bucket by bucket from the
+ * newest that holds events, each bucket's events in (time, id) order straight from the
+ * index, until the limit is reached, so a busy address costs a few buckets and an
+ * unknown one two seeks per bucket holding events (empty stretches are jumped over).
+ * One query over all buckets would have to sort every event of the address first. */
 static hub_status events_by_bucket(sq_store *s, const hub_event_filter *flt, int64_t lo,
                                    int64_t hi, hub_event_cb cb, void *ud)
 {
     bucket_ctx c = {.cb = cb, .ud = ud};
-    for (int64_t k = hi / HUB_ADDR_BUCKET_US; k >= lo / HUB_ADDR_BUCKET_US && !c.stop; k--) {
-        hub_event_filter f = *flt;
-        if (flt->limit && c.rows >= flt->limit)
-            break;
+    int64_t ts = hi;
+    bool any = true;
+    while (any && !c.stop && !(flt->limit && c.rows >= flt->limit)) {
+        int64_t k = ts / HUB_ADDR_BUCKET_US, floor = HUB_ADDR_BUCKET_FLOOR(k);
+        int64_t top = k >= 0 ? (k + 1) * HUB_ADDR_BUCKET_US : k * HUB_ADDR_BUCKET_US + 1;
+        hub_event_filter f = *flt; /* the bucket's span within [lo, hi] */
         f.limit = flt->limit ? flt->limit - c.rows : 0;
         f.has_since = f.has_until = true;
-        f.since_us = k * HUB_ADDR_BUCKET_US > lo ? k * HUB_ADDR_BUCKET_US : lo;
-        f.until_us = (k + 1) * HUB_ADDR_BUCKET_US < hi + 1 ? (k + 1) * HUB_ADDR_BUCKET_US
-                                                           : hi + 1;
+        f.since_us = floor > lo ? floor : lo;
+        f.until_us = top < hi + 1 ? top : hi + 1;
         hub_sql q = {.dialect = HUB_SQL_SQLITE};
         hub_sql_events(&q, &f);
         hub_status st = sql_run(s, &q, bucket_row, &c, "query events");
+        if (st == HUB_OK && floor > lo)
+            st = newest_below(s, lo, floor, &ts, &any);
+        else
+            any = false;
         if (st != HUB_OK)
             return st;
     }
@@ -841,21 +844,15 @@ hub_status sq_events(sq_store *s, const hub_event_filter *flt, hub_event_cb cb,
                             void *ud)
 {
     if ((flt->src_ip || flt->dest_ip) && flt->order == HUB_ORDER_NEWEST) {
-        int64_t lo, hi;
+        int64_t lo = flt->has_since ? flt->since_us : INT64_MIN;
+        int64_t hi = flt->has_until ? flt->until_us : INT64_MAX, newest;
+        if (flt->has_before && flt->before_ts < INT64_MAX && flt->before_ts + 1 < hi)
+            hi = flt->before_ts + 1;
         bool any;
-        hub_status st = stored_times(s, &lo, &hi, &any);
+        hub_status st = newest_below(s, lo, hi, &newest, &any);
         if (st != HUB_OK || !any)
             return st;
-        if (flt->has_since && flt->since_us > lo)
-            lo = flt->since_us;
-        if (flt->has_until && flt->until_us - 1 < hi)
-            hi = flt->until_us - 1;
-        if (flt->has_before && flt->before_ts < hi)
-            hi = flt->before_ts;
-        if (lo > hi)
-            return HUB_OK;
-        if (lo >= 0)
-            return events_by_bucket(s, flt, lo, hi, cb, ud);
+        return events_by_bucket(s, flt, lo, newest, cb, ud);
     }
     hub_sql q = {.dialect = HUB_SQL_SQLITE};
     hub_sql_events(&q, flt);

@@ -706,14 +706,21 @@ static void test_addr_buckets(void **state)
 {
     fixture *f = *state;
     enum { N = 1200 };
-    char *body = malloc(N * 160), *p = body;
+    char *body = malloc(N * 160 + 1024), *p = body;
     assert_non_null(body);
     for (int i = 0; i < N; i++) /* 7 s apart: 2 h 20 min, 15 buckets; pairs share a time */
         p += sprintf(p, "{\"timestamp\":\"2023-11-14T%02d:%02d:%02dZ\",\"event_type\":"
                         "\"flow\",\"src_ip\":\"10.0.0.%d\",\"dest_ip\":\"10.1.0.%d\"}\n",
                      10 + i / 2 * 7 / 3600, i / 2 * 7 / 60 % 60, i / 2 * 7 % 60,
                      i % 3 == 0 ? 1 : i % 7, i % 5);
-    ingest(f->s, "s1", NULL, body, N, false);
+    /* stray clocks: buckets below zero, bucket 0 from both sides, millennia between */
+    p += sprintf(p, "{\"timestamp\":\"1970-01-01T00:00:00+05:00\",\"event_type\":\"flow\","
+                    "\"src_ip\":\"10.0.0.1\"}\n{\"timestamp\":\"1970-01-01T00:00:00+00:01\","
+                    "\"event_type\":\"flow\",\"src_ip\":\"10.0.0.1\"}\n{\"timestamp\":"
+                    "\"1970-01-01T00:00:01Z\",\"event_type\":\"flow\",\"src_ip\":\"10.0.0.1\"}"
+                    "\n{\"timestamp\":\"9000-01-01T00:00:00Z\",\"event_type\":\"flow\","
+                    "\"src_ip\":\"10.0.0.2\"}\n");
+    ingest(f->s, "s1", NULL, body, N + 4, false);
     free(body);
     static const struct { const char *src, *since, *until; unsigned limit; } cases[] = {
         {"10.0.0.1", NULL, NULL, 0},    {"10.0.0.1", NULL, NULL, 100},
@@ -722,6 +729,8 @@ static void test_addr_buckets(void **state)
         {"10.0.0.3", "2023-11-14T10:59:00Z", "2023-11-14T11:31:00Z", 0},
         {"10.0.0.1", "2023-11-14T11:00:00Z", "2023-11-14T11:10:00Z", 7},
         {"10.0.0.9", NULL, NULL, 10},   {"10.0.0.4", "2023-11-14T13:00:00Z", NULL, 0},
+        {"10.0.0.1", NULL, "2000-01-01T00:00:00Z", 0}, {"10.0.0.2", "2023-11-14T12:00:00Z", NULL, 5},
+        {"10.0.0.1", "1970-01-01T00:00:00+00:10", "1970-01-01T00:10:00Z", 0},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         hub_event_filter flt = {.order = HUB_ORDER_NEWEST};
