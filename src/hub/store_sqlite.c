@@ -186,15 +186,21 @@ static hub_status exec(sq_store *s, const char *sql)
     return HUB_OK;
 }
 
-static int user_version(sq_store *s)
+/* The value of an integer PRAGMA (sql is "PRAGMA name"), -1 when it cannot be read. */
+static int pragma_int(sq_store *s, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     int v = -1;
-    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK &&
         sqlite3_step(st) == SQLITE_ROW)
         v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     return v;
+}
+
+static int user_version(sq_store *s)
+{
+    return pragma_int(s, "PRAGMA user_version");
 }
 
 static hub_status migrate(sq_store *s)
@@ -273,8 +279,10 @@ hub_status sq_open(const char *path, sq_store **out)
     hub_status st = exec(s, "PRAGMA page_size=16384;"
                             " PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                             " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
-                            " PRAGMA journal_size_limit=67108864;"
-                            " PRAGMA wal_autocheckpoint=8192;");
+                            " PRAGMA journal_size_limit=67108864;");
+    int page = pragma_int(s, "PRAGMA page_size"); /* the autocheckpoint counts pages */
+    if (st == HUB_OK)
+        sqlite3_wal_autocheckpoint(s->db, (32 << 20) / (page > 0 ? page : 4096));
     if (st == HUB_OK)
         st = exec(s, SCHEMA);
     if (st == HUB_OK)
