@@ -737,6 +737,16 @@ hub_status sq_retain(sq_store *s, int64_t before_us, int64_t *dropped)
 
 /* ---- reads ----------------------------------------------------------------------- */
 
+static void sql_bind(const hub_sql *q, sqlite3_stmt *st)
+{
+    for (int i = 0; i < q->nargs; i++) {
+        if (q->args[i].is_text)
+            sqlite3_bind_text(st, i + 1, q->args[i].text, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(st, i + 1, q->args[i].num);
+    }
+}
+
 static hub_status sql_prepare(sq_store *s, hub_sql *q, sqlite3_stmt **out)
 {
     char *sql = hub_buf_take(&q->sql);
@@ -746,12 +756,7 @@ static hub_status sql_prepare(sq_store *s, hub_sql *q, sqlite3_stmt **out)
     free(sql);
     if (rc != SQLITE_OK)
         return fail(s, "prepare query");
-    for (int i = 0; i < q->nargs; i++) {
-        if (q->args[i].is_text)
-            sqlite3_bind_text(*out, i + 1, q->args[i].text, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_int64(*out, i + 1, q->args[i].num);
-    }
+    sql_bind(q, *out);
     return HUB_OK;
 }
 
@@ -814,7 +819,7 @@ static int event_row(sqlite3_stmt *st, void *ud)
 typedef struct {
     hub_event_cb cb;
     void *ud;
-    unsigned rows;
+    unsigned rows, limit;
     bool stop;
 } bucket_ctx;
 
@@ -824,25 +829,46 @@ static int bucket_row(sqlite3_stmt *st, void *ud)
     hub_event_row row;
     row_from_stmt(st, &row);
     c->rows++;
-    c->stop = c->cb(&row, c->ud) != 0;
+    c->stop = c->cb(&row, c->ud) != 0 || (c->limit && c->rows >= c->limit);
     return c->stop;
 }
 
-/* The newest event time in [lo, below), if any: one seek of events_ts. */
-static hub_status newest_below(sq_store *s, int64_t lo, int64_t below, int64_t *ts, bool *any)
+/* The newest event time in [lo, below), if any: one seek of events_ts. *st is prepared
+ * on first use and kept for the next call (the caller finalizes it). */
+static hub_status newest_below(sq_store *s, sqlite3_stmt **st, int64_t lo, int64_t below,
+                               int64_t *ts, bool *any)
 {
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT max(ts_us) FROM events WHERE ts_us >= ?"
-                                  " AND ts_us < ?",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (!*st && sqlite3_prepare_v2(s->db, "SELECT max(ts_us) FROM events WHERE ts_us >= ?"
+                                          " AND ts_us < ?",
+                                   -1, st, NULL) != SQLITE_OK)
         return fail(s, "prepare query");
-    sqlite3_bind_int64(st, 1, lo);
-    sqlite3_bind_int64(st, 2, below);
-    int rc = sqlite3_step(st);
-    *any = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
-    *ts = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    sqlite3_bind_int64(*st, 1, lo);
+    sqlite3_bind_int64(*st, 2, below);
+    int rc = sqlite3_step(*st);
+    *any = rc == SQLITE_ROW && sqlite3_column_type(*st, 0) != SQLITE_NULL;
+    *ts = sqlite3_column_int64(*st, 0);
+    sqlite3_reset(*st);
     return rc == SQLITE_ROW ? HUB_OK : fail(s, "query events");
+}
+
+/* Steps one bucket's query (prepared on the first bucket: the text is the same for
+ * every bucket, only the bounds bound to it change). */
+static hub_status bucket_run(sq_store *s, hub_sql *q, sqlite3_stmt **st, bucket_ctx *c)
+{
+    if (!*st) {
+        hub_status res = sql_prepare(s, q, st);
+        if (res != HUB_OK)
+            return res;
+    } else {
+        hub_buf_free(&q->sql);
+        sqlite3_reset(*st);
+        sql_bind(q, *st);
+    }
+    int rc;
+    while ((rc = sqlite3_step(*st)) == SQLITE_ROW)
+        if (bucket_row(*st, c))
+            break;
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? HUB_OK : fail(s, "query events");
 }
 
 /* Newest first on an address, within event times [lo, hi]: bucket by bucket from the
@@ -851,30 +877,31 @@ static hub_status newest_below(sq_store *s, int64_t lo, int64_t below, int64_t *
  * unknown one two seeks per bucket holding events (empty stretches are jumped over).
  * One query over all buckets would have to sort every event of the address first. */
 static hub_status events_by_bucket(sq_store *s, const hub_event_filter *flt, int64_t lo,
-                                   int64_t hi, hub_event_cb cb, void *ud)
+                                   int64_t hi, sqlite3_stmt **below, hub_event_cb cb,
+                                   void *ud)
 {
-    bucket_ctx c = {.cb = cb, .ud = ud};
+    bucket_ctx c = {.cb = cb, .ud = ud, .limit = flt->limit};
+    sqlite3_stmt *st = NULL;
     int64_t ts = hi;
     bool any = true;
-    while (any && !c.stop && !(flt->limit && c.rows >= flt->limit)) {
+    hub_status res = HUB_OK;
+    while (res == HUB_OK && any && !c.stop) {
         int64_t k = ts / HUB_ADDR_BUCKET_US, floor = HUB_ADDR_BUCKET_FLOOR(k);
         int64_t top = k >= 0 ? (k + 1) * HUB_ADDR_BUCKET_US : k * HUB_ADDR_BUCKET_US + 1;
-        hub_event_filter f = *flt; /* the bucket's span within [lo, hi] */
-        f.limit = flt->limit ? flt->limit - c.rows : 0;
+        hub_event_filter f = *flt; /* the bucket's span within [lo, hi]; the limit stays
+                                    * in the text, bucket_row stops at what is left */
         f.has_since = f.has_until = true;
         f.since_us = floor > lo ? floor : lo;
         f.until_us = top < hi + 1 ? top : hi + 1;
         hub_sql q = {.dialect = HUB_SQL_SQLITE};
         hub_sql_events(&q, &f);
-        hub_status st = sql_run(s, &q, bucket_row, &c, "query events");
-        if (st == HUB_OK && floor > lo)
-            st = newest_below(s, lo, floor, &ts, &any);
-        else
-            any = false;
-        if (st != HUB_OK)
-            return st;
+        res = bucket_run(s, &q, &st, &c);
+        any = false;
+        if (res == HUB_OK && floor > lo)
+            res = newest_below(s, below, lo, floor, &ts, &any);
     }
-    return HUB_OK;
+    sqlite3_finalize(st);
+    return res;
 }
 
 hub_status sq_events(sq_store *s, const hub_event_filter *flt, hub_event_cb cb,
@@ -886,10 +913,12 @@ hub_status sq_events(sq_store *s, const hub_event_filter *flt, hub_event_cb cb,
         if (flt->has_before && flt->before_ts < INT64_MAX && flt->before_ts + 1 < hi)
             hi = flt->before_ts + 1;
         bool any;
-        hub_status st = newest_below(s, lo, hi, &newest, &any);
-        if (st != HUB_OK || !any)
-            return st;
-        return events_by_bucket(s, flt, lo, newest, cb, ud);
+        sqlite3_stmt *below = NULL;
+        hub_status st = newest_below(s, &below, lo, hi, &newest, &any);
+        if (st == HUB_OK && any)
+            st = events_by_bucket(s, flt, lo, newest, &below, cb, ud);
+        sqlite3_finalize(below);
+        return st;
     }
     hub_sql q = {.dialect = HUB_SQL_SQLITE};
     hub_sql_events(&q, flt);
