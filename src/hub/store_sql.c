@@ -47,6 +47,34 @@ static void arg_num(hub_sql *q, const char *pre, bool on, int64_t v, const char 
     hub_buf_puts(&q->sql, post);
 }
 
+/* SQLite's address indexes lead with the time bucket (store_sqlite.c), so a filter on an
+ * address must say which buckets to seek: one when the time range lies in one bucket
+ * (each step of a search, sq_events), else every bucket that holds events in the range,
+ * found newest first by one seek of events_ts each (the newest event below the last
+ * bucket's floor), so a stray timestamp decades away costs one bucket, not every bucket
+ * between. SQLite then seeks address and time inside each, never walking the index. */
+static void addr_buckets(hub_sql *q, const hub_event_filter *f)
+{
+    if (q->dialect != HUB_SQL_SQLITE || (!f->src_ip && !f->dest_ip))
+        return;
+    int64_t lo = f->since_us / HUB_ADDR_BUCKET_US, hi = (f->until_us - 1) / HUB_ADDR_BUCKET_US;
+    if (f->has_since && f->has_until && lo == hi) {
+        arg_num(q, " AND " HUB_ADDR_BUCKET_SQL " = ", true, lo, "");
+        return;
+    }
+    hub_buf_puts(&q->sql, " AND " HUB_ADDR_BUCKET_SQL " IN (WITH RECURSIVE k(v) AS ("
+                          "SELECT (SELECT max(ts_us) FROM events WHERE true");
+    arg_num(q, " AND ts_us < ", f->has_until, f->until_us, "");
+    arg_num(q, " AND ts_us >= ", f->has_since, f->since_us, "");
+    hub_buf_puts(&q->sql, ") / " HUB_ADDR_BUCKET_LIT " UNION ALL SELECT (SELECT max(ts_us)"
+                          " FROM events WHERE ts_us < CASE WHEN v > 0 THEN v * "
+                          HUB_ADDR_BUCKET_LIT " ELSE (v - 1) * " HUB_ADDR_BUCKET_LIT
+                          " + 1 END");
+    arg_num(q, " AND ts_us >= ", f->has_since, f->since_us, "");
+    hub_buf_puts(&q->sql, ") / " HUB_ADDR_BUCKET_LIT " FROM k WHERE v IS NOT NULL)"
+                          " SELECT v FROM k)");
+}
+
 static void where_build(hub_sql *q, const hub_event_filter *f)
 {
     hub_buf_puts(&q->sql, " WHERE true");
@@ -71,6 +99,7 @@ static void where_build(hub_sql *q, const hub_event_filter *f)
         hub_buf_puts(&q->sql, " AND actor IS NOT NULL");
     if (f->exportable)
         hub_buf_puts(&q->sql, " AND event_type IN ('alert', 'ddos')");
+    addr_buckets(q, f);
 }
 
 void hub_sql_events(hub_sql *q, const hub_event_filter *f)

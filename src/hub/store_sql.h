@@ -17,6 +17,17 @@
 #define HUB_MINUTE_US INT64_C(60000000)
 #define HUB_HOUR_US INT64_C(3600000000)
 #define HUB_DAY_US (24 * HUB_HOUR_US)
+/* SQLite indexes addresses inside buckets of event time (store_sqlite.c): the bucket
+ * width, and the index expression, which a query must spell exactly so for SQLite to
+ * use those indexes. */
+#define HUB_ADDR_BUCKET_US INT64_C(600000000)
+#define HUB_ADDR_BUCKET_LIT "600000000"
+#define HUB_ADDR_BUCKET_SQL "ts_us / " HUB_ADDR_BUCKET_LIT
+/* Bucket k spans [k, k + 1) x width for k > 0, (k - 1, k] x width for k < 0 and both
+ * signs for k = 0 (division truncates toward zero); the first time of the next lower
+ * bucket's span is below this bound: */
+#define HUB_ADDR_BUCKET_FLOOR(k) \
+    ((k) > 0 ? (k) * HUB_ADDR_BUCKET_US : ((k) - 1) * HUB_ADDR_BUCKET_US + 1)
 
 typedef enum { HUB_SQL_SQLITE, HUB_SQL_PG } hub_sql_dialect;
 
