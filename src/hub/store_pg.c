@@ -392,6 +392,17 @@ void pg_rollback(pg_store *s)
 
 /* The partition for `day` (days since the epoch), created when missing. Its name is
  * built from numbers only, so splicing it into DDL (which takes no parameters) is safe. */
+static hub_status partition_missing(pg_store *s, const char *name, bool *missing)
+{
+    const char *p[] = {name};
+    PGresult *r = run(s, "SELECT to_regclass($1) IS NULL", 1, p, "partition");
+    if (!r)
+        return HUB_ERR_STORAGE;
+    *missing = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return HUB_OK;
+}
+
 static hub_status ensure_partition(pg_store *s, int64_t day)
 {
     time_t t = (time_t)(day * 86400);
@@ -400,14 +411,14 @@ static hub_status ensure_partition(pg_store *s, int64_t day)
     char name[40], sql[256];
     snprintf(name, sizeof name, "events_p%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday);
-    const char *p[] = {name};
-    PGresult *r = run(s, "SELECT to_regclass($1) IS NULL", 1, p, "partition");
-    if (!r)
-        return HUB_ERR_STORAGE;
-    bool missing = PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
-    if (!missing)
-        return HUB_OK;
+    bool missing = false;
+    hub_status st = partition_missing(s, name, &missing);
+    /* Writers run concurrently: the first to find the day missing creates it, holding
+     * the write lock to its commit; one that waited for the lock looks again. */
+    if (st == HUB_OK && missing && (st = write_lock(s)) == HUB_OK)
+        st = partition_missing(s, name, &missing);
+    if (st != HUB_OK || !missing)
+        return st;
     snprintf(sql, sizeof sql,
              "CREATE TABLE IF NOT EXISTS %s PARTITION OF events FOR VALUES FROM (%" PRId64
              ") TO (%" PRId64 ")",
@@ -481,18 +492,21 @@ static char *array_take(hub_buf *b)
 }
 
 /* Upserts every accumulated row of one kind with a single statement (%1$s: the kind's
- * table, %2$s: its period column). */
+ * table, %2$s: its period column). Concurrent batches lock the rows they upsert until
+ * they commit; in key order, so two that share rows wait for each other instead of
+ * deadlocking. */
 static hub_status rollup_write(pg_store *s, int kind)
 {
     static const char main_sql[] =
         "INSERT INTO %1$s SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
-        " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) ON CONFLICT"
+        " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])"
+        " ORDER BY 1, 2, 3, 4, 5 ON CONFLICT"
         " (%2$s, sensor, event_type, actor, attack) DO UPDATE SET n = %1$s.n + excluded.n,"
         " min_ts = least(%1$s.min_ts, excluded.min_ts),"
         " max_ts = greatest(%1$s.max_ts, excluded.max_ts)";
     static const char victim_sql[] =
         "INSERT INTO %1$s SELECT * FROM unnest($1::bigint[], $2::text[],"
-        " $3::bigint[]) ON CONFLICT (%2$s, victim) DO UPDATE SET n = %1$s.n + excluded.n";
+        " $3::bigint[]) ORDER BY 1, 2 ON CONFLICT (%2$s, victim) DO UPDATE SET n = %1$s.n + excluded.n";
     char sql[512];
     bool main = !HUB_ROLLUP_IS_VICTIM(kind);
     snprintf(sql, sizeof sql, main ? main_sql : victim_sql, hub_rollup_table(kind),
