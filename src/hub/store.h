@@ -63,6 +63,8 @@ typedef struct {
     bool has_before;            /* cursor for HUB_ORDER_NEWEST: (ts_us, id) < (before_ts, */
     int64_t before_ts, before_id; /* before_id) */
     int64_t after_id;           /* cursor for HUB_ORDER_OLDEST: id > after_id */
+    bool has_max_id;            /* id <= max_id: PostgreSQL's commit horizon for */
+    int64_t max_id;             /* HUB_ORDER_OLDEST reads (store_pg.c) */
     bool require_actor;
     bool exportable; /* only event types the STIX export covers (alert, ddos) */
     bool lean; /* rows carry only what incidents read: id, sensor, ts_us, event_type,

@@ -8,13 +8,15 @@
  *     partitions, which is instant and leaves no bloat, where DELETE would rewrite pages.
  *   - a batch is buffered in memory and sent at commit with one COPY (row-at-a-time
  *     INSERTs cost a network round trip each).
- *   - writers are serialized by a transaction-scoped advisory lock. SQLite serializes
- *     writers by design and the API relies on it: event ids are "arrival order" (TAXII
- *     and exports page on id > last seen), which only holds when a batch that takes ids
- *     commits before the next one takes any; and the idempotency check at the start of a
- *     batch must see every batch committed before it. The lock is per database, so
- *     readers never wait on it, and the work done outside it (parsing, Redis) is still
- *     spread over the workers.
+ *   - writers run concurrently (SQLite serializes them by design). Earlier versions held
+ *     one database-wide lock per batch, which kept event ids in commit order but capped
+ *     a database at one backend's speed (bench/RESULTS.md). What the lock guaranteed is
+ *     now kept without it: TAXII and the STIX export page on "id > last seen", so their
+ *     reads stop at the commit horizon (commit_horizon: no id at or below it can still
+ *     commit); two batches that claim the same stream entry at once cannot both store
+ *     it (a unique index on the entry id, migration 4: the second fails, its worker
+ *     retries and its claim check then sees the first); idempotent HTTP batches, which
+ *     check a key then record it, still take the lock (write_lock).
  * Durability: COMMIT returns after the WAL is flushed (synchronous_commit is left on).
  * Schema changes are numbered migrations in schema_migrations, applied under an advisory
  * lock at open so concurrent starts apply each exactly once.
@@ -26,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "store_backend.h"
 #include "store_sql.h"
@@ -38,6 +41,9 @@ struct pg_store {
     PGconn *conn;
     pthread_mutex_t *write_mu;
     bool writing;
+    bool write_locked;  /* this transaction holds LOCK_WRITE (idempotent HTTP batches) */
+    hub_buf skeys;      /* stream keys of this batch's fresh entries, NUL-terminated, */
+    size_t skey_next;   /* in event_add order; the next one to use */
     hub_rollup acc;     /* rollup rows of this batch */
     hub_buf copy;       /* COPY text rows of this batch */
     int64_t days[8];    /* distinct days (since the epoch) this batch writes to */
@@ -108,6 +114,13 @@ static const char *const MIGRATIONS[] = {
     " event_type, src_ip, dest_ip, techniques, signature) WHERE actor IS NOT NULL;"
     "CREATE INDEX events_attr_pair ON events(actor, victim, ts_us, id) INCLUDE (sensor,"
     " event_type, src_ip, dest_ip, techniques, signature) WHERE actor IS NOT NULL;",
+    /* 4: writers run concurrently (no write lock, see the top of the file); an event
+     * from a stream carries its entry id, unique with its time (the partition key must be
+     * in every unique index; one entry always has the same event time), so two batches
+     * that claim the same entry at once cannot both commit it. NULL (HTTP and offline
+     * ingest, which have no entry id) is never a conflict. */
+    "ALTER TABLE events ADD COLUMN skey text COLLATE \"C\";"
+    "CREATE UNIQUE INDEX events_skey ON events(skey, ts_us);",
 };
 
 static hub_status fail(pg_store *s, const char *what)
@@ -242,6 +255,8 @@ static void batch_clear(pg_store *s)
 {
     hub_rollup_clear(&s->acc);
     hub_buf_free(&s->copy);
+    hub_buf_free(&s->skeys);
+    s->skey_next = 0;
     s->ndays = 0;
     s->days_overflow = false;
 }
@@ -335,6 +350,7 @@ static void write_done(pg_store *s)
     if (s->writing && s->write_mu)
         pthread_mutex_unlock(s->write_mu);
     s->writing = false;
+    s->write_locked = false;
 }
 
 hub_status pg_begin(pg_store *s)
@@ -343,18 +359,27 @@ hub_status pg_begin(pg_store *s)
         pthread_mutex_lock(s->write_mu);
     s->writing = true;
     batch_clear(s);
+    hub_status st = ensure_conn(s);
+    /* The transaction id is taken before the batch's first event id (commit_horizon). */
+    if (st == HUB_OK)
+        st = exec(s, "BEGIN; SELECT pg_current_xact_id()", "begin");
+    if (st != HUB_OK)
+        pg_rollback(s);
+    return st;
+}
+
+/* Idempotent HTTP batches check their key, then store and record it: under LOCK_WRITE,
+ * taken before the check, so two concurrent retries of one batch store it once. */
+static hub_status write_lock(pg_store *s)
+{
+    if (!s->writing || s->write_locked)
+        return HUB_OK;
     char k[24];
     const char *p[] = {i64(k, LOCK_WRITE)};
-    hub_status st = ensure_conn(s);
-    if (st == HUB_OK)
-        st = exec(s, "BEGIN", "begin");
-    PGresult *r = st == HUB_OK ? run(s, "SELECT pg_advisory_xact_lock($1)", 1, p, "begin") : NULL;
+    PGresult *r = run(s, "SELECT pg_advisory_xact_lock($1)", 1, p, "write lock");
     PQclear(r);
-    if (!r) {
-        pg_rollback(s);
-        return HUB_ERR_STORAGE;
-    }
-    return HUB_OK;
+    s->write_locked = r != NULL;
+    return r ? HUB_OK : HUB_ERR_STORAGE;
 }
 
 void pg_rollback(pg_store *s)
@@ -367,6 +392,17 @@ void pg_rollback(pg_store *s)
 
 /* The partition for `day` (days since the epoch), created when missing. Its name is
  * built from numbers only, so splicing it into DDL (which takes no parameters) is safe. */
+static hub_status partition_missing(pg_store *s, const char *name, bool *missing)
+{
+    const char *p[] = {name};
+    PGresult *r = run(s, "SELECT to_regclass($1) IS NULL", 1, p, "partition");
+    if (!r)
+        return HUB_ERR_STORAGE;
+    *missing = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return HUB_OK;
+}
+
 static hub_status ensure_partition(pg_store *s, int64_t day)
 {
     time_t t = (time_t)(day * 86400);
@@ -375,14 +411,14 @@ static hub_status ensure_partition(pg_store *s, int64_t day)
     char name[40], sql[256];
     snprintf(name, sizeof name, "events_p%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
              tm.tm_mday);
-    const char *p[] = {name};
-    PGresult *r = run(s, "SELECT to_regclass($1) IS NULL", 1, p, "partition");
-    if (!r)
-        return HUB_ERR_STORAGE;
-    bool missing = PQgetvalue(r, 0, 0)[0] == 't';
-    PQclear(r);
-    if (!missing)
-        return HUB_OK;
+    bool missing = false;
+    hub_status st = partition_missing(s, name, &missing);
+    /* Writers run concurrently: the first to find the day missing creates it, holding
+     * the write lock to its commit; one that waited for the lock looks again. */
+    if (st == HUB_OK && missing && (st = write_lock(s)) == HUB_OK)
+        st = partition_missing(s, name, &missing);
+    if (st != HUB_OK || !missing)
+        return st;
     snprintf(sql, sizeof sql,
              "CREATE TABLE IF NOT EXISTS %s PARTITION OF events FOR VALUES FROM (%" PRId64
              ") TO (%" PRId64 ")",
@@ -410,7 +446,7 @@ static hub_status copy_events(pg_store *s)
         return HUB_ERR_NOMEM;
     PGresult *r = PQexec(s->conn, "COPY events(received_us, sensor, ts_us, event_type, src_ip,"
                                   " dest_ip, signature_id, severity, signature, actor,"
-                                  " techniques, attack, victim, raw) FROM STDIN");
+                                  " techniques, attack, victim, skey, raw) FROM STDIN");
     bool ok = PQresultStatus(r) == PGRES_COPY_IN;
     PQclear(r);
     if (ok)
@@ -456,18 +492,21 @@ static char *array_take(hub_buf *b)
 }
 
 /* Upserts every accumulated row of one kind with a single statement (%1$s: the kind's
- * table, %2$s: its period column). */
+ * table, %2$s: its period column). Concurrent batches lock the rows they upsert until
+ * they commit; in key order, so two that share rows wait for each other instead of
+ * deadlocking. */
 static hub_status rollup_write(pg_store *s, int kind)
 {
     static const char main_sql[] =
         "INSERT INTO %1$s SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],"
-        " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[]) ON CONFLICT"
+        " $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[])"
+        " ORDER BY 1, 2, 3, 4, 5 ON CONFLICT"
         " (%2$s, sensor, event_type, actor, attack) DO UPDATE SET n = %1$s.n + excluded.n,"
         " min_ts = least(%1$s.min_ts, excluded.min_ts),"
         " max_ts = greatest(%1$s.max_ts, excluded.max_ts)";
     static const char victim_sql[] =
         "INSERT INTO %1$s SELECT * FROM unnest($1::bigint[], $2::text[],"
-        " $3::bigint[]) ON CONFLICT (%2$s, victim) DO UPDATE SET n = %1$s.n + excluded.n";
+        " $3::bigint[]) ORDER BY 1, 2 ON CONFLICT (%2$s, victim) DO UPDATE SET n = %1$s.n + excluded.n";
     char sql[512];
     bool main = !HUB_ROLLUP_IS_VICTIM(kind);
     snprintf(sql, sizeof sql, main ? main_sql : victim_sql, hub_rollup_table(kind),
@@ -567,6 +606,17 @@ static void copy_num(hub_buf *b, int64_t v, bool null_if_zero)
     copy_text(b, null_if_zero && !v ? NULL : i64(n, v));
 }
 
+/* The stream key of the event being added: the worker adds the fresh entries of its
+ * claim (pg_idem_claim) in the order it claimed them; NULL after the last (or none). */
+static const char *next_skey(pg_store *s)
+{
+    if (s->skey_next >= s->skeys.len)
+        return NULL;
+    const char *k = s->skeys.data + s->skey_next;
+    s->skey_next += strlen(k) + 1;
+    return k;
+}
+
 hub_status pg_event_add(pg_store *s, const char *sensor, int64_t received_us,
                         const hub_event_fields *f)
 {
@@ -584,6 +634,7 @@ hub_status pg_event_add(pg_store *s, const char *sensor, int64_t received_us,
     copy_text(b, f->techniques);
     copy_text(b, f->attack);
     copy_text(b, f->victim);
+    copy_text(b, next_skey(s));
     copy_field(b, f->raw, f->raw_len, '\n');
     if (b->failed)
         return HUB_ERR_NOMEM;
@@ -596,6 +647,8 @@ hub_status pg_event_add(pg_store *s, const char *sensor, int64_t received_us,
 hub_status pg_idem_get(pg_store *s, const char *scope, const char *key, char **reply_out)
 {
     const char *p[] = {scope, key};
+    if (write_lock(s) != HUB_OK)
+        return HUB_ERR_STORAGE;
     PGresult *r = run(s, "SELECT reply FROM idempotency WHERE scope = $1 AND key = $2", 2, p,
                       "idempotency get");
     if (!r)
@@ -613,6 +666,8 @@ hub_status pg_idem_put(pg_store *s, const char *scope, const char *key, const ch
 {
     char now[24];
     const char *p[] = {scope, key, reply, i64(now, hub_now_us())};
+    if (write_lock(s) != HUB_OK)
+        return HUB_ERR_STORAGE;
     PGresult *r = run(s, "INSERT INTO idempotency(scope, key, reply, created_us)"
                          " VALUES($1, $2, $3, $4)", 4, p, "idempotency put");
     PQclear(r);
@@ -654,8 +709,10 @@ static char *text_array(const char *const *keys, size_t n)
  * committed around it (other workers'); a batch of reclaimed entries (XAUTOCLAIM, a
  * restart) reads the batches committed since its oldest entry, which is still a small
  * table walk. Correct for keys in any order (serve --redis's `key` fields): the range
- * test only ever skips batches that cannot hold the key. Writers hold the write lock
- * (pg_begin), so no batch commits between the check and this batch's own insert. */
+ * test only ever skips batches that cannot hold the key. A batch that commits between
+ * the check and this batch's commit is not seen here; if it stored one of these keys,
+ * events_skey makes this batch's COPY fail (the worker retries, and the check then sees
+ * it). The fresh keys are kept for event_add, which stores each with its event. */
 static void key_range(const char *const *keys, size_t n, const char **lo, const char **hi)
 {
     *lo = *hi = keys[0];
@@ -665,6 +722,22 @@ static void key_range(const char *const *keys, size_t n, const char **lo, const 
         if (strcmp(keys[i], *hi) > 0)
             *hi = keys[i];
     }
+}
+
+/* Keeps the fresh keys for event_add as "<scope hash>:<key>": entry ids are unique per
+ * stream only, and two streams may hand out the same id (both are times), so the scope
+ * goes in; as a 32-bit FNV-1a hash, eight bytes per event instead of the stream's name. */
+static void skeys_note(pg_store *s, const char *scope, const char *const *keys,
+                       const bool *fresh, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (const char *c = scope; *c; c++)
+        h = (h ^ (uint8_t)*c) * 16777619u;
+    for (size_t i = 0; i < n; i++)
+        if (fresh[i]) {
+            hub_buf_printf(&s->skeys, "%08" PRIx32 ":%s", h, keys[i]);
+            hub_buf_append(&s->skeys, "", 1);
+        }
 }
 
 hub_status pg_idem_claim(pg_store *s, const char *scope, const char *const *keys, size_t n,
@@ -702,7 +775,8 @@ hub_status pg_idem_claim(pg_store *s, const char *scope, const char *const *keys
             fresh[i - 1] = false;
     }
     PQclear(r);
-    return HUB_OK;
+    skeys_note(s, scope, keys, fresh, n);
+    return s->skeys.failed ? HUB_ERR_NOMEM : HUB_OK;
 }
 
 /* ---- retention ------------------------------------------------------------------------ */
@@ -919,13 +993,61 @@ static hub_status events_page(pg_store *s, const hub_event_filter *flt, hub_even
     return HUB_OK;
 }
 
+/* The commit horizon H: every event id <= H belongs to a batch that has committed or
+ * rolled back, so a reader paging on "id > last seen" (TAXII, the STIX export) that
+ * stops at H never skips an id that commits later. Writers take ids in parallel and
+ * commit in any order; each takes its transaction id before its first event id
+ * (pg_begin). So with L the last id handed out, read first, and N the next transaction
+ * id, read after: every id <= L went to a transaction whose id is below N, and once the
+ * oldest running transaction id (the snapshot's xmin) reaches N they have all ended.
+ * The wait is at most the longest batch then in flight. */
+#define HORIZON_WAIT_US INT64_C(10000000)
+
+static hub_status commit_horizon(pg_store *s, int64_t *h)
+{
+    PGresult *r = run(s, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
+                         " FROM events_id_seq", 0, NULL, "commit horizon");
+    if (!r)
+        return HUB_ERR_STORAGE;
+    *h = col_i64(r, 0, 0);
+    PQclear(r);
+    if (!(r = run(s, "SELECT pg_snapshot_xmax(pg_current_snapshot())::text", 0, NULL,
+                  "commit horizon")))
+        return HUB_ERR_STORAGE;
+    char next[32];
+    snprintf(next, sizeof next, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    const char *p[] = {next};
+    for (int64_t waited = 0, step = 1000;; waited += step, step = step < 50000 ? step * 2 : step) {
+        if (!(r = run(s, "SELECT pg_snapshot_xmin(pg_current_snapshot()) >= $1::xid8", 1, p,
+                      "commit horizon")))
+            return HUB_ERR_STORAGE;
+        bool reached = PQgetvalue(r, 0, 0)[0] == 't';
+        PQclear(r);
+        if (reached)
+            return HUB_OK;
+        if (waited >= HORIZON_WAIT_US) {
+            hub_log("store: commit horizon: a write transaction has been open for 10 s");
+            return HUB_ERR_STORAGE;
+        }
+        usleep((useconds_t)step);
+    }
+}
+
 hub_status pg_events(pg_store *s, const hub_event_filter *flt, hub_event_cb cb, void *ud)
 {
     hub_event_filter first = *flt, rest;
     bool unbounded = !flt->limit || flt->limit > PAGE_ROWS, more = false;
     if (unbounded)
         first.limit = PAGE_ROWS;
-    hub_status st = events_page(s, &first, cb, ud, &more, &rest);
+    hub_status st = HUB_OK;
+    /* Not inside this connection's own write: its own transaction id would hold xmin. */
+    if (flt->order == HUB_ORDER_OLDEST && !s->writing && ensure_conn(s) == HUB_OK) {
+        first.has_max_id = true;
+        st = commit_horizon(s, &first.max_id);
+    }
+    if (st == HUB_OK)
+        st = events_page(s, &first, cb, ud, &more, &rest);
     if (st != HUB_OK || !unbounded || !more)
         return st;
     rest.limit = flt->limit ? flt->limit - PAGE_ROWS : 0;

@@ -95,6 +95,7 @@ static void where_build(hub_sql *q, const hub_event_filter *f)
         arg_num(q, ", ", true, f->before_id, ")");
     }
     arg_num(q, " AND id > ", f->after_id != 0, f->after_id, "");
+    arg_num(q, " AND id <= ", f->has_max_id, f->max_id, "");
     if (f->require_actor)
         hub_buf_puts(&q->sql, " AND actor IS NOT NULL");
     if (f->exportable)
