@@ -101,7 +101,7 @@ bool yara_cache_get(YaraCache *c, const YaraCacheKey *key, YaraMatch *out)
     if (hit) {
         memcpy(out->hits, s->hits, s->count * sizeof(*s->hits));
         out->count = s->count;
-        out->timeout = out->error = false;
+        out->timeout = out->error = out->gate_skipped = false;
         c->st.hits++;
     } else {
         c->st.misses++;

@@ -23,6 +23,7 @@
 #include "applayer/app-layer.h"
 #include "build-info.h"
 #include "file/file.h"
+#include "yara/yara-cache.h"
 #include "yara/yara-scan.h"
 #include "yara-test-util.h"
 
@@ -353,6 +354,32 @@ static void test_scan_alerts_and_fileinfo(void **state)
 }
 
 /* Only the first max-file-size bytes are scanned; the memcap stops buffering; both counted. */
+/* A cache hit answers every field of the result: the scanner thread adds the flags of each
+ * result to its counters, and a flag left over from an earlier scan (or never set) is
+ * counted wrongly (UBSan saw an uninitialised bool here with yara.threads=2). */
+static void test_cache_hit_sets_every_flag(void **state)
+{
+    (void)state;
+    YaraCache *c = yara_cache_new(16);
+    assert_non_null(c);
+    YaraCacheKey key = {.len = 3, .gen = 1, .name_part = ""};
+    key.sha256[0] = 0xab;
+    YaraMatch put = {.count = 0};
+    yara_cache_put(c, &key, &put);
+    YaraMatch got;
+    memset(&got, 0xff, sizeof(got));
+    assert_true(yara_cache_get(c, &key, &got));
+    assert_int_equal(got.count, 0);
+    /* Read the flags as bytes: a bool holding 0xff is undefined to read as a bool. */
+    const bool *flags[] = {&got.timeout, &got.error, &got.gate_skipped};
+    for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+        unsigned char raw;
+        memcpy(&raw, flags[i], 1);
+        assert_int_equal(raw, 0);
+    }
+    yara_cache_free(c);
+}
+
 static void test_limits(void **state)
 {
     (void)state;
@@ -506,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_compiled_file),
         cmocka_unit_test(test_scan_alerts_and_fileinfo),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_cache_hit_sets_every_flag),
         cmocka_unit_test(test_spooled),
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_reload),
