@@ -119,8 +119,8 @@ static const char *const MIGRATIONS[] = {
      * in every unique index; one entry always has the same event time), so two batches
      * that claim the same entry at once cannot both commit it. NULL (HTTP and offline
      * ingest, which have no entry id) is never a conflict. */
-    "ALTER TABLE events ADD COLUMN skey text COLLATE \"C\";"
-    "CREATE UNIQUE INDEX events_skey ON events(skey, ts_us);",
+    ("ALTER TABLE events ADD COLUMN skey text COLLATE \"C\";"
+     "CREATE UNIQUE INDEX events_skey ON events(skey, ts_us);"),
 };
 
 static hub_status fail(pg_store *s, const char *what)
