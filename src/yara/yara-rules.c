@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <yara.h>
 
+#include "common/array.h"
 #include "yara/yara-compiled.h"
 #include "yara/yara-gate.h"
 #include "yara/yara-prefilter.h"
@@ -159,14 +160,10 @@ static int list_add(FileList *l, const char *path)
 {
     if (l->count >= MAX_RULE_FILES)
         return -1;
-    if (l->count == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 32;
-        char **p = realloc(l->paths, cap * sizeof(*p));
-        if (!p)
-            return -1;
-        l->paths = p;
-        l->cap = cap;
-    }
+    char **p = array_reserve(l->paths, sizeof(*p), l->count + 1, &l->cap);
+    if (!p)
+        return -1;
+    l->paths = p;
     l->paths[l->count] = strdup(path);
     if (!l->paths[l->count])
         return -1;
