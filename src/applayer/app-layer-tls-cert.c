@@ -33,36 +33,12 @@
 
 #include "applayer/app-layer-tls-internal.h"
 
-#include "common/array.h"
+#include "common/textbuf.h"
 
 #define INVALID_NAME "<X509Error: Invalid X.509 name>"
 
-/* A growable string for printing names; `bad` records an unprintable value. */
-typedef struct Str {
-    char *p;
-    size_t len, cap;
-    bool bad;
-} Str;
-
-static void str_put(Str *s, const char *data, size_t n)
-{
-    if (s->bad)
-        return;
-    char *p = array_reserve(s->p, 1, s->len + n + 1, &s->cap);
-    if (!p) {
-        s->bad = true;
-        return;
-    }
-    s->p = p;
-    memcpy(s->p + s->len, data, n);
-    s->len += n;
-    s->p[s->len] = '\0';
-}
-
-static void str_puts(Str *s, const char *text)
-{
-    str_put(s, text, strlen(text));
-}
+/* Names are printed into a TextBuf; its `failed` is also set for an unprintable value, which
+ * turns the whole name into INVALID_NAME. */
 
 static bool utf8_valid(const uint8_t *p, size_t n)
 {
@@ -87,7 +63,7 @@ static bool utf8_valid(const uint8_t *p, size_t n)
     return true;
 }
 
-static void put_utf8(Str *s, uint32_t cp)
+static void put_utf8(TextBuf *s, uint32_t cp)
 {
     char b[4];
     size_t n;
@@ -110,14 +86,14 @@ static void put_utf8(Str *s, uint32_t cp)
         b[3] = (char)(0x80 | (cp & 0x3f));
         n = 4;
     }
-    str_put(s, b, n);
+    text_buf_put(s, b, n);
 }
 
 /* UTF-16BE (BMPString) -> UTF-8; unpaired surrogates make the name invalid. */
-static void put_bmp(Str *s, const uint8_t *p, size_t n)
+static void put_bmp(TextBuf *s, const uint8_t *p, size_t n)
 {
     if (n % 2) {
-        s->bad = true;
+        s->failed = true;
         return;
     }
     for (size_t i = 0; i < n; i += 2) {
@@ -131,14 +107,14 @@ static void put_bmp(Str *s, const uint8_t *p, size_t n)
             }
         }
         if (u >= 0xd800 && u <= 0xdfff) {
-            s->bad = true;
+            s->failed = true;
             return;
         }
         put_utf8(s, u);
     }
 }
 
-static void put_value(Str *s, const ASN1_STRING *v)
+static void put_value(TextBuf *s, const ASN1_STRING *v)
 {
     const uint8_t *p = ASN1_STRING_get0_data(v);
     size_t n = (size_t)ASN1_STRING_length(v);
@@ -148,60 +124,53 @@ static void put_value(Str *s, const ASN1_STRING *v)
     case V_ASN1_T61STRING: case V_ASN1_VIDEOTEXSTRING: case V_ASN1_UTF8STRING:
     case V_ASN1_IA5STRING:
         if (!utf8_valid(p, n))
-            s->bad = true;
+            s->failed = true;
         else
-            str_put(s, (const char *)p, n);
+            text_buf_put(s, (const char *)p, n);
         return;
     case V_ASN1_BMPSTRING:
         put_bmp(s, p, n);
         return;
     default:
-        for (size_t i = 0; i < n; i++) {
-            char hx[3];
-            snprintf(hx, sizeof(hx), "%02X", p[i]);
-            str_put(s, hx, 2);
-        }
+        for (size_t i = 0; i < n; i++)
+            text_buf_printf(s, "%02X", p[i]);
     }
 }
 
-static void put_attr_name(Str *s, const ASN1_OBJECT *obj)
+static void put_attr_name(TextBuf *s, const ASN1_OBJECT *obj)
 {
     char oid[128];
     if (OBJ_obj2txt(oid, sizeof(oid), obj, 1) <= 0) {
-        s->bad = true;
+        s->failed = true;
         return;
     }
     const char *name = tls_oid_name(oid);
     if (name) {
-        str_puts(s, name);
+        text_buf_puts(s, name);
         return;
     }
-    str_puts(s, "OID(");
-    str_puts(s, oid);
-    str_puts(s, ")");
+    text_buf_puts(s, "OID(");
+    text_buf_puts(s, oid);
+    text_buf_puts(s, ")");
 }
 
 static char *name_string(const X509_NAME *name)
 {
-    Str s = {0};
-    str_puts(&s, "");
+    TextBuf s = {0};
     int count = X509_NAME_entry_count(name);
     int prev_set = -1;
     for (int i = 0; i < count; i++) {
         const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
         int set = X509_NAME_ENTRY_set(e);
         if (i > 0)
-            str_puts(&s, set == prev_set ? " + " : ", ");
+            text_buf_puts(&s, set == prev_set ? " + " : ", ");
         prev_set = set;
         put_attr_name(&s, X509_NAME_ENTRY_get_object(e));
-        str_puts(&s, "=");
+        text_buf_puts(&s, "=");
         put_value(&s, X509_NAME_ENTRY_get_data(e));
     }
-    if (s.bad) {
-        free(s.p);
-        return strdup(INVALID_NAME);
-    }
-    return s.p;
+    char *text = text_buf_take(&s);
+    return text ? text : strdup(INVALID_NAME);
 }
 
 /* ---- DER: the TBSCertificate fields --------------------------------------------------------- */

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/textbuf.h"
+
 /* One result type for every hub function that can fail. */
 typedef enum {
     HUB_OK = 0,
@@ -41,21 +43,17 @@ typedef enum {
 const char *hub_role_name(hub_role r);
 hub_role hub_role_parse(const char *s); /* HUB_ROLE_NONE when unknown */
 
-/* A growable byte buffer; on allocation failure it latches `failed` and stops growing,
- * so callers check once at the end instead of after every append. */
-typedef struct {
-    char *data;
-    size_t len;
-    size_t cap;
-    bool failed;
-} hub_buf;
-
-void hub_buf_append(hub_buf *b, const void *p, size_t n);
-void hub_buf_puts(hub_buf *b, const char *s);
-void hub_buf_printf(hub_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void hub_buf_json_string(hub_buf *b, const char *s); /* appends a quoted, escaped string */
-char *hub_buf_take(hub_buf *b);                      /* NUL-terminated; NULL if failed */
-void hub_buf_free(hub_buf *b);
+/* The hub's JSON replies and SQL text are built in bongsu's shared text buffer
+ * (src/common/textbuf.h: on allocation failure it latches `failed` and stops growing, so
+ * callers check once at the end). These are the hub's names for it, kept so the hub's many
+ * call sites read as they did. */
+typedef TextBuf hub_buf;
+#define hub_buf_append text_buf_put
+#define hub_buf_puts text_buf_puts
+#define hub_buf_printf text_buf_printf
+#define hub_buf_json_string text_buf_json_string /* appends a quoted, escaped string */
+#define hub_buf_take text_buf_take               /* NUL-terminated; NULL if failed */
+#define hub_buf_free text_buf_free
 
 /* Time is microseconds since the Unix epoch, UTC, everywhere inside the hub. */
 int64_t hub_now_us(void);

@@ -1,6 +1,6 @@
 /*
- * util.c — the hub's small shared helpers: status and role names, the growable buffer
- * used to build JSON replies without a DOM, EVE/RFC 3339 time parsing, UUIDv5, logging.
+ * util.c — the hub's small shared helpers: status and role names, EVE/RFC 3339 time
+ * parsing, UUIDv5, logging. (The growable buffer for JSON replies is src/common/textbuf.c.)
  *
  * Time parsing is hand-written rather than strptime()-based because strptime is locale-
  * and libc-dependent, does not handle fractional seconds or "+0000" offsets portably, and
@@ -49,109 +49,6 @@ hub_role hub_role_parse(const char *s)
         if (strcmp(s, hub_role_name(all[i])) == 0)
             return all[i];
     return HUB_ROLE_NONE;
-}
-
-/* ---- buffer ---------------------------------------------------------------------- */
-
-static bool buf_reserve(hub_buf *b, size_t extra)
-{
-    if (b->failed)
-        return false;
-    if (b->len + extra + 1 <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1) {
-        if (cap > SIZE_MAX / 2) {
-            b->failed = true;
-            return false;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(b->data, cap);
-    if (!p) {
-        b->failed = true;
-        return false;
-    }
-    b->data = p;
-    b->cap = cap;
-    return true;
-}
-
-void hub_buf_append(hub_buf *b, const void *p, size_t n)
-{
-    if (!buf_reserve(b, n))
-        return;
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void hub_buf_puts(hub_buf *b, const char *s)
-{
-    hub_buf_append(b, s, strlen(s));
-}
-
-void hub_buf_printf(hub_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char tmp[512];
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = true;
-        return;
-    }
-    if ((size_t)n < sizeof tmp) {
-        hub_buf_append(b, tmp, (size_t)n);
-        return;
-    }
-    if (!buf_reserve(b, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-void hub_buf_json_string(hub_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789abcdef";
-    hub_buf_append(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            char e[2] = {'\\', (char)*p};
-            hub_buf_append(b, e, 2);
-        } else if (*p < 0x20) {
-            char e[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
-            hub_buf_append(b, e, 6);
-        } else {
-            hub_buf_append(b, p, 1);
-        }
-    }
-    hub_buf_append(b, "\"", 1);
-}
-
-char *hub_buf_take(hub_buf *b)
-{
-    if (b->failed) {
-        hub_buf_free(b);
-        return NULL;
-    }
-    if (!b->data)
-        hub_buf_append(b, "", 0);
-    char *p = b->data;
-    b->data = NULL;
-    b->len = b->cap = 0;
-    return p;
-}
-
-void hub_buf_free(hub_buf *b)
-{
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-    b->failed = false;
 }
 
 /* ---- time ------------------------------------------------------------------------ */
