@@ -13,10 +13,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <netinet/in.h>
-
 #include "applayer/app-layer-dns.h"
 #include "config/config.h"
+
+#include "fuzz-applayer-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,13 +26,9 @@ static const char filter_yaml[] = "outputs:\n  - eve-log:\n      types:\n       
                                   "            types: [a, txt, soa]\n"
                                   "            formats: [grouped]\n";
 
-typedef struct FuzzEnv {
-    EveLog *log;
-    EveWriter writer;
-    CounterSet counters;
-    ConfNode *v3, *filtered;
-    int query_buffer;
-} FuzzEnv;
+static FuzzAppEnv env;
+static ConfNode *v3, *filtered;
+static int query_buffer;
 
 static ConfNode *load(const char *yaml)
 {
@@ -42,84 +38,51 @@ static ConfNode *load(const char *yaml)
     return root;
 }
 
-static FuzzEnv *env_get(void)
+static void read_query(void *state, void *tx)
 {
-    static FuzzEnv env;
-    if (env.log)
-        return &env;
-    EveConfig cfg;
-    eve_config_default(&cfg);
-    snprintf(cfg.path, sizeof(cfg.path), "/dev/null");
-    env.log = eve_log_open(&cfg);
-    eve_writer_init(&env.writer, env.log);
-    counter_set_init(&env.counters);
-    env.v3 = load(v3_yaml);
-    env.filtered = load(filter_yaml);
-    app_layer_dns_parser.configure(NULL);
-    env.query_buffer = applayer_buffer_id("dns.query");
-    return &env;
-}
-
-static void finish_transactions(FuzzEnv *env, AppLayerCtx *ctx, void *state)
-{
-    const AppLayerParser *p = &app_layer_dns_parser;
-    for (uint64_t id = 0; id < p->tx_count(state); id++) {
-        void *tx = p->tx_get(state, id);
-        if (!tx)
-            continue;
-        const uint8_t *buf;
-        uint32_t len;
-        applayer_buffer_get(env->query_buffer, state, tx, true, &buf, &len);
-        json_decref(p->tx_alert_json(state, tx));
-        p->log_tx(ctx, state, tx, id);
-        p->tx_free(state, id);
-    }
+    const uint8_t *buf;
+    uint32_t len;
+    applayer_buffer_get(query_buffer, state, tx, true, &buf, &len);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    FuzzEnv *env = env_get();
+    if (!fuzz_app_env_ready(&env)) {
+        v3 = load(v3_yaml);
+        filtered = load(filter_yaml);
+        app_layer_dns_parser.configure(NULL);
+        query_buffer = applayer_buffer_id("dns.query");
+    }
     uint8_t mode = data[0];
     bool tcp = mode & 1;
-    dns_log_configure((mode & 2) ? env->v3 : (mode & 4) ? env->filtered : NULL);
-    AppLayerThread thread = {.counters = &env->counters, .eve = &env->writer};
+    dns_log_configure((mode & 2) ? v3 : (mode & 4) ? filtered : NULL);
+    AppLayerThread thread = {.counters = &env.counters, .eve = &env.writer};
     Flow flow;
-    memset(&flow, 0, sizeof(flow));
-    flow.key.proto = tcp ? IPPROTO_TCP : IPPROTO_UDP;
+    fuzz_app_flow_init(&flow, NULL, tcp ? IPPROTO_TCP : IPPROTO_UDP, 1, 40000, 53);
     Packet packet;
     memset(&packet, 0, sizeof(packet));
-    void *state = app_layer_dns_parser.state_new();
+    const AppLayerParser *p = &app_layer_dns_parser;
+    void *state = p->state_new();
+    uint64_t logged = 0;
     data++;
     size--;
+    FuzzRecord r;
     bool stopped = false;
-    while (size >= 3 && !stopped) {
-        uint8_t flags = data[0];
-        size_t len = (size_t)data[1] << 8 | data[2];
-        data += 3;
-        size -= 3;
-        bool gap = tcp && (flags & 2);
-        if (!gap && len > size)
-            len = size;
-        bool to_server = flags & 1;
-        packet.to_server = to_server;
+    while (!stopped && fuzz_app_next_record(&data, &size, tcp, &r)) {
+        packet.to_server = r.to_server;
         packet.ts_usec += 1000;
         AppLayerCtx ctx = {&thread, &flow, &packet, packet.ts_usec};
-        if (!gap) {
-            app_layer_dns_parser.probe(data, (uint32_t)len, to_server);
-            app_layer_dns_parser.probe_tcp(data, (uint32_t)len, to_server);
+        if (!r.gap) {
+            p->probe(r.bytes, r.len, r.to_server);
+            p->probe_tcp(r.bytes, r.len, r.to_server);
         }
-        uint32_t pflags = gap ? APP_FLAG_GAP : tcp ? 0 : APP_FLAG_DATAGRAM;
-        stopped = app_layer_dns_parser.parse(state, &ctx, to_server, gap ? NULL : data,
-                                             (uint32_t)len, pflags) != 0;
-        finish_transactions(env, &ctx, state);
-        if (!gap) {
-            data += len;
-            size -= len;
-        }
+        uint32_t pflags = r.gap ? APP_FLAG_GAP : tcp ? 0 : APP_FLAG_DATAGRAM;
+        stopped = p->parse(state, &ctx, r.to_server, r.bytes, r.len, pflags) != 0;
+        fuzz_app_log(&ctx, p, state, &logged, false, FUZZ_TX_ANY, read_query);
     }
-    app_layer_dns_parser.state_free(state);
-    eve_writer_flush(&env->writer);
+    p->state_free(state);
+    eve_writer_flush(&env.writer);
     return 0;
 }

@@ -9,93 +9,55 @@
  * buffer read, and freed as the framework does. The table limits (pending requests, named
  * ids, transactions) are small enough for inputs to reach them.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <string.h>
-
-#include <netinet/in.h>
-
 #include "applayer/app-layer-smb.h"
+
+#include "fuzz-applayer-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-typedef struct FuzzEnv {
-    EveLog *log;
-    EveWriter writer;
-    CounterSet counters;
-    int name_buffer;
-} FuzzEnv;
+static int name_buffer;
 
-static FuzzEnv *env_get(void)
+static void read_name(void *state, void *tx)
 {
-    static FuzzEnv env;
-    if (env.log)
-        return &env;
-    EveConfig cfg;
-    eve_config_default(&cfg);
-    snprintf(cfg.path, sizeof(cfg.path), "/dev/null");
-    env.log = eve_log_open(&cfg);
-    eve_writer_init(&env.writer, env.log);
-    counter_set_init(&env.counters);
-    app_layer_smb_parser.configure(NULL);
-    env.name_buffer = applayer_buffer_id("file.name");
-    return &env;
+    const uint8_t *b;
+    uint32_t n;
+    applayer_buffer_get_nth_proto(name_buffer, ALPROTO_SMB, state, tx, true, 0, &b, &n);
 }
 
-static void log_done(FuzzEnv *e, AppLayerCtx *ctx, void *state, uint64_t *logged, bool ending)
+static FuzzAppEnv *env_get(void)
 {
-    const AppLayerParser *p = &app_layer_smb_parser;
-    while (*logged < p->tx_count(state)) {
-        void *tx = p->tx_get(state, *logged);
-        if (tx) {
-            if (!ending && !p->tx_done(tx, true))
-                return;
-            const uint8_t *b;
-            uint32_t n;
-            applayer_buffer_get_nth_proto(e->name_buffer, ALPROTO_SMB, state, tx, true, 0, &b, &n);
-            p->log_tx(ctx, state, tx, *logged);
-            p->tx_free(state, *logged);
-        }
-        (*logged)++;
+    static FuzzAppEnv env;
+    if (!fuzz_app_env_ready(&env)) {
+        app_layer_smb_parser.configure(NULL);
+        name_buffer = applayer_buffer_id("file.name");
     }
+    return &env;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    FuzzEnv *e = env_get();
+    FuzzAppEnv *e = env_get();
     AppLayerThread thread = {.counters = &e->counters, .eve = &e->writer};
     Flow flow;
-    memset(&flow, 0, sizeof(flow));
-    flow.key.proto = IPPROTO_TCP;
     AppLayerFlow app = {.proto = ALPROTO_SMB};
-    flow.app = &app;
+    fuzz_app_flow_init(&flow, &app, IPPROTO_TCP, 1, 40000, 445);
     Packet packet;
     memset(&packet, 0, sizeof(packet));
     const AppLayerParser *p = &app_layer_smb_parser;
     void *state = p->state_new();
     uint64_t logged = 0;
-    while (size >= 3) {
-        uint8_t flags = data[0];
-        size_t len = (size_t)data[1] << 8 | data[2];
-        data += 3;
-        size -= 3;
-        bool gap = flags & 2, to_server = flags & 1;
-        if (!gap && len > size)
-            len = size;
+    FuzzRecord r;
+    while (fuzz_app_next_record(&data, &size, true, &r)) {
         packet.ts_usec += 1000;
         AppLayerCtx ctx = {&thread, &flow, &packet, packet.ts_usec};
-        if (!gap)
-            p->probe(data, (uint32_t)len, to_server);
-        uint32_t pflags = (gap ? APP_FLAG_GAP : 0) | ((flags & 4) ? APP_FLAG_EOF : 0);
-        p->parse(state, &ctx, to_server, gap ? NULL : data, (uint32_t)len, pflags);
-        log_done(e, &ctx, state, &logged, false);
-        if (!gap) {
-            data += len;
-            size -= len;
-        }
+        if (!r.gap)
+            p->probe(r.bytes, r.len, r.to_server);
+        uint32_t pflags = (r.gap ? APP_FLAG_GAP : 0) | ((r.flags & 4) ? APP_FLAG_EOF : 0);
+        p->parse(state, &ctx, r.to_server, r.bytes, r.len, pflags);
+        fuzz_app_log(&ctx, p, state, &logged, false, FUZZ_TX_REQUEST, read_name);
     }
     AppLayerCtx end = {&thread, &flow, NULL, packet.ts_usec};
-    log_done(e, &end, state, &logged, true);
+    fuzz_app_log(&end, p, state, &logged, true, FUZZ_TX_REQUEST, read_name);
     p->state_free(state);
     eve_writer_flush(&e->writer);
     return 0;
