@@ -25,6 +25,8 @@
 #include "applayer/app-layer-ftp.h"
 #include "config/config.h"
 
+#include "applayer-test-util.h"
+
 static const char server_text[] =
     "220-#########################################################\r\n"
     "220-Please upload your web files to the public_html directory.\r\n"
@@ -90,22 +92,7 @@ static const char *const expected_txs[] = {
 
 #define N_EXPECTED (sizeof(expected_txs) / sizeof(expected_txs[0]))
 
-static CounterSet last_counters;
-
-static int free_last_counters(void **unused)
-{
-    (void)unused;
-    counter_set_free(&last_counters);
-    return 0;
-}
-
-typedef struct Env {
-    CounterSet counters;
-    AppLayerThread thread;
-    Flow flow;
-    Packet packet;
-    AppLayerCtx ctx;
-} Env;
+typedef AppTestEnv Env;
 
 static void set_v4(Address *a, uint8_t a0, uint8_t a1, uint8_t a2, uint8_t a3)
 {
@@ -117,33 +104,19 @@ static void set_v4(Address *a, uint8_t a0, uint8_t a1, uint8_t a2, uint8_t a3)
 /* The control connection: client 192.168.169.173:41552, server 35.209.241.59:21. */
 static void env_init(Env *e)
 {
-    memset(e, 0, sizeof(*e));
     ftp_register_counters();
-    counter_set_init(&e->counters);
-    /* the previous test's set is freed here, the last one at teardown (LSan) */
-    counter_set_free(&last_counters);
-    last_counters = e->counters;
-    e->thread.counters = &e->counters;
-    e->flow.key.proto = IPPROTO_TCP;
+    app_test_env_init(e, ALPROTO_FTP, 1000000);
     set_v4(&e->flow.key.src, 192, 168, 169, 173);
     set_v4(&e->flow.key.dst, 35, 209, 241, 59);
     e->flow.key.sp = 41552;
     e->flow.key.dp = 21;
     e->flow.flow_id = 4242;
-    e->packet.ts_usec = 1000000;
-    e->ctx = (AppLayerCtx){&e->thread, &e->flow, &e->packet, e->packet.ts_usec};
     ftp_expect_clear();
 }
 
 static void feed(Env *e, void *state, bool to_server, const char *text, size_t len, size_t step)
 {
-    for (size_t off = 0; off < len; off += step) {
-        size_t n = len - off < step ? len - off : step;
-        assert_int_equal(app_layer_ftp_parser.parse(state, &e->ctx, to_server,
-                                                    (const uint8_t *)text + off, (uint32_t)n,
-                                                    0),
-                         0);
-    }
+    app_test_feed(e, &app_layer_ftp_parser, state, to_server, text, len, step);
 }
 
 static char *tx_text(void *state, uint64_t id)
@@ -198,17 +171,10 @@ static void check_session(size_t step)
     app_layer_ftp_parser.state_free(state);
 }
 
-static void test_session_whole(void **unused)
+static void test_session_deliveries(void **unused)
 {
     (void)unused;
-    check_session(1u << 20);
-}
-
-static void test_session_bytewise(void **unused)
-{
-    (void)unused;
-    check_session(1);
-    check_session(7);
+    app_test_whole_and_bytewise(check_session, 7);
 }
 
 static void test_port_arguments(void **unused)
@@ -412,8 +378,7 @@ static void test_data_stream_depth(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_session_whole),
-        cmocka_unit_test(test_session_bytewise),
+        cmocka_unit_test(test_session_deliveries),
         cmocka_unit_test(test_port_arguments),
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_active_expectation),
@@ -423,5 +388,5 @@ int main(void)
         cmocka_unit_test(test_data_file),
         cmocka_unit_test(test_data_stream_depth),
     };
-    return cmocka_run_group_tests(tests, NULL, free_last_counters);
+    return cmocka_run_group_tests(tests, NULL, app_test_free_counters);
 }

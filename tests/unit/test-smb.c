@@ -21,6 +21,8 @@
 
 #include "applayer/app-layer-smb.h"
 
+#include "applayer-test-util.h"
+
 typedef struct Buf {
     uint8_t b[4096];
     uint32_t n;
@@ -161,38 +163,15 @@ static void record(Buf *out, void (*fill)(Buf *, void *), void *arg)
     out->b[at + 3] = (uint8_t)len;
 }
 
-static CounterSet last_counters;
-
-static int free_last_counters(void **unused)
-{
-    (void)unused;
-    counter_set_free(&last_counters);
-    return 0;
-}
-
 typedef struct Env {
-    CounterSet counters;
-    AppLayerThread thread;
-    Flow flow;
-    AppLayerFlow app;
-    Packet packet;
-    AppLayerCtx ctx;
+    AppTestEnv t;
     void *state;
 } Env;
 
 static void env_init(Env *e)
 {
-    memset(e, 0, sizeof(*e));
     smb_register_counters();
-    counter_set_init(&e->counters);
-    /* the previous test's set is freed here, the last one at teardown (LSan) */
-    counter_set_free(&last_counters);
-    last_counters = e->counters;
-    e->thread.counters = &e->counters;
-    e->flow.key.proto = IPPROTO_TCP;
-    e->app.proto = ALPROTO_SMB;
-    e->flow.app = &e->app;
-    e->ctx = (AppLayerCtx){&e->thread, &e->flow, &e->packet, 0};
+    app_test_env_init(&e->t, ALPROTO_SMB, 0);
     file_configure(NULL);
     e->state = app_layer_smb_parser.state_new();
 }
@@ -202,14 +181,9 @@ static void env_free(Env *e)
     app_layer_smb_parser.state_free(e->state);
 }
 
-static void feed(Env *e, bool to_server, const Buf *b, uint32_t step)
+static void feed(Env *e, bool to_server, const Buf *b, size_t step)
 {
-    for (uint32_t off = 0; off < b->n; off += step) {
-        uint32_t n = b->n - off < step ? b->n - off : step;
-        assert_int_equal(app_layer_smb_parser.parse(e->state, &e->ctx, to_server, b->b + off, n,
-                                                    0),
-                         0);
-    }
+    app_test_feed(&e->t, &app_layer_smb_parser, e->state, to_server, b->b, b->n, step);
 }
 
 static const File *tx_file(Env *e, uint64_t id, bool to_server)
@@ -235,7 +209,7 @@ static void f_read_req(Buf *m, void *a) { smb2_read_req(m, ((Op *)a)->id, ((Op *
 static void f_read_resp(Buf *m, void *a) { smb2_read_resp(m, ((Op *)a)->id, ((Op *)a)->status, ((Op *)a)->text); }
 static void f_close(Buf *m, void *a) { smb2_close_req(m, ((Op *)a)->id); }
 
-static void open_file(Env *e, const char *name, uint32_t step)
+static void open_file(Env *e, const char *name, size_t step)
 {
     Buf req = {.n = 0}, resp = {.n = 0};
     record(&req, f_create_req, &(Op){.id = 1, .text = name});
@@ -244,7 +218,7 @@ static void open_file(Env *e, const char *name, uint32_t step)
     feed(e, false, &resp, step);
 }
 
-static void write_session(uint32_t step)
+static void write_session(size_t step)
 {
     Env e;
     env_init(&e);
@@ -270,14 +244,7 @@ static void write_session(uint32_t step)
 static void test_smb2_write(void **unused)
 {
     (void)unused;
-    write_session(1u << 20);
-}
-
-static void test_smb2_write_bytewise(void **unused)
-{
-    (void)unused;
-    write_session(1);
-    write_session(13);
+    app_test_whole_and_bytewise(write_session, 13);
 }
 
 static void test_smb2_read(void **unused)
@@ -362,11 +329,11 @@ static void test_record_limit(void **unused)
     /* a 2 MiB record: skipped whole, and the next record is still found */
     uint32_t big = 2u << 20;
     uint8_t hdr[4] = {0, (uint8_t)(big >> 16), (uint8_t)(big >> 8), (uint8_t)big};
-    assert_int_equal(app_layer_smb_parser.parse(e.state, &e.ctx, true, hdr, 4, 0), 0);
+    assert_int_equal(app_layer_smb_parser.parse(e.state, &e.t.ctx, true, hdr, 4, 0), 0);
     uint8_t *junk = calloc(1, big);
-    assert_int_equal(app_layer_smb_parser.parse(e.state, &e.ctx, true, junk, big, 0), 0);
+    assert_int_equal(app_layer_smb_parser.parse(e.state, &e.t.ctx, true, junk, big, 0), 0);
     free(junk);
-    assert_int_equal(counter_get(&e.counters, smb_memcap_counter), 1);
+    assert_int_equal(counter_get(&e.t.counters, smb_memcap_counter), 1);
     Buf w = {.n = 0};
     record(&w, f_write, &(Op){.id = 2, .text = "after"});
     feed(&e, true, &w, 4096);
@@ -492,7 +459,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_smb2_write),
-        cmocka_unit_test(test_smb2_write_bytewise),
         cmocka_unit_test(test_smb2_read),
         cmocka_unit_test(test_smb2_gap_and_overlap),
         cmocka_unit_test(test_smb2_failed_create_and_compound),
@@ -500,5 +466,5 @@ int main(void)
         cmocka_unit_test(test_smb1_eicar),
         cmocka_unit_test(test_names_and_probe),
     };
-    return cmocka_run_group_tests(tests, NULL, free_last_counters);
+    return cmocka_run_group_tests(tests, NULL, app_test_free_counters);
 }
