@@ -55,6 +55,14 @@ static void make_packet(Packet *p, const char *src, uint16_t sp, const char *dst
 
 static CounterSet counters;
 
+/* A table with the default configuration and 1 MiB, reporting ended flows to *ended. */
+static FlowTable *default_table(Ended *ended)
+{
+    FlowConfig cfg;
+    flow_config_default(&cfg);
+    return flow_table_new(&cfg, 1 << 20, &counters, on_end, ended);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -95,10 +103,8 @@ static void test_hash_is_symmetric(void **state)
 static void test_vlan_not_for_tracking(void **state)
 {
     (void)state;
-    FlowConfig cfg;
-    flow_config_default(&cfg);
     Ended ended = {0};
-    FlowTable *t = flow_table_new(&cfg, 1 << 20, &counters, on_end, &ended);
+    FlowTable *t = default_table(&ended);
     Packet q, r;
     make_packet(&q, "10.0.0.1", 1234, "10.0.0.2", 80, IPPROTO_TCP, TH_SYN, SEC);
     make_packet(&r, "10.0.0.2", 80, "10.0.0.1", 1234, IPPROTO_TCP, TH_SYN | TH_ACK, SEC);
@@ -117,10 +123,8 @@ static void test_vlan_not_for_tracking(void **state)
 static void test_directions_and_established(void **state)
 {
     (void)state;
-    FlowConfig cfg;
-    flow_config_default(&cfg);
     Ended ended = {0};
-    FlowTable *t = flow_table_new(&cfg, 1 << 20, &counters, on_end, &ended);
+    FlowTable *t = default_table(&ended);
     Packet q, r;
     make_packet(&q, "10.0.0.1", 5353, "10.0.0.53", 53, IPPROTO_UDP, 0, SEC);
     make_packet(&r, "10.0.0.53", 53, "10.0.0.1", 5353, IPPROTO_UDP, 0, SEC + 1000);
@@ -143,10 +147,8 @@ static void test_directions_and_established(void **state)
 static void test_timeouts_follow_packet_time(void **state)
 {
     (void)state;
-    FlowConfig cfg;
-    flow_config_default(&cfg);
     Ended ended = {0};
-    FlowTable *t = flow_table_new(&cfg, 1 << 20, &counters, on_end, &ended);
+    FlowTable *t = default_table(&ended);
     Packet p;
     make_packet(&p, "10.0.0.1", 1000, "10.0.0.2", 2000, IPPROTO_UDP, 0, 100 * SEC);
     flow_handle_packet(t, &p);
@@ -179,10 +181,8 @@ static void tcp_handshake(FlowTable *t, uint64_t ts)
 static void test_tcp_reuse(void **state)
 {
     (void)state;
-    FlowConfig cfg;
-    flow_config_default(&cfg);
     Ended ended = {0};
-    FlowTable *t = flow_table_new(&cfg, 1 << 20, &counters, on_end, &ended);
+    FlowTable *t = default_table(&ended);
     tcp_handshake(t, SEC);
     Packet p;
     make_packet(&p, "10.0.0.1", 40000, "10.0.0.2", 443, IPPROTO_TCP, TH_ACK, SEC + 3);
