@@ -85,6 +85,17 @@ static bool invalid_length(Hello *h)
     return false;
 }
 
+/* A vector whose length is the next `width` (1 or 2) bytes: that length in *n, c->p past it.
+ * False, after the event, when the length or the vector runs past the region. */
+static bool vector(Hello *h, Cursor *c, uint32_t width, uint32_t *n)
+{
+    if (!fits(c, width))
+        return invalid_length(h);
+    *n = width == 2 ? be16(c->p) : c->p[0];
+    c->p += width;
+    return fits(c, *n) || invalid_length(h);
+}
+
 static bool hello_version(Hello *h, Cursor *c)
 {
     if (!fits(c, 2))
@@ -120,15 +131,13 @@ static bool hello_random(Hello *h, Cursor *c)
 
 static bool hello_session_id(Hello *h, Cursor *c)
 {
-    if (!fits(c, 1))
-        return invalid_length(h);
-    uint8_t n = *c->p++;
-    if (!fits(c, n))
-        return invalid_length(h);
+    uint32_t n;
+    if (!vector(h, c, 1, &n))
+        return false;
     TlsSide *side = h->side;
     if (n && side->session_id_len == 0) {
         memcpy(side->session_id, c->p, n);
-        side->session_id_len = n;
+        side->session_id_len = (uint8_t)n;
         const TlsSide *cl = &h->s->client, *sv = &h->s->server;
         if (!h->client && cl->session_id_len && sv->session_id_len == cl->session_id_len &&
             memcmp(cl->session_id, sv->session_id, n) == 0)
@@ -253,13 +262,9 @@ static bool ext_value_list(Hello *h, Cursor *e, bool wide, TlsJa3Buf *ja3_list)
 {
     if (e->len == 0)
         return true;
-    uint32_t width = wide ? 2 : 1;
-    if (!fits(e, width))
-        return invalid_length(h);
-    uint32_t n = wide ? be16(e->p) : e->p[0];
-    e->p += width;
-    if (!fits(e, n))
-        return invalid_length(h);
+    uint32_t width = wide ? 2 : 1, n;
+    if (!vector(h, e, width, &n))
+        return false;
     if (!h->client || !ja3_list) {
         e->p += n;
         return true;
@@ -279,13 +284,12 @@ static bool ext_sigalgs(Hello *h, Cursor *e)
 {
     if (e->len == 0)
         return true;
-    if (!fits(e, 2))
+    uint32_t n;
+    if (!vector(h, e, 2, &n))
+        return false;
+    if (n % 2)
         return invalid_length(h);
-    uint16_t n = be16(e->p);
-    e->p += 2;
-    if (n % 2 || !fits(e, n))
-        return invalid_length(h);
-    for (uint16_t i = 0; h->ja4 && i < n; i += 2)
+    for (uint32_t i = 0; h->ja4 && i < n; i += 2)
         tls_ja4_add_sigalg(h->ja4, be16(e->p + i));
     e->p += n;
     return true;
@@ -295,12 +299,9 @@ static bool ext_alpn(Hello *h, Cursor *e)
 {
     if (e->len == 0)
         return true;
-    if (!fits(e, 2))
-        return invalid_length(h);
-    uint16_t n = be16(e->p);
-    e->p += 2;
-    if (!fits(e, n))
-        return invalid_length(h);
+    uint32_t n;
+    if (!vector(h, e, 2, &n))
+        return false;
     /* Suricata walks the protocol list only for JA4, which takes the first name. */
     for (uint32_t done = 0; h->ja4 && done < n;) {
         uint8_t plen = *e->p++;
