@@ -145,11 +145,11 @@ static bool read_mods(const Src *p, const Def *d, unsigned *xlo, unsigned *xhi)
 }
 
 /* A byte as \xHH (by hand: snprintf per byte was most of a split's time, 256 xor keys). */
-static void put_byte(Buf *b, unsigned c)
+static void put_byte(TextBuf *b, unsigned c)
 {
     static const char digits[] = "0123456789abcdef";
     const char hex[4] = {'\\', 'x', digits[(c >> 4) & 15u], digits[c & 15u]};
-    ys_put(b, hex, sizeof(hex));
+    text_buf_put(b, hex, sizeof(hex));
 }
 
 static int hex_value(char c)
@@ -158,7 +158,7 @@ static int hex_value(char c)
 }
 
 /* The bytes of a text string's body (YARA's escapes: \" \\ \t \n \r \xHH) into out. */
-static bool decode_text(const char *s, size_t n, Buf *out)
+static bool decode_text(const char *s, size_t n, TextBuf *out)
 {
     for (size_t i = 0; i < n; i++) {
         unsigned c = (unsigned char)s[i];
@@ -181,29 +181,29 @@ static bool decode_text(const char *s, size_t n, Buf *out)
             }
         }
         char byte = (char)c;
-        ys_put(out, &byte, 1);
+        text_buf_put(out, &byte, 1);
     }
-    ys_put(out, "", 0);  /* an empty string still gets a buffer */
-    return !out->oom;
+    text_buf_put(out, "", 0);  /* an empty string still gets a buffer */
+    return !out->failed;
 }
 
 /* A text string as escaped pattern bytes, each followed by a NUL when wide, every byte then
  * xor key (YARA widens, then xors). */
-static bool text_pattern(const char *s, size_t n, bool wide, unsigned key, Buf *out)
+static bool text_pattern(const char *s, size_t n, bool wide, unsigned key, TextBuf *out)
 {
-    Buf raw = {0};
+    TextBuf raw = {0};
     bool ok = decode_text(s, n, &raw) && raw.len > 0;
     for (size_t i = 0; ok && i < raw.len; i++) {
-        put_byte(out, (unsigned char)raw.s[i] ^ key);
+        put_byte(out, (unsigned char)raw.data[i] ^ key);
         if (wide)
             put_byte(out, key);
     }
-    free(raw.s);
+    free(raw.data);
     return ok;
 }
 
 /* One hex-string byte with nibble wildcards (HH, H?, ?H, ??) as a pattern atom. */
-static bool hex_atom(char hi, char lo, Buf *out)
+static bool hex_atom(char hi, char lo, TextBuf *out)
 {
     int h = hex_value(hi), l = hex_value(lo);
     if ((h < 0 && hi != '?') || (l < 0 && lo != '?'))
@@ -211,24 +211,24 @@ static bool hex_atom(char hi, char lo, Buf *out)
     if (h >= 0 && l >= 0) {
         put_byte(out, (unsigned)(h * 16 + l));
     } else if (h < 0 && l < 0) {
-        ys_puts_buf(out, ".");
+        text_buf_puts(out, ".");
     } else if (h >= 0) {
-        ys_puts_buf(out, "[");
+        text_buf_puts(out, "[");
         put_byte(out, (unsigned)h * 16);
-        ys_puts_buf(out, "-");
+        text_buf_puts(out, "-");
         put_byte(out, (unsigned)h * 16 + 15);
-        ys_puts_buf(out, "]");
+        text_buf_puts(out, "]");
     } else {
-        ys_puts_buf(out, "[");
+        text_buf_puts(out, "[");
         for (unsigned k = 0; k < 16; k++)
             put_byte(out, k * 16 + (unsigned)l);
-        ys_puts_buf(out, "]");
+        text_buf_puts(out, "]");
     }
     return true;
 }
 
 /* A jump [n], [n-m], [n-], [-] as a bounded or open repeat of any byte; returns past ']'. */
-static size_t hex_jump(const char *s, size_t i, size_t n, Buf *out)
+static size_t hex_jump(const char *s, size_t i, size_t n, TextBuf *out)
 {
     const char *close = memchr(s + i, ']', n - i);
     if (!close)
@@ -252,12 +252,12 @@ static size_t hex_jump(const char *s, size_t i, size_t n, Buf *out)
         snprintf(rep, sizeof(rep), ".*");
     else
         return 0;
-    ys_puts_buf(out, rep);
+    text_buf_puts(out, rep);
     return (size_t)(close - s) + 1;
 }
 
 /* The text between the braces of a hex string as a regular expression. */
-static bool hex_pattern(const char *s, size_t n, Buf *out)
+static bool hex_pattern(const char *s, size_t n, TextBuf *out)
 {
     size_t atoms = 0;
     for (size_t i = 0; i < n;) {
@@ -265,7 +265,7 @@ static bool hex_pattern(const char *s, size_t n, Buf *out)
         if (isspace((unsigned char)c)) {
             i++;
         } else if (c == '(' || c == '|' || c == ')') {
-            ys_puts_buf(out, c == '(' ? "(?:" : c == '|' ? "|" : ")");
+            text_buf_puts(out, c == '(' ? "(?:" : c == '|' ? "|" : ")");
             i++;
         } else if (c == '[') {
             i = hex_jump(s, i, n, out);
@@ -281,13 +281,13 @@ static bool hex_pattern(const char *s, size_t n, Buf *out)
     return atoms > 0;
 }
 
-static bool add_pattern(YaraGatePatterns *pats, const Buf *expr, unsigned flags)
+static bool add_pattern(YaraGatePatterns *pats, const TextBuf *expr, unsigned flags)
 {
-    if (expr->oom || !expr->s)
+    if (expr->failed || !expr->data)
         return false;
     hs_expr_info_t *info = NULL;
     hs_compile_error_t *err = NULL;
-    if (!pats->unchecked && hs_expression_info(expr->s, flags, &info, &err) != HS_SUCCESS) {
+    if (!pats->unchecked && hs_expression_info(expr->data, flags, &info, &err) != HS_SUCCESS) {
         hs_free_compile_error(err);
         return false;
     }
@@ -303,7 +303,7 @@ static bool add_pattern(YaraGatePatterns *pats, const Buf *expr, unsigned flags)
     }
     pats->flags = f;
     pats->cap = cap_e < cap_f ? cap_e : cap_f;
-    pats->expr[pats->count] = strdup(expr->s);
+    pats->expr[pats->count] = strdup(expr->data);
     if (!pats->expr[pats->count]) {
         pats->oom = true;
         return false;
@@ -324,9 +324,9 @@ static bool text_patterns(const Src *p, const Def *d, unsigned xlo, unsigned xhi
         for (int w = 0; w < 2; w++) {
             if (!(w ? wide : ascii))
                 continue;
-            Buf b = {0};
+            TextBuf b = {0};
             bool ok = text_pattern(s, n, w, key, &b) && add_pattern(pats, &b, flags);
-            free(b.s);
+            free(b.data);
             if (!ok)
                 return false;
         }
@@ -345,10 +345,10 @@ static bool regex_pattern(const Src *p, const Def *d, YaraGatePatterns *pats)
         flags |= HS_FLAG_CASELESS;
     if (has_mod(p, d, "wide") || close < 2)
         return false;
-    Buf b = {0};
-    ys_put(&b, s + 1, close - 1);
-    bool ok = b.s && !strstr(b.s, "{,") && add_pattern(pats, &b, flags);  /* {,n}: YARA only */
-    free(b.s);
+    TextBuf b = {0};
+    text_buf_put(&b, s + 1, close - 1);
+    bool ok = b.data && !strstr(b.data, "{,") && add_pattern(pats, &b, flags);  /* {,n}: YARA only */
+    free(b.data);
     return ok;
 }
 
@@ -366,10 +366,10 @@ static bool def_patterns(const Src *p, const Def *d, YaraGatePatterns *pats)
     case T_HEX: {
         if (has_mod(p, d, "wide") || has_mod(p, d, "nocase"))
             return false;
-        Buf b = {0};
+        TextBuf b = {0};
         bool ok = hex_pattern(p->text + tok(p, d->value)->start + 1, tok_len(p, d->value) - 2, &b) &&
                   add_pattern(pats, &b, HS_FLAG_SINGLEMATCH | HS_FLAG_PREFILTER | HS_FLAG_DOTALL);
-        free(b.s);
+        free(b.data);
         return ok;
     }
     default:
@@ -526,20 +526,20 @@ static void need_or(Src *p, size_t lo, size_t hi, const RuleDefs *d, Need *out)
 /* An extension literal the gated part is also scanned for. */
 static bool add_ext(const Src *p, size_t lit, YaraGatePatterns *pats)
 {
-    Buf raw = {0};
+    TextBuf raw = {0};
     if (!decode_text(p->text + tok(p, lit)->start + 1, tok_len(p, lit) - 2, &raw) ||
-        strlen(raw.s) != raw.len) {
-        free(raw.s);
+        strlen(raw.data) != raw.len) {
+        free(raw.data);
         return false;  /* a NUL inside: the external, a C string, can never equal it */
     }
     char **e = array_reserve(pats->exts, sizeof(*e), pats->nexts + 1, &pats->exts_cap);
     if (!e) {
-        free(raw.s);
+        free(raw.data);
         pats->oom = true;
         return false;
     }
     pats->exts = e;
-    pats->exts[pats->nexts++] = raw.s;
+    pats->exts[pats->nexts++] = raw.data;
     return true;
 }
 
@@ -571,30 +571,30 @@ static bool rule_gated(Src *p, const Rule *r, YaraGatePatterns *pats)
 /* ---- writing the two sources ---- */
 
 /* The imports the rules use, then the rules; NULL when there is no rule (or on OOM). */
-static char *finish(const Src *p, const Buf *rules, const bool *used, bool *oom)
+static char *finish(const Src *p, const TextBuf *rules, const bool *used, bool *oom)
 {
-    if (!rules->s)
+    if (!rules->data)
         return NULL;
-    Buf out = {0};
+    TextBuf out = {0};
     for (size_t m = 0; m < p->nimports; m++) {
         if (!used[m])
             continue;
         const Tok *s = tok(p, p->imports[m]);
-        ys_puts_buf(&out, "import ");
-        ys_put(&out, p->text + s->start, s->end - s->start);
-        ys_puts_buf(&out, "\n");
+        text_buf_puts(&out, "import ");
+        text_buf_put(&out, p->text + s->start, s->end - s->start);
+        text_buf_puts(&out, "\n");
     }
-    ys_put(&out, rules->s, rules->len);
-    if (out.oom || rules->oom) {
-        free(out.s);
+    text_buf_put(&out, rules->data, rules->len);
+    if (out.failed || rules->failed) {
+        free(out.data);
         *oom = true;
         return NULL;
     }
-    return out.s;
+    return out.data;
 }
 
 /* Each rule, verbatim, into out[1] when gated (its patterns added) or out[0]. */
-static void split_rules(Src *p, YaraGatePatterns *pats, Buf out[2], bool used[2][64],
+static void split_rules(Src *p, YaraGatePatterns *pats, TextBuf out[2], bool used[2][64],
                         YaraGateStats *st)
 {
     for (size_t r = 0; r < p->nrules; r++) {
@@ -607,8 +607,8 @@ static void split_rules(Src *p, YaraGatePatterns *pats, Buf out[2], bool used[2]
         for (size_t m = 0; m < p->nimports; m++)
             used[g][m] |= p->import_used[m];
         size_t start = tok(p, rule->first)->start;
-        ys_put(&out[g], p->text + start, tok(p, rule->close)->end - start);
-        ys_puts_buf(&out[g], "\n");
+        text_buf_put(&out[g], p->text + start, tok(p, rule->close)->end - start);
+        text_buf_puts(&out[g], "\n");
     }
 }
 
@@ -622,13 +622,13 @@ bool yara_gate_split(const char *src, size_t len, YaraGatePatterns *pats, char *
         ys_parse_file(&p);
     bool oom = false;
     if (!p.bad && ys_rules_independent(&p)) {
-        Buf out[2] = {{0}, {0}};
+        TextBuf out[2] = {{0}, {0}};
         bool used[2][64] = {{false}};
         split_rules(&p, pats, out, used, st);
         *rest = finish(&p, &out[0], used[0], &oom);
         *gated = finish(&p, &out[1], used[1], &oom);
-        free(out[0].s);
-        free(out[1].s);
+        free(out[0].data);
+        free(out[1].data);
     } else {
         *rest = strndup(src, len);  /* rules tied together or not understood: all scanned */
         oom = !*rest;

@@ -254,7 +254,7 @@ static void copy_span(Src *p, size_t lo, size_t hi)
         return;
     }
     ys_note_modules(p, lo, hi);
-    ys_put(&p->out, p->text + p->tok[lo].start, p->tok[hi - 1].end - p->tok[lo].start);
+    text_buf_put(&p->out, p->text + p->tok[lo].start, p->tok[hi - 1].end - p->tok[lo].start);
 }
 
 static void emit_or(Src *p, size_t lo, size_t hi);
@@ -264,11 +264,11 @@ static void emit_and(Src *p, size_t lo, size_t hi)
     for (size_t i = lo; i <= hi;) {
         size_t end = ys_part_end(p, i, hi, ys_is_and);
         if (i > lo)
-            ys_puts_buf(&p->out, " and ");
+            text_buf_puts(&p->out, " and ");
         if (ys_wrapped(p, i, end)) {
-            ys_puts_buf(&p->out, "(");
+            text_buf_puts(&p->out, "(");
             emit_or(p, i + 1, end - 1);
-            ys_puts_buf(&p->out, ")");
+            text_buf_puts(&p->out, ")");
         } else {
             copy_span(p, i, end);
         }
@@ -286,7 +286,7 @@ static void emit_or(Src *p, size_t lo, size_t hi)
             p->cut = true;
         } else {
             if (!first)
-                ys_puts_buf(&p->out, " or ");
+                text_buf_puts(&p->out, " or ");
             emit_and(p, i, end);
             first = false;
         }
@@ -300,21 +300,21 @@ static void emit_or(Src *p, size_t lo, size_t hi)
 static void emit_rule(Src *p, const Rule *r, YaraPrefilterStats *st)
 {
     size_t start = p->tok[r->first].start;
-    ys_put(&p->out, p->text + start, p->tok[r->cond - 1].end - start);
-    ys_puts_buf(&p->out, "\n    (");
+    text_buf_put(&p->out, p->text + start, p->tok[r->cond - 1].end - start);
+    text_buf_puts(&p->out, "\n    (");
     p->cut = false;
     emit_or(p, r->cond, r->close);
-    ys_puts_buf(&p->out, ")");
+    text_buf_puts(&p->out, ")");
     if (p->cut && r->has_strings)
-        ys_puts_buf(&p->out, " or (false and any of them)");
-    ys_puts_buf(&p->out, "\n}\n");
+        text_buf_puts(&p->out, " or (false and any of them)");
+    text_buf_puts(&p->out, "\n}\n");
     if (p->cut)
         st->trimmed++;
 }
 
 static void emit_file(Src *p, YaraPrefilterStats *st)
 {
-    Buf rules = {0};
+    TextBuf rules = {0};
     for (size_t r = 0; r < p->nrules && !p->bad; r++) {
         st->rules++;
         bool gated = gated_or(p, p->rules[r].cond, p->rules[r].close);
@@ -327,20 +327,20 @@ static void emit_file(Src *p, YaraPrefilterStats *st)
         emit_rule(p, &p->rules[r], st);
     }
     rules = p->out;
-    p->out = (Buf){0};
+    p->out = (TextBuf){0};
     for (size_t m = 0; m < p->nimports; m++) {
         if (!p->import_used[m])
             continue;
         const Tok *s = &p->tok[p->imports[m]];
-        ys_puts_buf(&p->out, "import ");
-        ys_put(&p->out, p->text + s->start, s->end - s->start);
-        ys_puts_buf(&p->out, "\n");
+        text_buf_puts(&p->out, "import ");
+        text_buf_put(&p->out, p->text + s->start, s->end - s->start);
+        text_buf_puts(&p->out, "\n");
     }
-    if (rules.s)
-        ys_put(&p->out, rules.s, rules.len);
-    ys_puts_buf(&p->out, "");
-    p->out.oom |= rules.oom;
-    free(rules.s);
+    if (rules.data)
+        text_buf_put(&p->out, rules.data, rules.len);
+    text_buf_puts(&p->out, "");
+    p->out.failed |= rules.failed;
+    free(rules.data);
 }
 
 char *yara_prefilter_rewrite(const char *src, size_t len, YaraPrefilterStats *st)
@@ -356,15 +356,15 @@ char *yara_prefilter_rewrite(const char *src, size_t len, YaraPrefilterStats *st
         p.bad = true;
     free(p.tok);
     free(p.rules);
-    if (p.bad || p.out.oom) {
-        free(p.out.s);
+    if (p.bad || p.out.failed) {
+        free(p.out.data);
         st->unchanged_files++;
         return NULL;
     }
     st->rules += local.rules;
     st->dropped += local.dropped;
     st->trimmed += local.trimmed;
-    return p.out.s;
+    return p.out.data;
 }
 
 bool yara_prefilter_is_mz(const uint8_t *data, size_t len)

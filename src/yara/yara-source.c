@@ -295,26 +295,6 @@ bool ys_wrapped(const Src *p, size_t lo, size_t hi)
 }
 
 
-void ys_put(Buf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    char *g = array_reserve(b->s, 1, b->len + n + 1, &b->cap);
-    if (!g) {
-        b->oom = true;
-        return;
-    }
-    b->s = g;
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = '\0';
-}
-
-void ys_puts_buf(Buf *b, const char *s)
-{
-    ys_put(b, s, strlen(s));
-}
-
 /* Marks the imports a kept piece of condition uses (a module name followed by "."). */
 void ys_note_modules(Src *p, size_t lo, size_t hi)
 {

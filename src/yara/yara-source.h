@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/textbuf.h"
+
 typedef enum TokKind { T_IDENT, T_NUM, T_STR, T_REGEX, T_HEX, T_STRID, T_PUNCT } TokKind;
 
 typedef struct Tok {
@@ -25,12 +27,6 @@ typedef struct Rule {
     size_t first, name, cond, close;  /* token indexes: first modifier, name, condition, '}' */
     bool has_strings, global;
 } Rule;
-
-typedef struct Buf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} Buf;
 
 typedef struct Src {
     const char *text;
@@ -45,7 +41,7 @@ typedef struct Src {
     bool bad;               /* something not understood: use the file unchanged */
     bool cut;               /* the rule being written lost a sub-condition */
     int depth;              /* nesting of parentheses being read (bounded: the stack) */
-    Buf out;
+    TextBuf out;
 } Src;
 
 bool ys_tok_is(const Src *p, size_t i, const char *s);
@@ -66,8 +62,6 @@ bool ys_is_and(const Src *p, size_t i);
 size_t ys_part_end(const Src *p, size_t lo, size_t hi, bool (*sep)(const Src *, size_t));
 /* [lo, hi) is one parenthesised expression. */
 bool ys_wrapped(const Src *p, size_t lo, size_t hi);
-void ys_put(Buf *b, const char *s, size_t n);
-void ys_puts_buf(Buf *b, const char *s);
 /* Marks in p->import_used the imports that tokens [lo, hi) use (a module name and "."). */
 void ys_note_modules(Src *p, size_t lo, size_t hi);
 
