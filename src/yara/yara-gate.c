@@ -785,6 +785,18 @@ YaraGateScratch *yara_gate_scratch_new(const YaraGate *g)
     return s;
 }
 
+YaraGateScratch *yara_gate_scratch_fit(const YaraGate *g, YaraGateScratch *s)
+{
+    if (!g || !g->db)
+        return s;
+    if (!s && !(s = calloc(1, sizeof(*s))))
+        return NULL;
+    hs_scratch_t *grown = s->s;
+    if (hs_alloc_scratch(g->db, &grown) == HS_SUCCESS)
+        s->s = grown;
+    return s;
+}
+
 void yara_gate_scratch_free(YaraGateScratch *s)
 {
     if (!s)
