@@ -2,8 +2,8 @@
  * yara-compiled.c - compiled rule sets kept on disk between runs (see yara-compiled.h).
  *
  * An entry is DIR/<key>.full.yarc, DIR/<key>.nonmz.yarc (with the prefilter) and
- * DIR/<key>.txt, written last: the text's presence says the entry is whole. Every commit of
- * bongsu and every edit of a rule file is a new key, so entries not used for a while are
+ * DIR/<key>.txt, written last: the text's presence says the entry is whole. Every build of
+ * bongsu (its build id) and every edit of a rule file is a new key, so entries not used for a while are
  * removed (a hit refreshes the text's time; files are removed one by one, so a half-removed
  * entry is just a miss).
  */
