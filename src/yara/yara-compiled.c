@@ -3,9 +3,9 @@
  *
  * An entry is DIR/<key>.full.yarc, DIR/<key>.nonmz.yarc (with the prefilter) and
  * DIR/<key>.txt, written last: the text's presence says the entry is whole. Every build of
- * bongsu (its build id) and every edit of a rule file is a new key, so entries not used for a while are
- * removed (a hit refreshes the text's time; files are removed one by one, so a half-removed
- * entry is just a miss).
+ * bongsu (its build id) and every edit of a rule file is a new key, so entries not used for a
+ * while are removed (a hit refreshes the text's time; files are removed one by one, so a
+ * half-removed entry is just a miss).
  */
 #include "yara/yara-compiled.h"
 
