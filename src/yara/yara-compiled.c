@@ -2,17 +2,20 @@
  * yara-compiled.c - compiled rule sets kept on disk between runs (see yara-compiled.h).
  *
  * An entry is DIR/<key>.full.yarc, DIR/<key>.nonmz.yarc (with the prefilter) and
- * DIR/<key>.txt, written last: the text's presence says the entry is whole. Every commit of
- * bongsu and every edit of a rule file is a new key, so entries not used for a while are
- * removed (a hit refreshes the text's time; files are removed one by one, so a half-removed
- * entry is just a miss).
+ * DIR/<key>.txt, written last: the text's presence says the entry is whole. Every build of
+ * bongsu (its build id) and every edit of a rule file is a new key, so entries not used for a
+ * while are removed (a hit refreshes the text's time; files are removed one by one, so a
+ * half-removed entry is just a miss).
  */
 #include "yara/yara-compiled.h"
 
 #include <ctype.h>
 #include <dirent.h>
+#include <elf.h>
 #include <fcntl.h>
+#include <link.h>
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +27,7 @@
 #include "build-info.h"
 
 /* Bump when what yara-rules.c puts in a compiled set changes for the same sources. */
-#define COMPILED_FORMAT "bongsu-yara-compiled-2"
+#define COMPILED_FORMAT "bongsu-yara-compiled-3"
 
 void yara_compiled_default_dir(char *out, size_t size)
 {
@@ -75,16 +78,68 @@ static void hash_str(EVP_MD_CTX *h, const char *s)
     hash_field(h, s, s ? strlen(s) : 0);
 }
 
-static void hash_header(EVP_MD_CTX *h, bool prefilter)
+/* The GNU build id of the loaded object holding this code (the linker's hash of its bytes):
+ * any change to the prefilter, the gate or anything else compiled into it is a new id, even
+ * in an uncommitted tree, at the price of a few hundred instructions instead of rewriting
+ * and splitting every source at each start to hash the results. */
+typedef struct BuildId {
+    const void *addr;
+    const unsigned char *id;
+    size_t len;
+} BuildId;
+
+static void note_build_id(const ElfW(Phdr) *ph, ElfW(Addr) base, BuildId *b)
 {
+    const unsigned char *p = (const unsigned char *)(base + ph->p_vaddr);
+    const unsigned char *end = p + ph->p_memsz;
+    while (p + sizeof(ElfW(Nhdr)) <= end) {
+        const ElfW(Nhdr) *n = (const ElfW(Nhdr) *)p;
+        const unsigned char *desc = p + sizeof(*n) + ((n->n_namesz + 3u) & ~3u);
+        if (desc + n->n_descsz > end)
+            return;
+        if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 && memcmp(n + 1, "GNU", 4) == 0 &&
+            n->n_descsz) {
+            b->id = desc;
+            b->len = n->n_descsz;
+            return;
+        }
+        p = desc + ((n->n_descsz + 3u) & ~3u);
+    }
+}
+
+static int find_build_id(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    BuildId *b = data;
+    uintptr_t a = (uintptr_t)b->addr;
+    bool here = false;
+    for (ElfW(Half) i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+        here |= ph->p_type == PT_LOAD && a >= lo && a < lo + ph->p_memsz;
+    }
+    for (ElfW(Half) i = 0; here && !b->id && i < info->dlpi_phnum; i++)
+        if (info->dlpi_phdr[i].p_type == PT_NOTE)
+            note_build_id(&info->dlpi_phdr[i], info->dlpi_addr, b);
+    return here;  /* stop at the object that holds the code */
+}
+
+static bool hash_header(EVP_MD_CTX *h, const char *options)
+{
+    BuildId b = {.addr = (const void *)(uintptr_t)hash_header};
+    dl_iterate_phdr(find_build_id, &b);
+    if (!b.id)
+        return false;  /* the key could not follow code changes: nothing is kept */
     char lib[32];
     snprintf(lib, sizeof(lib), "%d.%d.%d", YR_MAJOR_VERSION, YR_MINOR_VERSION,
              YR_MICRO_VERSION);
     hash_str(h, COMPILED_FORMAT);
     hash_str(h, BONGSU_VERSION);
     hash_str(h, BONGSU_GIT_REV);
+    hash_field(h, (const char *)b.id, b.len);
     hash_str(h, lib);
-    hash_str(h, prefilter ? "prefilter" : "no-prefilter");
+    hash_str(h, options);
+    return true;
 }
 
 /* Over-approximated: the word include followed by blanks and a quote anywhere (libyara's lexer
@@ -104,8 +159,8 @@ static bool has_include(const char *text)
     return false;
 }
 
-bool yara_compiled_key(char *const *paths, char *const *texts, char *const *rewrites, size_t n,
-                       bool prefilter, YaraCompiledKey *key)
+bool yara_compiled_key(char *const *paths, char *const *texts, size_t n, const char *options,
+                       YaraCompiledKey *key)
 {
     for (size_t i = 0; i < n; i++)
         if (!paths[i] || !texts[i] || has_include(texts[i]))
@@ -113,13 +168,11 @@ bool yara_compiled_key(char *const *paths, char *const *texts, char *const *rewr
     EVP_MD_CTX *h = EVP_MD_CTX_new();
     unsigned char md[32];
     unsigned int mdlen = 0;
-    bool ok = h && EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+    bool ok = h && EVP_DigestInit_ex(h, EVP_sha256(), NULL) && hash_header(h, options);
     if (ok) {
-        hash_header(h, prefilter);
         for (size_t i = 0; i < n; i++) {
             hash_str(h, paths[i]);
             hash_str(h, texts[i]);
-            hash_str(h, prefilter ? rewrites[i] : NULL);
         }
         ok = EVP_DigestFinal_ex(h, md, &mdlen) && mdlen == sizeof(md);
     }

@@ -9,9 +9,10 @@
  *
  * The entry is found by a sha256 key over everything the compiled sets depend on: a format tag
  * (bumped when the loading logic changes), bongsu's version and git revision, libyara's
- * version, whether the prefilter is on, and per source file, in load order, its path (the
- * namespace and the `file` of each rule) and its bytes, and the prefilter's rewrite of it
- * (so a change to the prefilter is a new key even in an uncommitted tree). Sets with compiled
+ * version, the GNU build id of the code (so a change to the prefilter or the gate is a new key
+ * even in an uncommitted tree; without a build id nothing is kept), the load options (prefilter,
+ * gate), and per source file, in load order, its path (the namespace and the `file` of each
+ * rule) and its bytes. Sets with compiled
  * (yarac) inputs or `include` directives (bytes outside the listed files) are not stored.
  *
  * A compiled file is trusted code for libyara's loader, so the directory must be this user's
@@ -39,10 +40,11 @@ void yara_compiled_default_dir(char *out, size_t size);
  * not writable by group or others. */
 bool yara_compiled_dir_usable(const char *dir);
 
-/* The key of these source texts (paths[i] holding texts[i]; rewrites[i] the prefilter's
- * non-MZ source or NULL); false when the set must not be stored (an include directive). */
-bool yara_compiled_key(char *const *paths, char *const *texts, char *const *rewrites, size_t n,
-                       bool prefilter, YaraCompiledKey *key);
+/* The key of these source texts (paths[i] holding texts[i]) loaded with options (words
+ * naming the load options that change the sets); false when the set must not be stored (an
+ * include directive, no build id). */
+bool yara_compiled_key(char *const *paths, char *const *texts, size_t n, const char *options,
+                       YaraCompiledKey *key);
 
 /* Entry part `name` ("full", "nonmz") of key: load (NULL when absent or unusable) or save. */
 struct YR_RULES *yara_compiled_load(const char *dir, const YaraCompiledKey *key,

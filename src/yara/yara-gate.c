@@ -13,6 +13,7 @@
 
 #include <ctype.h>
 #include <hs.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -662,11 +663,15 @@ struct YaraGate {
     hs_database_t *db;       /* NULL when the gated rules need only extensions */
     char **exts;
     size_t nexts;
+    uint64_t id;             /* never reused, unlike an address (yara_gate_scratch_fit) */
 };
 
 struct YaraGateScratch {
     hs_scratch_t *s;
+    uint64_t fitted;         /* the gate last fitted (0: none) */
 };
+
+static atomic_uint_fast64_t gate_ids;
 
 static YaraGate *gate_with_exts(char *const *exts, size_t n)
 {
@@ -675,6 +680,7 @@ static YaraGate *gate_with_exts(char *const *exts, size_t n)
         free(g);
         return NULL;
     }
+    g->id = atomic_fetch_add(&gate_ids, 1) + 1;
     for (; g->nexts < n; g->nexts++) {
         if (!(g->exts[g->nexts] = strdup(exts[g->nexts]))) {
             yara_gate_free(g);
@@ -782,6 +788,25 @@ YaraGateScratch *yara_gate_scratch_new(const YaraGate *g)
         free(s);
         s = NULL;
     }
+    return s;
+}
+
+YaraGateScratch *yara_gate_scratch_fit(const YaraGate *g, YaraGateScratch *s)
+{
+    if (!g || !g->db)
+        return s;
+    if (!s && !(s = calloc(1, sizeof(*s))))
+        return NULL;
+    if (s->fitted == g->id)
+        return s;  /* hs_alloc_scratch rebuilds the scratch even when it fits: 400 k instr */
+    hs_scratch_t *grown = s->s;
+    bool ok = hs_alloc_scratch(g->db, &grown) == HS_SUCCESS;
+    if (!ok && grown) {
+        hs_free_scratch(grown);  /* left as it was: not fit for g; none is safer */
+        grown = NULL;
+    }
+    s->s = grown;  /* NULL after a failed resize (Vectorscan freed the old one) */
+    s->fitted = ok ? g->id : 0;
     return s;
 }
 

@@ -67,6 +67,10 @@ bool yara_gate_serialize(const YaraGate *g, char **bytes, size_t *len);
 YaraGate *yara_gate_deserialize(const char *bytes, size_t len);
 /* One per scanning thread. */
 YaraGateScratch *yara_gate_scratch_new(const YaraGate *g);
+/* s (made when NULL) grown to also serve g, for a thread that scans with several gates (a
+ * no-op when g was the last one fitted); on failure it holds no Vectorscan scratch, and
+ * yara_gate_hit with it answers true. */
+YaraGateScratch *yara_gate_scratch_fit(const YaraGate *g, YaraGateScratch *s);
 void yara_gate_scratch_free(YaraGateScratch *s);
 
 /* True when the file's extension (the `extension` external: from the last dot of the name's

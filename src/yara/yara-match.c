@@ -113,6 +113,29 @@ static void define_externals(YR_SCANNER *sc, const char *name)
     yr_scanner_define_string_variable(sc, "extension", extension(name));
 }
 
+/* Whether part i is scanned at all for a file that does (mz) or does not start with "MZ". */
+static bool part_wanted(const YaraRuleSet *rules, size_t i, bool mz)
+{
+    return yara_rules_part_applies(rules, i, mz) && !yara_rules_part_empty(rules, i);
+}
+
+bool yara_rules_gated_out(const YaraRuleSet *rules, YaraGateScratch **scratch,
+                          const uint8_t *data, size_t len, const char *name)
+{
+    bool mz = yara_prefilter_is_mz(data, len);
+    for (size_t i = 0; i < yara_rules_parts(rules); i++) {
+        if (!part_wanted(rules, i, mz))
+            continue;
+        const YaraGate *gate = yara_rules_part_gate(rules, i);
+        if (!gate)
+            return false;
+        *scratch = yara_gate_scratch_fit(gate, *scratch);
+        if (yara_gate_hit(gate, *scratch, data, len, extension(name)))
+            return false;
+    }
+    return true;
+}
+
 void yara_matcher_scan(YaraMatcher *m, const uint8_t *head, size_t len, int fd, const char *name,
                        YaraMatch *out)
 {
@@ -124,8 +147,7 @@ void yara_matcher_scan(YaraMatcher *m, const uint8_t *head, size_t len, int fd, 
                             yara_prefilter_is_mz(first, sizeof(first))
                       : yara_prefilter_is_mz(head, len);
     for (size_t i = 0; i < m->count; i++) {
-        if (!m->scanners[i] || !yara_rules_part_applies(m->rules, i, mz) ||
-            yara_rules_part_empty(m->rules, i))
+        if (!m->scanners[i] || !part_wanted(m->rules, i, mz))
             continue;
         const YaraGate *gate = yara_rules_part_gate(m->rules, i);
         if (gate && fd < 0 && !yara_gate_hit(gate, m->gates[i], head, len, extension(name))) {

@@ -40,4 +40,12 @@ const YaraRuleSet *yara_matcher_rules(const YaraMatcher *m);
 void yara_matcher_scan(YaraMatcher *m, const uint8_t *head, size_t len, int fd, const char *name,
                        YaraMatch *out);
 
+struct YaraGateScratch;
+/* True when yara_matcher_scan would give libyara nothing of these bytes (a file in memory,
+ * fd < 0): every part that applies to them is empty, or gated and its gate finds none of its
+ * patterns or extensions. Then the scan's result is no match. *scratch: the calling thread's,
+ * made or grown here for each gate (freed with yara_gate_scratch_free). */
+bool yara_rules_gated_out(const YaraRuleSet *rules, struct YaraGateScratch **scratch,
+                          const uint8_t *data, size_t len, const char *name);
+
 #endif

@@ -327,6 +327,46 @@ static int rule_actor(const IntelActors *kb, const YR_RULE *rule, const char *fi
     return a;
 }
 
+static void info_fill(YaraRuleInfo *info, const IntelActors *kb, const YR_RULE *rule,
+                      const char *file)
+{
+    static const char *const family_keys[] = {"malware_family", "family", "malware"};
+    const char *family = meta_string(rule, family_keys, 3);
+    info->name = strdup(rule->identifier);
+    info->file = strdup(file);
+    info->family = family ? strdup(family) : NULL;
+    info->sid = rule_sid(file, rule->identifier);
+    info->actor = rule_actor(kb, rule, file);
+}
+
+static void info_copy(YaraRuleInfo *info, const YaraRuleInfo *from)
+{
+    *info = *from;
+    info->name = strdup(from->name);
+    info->file = strdup(from->file);
+    info->family = from->family ? strdup(from->family) : NULL;
+}
+
+/* The non-MZ sets hold rules of the full set (parts[0]), text and meta unchanged, in its
+ * order: their info is the full set's, found from a cursor in a pass or two, not resolved
+ * again (the actor search through the knowledge base was most of loading a kept entry). */
+static const YaraRuleInfo *info_in_first(const YaraRuleSet *set, const YR_RULE *rule,
+                                         const char *file, size_t *cursor)
+{
+    const RulePart *first = &set->parts[0];
+    if (set->part_count < 2 || first->scope != YARA_SCOPE_MZ || !first->count)
+        return NULL;
+    for (size_t k = 0; k < first->count; k++) {
+        size_t at = (*cursor + k) % first->count;
+        const YaraRuleInfo *i = &first->info[at];
+        if (strcmp(i->name, rule->identifier) == 0 && strcmp(i->file, file) == 0) {
+            *cursor = at + 1;
+            return i;
+        }
+    }
+    return NULL;
+}
+
 static int part_add(YaraRuleSet *set, YR_RULES *rules, const char *file_for_all, YaraScope scope)
 {
     RulePart *parts = realloc(set->parts, (set->part_count + 1) * sizeof(*parts));
@@ -341,17 +381,17 @@ static int part_add(YaraRuleSet *set, YR_RULES *rules, const char *file_for_all,
     p->info = calloc(n ? n : 1, sizeof(*p->info));
     if (!p->info)
         return -1;
-    static const char *const family_keys[] = {"malware_family", "family", "malware"};
+    size_t cursor = 0;
     yr_rules_foreach(rules, rule)
     {
         YaraRuleInfo *info = &p->info[p->count++];
         const char *file = file_for_all ? file_for_all : rule->ns->name;
-        const char *family = meta_string(rule, family_keys, 3);
-        info->name = strdup(rule->identifier);
-        info->file = strdup(file);
-        info->family = family ? strdup(family) : NULL;
-        info->sid = rule_sid(file, rule->identifier);
-        info->actor = rule_actor(set->kb, rule, file);
+        const YaraRuleInfo *seen = scope == YARA_SCOPE_NOT_MZ ? info_in_first(set, rule, file,
+                                                                             &cursor) : NULL;
+        if (seen)
+            info_copy(info, seen);
+        else
+            info_fill(info, set->kb, rule, file);
     }
     if (scope != YARA_SCOPE_NOT_MZ)
         set->rule_count += p->count;  /* the non-MZ set repeats rules of the full one */
@@ -665,66 +705,24 @@ static void save_entry(const YaraRuleSet *set, const char *dir, const YaraCompil
 
 /* ---- compiled sets kept between runs (yara-compiled.h) ---- */
 
-/* What the gate makes of one source (its two halves and its patterns), for the key: a change
- * to yara-gate.c that changes any of them is a new entry even in an uncommitted tree. */
-static char *gate_derived(const char *text)
-{
-    /* Unchecked: which patterns Vectorscan accepts depends on its version, which the key
-     * does not hold; but the kept split is sound whichever version made it (its database
-     * holds its gated rules' patterns), and a database kept by another version fails to
-     * load (hs_deserialize_database checks), so the sets are then compiled again. */
-    YaraGatePatterns pats = {.unchecked = true};
-    YaraGateStats gs = {0};
-    char *gated = NULL, *rest = NULL, *out = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&out, &len);
-    bool ok = f && yara_gate_split(text, strlen(text), &pats, &gated, &rest, &gs);
-    if (ok) {
-        fprintf(f, "gate\n%s\n/* gated */\n%s\n/* patterns */\n", rest ? rest : "",
-                gated ? gated : "");
-        for (size_t i = 0; i < pats.count; i++)
-            fprintf(f, "%u %s\n", pats.flags[i], pats.expr[i]);
-    }
-    if (f && fclose(f) != 0)
-        ok = false;
-    free(gated);
-    free(rest);
-    yara_gate_patterns_free(&pats);
-    if (!ok) {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
 /* The entry key of these files: false when they cannot be kept (a compiled input, a text
- * with a NUL byte, an include). */
+ * with a NUL byte, an include, no build id). The prefilter's and the gate's outputs are not
+ * hashed: they are functions of the texts and of the code, which the build id stands for. */
 static bool kept_key(char *const *paths, size_t n, bool prefilter, bool gate,
                      YaraCompiledKey *key)
 {
-    char **texts = calloc(n ? n : 1, sizeof(*texts)), **rewrites = calloc(n ? n : 1, sizeof(*texts));
-    bool ok = texts && rewrites && n;
+    char **texts = calloc(n ? n : 1, sizeof(*texts));
+    bool ok = texts && n;
     for (size_t i = 0; ok && i < n; i++) {
         size_t len = 0;
         texts[i] = paths[i] && !is_compiled(paths[i]) ? read_text(paths[i], &len) : NULL;
         ok = texts[i] && strlen(texts[i]) == len;
-        YaraPrefilterStats ps = {0};
-        if (ok && prefilter)
-            rewrites[i] = yara_prefilter_rewrite(texts[i], len, &ps);
-        if (ok && prefilter && gate) {
-            char *d = gate_derived(rewrites[i] ? rewrites[i] : texts[i]);
-            free(rewrites[i]);
-            rewrites[i] = d;
-            ok = d != NULL;
-        }
     }
-    ok = ok && yara_compiled_key(paths, texts, rewrites, n, prefilter, key);
-    for (size_t i = 0; texts && rewrites && i < n; i++) {
+    const char *options = !prefilter ? "no-prefilter" : gate ? "prefilter gate" : "prefilter";
+    ok = ok && yara_compiled_key(paths, texts, n, options, key);
+    for (size_t i = 0; texts && i < n; i++)
         free(texts[i]);
-        free(rewrites[i]);
-    }
     free(texts);
-    free(rewrites);
     return ok;
 }
 

@@ -29,6 +29,7 @@
 #include "file/file.h"
 #include "output/output-alert.h"
 #include "yara/yara-cache.h"
+#include "yara/yara-gate.h"
 #include "yara/yara-match.h"
 
 #define YARA_MAX_THREADS 16
@@ -92,6 +93,7 @@ struct YaraScanner {
     atomic_uint_fast64_t buffered; /* bytes held by open and queued files */
     /* counters written by workers (atomics) and by the scanner threads (their own) */
     atomic_uint_fast64_t truncated, memcap_hit, queue_full, unscanned, spool_errors;
+    atomic_uint_fast64_t worker_gated, worker_gated_bytes;  /* gated_out() files, bytes */
     YaraScanStats st;
     YaraReloadFn reload;
     void *reload_ud;
@@ -294,8 +296,6 @@ static void fill_job(YaraJob *j, const AppLayerCtx *ctx, const File *f, json_t *
     snapshot_flow(j, ctx);
     j->have_sha256 = f->have_sha256;
     memcpy(j->sha256, f->sha256, sizeof(j->sha256));
-    memcpy(j->name, f->name, f->name_len);
-    j->name[f->name_len] = '\0';
     json_t *fi = event ? json_object_get(event, "fileinfo") : NULL;
     j->fileinfo = fi ? json_incref(fi) : file_info_json(f);
     const char *key = event ? json_string_value(json_object_get(event, "app_proto")) : NULL;
@@ -323,6 +323,50 @@ static bool enqueue(YaraScanner *s, YaraJob *j, bool control)
     return ok;
 }
 
+/* ---- the gate on the worker ---- */
+
+/* Each worker's Vectorscan scratch for the gates (a scratch serves one thread at a time),
+ * made on its first file, freed when the thread ends. */
+static pthread_key_t worker_scratch_key;
+static pthread_once_t worker_scratch_once = PTHREAD_ONCE_INIT;
+static bool worker_scratch_ok;
+
+static void worker_scratch_free(void *p)
+{
+    yara_gate_scratch_free(p);
+}
+
+static void worker_scratch_init(void)
+{
+    worker_scratch_ok = pthread_key_create(&worker_scratch_key, worker_scratch_free) == 0;
+}
+
+/* Most files in traffic hold none of the gated rules' strings and are not "MZ" files: the
+ * scanner thread would only run the gate's Vectorscan pass on them and find nothing. That
+ * pass is linear in the bytes (which are at most buffer-size: a spooled file is always
+ * queued), so the worker makes it itself, and such a file never crosses to a scanner thread:
+ * its fileinfo event is written by the worker as with YARA off, and the job is freed by the
+ * thread that allocated it (handing each small file's allocations to another thread to free
+ * cost more than the gate). Only files some rule could match are queued; libyara never runs
+ * here. The result is the scanner's: no part would have been given to libyara. */
+static bool gated_out(YaraScanner *s, const YaraJob *j)
+{
+    if (j->spool_fd >= 0)
+        return false;
+    pthread_once(&worker_scratch_once, worker_scratch_init);
+    if (!worker_scratch_ok)
+        return false;
+    YaraGateScratch *scratch = pthread_getspecific(worker_scratch_key);
+    pthread_rwlock_rdlock(&s->rules_lock);
+    bool out = yara_rules_gated_out(*s->rules, &scratch, j->data, j->len, j->name);
+    pthread_rwlock_unlock(&s->rules_lock);
+    if (pthread_setspecific(worker_scratch_key, scratch) != 0) {
+        yara_gate_scratch_free(scratch);
+        return false;
+    }
+    return out;
+}
+
 static bool on_log(AppLayerCtx *ctx, const File *f, json_t *event, void **state, void *user)
 {
     (void)user;
@@ -341,6 +385,14 @@ static bool on_log(AppLayerCtx *ctx, const File *f, json_t *event, void **state,
         atomic_fetch_add(&s->truncated, 1);
     if (j->memcap_hit)
         atomic_fetch_add(&s->memcap_hit, 1);
+    memcpy(j->name, f->name, f->name_len);
+    j->name[f->name_len] = '\0';
+    if (gated_out(s, j)) {
+        atomic_fetch_add(&s->worker_gated, 1);
+        atomic_fetch_add(&s->worker_gated_bytes, j->len);
+        job_free(s, j);
+        return false;  /* the worker writes the event */
+    }
     fill_job(j, ctx, f, event);
     if (enqueue(s, j, false))
         return event != NULL;
@@ -690,6 +742,9 @@ static void log_summary(const YaraScanStats *st)
              sec > 0 ? (double)st->bytes_scanned / 1e6 / sec : 0.0,
              (unsigned long long)st->files_matched, (unsigned long long)st->matches,
              (unsigned long long)st->spooled, (unsigned long long)st->gate_skipped);
+    log_info("yara: of those, %llu files (%llu bytes) gated out on the capture threads "
+             "(not queued; not in the bytes and CPU above)",
+             (unsigned long long)st->worker_gated, (unsigned long long)st->worker_gated_bytes);
     log_info("yara: scanner threads %.3f s CPU in all; at the end of input %llu files were "
              "queued, drained in %.3f s", (double)st->thread_usec / 1e6,
              (unsigned long long)st->queued_at_stop, (double)st->drain_usec / 1e6);
@@ -770,6 +825,10 @@ void yara_scanner_stop(YaraScanner *s)
     s->st.queue_full = atomic_load(&s->queue_full);
     s->st.unscanned = atomic_load(&s->unscanned);
     s->st.spool_errors = atomic_load(&s->spool_errors);
+    s->st.worker_gated = atomic_load(&s->worker_gated);
+    s->st.worker_gated_bytes = atomic_load(&s->worker_gated_bytes);
+    s->st.files_scanned += s->st.worker_gated;
+    s->st.gate_skipped += s->st.worker_gated;
     if (s->cache) {
         YaraCacheStats cs;
         yara_cache_stats(s->cache, &cs);
@@ -795,5 +854,9 @@ void yara_scanner_free(YaraScanner *s)
     if (!s)
         return;
     yara_scanner_stop(s);
+    if (worker_scratch_ok) {  /* this thread's; other workers' go when they end */
+        yara_gate_scratch_free(pthread_getspecific(worker_scratch_key));
+        pthread_setspecific(worker_scratch_key, NULL);
+    }
     scanner_destroy(s);
 }

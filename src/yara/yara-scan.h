@@ -5,8 +5,10 @@
  * parses it copies its bytes into a per-file buffer; past buffer-size bytes the file goes on
  * in a spool file instead (unlinked, in spool-dir), up to max-file-size, so a large download
  * is scanned whole from disk (libyara maps it as one block) without holding it in memory.
- * When the file is logged, the job (buffer or spool, a snapshot of the flow, the fileinfo
- * event) goes into a bounded queue to the scanner threads (yara.threads), which scan with
+ * When the file is logged, a file in memory that no part of the rule set would give to
+ * libyara (the gate's one Vectorscan pass, yara-gate.h, finds nothing; made on the worker,
+ * bounded by buffer-size) is done: the worker writes its fileinfo event. Otherwise the job
+ * (buffer or spool, a snapshot of the flow, the fileinfo event) goes into a bounded queue to the scanner threads (yara.threads), which scan with
  * every rule that applies (yara-match.h), write one EVE alert per matching rule (gid 10,
  * "BONGSU YARA <rule>", metadata yara_rule, malware_family, actor, mitre_group_id, the fileinfo
  * object) and then the fileinfo event with the matching rules' signature ids (fileinfo.sid,
@@ -69,6 +71,8 @@ typedef struct YaraScanStats {
     uint64_t spooled, spool_errors;  /* files scanned from a spool file; spools that failed */
     uint64_t cache_hits, cache_misses, cache_evictions;  /* yara-cache.h */
     uint64_t gate_skipped;         /* files the gated rules were not run on (yara-gate.h) */
+    uint64_t worker_gated;         /* of files_scanned and gate_skipped: decided on the worker */
+    uint64_t worker_gated_bytes;   /* their bytes (not in bytes_scanned) */
 } YaraScanStats;
 
 typedef struct YaraScanner YaraScanner;

@@ -4,7 +4,7 @@
  * sids and actors, the same matches on MZ and non-MZ files, the compile messages reported
  * again); a changed source is compiled anew; entries unused for two weeks are removed when
  * one is kept, a used one is not; a directory others can write is not used; a source with an
- * include directive is never kept.
+ * include directive is never kept; the key follows the paths, the texts and the options.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "build-info.h"
+#include "yara/yara-compiled.h"
 #include "yara/yara-match.h"
 #include "yara/yara-rules.h"
 #include "yara-test-util.h"
@@ -222,6 +223,27 @@ static void test_unused_entries_pruned(void **state)
     assert_true(st.kept);                                /* A survived, loads */
 }
 
+/* The key: found (the test binary has a build id, as bongsu does), the same for the same
+ * inputs, different when the options, a path or a text differ. */
+static void test_key_follows_inputs_and_options(void **state)
+{
+    (void)state;
+    char *paths[] = {path_a, path_b}, *texts[] = {(char *)rules_a, (char *)rules_b};
+    char *other_text[] = {(char *)rules_a, (char *)"rule X { condition: true }\n"};
+    char *other_path[] = {path_b, path_a};
+    YaraCompiledKey k1, k2, k;
+    assert_true(yara_compiled_key(paths, texts, 2, "prefilter gate", &k1));
+    assert_true(yara_compiled_key(paths, texts, 2, "prefilter gate", &k2));
+    assert_string_equal(k1.hex, k2.hex);
+    assert_int_equal(strlen(k1.hex), 64);
+    assert_true(yara_compiled_key(paths, texts, 2, "prefilter", &k));
+    assert_string_not_equal(k.hex, k1.hex);
+    assert_true(yara_compiled_key(paths, other_text, 2, "prefilter gate", &k));
+    assert_string_not_equal(k.hex, k1.hex);
+    assert_true(yara_compiled_key(other_path, texts, 2, "prefilter gate", &k));
+    assert_string_not_equal(k.hex, k1.hex);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -229,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_changed_source_compiled_anew),
         cmocka_unit_test(test_unused_entries_pruned),
         cmocka_unit_test(test_unsafe_dir_and_include_not_used),
+        cmocka_unit_test(test_key_follows_inputs_and_options),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

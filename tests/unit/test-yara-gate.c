@@ -5,7 +5,9 @@
  * rules of every proven shape and every pattern kind (text with nocase, wide, xor; hex with
  * jumps, nibbles and alternatives; regexes), and for every file of the shipped DPRK pack its
  * own strings - all together, one at a time, wide, xor-ed, planted in random bytes - and
- * random bytes alone. Also which rules the split gates and which it must not.
+ * random bytes alone. Also which rules the split gates and which it must not, and that the
+ * workers' check (yara_rules_gated_out: a file not queued at all) only answers for files
+ * that match nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,6 +23,7 @@
 
 #include "build-info.h"
 #include "yara/yara-gate.h"
+#include "yara/yara-match.h"
 #include "yara-test-util.h"
 
 static const char crafted[] =
@@ -72,8 +75,9 @@ static int teardown(void **state)
 
 typedef struct Pair {
     YaraPair y;              /* a: prefilter and gate; b: libyara alone */
-    size_t inputs, matched, skipped;
+    size_t inputs, matched, skipped, gated_out;
     const char *name;        /* the transferred file's name (the externals) */
+    YaraGateScratch *worker; /* for yara_rules_gated_out, the workers' check */
 } Pair;
 
 static void pair_load(Pair *p, const char *path)
@@ -92,9 +96,14 @@ static void same_matches(Pair *p, const uint8_t *data, size_t len)
     yara_matches_text(p->y.mb, data, len, p->name, true, b, sizeof(b), &unused);
     if (strcmp(a, b) != 0)
         fail_msg("the gate changed the result on %zu bytes:\n--- gate\n%s--- plain\n%s", len, a, b);
+    /* the workers' check (a file not queued) must only ever answer for a file with no match */
+    bool out = yara_rules_gated_out(p->y.a, &p->worker, data, len, p->name);
+    if (out && b[0])
+        fail_msg("gated out on the worker but matches on %zu bytes:\n%s", len, b);
     p->inputs++;
     p->matched += n;
     p->skipped += skipped;
+    p->gated_out += out;
 }
 
 static void same_text(Pair *p, const char *text)
@@ -179,6 +188,8 @@ static void test_crafted_cases_agree(void **state)
     /* Not vacuous: rules match, and libyara is skipped where nothing can match. */
     assert_true(p.matched > 40);
     assert_true(p.skipped > 100);
+    print_message("crafted: %zu inputs, %zu gated out on the worker\n", p.inputs, p.gated_out);
+    yara_gate_scratch_free(p.worker);
     yara_pair_free(&p.y);
 }
 
@@ -326,9 +337,12 @@ static void check_pack_file(const char *path)
     same_planted(&p, &seed, (const uint8_t *const *)atoms, lens, n);
     for (size_t i = 0; i < n; i++)
         free(atoms[i]);
+    same_text(&p, "MZ and no string of any rule");  /* MZ files: never gated out */
     pack.inputs += p.inputs;
     pack.matched += p.matched;
     pack.skipped += p.skipped;
+    pack.gated_out += p.gated_out;
+    yara_gate_scratch_free(p.worker);
     yara_pair_free(&p.y);
 }
 
@@ -353,10 +367,12 @@ static void test_dprk_pack_agrees(void **state)
 {
     (void)state;
     check_pack_dir(BONGSU_DATA_DIR "/yara");
-    print_message("pack: %zu inputs, %zu matches, %zu skipped by the gate\n", pack.inputs,
-                  pack.matched, pack.skipped);
+    print_message("pack: %zu inputs, %zu matches, %zu skipped by the gate, %zu gated out on "
+                  "the worker (none of the set given to libyara)\n", pack.inputs, pack.matched,
+                  pack.skipped, pack.gated_out);
     assert_true(pack.matched > 100);  /* the inputs do exercise the rules */
     assert_true(pack.skipped > 100);  /* and the gate does skip */
+    assert_true(pack.gated_out > 100);
 }
 
 int main(void)

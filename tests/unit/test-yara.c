@@ -398,9 +398,13 @@ static void test_limits(void **state)
     char *eve = harness_finish(&h, &st);
     assert_int_equal(st.truncated, 2);
     assert_int_equal(st.files_scanned, 2);
-    assert_int_equal(st.bytes_scanned, 2000);
+    /* the first file's 1,000 bytes hold no pattern of the gate: decided on the worker */
+    assert_int_equal(st.worker_gated, 1);
+    assert_int_equal(st.bytes_scanned, 1000);
+    assert_int_equal(st.worker_gated_bytes, 1000);
     assert_int_equal(st.matches, 1);
     assert_int_equal(count(eve, "\"event_type\":\"alert\""), 1);
+    assert_int_equal(count(eve, "\"event_type\":\"fileinfo\""), 2);
     free(eve);
 
     yara_scan_config_default(&cfg);
