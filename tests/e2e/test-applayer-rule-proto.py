@@ -17,44 +17,15 @@ import os
 import struct
 import tempfile
 
-from e2elib import check_eq, ether, finish, ipv4, of_type, run_bongsu, tcp, validate_schema, write_pcap
+from e2elib import TcpConn, check_eq, finish, of_type, run_bongsu, validate_schema, write_pcap
 
-SYN, FIN, PSH, ACK = 0x02, 0x01, 0x08, 0x10
 TMP = tempfile.mkdtemp(prefix="bongsu-rule-proto-")
 CLI, SRV = "10.0.0.1", "192.0.2.9"
 PKTS = []
 
 
-class Conn:
-    """One TCP connection, client first; each data segment is acknowledged at once."""
-
-    def __init__(self, sport, dport):
-        self.sport, self.dport = sport, dport
-        self.cseq, self.sseq = 1000, 5000
-
-    def pkt(self, from_client, flags, data=b""):
-        if from_client:
-            p = tcp(self.sport, self.dport, self.cseq, self.sseq, flags, data)
-            PKTS.append(ether(ipv4(CLI, SRV, 6, p)))
-            self.cseq += len(data) + (1 if flags & (SYN | FIN) else 0)
-        else:
-            p = tcp(self.dport, self.sport, self.sseq, self.cseq, flags, data)
-            PKTS.append(ether(ipv4(SRV, CLI, 6, p)))
-            self.sseq += len(data) + (1 if flags & (SYN | FIN) else 0)
-
-    def open(self):
-        self.pkt(True, SYN)
-        self.pkt(False, SYN | ACK)
-        self.pkt(True, ACK)
-
-    def send(self, from_client, data):
-        self.pkt(from_client, PSH | ACK, data)
-        self.pkt(not from_client, ACK)
-
-    def close(self):
-        self.pkt(True, FIN | ACK)
-        self.pkt(False, FIN | ACK)
-        self.pkt(True, ACK)
+def Conn(sport, dport):
+    return TcpConn(CLI, SRV, sport, dport, PKTS)
 
 
 def smb2(command, body, response=False):
