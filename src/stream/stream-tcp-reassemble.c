@@ -346,6 +346,8 @@ static void deliver_to_app(StreamThread *st, Flow *f, const Packet *p, bool to_s
 static void deliver(StreamThread *st, TcpSession *ssn, Flow *f, const Packet *p, TcpStream *s,
                     uint64_t limit)
 {
+    if (s->flags & STREAM_F_EOF_SENT) /* the app layer saw this direction end */
+        return;
     bool to_server = s == &ssn->client;
     uint32_t midstream = (ssn->flags & (SSN_F_MIDSTREAM | SSN_F_MIDSTREAM_SYNACK)) ==
                                  SSN_F_MIDSTREAM ? APP_FLAG_MIDSTREAM : 0;
