@@ -246,11 +246,20 @@ static int resolve_threshold_file(const Options *o, ConfNode *conf)
 
 /* Suricata reads only the -c file: a key the file leaves out takes Suricata's built-in
  * value, which for these differs from the stock suricata.yaml that bongsu's defaults
- * follow (decoder.teredo.ports: stock "$TEREDO_PORTS", 3544; built in: any port). */
+ * follow (decoder.teredo.ports: stock "$TEREDO_PORTS", 3544; built in: any port. TCP flow
+ * timeouts: stock 60/600/60 s, emergency 5/10 s; built in 30/300/10 s, emergency 10/5 s, so
+ * a closed flow times out after 10 s and a packet after that starts a new flow). */
 static int apply_code_defaults(const ConfNode *file_only, ConfNode *conf, char *err,
                                size_t errlen)
 {
-    static const char *const keys[][2] = {{"decoder.teredo.ports", "any"}};
+    static const char *const keys[][2] = {
+        {"decoder.teredo.ports", "any"},
+        {"flow-timeouts.tcp.new", "30"},
+        {"flow-timeouts.tcp.established", "300"},
+        {"flow-timeouts.tcp.closed", "10"},
+        {"flow-timeouts.tcp.emergency-new", "10"},
+        {"flow-timeouts.tcp.emergency-closed", "5"},
+    };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         char assignment[128];
         snprintf(assignment, sizeof(assignment), "%s=%s", keys[i][0], keys[i][1]);

@@ -189,4 +189,5 @@ const AppLayerParser app_layer_ftpdata_parser = {
     .tx_file = ftpdata_tx_file,
     .configure = ftpdata_configure,
     .alert_key = "ftp_data",
+    .no_raw_trigger = true, /* Suricata's FTP parsers never ask for raw inspection */
 };

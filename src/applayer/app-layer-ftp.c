@@ -503,4 +503,5 @@ const AppLayerParser app_layer_ftp_parser = {
     .log_tx = ftp_log_tx,
     .tx_alert_json = ftp_tx_alert_json,
     .configure = ftp_configure,
+    .no_raw_trigger = true, /* Suricata's FTP parsers never ask for raw inspection */
 };

@@ -99,6 +99,31 @@ static bool sides_inspected(const AppLayerThread *th, const AppLayerParser *pars
            (id < app->inspected[0] && id < app->inspected[1]);
 }
 
+/* After the packet's detection: the complete transactions that detection still holds (a
+ * side waits for its packet) are logged now, once (app->logged_early remembers how far), as
+ * Suricata logs a transaction on the packet it completes. A config rule of this packet has
+ * already marked its transaction. */
+static void log_early(AppLayerThread *th, Flow *f, const Packet *p)
+{
+    AppLayerFlow *app = f->app;
+    const AppLayerParser *parser = applayer_parser(app->proto);
+    if (!parser || !parser->log_tx || !th->eve)
+        return;
+    AppLayerCtx ctx = {.thread = th, .flow = f, .packet = p, .now_usec = p->ts_usec};
+    uint64_t count = parser->tx_count(app->state);
+    uint64_t id = app->logged_early > app->tx_logged ? app->logged_early : app->tx_logged;
+    for (; id < count; id++) {
+        void *tx = parser->tx_get(app->state, id);
+        if (tx && !(parser->tx_done(tx, true) && parser->tx_done(tx, false)))
+            break;
+        uint64_t bit = id - app->tx_logged;
+        bool nolog = bit < 64 && (app->nolog_mask >> bit) & 1;
+        if (tx && !nolog)
+            parser->log_tx(&ctx, app->state, tx, id);
+    }
+    app->logged_early = id;
+}
+
 /* Logs and frees transactions that are complete in both directions (all of them at flow
  * end), in id order, so each is logged exactly once. */
 static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint64_t now,
@@ -127,7 +152,7 @@ static void log_transactions(AppLayerThread *th, Flow *f, const Packet *p, uint6
             tx_logging_disabled |= app->nolog_mask & 1;
             if (tx_logging_disabled && parser->tx_logging_disabled)
                 parser->tx_logging_disabled(app->state, tx);
-            if (parser->log_tx && th->eve && !tx_logging_disabled)
+            if (parser->log_tx && th->eve && !tx_logging_disabled && id >= app->logged_early)
                 parser->log_tx(&ctx, app->state, tx, id);
             parser->tx_free(app->state, id);
         }
@@ -162,6 +187,7 @@ static void change_protocol(AppLayerThread *th, Flow *f, const Packet *p, uint64
     app->proto = app->proto_ts = app->proto_tc = ALPROTO_UNKNOWN;
     app->tx_logged = 0;
     app->inspected[0] = app->inspected[1] = 0;
+    app->logged_early = 0;
     app->nolog_mask = 0;
     app->probed_ts = app->probed_tc = 0;
     app->detect_done_ts = app->detect_done_tc = false;
@@ -234,8 +260,10 @@ void applayer_handle_udp(AppLayerThread *th, Flow *f, const Packet *p)
 
 void applayer_log_ready(AppLayerThread *th, Flow *f, const Packet *p)
 {
-    if (f->app && f->app->state && th->inspect_per_packet)
+    if (f->app && f->app->state && th->inspect_per_packet) {
         log_transactions(th, f, p, p->ts_usec, false);
+        log_early(th, f, p);
+    }
 }
 
 void applayer_flow_end(AppLayerThread *th, Flow *f, uint64_t now_usec)

@@ -142,6 +142,10 @@ typedef struct AppLayerFlow {
     /* inspect_by_direction parsers: transactions below inspected[0] had their request side
      * inspected, below inspected[1] their response side. */
     uint64_t inspected[2];
+    /* Transactions below this id (and at or above tx_logged) were logged when they completed
+     * and wait, alive, for detection to inspect a side on its packet (Suricata logs a
+     * transaction as soon as it is complete). */
+    uint64_t logged_early;
     /* Transactions a config rule kept out of EVE: bit k is transaction tx_logged + k. */
     uint64_t nolog_mask;
     /* Bytes (data and gaps) handed to parsers per direction, [0] to server: during a parse

@@ -68,6 +68,8 @@ static void on_pass(DetectThread *dt, const Signature *sig, Flow *f)
 {
     if (f)
         f->action_pass = true;
+    if (dt->batch_packet && sig->num < dt->batch_pass_num)
+        dt->batch_pass_num = sig->num;
     dt->verdict_pass = dt->alert_count < dt->alert_max;
     if (sig->flags & SIG_FLAG_PASS_ALERT)
         queue_alert(dt, sig, SIG_ACTION_PASS);
@@ -353,6 +355,16 @@ static void start_walk(DetectThread *dt, CandidateWalk *w, const uint32_t *alway
 
 static void flush_deferred(DetectThread *dt, const Packet *p, Flow *f);
 
+/* Suricata skips its packet-type rules on flow-end pseudo packets: of the rules walked here
+ * only those on an app-layer protocol with neither packet keywords nor payload contents
+ * (they match every packet of such a flow) see one; payload contents see the stream
+ * (detect_stream_flow_end). */
+static bool runs_on_pseudo_packet(const Signature *sig)
+{
+    return sig->alproto != ALPROTO_UNKNOWN && !sig->fixed[SIG_LIST_PACKET].head &&
+           !sig->fixed[SIG_LIST_PAYLOAD].head;
+}
+
 void detect_packet(DetectThread *dt, Packet *p, Flow *f)
 {
     if (dt->deferred_count && f)
@@ -385,9 +397,12 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
                                          &iponly_rest);
     CandidateWalk w;
     start_walk(dt, &w, always, always_rest, iponly, iponly_rest);
+    bool pseudo = p->stream_pseudo;
     uint32_t num;
     while (next_candidate(&w, &num)) {
         const Signature *sig = dt->de->sigs[num];
+        if (pseudo && !runs_on_pseudo_packet(sig))
+            continue;
         if (detect_sig_match_packet(dt, sig, p, f) && !detect_on_match(dt, sig, p, f, p->ts_usec))
             break;
     }

@@ -140,6 +140,7 @@ struct DetectThread {
      * queue too (one packet-alert-max for all, as Suricata's): batch_packet is the packet,
      * batch_stream the payload its stream alerts carry. */
     bool tx_timing;          /* the worker inspects transaction sides on packets */
+    uint32_t batch_pass_num; /* first pass rule matched on the batch packet, or UINT32_MAX */
     const Packet *batch_packet;
     uint8_t *batch_stream;
     uint32_t batch_stream_len, batch_stream_cap;

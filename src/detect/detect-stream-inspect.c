@@ -378,8 +378,9 @@ static void inspect_direction(DetectThread *dt, const Packet *p, Flow *f, bool e
 
 void detect_stream_packet(DetectThread *dt, const Packet *p, Flow *f)
 {
+    /* a flow-end pseudo packet's stream is inspected to its end by detect_stream_flow_end */
     if (!dt->stream_ctx || !f || p->proto != IPPROTO_TCP || !p->ip_version || p->is_fragment ||
-        f->action_pass || f->action_drop)
+        p->stream_pseudo || f->action_pass || f->action_drop)
         return;
     inspect_direction(dt, p, f, false);
 }
@@ -405,15 +406,17 @@ static void pseudo_packet(Packet *pk, Flow *f, bool to_server)
     pk->stream_pseudo = true;
 }
 
-void detect_stream_flow_end(DetectThread *dt, Flow *f)
+void detect_stream_flow_end(DetectThread *dt, Flow *f, const bool pseudo[2])
 {
-    if (!dt || !dt->stream_ctx || !f || f->key.proto != IPPROTO_TCP)
+    if (!dt || !f || f->key.proto != IPPROTO_TCP)
         return;
     for (int dir = 0; dir < 2; dir++) {
-        if (f->action_pass || f->action_drop)
-            return;
+        if (!pseudo[dir] || f->action_pass || f->action_drop)
+            continue;
         Packet pk;
         pseudo_packet(&pk, f, dir == 0);
-        inspect_direction(dt, &pk, f, true);
+        detect_packet(dt, &pk, f);
+        if (dt->stream_ctx && !f->action_pass && !f->action_drop)
+            inspect_direction(dt, &pk, f, true);
     }
 }

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "detect/detect-engine.h"
+#include "stream/stream-tcp.h"
 
 static int cmp_tx_alert(const void *a, const void *b)
 {
@@ -51,6 +52,7 @@ static AppLayerFlow *by_direction(Flow *f)
 void detect_tx_packet_begin(DetectThread *dt, const Packet *p, Flow *f)
 {
     dt->txq_count = 0;
+    dt->batch_pass_num = UINT32_MAX;
     dt->batch_packet = dt->tx_timing && !p->stream_pseudo && by_direction(f) ? p : NULL;
 }
 
@@ -97,20 +99,30 @@ static void write_packet_alert(DetectThread *dt, const Packet *p, Flow *f, const
 }
 
 /* Orders the packet's alerts, writes the first packet-alert-max of them and counts the
- * rest. */
+ * rest. A pass rule that matched ends the queue where it sorts: Suricata keeps no alert of
+ * a rule after it (packet rules included, though they ran first), and logs the pass itself
+ * only with the "alert" keyword. */
 static void write_queue(DetectThread *dt, const Packet *p, Flow *f, AppLayerFlow *app)
 {
     dt->batch_packet = NULL;
     qsort(dt->txq, dt->txq_count, sizeof(TxAlert), cmp_tx_alert);
-    uint32_t keep = dt->txq_count < dt->alert_max ? dt->txq_count : dt->alert_max;
-    for (uint32_t i = 0; i < keep; i++) {
-        if (dt->txq[i].tx)
-            detect_write_tx_alert(dt, p, f, &dt->txq[i], app->proto, app->state);
+    uint32_t written = 0;
+    for (uint32_t i = 0; i < dt->txq_count; i++) {
+        const TxAlert *a = &dt->txq[i];
+        if (a->sig->num > dt->batch_pass_num)
+            break;
+        if (written == dt->alert_max) {
+            detect_count_overflow(dt);
+            continue;
+        }
+        if (a->tx)
+            detect_write_tx_alert(dt, p, f, a, app->proto, app->state);
         else
-            write_packet_alert(dt, p, f, &dt->txq[i]);
+            write_packet_alert(dt, p, f, a);
+        written++;
+        if (a->action == SIG_ACTION_PASS)
+            break;
     }
-    for (uint32_t i = keep; i < dt->txq_count; i++)
-        detect_count_overflow(dt);
     dt->txq_count = 0;
     dt->alert_count = 0;
 }
@@ -143,4 +155,33 @@ void detect_tx_packet(DetectThread *dt, const Packet *p, Flow *f)
 void detect_thread_inspect_tx_by_packet(DetectThread *dt)
 {
     dt->tx_timing = true;
+}
+
+/* Suricata's "active" transaction of a side: the lowest not yet logged or, where sides are
+ * inspected on packets, not yet inspected that way. One below the count still needs work.
+ * Suricata logs a transaction once it is complete; such parsers' transactions stay here
+ * (unlogged) until both sides were inspected, so complete ones count as logged. */
+static bool tx_side_pending(const Flow *f, int side)
+{
+    const AppLayerFlow *app = f->app;
+    const AppLayerParser *parser = app && app->state ? applayer_parser(app->proto) : NULL;
+    if (!parser)
+        return false;
+    uint64_t count = parser->tx_count(app->state);
+    uint64_t active = app->tx_logged;
+    if (!parser->inspect_by_direction)
+        return active < count;
+    for (; active < count && active < app->inspected[side]; active++) {
+        void *tx = parser->tx_get(app->state, active);
+        if (tx && !(parser->tx_done(tx, true) && parser->tx_done(tx, false)))
+            break;
+    }
+    return active < count;
+}
+
+void detect_flow_end_directions(const struct StreamThread *st, const Flow *f, bool pseudo[2])
+{
+    for (int side = 0; side < 2; side++)
+        pseudo[side] = f->tcp_session && (stream_flow_end_needs_pseudo(st, f, side == 0) ||
+                                          tx_side_pending(f, side));
 }

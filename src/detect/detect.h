@@ -69,7 +69,14 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f);
  * the stream frees its segments, what is left of them. */
 struct StreamThread;
 void detect_stream_attach(DetectThread *dt, struct StreamThread *st);
-void detect_stream_flow_end(DetectThread *dt, Flow *f);
+/* Flow end, before the stream's flush: which directions (0 to the server, 1 to the client)
+ * get one of Suricata's flow-timeout pseudo packets (FlowForceReassemblyNeedReassembly): a
+ * TCP session not closed, stream data not yet inspected, or a transaction side not yet
+ * inspected or logged. */
+void detect_flow_end_directions(const struct StreamThread *st, const Flow *f, bool pseudo[2]);
+/* Those pseudo packets: the packet rules see them (rules on the app-layer protocol alert on
+ * them), then the raw stream of their direction is inspected to its end. */
+void detect_stream_flow_end(DetectThread *dt, Flow *f, const bool pseudo[2]);
 /* The flow ends: the alerts still waiting for a packet are written. */
 void detect_flow_end(DetectThread *dt, Flow *f);
 /* After the packet's own rules: the transaction sides that became ready in the packet's

@@ -20,8 +20,10 @@ static void on_flow_end(Flow *f, FlowEndReason reason, uint64_t now_usec, void *
     /* As Suricata's flow-end pseudo packets: the stream hands the rest to the app layer
      * (a one-sided flow is recognised only now), then the raw stream is inspected while the
      * stream still holds the segments. */
+    bool pseudo[2];
+    detect_flow_end_directions(w->stream, f, pseudo);
     stream_flow_flush(w->stream, f);
-    detect_stream_flow_end(w->detect, f);
+    detect_stream_flow_end(w->detect, f, pseudo);
     /* the transactions left are inspected while the stream still holds what they carried
      * (a rule's payload contents beside its buffers are matched there) */
     applayer_flow_end(&w->app, f, now_usec);

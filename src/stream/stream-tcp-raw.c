@@ -35,6 +35,31 @@ uint64_t stream_raw_keep_from(const StreamThread *st, const TcpStream *s)
     return s->raw_progress;
 }
 
+/* Data not yet handed to the app layer that starts right at its progress. */
+static bool app_data_pending(const TcpStream *s)
+{
+    for (const StreamSegment *seg = s->head; seg; seg = seg->next) {
+        if (seg->off > s->app_progress)
+            return false;
+        if (seg->off + seg->len > s->app_progress)
+            return true;
+    }
+    return false;
+}
+
+bool stream_flow_end_needs_pseudo(const StreamThread *st, const Flow *f, bool to_server)
+{
+    const TcpSession *ssn = f->tcp_session;
+    if (!ssn)
+        return false;
+    if (ssn->state >= FLOW_TCP_ESTABLISHED && ssn->state != FLOW_TCP_CLOSED)
+        return true;
+    const TcpStream *s = to_server ? &ssn->client : &ssn->server;
+    if (st->raw_enabled && s->head && s->right_edge > s->raw_progress)
+        return true;
+    return app_data_pending(s);
+}
+
 /* The app layer's requests (AppLayerFlow.raw_trigger) become the streams' flags. */
 static void take_app_triggers(Flow *f, TcpSession *ssn)
 {

@@ -346,6 +346,8 @@ static void deliver_to_app(StreamThread *st, Flow *f, const Packet *p, bool to_s
 static void deliver(StreamThread *st, TcpSession *ssn, Flow *f, const Packet *p, TcpStream *s,
                     uint64_t limit)
 {
+    if (s->flags & STREAM_F_EOF_SENT) /* the app layer saw this direction end */
+        return;
     bool to_server = s == &ssn->client;
     uint32_t midstream = (ssn->flags & (SSN_F_MIDSTREAM | SSN_F_MIDSTREAM_SYNACK)) ==
                                  SSN_F_MIDSTREAM ? APP_FLAG_MIDSTREAM : 0;
@@ -378,6 +380,15 @@ static void deliver(StreamThread *st, TcpSession *ssn, Flow *f, const Packet *p,
     }
 }
 
+/* Tells the app layer, once, that a direction which carried data has ended. */
+static void send_eof(StreamThread *st, TcpSession *ssn, Flow *f, const Packet *p, TcpStream *s)
+{
+    if ((s->flags & STREAM_F_DATA_SEEN) && !(s->flags & STREAM_F_EOF_SENT)) {
+        s->flags |= STREAM_F_EOF_SENT;
+        deliver_to_app(st, f, p, s == &ssn->client, NULL, 0, APP_FLAG_EOF);
+    }
+}
+
 /* Suricata's update direction for an accepted packet. */
 static StreamUpdateDir update_dir(const TcpSession *ssn, const Packet *p)
 {
@@ -404,6 +415,15 @@ void stream_reassemble_packet(StreamThread *st, TcpSession *ssn, Flow *f, Packet
         dir = UPDATE_DIR_PACKET;
     if (dir != UPDATE_DIR_OPPOSING)
         deliver(st, ssn, f, p, snd, acked_offset(ssn, snd, false));
+    /* Suricata flags app-layer updates of a closed session as the end of the stream: each
+     * direction updated by this packet ends now, not at flow end (the tx completes and is
+     * logged on this packet). */
+    if (ssn->state == FLOW_TCP_CLOSED) {
+        if (dir != UPDATE_DIR_PACKET)
+            send_eof(st, ssn, f, p, rcv);
+        if (dir != UPDATE_DIR_OPPOSING)
+            send_eof(st, ssn, f, p, snd);
+    }
     prune(st, snd);
 }
 
@@ -417,9 +437,6 @@ void stream_reassemble_flush(StreamThread *st, TcpSession *ssn, Flow *f)
     for (int i = 0; i < 2; i++) {
         TcpStream *s = streams[i];
         deliver(st, ssn, f, NULL, s, UINT64_MAX);
-        if ((s->flags & STREAM_F_DATA_SEEN) && !(s->flags & STREAM_F_EOF_SENT)) {
-            s->flags |= STREAM_F_EOF_SENT;
-            deliver_to_app(st, f, NULL, s == &ssn->client, NULL, 0, APP_FLAG_EOF);
-        }
+        send_eof(st, ssn, f, NULL, s);
     }
 }

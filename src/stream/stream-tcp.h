@@ -123,6 +123,11 @@ void stream_flow_end(StreamThread *st, Flow *f, uint64_t now_usec);
  * raw stream inspection. stream_flow_end does this too when it was not done. */
 void stream_flow_flush(StreamThread *st, Flow *f);
 void stream_flow_free(StreamThread *st, Flow *f);
+/* Whether the ending flow's direction gets one of Suricata's flow-timeout pseudo packets
+ * for the stream's sake (FlowForceReassemblyNeedReassembly): the session was not closed, or
+ * the direction holds data the app layer (contiguous from its progress) or raw inspection
+ * has not had yet. Call before stream_flow_flush. False without a session. */
+bool stream_flow_end_needs_pseudo(const StreamThread *st, const Flow *f, bool to_server);
 
 /* For the flow record (EVE `tcp`): what Suricata takes from the session. False when the flow
  * has no session (Suricata then logs flags 00 and no state). */

@@ -146,3 +146,39 @@ def write_pcap(path, packets, linktype=1, start=1700000000.0, step=0.001):
             f.write(struct.pack("<IIII", sec, usec, len(pkt), len(pkt)))
             f.write(pkt)
     return path
+
+
+class TcpConn:
+    """One TCP connection from cli:sport to srv:dport, its packets (Ethernet frames) appended
+    to `pkts` (a shared list keeps several connections in capture order); open() is the
+    handshake, send() one data segment acknowledged at once, close() FIN, FIN, ACK."""
+    SYN, FIN, PSH, ACK = 0x02, 0x01, 0x08, 0x10
+
+    def __init__(self, cli, srv, sport, dport, pkts=None):
+        self.cli, self.srv, self.sport, self.dport = cli, srv, sport, dport
+        self.cseq, self.sseq = 1000, 5000
+        self.pkts = [] if pkts is None else pkts
+
+    def pkt(self, from_client, flags, data=b""):
+        if from_client:
+            p = tcp(self.sport, self.dport, self.cseq, self.sseq, flags, data)
+            self.pkts.append(ether(ipv4(self.cli, self.srv, 6, p)))
+            self.cseq += len(data) + (1 if flags & (self.SYN | self.FIN) else 0)
+        else:
+            p = tcp(self.dport, self.sport, self.sseq, self.cseq, flags, data)
+            self.pkts.append(ether(ipv4(self.srv, self.cli, 6, p)))
+            self.sseq += len(data) + (1 if flags & (self.SYN | self.FIN) else 0)
+
+    def open(self):
+        self.pkt(True, self.SYN)
+        self.pkt(False, self.SYN | self.ACK)
+        self.pkt(True, self.ACK)
+
+    def send(self, from_client, data):
+        self.pkt(from_client, self.PSH | self.ACK, data)
+        self.pkt(not from_client, self.ACK)
+
+    def close(self):
+        self.pkt(True, self.FIN | self.ACK)
+        self.pkt(False, self.FIN | self.ACK)
+        self.pkt(True, self.ACK)

@@ -10,46 +10,16 @@ codes, dynamic_port and mode), all valid against Suricata's schema.
 import os
 import tempfile
 
-from e2elib import (check, check_eq, ether, finish, ipv4, of_type, run_bongsu, tcp,
-                    validate_schema, write_pcap)
+from e2elib import (TcpConn, check, check_eq, finish, of_type, run_bongsu, validate_schema,
+                    write_pcap)
 
-SYN, FIN, PSH, ACK = 0x02, 0x01, 0x08, 0x10
 TMP = tempfile.mkdtemp(prefix="bongsu-ftp-")
 CLI, SRV = "10.0.0.1", "192.0.2.9"
 BODY = bytes(range(256)) * 5 + b"z" * 220     # 1500 bytes
 
 
-class Conn:
-    """One TCP connection, client first; each data segment is acknowledged at once."""
-
-    def __init__(self, sport, dport):
-        self.sport, self.dport = sport, dport
-        self.cseq, self.sseq = 1000, 5000
-        self.pkts = []
-
-    def pkt(self, from_client, flags, data=b""):
-        if from_client:
-            p = tcp(self.sport, self.dport, self.cseq, self.sseq, flags, data)
-            self.pkts.append(ether(ipv4(CLI, SRV, 6, p)))
-            self.cseq += len(data) + (1 if flags & (SYN | FIN) else 0)
-        else:
-            p = tcp(self.dport, self.sport, self.sseq, self.cseq, flags, data)
-            self.pkts.append(ether(ipv4(SRV, CLI, 6, p)))
-            self.sseq += len(data) + (1 if flags & (SYN | FIN) else 0)
-
-    def open(self):
-        self.pkt(True, SYN)
-        self.pkt(False, SYN | ACK)
-        self.pkt(True, ACK)
-
-    def send(self, from_client, data):
-        self.pkt(from_client, PSH | ACK, data)
-        self.pkt(not from_client, ACK)
-
-    def close(self):
-        self.pkt(True, FIN | ACK)
-        self.pkt(False, FIN | ACK)
-        self.pkt(True, ACK)
+def Conn(sport, dport):
+    return TcpConn(CLI, SRV, sport, dport)
 
 
 ctrl, data = Conn(40000, 21), Conn(40001, 5001)
