@@ -139,6 +139,10 @@ typedef struct AppLayerFlow {
      * stream inspection of that direction is due (Suricata's
      * AppLayerParserTriggerRawStreamReassembly); stream/stream-tcp-raw.c takes the bits. */
     uint8_t raw_trigger;
+    /* How much of each direction ([0] to server) the stream keeps behind the raw inspection
+     * progress while the session is open (Suricata's TcpStream.min_inspect_depth, which
+     * its HTTP parser sets): an alert's stream payload still shows those bytes. 0: none. */
+    uint32_t min_inspect_depth[2];
     /* inspect_by_direction parsers: transactions below inspected[0] had their request side
      * inspected, below inspected[1] their response side. */
     uint64_t inspected[2];

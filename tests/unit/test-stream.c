@@ -597,6 +597,24 @@ static void test_segment_memcap(void **state)
     finish();
 }
 
+/* A segment the memcap refused is a hole no retransmission fills: the session is lossy, and
+ * a RST is then taken without bsd's exact-sequence check (test_rst: refused otherwise). */
+static void test_segment_memcap_makes_lossy(void **state)
+{
+    (void)state;
+    h.cfg.reassembly_memcap = 100;
+    start();
+    Flow *f = handshake(CISN, SISN);
+    char big[128];
+    memset(big, 'B', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    send_pkt(true, TH_ACK, CISN + 1, SISN + 1, big);
+    assert_int_equal(count("tcp.segment_memcap_drop"), 1);
+    send_pkt(false, TH_RST | TH_ACK, SISN + 100, CISN + 1, NULL);
+    assert_int_equal(f->tcp_state, FLOW_TCP_CLOSED);
+    finish();
+}
+
 /* A TCP header with a correct (or broken) checksum over the pseudo header. */
 static void checksummed_packet(Packet *p, uint8_t hdr[20], bool valid)
 {
@@ -775,6 +793,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_urgent_policies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_memcap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_segment_memcap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_segment_memcap_makes_lossy, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checksum_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paws, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_oneside, setup, teardown),
