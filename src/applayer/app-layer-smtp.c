@@ -18,15 +18,16 @@
  *
  * A transaction is one mail exchange: it opens at the first command after the previous one
  * ended and ends with the message (end of DATA, BDAT ... LAST), RSET or QUIT; the anomaly
- * events are kept on it for app-layer-event rules.
+ * events are kept on it for app-layer-event rules. EVE `smtp` gives, as Suricata 7, the
+ * flow's last HELO/EHLO argument, the transaction's MAIL FROM and its RCPT TO list (each
+ * argument up to the first space after it: SIZE=... and other options are left out).
  *
  * Memory: a line longer than SMTP_LINE_MAX is cut there (MAX_COMMAND_LINE_LEN_EXCEEDED /
  * MAX_REPLY_LINE_LEN_EXCEEDED, the rest up to its LF skipped); at most SMTP_CMD_QUEUE_MAX
- * commands wait for replies and APP_TX_RING_MAX transactions live at once (smtp.memcap
- * counts what is refused).
+ * commands wait for replies, SMTP_RCPT_MAX recipients are kept per transaction and
+ * APP_TX_RING_MAX transactions live at once (smtp.memcap counts what is refused).
  *
- * Not yet: the message itself (MIME parts, attachments as files) and the EVE smtp/email
- * objects.
+ * Not yet: the message itself (MIME parts, attachments as files, EVE `email`).
  */
 #include "applayer/app-layer-smtp.h"
 
@@ -35,9 +36,11 @@
 #include <strings.h>
 
 #include "applayer/app-layer-txring.h"
+#include "file/file.h"
 
 #define SMTP_LINE_MAX 4096
 #define SMTP_CMD_QUEUE_MAX 64
+#define SMTP_RCPT_MAX 256
 
 typedef enum SmtpCmd {
     SMTP_CMD_OTHER,
@@ -57,9 +60,18 @@ static const char *const smtp_event_names[] = {
     [SMTP_EV_TLS_REJECTED] = "tls_rejected",
 };
 
+/* A command's argument, copied. */
+typedef struct SmtpStr {
+    uint8_t *data;
+    uint32_t len;
+} SmtpStr;
+
 typedef struct SmtpTx {
     uint32_t events;
     bool done;
+    SmtpStr mail_from;        /* data NULL: no MAIL FROM */
+    SmtpStr *rcpt_to;
+    uint32_t rcpt_count;
 } SmtpTx;
 
 /* One direction's line being put together. */
@@ -77,6 +89,7 @@ typedef struct SmtpState {
     uint64_t bdat_left;    /* raw chunk bytes still to come */
     bool bdat_last;        /* that chunk ends the message */
     bool welcome_seen;
+    SmtpStr helo;          /* the last HELO/EHLO argument; data NULL: none yet */
     bool handed_over;      /* STARTTLS accepted: the bytes are no longer SMTP */
     AppTxRing txs;
     uint64_t cur;          /* the open transaction's id, when cur_open */
@@ -128,6 +141,59 @@ static void raise_event(SmtpState *s, AppLayerCtx *ctx, SmtpEvent ev)
     applayer_raise_event(ctx, name, s->cur);
 }
 
+/* Sets *dst to the argument after the first `skip` bytes of the line: leading spaces
+ * dropped, up to the next space (Suricata's SMTPParseCommandWithParam). */
+static bool keep_param(SmtpStr *dst, const uint8_t *line, uint32_t len, uint32_t skip)
+{
+    uint32_t i = skip < len ? skip : len;
+    while (i < len && line[i] == ' ')
+        i++;
+    uint32_t end = i;
+    while (end < len && line[end] != ' ')
+        end++;
+    uint8_t *copy = malloc(end - i + 1);
+    if (!copy)
+        return false;
+    memcpy(copy, line + i, end - i);
+    free(dst->data);
+    dst->data = copy;
+    dst->len = end - i;
+    return true;
+}
+
+static void add_rcpt(SmtpTx *tx, AppLayerCtx *ctx, const uint8_t *line, uint32_t len)
+{
+    if (tx->rcpt_count == SMTP_RCPT_MAX) {
+        count_limit(ctx);
+        return;
+    }
+    if (!tx->rcpt_to) {
+        tx->rcpt_to = calloc(SMTP_RCPT_MAX, sizeof(SmtpStr));
+        if (!tx->rcpt_to) {
+            count_limit(ctx);
+            return;
+        }
+    }
+    if (keep_param(&tx->rcpt_to[tx->rcpt_count], line, len, 8))
+        tx->rcpt_count++;
+}
+
+/* The prefixes are Suricata's: "mail from" and "rcpt to" then one byte (the colon). */
+static void keep_args(SmtpState *s, SmtpTx *tx, AppLayerCtx *ctx, const uint8_t *line,
+                      uint32_t len)
+{
+    bool ok = true;
+    if (len >= 4 && (strncasecmp((const char *)line, "helo", 4) == 0 ||
+                     strncasecmp((const char *)line, "ehlo", 4) == 0))
+        ok = keep_param(&s->helo, line, len, 5);
+    else if (len >= 9 && strncasecmp((const char *)line, "mail from", 9) == 0)
+        ok = keep_param(&tx->mail_from, line, len, 10);
+    else if (len >= 7 && strncasecmp((const char *)line, "rcpt to", 7) == 0)
+        add_rcpt(tx, ctx, line, len);
+    if (!ok)
+        count_limit(ctx);
+}
+
 static bool verb_is(const uint8_t *line, uint32_t len, const char *verb)
 {
     size_t n = strlen(verb);
@@ -176,8 +242,10 @@ static void client_line(SmtpState *s, AppLayerCtx *ctx, const uint8_t *line, uin
         }
         return;
     }
-    if (!current_tx(s, ctx))
+    SmtpTx *tx = current_tx(s, ctx);
+    if (!tx)
         return;
+    keep_args(s, tx, ctx, line, len);
     if (verb_is(line, len, "STARTTLS")) {
         push_cmd(s, ctx, SMTP_CMD_STARTTLS);
     } else if (verb_is(line, len, "DATA")) {
@@ -328,8 +396,15 @@ static AppProto smtp_probe(const uint8_t *data, uint32_t len, bool to_server)
     return need_more ? ALPROTO_UNKNOWN : ALPROTO_FAILED;
 }
 
-static void tx_free_fn(void *tx)
+static void tx_free_fn(void *txp)
 {
+    SmtpTx *tx = txp;
+    if (!tx)
+        return;
+    free(tx->mail_from.data);
+    for (uint32_t i = 0; i < tx->rcpt_count; i++)
+        free(tx->rcpt_to[i].data);
+    free(tx->rcpt_to);
     free(tx);
 }
 
@@ -342,6 +417,7 @@ static void smtp_state_free(void *state)
 {
     SmtpState *s = state;
     app_tx_ring_clear(&s->txs, tx_free_fn);
+    free(s->helo.data);
     free(s);
 }
 
@@ -364,7 +440,7 @@ static bool smtp_tx_done(void *tx, bool to_server)
 static void smtp_tx_free(void *state, uint64_t id)
 {
     SmtpState *s = state;
-    free(app_tx_ring_get(&s->txs, id));
+    tx_free_fn(app_tx_ring_get(&s->txs, id));
     app_tx_ring_remove(&s->txs, id);
     if (s->cur_open && s->cur == id)
         s->cur_open = false;
@@ -377,6 +453,37 @@ static bool smtp_tx_has_event(void *txp, const char *name)
         if ((tx->events & (1u << i)) && strcasecmp(name, smtp_event_names[i]) == 0)
             return true;
     return false;
+}
+
+/* The "smtp" object, Suricata 7's fields in its order. */
+static json_t *smtp_tx_alert_json(void *state, void *txp)
+{
+    const SmtpState *s = state;
+    const SmtpTx *tx = txp;
+    json_t *o = json_object();
+    if (s->helo.data)
+        json_object_set_new(o, "helo", file_json_bytes(s->helo.data, s->helo.len));
+    if (tx->mail_from.data)
+        json_object_set_new(o, "mail_from",
+                            file_json_bytes(tx->mail_from.data, tx->mail_from.len));
+    if (tx->rcpt_count) {
+        json_t *list = json_array();
+        for (uint32_t i = 0; i < tx->rcpt_count; i++)
+            json_array_append_new(list, file_json_bytes(tx->rcpt_to[i].data,
+                                                        tx->rcpt_to[i].len));
+        json_object_set_new(o, "rcpt_to", list);
+    }
+    return o;
+}
+
+static void smtp_log_tx(AppLayerCtx *ctx, void *state, void *tx, uint64_t tx_id)
+{
+    EveWriter *w = ctx->thread->eve;
+    if (!w || !eve_enabled(w->log, EVE_SMTP))
+        return;
+    json_t *obj = applayer_eve_header(ctx, "smtp", tx_id);
+    json_object_set_new(obj, "smtp", smtp_tx_alert_json(state, tx));
+    eve_write(w, EVE_SMTP, obj);
 }
 
 void smtp_register_counters(void)
@@ -404,5 +511,7 @@ const AppLayerParser app_layer_smtp_parser = {
     .tx_done = smtp_tx_done,
     .tx_free = smtp_tx_free,
     .tx_has_event = smtp_tx_has_event,
+    .log_tx = smtp_log_tx,
+    .tx_alert_json = smtp_tx_alert_json,
     .configure = smtp_configure,
 };

@@ -1,6 +1,7 @@
 /*
  * test-smtp.c - unit tests of the SMTP parser: a whole mail session (banner, EHLO, MAIL,
- * RCPT, DATA with a dot-stuffed line, QUIT) delivered whole and a byte at a time, pipelined
+ * RCPT, DATA with a dot-stuffed line, QUIT) delivered whole and a byte at a time, with the
+ * EVE "smtp" objects of its two transactions (helo, mail_from, rcpt_to), pipelined
  * STARTTLS handing the flow over to TLS (and a refused one), replies without a welcome
  * (Suricata's NO_SERVER_WELCOME_MESSAGE on each), BDAT chunks whose bytes are not
  * commands, the line and command-queue limits (counted in smtp.memcap), and the probe.
@@ -77,6 +78,16 @@ static void *tx(Env *e, uint64_t id)
     return t;
 }
 
+/* The transaction's "smtp" object as compact JSON. */
+static void assert_tx_json(Env *e, uint64_t id, const char *want)
+{
+    json_t *o = app_layer_smtp_parser.tx_alert_json(e->state, tx(e, id));
+    char *text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(text, want);
+    free(text);
+    json_decref(o);
+}
+
 static bool has_event(Env *e, uint64_t id, const char *name)
 {
     return app_layer_smtp_parser.tx_has_event(tx(e, id), name);
@@ -91,9 +102,12 @@ static void run_session(size_t step)
     feed(&e, false, "220 mx.example ESMTP\r\n", step);
     feed(&e, true, "EHLO client.example\r\n", step);
     feed(&e, false, "250-mx.example\r\n250-PIPELINING\r\n250 STARTTLS\r\n", step);
-    feed(&e, true, "MAIL FROM:<a@example>\r\nRCPT TO:<b@example>\r\nDATA\r\n", step);
-    feed(&e, false, "250 ok\r\n250 ok\r\n354 go\r\n", step);
+    feed(&e, true, "MAIL FROM: <a@example> SIZE=100\r\nRCPT TO:<b@example>\r\n"
+                   "rcpt to:<c@example>\r\nDATA\r\n", step);
+    feed(&e, false, "250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n", step);
     assert_int_equal(app_layer_smtp_parser.tx_count(e.state), 1);
+    assert_tx_json(&e, 0, "{\"helo\":\"client.example\",\"mail_from\":\"<a@example>\","
+                          "\"rcpt_to\":[\"<b@example>\",\"<c@example>\"]}");
     assert_false(app_layer_smtp_parser.tx_done(tx(&e, 0), true));
     feed(&e, true, "Subject: hi\r\n\r\n..x\r\nDATA\r\nQUIT\r\n.\r\n", step);
     assert_true(app_layer_smtp_parser.tx_done(tx(&e, 0), true));
@@ -102,6 +116,7 @@ static void run_session(size_t step)
     feed(&e, false, "221 bye\r\n", step);
     assert_int_equal(app_layer_smtp_parser.tx_count(e.state), 2);
     assert_true(app_layer_smtp_parser.tx_done(tx(&e, 1), false));
+    assert_tx_json(&e, 1, "{\"helo\":\"client.example\"}");
     for (uint64_t id = 0; id < 2; id++) {
         assert_false(has_event(&e, id, "unable_to_match_reply_with_request"));
         assert_false(has_event(&e, id, "no_server_welcome_message"));
