@@ -17,9 +17,10 @@
  * this parser's life is ignored.
  *
  * A transaction is one mail exchange: it opens at the first command after the previous one
- * ended and ends with the message (end of DATA, BDAT ... LAST), RSET or QUIT; the anomaly
+ * ended and ends with the message (end of DATA, BDAT ... LAST) or the reply to RSET, as
+ * Suricata's (QUIT does not end it: the flow's end does); the anomaly
  * events are kept on it for app-layer-event rules. EVE `smtp` gives, as Suricata 7, the
- * flow's last HELO/EHLO argument, the transaction's MAIL FROM and its RCPT TO list (each
+ * flow's first HELO/EHLO argument, the transaction's MAIL FROM and its RCPT TO list (each
  * argument up to the first space after it: SIZE=... and other options are left out).
  *
  * Memory: a line longer than SMTP_LINE_MAX is cut there (MAX_COMMAND_LINE_LEN_EXCEEDED /
@@ -48,6 +49,7 @@ typedef enum SmtpCmd {
     SMTP_CMD_DATA,
     SMTP_CMD_BDAT,
     SMTP_CMD_DATA_END,  /* the "." ending a message: the server answers it too */
+    SMTP_CMD_RSET,
 } SmtpCmd;
 
 /* Suricata's SMTP event names; bit n of SmtpTx.events is smtp_event_names[n]. */
@@ -58,6 +60,7 @@ static const char *const smtp_event_names[] = {
     [SMTP_EV_MAX_REPLY_LINE_LEN_EXCEEDED] = "max_reply_line_len_exceeded",
     [SMTP_EV_NO_SERVER_WELCOME_MESSAGE] = "no_server_welcome_message",
     [SMTP_EV_TLS_REJECTED] = "tls_rejected",
+    [SMTP_EV_DUPLICATE_FIELDS] = "duplicate_fields",
 };
 
 /* A command's argument, copied. */
@@ -178,20 +181,30 @@ static void add_rcpt(SmtpTx *tx, AppLayerCtx *ctx, const uint8_t *line, uint32_t
         tx->rcpt_count++;
 }
 
+static void raise_event(SmtpState *s, AppLayerCtx *ctx, SmtpEvent ev);
+
+/* HELO/EHLO (per flow) and MAIL FROM (per transaction) are kept the first time; a second
+ * one raises DUPLICATE_FIELDS and is dropped, as Suricata does. */
+static void keep_once(SmtpState *s, AppLayerCtx *ctx, SmtpStr *dst, const uint8_t *line,
+                      uint32_t len, uint32_t skip)
+{
+    if (dst->data)
+        raise_event(s, ctx, SMTP_EV_DUPLICATE_FIELDS);
+    else if (!keep_param(dst, line, len, skip))
+        count_limit(ctx);
+}
+
 /* The prefixes are Suricata's: "mail from" and "rcpt to" then one byte (the colon). */
 static void keep_args(SmtpState *s, SmtpTx *tx, AppLayerCtx *ctx, const uint8_t *line,
                       uint32_t len)
 {
-    bool ok = true;
     if (len >= 4 && (strncasecmp((const char *)line, "helo", 4) == 0 ||
                      strncasecmp((const char *)line, "ehlo", 4) == 0))
-        ok = keep_param(&s->helo, line, len, 5);
+        keep_once(s, ctx, &s->helo, line, len, 5);
     else if (len >= 9 && strncasecmp((const char *)line, "mail from", 9) == 0)
-        ok = keep_param(&tx->mail_from, line, len, 10);
+        keep_once(s, ctx, &tx->mail_from, line, len, 10);
     else if (len >= 7 && strncasecmp((const char *)line, "rcpt to", 7) == 0)
         add_rcpt(tx, ctx, line, len);
-    if (!ok)
-        count_limit(ctx);
 }
 
 static bool verb_is(const uint8_t *line, uint32_t len, const char *verb)
@@ -257,9 +270,7 @@ static void client_line(SmtpState *s, AppLayerCtx *ctx, const uint8_t *line, uin
             s->bdat_last)
             end_tx(s);
     } else {
-        push_cmd(s, ctx, SMTP_CMD_OTHER);
-        if (verb_is(line, len, "RSET") || verb_is(line, len, "QUIT"))
-            end_tx(s);
+        push_cmd(s, ctx, verb_is(line, len, "RSET") ? SMTP_CMD_RSET : SMTP_CMD_OTHER);
     }
 }
 
@@ -279,6 +290,8 @@ static void final_reply(SmtpState *s, AppLayerCtx *ctx, int code)
     SmtpCmd cmd = s->cmds[s->cmd_head];
     s->cmd_head = (s->cmd_head + 1) % SMTP_CMD_QUEUE_MAX;
     s->cmd_count--;
+    if (cmd == SMTP_CMD_RSET)
+        end_tx(s);
     if (cmd != SMTP_CMD_STARTTLS)
         return;
     if (code != 220) {
@@ -352,15 +365,17 @@ static int smtp_parse(void *state, AppLayerCtx *ctx, bool to_server, const uint8
     if (s->handed_over)
         return 0;
     if (flags & APP_FLAG_GAP) {
-        /* the line the gap cut is lost: lines resume after the next LF */
+        /* missing chunk bytes are just missing; a line the gap cut is lost, and lines
+         * resume after the next LF */
+        if (to_server && s->bdat_left && take_chunk(s, len) == len)
+            return 0;
         SmtpLine *l = &s->line[to_server ? 0 : 1];
         l->len = 0;
         l->overlong = true;
-        s->bdat_left = 0;
         return 0;
     }
     if (!data)
-        return 0;
+        len = 0;
     uint32_t i = 0;
     while (i < len && !s->handed_over) {
         if (to_server && s->bdat_left) {
@@ -376,6 +391,9 @@ static int smtp_parse(void *state, AppLayerCtx *ctx, bool to_server, const uint8
             i++;
         }
     }
+    /* the client is done: no command can follow, so its transaction is complete */
+    if ((flags & APP_FLAG_EOF) && to_server)
+        end_tx(s);
     return 0;
 }
 

@@ -16,6 +16,7 @@ typedef enum SmtpEvent {
     SMTP_EV_MAX_REPLY_LINE_LEN_EXCEEDED,
     SMTP_EV_NO_SERVER_WELCOME_MESSAGE,
     SMTP_EV_TLS_REJECTED,
+    SMTP_EV_DUPLICATE_FIELDS,
 } SmtpEvent;
 
 /* smtp.memcap: a command or transaction refused at the limits. */

@@ -93,6 +93,18 @@ static bool has_event(Env *e, uint64_t id, const char *name)
     return app_layer_smtp_parser.tx_has_event(tx(e, id), name);
 }
 
+/* A second EHLO is dropped with DUPLICATE_FIELDS (the first is what EVE gives). */
+static void test_duplicate_helo(void **unused)
+{
+    (void)unused;
+    Env e;
+    env_init(&e);
+    feed(&e, true, "EHLO first\r\nMAIL FROM:<a@x>\r\nHELO second\r\nMAIL FROM:<b@x>\r\n", 1);
+    assert_tx_json(&e, 0, "{\"helo\":\"first\",\"mail_from\":\"<a@x>\"}");
+    assert_true(has_event(&e, 0, "duplicate_fields"));
+    env_free(&e);
+}
+
 /* The message's body holds a dot-stuffed line ("..x") and a line "DATA" and "QUIT" that are
  * message text, not commands; the lone "." ends it. */
 static void run_session(size_t step)
@@ -112,12 +124,17 @@ static void run_session(size_t step)
     feed(&e, true, "Subject: hi\r\n\r\n..x\r\nDATA\r\nQUIT\r\n.\r\n", step);
     assert_true(app_layer_smtp_parser.tx_done(tx(&e, 0), true));
     feed(&e, false, "250 queued\r\n", step);
+    /* RSET ends its transaction when answered; QUIT does not (the flow's end does) */
+    feed(&e, true, "RSET\r\n", step);
+    assert_false(app_layer_smtp_parser.tx_done(tx(&e, 1), false));
+    feed(&e, false, "250 reset\r\n", step);
+    assert_true(app_layer_smtp_parser.tx_done(tx(&e, 1), false));
     feed(&e, true, "QUIT\r\n", step);
     feed(&e, false, "221 bye\r\n", step);
-    assert_int_equal(app_layer_smtp_parser.tx_count(e.state), 2);
-    assert_true(app_layer_smtp_parser.tx_done(tx(&e, 1), false));
+    assert_int_equal(app_layer_smtp_parser.tx_count(e.state), 3);
+    assert_false(app_layer_smtp_parser.tx_done(tx(&e, 2), true));
     assert_tx_json(&e, 1, "{\"helo\":\"client.example\"}");
-    for (uint64_t id = 0; id < 2; id++) {
+    for (uint64_t id = 0; id < 3; id++) {
         assert_false(has_event(&e, id, "unable_to_match_reply_with_request"));
         assert_false(has_event(&e, id, "no_server_welcome_message"));
         assert_false(has_event(&e, id, "invalid_reply"));
@@ -197,9 +214,9 @@ static void run_bdat(size_t step)
     feed(&e, true, "MAIL FROM:<a@x>\r\nBDAT 11 LAST\r\nQUIT\r\nab\ncd", step);
     assert_int_equal(app_layer_smtp_parser.tx_count(e.state), 1);
     assert_true(app_layer_smtp_parser.tx_done(tx(&e, 0), true));
-    feed(&e, true, "QUIT\r\n", step);
+    feed(&e, true, "NOOP\r\n", step);
     assert_int_equal(app_layer_smtp_parser.tx_count(e.state), 2);
-    feed(&e, false, "250 ok\r\n250 ok\r\n221 bye\r\n", step);
+    feed(&e, false, "250 ok\r\n250 ok\r\n250 ok\r\n", step);
     assert_false(has_event(&e, 0, "unable_to_match_reply_with_request"));
     assert_false(has_event(&e, 1, "unable_to_match_reply_with_request"));
     env_free(&e);
@@ -255,6 +272,7 @@ int main(void)
         cmocka_unit_test(test_session_whole),
         cmocka_unit_test(test_session_bytewise),
         cmocka_unit_test(test_starttls),
+        cmocka_unit_test(test_duplicate_helo),
         cmocka_unit_test(test_no_welcome),
         cmocka_unit_test(test_bdat),
         cmocka_unit_test(test_limits),
