@@ -19,7 +19,8 @@ typedef enum SmtpEvent {
     SMTP_EV_DUPLICATE_FIELDS,
 } SmtpEvent;
 
-/* smtp.memcap: a command or transaction refused at the limits. */
+/* smtp.memcap: a command, recipient or transaction refused at the limits (bongsu's own
+ * counter: private, in the run summary rather than EVE stats). */
 void smtp_register_counters(void);
 extern CounterId smtp_memcap_counter;
 
