@@ -79,6 +79,21 @@ static void flow_detected(AppLayerThread *th, Flow *f, AppProto proto)
     counter_incr(th->counters, applayer_ids.flows[proto][f->key.proto == IPPROTO_TCP]);
 }
 
+/* After a protocol change that expected a protocol (TLS after STARTTLS), detection found
+ * `proto`: Suricata's proto_detect events when it is another one. */
+static void check_expected(AppLayerThread *th, Flow *f, const Packet *p, AppProto proto)
+{
+    AppProto expect = f->app->proto_expect;
+    f->app->proto_expect = ALPROTO_UNKNOWN;
+    if (expect == ALPROTO_UNKNOWN || proto == expect)
+        return;
+    AppLayerCtx ctx = {.thread = th, .flow = f, .packet = p,
+                       .now_usec = p ? p->ts_usec : f->last_usec};
+    applayer_raise_detect_event(&ctx, "APPLAYER_UNEXPECTED_PROTOCOL");
+    if (expect == ALPROTO_TLS)
+        applayer_raise_detect_event(&ctx, "APPLAYER_NO_TLS_AFTER_STARTTLS");
+}
+
 static void flow_failed(AppLayerThread *th, Flow *f)
 {
     if (f->app->proto == ALPROTO_FAILED)
@@ -217,6 +232,7 @@ void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_serve
     if (verdict == PROBE_FOUND) {
         set_direction_proto(app, to_server, found);
         flow_detected(th, f, found);
+        check_expected(th, f, p, found);
         flush_pending(th, f, p);
         /* What did not fit the detection buffer follows what did. */
         uint32_t taken = buf_len - before;

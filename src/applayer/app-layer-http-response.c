@@ -394,6 +394,13 @@ static void response_headers_done(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
     bool te = http_header_get(&tx->resp.headers, "transfer-encoding", &n) != NULL;
     const uint8_t *cl = http_header_get(&tx->resp.headers, "content-length", &cl_len);
     if (tx->status == 101 && !te && !cl) {
+        /* An upgrade to h2c asks for a change to HTTP/2 (bongsu has no HTTP/2 parser: the
+         * bytes stay a tunnel); Suricata refuses it while another change is under way
+         * (HTTP found instead of TLS after STARTTLS) and raises the event. */
+        uint32_t up_len;
+        const uint8_t *up = http_header_get(&tx->resp.headers, "upgrade", &up_len);
+        if (up && up_len == 3 && memcmp(up, "h2c", 3) == 0 && applayer_change_in_progress(ctx))
+            http_raise(ctx, tx, HTTP_EV_FAILED_PROTOCOL_CHANGE);
         start_tunnel(s, tx);
         return;
     }

@@ -21,7 +21,8 @@
     {                                                                                          \
         .request_body_limit = 100 * 1024, .response_body_limit = 100 * 1024,                   \
         .decompress_layer_limit = 2, .bomb_limit = 1024 * 1024, .bomb_ratio = 2048,            \
-        .log_extended = true,                                                                  \
+        .log_extended = true, .request_inspect_min = 32 * 1024,                                \
+        .response_inspect_min = 40 * 1024,                                                     \
     }
 
 HttpConfig http_config = HTTP_CONFIG_DEFAULTS;
@@ -282,6 +283,11 @@ static int http_parse(void *state, AppLayerCtx *ctx, bool to_server, const uint8
     HttpState *s = state;
     if (s->gave_up)
         return -1;
+    if (ctx->flow && ctx->flow->app) {
+        /* as Suricata's HTTP state set-up: the stream keeps this much behind raw inspection */
+        ctx->flow->app->min_inspect_depth[0] = http_config.request_inspect_min;
+        ctx->flow->app->min_inspect_depth[1] = http_config.response_inspect_min;
+    }
     if (flags & APP_FLAG_GAP)
         return http_gap(s, ctx, to_server, len);
     if (len && data) {
@@ -321,6 +327,12 @@ void app_layer_http_configure(const ConfNode *conf)
             (uint32_t)conf_get_int(conf, key, http_config.decompress_layer_limit);
         snprintf(key, sizeof(key), "%scompression-bomb-limit", base);
         http_config.bomb_limit = conf_get_size(conf, key, http_config.bomb_limit);
+        snprintf(key, sizeof(key), "%srequest-body-minimal-inspect-size", base);
+        http_config.request_inspect_min =
+            (uint32_t)conf_get_size(conf, key, http_config.request_inspect_min);
+        snprintf(key, sizeof(key), "%sresponse-body-minimal-inspect-size", base);
+        http_config.response_inspect_min =
+            (uint32_t)conf_get_size(conf, key, http_config.response_inspect_min);
         snprintf(key, sizeof(key), "%sdouble-decode-path", base);
         http_config.double_decode_path = conf_get_bool(conf, key, false);
         snprintf(key, sizeof(key), "%sdouble-decode-query", base);

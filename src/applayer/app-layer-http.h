@@ -240,6 +240,7 @@ typedef enum HttpEvent {
     HTTP_EV_REQUEST_AUTH_UNRECOGNIZED,
     HTTP_EV_REQUEST_BODY_UNEXPECTED,
     HTTP_EV_DOUBLE_ENCODED_URI,
+    HTTP_EV_FAILED_PROTOCOL_CHANGE,
     HTTP_EV_COUNT
 } HttpEvent;
 
@@ -261,6 +262,9 @@ typedef struct HttpConfig {
     bool log_request_headers, log_response_headers;  /* dump-all-headers */
     uint64_t log_custom;           /* bit per field of http_log_fields (custom: [...]) */
     bool double_decode_path, double_decode_query;  /* libhtp default-config options */
+    /* request/response-body-minimal-inspect-size: Suricata keeps this much of each
+     * direction's stream behind the raw inspection (TcpStream min_inspect_depth) */
+    uint32_t request_inspect_min, response_inspect_min;
 } HttpConfig;
 
 extern HttpConfig http_config;

@@ -14,6 +14,7 @@
 #include "applayer/app-layer-ftp.h"
 #include "applayer/app-layer-http.h"
 #include "applayer/app-layer-smb.h"
+#include "applayer/app-layer-smtp.h"
 #include "applayer/app-layer-internal.h"
 #include "applayer/app-layer-tls.h"
 #include "config/config.h"
@@ -138,6 +139,7 @@ int applayer_init(const ConfNode *conf)
         &app_layer_ftp_parser,
         &app_layer_ftpdata_parser,
         &app_layer_smb_parser,
+        &app_layer_smtp_parser,
     };
     memset(parsers, 0, sizeof(parsers));
     midstream = conf && conf_get_bool(conf, "stream.midstream", false);

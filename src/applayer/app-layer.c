@@ -15,7 +15,7 @@ static const char *const proto_names[ALPROTO_MAX] = {
     [ALPROTO_UNKNOWN] = "unknown", [ALPROTO_HTTP] = "http", [ALPROTO_DNS] = "dns",
     [ALPROTO_TLS] = "tls",         [ALPROTO_FAILED] = "failed",
     [ALPROTO_FTP] = "ftp",         [ALPROTO_FTPDATA] = "ftp-data",
-    [ALPROTO_SMB] = "smb",
+    [ALPROTO_SMB] = "smb",         [ALPROTO_SMTP] = "smtp",
 };
 
 const char *app_proto_name(AppProto proto)
@@ -170,8 +170,20 @@ void applayer_tx_mark_nolog(Flow *f, uint64_t tx_id)
 
 void applayer_change_protocol(AppLayerCtx *ctx)
 {
-    if (ctx->flow && ctx->flow->app)
+    applayer_change_protocol_expect(ctx, ALPROTO_UNKNOWN);
+}
+
+void applayer_change_protocol_expect(AppLayerCtx *ctx, AppProto expect)
+{
+    if (ctx->flow && ctx->flow->app) {
         ctx->flow->app->change_requested = true;
+        ctx->flow->app->proto_expect = expect;
+    }
+}
+
+bool applayer_change_in_progress(const AppLayerCtx *ctx)
+{
+    return ctx->flow && ctx->flow->app && ctx->flow->app->changing;
 }
 
 /* Ends the current parser's life on this flow and re-arms detection (see app-layer.h). */
@@ -192,6 +204,7 @@ static void change_protocol(AppLayerThread *th, Flow *f, const Packet *p, uint64
     app->probed_ts = app->probed_tc = 0;
     app->detect_done_ts = app->detect_done_tc = false;
     app->parser_error = app->change_requested = false;
+    app->changing = true;
 }
 
 void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
@@ -208,10 +221,13 @@ void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server
     }
     uint64_t now = p ? p->ts_usec : f->last_usec;
     AppLayerCtx ctx = {.thread = th, .flow = f, .packet = p, .now_usec = now};
+    bool changing = app->changing;
     if (parser->parse(app->state, &ctx, to_server, data, len, flags) != 0) {
         app->parser_error = true;
         counter_incr(th->counters, applayer_ids.parser_errors[app->proto][flow_is_tcp(f)]);
     }
+    if (changing)
+        app->changing = false; /* the first parse after the change is over */
     app->parsed[to_server ? 0 : 1] += len;
     uint64_t txs = parser->tx_count(app->state);
     void *last = txs > app->tx_logged ? parser->tx_get(app->state, txs - 1) : NULL;

@@ -34,6 +34,7 @@ typedef enum AppProto {
     ALPROTO_FTP,     /* the FTP control connection */
     ALPROTO_FTPDATA, /* an FTP data connection ("ftp-data"), found by expectation */
     ALPROTO_SMB,
+    ALPROTO_SMTP,
     ALPROTO_FAILED,  /* detection gave up: logged as "failed" */
     ALPROTO_MAX
 } AppProto;
@@ -132,6 +133,11 @@ typedef struct AppLayerFlow {
     bool first_speaker_ts;       /* the client spoke first */
     bool parser_error;
     bool change_requested;       /* the parser handed the flow back (applayer_change_protocol) */
+    /* A protocol change is under way (Suricata's FLOW_CHANGE_PROTO): from the hand-back up
+     * to the end of the first parse after detection found the next protocol. A parser
+     * asking for another change meanwhile fails (HTTP's upgrade to h2c). */
+    bool changing;
+    AppProto proto_expect;       /* what the change expects (TLS after STARTTLS) */
     /* Detection buffering: bytes seen before the protocol was known. */
     uint8_t *pending_ts, *pending_tc;
     uint32_t pending_ts_len, pending_tc_len;
@@ -139,6 +145,10 @@ typedef struct AppLayerFlow {
      * stream inspection of that direction is due (Suricata's
      * AppLayerParserTriggerRawStreamReassembly); stream/stream-tcp-raw.c takes the bits. */
     uint8_t raw_trigger;
+    /* How much of each direction ([0] to server) the stream keeps behind the raw inspection
+     * progress while the session is open (Suricata's TcpStream.min_inspect_depth, which
+     * its HTTP parser sets): an alert's stream payload still shows those bytes. 0: none. */
+    uint32_t min_inspect_depth[2];
     /* inspect_by_direction parsers: transactions below inspected[0] had their request side
      * inspected, below inspected[1] their response side. */
     uint64_t inspected[2];
@@ -211,6 +221,12 @@ void applayer_flow_free(Flow *f);
  * the current parse call returns, its transactions are logged and its state freed, and the
  * next bytes are detected afresh; the old protocol stays as proto_orig. */
 void applayer_change_protocol(AppLayerCtx *ctx);
+/* The same, saying which protocol should come next: detection finding another one raises
+ * APPLAYER_UNEXPECTED_PROTOCOL (and APPLAYER_NO_TLS_AFTER_STARTTLS when TLS was expected). */
+void applayer_change_protocol_expect(AppLayerCtx *ctx, AppProto expect);
+/* Whether a protocol change is under way (AppLayerFlow.changing): a parser's own request
+ * for a change would fail now. */
+bool applayer_change_in_progress(const AppLayerCtx *ctx);
 
 /* Helpers for parsers' log_tx: the EVE header for a transaction event (flow direction,
  * tx_id), written through the thread's writer by eve_write(). */

@@ -61,7 +61,6 @@ typedef struct DetectStreamCtx {
     uint32_t *seen, stamp;   /* per signature: the inspection that made it a candidate */
     uint8_t *log;            /* the alert payload */
     uint32_t log_len, log_cap;
-    uint64_t log_end;        /* stream offset after the last logged byte */
     bool failed;             /* out of memory while collecting: skip this inspection */
 } DetectStreamCtx;
 
@@ -227,28 +226,6 @@ static void gather_candidates(DetectThread *dt, DetectStreamCtx *ctx, const Pack
     qsort(ctx->cand, ctx->cand_count, sizeof(uint32_t), cmp_u32);
 }
 
-/* StreamRawChunkFn for the alert payload: the kept stream, gaps named, up to the EVE
- * payload buffer size. */
-static bool log_piece(void *ud, const uint8_t *data, uint32_t len, uint64_t off)
-{
-    DetectStreamCtx *ctx = ud;
-    char gap[48];
-    int glen = 0;
-    if (ctx->log_len && off > ctx->log_end)
-        glen = snprintf(gap, sizeof(gap), "[%llu bytes missing]",
-                        (unsigned long long)(off - ctx->log_end));
-    ctx->log_end = off + len;
-    uint32_t room = ctx->log_cap - ctx->log_len;
-    uint32_t g = (uint32_t)glen < room ? (uint32_t)glen : room;
-    memcpy(ctx->log + ctx->log_len, gap, g);
-    ctx->log_len += g;
-    room -= g;
-    uint32_t n = len < room ? len : room;
-    memcpy(ctx->log + ctx->log_len, data, n);
-    ctx->log_len += n;
-    return ctx->log_len < ctx->log_cap;
-}
-
 static void write_stream_alerts(DetectThread *dt, DetectStreamCtx *ctx, const Packet *p,
                                 Flow *f, bool eof)
 {
@@ -263,7 +240,7 @@ static void write_stream_alerts(DetectThread *dt, DetectStreamCtx *ctx, const Pa
     }
     if (cap && ctx->log_cap >= cap) {
         ctx->log_cap = cap;
-        stream_raw_log(f, p->to_server, eof, log_piece, ctx);
+        ctx->log_len = stream_raw_dump(f, p->to_server, eof, ctx->log, cap);
     }
     dt->alert_stream = ctx->log ? ctx->log : (const uint8_t *)"";
     dt->alert_stream_len = ctx->log_len;

@@ -19,7 +19,7 @@ static const char *const eve_type_names[EVE_TYPE_COUNT] = {
     [EVE_ALERT] = "alert", [EVE_ANOMALY] = "anomaly", [EVE_HTTP] = "http",
     [EVE_DNS] = "dns",     [EVE_TLS] = "tls",         [EVE_FILES] = "files",
     [EVE_FLOW] = "flow",   [EVE_NETFLOW] = "netflow", [EVE_STATS] = "stats",
-    [EVE_DDOS] = "ddos",   [EVE_FTP] = "ftp",
+    [EVE_DDOS] = "ddos",   [EVE_FTP] = "ftp",         [EVE_SMTP] = "smtp",
 };
 
 const char *eve_type_name(EveType type)

@@ -39,6 +39,7 @@ typedef enum EveType {
     EVE_NETFLOW,
     EVE_STATS,
     EVE_DDOS,
+    EVE_SMTP,
     EVE_TYPE_COUNT
 } EveType;
 

@@ -11,6 +11,7 @@
 
 #include "common/timefmt.h"
 #include "output/output-fast.h"
+#include "stream/stream-tcp.h"
 
 json_t *alert_metadata_add(json_t *metadata, const char *key, const char *value)
 {
@@ -151,19 +152,40 @@ void output_tagged_packet(EveWriter *w, const Packet *p)
     eve_write(w, EVE_ALERT, obj);
 }
 
+/* A transaction's alert on TCP (Suricata's state match) carries the packet direction's
+ * stream as a stream match does: all the session still holds of it, gaps named, so the
+ * request that matched is in the payload even when the packet is a bare ACK. */
+static bool state_match(const AlertInfo *a, const Packet *p, const Flow *f)
+{
+    return a->has_tx_id && !a->tx_guessed && !a->stream && f && p->proto == IPPROTO_TCP;
+}
+
 static void add_packet_fields(json_t *obj, const EveAlertConfig *c, const Packet *p,
-                              const AlertInfo *a)
+                              const Flow *f, const AlertInfo *a)
 {
     if (c->payload || c->payload_printable) {
         /* a stream match logs the stream (the packet's payload when none is kept) */
-        bool stream = a->stream && a->stream_len;
-        const uint8_t *data = stream ? a->stream_data : p->payload;
-        uint32_t len = stream ? a->stream_len : p->payload_len;
+        bool stream = a->stream || state_match(a, p, f);
+        const uint8_t *data = p->payload;
+        uint32_t len = p->payload_len;
+        uint8_t *dump = NULL;
+        if (a->stream && a->stream_len) {
+            data = a->stream_data;
+            len = a->stream_len;
+        } else if (stream && !a->stream && c->payload_buffer_size &&
+                   (dump = malloc(c->payload_buffer_size)) != NULL) {
+            uint32_t n = stream_raw_dump(f, p->to_server, true, dump, c->payload_buffer_size);
+            if (n) {
+                data = dump;
+                len = n;
+            }
+        }
         if (c->payload)
             set_base64(obj, "payload", data, len);
         if (c->payload_printable)
             alert_set_printable(obj, "payload_printable", data, len);
-        json_object_set_new(obj, "stream", json_integer(a->stream ? 1 : 0));
+        json_object_set_new(obj, "stream", json_integer(stream ? 1 : 0));
+        free(dump);
     }
     if (c->packet && p->len)
         add_packet_dump(obj, p);
@@ -245,6 +267,6 @@ void output_alert(EveWriter *w, const Packet *p, const Flow *f, const AlertInfo 
         json_object_set_new(obj, "flow", flow_summary(f));
     }
     if (p)
-        add_packet_fields(obj, &w->log->cfg.alert, p, a);
+        add_packet_fields(obj, &w->log->cfg.alert, p, f, a);
     eve_write(w, EVE_ALERT, obj);
 }

@@ -88,7 +88,7 @@ enum {
     SSN_F_SACKOK = 0x0040,
     SSN_F_4WHS = 0x0080,             /* the server answered the SYN with a SYN */
     SSN_F_TFO = 0x0100,              /* TCP Fast Open: the SYN may carry data */
-    /* A gap went to the app layer: the session is lossy, and a RST is taken without the
+    /* A gap went to the app layer, or the memcap refused a segment: the session is lossy, and a RST is taken without the
      * sequence and ACK checks (Suricata's STREAMTCP_FLAG_LOSSY_BE_LIBERAL), so the data the
      * RST's sequence number shows acknowledged is still delivered. */
     SSN_F_LOSSY = 0x0200,
@@ -153,8 +153,10 @@ void stream_update_last_ack(TcpStream *s, uint32_t ack);
 void stream_set_next_seq(TcpSession *ssn, TcpStream *s, uint32_t seq);
 
 /* stream-tcp-raw.c: where segments may be freed up to (the app layer's and raw
- * inspection's progress, whichever is behind). */
-uint64_t stream_raw_keep_from(const StreamThread *st, const TcpStream *s);
+ * inspection's progress, whichever is behind; the latter less min_inspect_depth, what the
+ * app layer wants kept behind it). */
+uint64_t stream_raw_keep_from(const StreamThread *st, const TcpStream *s,
+                              uint32_t min_inspect_depth);
 
 /* stream-config.c */
 StreamOverlapPolicy stream_policy_for(const StreamConfig *cfg, const Address *dst);

@@ -20,6 +20,7 @@
  */
 #include "stream/stream-tcp-private.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,11 +29,13 @@ void stream_raw_enable(StreamThread *st)
     st->raw_enabled = true;
 }
 
-uint64_t stream_raw_keep_from(const StreamThread *st, const TcpStream *s)
+uint64_t stream_raw_keep_from(const StreamThread *st, const TcpStream *s,
+                              uint32_t min_inspect_depth)
 {
-    if (!st->raw_enabled || s->raw_progress >= s->app_progress)
+    if (!st->raw_enabled)
         return s->app_progress;
-    return s->raw_progress;
+    uint64_t raw = s->raw_progress > min_inspect_depth ? s->raw_progress - min_inspect_depth : 0;
+    return raw < s->app_progress ? raw : s->app_progress;
 }
 
 /* Data not yet handed to the app layer that starts right at its progress. */
@@ -190,7 +193,7 @@ bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, Str
     return true;
 }
 
-void stream_raw_log(Flow *f, bool to_server, bool eof, StreamRawChunkFn fn, void *ud)
+void stream_raw_log(const Flow *f, bool to_server, bool eof, StreamRawChunkFn fn, void *ud)
 {
     TcpSession *ssn = f ? f->tcp_session : NULL;
     if (!ssn)
@@ -198,4 +201,39 @@ void stream_raw_log(Flow *f, bool to_server, bool eof, StreamRawChunkFn fn, void
     const TcpStream *s = to_server ? &ssn->client : &ssn->server;
     if (s->head)
         walk(NULL, s, s->head->off, eof ? stored_end(s) : acked_end(s), fn, ud);
+}
+
+typedef struct DumpCtx {
+    uint8_t *buf;
+    uint32_t len, cap;
+    uint64_t end;  /* stream offset after the last dumped byte */
+} DumpCtx;
+
+/* StreamRawChunkFn for stream_raw_dump: a gap between two pieces is named. */
+static bool dump_piece(void *ud, const uint8_t *data, uint32_t len, uint64_t off)
+{
+    DumpCtx *d = ud;
+    char gap[48];
+    int glen = 0;
+    if (d->len && off > d->end)
+        glen = snprintf(gap, sizeof(gap), "[%llu bytes missing]",
+                        (unsigned long long)(off - d->end));
+    d->end = off + len;
+    uint32_t room = d->cap - d->len;
+    uint32_t g = (uint32_t)glen < room ? (uint32_t)glen : room;
+    memcpy(d->buf + d->len, gap, g);
+    d->len += g;
+    room -= g;
+    uint32_t n = len < room ? len : room;
+    memcpy(d->buf + d->len, data, n);
+    d->len += n;
+    return d->len < d->cap;
+}
+
+uint32_t stream_raw_dump(const Flow *f, bool to_server, bool all, uint8_t *buf, uint32_t cap)
+{
+    DumpCtx d = {.buf = buf, .cap = cap};
+    if (cap)
+        stream_raw_log(f, to_server, all, dump_piece, &d);
+    return d.len;
 }

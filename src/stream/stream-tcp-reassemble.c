@@ -106,9 +106,12 @@ void stream_segments_free(StreamThread *st, TcpStream *s)
 /* Segments entirely before the app-layer progress have been delivered. Suricata frees them
  * after the next packet from the same side, so a retransmission arriving first still meets
  * them (and counts as an overlap); so do we. */
-static void prune(StreamThread *st, TcpStream *s)
+static void prune(StreamThread *st, const TcpSession *ssn, const Flow *f, TcpStream *s)
 {
-    uint64_t keep = stream_raw_keep_from(st, s);
+    uint32_t depth = 0;
+    if (f->app && ssn->state < FLOW_TCP_CLOSED)
+        depth = f->app->min_inspect_depth[s == &ssn->client ? 0 : 1];
+    uint64_t keep = stream_raw_keep_from(st, s, depth);
     while (s->head && seg_end(s->head) <= keep)
         seg_free(st, s, s->head);
     s->base_off = s->app_progress;
@@ -274,20 +277,22 @@ static bool urgent_keep(StreamThread *st, TcpStream *s, const Packet *p, uint32_
     return *len > 0;
 }
 
-static void insert_data(StreamThread *st, TcpStream *s, Packet *p)
+/* Returns false when the memcap kept the data out: the stream then has a hole that no
+ * retransmission can fill, so the caller marks the session lossy as a gap would. */
+static bool insert_data(StreamThread *st, TcpStream *s, Packet *p)
 {
     /* a SYN's data (TCP Fast Open) starts one past its sequence number */
     int64_t off = stream_seq_to_offset(s, p->tcp_seq + ((p->tcp_flags & TH_SYN) ? 1u : 0u));
     const uint8_t *data = p->payload;
     uint32_t len = p->payload_len;
     if ((p->tcp_flags & TH_URG) && !urgent_keep(st, s, p, &len))
-        return;
+        return true;
     if (off + (int64_t)len <= (int64_t)s->base_off) {
         p->stream_added = true;
-        return; /* all of it was delivered and freed already */
+        return true; /* all of it was delivered and freed already */
     }
     if (!depth_allows(st, s, p, (uint64_t)(off + len)))
-        return;
+        return true;
     if (off < (int64_t)s->base_off) {
         uint32_t skip = (uint32_t)((int64_t)s->base_off - off);
         data += skip;
@@ -295,14 +300,10 @@ static void insert_data(StreamThread *st, TcpStream *s, Packet *p)
         off = (int64_t)s->base_off;
     }
     size_t need = sizeof(StreamSegment) + len;
-    if (st->seg_memuse + need > st->seg_memcap) {
-        counter_incr(st->counters, stream_ids.segment_memcap_drop);
-        return;
-    }
-    StreamSegment *seg = seg_alloc(st, len);
+    StreamSegment *seg = st->seg_memuse + need > st->seg_memcap ? NULL : seg_alloc(st, len);
     if (!seg) {
         counter_incr(st->counters, stream_ids.segment_memcap_drop);
-        return;
+        return false;
     }
     st->seg_memuse += need;
     p->stream_added = true;
@@ -322,6 +323,7 @@ static void insert_data(StreamThread *st, TcpStream *s, Packet *p)
     }
     if (end > s->right_edge)
         s->right_edge = end;
+    return true;
 }
 
 /* How far the other side has acknowledged this direction, as an offset. In the closing
@@ -408,8 +410,9 @@ void stream_reassemble_packet(StreamThread *st, TcpSession *ssn, Flow *f, Packet
     if (dir != UPDATE_DIR_PACKET)
         deliver(st, ssn, f, p, rcv, acked_offset(ssn, rcv, false));
     bool depth_before = snd->flags & STREAM_F_DEPTH_REACHED;
-    if (p->payload_len && !(p->tcp_flags & TH_RST))
-        insert_data(st, snd, p);
+    /* Suricata sets STREAMTCP_FLAG_LOSSY_BE_LIBERAL when a segment cannot be stored too */
+    if (p->payload_len && !(p->tcp_flags & TH_RST) && !insert_data(st, snd, p))
+        ssn->flags |= SSN_F_LOSSY;
     /* the depth was just reached: what is acknowledged of this side goes up now */
     if (!depth_before && (snd->flags & STREAM_F_DEPTH_REACHED))
         dir = UPDATE_DIR_PACKET;
@@ -424,7 +427,7 @@ void stream_reassemble_packet(StreamThread *st, TcpSession *ssn, Flow *f, Packet
         if (dir != UPDATE_DIR_OPPOSING)
             send_eof(st, ssn, f, p, snd);
     }
-    prune(st, snd);
+    prune(st, ssn, f, snd);
 }
 
 /* Flow end: Suricata's pseudo packets, to-server first. Unacknowledged data counts now, but

@@ -162,6 +162,10 @@ bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, Str
                         void *ud);
 /* Walks what the direction still holds, from its oldest kept byte (the alert payload of a
  * stream match, as Suricata logs it). */
-void stream_raw_log(Flow *f, bool to_server, bool eof, StreamRawChunkFn fn, void *ud);
+void stream_raw_log(const Flow *f, bool to_server, bool eof, StreamRawChunkFn fn, void *ud);
+/* The same as Suricata 7.0.7 writes it into an alert's payload: the pieces back to back, a
+ * gap between two as "[N bytes missing]", at most cap bytes into buf; returns the length.
+ * all: unacknowledged bytes too (eof, or a transaction's alert). */
+uint32_t stream_raw_dump(const Flow *f, bool to_server, bool all, uint8_t *buf, uint32_t cap);
 
 #endif

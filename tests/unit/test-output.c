@@ -269,10 +269,53 @@ static void test_alert_outputs(void **state)
     unlink(fast_path);
 }
 
+/* A transaction's alert on TCP is a state match: stream 1, and the payload the packet
+ * direction's kept stream, or the packet's own payload when the session holds none. */
+static void test_tx_alert_is_stream(void **state)
+{
+    (void)state;
+    char eve_path[] = "/tmp/bongsu-test-eve-XXXXXX";
+    close(mkstemp(eve_path));
+    EveConfig cfg;
+    eve_config_default(&cfg);
+    snprintf(cfg.path, sizeof(cfg.path), "%s", eve_path);
+    cfg.alert.payload_printable = true;
+    EveLog *log = eve_log_open(&cfg);
+    assert_non_null(log);
+    EveWriter w;
+    eve_writer_init(&w, log);
+    Packet p;
+    uint8_t bytes[16];
+    fast_packet(&p, bytes);
+    Flow f;
+    memset(&f, 0, sizeof(f));
+    AlertInfo a = {.gid = 1, .sid = 7, .rev = 1, .signature = "s", .category = "",
+                   .has_tx_id = true};
+    output_alert(&w, &p, &f, &a);
+    a.has_tx_id = false;
+    output_alert(&w, &p, &f, &a);
+    eve_writer_destroy(&w);
+    eve_log_close(log);
+    FILE *fp = fopen(eve_path, "r");
+    char line[2048];
+    for (int i = 0; i < 2; i++) {
+        assert_non_null(fgets(line, sizeof(line), fp));
+        json_t *obj = json_loads(line, 0, NULL);
+        assert_non_null(obj);
+        assert_int_equal(json_integer_value(json_object_get(obj, "stream")), i == 0);
+        assert_string_equal(json_string_value(json_object_get(obj, "payload_printable")),
+                            "GET.\n");
+        json_decref(obj);
+    }
+    fclose(fp);
+    unlink(eve_path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counters_merge_and_nest),
+        cmocka_unit_test(test_tx_alert_is_stream),
         cmocka_unit_test(test_timestamp_format),
         cmocka_unit_test(test_address_format),
         cmocka_unit_test(test_writer_lines),

@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "applayer/app-layer.h"
 #include "stream/stream-tcp.h"
 
 #define SEC 1000000ull
@@ -511,6 +512,52 @@ static void test_gap(void **state)
     finish();
 }
 
+static bool skip_piece(void *ud, const uint8_t *data, uint32_t len, uint64_t off)
+{
+    (void)ud;
+    (void)data;
+    (void)len;
+    (void)off;
+    return true;
+}
+
+/* What an alert's stream payload shows of the client's side (stream_raw_dump). */
+static void assert_dump(Flow *f, const char *want)
+{
+    uint8_t buf[256];
+    uint32_t n = stream_raw_dump(f, true, true, buf, sizeof(buf));
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(buf, want, n);
+}
+
+/* With raw inspection on, segments the raw progress passed are freed at the sender's next
+ * packet, unless the app layer asked to keep min_inspect_depth behind it (Suricata's HTTP
+ * keeps its minimal inspect sizes): the alert payload then still has the earlier bytes,
+ * a gap between pieces named as Suricata 7.0.7 writes it. */
+static void test_min_inspect_depth_keeps_dump(void **state)
+{
+    (void)state;
+    start();
+    stream_raw_enable(h.st);
+    Flow *f = handshake(CISN, SISN);
+    AppLayerFlow app;
+    memset(&app, 0, sizeof(app));
+    f->app = &app;
+    send_pkt(true, TH_ACK, CISN + 1, SISN + 1, "one");
+    send_pkt(false, TH_ACK, SISN + 1, CISN + 4, NULL);
+    assert_true(stream_raw_inspect(h.st, f, true, true, skip_piece, NULL));
+    send_pkt(true, TH_ACK, CISN + 4, SISN + 1, "two");
+    assert_dump(f, "two"); /* "one" went */
+    app.min_inspect_depth[0] = 1000;
+    send_pkt(false, TH_ACK, SISN + 1, CISN + 7, NULL);
+    assert_true(stream_raw_inspect(h.st, f, true, true, skip_piece, NULL));
+    send_pkt(true, TH_ACK, CISN + 12, SISN + 1, "four"); /* 5 bytes never seen */
+    send_pkt(false, TH_ACK, SISN + 1, CISN + 16, NULL);
+    assert_dump(f, "two[5 bytes missing]four");
+    f->app = NULL;
+    finish();
+}
+
 static void test_unacked_gap_not_crossed_at_end(void **state)
 {
     (void)state;
@@ -594,6 +641,24 @@ static void test_segment_memcap(void **state)
     send_pkt(false, TH_ACK, SISN + 1, CISN + 6, NULL);
     assert_recorded(&h.ts, "first");
     assert_true(count("tcp.reassembly_memuse") > 0);
+    finish();
+}
+
+/* A segment the memcap refused is a hole no retransmission fills: the session is lossy, and
+ * a RST is then taken without bsd's exact-sequence check (test_rst: refused otherwise). */
+static void test_segment_memcap_makes_lossy(void **state)
+{
+    (void)state;
+    h.cfg.reassembly_memcap = 100;
+    start();
+    Flow *f = handshake(CISN, SISN);
+    char big[128];
+    memset(big, 'B', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    send_pkt(true, TH_ACK, CISN + 1, SISN + 1, big);
+    assert_int_equal(count("tcp.segment_memcap_drop"), 1);
+    send_pkt(false, TH_RST | TH_ACK, SISN + 100, CISN + 1, NULL);
+    assert_int_equal(f->tcp_state, FLOW_TCP_CLOSED);
     finish();
 }
 
@@ -775,6 +840,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_urgent_policies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_memcap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_segment_memcap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_segment_memcap_makes_lossy, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_min_inspect_depth_keeps_dump, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checksum_validation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paws, setup, teardown),
         cmocka_unit_test_setup_teardown(test_async_oneside, setup, teardown),
