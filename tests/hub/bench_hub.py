@@ -84,10 +84,20 @@ def ingest_phase(hub, tokens, bodies, seconds=None, until_total=None, base=0, on
 
 
 def cpu_seconds(pid):
-    """utime + stime of a process, in seconds (Linux)."""
+    """(utime, stime) of a process, in seconds (Linux)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def cpu_text(c0, c1, n):
+    """The hub's CPU per event between two cpu_seconds() readings, user and kernel
+    apart (the kernel's share is page writes and reads, not instructions), with the
+    load average beside it: on a shared machine wall-clock rates mean little without."""
+    user, sys_ = (1e6 * (c1[i] - c0[i]) / max(n, 1) for i in range(2))
+    return (f"hub CPU {user + sys_:.1f} us/event (user {user:.1f} + sys {sys_:.1f}), "
+            f"load {os.getloadavg()[0]:.1f}")
 
 
 def latency(hub, token, path, n=30, budget_s=30):
@@ -315,11 +325,11 @@ def run_ingest(hub, tokens, a):
     n, dt = ingest_phase(hub, tokens[:1], bodies[:1], seconds=20)
     c1 = cpu_seconds(hub.proc.pid)
     row("ingest, 1 sensor", f"{n / dt:,.0f} events/s",
-        f"{n:,} events in {dt:.1f} s; hub CPU {1e6 * (c1 - c0) / n:.1f} us/event")
+        f"{n:,} events in {dt:.1f} s; {cpu_text(c0, c1, n)}")
     n2, dt = ingest_phase(hub, tokens, bodies, seconds=20)
     c2 = cpu_seconds(hub.proc.pid)
     row("ingest, 4 sensors", f"{n2 / dt:,.0f} events/s",
-        f"{n2:,} events in {dt:.1f} s; hub CPU {1e6 * (c2 - c1) / n2:.1f} us/event")
+        f"{n2:,} events in {dt:.1f} s; {cpu_text(c1, c2, n2)}")
     total = n + n2
     if total < a.events and not (a.fill_offline or a.fill_copy):
         n3, dt = ingest_phase(hub, tokens, bodies, until_total=a.events, base=total)
@@ -350,11 +360,11 @@ def run_ingest_real(hub, tokens, a, n_bodies=24):
     n, dt = ingest_phase(hub, tokens[:1], first, seconds=20, once=True)
     c_1 = cpu_seconds(hub.proc.pid)
     row("ingest of distinct events, 1 sensor (HTTP)", f"{n / dt:,.0f} events/s",
-        f"{n:,} events in {dt:.1f} s; hub CPU {1e6 * (c_1 - c_0) / n:.1f} us/event")
+        f"{n:,} events in {dt:.1f} s; {cpu_text(c_0, c_1, n)}")
     n2, dt = ingest_phase(hub, tokens, four, seconds=20, once=True)
     c_2 = cpu_seconds(hub.proc.pid)
     row("ingest of distinct events, 4 sensors (HTTP)", f"{n2 / dt:,.0f} events/s",
-        f"{n2:,} events in {dt:.1f} s; hub CPU {1e6 * (c_2 - c_1) / n2:.1f} us/event")
+        f"{n2:,} events in {dt:.1f} s; {cpu_text(c_1, c_2, n2)}")
 
 
 def run_queries(hub, analyst, queries, only=None):

@@ -806,6 +806,46 @@ static void test_many_query_shapes(void **state)
     assert_int_equal(first[26], 0);  /* ... with Lazarus */
 }
 
+/* A row callback that runs a query of the same text as the one it is called from (the
+ * SQLite backend keeps prepared statements per handle and must not hand out the one
+ * still being stepped), and repeated queries with other values bound. */
+typedef struct {
+    hub_store *s;
+    int outer, inner, wrong_actor;
+} nested_ctx;
+
+static int count_kimsuky(const hub_event_row *row, void *ud)
+{
+    nested_ctx *c = ud;
+    c->inner++;
+    c->wrong_actor += strcmp(row->f.actor ? row->f.actor : "", "Kimsuky") != 0;
+    return 0;
+}
+
+static int outer_row(const hub_event_row *row, void *ud)
+{
+    nested_ctx *c = ud;
+    c->outer++;
+    c->wrong_actor += strcmp(row->f.actor ? row->f.actor : "", "Lazarus Group") != 0;
+    hub_event_filter inner = {.actor = "Kimsuky", .order = HUB_ORDER_NEWEST, .limit = 50};
+    assert_int_equal(hub_store_events(c->s, &inner, count_kimsuky, c), HUB_OK);
+    return 0;
+}
+
+static void test_nested_same_query(void **state)
+{
+    fixture *f = *state;
+    load(f->s);
+    nested_ctx c = {.s = f->s};
+    /* the same limit: it is part of the query's text */
+    hub_event_filter outer = {.actor = "Lazarus Group", .order = HUB_ORDER_NEWEST, .limit = 50};
+    for (int pass = 0; pass < 2; pass++)
+        assert_int_equal(hub_store_events(f->s, &outer, outer_row, &c), HUB_OK);
+    assert_int_equal(c.outer, 2 * 30);       /* Lazarus's 30 events, twice */
+    assert_int_equal(c.inner, 2 * 30 * 10); /* Kimsuky's 10 events under each of them */
+    assert_int_equal(c.wrong_actor, 0);
+}
+
 /* PostgreSQL databases from before migration 3 hold one claim row per key in
  * idempotency; opening them moves those claims to claim_batch without losing one. */
 static void test_pg_claim_migration(void **state)
@@ -1011,6 +1051,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_claim_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_paged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_query_shapes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nested_same_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_addr_buckets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_batch_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_long_rows, setup, teardown),
