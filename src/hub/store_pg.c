@@ -411,13 +411,16 @@ static hub_status partition_missing(pg_store *s, const char *name, bool *missing
  * created (PostgreSQL refuses a partition whose range the default partition holds rows
  * of). The default partition is locked first: no writer can add rows of that day
  * between the move and the CREATE, and readers wait for this transaction rather than
- * seeing the rows in neither place. Rows go through a temporary table and back into
- * events once the partition exists. */
+ * seeing the rows in neither place. The parent is locked before it, as the CREATE would
+ * (ACCESS EXCLUSIVE), in the order a COPY takes them (parent, then partition): the other
+ * order deadlocks with a COPY already routing rows to the default partition. Rows go
+ * through a temporary table and back into events once the partition exists. */
 static hub_status drain_default(pg_store *s, const char *lo, const char *hi, bool *moved)
 {
     const char *p[] = {lo, hi};
     PGresult *r = NULL;
-    hub_status st = exec(s, "LOCK TABLE events_default IN ACCESS EXCLUSIVE MODE", "drain");
+    hub_status st = exec(s, "LOCK TABLE ONLY events IN ACCESS EXCLUSIVE MODE;"
+                            " LOCK TABLE events_default IN ACCESS EXCLUSIVE MODE", "drain");
     if (st == HUB_OK &&
         !(r = run(s, "SELECT EXISTS(SELECT 1 FROM events_default WHERE ts_us >= $1::bigint"
                      " AND ts_us < $2::bigint)", 2, p, "drain")))
