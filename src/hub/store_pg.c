@@ -6,6 +6,8 @@
  *   - events is range-partitioned by event time, one partition per UTC day, created on
  *     demand by the batch that first needs it; retention (hub_store_retain) drops whole
  *     partitions, which is instant and leaves no bloat, where DELETE would rewrite pages.
+ *     A default partition takes the events of days without one (stray clocks), so a
+ *     batch never fails for its timestamps.
  *   - a batch is buffered in memory and sent at commit with one COPY (row-at-a-time
  *     INSERTs cost a network round trip each).
  *   - writers run concurrently (SQLite serializes them by design). Earlier versions held
@@ -46,10 +48,8 @@ struct pg_store {
     size_t skey_next;   /* in event_add order; the next one to use */
     hub_rollup acc;     /* rollup rows of this batch */
     hub_buf copy;       /* COPY text rows of this batch */
-    int64_t days[8];    /* distinct days (since the epoch) this batch writes to */
-    size_t ndays;
-    bool days_overflow; /* more than 8: check every day again at commit */
-    int64_t min_day, max_day;
+    int64_t days[8];    /* distinct days (since the epoch) this batch writes to; */
+    size_t ndays;       /* days past the eighth go to events_default */
     char *prepared[64]; /* read query texts prepared on this connection, hub_r<index> */
     size_t nprepared;
 };
@@ -121,6 +121,11 @@ static const char *const MIGRATIONS[] = {
      * ingest, which have no entry id) is never a conflict. */
     ("ALTER TABLE events ADD COLUMN skey text COLLATE \"C\";"
      "CREATE UNIQUE INDEX events_skey ON events(skey, ts_us);"),
+    /* 5: events whose day has no partition (a stray clock: before 1000 or after 9999,
+     * or a batch spread over more days than it creates partitions for) land here
+     * instead of failing their whole batch; a day's rows move to its own partition when
+     * one is created (drain_default). */
+    "CREATE TABLE events_default PARTITION OF events DEFAULT;",
 };
 
 static hub_status fail(pg_store *s, const char *what)
@@ -258,7 +263,6 @@ static void batch_clear(pg_store *s)
     hub_buf_free(&s->skeys);
     s->skey_next = 0;
     s->ndays = 0;
-    s->days_overflow = false;
 }
 
 void pg_close(pg_store *s)
@@ -403,15 +407,62 @@ static hub_status partition_missing(pg_store *s, const char *name, bool *missing
     return HUB_OK;
 }
 
-static hub_status ensure_partition(pg_store *s, int64_t day)
+/* Moves the rows of [lo, hi) out of events_default so that the day's partition can be
+ * created (PostgreSQL refuses a partition whose range the default partition holds rows
+ * of). The default partition is locked first: no writer can add rows of that day
+ * between the move and the CREATE, and readers wait for this transaction rather than
+ * seeing the rows in neither place. The parent is locked before it, as the CREATE would
+ * (ACCESS EXCLUSIVE), in the order a COPY takes them (parent, then partition): the other
+ * order deadlocks with a COPY already routing rows to the default partition. Rows go
+ * through a temporary table and back into events once the partition exists. */
+static hub_status drain_default(pg_store *s, const char *lo, const char *hi, bool *moved)
 {
+    const char *p[] = {lo, hi};
+    PGresult *r = NULL;
+    hub_status st = exec(s, "LOCK TABLE ONLY events IN ACCESS EXCLUSIVE MODE;"
+                            " LOCK TABLE events_default IN ACCESS EXCLUSIVE MODE", "drain");
+    if (st == HUB_OK &&
+        !(r = run(s, "SELECT EXISTS(SELECT 1 FROM events_default WHERE ts_us >= $1::bigint"
+                     " AND ts_us < $2::bigint)", 2, p, "drain")))
+        st = HUB_ERR_STORAGE;
+    *moved = st == HUB_OK && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    r = NULL;
+    if (*moved)
+        st = exec(s, "CREATE TEMP TABLE hub_drain (LIKE events) ON COMMIT DROP", "drain");
+    if (*moved && st == HUB_OK &&
+        !(r = run(s, "WITH m AS (DELETE FROM events_default WHERE ts_us >= $1::bigint AND"
+                     " ts_us < $2::bigint RETURNING *) INSERT INTO hub_drain SELECT * FROM m",
+                  2, p, "drain")))
+        st = HUB_ERR_STORAGE;
+    PQclear(r);
+    return st;
+}
+
+/* Days that get a partition of their own: four-digit years, so that the name sorts and
+ * parses (drop_partitions); others stay in events_default. */
+static bool day_partitioned(int64_t day)
+{
+    return day >= INT64_C(-354285) && day <= INT64_C(2932896); /* 1000-01-01 .. 9999-12-31 */
+}
+
+static bool partition_name(int64_t day, char name[40])
+{
+    if (!day_partitioned(day))
+        return false;
     time_t t = (time_t)(day * 86400);
     struct tm tm;
     gmtime_r(&t, &tm);
-    char name[40], sql[256];
-    snprintf(name, sizeof name, "events_p%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday);
-    bool missing = false;
+    snprintf(name, 40, "events_p%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    return true;
+}
+
+static hub_status ensure_partition(pg_store *s, int64_t day)
+{
+    char name[40], sql[256], lo[24], hi[24];
+    if (!partition_name(day, name))
+        return HUB_OK;
+    bool missing = false, moved = false;
     hub_status st = partition_missing(s, name, &missing);
     /* Writers run concurrently: the first to find the day missing creates it, holding
      * the write lock to its commit; one that waited for the lock looks again. */
@@ -419,22 +470,25 @@ static hub_status ensure_partition(pg_store *s, int64_t day)
         st = partition_missing(s, name, &missing);
     if (st != HUB_OK || !missing)
         return st;
+    i64(lo, day * HUB_DAY_US);
+    i64(hi, (day + 1) * HUB_DAY_US);
+    st = drain_default(s, lo, hi, &moved);
     snprintf(sql, sizeof sql,
-             "CREATE TABLE IF NOT EXISTS %s PARTITION OF events FOR VALUES FROM (%" PRId64
-             ") TO (%" PRId64 ")",
-             name, day * HUB_DAY_US, (day + 1) * HUB_DAY_US);
-    return exec(s, sql, "create partition");
+             "CREATE TABLE IF NOT EXISTS %s PARTITION OF events FOR VALUES FROM (%s) TO (%s)",
+             name, lo, hi);
+    if (st == HUB_OK)
+        st = exec(s, sql, "create partition");
+    if (st == HUB_OK && moved)
+        st = exec(s, "INSERT INTO events SELECT * FROM hub_drain; DROP TABLE hub_drain",
+                  "drain");
+    return st;
 }
 
 static hub_status ensure_partitions(pg_store *s)
 {
     hub_status st = HUB_OK;
-    if (s->days_overflow) /* a batch spread over many days: walk the whole span */
-        for (int64_t d = s->min_day; st == HUB_OK && d <= s->max_day; d++)
-            st = ensure_partition(s, d);
-    else
-        for (size_t i = 0; st == HUB_OK && i < s->ndays; i++)
-            st = ensure_partition(s, s->days[i]);
+    for (size_t i = 0; st == HUB_OK && i < s->ndays; i++)
+        st = ensure_partition(s, s->days[i]);
     return st;
 }
 
@@ -561,17 +615,26 @@ hub_status pg_commit(pg_store *s)
     return HUB_OK;
 }
 
+/* Days since the epoch, rounded down (events before 1970 belong to the day before). */
+static int64_t day_of(int64_t ts_us)
+{
+    return ts_us / HUB_DAY_US - (ts_us % HUB_DAY_US < 0);
+}
+
+/* Notes the day of an event for ensure_partitions. A batch spread over more than eight
+ * days (a replay of old captures, stray clocks) puts the rest in events_default rather
+ * than creating a partition for each: a sensor with a wild clock could otherwise make
+ * thousands of tables in one batch. A later batch that creates such a day's partition
+ * moves them there (drain_default). */
 static void note_day(pg_store *s, int64_t day)
 {
-    s->min_day = s->ndays || s->days_overflow ? (day < s->min_day ? day : s->min_day) : day;
-    s->max_day = s->ndays || s->days_overflow ? (day > s->max_day ? day : s->max_day) : day;
+    if (!day_partitioned(day))
+        return;
     for (size_t i = 0; i < s->ndays; i++)
         if (s->days[i] == day)
             return;
     if (s->ndays < sizeof s->days / sizeof *s->days)
         s->days[s->ndays++] = day;
-    else
-        s->days_overflow = true;
 }
 
 /* One COPY text field: \N for NULL; backslash, tab, newline and CR escaped. */
@@ -638,7 +701,7 @@ hub_status pg_event_add(pg_store *s, const char *sensor, int64_t received_us,
     copy_field(b, f->raw, f->raw_len, '\n');
     if (b->failed)
         return HUB_ERR_NOMEM;
-    note_day(s, f->ts_us / HUB_DAY_US);
+    note_day(s, day_of(f->ts_us));
     return hub_rollup_event(&s->acc, sensor, f);
 }
 
@@ -811,13 +874,18 @@ static hub_status drop_partitions(pg_store *s, int64_t day, int64_t *dropped)
 
 hub_status pg_retain(pg_store *s, int64_t before_us, int64_t *dropped)
 {
-    int64_t day = before_us / HUB_DAY_US;
+    int64_t day = day_of(before_us);
     *dropped = 0;
     hub_status st = pg_begin(s);
     if (st != HUB_OK)
         return st;
     st = drop_partitions(s, day, dropped);
-    bool ok = true;
+    char cut[24];
+    const char *pc[] = {i64(cut, day * HUB_DAY_US)};
+    PGresult *rd = st == HUB_OK ? run(s, "DELETE FROM events_default WHERE ts_us < $1::bigint",
+                                      1, pc, "retention") : NULL;
+    bool ok = rd != NULL;
+    PQclear(rd);
     for (int k = 0; k < HUB_ROLLUP_KINDS && st == HUB_OK && ok; k++) {
         char v[24], sql[128];
         const char *p[] = {i64(v, HUB_ROLLUP_IS_MINUTE(k) ? day * 1440 : day * 24)};

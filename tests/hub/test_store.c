@@ -553,7 +553,7 @@ static void test_pg_migrations(void **state)
     hub_store *again;
     assert_int_equal(hub_store_open(f->path, &again), HUB_OK);
     hub_store_close(again);
-    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 4);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 5);
     int64_t n = 0;
     hub_event_filter all = {0};
     assert_int_equal(hub_store_count(f->s, &all, &n), HUB_OK);
@@ -582,7 +582,8 @@ static void test_retention(void **state)
         add_day_event(f->s, d);
     if (f->admin)
         assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_inherits"
-                                      " WHERE inhparent = 'events'::regclass"),
+                                      " WHERE inhparent = 'events'::regclass"
+                                      " AND inhrelid <> 'events_default'::regclass"),
                          3);
     int64_t cutoff, dropped = 0, n = 0;
     assert_true(hub_time_parse("2023-11-16T06:00:00Z", &cutoff)); /* keeps the 16th */
@@ -598,6 +599,59 @@ static void test_retention(void **state)
     all.src_ip = NULL;
     assert_int_equal(hub_store_count(f->s, &all, &n), HUB_OK);
     assert_int_equal(n, 2);
+}
+
+static int64_t count_events(hub_store *s, const char *since, const char *until)
+{
+    hub_event_filter flt = {0};
+    flt.has_since = since && hub_time_parse(since, &flt.since_us);
+    flt.has_until = until && hub_time_parse(until, &flt.until_us);
+    int64_t n = -1;
+    assert_int_equal(hub_store_count(s, &flt, &n), HUB_OK);
+    return n;
+}
+
+/* A batch is stored whole whatever its timestamps (PostgreSQL used to refuse the batch
+ * when one fell outside its day partitions): days before 1970, past year 9999, and more
+ * distinct days than one batch creates partitions for. PostgreSQL keeps the strays in
+ * its default partition; a later batch that creates one of their days' partition moves
+ * them there, and retention deletes the old ones. */
+static void test_stray_days(void **state)
+{
+    fixture *f = *state;
+    hub_buf b = {0}; /* 1969-12-31 and 1-7 March get partitions; 8-12 March and the year
+                      * 10000 (9999 in its time zone) none */
+    hub_buf_puts(&b, "{\"timestamp\":\"1970-01-01T00:00:00+05:00\",\"event_type\":\"flow\"}\n"
+                     "{\"timestamp\":\"9999-12-31T23:00:00-02:00\",\"event_type\":\"flow\"}\n"
+                     "{\"timestamp\":\"9999-12-31T22:30:00-02:00\",\"event_type\":\"flow\"}\n");
+    for (int d = 1; d <= 12; d++)
+        hub_buf_printf(&b, "{\"timestamp\":\"2024-03-%02dT10:00:00Z\",\"event_type\":"
+                           "\"flow\",\"src_ip\":\"10.0.0.%d\"}\n", d, d);
+    char *body = hub_buf_take(&b);
+    assert_non_null(body);
+    ingest(f->s, "s1", NULL, body, 15, false);
+    free(body);
+    assert_int_equal(count_events(f->s, NULL, NULL), 15);
+    assert_int_equal(count_events(f->s, "2024-03-12T00:00:00Z", "2024-03-13T00:00:00Z"), 1);
+    assert_int_equal(count_events(f->s, NULL, "1970-01-01T00:00:00Z"), 1);
+    if (f->admin) {
+        assert_int_equal(admin_int(f, "SELECT count(*) FROM events_default"), 7);
+        assert_int_equal(admin_int(f, "SELECT count(*) FROM events_p19691231"), 1);
+    }
+    ingest(f->s, "s2", NULL,
+           "{\"timestamp\":\"2024-03-12T11:00:00Z\",\"event_type\":\"flow\"}\n", 1, false);
+    assert_int_equal(count_events(f->s, NULL, NULL), 16);
+    assert_int_equal(count_events(f->s, "2024-03-12T00:00:00Z", "2024-03-13T00:00:00Z"), 2);
+    if (f->admin) {
+        assert_int_equal(admin_int(f, "SELECT count(*) FROM events_default"), 6);
+        assert_int_equal(admin_int(f, "SELECT count(*) FROM events_p20240312"), 2);
+    }
+    int64_t cutoff, dropped = 0;
+    assert_true(hub_time_parse("2024-03-11T06:00:00Z", &cutoff)); /* keeps the 11th on */
+    assert_int_equal(hub_store_retain(f->s, cutoff, &dropped), HUB_OK);
+    assert_int_equal(count_events(f->s, NULL, NULL), 5); /* 11th, 12th twice, year 10000 */
+    if (f->admin)
+        assert_int_equal(admin_int(f, "SELECT count(*) FROM events_default"), 3);
 }
 
 /* idem_claim reports each key new exactly once, across batches and within one. */
@@ -715,15 +769,14 @@ static void test_addr_buckets(void **state)
                      10 + i / 2 * 7 / 3600, i / 2 * 7 / 60 % 60, i / 2 * 7 % 60,
                      i % 3 == 0 ? 1 : i % 7, i % 5);
     /* stray clocks: buckets below zero, bucket 0 from both sides, millennia between
-     * (SQLite's buckets; PostgreSQL's daily partitions refuse such rows today) */
-    if (!f->admin)
-        p += sprintf(p, "{\"timestamp\":\"1970-01-01T00:00:00+05:00\",\"event_type\":\"flow\","
+     * (SQLite's buckets; PostgreSQL's day partitions and its default partition) */
+    p += sprintf(p, "{\"timestamp\":\"1970-01-01T00:00:00+05:00\",\"event_type\":\"flow\","
                         "\"src_ip\":\"10.0.0.1\"}\n{\"timestamp\":\"1970-01-01T00:00:00+00:01\","
                         "\"event_type\":\"flow\",\"src_ip\":\"10.0.0.1\"}\n{\"timestamp\":"
                         "\"1970-01-01T00:00:01Z\",\"event_type\":\"flow\",\"src_ip\":\"10.0.0.1\"}"
                         "\n{\"timestamp\":\"9000-01-01T00:00:00Z\",\"event_type\":\"flow\","
                         "\"src_ip\":\"10.0.0.2\"}\n");
-    ingest(f->s, "s1", NULL, body, f->admin ? N : N + 4, false);
+    ingest(f->s, "s1", NULL, body, N + 4, false);
     free(body);
     static const struct { const char *src, *since, *until; unsigned limit; } cases[] = {
         {"10.0.0.1", NULL, NULL, 0},    {"10.0.0.1", NULL, NULL, 100},
@@ -854,7 +907,7 @@ static void test_pg_claim_migration(void **state)
     if (!f->admin)
         skip();
     admin_sql(f, "DROP TABLE claim_batch; DROP INDEX events_attr_ts, events_attr_pair;"
-                 " ALTER TABLE events DROP COLUMN skey;"
+                 " ALTER TABLE events DROP COLUMN skey; DROP TABLE events_default;"
                  " DELETE FROM schema_migrations WHERE version >= 3;"
                  " INSERT INTO idempotency VALUES ('stream:x', '9-0', '', 5),"
                  " ('stream:x', '10-0', '', 5), ('stream:x', '11-0', '', 6),"
@@ -1047,6 +1100,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollup_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_migrations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retention, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stray_days, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idem_claim, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_claim_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_paged, setup, teardown),
