@@ -1,12 +1,12 @@
 /*
  * fuzz-applayer-util.h - what the record-driven app-layer fuzz targets (fuzz-dns, fuzz-ftp,
- * fuzz-smb) share: EVE to /dev/null with a writer and counters, a fake flow, the input's
- * record format, and logging and freeing transactions the way the framework does.
+ * fuzz-smb, fuzz-smtp) share: EVE to /dev/null with a writer and counters, a fake flow, the
+ * input's record format, and logging and freeing transactions the way the framework does.
  *
  * Records are [flags][2-byte big-endian length][bytes]: flags bit 0 is the direction (to the
  * server when set); bit 1 makes the record a gap of `length` bytes that takes no input (where
  * the target allows gaps); the other bits are the target's own. A record longer than what is
- * left is cut there. Kept in one place so the targets' corpora stay readable by all three.
+ * left is cut there. Kept in one place so the targets' corpora stay readable by all of them.
  */
 #ifndef BONGSU_FUZZ_APPLAYER_UTIL_H
 #define BONGSU_FUZZ_APPLAYER_UTIL_H
@@ -29,11 +29,15 @@ typedef struct FuzzAppEnv {
 } FuzzAppEnv;
 
 /* True when e was set up already; else sets it up (EVE to /dev/null) and returns false, so
- * the caller does its own one-time setup after. */
-static bool fuzz_app_env_ready(FuzzAppEnv *e)
+ * the caller does its own one-time setup after. register_counters (may be NULL) runs first:
+ * a counter set is sized by the counters registered when it is made, and counter_add does
+ * not check bounds. */
+static bool fuzz_app_env_ready(FuzzAppEnv *e, void (*register_counters)(void))
 {
     if (e->log)
         return true;
+    if (register_counters)
+        register_counters();
     EveConfig cfg;
     eve_config_default(&cfg);
     snprintf(cfg.path, sizeof(cfg.path), "/dev/null");

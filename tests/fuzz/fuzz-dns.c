@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    if (!fuzz_app_env_ready(&env)) {
+    if (!fuzz_app_env_ready(&env, NULL)) {
         v3 = load(v3_yaml);
         filtered = load(filter_yaml);
         app_layer_dns_parser.configure(NULL);

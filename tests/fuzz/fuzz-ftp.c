@@ -36,9 +36,8 @@ static void remove_store(void)
 
 static FuzzAppEnv *env_get(void)
 {
-    if (fuzz_app_env_ready(&env))
+    if (fuzz_app_env_ready(&env, ftp_register_counters))
         return &env;
-    ftp_register_counters();
     snprintf(store_dir, sizeof(store_dir), "/tmp/fuzz-ftp-XXXXXX");
     if (mkdtemp(store_dir)) {
         char yaml[256], err[256];

@@ -27,7 +27,7 @@ static void read_name(void *state, void *tx)
 static FuzzAppEnv *env_get(void)
 {
     static FuzzAppEnv env;
-    if (!fuzz_app_env_ready(&env)) {
+    if (!fuzz_app_env_ready(&env, smb_register_counters)) {
         app_layer_smb_parser.configure(NULL);
         name_buffer = applayer_buffer_id("file.name");
     }
