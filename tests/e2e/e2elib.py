@@ -148,6 +148,14 @@ def write_pcap(path, packets, linktype=1, start=1700000000.0, step=0.001):
     return path
 
 
+# The control side of an FTP upload in passive mode, as TcpConn.exchange() pairs: log in, ask
+# for passive mode (the 227 reply announces 192.0.2.9 port 5001), store up.bin.
+FTP_PASSIVE_STOR = [(False, b"220 ready\r\n"), (True, b"USER a\r\n"), (False, b"331 pw\r\n"),
+                    (True, b"PASS b\r\n"), (False, b"230 ok\r\n"), (True, b"PASV\r\n"),
+                    (False, b"227 Entering Passive Mode (192,0,2,9,19,137).\r\n"),
+                    (True, b"STOR up.bin\r\n"), (False, b"150 go ahead\r\n")]
+
+
 class TcpConn:
     """One TCP connection from cli:sport to srv:dport, its packets (Ethernet frames) appended
     to `pkts` (a shared list keeps several connections in capture order); open() is the
@@ -177,6 +185,11 @@ class TcpConn:
     def send(self, from_client, data):
         self.pkt(from_client, self.PSH | self.ACK, data)
         self.pkt(not from_client, self.ACK)
+
+    def exchange(self, lines):
+        """send() each (from_client, data) pair in turn: a scripted dialogue."""
+        for from_client, data in lines:
+            self.send(from_client, data)
 
     def close(self):
         self.pkt(True, self.FIN | self.ACK)

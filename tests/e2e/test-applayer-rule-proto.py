@@ -17,7 +17,8 @@ import os
 import struct
 import tempfile
 
-from e2elib import TcpConn, check_eq, finish, of_type, run_bongsu, validate_schema, write_pcap
+from e2elib import (FTP_PASSIVE_STOR, TcpConn, check_eq, finish, of_type, run_bongsu,
+                    validate_schema, write_pcap)
 
 TMP = tempfile.mkdtemp(prefix="bongsu-rule-proto-")
 CLI, SRV = "10.0.0.1", "192.0.2.9"
@@ -37,17 +38,12 @@ def smb2(command, body, response=False):
 
 ctrl = Conn(40000, 21)
 ctrl.open()
-for from_client, line in [(False, b"220 ready\r\n"), (True, b"USER a\r\n"), (False, b"331 pw\r\n"),
-                          (True, b"PASS b\r\n"), (False, b"230 ok\r\n"), (True, b"PASV\r\n"),
-                          (False, b"227 Entering Passive Mode (192,0,2,9,19,137).\r\n"),
-                          (True, b"STOR up.bin\r\n"), (False, b"150 go ahead\r\n")]:
-    ctrl.send(from_client, line)
+ctrl.exchange(FTP_PASSIVE_STOR)
 data = Conn(40001, 5001)
 data.open()
 data.send(True, b"zzzz" * 100)
 data.close()
-for from_client, line in [(False, b"226 done\r\n"), (True, b"QUIT\r\n"), (False, b"221 bye\r\n")]:
-    ctrl.send(from_client, line)
+ctrl.exchange([(False, b"226 done\r\n"), (True, b"QUIT\r\n"), (False, b"221 bye\r\n")])
 ctrl.close()
 smb = Conn(40002, 445)
 smb.open()

@@ -10,8 +10,8 @@ codes, dynamic_port and mode), all valid against Suricata's schema.
 import os
 import tempfile
 
-from e2elib import (TcpConn, check, check_eq, finish, of_type, run_bongsu, validate_schema,
-                    write_pcap)
+from e2elib import (FTP_PASSIVE_STOR, TcpConn, check, check_eq, finish, of_type, run_bongsu,
+                    validate_schema, write_pcap)
 
 TMP = tempfile.mkdtemp(prefix="bongsu-ftp-")
 CLI, SRV = "10.0.0.1", "192.0.2.9"
@@ -24,19 +24,14 @@ def Conn(sport, dport):
 
 ctrl, data = Conn(40000, 21), Conn(40001, 5001)
 ctrl.open()
-for from_client, line in [(False, b"220 ready\r\n"), (True, b"USER a\r\n"), (False, b"331 pw\r\n"),
-                          (True, b"PASS b\r\n"), (False, b"230 ok\r\n"), (True, b"PASV\r\n"),
-                          (False, b"227 Entering Passive Mode (192,0,2,9,19,137).\r\n"),
-                          (True, b"STOR up.bin\r\n"), (False, b"150 go ahead\r\n")]:
-    ctrl.send(from_client, line)
+ctrl.exchange(FTP_PASSIVE_STOR)
 split = len(ctrl.pkts)           # the data connection runs here
 data.open()
 data.send(True, BODY[:1000])
 data.send(True, BODY[1000:])
 data.close()
-for from_client, line in [(False, b"226-Transfer complete\r\n226 1500 bytes\r\n"),
-                          (True, b"QUIT\r\n"), (False, b"221 bye\r\n")]:
-    ctrl.send(from_client, line)
+ctrl.exchange([(False, b"226-Transfer complete\r\n226 1500 bytes\r\n"), (True, b"QUIT\r\n"),
+               (False, b"221 bye\r\n")])
 ctrl.close()
 pcap = write_pcap(os.path.join(TMP, "ftp.pcap"), ctrl.pkts[:split] + data.pkts + ctrl.pkts[split:])
 
