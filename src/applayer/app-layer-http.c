@@ -9,11 +9,14 @@
  */
 #include "applayer/app-layer-http.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/array.h"
+#include "common/log.h"
+#include "config/config-table.h"
 #include "config/config.h"
 
 /* Suricata's defaults, also in force before (or without) app_layer_http_configure. */
@@ -310,34 +313,29 @@ void http_config_default(HttpConfig *cfg)
     *cfg = (HttpConfig)HTTP_CONFIG_DEFAULTS;
 }
 
+/* libhtp's default-config keys bongsu honours; the defaults are HTTP_CONFIG_DEFAULTS. */
+static const ConfField http_config_fields[] = {
+    {"request-body-limit", offsetof(HttpConfig, request_body_limit), CONF_FIELD_U32_SIZE},
+    {"response-body-limit", offsetof(HttpConfig, response_body_limit), CONF_FIELD_U32_SIZE},
+    {"response-body-decompress-layer-limit", offsetof(HttpConfig, decompress_layer_limit),
+     CONF_FIELD_U32_INT},
+    {"compression-bomb-limit", offsetof(HttpConfig, bomb_limit), CONF_FIELD_U64_SIZE},
+    {"request-body-minimal-inspect-size", offsetof(HttpConfig, request_inspect_min),
+     CONF_FIELD_U32_SIZE},
+    {"response-body-minimal-inspect-size", offsetof(HttpConfig, response_inspect_min),
+     CONF_FIELD_U32_SIZE},
+    {"double-decode-path", offsetof(HttpConfig, double_decode_path), CONF_FIELD_BOOL},
+    {"double-decode-query", offsetof(HttpConfig, double_decode_query), CONF_FIELD_BOOL},
+};
+
 void app_layer_http_configure(const ConfNode *conf)
 {
     http_config_default(&http_config);
-    if (conf) {
-        const char *base = "app-layer.protocols.http.libhtp.default-config.";
-        char key[160];
-        snprintf(key, sizeof(key), "%srequest-body-limit", base);
-        http_config.request_body_limit =
-            (uint32_t)conf_get_size(conf, key, http_config.request_body_limit);
-        snprintf(key, sizeof(key), "%sresponse-body-limit", base);
-        http_config.response_body_limit =
-            (uint32_t)conf_get_size(conf, key, http_config.response_body_limit);
-        snprintf(key, sizeof(key), "%sresponse-body-decompress-layer-limit", base);
-        http_config.decompress_layer_limit =
-            (uint32_t)conf_get_int(conf, key, http_config.decompress_layer_limit);
-        snprintf(key, sizeof(key), "%scompression-bomb-limit", base);
-        http_config.bomb_limit = conf_get_size(conf, key, http_config.bomb_limit);
-        snprintf(key, sizeof(key), "%srequest-body-minimal-inspect-size", base);
-        http_config.request_inspect_min =
-            (uint32_t)conf_get_size(conf, key, http_config.request_inspect_min);
-        snprintf(key, sizeof(key), "%sresponse-body-minimal-inspect-size", base);
-        http_config.response_inspect_min =
-            (uint32_t)conf_get_size(conf, key, http_config.response_inspect_min);
-        snprintf(key, sizeof(key), "%sdouble-decode-path", base);
-        http_config.double_decode_path = conf_get_bool(conf, key, false);
-        snprintf(key, sizeof(key), "%sdouble-decode-query", base);
-        http_config.double_decode_query = conf_get_bool(conf, key, false);
-    }
+    char err[300];
+    if (conf_read_table(conf, "app-layer.protocols.http.libhtp.default-config.",
+                        http_config_fields, sizeof(http_config_fields) / sizeof(http_config_fields[0]),
+                        &http_config, err, sizeof(err)) > 0)
+        log_warning("config: %s; the default is used", err);
     http_log_configure(conf);
     file_configure(conf);
     http_register_buffers();

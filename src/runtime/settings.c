@@ -3,23 +3,38 @@
  */
 #include "runtime/settings.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "common/log.h"
+#include "config/config-table.h"
+
+/* Reads one table of settings under prefix; a value that does not parse keeps the default. */
+static void read_group(const ConfNode *conf, const char *prefix, const ConfField *fields,
+                       size_t n, void *out)
+{
+    char err[300];
+    if (conf_read_table(conf, prefix, fields, n, out, err, sizeof(err)) > 0)
+        log_warning("config: %s; the default is used", err);
+}
+
+static const ConfField timeout_fields[] = {
+    {"new", offsetof(FlowTimeouts, new_sec), CONF_FIELD_U32_INT},
+    {"established", offsetof(FlowTimeouts, established_sec), CONF_FIELD_U32_INT},
+    {"closed", offsetof(FlowTimeouts, closed_sec), CONF_FIELD_U32_INT},
+    {"emergency-new", offsetof(FlowTimeouts, emerg_new_sec), CONF_FIELD_U32_INT},
+    {"emergency-established", offsetof(FlowTimeouts, emerg_established_sec), CONF_FIELD_U32_INT},
+    {"emergency-closed", offsetof(FlowTimeouts, emerg_closed_sec), CONF_FIELD_U32_INT},
+};
+
 static void read_timeouts(const ConfNode *conf, const char *proto, FlowTimeouts *to)
 {
-    char key[128];
-#define READ_TIMEOUT(field, name)                                                    \
-    snprintf(key, sizeof(key), "flow-timeouts.%s.%s", proto, name);                  \
-    to->field = (uint32_t)conf_get_int(conf, key, to->field);
-    READ_TIMEOUT(new_sec, "new")
-    READ_TIMEOUT(established_sec, "established")
-    READ_TIMEOUT(closed_sec, "closed")
-    READ_TIMEOUT(emerg_new_sec, "emergency-new")
-    READ_TIMEOUT(emerg_established_sec, "emergency-established")
-    READ_TIMEOUT(emerg_closed_sec, "emergency-closed")
-#undef READ_TIMEOUT
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "flow-timeouts.%s.", proto);
+    read_group(conf, prefix, timeout_fields, sizeof(timeout_fields) / sizeof(timeout_fields[0]),
+               to);
 }
 
 static void read_flow(const ConfNode *conf, FlowConfig *flow)
@@ -35,12 +50,17 @@ static void read_flow(const ConfNode *conf, FlowConfig *flow)
     read_timeouts(conf, "icmp", &flow->timeouts[FLOW_PROTO_ICMP]);
 }
 
+static const ConfField defrag_fields[] = {
+    {"memcap", offsetof(DefragConfig, memcap), CONF_FIELD_U64_SIZE},
+    {"timeout", offsetof(DefragConfig, timeout_sec), CONF_FIELD_U32_INT},
+    {"max-frags", offsetof(DefragConfig, max_frags), CONF_FIELD_U32_INT},
+    {"trackers", offsetof(DefragConfig, trackers), CONF_FIELD_U32_INT},
+};
+
 static void read_defrag(const ConfNode *conf, DefragConfig *d)
 {
-    d->memcap = conf_get_size(conf, "defrag.memcap", d->memcap);
-    d->timeout_sec = (uint32_t)conf_get_int(conf, "defrag.timeout", d->timeout_sec);
-    d->max_frags = (uint32_t)conf_get_int(conf, "defrag.max-frags", d->max_frags);
-    d->trackers = (uint32_t)conf_get_int(conf, "defrag.trackers", d->trackers);
+    read_group(conf, "defrag.", defrag_fields, sizeof(defrag_fields) / sizeof(defrag_fields[0]),
+               d);
     /* host-os-policy: which overlap policy each destination network's stack uses. */
     const ConfNode *hop = conf_node(conf, "host-os-policy");
     for (size_t i = 0; hop && i < conf_node_count(hop); i++) {

@@ -37,6 +37,13 @@ check(p.returncode == 0 and "no-such-section" in p.stderr,
 broken = os.path.join(work, "broken.yaml")
 with open(broken, "w") as f:
     f.write("outputs:\n  - eve-log: [\n")
+# A value that does not parse keeps the default and the warning names the whole key.
+p = run(["-T", "--set", "app-layer.protocols.http.libhtp.default-config.request-body-limit=lots",
+         "--set", "defrag.trackers=many"])
+check(p.returncode == 0
+      and "app-layer.protocols.http.libhtp.default-config.request-body-limit: 'lots'" in p.stderr
+      and "defrag.trackers: 'many'" in p.stderr,
+      f"bad setting values are named by key ({p.stderr.strip()[:300]})")
 p = run(["-T", "-c", broken])
 check(p.returncode != 0 and "broken.yaml:" in p.stderr, f"bad YAML names file:line ({p.stderr.strip()[:200]})")
 
