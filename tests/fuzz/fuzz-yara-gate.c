@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-text-util.h"
 #include "yara/yara-gate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,11 +28,9 @@ static void split_again(const char *text)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *src = malloc(size + 1);
+    char *src = fuzz_text_copy(data, size);
     if (!src)
         return 0;
-    memcpy(src, data, size);
-    src[size] = '\0';
     YaraGatePatterns pats = {0};
     YaraGateStats st = {0};
     char *gated = NULL, *rest = NULL;

@@ -8,17 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz-text-util.h"
 #include "yara/yara-prefilter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *src = malloc(size + 1);
+    char *src = fuzz_text_copy(data, size);
     if (!src)
         return 0;
-    memcpy(src, data, size);
-    src[size] = '\0';
     YaraPrefilterStats st = {0};
     char *out = yara_prefilter_rewrite(src, size, &st);
     if (out) {
