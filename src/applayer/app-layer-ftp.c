@@ -21,6 +21,7 @@
  */
 #include <ctype.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,12 +54,13 @@ typedef struct FtpTx {
 } FtpTx;
 
 typedef struct FtpState {
+    AppTxRing txs;                 /* first: app_tx_ring_state_* serve as the tx hooks */
     FtpLine line[2];               /* [to_server] */
-    AppTxRing txs;                 /* at most APP_TX_RING_MAX unlogged transactions */
     uint16_t dyn_port;             /* the last data port named, 0 when none */
     bool active;
     bool pasv_pending, epsv_pending; /* a PASV/EPSV waits for its reply */
 } FtpState;
+_Static_assert(offsetof(FtpState, txs) == 0, "app_tx_ring_state_* read the ring at offset 0");
 
 void ftp_count_limit(AppLayerCtx *ctx)
 {
@@ -382,16 +384,6 @@ static void ftp_state_free(void *state)
     free(s);
 }
 
-static uint64_t ftp_tx_count(void *state)
-{
-    return ((FtpState *)state)->txs.next;
-}
-
-static void *ftp_tx_get(void *state, uint64_t id)
-{
-    return tx_at(state, id);
-}
-
 static bool ftp_tx_done(void *tx, bool to_server)
 {
     return to_server || ((FtpTx *)tx)->reply_done;
@@ -399,12 +391,9 @@ static bool ftp_tx_done(void *tx, bool to_server)
 
 static void ftp_tx_free(void *state, uint64_t id)
 {
-    FtpState *s = state;
-    FtpTx *tx = tx_at(s, id);
-    if (!tx)
-        return;
-    app_tx_ring_remove(&s->txs, id);
-    tx_release(tx);
+    FtpTx *tx = app_tx_ring_take(&((FtpState *)state)->txs, id);
+    if (tx)
+        tx_release(tx);
 }
 
 /* Suricata's FTP patterns: what a client's first command looks like. The server's greeting
@@ -496,8 +485,8 @@ const AppLayerParser app_layer_ftp_parser = {
     .state_new = ftp_state_new,
     .state_free = ftp_state_free,
     .parse = ftp_parse,
-    .tx_count = ftp_tx_count,
-    .tx_get = ftp_tx_get,
+    .tx_count = app_tx_ring_state_count,
+    .tx_get = app_tx_ring_state_get,
     .tx_done = ftp_tx_done,
     .tx_free = ftp_tx_free,
     .log_tx = ftp_log_tx,

@@ -16,6 +16,7 @@
  * fixed tables (SMB_MAX_PENDING, SMB_MAX_FIDS); when full the oldest entry is replaced and
  * smb.memcap counted.
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,12 +69,13 @@ typedef struct SmbDir {
 } SmbDir;
 
 typedef struct SmbState {
+    AppTxRing txs;             /* first: app_tx_ring_state_* serve as the tx hooks */
     SmbDir dir[2];             /* [to_server] */
-    AppTxRing txs;
     SmbPending pending[SMB_MAX_PENDING];
     SmbNamedFid fids[SMB_MAX_FIDS];
     uint64_t seq;
 } SmbState;
+_Static_assert(offsetof(SmbState, txs) == 0, "app_tx_ring_state_* read the ring at offset 0");
 
 static void count_limit(AppLayerCtx *ctx)
 {
@@ -428,16 +430,6 @@ static void smb_state_free(void *state)
     free(s);
 }
 
-static uint64_t smb_tx_count(void *state)
-{
-    return ((SmbState *)state)->txs.next;
-}
-
-static void *smb_tx_get(void *state, uint64_t id)
-{
-    return app_tx_ring_get(&((SmbState *)state)->txs, id);
-}
-
 static bool smb_tx_done(void *tx, bool to_server)
 {
     (void)to_server;
@@ -447,14 +439,13 @@ static bool smb_tx_done(void *tx, bool to_server)
 static void smb_tx_free(void *state, uint64_t id)
 {
     SmbState *s = state;
-    SmbTx *tx = app_tx_ring_get(&s->txs, id);
+    SmbTx *tx = app_tx_ring_take(&s->txs, id);
     if (!tx)
         return;
     for (uint32_t i = 0; i < SMB_MAX_FIDS; i++)
         for (int d = 0; d < 2; d++)
             if (s->fids[i].open[d] == tx)
                 s->fids[i].open[d] = NULL;
-    app_tx_ring_remove(&s->txs, id);
     tx_release(tx);
 }
 
@@ -515,8 +506,8 @@ const AppLayerParser app_layer_smb_parser = {
     .state_new = smb_state_new,
     .state_free = smb_state_free,
     .parse = smb_parse,
-    .tx_count = smb_tx_count,
-    .tx_get = smb_tx_get,
+    .tx_count = app_tx_ring_state_count,
+    .tx_get = app_tx_ring_state_get,
     .tx_done = smb_tx_done,
     .tx_free = smb_tx_free,
     .log_tx = smb_log_tx,

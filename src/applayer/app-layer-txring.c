@@ -30,6 +30,14 @@ void app_tx_ring_remove(AppTxRing *r, uint64_t id)
         r->base++;
 }
 
+void *app_tx_ring_take(AppTxRing *r, uint64_t id)
+{
+    void *tx = app_tx_ring_get(r, id);
+    if (tx)
+        app_tx_ring_remove(r, id);
+    return tx;
+}
+
 void app_tx_ring_clear(AppTxRing *r, void (*free_fn)(void *tx))
 {
     for (uint64_t id = r->base; id < r->next; id++) {
@@ -39,4 +47,14 @@ void app_tx_ring_clear(AppTxRing *r, void (*free_fn)(void *tx))
         r->slots[id % APP_TX_RING_MAX] = NULL;
     }
     r->base = r->next;
+}
+
+uint64_t app_tx_ring_state_count(void *state)
+{
+    return ((const AppTxRing *)state)->next;
+}
+
+void *app_tx_ring_state_get(void *state, uint64_t id)
+{
+    return app_tx_ring_get(state, id);
 }

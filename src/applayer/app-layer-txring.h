@@ -6,6 +6,8 @@
  * most APP_TX_RING_MAX unfreed transactions exist at once, so a peer that never lets
  * transactions complete cannot make the flow's state grow (app_tx_ring_add fails instead
  * and the parser counts the limit hit). No allocation: the window is part of the state.
+ * DNS does not use it: one TCP read may carry thousands of messages, all live until the
+ * parse call returns, and a 2 KiB window in every (mostly one-query) DNS flow costs memory.
  */
 #ifndef BONGSU_APP_LAYER_TXRING_H
 #define BONGSU_APP_LAYER_TXRING_H
@@ -26,7 +28,15 @@ void *app_tx_ring_get(const AppTxRing *r, uint64_t id);
 bool app_tx_ring_add(AppTxRing *r, void *tx, uint64_t *id);
 /* Forgets the transaction (the caller frees it) and moves the window past freed ones. */
 void app_tx_ring_remove(AppTxRing *r, uint64_t id);
+/* Forgets the transaction with this id and returns it (the caller frees it); NULL if none. */
+void *app_tx_ring_take(AppTxRing *r, uint64_t id);
 /* Calls free_fn on every live transaction (state teardown). */
 void app_tx_ring_clear(AppTxRing *r, void (*free_fn)(void *tx));
+
+/* AppLayerParser's tx_count and tx_get, for a parser whose state begins with its AppTxRing
+ * (the state's file checks that with a static assertion): the ids given so far, and the live
+ * transaction by id. One pair of hooks instead of a copy in each parser. */
+uint64_t app_tx_ring_state_count(void *state);
+void *app_tx_ring_state_get(void *state, uint64_t id);
 
 #endif
