@@ -14,13 +14,5 @@ static const char responses[] = "HTTP/1.1 100 Continue\r\n\r\n"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
-        return 0;
-    size_t step = (size_t)data[0] + 1;
-    FuzzHttp fz;
-    fuzz_http_open(&fz);
-    fuzz_http_feed(&fz, true, data + 1, size - 1, step);
-    fuzz_http_feed(&fz, false, (const uint8_t *)responses, sizeof(responses) - 1, step);
-    fuzz_http_close(&fz);
-    return 0;
+    return fuzz_http_run(data, size, true, responses, sizeof(responses) - 1);
 }

@@ -15,13 +15,5 @@ static const char requests[] = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 1)
-        return 0;
-    size_t step = (size_t)data[0] + 1;
-    FuzzHttp fz;
-    fuzz_http_open(&fz);
-    fuzz_http_feed(&fz, true, (const uint8_t *)requests, sizeof(requests) - 1, step);
-    fuzz_http_feed(&fz, false, data + 1, size - 1, step);
-    fuzz_http_close(&fz);
-    return 0;
+    return fuzz_http_run(data, size, false, requests, sizeof(requests) - 1);
 }

@@ -22,6 +22,7 @@
 #include "applayer/app-layer-frames.h"
 #include "applayer/app-layer-http.h"
 #include "config/config.h"
+#include "fuzz-conf-util.h"
 
 typedef struct FuzzHttp {
     EveLog *log;
@@ -44,16 +45,11 @@ static const char *const fuzz_http_buffers[] = {
 
 static void fuzz_http_once(void)
 {
-    static bool done;
-    if (done)
-        return;
-    done = true;
-    ConfNode *conf = conf_new_default();
-    char err[128];
-    conf_set(conf, "outputs.1.eve-log.types.6.files.force-hash.0=md5", err, sizeof(err));
-    conf_set(conf, "outputs.1.eve-log.types.3.http.dump-all-headers=both", err, sizeof(err));
-    app_layer_http_configure(conf);
-    conf_free(conf);
+    static const char *const sets[] = {
+        "outputs.1.eve-log.types.6.files.force-hash.0=md5",
+        "outputs.1.eve-log.types.3.http.dump-all-headers=both",
+    };
+    fuzz_configure_once(app_layer_http_configure, sets, sizeof(sets) / sizeof(sets[0]));
     app_frames_enable();
 }
 
@@ -151,6 +147,27 @@ static void fuzz_http_close(FuzzHttp *fz)
     eve_writer_destroy(&fz->w);
     eve_log_close(fz->log);
     counter_set_free(&fz->counters);
+}
+
+/* One input: byte 0 picks the delivery size, the rest is the fuzzed direction (to_server or
+ * not); the other direction is the fixed stream other (other_len bytes, no NUL). */
+static int fuzz_http_run(const uint8_t *data, size_t size, bool fuzz_to_server,
+                         const char *other, size_t other_len)
+{
+    if (size < 1)
+        return 0;
+    size_t step = (size_t)data[0] + 1;
+    FuzzHttp fz;
+    fuzz_http_open(&fz);
+    if (fuzz_to_server) {
+        fuzz_http_feed(&fz, true, data + 1, size - 1, step);
+        fuzz_http_feed(&fz, false, (const uint8_t *)other, other_len, step);
+    } else {
+        fuzz_http_feed(&fz, true, (const uint8_t *)other, other_len, step);
+        fuzz_http_feed(&fz, false, data + 1, size - 1, step);
+    }
+    fuzz_http_close(&fz);
+    return 0;
 }
 
 #endif

@@ -15,21 +15,17 @@
 
 #include "applayer/app-layer-tls-internal.h"
 #include "config/config.h"
+#include "fuzz-conf-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void configure_once(void)
 {
-    static bool done;
-    if (done)
-        return;
-    done = true;
-    ConfNode *conf = conf_new_default();
-    char err[128];
-    conf_set(conf, "app-layer.protocols.tls.ja3-fingerprints=yes", err, sizeof(err));
-    conf_set(conf, "app-layer.protocols.tls.ja4-fingerprints=yes", err, sizeof(err));
-    app_layer_tls_parser.configure(conf);
-    conf_free(conf);
+    static const char *const sets[] = {
+        "app-layer.protocols.tls.ja3-fingerprints=yes",
+        "app-layer.protocols.tls.ja4-fingerprints=yes",
+    };
+    fuzz_configure_once(app_layer_tls_parser.configure, sets, sizeof(sets) / sizeof(sets[0]));
 }
 
 /* Reads every buffer and checks its shape: text buffers hold no NUL (they are C strings),
