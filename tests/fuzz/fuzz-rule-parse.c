@@ -18,6 +18,7 @@
 #include "detect/detect-engine.h"
 #include "detect/detect-keywords.h"
 #include "detect/detect-parse.h"
+#include "fuzz-text-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -78,9 +79,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t line = 0;
     while (line < size && data[line] != '\n')
         line++;
-    char *rule = malloc(line + 1);
-    memcpy(rule, data, line);
-    rule[line] = '\0';
+    char *rule = fuzz_text_copy(data, line);
+    if (!rule)
+        return 0;
     char err[1024];
     Signature *sig = signature_parse(rule, conf, err, sizeof(err));
     free(rule);

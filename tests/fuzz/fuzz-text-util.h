@@ -1,7 +1,8 @@
 /*
  * fuzz-text-util.h - the fuzz input as a C string, for targets whose code under test reads
- * text that it expects NUL-terminated (YARA sources): libFuzzer's buffer has no terminator, and
- * reading one past it is exactly the overflow the sanitizer would report against the harness.
+ * text that it expects NUL-terminated (YARA sources; the rule line that leads
+ * fuzz-rule-parse's input): libFuzzer's buffer has no terminator, and reading one past it is
+ * exactly the overflow the sanitizer would report against the harness.
  */
 #ifndef BONGSU_FUZZ_TEXT_UTIL_H
 #define BONGSU_FUZZ_TEXT_UTIL_H
