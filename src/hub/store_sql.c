@@ -47,15 +47,15 @@ static void arg_num(hub_sql *q, const char *pre, bool on, int64_t v, const char 
     hub_buf_puts(&q->sql, post);
 }
 
-/* SQLite's address indexes lead with the time bucket (store_sqlite.c), so a filter on an
+/* The address indexes lead with the time bucket (store_sqlite.c, store_pg.c), so a filter on an
  * address must say which buckets to seek: one when the time range lies in one bucket
  * (each step of a search, sq_events), else every bucket that holds events in the range,
  * found newest first by one seek of events_ts each (the newest event below the last
  * bucket's floor), so a stray timestamp decades away costs one bucket, not every bucket
- * between. SQLite then seeks address and time inside each, never walking the index. */
+ * between. The engine then seeks address and time inside each, never walking the index. */
 static void addr_buckets(hub_sql *q, const hub_event_filter *f)
 {
-    if (q->dialect != HUB_SQL_SQLITE || (!f->src_ip && !f->dest_ip))
+    if (!f->src_ip && !f->dest_ip)
         return;
     int64_t lo = f->since_us / HUB_ADDR_BUCKET_US, hi = (f->until_us - 1) / HUB_ADDR_BUCKET_US;
     if (f->has_since && f->has_until && lo == hi) {

@@ -113,12 +113,17 @@ def statements(pg, db, n, top=8):
     """The statements that took most server time since the last reset, per event."""
     name = db.rsplit("/", 1)[1]
     out = pg.psql(name, "SELECT round(total_exec_time::numeric * 1000 / %d, 1), calls,"
+                  " round(shared_blks_hit::numeric / %d, 2),"
+                  " round(shared_blks_dirtied::numeric / %d, 3),"
+                  " round(wal_bytes / %d, 0),"
                   " left(regexp_replace(query, '\\s+', ' ', 'g'), 90) FROM pg_stat_statements"
-                  " ORDER BY total_exec_time DESC LIMIT %d" % (n, top)).stdout
-    print("\n| server us/event | calls | statement |\n|---|---|---|")
+                  " ORDER BY total_exec_time DESC LIMIT %d" % (n, n, n, n, top)).stdout
+    # Buffer and WAL counts per event do not depend on the machine's load as times do.
+    print("\n| server us/event | calls | buffer hits/event | pages dirtied/event"
+          " | WAL bytes/event | statement |\n|---|---|---|---|---|---|")
     for line in out.strip().splitlines():
-        us, calls, q = line.split("|", 2)
-        print(f"| {us} | {calls} | `{q}` |")
+        us, calls, hit, dirt, wal, q = line.split("|", 5)
+        print(f"| {us} | {calls} | {hit} | {dirt} | {wal} | `{q}` |")
     print(flush=True)
 
 

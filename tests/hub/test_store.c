@@ -553,7 +553,7 @@ static void test_pg_migrations(void **state)
     hub_store *again;
     assert_int_equal(hub_store_open(f->path, &again), HUB_OK);
     hub_store_close(again);
-    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 5);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 6);
     int64_t n = 0;
     hub_event_filter all = {0};
     assert_int_equal(hub_store_count(f->s, &all, &n), HUB_OK);
