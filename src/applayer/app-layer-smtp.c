@@ -13,8 +13,9 @@
  * NO_SERVER_WELCOME_MESSAGE, each time, as Suricata 7 does. DATA puts the client side into
  * message mode at once (as Suricata: it does not wait for the 354) until a line holding a
  * lone ".", which the server answers as a command; BDAT <n> skips n raw bytes. A 220 answering STARTTLS hands the flow back to
- * protocol detection expecting TLS (applayer_change_protocol_expect); anything after it in
- * this parser's life is ignored.
+ * protocol detection expecting TLS; the bytes after the 220's line in the same chunk (a
+ * server that does not wait, or a capture that merged segments) go to detection with it
+ * (applayer_change_protocol_expect_rest), so the hand-over does not depend on chunking.
  *
  * A transaction is one mail exchange: it opens at the first command after the previous one
  * ended and ends with the message (end of DATA, BDAT ... LAST) or the reply to RSET, as
@@ -94,6 +95,7 @@ typedef struct SmtpState {
     bool welcome_seen;
     SmtpStr helo;          /* the last HELO/EHLO argument; data NULL: none yet */
     bool handed_over;      /* STARTTLS accepted: the bytes are no longer SMTP */
+    uint32_t rest;         /* bytes of the chunk being parsed after the current line */
     AppTxRing txs;
     uint64_t cur;          /* the open transaction's id, when cur_open */
     bool cur_open;
@@ -299,7 +301,7 @@ static void final_reply(SmtpState *s, AppLayerCtx *ctx, int code)
         return;
     }
     s->handed_over = true;
-    applayer_change_protocol_expect(ctx, ALPROTO_TLS);
+    applayer_change_protocol_expect_rest(ctx, ALPROTO_TLS, s->rest);
 }
 
 static void server_line(SmtpState *s, AppLayerCtx *ctx, const uint8_t *line, uint32_t len)
@@ -387,8 +389,9 @@ static int smtp_parse(void *state, AppLayerCtx *ctx, bool to_server, const uint8
         line_append(s, ctx, to_server, data + i, end - i);
         i = end;
         if (lf) {
-            line_done(s, ctx, to_server);
             i++;
+            s->rest = len - i;
+            line_done(s, ctx, to_server);
         }
     }
     /* the client is done: no command can follow, so its transaction is complete */

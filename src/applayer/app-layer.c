@@ -178,7 +178,15 @@ void applayer_change_protocol_expect(AppLayerCtx *ctx, AppProto expect)
     if (ctx->flow && ctx->flow->app) {
         ctx->flow->app->change_requested = true;
         ctx->flow->app->proto_expect = expect;
+        ctx->flow->app->change_rest = 0;
     }
+}
+
+void applayer_change_protocol_expect_rest(AppLayerCtx *ctx, AppProto expect, uint32_t rest)
+{
+    applayer_change_protocol_expect(ctx, expect);
+    if (ctx->flow && ctx->flow->app)
+        ctx->flow->app->change_rest = rest;
 }
 
 bool applayer_change_in_progress(const AppLayerCtx *ctx)
@@ -242,8 +250,14 @@ void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server
      * flow-end pseudo packets see it. */
     if (p)
         log_transactions(th, f, p, now, false);
-    if (app->change_requested)
-        change_protocol(th, f, p, now);
+    if (!app->change_requested)
+        return;
+    uint32_t rest = app->change_rest;
+    app->change_rest = 0;
+    change_protocol(th, f, p, now);
+    /* what followed the hand-over in this chunk is the next protocol's first bytes */
+    if (rest && rest <= len && data && !(flags & APP_FLAG_GAP))
+        applayer_detect(th, f, p, to_server, data + (len - rest), rest, flags);
 }
 
 void applayer_handle_data(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,

@@ -138,6 +138,9 @@ typedef struct AppLayerFlow {
      * asking for another change meanwhile fails (HTTP's upgrade to h2c). */
     bool changing;
     AppProto proto_expect;       /* what the change expects (TLS after STARTTLS) */
+    /* Bytes at the end of the chunk being parsed that came after the hand-over (a TLS
+     * record in the same segment as the 220): detected afresh once the change is made. */
+    uint32_t change_rest;
     /* Detection buffering: bytes seen before the protocol was known. */
     uint8_t *pending_ts, *pending_tc;
     uint32_t pending_ts_len, pending_tc_len;
@@ -224,6 +227,9 @@ void applayer_change_protocol(AppLayerCtx *ctx);
 /* The same, saying which protocol should come next: detection finding another one raises
  * APPLAYER_UNEXPECTED_PROTOCOL (and APPLAYER_NO_TLS_AFTER_STARTTLS when TLS was expected). */
 void applayer_change_protocol_expect(AppLayerCtx *ctx, AppProto expect);
+/* The same, when the last `rest` bytes of the chunk being parsed are not the old protocol's:
+ * they go to detection right after the change, whatever the chunking. */
+void applayer_change_protocol_expect_rest(AppLayerCtx *ctx, AppProto expect, uint32_t rest);
 /* Whether a protocol change is under way (AppLayerFlow.changing): a parser's own request
  * for a change would fail now. */
 bool applayer_change_in_progress(const AppLayerCtx *ctx);

@@ -94,6 +94,10 @@ void output_flow_log(EveWriter *w, const Flow *f, FlowEndReason reason, uint64_t
     JsonBuilder jb;
     eve_begin_flow_event(w, &jb, f, now_usec, "flow");
     eve_put_app_proto(&jb, f);
+    /* a flow that changed protocol (STARTTLS, HTTP CONNECT) names the first one, as
+     * Suricata's flow records do */
+    if (f->app && f->app->proto_orig != ALPROTO_UNKNOWN && f->app->proto_orig != f->app->proto)
+        jb_set_string(&jb, "app_proto_orig", app_proto_name(f->app->proto_orig));
     put_flow_object(&jb, f, reason);
     json_t *md = w->log->cfg.metadata && w->flow_metadata
                      ? w->flow_metadata(w->flow_metadata_ud, NULL, f) : NULL;

@@ -169,6 +169,8 @@ static void test_starttls(void **unused)
     feed(&e, false, "220 go ahead\r\n\x16\x03\x01 not a reply\n", 1 << 20);
     assert_true(e.app.change_requested);
     assert_int_equal(e.app.proto_expect, ALPROTO_TLS);
+    /* the bytes after the 220 line in its chunk are handed to detection */
+    assert_int_equal(e.app.change_rest, strlen("\x16\x03\x01 not a reply\n"));
     assert_false(has_event(&e, 0, "invalid_reply"));
     env_free(&e);
 
