@@ -18,17 +18,7 @@
 #include <string.h>
 
 #include "applayer/app-layer-http.h"
-
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "common/textutil.h"
 
 /* %uXXXX: the low byte when the high byte is zero, else '?' (libhtp's best-fit fallback). */
 static uint32_t decode_u(const uint8_t *in, uint32_t len, uint32_t i, uint8_t *out)
@@ -37,7 +27,7 @@ static uint32_t decode_u(const uint8_t *in, uint32_t len, uint32_t i, uint8_t *o
         return 0;
     int h[4];
     for (int k = 0; k < 4; k++)
-        if ((h[k] = hexval(in[i + 2 + k])) < 0)
+        if ((h[k] = text_hex_value(in[i + 2 + k])) < 0)
             return 0;
     *out = (h[0] == 0 && h[1] == 0) ? (uint8_t)(h[2] << 4 | h[3]) : '?';
     return 6;
@@ -54,8 +44,8 @@ static uint32_t decode_part(const uint8_t *in, uint32_t len, uint8_t *out, bool 
         if (path && c == '%' && i + 1 < len && (in[i + 1] == 'u' || in[i + 1] == 'U')) {
             uint32_t n = decode_u(in, len, i, &c);
             step = n ? n : 1;
-        } else if (c == '%' && i + 2 < len && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
-            c = (uint8_t)(hexval(in[i + 1]) << 4 | hexval(in[i + 2]));
+        } else if (c == '%' && i + 2 < len && text_hex_value(in[i + 1]) >= 0 && text_hex_value(in[i + 2]) >= 0) {
+            c = (uint8_t)(text_hex_value(in[i + 1]) << 4 | text_hex_value(in[i + 2]));
             step = 3;
         }
         if (c == '\\' && path)
@@ -245,7 +235,7 @@ static bool still_encoded(const uint8_t *p, uint32_t len)
         uint8_t c;
         if ((p[i + 1] == 'u' || p[i + 1] == 'U') && decode_u(p, len, i, &c))
             return true;
-        if (hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0)
+        if (text_hex_value(p[i + 1]) >= 0 && text_hex_value(p[i + 2]) >= 0)
             return true;
     }
     return false;

@@ -29,7 +29,15 @@
  * commands wait for replies, SMTP_RCPT_MAX recipients are kept per transaction and
  * APP_TX_RING_MAX transactions live at once (smtp.memcap counts what is refused).
  *
- * Not yet: the message itself (MIME parts, attachments as files, EVE `email`).
+ * The message (DATA): each line, dot-stuffing undone, goes to the MIME parser (mime.c);
+ * attachments become files of the transaction (file layer: hashes, filestore, fileinfo with
+ * the "smtp" and "email" objects, the file keywords through tx_file and file.name), the
+ * message's From/To/Cc, attachment names and the URLs of its text parts make EVE's "email"
+ * object (Suricata 7's default fields), its anomalies Suricata's smtp.mime_* events. At most
+ * SMTP_FILES_MAX attachments and SMTP_LIST_MAX entries per list are kept (smtp.memcap).
+ *
+ * Not yet: file.data over SMTP (the attachments' bytes are streamed to the file layer, not
+ * kept for inspection), BDAT messages through MIME, the email object in alerts.
  */
 #include "applayer/app-layer-smtp.h"
 
@@ -38,11 +46,14 @@
 #include <strings.h>
 
 #include "applayer/app-layer-txring.h"
+#include "applayer/mime.h"
 #include "file/file.h"
 
 #define SMTP_LINE_MAX 4096
 #define SMTP_CMD_QUEUE_MAX 64
 #define SMTP_RCPT_MAX 256
+#define SMTP_LIST_MAX 256    /* To, Cc, attachment names, URLs kept per message */
+#define SMTP_FILES_MAX 64    /* attachments per message */
 
 typedef enum SmtpCmd {
     SMTP_CMD_OTHER,
@@ -53,7 +64,8 @@ typedef enum SmtpCmd {
     SMTP_CMD_RSET,
 } SmtpCmd;
 
-/* Suricata's SMTP event names; bit n of SmtpTx.events is smtp_event_names[n]. */
+/* Suricata's SMTP event names; bit n of SmtpTx.events is event_name(n), the MIME ones
+ * (mime.c) after these. */
 static const char *const smtp_event_names[] = {
     [SMTP_EV_INVALID_REPLY] = "invalid_reply",
     [SMTP_EV_UNABLE_TO_MATCH_REPLY_WITH_REQUEST] = "unable_to_match_reply_with_request",
@@ -70,12 +82,35 @@ typedef struct SmtpStr {
     uint32_t len;
 } SmtpStr;
 
+/* Up to SMTP_LIST_MAX strings. */
+typedef struct SmtpList {
+    SmtpStr *v;
+    uint32_t n;
+} SmtpList;
+
+struct SmtpState;
+
+/* The message (DATA) of a transaction: EVE's "email" object and its attachments. */
+typedef struct SmtpMail {
+    MimeParser *mime;
+    bool ended;               /* the lone "." came: status PARSE_DONE */
+    SmtpStr from;
+    SmtpList to, cc, attachment, url;
+    File *files[SMTP_FILES_MAX];
+    uint32_t nfiles;
+    uint32_t logged;          /* files[] below this have had their fileinfo */
+    File *open;               /* the attachment being received */
+} SmtpMail;
+
 typedef struct SmtpTx {
     uint32_t events;
     bool done;
     SmtpStr mail_from;        /* data NULL: no MAIL FROM */
     SmtpStr *rcpt_to;
     uint32_t rcpt_count;
+    SmtpMail *mail;           /* NULL: no DATA yet */
+    const struct SmtpState *state;  /* for the fileinfo event's "smtp" object */
+    uint64_t id;
 } SmtpTx;
 
 /* One direction's line being put together. */
@@ -96,10 +131,19 @@ typedef struct SmtpState {
     SmtpStr helo;          /* the last HELO/EHLO argument; data NULL: none yet */
     bool handed_over;      /* STARTTLS accepted: the bytes are no longer SMTP */
     uint32_t rest;         /* bytes of the chunk being parsed after the current line */
+    AppLayerCtx *ctx;      /* the parse call's, for the MIME callbacks */
     AppTxRing txs;
     uint64_t cur;          /* the open transaction's id, when cur_open */
     bool cur_open;
 } SmtpState;
+
+#define SMTP_EV_COUNT (SMTP_EV_MIME_FIRST + MIME_EV_MAX)
+
+static const char *event_name(uint32_t ev)
+{
+    return ev < SMTP_EV_MIME_FIRST ? smtp_event_names[ev]
+                                   : mime_event_name((MimeEvent)(ev - SMTP_EV_MIME_FIRST));
+}
 
 CounterId smtp_memcap_counter = -1;
 
@@ -120,6 +164,8 @@ static SmtpTx *current_tx(SmtpState *s, AppLayerCtx *ctx)
         count_limit(ctx);
         return NULL;
     }
+    tx->state = s;
+    tx->id = s->cur;
     s->cur_open = true;
     return tx;
 }
@@ -140,7 +186,7 @@ static void raise_event(SmtpState *s, AppLayerCtx *ctx, SmtpEvent ev)
     tx->events |= 1u << ev;
     char name[64];
     size_t i = 0;
-    for (const char *c = smtp_event_names[ev]; *c && i + 1 < sizeof(name); c++)
+    for (const char *c = event_name(ev); *c && i + 1 < sizeof(name); c++)
         name[i++] = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
     name[i] = '\0';
     applayer_raise_event(ctx, name, s->cur);
@@ -209,6 +255,256 @@ static void keep_args(SmtpState *s, SmtpTx *tx, AppLayerCtx *ctx, const uint8_t 
         add_rcpt(tx, ctx, line, len);
 }
 
+/* ---- the message: MIME, EVE "email", attachments as files ---- */
+
+static bool str_set(SmtpStr *dst, const uint8_t *d, uint32_t len)
+{
+    uint8_t *copy = malloc(len + 1);
+    if (!copy)
+        return false;
+    memcpy(copy, d, len);
+    free(dst->data);
+    dst->data = copy;
+    dst->len = len;
+    return true;
+}
+
+static void list_add(SmtpList *l, AppLayerCtx *ctx, const uint8_t *d, uint32_t len)
+{
+    if (l->n == SMTP_LIST_MAX || (!l->v && !(l->v = calloc(SMTP_LIST_MAX, sizeof(SmtpStr))))) {
+        count_limit(ctx);
+        return;
+    }
+    if (str_set(&l->v[l->n], d, len))
+        l->n++;
+}
+
+static void list_free(SmtpList *l)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        free(l->v[i].data);
+    free(l->v);
+}
+
+static json_t *list_json(const SmtpList *l)
+{
+    json_t *a = json_array();
+    for (uint32_t i = 0; i < l->n; i++)
+        json_array_append_new(a, file_json_bytes(l->v[i].data, l->v[i].len));
+    return a;
+}
+
+static SmtpMail *cur_mail(SmtpState *s)
+{
+    SmtpTx *tx = s->cur_open ? app_tx_ring_get(&s->txs, s->cur) : NULL;
+    return tx ? tx->mail : NULL;
+}
+
+/* To and Cc are lists: each address between commas, spaces around it dropped. */
+static void add_addresses(SmtpList *l, AppLayerCtx *ctx, const uint8_t *v, uint32_t len)
+{
+    uint32_t i = 0;
+    while (i < len) {
+        uint32_t end = i;
+        while (end < len && v[end] != ',')
+            end++;
+        uint32_t a = i, b = end;
+        while (a < b && (v[a] == ' ' || v[a] == '\t'))
+            a++;
+        while (b > a && (v[b - 1] == ' ' || v[b - 1] == '\t'))
+            b--;
+        if (b > a)
+            list_add(l, ctx, v + a, b - a);
+        i = end + 1;
+    }
+}
+
+static void on_header(void *ud, const uint8_t *name, uint32_t nlen, const uint8_t *v,
+                      uint32_t vlen)
+{
+    SmtpState *s = ud;
+    SmtpMail *m = cur_mail(s);
+    if (!m)
+        return;
+    if (nlen == 4 && strncasecmp((const char *)name, "from", 4) == 0 && !m->from.data)
+        str_set(&m->from, v, vlen);
+    else if (nlen == 2 && strncasecmp((const char *)name, "to", 2) == 0)
+        add_addresses(&m->to, s->ctx, v, vlen);
+    else if (nlen == 2 && strncasecmp((const char *)name, "cc", 2) == 0)
+        add_addresses(&m->cc, s->ctx, v, vlen);
+}
+
+static void on_file_begin(void *ud, const uint8_t *name, uint32_t len)
+{
+    SmtpState *s = ud;
+    SmtpMail *m = cur_mail(s);
+    if (!m)
+        return;
+    list_add(&m->attachment, s->ctx, name, len);
+    if (m->nfiles == SMTP_FILES_MAX) {
+        count_limit(s->ctx);
+        return;
+    }
+    FileThread th = file_thread_of(s->ctx);
+    m->open = file_open(&th, name, len, s->cur, true);
+    if (m->open)
+        m->files[m->nfiles++] = m->open;
+}
+
+static void on_file_data(void *ud, const uint8_t *data, uint32_t len)
+{
+    SmtpState *s = ud;
+    SmtpMail *m = cur_mail(s);
+    if (!m || !m->open)
+        return;
+    FileThread th = file_thread_of(s->ctx);
+    file_append(&th, m->open, data, len);
+}
+
+static void close_open_file(SmtpState *s, SmtpMail *m, FileState state)
+{
+    if (!m->open)
+        return;
+    FileThread th = file_thread_of(s->ctx);
+    file_close(&th, m->open, state);
+    m->open = NULL;
+}
+
+static void on_file_end(void *ud)
+{
+    SmtpState *s = ud;
+    SmtpMail *m = cur_mail(s);
+    if (m)
+        close_open_file(s, m, FILE_STATE_CLOSED);
+}
+
+/* URLs in text parts, as Suricata's default extract-urls: what follows "http://" up to
+ * white space or a quote/angle bracket, lower-cased, without the scheme. */
+static void on_text_line(void *ud, const uint8_t *line, uint32_t len)
+{
+    SmtpState *s = ud;
+    SmtpMail *m = cur_mail(s);
+    if (!m)
+        return;
+    for (uint32_t i = 0; i + 7 <= len; i++) {
+        if (strncasecmp((const char *)line + i, "http://", 7) != 0)
+            continue;
+        uint32_t a = i + 7, b = a;
+        while (b < len && line[b] != ' ' && line[b] != '\t' && line[b] != '"' &&
+               line[b] != '<' && line[b] != '>')
+            b++;
+        uint8_t url[SMTP_LINE_MAX];
+        for (uint32_t k = a; k < b; k++)
+            url[k - a] = (uint8_t)(line[k] >= 'A' && line[k] <= 'Z' ? line[k] + 32 : line[k]);
+        if (b > a)
+            list_add(&m->url, s->ctx, url, b - a);
+        i = b;
+    }
+}
+
+static void on_mime_event(void *ud, MimeEvent ev)
+{
+    SmtpState *s = ud;
+    raise_event(s, s->ctx, (SmtpEvent)(SMTP_EV_MIME_FIRST + ev));
+}
+
+static void start_mail(SmtpState *s, SmtpTx *tx, AppLayerCtx *ctx)
+{
+    if (tx->mail)
+        return;
+    tx->mail = calloc(1, sizeof(*tx->mail));
+    MimeSink sink = {.ud = s, .header = on_header, .file_begin = on_file_begin,
+                     .file_data = on_file_data, .file_end = on_file_end,
+                     .text_line = on_text_line, .event = on_mime_event};
+    if (tx->mail)
+        tx->mail->mime = mime_new(&sink);
+    if (!tx->mail || !tx->mail->mime)
+        count_limit(ctx);
+}
+
+static json_t *email_json(const SmtpMail *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "status", json_string(m->ended ? "PARSE_DONE" : "BODY_STARTED"));
+    if (m->from.data)
+        json_object_set_new(o, "from", file_json_bytes(m->from.data, m->from.len));
+    const SmtpList *lists[] = {&m->to, &m->cc, &m->attachment, &m->url};
+    const char *keys[] = {"to", "cc", "attachment", "url"};
+    for (size_t i = 0; i < 4; i++)
+        if (lists[i]->n)
+            json_object_set_new(o, keys[i], list_json(lists[i]));
+    return o;
+}
+
+static json_t *smtp_tx_alert_json(void *state, void *txp);
+
+/* fileinfo of an attachment: the transaction's "smtp" and "email" objects, as Suricata. */
+static json_t *file_proto_json(const void *txp)
+{
+    const SmtpTx *tx = txp;
+    json_t *o = json_object();
+    json_object_set_new(o, "smtp", smtp_tx_alert_json((void *)tx->state, (void *)tx));
+    json_object_set_new(o, "email", email_json(tx->mail));
+    return o;
+}
+
+/* fileinfo of the attachments closed so far, with the "email" object as it is now: done
+ * at the end of a parse call (and of the message), as Suricata logs files after the parse
+ * of the chunk where they closed; a file closed before the chunk holding the message's end
+ * has status BODY_STARTED, as the reference's. */
+static void log_files(SmtpTx *tx, AppLayerCtx *ctx)
+{
+    SmtpMail *m = tx ? tx->mail : NULL;
+    while (m && m->logged < m->nfiles && m->files[m->logged]->state != FILE_STATE_OPENED)
+        file_log(ctx, m->files[m->logged++], NULL, file_proto_json, tx);
+}
+
+/* The message is over: ended by its lone "." or cut by the flow's end. */
+static void message_end(SmtpState *s, AppLayerCtx *ctx, bool ended)
+{
+    SmtpTx *tx = s->cur_open ? app_tx_ring_get(&s->txs, s->cur) : NULL;
+    SmtpMail *m = tx ? tx->mail : NULL;
+    if (!m || !m->mime)
+        return;
+    s->ctx = ctx;
+    if (!ended)
+        close_open_file(s, m, FILE_STATE_TRUNCATED);
+    mime_end(m->mime);
+    mime_free(m->mime);
+    m->mime = NULL;
+    m->ended = ended;
+    log_files(tx, ctx);
+}
+
+static void mail_free(SmtpMail *m)
+{
+    if (!m)
+        return;
+    mime_free(m->mime);
+    free(m->from.data);
+    list_free(&m->to);
+    list_free(&m->cc);
+    list_free(&m->attachment);
+    list_free(&m->url);
+    for (uint32_t i = 0; i < m->nfiles; i++)
+        file_free(m->files[i]);
+    free(m);
+}
+
+/* A line of the message: dot-stuffing undone (RFC 5321 4.5.2), then MIME. */
+static void message_line(SmtpState *s, AppLayerCtx *ctx, const uint8_t *line, uint32_t len)
+{
+    SmtpMail *m = cur_mail(s);
+    if (!m || !m->mime)
+        return;
+    if (len && line[0] == '.') {
+        line++;
+        len--;
+    }
+    s->ctx = ctx;
+    mime_line(m->mime, line, len);
+}
+
 static bool verb_is(const uint8_t *line, uint32_t len, const char *verb)
 {
     size_t n = strlen(verb);
@@ -253,7 +549,10 @@ static void client_line(SmtpState *s, AppLayerCtx *ctx, const uint8_t *line, uin
         if (len == 1 && line[0] == '.') {
             s->in_data = false;
             push_cmd(s, ctx, SMTP_CMD_DATA_END);
+            message_end(s, ctx, true);
             end_tx(s);
+        } else {
+            message_line(s, ctx, line, len);
         }
         return;
     }
@@ -266,6 +565,7 @@ static void client_line(SmtpState *s, AppLayerCtx *ctx, const uint8_t *line, uin
     } else if (verb_is(line, len, "DATA")) {
         push_cmd(s, ctx, SMTP_CMD_DATA);
         s->in_data = true;
+        start_mail(s, tx, ctx);
     } else if (verb_is(line, len, "BDAT")) {
         push_cmd(s, ctx, SMTP_CMD_BDAT);
         if (bdat_args(line, len, &s->bdat_left, &s->bdat_last) && !s->bdat_left &&
@@ -394,9 +694,13 @@ static int smtp_parse(void *state, AppLayerCtx *ctx, bool to_server, const uint8
             line_done(s, ctx, to_server);
         }
     }
+    if (to_server && s->cur_open)
+        log_files(app_tx_ring_get(&s->txs, s->cur), ctx);
     /* the client is done: no command can follow, so its transaction is complete */
-    if ((flags & APP_FLAG_EOF) && to_server)
+    if ((flags & APP_FLAG_EOF) && to_server) {
+        message_end(s, ctx, false);
         end_tx(s);
+    }
     return 0;
 }
 
@@ -426,6 +730,7 @@ static void tx_free_fn(void *txp)
     for (uint32_t i = 0; i < tx->rcpt_count; i++)
         free(tx->rcpt_to[i].data);
     free(tx->rcpt_to);
+    mail_free(tx->mail);
     free(tx);
 }
 
@@ -470,8 +775,8 @@ static void smtp_tx_free(void *state, uint64_t id)
 static bool smtp_tx_has_event(void *txp, const char *name)
 {
     const SmtpTx *tx = txp;
-    for (size_t i = 0; i < sizeof(smtp_event_names) / sizeof(smtp_event_names[0]); i++)
-        if ((tx->events & (1u << i)) && strcasecmp(name, smtp_event_names[i]) == 0)
+    for (uint32_t i = 0; i < SMTP_EV_COUNT; i++)
+        if ((tx->events & (1u << i)) && strcasecmp(name, event_name(i)) == 0)
             return true;
     return false;
 }
@@ -497,6 +802,15 @@ static json_t *smtp_tx_alert_json(void *state, void *txp)
     return o;
 }
 
+/* The file keywords (filename, filemd5, filesize...) see a message's attachments. */
+static const File *smtp_tx_file(void *txp, bool to_server, uint32_t idx)
+{
+    const SmtpTx *tx = txp;
+    if (!to_server || !tx->mail || idx >= tx->mail->nfiles)
+        return NULL;
+    return tx->mail->files[idx];
+}
+
 static void smtp_log_tx(AppLayerCtx *ctx, void *state, void *tx, uint64_t tx_id)
 {
     EveWriter *w = ctx->thread->eve;
@@ -504,6 +818,9 @@ static void smtp_log_tx(AppLayerCtx *ctx, void *state, void *tx, uint64_t tx_id)
         return;
     json_t *obj = applayer_eve_header(ctx, "smtp", tx_id);
     json_object_set_new(obj, "smtp", smtp_tx_alert_json(state, tx));
+    const SmtpTx *t = tx;
+    if (t->mail)
+        json_object_set_new(obj, "email", email_json(t->mail));
     eve_write(w, EVE_SMTP, obj);
 }
 
@@ -514,10 +831,19 @@ void smtp_register_counters(void)
     counters_set_private(smtp_memcap_counter);
 }
 
+static bool smtp_file_name(void *state, void *tx, bool to_server, uint32_t idx,
+                           const uint8_t **data, uint32_t *len)
+{
+    (void)state;
+    return file_name_get(smtp_tx_file(tx, to_server, idx), data, len);
+}
+
+/* The file keywords read file.name, which SMTP shares with the other file protocols. */
 static void smtp_configure(const struct ConfNode *conf)
 {
     (void)conf;
     smtp_register_counters();
+    applayer_buffer_register_multi("file.name", ALPROTO_SMTP, true, false, smtp_file_name);
 }
 
 const AppLayerParser app_layer_smtp_parser = {
@@ -536,5 +862,6 @@ const AppLayerParser app_layer_smtp_parser = {
     .tx_has_event = smtp_tx_has_event,
     .log_tx = smtp_log_tx,
     .tx_alert_json = smtp_tx_alert_json,
+    .tx_file = smtp_tx_file,
     .configure = smtp_configure,
 };

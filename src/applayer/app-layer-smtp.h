@@ -17,6 +17,8 @@ typedef enum SmtpEvent {
     SMTP_EV_NO_SERVER_WELCOME_MESSAGE,
     SMTP_EV_TLS_REJECTED,
     SMTP_EV_DUPLICATE_FIELDS,
+    /* the message's MIME anomalies (mime.c), in MimeEvent's order */
+    SMTP_EV_MIME_FIRST,
 } SmtpEvent;
 
 /* smtp.memcap: a command, recipient or transaction refused at the limits (bongsu's own

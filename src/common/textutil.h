@@ -8,6 +8,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The value of a hexadecimal digit (either case), -1 for any other byte. */
+int text_hex_value(unsigned char c);
+
+/* The value of a base64 alphabet character (RFC 4648, "+" and "/"), -1 for any other. */
+int text_base64_value(unsigned char c);
+
 /* Strips leading and trailing whitespace in place; returns the first kept character. */
 char *text_trim(char *s);
 

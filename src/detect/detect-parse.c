@@ -39,6 +39,7 @@ static const ProtoName proto_names[] = {
     {"dns", 0, ALPROTO_DNS},
     {"ftp", IPPROTO_TCP, ALPROTO_FTP},    {"ftp-data", IPPROTO_TCP, ALPROTO_FTPDATA},
     {"smb", IPPROTO_TCP, ALPROTO_SMB},
+    {"smtp", IPPROTO_TCP, ALPROTO_SMTP},
 };
 
 static int parse_action(Signature *sig, const char *s, char *err, size_t errlen)
@@ -67,7 +68,7 @@ static int parse_action(Signature *sig, const char *s, char *err, size_t errlen)
 /* App-layer protocols Suricata 7 parses and bongsu does not: their rules load (so rule sets
  * load as they do in Suricata) but can never match, which the load summary reports. */
 static const char *const unsupported_protos[] = {
-    "smtp", "ssh", "dcerpc", "nfs", "krb5", "ike", "ikev2", "dhcp",
+    "ssh", "dcerpc", "nfs", "krb5", "ike", "ikev2", "dhcp",
     "snmp", "sip", "rfb", "mqtt", "rdp", "http2", "quic", "modbus", "dnp3", "enip", "tftp",
     "ntp", "imap", "pop3", "telnet", "bittorrent-dht", "pgsql",
 };

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/textutil.h"
 #include "detect/detect-engine.h"
 #include "detect/detect-keywords.h"
 #include "detect/detect-uint.h"
@@ -176,17 +177,6 @@ static int base64_decode_setup(const DetectKeyword *kw, Signature *sig, const ch
     return sig_append(sig, SIG_LIST_PAYLOAD, kw, ctx) ? 0 : -1;
 }
 
-static int b64_value(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 /* Decodes until the first character outside the alphabet (spaces are skipped). */
 static uint32_t b64_decode(const uint8_t *in, uint32_t len, uint8_t *out)
 {
@@ -195,7 +185,7 @@ static uint32_t b64_decode(const uint8_t *in, uint32_t len, uint8_t *out)
     for (uint32_t i = 0; i < len; i++) {
         if (isspace(in[i]))
             continue;
-        int v = b64_value(in[i]);
+        int v = text_base64_value(in[i]);
         if (v < 0)
             break;
         acc = acc << 6 | (uint32_t)v;

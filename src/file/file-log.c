@@ -129,8 +129,14 @@ void file_log(AppLayerCtx *ctx, const File *f, const char *proto_key, FileProtoJ
     json_object_del(obj, "tx_id");
     if (!f->to_server)
         swap_endpoints(obj);
-    if (proto_json)
+    if (proto_json && proto_key) {
         json_object_set_new(obj, proto_key, proto_json(proto_tx));
+    } else if (proto_json) {
+        /* no key: the object's members go to the top (SMTP's "smtp" and "email") */
+        json_t *members = proto_json(proto_tx);
+        json_object_update(obj, members);
+        json_decref(members);
+    }
     AppProto proto = ctx->flow && ctx->flow->app ? ctx->flow->app->proto : ALPROTO_UNKNOWN;
     json_object_set_new(obj, "app_proto", json_string(app_proto_name(proto)));
     json_object_set_new(obj, "fileinfo", file_info_json(f));

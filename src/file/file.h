@@ -115,7 +115,8 @@ void file_gap(FileThread *th, File *f, uint32_t len);
 void file_close(FileThread *th, File *f, FileState state);
 void file_free(File *f);
 
-/* EVE fileinfo: a complete event for f, with proto_json(proto_tx) under proto_key. The
+/* EVE fileinfo: a complete event for f, with proto_json(proto_tx) under proto_key (NULL key:
+ * the object's members at the top, SMTP's "smtp" and "email"). The
  * protocol object is built only when the event is written (fileinfo on): building it for
  * nothing was a visible cost of no-rules runs. proto_json may be NULL. */
 struct AppLayerCtx;

@@ -17,6 +17,7 @@
 #include <netinet/in.h>
 
 #include "applayer/app-layer-smtp.h"
+#include "file/file.h"
 
 static CounterSet last_counters;
 
@@ -155,6 +156,48 @@ static void test_session_bytewise(void **unused)
     run_session(1);
 }
 
+/* A MIME message through DATA, whole and a byte at a time: its attachment is a file of the
+ * transaction (the file keywords' tx_file), decoded, with a dot-stuffed line unstuffed
+ * ("..b" is ".b"), closed when the lone "." ends the message; a bad quoted-printable "="
+ * in the text part raises mime_invalid_qp on the transaction. */
+static void run_mime(size_t step)
+{
+    Env e;
+    env_init(&e);
+    feed(&e, false, "220 mx\r\n", step);
+    feed(&e, true, "EHLO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\n", step);
+    feed(&e, false, "250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n", step);
+    feed(&e, true, "From: a@x\r\nContent-Type: multipart/mixed; boundary=zz\r\n\r\n"
+                   "--zz\r\nContent-Type: text/plain\r\n"
+                   "Content-Transfer-Encoding: quoted-printable\r\n\r\nbad =q\r\n"
+                   "--zz\r\nContent-Disposition: attachment; filename=\"f.txt\"\r\n\r\n"
+                   "a\r\n..b\r\n--zz--\r\n.\r\n", step);
+    const File *f = app_layer_smtp_parser.tx_file(tx(&e, 0), true, 0);
+    assert_non_null(f);
+    assert_null(app_layer_smtp_parser.tx_file(tx(&e, 0), true, 1));
+    assert_null(app_layer_smtp_parser.tx_file(tx(&e, 0), false, 0));
+    assert_memory_equal(f->name, "f.txt", 5);
+    assert_int_equal(f->name_len, 5);
+    assert_int_equal(f->size, strlen("a\r\n.b"));
+    assert_int_equal(f->state, FILE_STATE_CLOSED);
+    assert_true(has_event(&e, 0, "mime_invalid_qp"));
+    assert_false(has_event(&e, 0, "mime_invalid_base64"));
+    assert_true(app_layer_smtp_parser.tx_done(tx(&e, 0), true));
+    env_free(&e);
+}
+
+static void test_mime_whole(void **unused)
+{
+    (void)unused;
+    run_mime(1 << 20);
+}
+
+static void test_mime_bytewise(void **unused)
+{
+    (void)unused;
+    run_mime(1);
+}
+
 /* EHLO and STARTTLS pipelined: the 220 answering STARTTLS (not the one answering EHLO)
  * hands the flow over, expecting TLS; what follows is not SMTP's. A 454 refuses. */
 static void test_starttls(void **unused)
@@ -274,6 +317,8 @@ int main(void)
         cmocka_unit_test(test_session_whole),
         cmocka_unit_test(test_session_bytewise),
         cmocka_unit_test(test_starttls),
+        cmocka_unit_test(test_mime_whole),
+        cmocka_unit_test(test_mime_bytewise),
         cmocka_unit_test(test_duplicate_helo),
         cmocka_unit_test(test_no_welcome),
         cmocka_unit_test(test_bdat),
