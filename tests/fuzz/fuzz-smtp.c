@@ -5,22 +5,30 @@
  * record. Every record also goes through the probe. Transactions are asked for their events,
  * logged (to /dev/null) with their alert object and freed once their request side is done (all
  * of them at the end), as the framework does, so the transaction window and the command queue
- * are exercised at their limits.
+ * are exercised at their limits. DATA reaches the MIME parser (the corpus has a nested
+ * multipart message with quoted-printable and base64 parts): attachments become files, asked
+ * for through tx_file.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "applayer/app-layer-smtp.h"
+#include "file/file.h"
 
 #include "fuzz-applayer-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Each transaction's events (a MIME one too) and its attachments, as detection asks. */
 static void ask_events(void *state, void *tx)
 {
     (void)state;
     (void)app_layer_smtp_parser.tx_has_event(tx, "invalid_reply");
+    (void)app_layer_smtp_parser.tx_has_event(tx, "mime_invalid_base64");
+    const File *f;
+    for (uint32_t i = 0; (f = app_layer_smtp_parser.tx_file(tx, true, i)); i++)
+        (void)f->size;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
