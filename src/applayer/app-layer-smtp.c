@@ -802,6 +802,18 @@ static json_t *smtp_tx_alert_json(void *state, void *txp)
     return o;
 }
 
+/* Alerts on a transaction with a message carry its "email" object after "smtp". */
+static json_t *smtp_tx_alert_more(void *state, void *txp)
+{
+    (void)state;
+    const SmtpTx *tx = txp;
+    if (!tx->mail)
+        return NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "email", email_json(tx->mail));
+    return o;
+}
+
 /* The file keywords (filename, filemd5, filesize...) see a message's attachments. */
 static const File *smtp_tx_file(void *txp, bool to_server, uint32_t idx)
 {
@@ -863,5 +875,6 @@ const AppLayerParser app_layer_smtp_parser = {
     .log_tx = smtp_log_tx,
     .tx_alert_json = smtp_tx_alert_json,
     .tx_file = smtp_tx_file,
+    .tx_alert_more = smtp_tx_alert_more,
     .configure = smtp_configure,
 };

@@ -115,6 +115,9 @@ typedef struct AppLayerParser {
     /* Optional: the key of tx_alert_json's object in alerts when it is not `name`
      * (ftp-data's is "ftp_data", as Suricata's EVE names it). */
     const char *alert_key;
+    /* Optional: more objects for this protocol's alerts, beside tx_alert_json's ({"email":
+     * ...} after SMTP's "smtp", as Suricata's alerts carry both); NULL for none. */
+    json_t *(*tx_alert_more)(void *state, void *tx);
     /* Its transactions' completion does not make raw stream inspection due: SMB's are
      * files, not Suricata's per-command transactions, so they would inspect the stream at
      * moments the reference does not (a stream rule alerting twice on the same bytes). */

@@ -595,6 +595,10 @@ static json_t *tx_app_object(const DetectThread *dt, AppProto proto, void *state
         add_http_bodies(dt, obj, state, tx);
     json_t *app = json_object();
     json_object_set_new(app, parser->alert_key ? parser->alert_key : parser->name, obj);
+    json_t *more = parser->tx_alert_more ? parser->tx_alert_more(state, tx) : NULL;
+    if (more)
+        json_object_update(app, more);
+    json_decref(more);
     return app;
 }
 

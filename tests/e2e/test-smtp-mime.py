@@ -12,7 +12,9 @@ the rules below) on both captures:
   - one fileinfo: report.exe, size 360, CLOSED, no gaps, with the smtp and email objects
     as they were after the chunk where the file closed: status PARSE_DONE when the
     message's end came in that chunk (whole), BODY_STARTED otherwise (segments);
-  - filename:"report.exe" and filesize:360 alert (sids 3, 5), filesize:10 does not (sid 6).
+  - filename:"report.exe" and filesize:360 alert (sids 3, 5), filesize:10 does not (sid 6);
+    whole, the alerts carry the smtp and email objects (in segments they alert while the
+    message is still arriving, an email object of that moment: not checked).
 A second transaction (after the message, QUIT) has no email object.
 """
 import base64
@@ -91,4 +93,7 @@ for step in (len(MSG), 7):
              [(FILEINFO, SMTP, email, "smtp")], f"{what}: fileinfo")
     check_eq(sorted(a["alert"]["signature_id"] for a in of_type(events, "alert")), [3, 5],
              f"{what}: file keyword alerts")
+    if step == len(MSG):
+        check_eq([(a.get("smtp"), a.get("email")) for a in of_type(events, "alert")],
+                 [(SMTP, EMAIL)] * 2, f"{what}: the alerts' smtp and email objects")
 finish()
