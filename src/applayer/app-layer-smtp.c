@@ -402,10 +402,14 @@ static void on_text_line(void *ud, const uint8_t *line, uint32_t len)
     }
 }
 
+/* The MIME limits (header, boundary and file name sizes, nesting) count in smtp.memcap
+ * too; invalid encodings are the message's fault, not a limit. */
 static void on_mime_event(void *ud, MimeEvent ev)
 {
     SmtpState *s = ud;
     raise_event(s, s->ctx, (SmtpEvent)(SMTP_EV_MIME_FIRST + ev));
+    if (ev != MIME_EV_INVALID_BASE64 && ev != MIME_EV_INVALID_QP)
+        count_limit(s->ctx);
 }
 
 static void start_mail(SmtpState *s, SmtpTx *tx, AppLayerCtx *ctx)

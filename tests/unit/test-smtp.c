@@ -183,6 +183,16 @@ static void run_mime(size_t step)
     assert_true(has_event(&e, 0, "mime_invalid_qp"));
     assert_false(has_event(&e, 0, "mime_invalid_base64"));
     assert_true(app_layer_smtp_parser.tx_done(tx(&e, 0), true));
+    assert_int_equal(counter_get(&e.counters, smtp_memcap_counter), 0);
+    /* a second message whose header passes the MIME limit: the event, and smtp.memcap */
+    char big[2200];
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    feed(&e, true, "DATA\r\nSubject: ", step);
+    feed(&e, true, big, step);
+    feed(&e, true, "\r\n\r\nbody\r\n.\r\n", step);
+    assert_true(has_event(&e, 1, "mime_long_header_value"));
+    assert_int_equal(counter_get(&e.counters, smtp_memcap_counter), 1);
     env_free(&e);
 }
 
