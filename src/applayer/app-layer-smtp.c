@@ -45,6 +45,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
+
 #include "applayer/app-layer-txring.h"
 #include "applayer/mime.h"
 #include "file/file.h"
@@ -96,6 +98,8 @@ typedef struct SmtpMail {
     bool ended;               /* the lone "." came: status PARSE_DONE */
     SmtpStr from;
     SmtpList to, cc, attachment, url;
+    /* URLs of the message's own body (not of a part): Suricata logs these three then */
+    bool root_url, has_ipv4_url, has_ipv6_url, has_exe_url;
     File *files[SMTP_FILES_MAX];
     uint32_t nfiles;
     uint32_t logged;          /* files[] below this have had their fileinfo */
@@ -286,11 +290,13 @@ static void list_free(SmtpList *l)
     free(l->v);
 }
 
-static json_t *list_json(const SmtpList *l)
+static json_t *list_json(const SmtpList *l, bool reversed)
 {
     json_t *a = json_array();
-    for (uint32_t i = 0; i < l->n; i++)
-        json_array_append_new(a, file_json_bytes(l->v[i].data, l->v[i].len));
+    for (uint32_t i = 0; i < l->n; i++) {
+        const SmtpStr *v = &l->v[reversed ? l->n - 1 - i : i];
+        json_array_append_new(a, file_json_bytes(v->data, v->len));
+    }
     return a;
 }
 
@@ -378,8 +384,44 @@ static void on_file_end(void *ud)
         close_open_file(s, m, FILE_STATE_CLOSED);
 }
 
+static bool list_has(const SmtpList *l, const uint8_t *d, uint32_t len)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        if (l->v[i].len == len && memcmp(l->v[i].data, d, len) == 0)
+            return true;
+    return false;
+}
+
+/* What Suricata notes of a URL of the message's own body: an IPv4 or IPv6 literal host, a
+ * path ending in an executable's extension. */
+static void url_flags(SmtpMail *m, const uint8_t *url, uint32_t len)
+{
+    static const char *const exe[] = {".exe", ".vbs", ".bin", ".cmd", ".bat", ".jar", ".js"};
+    m->root_url = true;
+    uint32_t host = 0;
+    while (host < len && url[host] != '/' && url[host] != '?')
+        host++;
+    char text[64];
+    if (host && host < sizeof(text) && url[0] == '[') {
+        m->has_ipv6_url = true;
+    } else if (host && host < sizeof(text)) {
+        memcpy(text, url, host);
+        text[host] = '\0';
+        struct in_addr a;
+        char *colon = strchr(text, ':');
+        if (colon)
+            *colon = '\0';
+        m->has_ipv4_url |= inet_pton(AF_INET, text, &a) == 1;
+    }
+    for (size_t i = 0; i < sizeof(exe) / sizeof(exe[0]); i++) {
+        size_t n = strlen(exe[i]);
+        if (len >= n && memcmp(url + len - n, exe[i], n) == 0)
+            m->has_exe_url = true;
+    }
+}
+
 /* URLs in text parts, as Suricata's default extract-urls: what follows "http://" up to
- * white space or a quote/angle bracket, lower-cased, without the scheme. */
+ * white space or a quote/angle bracket, lower-cased, without the scheme, each once. */
 static void on_text_line(void *ud, const uint8_t *line, uint32_t len)
 {
     SmtpState *s = ud;
@@ -396,8 +438,11 @@ static void on_text_line(void *ud, const uint8_t *line, uint32_t len)
         uint8_t url[SMTP_LINE_MAX];
         for (uint32_t k = a; k < b; k++)
             url[k - a] = (uint8_t)(line[k] >= 'A' && line[k] <= 'Z' ? line[k] + 32 : line[k]);
-        if (b > a)
+        if (b > a && !list_has(&m->url, url, b - a)) {
             list_add(&m->url, s->ctx, url, b - a);
+            if (mime_in_root(m->mime))
+                url_flags(m, url, b - a);
+        }
         i = b;
     }
 }
@@ -432,11 +477,19 @@ static json_t *email_json(const SmtpMail *m)
     json_object_set_new(o, "status", json_string(m->ended ? "PARSE_DONE" : "BODY_STARTED"));
     if (m->from.data)
         json_object_set_new(o, "from", file_json_bytes(m->from.data, m->from.len));
-    const SmtpList *lists[] = {&m->to, &m->cc, &m->attachment, &m->url};
-    const char *keys[] = {"to", "cc", "attachment", "url"};
-    for (size_t i = 0; i < 4; i++)
+    const SmtpList *lists[] = {&m->to, &m->cc, &m->attachment};
+    const char *keys[] = {"to", "cc", "attachment"};
+    for (size_t i = 0; i < 3; i++)
         if (lists[i]->n)
-            json_object_set_new(o, keys[i], list_json(lists[i]));
+            json_object_set_new(o, keys[i], list_json(lists[i], false));
+    if (m->root_url) {
+        json_object_set_new(o, "has_ipv6_url", json_boolean(m->has_ipv6_url));
+        json_object_set_new(o, "has_ipv4_url", json_boolean(m->has_ipv4_url));
+        json_object_set_new(o, "has_exe_url", json_boolean(m->has_exe_url));
+    }
+    /* the reference lists them last seen first */
+    if (m->url.n)
+        json_object_set_new(o, "url", list_json(&m->url, true));
     return o;
 }
 

@@ -65,6 +65,7 @@ struct MimeParser {
     /* the part being read */
     MimeEnc enc;
     bool is_multipart, is_text, in_part, file_open, need_crlf;
+    bool in_root;            /* the part is the message itself (not multipart) */
     Boundary next;           /* the boundary a multipart's headers named */
     uint8_t name[MIME_NAME_MAX];
     uint32_t name_len;
@@ -92,6 +93,7 @@ static void reset_part(MimeParser *m)
 {
     m->enc = ENC_NONE;
     m->is_multipart = m->in_part = m->file_open = m->need_crlf = m->b64_bad = false;
+    m->in_root = false;
     m->is_text = true;
     m->next.len = 0;
     m->name_len = 0;
@@ -238,6 +240,7 @@ static void header_append(MimeParser *m, const uint8_t *d, uint32_t len)
 static void headers_end(MimeParser *m)
 {
     header_done(m);
+    m->in_root = m->top && !m->is_multipart;
     m->in_headers = m->top = false;
     if (m->is_multipart) {
         if (m->depth == MIME_DEPTH_MAX) {
@@ -393,6 +396,11 @@ static uint32_t boundary_level(const MimeParser *m, const uint8_t *line, uint32_
         return lvl;
     }
     return 0;
+}
+
+bool mime_in_root(const MimeParser *m)
+{
+    return m->in_root;
 }
 
 void mime_line(MimeParser *m, const uint8_t *line, uint32_t len)

@@ -41,6 +41,9 @@ typedef struct MimeParser MimeParser;
 MimeParser *mime_new(const MimeSink *sink);
 /* One line of the message, without its CRLF (the SMTP layer removed dot-stuffing). */
 void mime_line(MimeParser *m, const uint8_t *line, uint32_t len);
+/* Whether the part being read is the message itself (no multipart): from a text_line
+ * callback, the line is the message's own body. */
+bool mime_in_root(const MimeParser *m);
 /* The message ended: an open attachment ends with it. */
 void mime_end(MimeParser *m);
 void mime_free(MimeParser *m);

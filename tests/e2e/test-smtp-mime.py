@@ -96,4 +96,26 @@ for step in (len(MSG), 7):
     if step == len(MSG):
         check_eq([(a.get("smtp"), a.get("email")) for a in of_type(events, "alert")],
                  [(SMTP, EMAIL)] * 2, f"{what}: the alerts' smtp and email objects")
+# A message without MIME structure: its body is the message's own text. The reference logs
+# its URLs once each, last seen first, lower-cased, ended by a quote or ">", only http
+# ones, and, because they are the message's own, has_ipv6_url/has_ipv4_url/has_exe_url.
+URL_BODY = (b"From: a@x\r\nTo: b@x\r\nSubject: s\r\n\r\n"
+            b"visit HTTPS://Upper.Example/Path and http://Mixed.Example/AbC\"x\r\n"
+            b"also <http://angle.example/q> www.bare.example ftp://f.example/x "
+            b"http://dup.example/ http://dup.example/\r\n.\r\n")
+c = TcpConn("10.0.0.1", "192.0.2.25", 40027, 25)
+c.open()
+c.exchange([(False, b"220 mx\r\n"), (True, b"EHLO c\r\n"), (False, b"250 mx\r\n"),
+            (True, b"MAIL FROM:<a@x>\r\n"), (False, b"250 ok\r\n"), (True, b"RCPT TO:<b@x>\r\n"),
+            (False, b"250 ok\r\n"), (True, b"DATA\r\n"), (False, b"354 go\r\n"), (True, URL_BODY),
+            (False, b"250 ok\r\n"), (True, b"QUIT\r\n"), (False, b"221 bye\r\n")])
+c.close()
+_, _, events, _ = run_bongsu(["-r", write_pcap(os.path.join(TMP, "smtp-urls.pcap"), c.pkts),
+                              "-k", "none", "--runmode", "single"])
+validate_schema(events)
+check_eq([e.get("email") for e in of_type(events, "smtp")][:1],
+         [{"status": "PARSE_DONE", "from": "a@x", "to": ["b@x"], "has_ipv6_url": False,
+           "has_ipv4_url": False, "has_exe_url": False,
+           "url": ["dup.example/", "angle.example/q", "mixed.example/abc"]}],
+         "urls of a plain message")
 finish()
