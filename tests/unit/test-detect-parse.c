@@ -113,6 +113,11 @@ static void test_protocols(void **state)
     assert_int_equal(sig->alproto, ALPROTO_DNS);
     signature_free(sig);
     sig = parse("alert smtp any any -> any any (sid:1;)");
+    assert_int_equal(sig->alproto, ALPROTO_SMTP);
+    assert_false(sig->flags & SIG_FLAG_INERT);
+    signature_free(sig);
+    /* a protocol Suricata parses and bongsu does not: loads, never matches */
+    sig = parse("alert ssh any any -> any any (sid:1;)");
     assert_non_null(sig);
     assert_true(sig->flags & SIG_FLAG_INERT);
     signature_free(sig);
