@@ -333,6 +333,7 @@ static void interim_response(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
         tx->seen_100 = true;
     }
     http_headers_free(&tx->resp.headers);
+    http_tx_headers_changed(tx, false);
     tx->status = -1;
     d->phase = HTTP_PHASE_LINE;
 }

@@ -691,6 +691,7 @@ uint32_t detect_tx_match(DetectThread *dt, Flow *f, const Packet *p, AppProto pr
     while (next_candidate(&w, &num)) {
         const Signature *sig = dt->de->sigs[num];
         if ((side >= 0 && detect_tx_rule_side(sig) != side) ||
+            (dt->early_app && !detect_tx_early_admits(dt, sig)) ||
             !tx_sig_matches(dt, sig, f, p, state, tx, side))
             continue;
         if (sig->flags & SIG_FLAG_TX_NOLOG) { /* a config rule: no alert, no tx log */
@@ -783,7 +784,9 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     for (int side = 0; side < 2; side++) {
         if (tx_id < app->inspected[side])
             continue;
+        detect_tx_early_begin(dt, app, tx_id, side);
         tx_inspect(dt, f, p, proto, state, tx, tx_id, side);
+        detect_tx_early_end(dt, app, tx_id, side);
         app->inspected[side] = tx_id + 1;
         for (uint32_t i = 0; i < dt->alert_count && n < DETECT_ALERT_CAP; i++, n++) {
             both[n] = dt->alerts[i];
