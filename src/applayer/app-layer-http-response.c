@@ -324,7 +324,9 @@ static void start_tunnel(HttpState *s, HttpTx *tx)
     s->resp_next = tx->id + 1;
 }
 
-/* Interim response: forget it and wait for the final one of the same transaction. */
+/* Interim response: forget its headers and wait for the final one of the same transaction;
+ * its status stays until the final status line replaces it (libhtp keeps it too: an alert
+ * raised meanwhile shows status 100, as the reference's does). */
 static void interim_response(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
 {
     if (tx->status == 100) {
@@ -334,7 +336,6 @@ static void interim_response(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
     }
     http_headers_free(&tx->resp.headers);
     http_tx_headers_changed(tx, false);
-    tx->status = -1;
     d->phase = HTTP_PHASE_LINE;
 }
 
