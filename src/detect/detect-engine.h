@@ -184,6 +184,12 @@ void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
  * buffers only, and rules whose buffers are of both sides or neither: once per transaction,
  * when all of it is there). */
 int detect_tx_rule_side(const Signature *sig);
+/* The sides (bit 0 the request, bit 1 the response) a rule is inspected on, each on its
+ * own, as Suricata runs a rule per direction with the engines it has there: a rule without
+ * a direction whose buffers all exist on both sides (http.header, file.data) or that has
+ * none (app-layer-event) is inspected on both and may alert on each; a rule with payload
+ * contents, or with buffers of one side only, on detect_tx_rule_side's. */
+int detect_tx_rule_sides(const Signature *sig);
 /* Runs the transaction rules of one side (-1: all) over tx; the matches are left in
  * dt->alerts (post-match actions done). Returns their count. */
 uint32_t detect_tx_match(DetectThread *dt, Flow *f, const Packet *p, AppProto proto,

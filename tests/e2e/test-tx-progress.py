@@ -14,7 +14,11 @@ Suricata 7.0.10 on the same packets and are fixed here (the test never runs it).
     status line alone, then the response headers: a request line alone does not make the
     request rules run (Suricata's parser has not updated the transaction yet), a status line
     alone does make the status rules run; a header rule read before the headers ended still
-    sees the headers that came later.
+    sees the headers that came later;
+ 3. a rule without a direction is run on each side it has engines for, as Suricata runs it
+    per direction: http.header (both sides) and app-layer-event (no buffer) rules alert on
+    the request at the client's packet and again on the response at the server's, each
+    reading its own side's headers; one with a response-only buffer only on the response.
 """
 import os
 import tempfile
@@ -82,5 +86,29 @@ check_eq(run("split", [
     [(1, 8), (2, 8), (3, 8), (4, 15), (5, 15), (6, 18), (7, 20), (8, 20), (9, 23), (11, 18),
      (13, 8)],
     "line-only request waits for its headers; status line alone is inspected")
+
+# 3. request 4 (5), response 6 (7), close 8-10
+c = TcpConn("10.0.0.1", "192.0.2.7", 40000, 80)
+c.open()
+c.exchange([(True, b"GET /up HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nBadHeader\r\n\r\n"),
+            (False, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\n\r\nab")])
+c.close()
+pcap = write_pcap(os.path.join(TMP, "sides.pcap"), c.pkts)
+with open(pcap + ".rules", "w") as f:
+    f.write('alert http any any -> any any (msg:"hdr"; http.header; content:"X-A"; sid:1;)\n'
+            'alert http any any -> any any (msg:"hdr+stat"; http.header; content:"X-A"; '
+            'http.stat_code; content:"200"; sid:2;)\n'
+            'alert http any any -> any any (msg:"req only hdr"; http.header; content:"Host"; '
+            'sid:3;)\n'
+            'alert http any any -> any any (msg:"event"; flow:established; '
+            'app-layer-event:http.request_field_missing_colon; sid:4;)\n')
+_, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "--runmode", "single", "-S",
+                              pcap + ".rules"])
+validate_schema(events)
+check_eq(sorted((a["alert"]["signature_id"], a.get("pcap_cnt"), a["direction"])
+                for a in of_type(events, "alert")),
+         [(1, 7, "to_server"), (1, 9, "to_client"), (2, 9, "to_client"), (3, 7, "to_server"),
+          (4, 7, "to_server"), (4, 9, "to_client")],
+         "rules without a direction: once per side they have engines on")
 
 finish()
