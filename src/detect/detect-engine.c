@@ -567,8 +567,12 @@ static void tx_prefilter_one(DetectThread *dt, const TxPrefilter *t, AppProto pr
 static void tx_prefilter(DetectThread *dt, const TxGroup *g, AppProto proto, void *state,
                          void *tx, int side)
 {
+    /* an incomplete side (detect-tx-timing.c) runs only rules whose buffers are final:
+     * the others' patterns need not be looked for yet */
+    int early = dt->early_app && side >= 0 ? dt->early_progress : APPLAYER_PROGRESS_DONE;
     for (uint32_t i = 0; i < g->pf_count; i++)
-        if (g->pfs[i].pf)
+        if (g->pfs[i].pf && (early == APPLAYER_PROGRESS_DONE ||
+                             applayer_buffer_progress(g->pfs[i].buffer_id, side == 0) < early))
             tx_prefilter_one(dt, &g->pfs[i], proto, state, tx, side);
 }
 
