@@ -18,6 +18,7 @@ typedef struct BufferDef {
     AppLayerBufferGetter getter;
     AppLayerMultiBufferGetter multi;   /* set for multi-buffers (getter is NULL) */
     void (*on_rule_use)(void);         /* optional, see applayer_buffer_on_rule_use */
+    int progress[2];                   /* [0] request side; applayer_buffer_set_progress */
     /* A multi-buffer several protocols offer (file.name): each one's getter; proto is then
      * ALPROTO_UNKNOWN, so a rule using it is not tied to one protocol. */
     AppLayerMultiBufferGetter by_proto[ALPROTO_MAX];
@@ -34,7 +35,8 @@ int applayer_buffer_register(const char *name, AppProto proto, bool to_server, b
         return existing;
     if (buffer_count >= MAX_BUFFERS)
         return -1;
-    buffers[buffer_count] = (BufferDef){name, proto, to_server, to_client, getter, NULL, NULL, {0}};
+    buffers[buffer_count] = (BufferDef){name, proto, to_server, to_client, getter, NULL, NULL,
+                                        {APPLAYER_PROGRESS_DONE, APPLAYER_PROGRESS_DONE}, {0}};
     return buffer_count++;
 }
 
@@ -99,6 +101,20 @@ AppProto applayer_buffer_proto(int id)
 bool applayer_buffer_is_to_server(int id)
 {
     return id >= 0 && id < buffer_count && buffers[id].to_server;
+}
+
+void applayer_buffer_set_progress(int id, int to_server, int to_client)
+{
+    if (id >= 0 && id < buffer_count) {
+        buffers[id].progress[0] = to_server;
+        buffers[id].progress[1] = to_client;
+    }
+}
+
+int applayer_buffer_progress(int id, bool to_server)
+{
+    return id >= 0 && id < buffer_count ? buffers[id].progress[to_server ? 0 : 1]
+                                        : APPLAYER_PROGRESS_DONE;
 }
 
 bool applayer_buffer_is_to_client(int id)

@@ -61,6 +61,15 @@ static void add_header_lines(HttpBuf *b, const HttpHeaders *h, bool skip_cookie,
     }
 }
 
+/* Detection may read a side's header buffers before its headers are all there (rules are
+ * inspected by progress): a header added or dropped makes them be built again. */
+void http_tx_headers_changed(HttpTx *tx, bool to_server)
+{
+    int d = to_server;
+    tx->built_header_norm[d] = tx->built_header_names[d] = tx->built_start[d] = false;
+    tx->header_norm[d].len = tx->header_names[d].len = tx->start[d].len = 0;
+}
+
 static bool get_header(void *state, void *txp, bool to_server, const uint8_t **data,
                        uint32_t *len)
 {
@@ -217,54 +226,69 @@ static bool get_file_magic(void *state, void *tx, bool to_server, uint32_t idx,
     return true;
 }
 
+/* ts/tc: the sides the buffer exists on; pts/ptc: the HttpProgress step after which it is
+ * final on each side (Suricata's inspect engine progress; bodies and files: the side's end). */
 typedef struct BufferSpec {
     const char *name;
     bool ts, tc;
     AppLayerBufferGetter getter;
+    int pts, ptc;
 } BufferSpec;
 
+#define LINE HTTP_PROGRESS_LINE
+#define HDRS HTTP_PROGRESS_HEADERS
+#define DONE APPLAYER_PROGRESS_DONE
 static const BufferSpec specs[] = {
-    {"http.uri", true, false, get_uri},
-    {"http.uri.raw", true, false, get_uri_raw},
-    {"http.method", true, false, get_method},
-    {"http.host", true, false, get_host},
-    {"http.host.raw", true, false, get_host_raw},
-    {"http.user_agent", true, false, get_user_agent},
-    {"http.header", true, true, get_header},
-    {"http.header.raw", true, true, get_header_raw},
-    {"http.header_names", true, true, get_header_names},
-    {"http.cookie", true, true, get_cookie},
-    {"http.request_body", true, false, get_body},
-    {"http.response_body", false, true, get_body},
-    {"http.stat_code", false, true, get_stat_code},
-    {"http.stat_msg", false, true, get_stat_msg},
-    {"http.content_type", true, true, get_content_type},
-    {"http.referer", true, false, get_referer},
-    {"http.protocol", true, true, get_protocol},
-    {"http.start", true, true, get_start},
-    {"http.request_line", true, false, get_request_line},
-    {"http.response_line", false, true, get_response_line},
-    {"http.server", false, true, get_server},
-    {"http.location", false, true, get_location},
-    {"file.data", true, true, get_body},
-    {"http.accept", true, false, get_accept},
-    {"http.accept_enc", true, false, get_accept_enc},
-    {"http.accept_lang", true, false, get_accept_lang},
-    {"http.connection", true, true, get_connection},
-    {"http.content_len", true, true, get_content_len},
+    {"http.uri", true, false, get_uri, LINE, DONE},
+    {"http.uri.raw", true, false, get_uri_raw, LINE, DONE},
+    {"http.method", true, false, get_method, LINE, DONE},
+    {"http.host", true, false, get_host, HDRS, DONE},
+    {"http.host.raw", true, false, get_host_raw, HDRS, DONE},
+    {"http.user_agent", true, false, get_user_agent, HDRS, DONE},
+    {"http.header", true, true, get_header, HDRS, HDRS},
+    {"http.header.raw", true, true, get_header_raw, HDRS, HDRS},
+    {"http.header_names", true, true, get_header_names, HDRS, HDRS},
+    {"http.cookie", true, true, get_cookie, HDRS, HDRS},
+    {"http.request_body", true, false, get_body, DONE, DONE},
+    {"http.response_body", false, true, get_body, DONE, DONE},
+    {"http.stat_code", false, true, get_stat_code, DONE, LINE},
+    {"http.stat_msg", false, true, get_stat_msg, DONE, LINE},
+    {"http.content_type", true, true, get_content_type, HDRS, HDRS},
+    {"http.referer", true, false, get_referer, HDRS, DONE},
+    {"http.protocol", true, true, get_protocol, LINE, LINE},
+    {"http.start", true, true, get_start, HDRS, HDRS},
+    {"http.request_line", true, false, get_request_line, LINE, DONE},
+    {"http.response_line", false, true, get_response_line, DONE, LINE},
+    {"http.server", false, true, get_server, DONE, HDRS},
+    {"http.location", false, true, get_location, DONE, HDRS},
+    {"file.data", true, true, get_body, DONE, DONE},
+    {"http.accept", true, false, get_accept, HDRS, DONE},
+    {"http.accept_enc", true, false, get_accept_enc, HDRS, DONE},
+    {"http.accept_lang", true, false, get_accept_lang, HDRS, DONE},
+    {"http.connection", true, true, get_connection, HDRS, HDRS},
+    {"http.content_len", true, true, get_content_len, HDRS, HDRS},
 };
+#undef LINE
+#undef HDRS
+#undef DONE
 
 void http_register_buffers(void)
 {
     for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
-        applayer_buffer_register(specs[i].name, ALPROTO_HTTP, specs[i].ts, specs[i].tc,
-                                 specs[i].getter);
+        applayer_buffer_set_progress(applayer_buffer_register(specs[i].name, ALPROTO_HTTP,
+                                                              specs[i].ts, specs[i].tc,
+                                                              specs[i].getter),
+                                     specs[i].pts, specs[i].ptc);
     applayer_buffer_register_multi("file.name", ALPROTO_HTTP, true, true, get_file_name);
     applayer_buffer_on_rule_use(
         applayer_buffer_register_multi("file.magic", ALPROTO_HTTP, true, true, get_file_magic),
         file_magic_request);
-    applayer_buffer_register_multi("http.request_header", ALPROTO_HTTP, true, false,
-                                   get_header_line);
-    applayer_buffer_register_multi("http.response_header", ALPROTO_HTTP, false, true,
-                                   get_header_line);
+    applayer_buffer_set_progress(applayer_buffer_register_multi("http.request_header",
+                                                                ALPROTO_HTTP, true, false,
+                                                                get_header_line),
+                                 HTTP_PROGRESS_HEADERS, APPLAYER_PROGRESS_DONE);
+    applayer_buffer_set_progress(applayer_buffer_register_multi("http.response_header",
+                                                                ALPROTO_HTTP, false, true,
+                                                                get_header_line),
+                                 APPLAYER_PROGRESS_DONE, HTTP_PROGRESS_HEADERS);
 }

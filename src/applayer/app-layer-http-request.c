@@ -134,6 +134,7 @@ static void request_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *line, ui
 
 static void note_header_result(AppLayerCtx *ctx, HttpTx *tx, HttpHeaderResult r, bool to_server)
 {
+    http_tx_headers_changed(tx, to_server);
     switch (r) {
     case HTTP_HDR_MISSING_COLON:
         http_raise(ctx, tx, to_server ? HTTP_EV_REQUEST_FIELD_MISSING_COLON

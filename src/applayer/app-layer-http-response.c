@@ -312,10 +312,15 @@ static void header_line(HttpState *s, AppLayerCtx *ctx, const uint8_t *raw, uint
         http_message_header_parsed(ctx, &tx->resp, tx, raw, len, false);
 }
 
+/* A response that matched no request (response_tx) has no request side in libhtp (its
+ * progress stays at "not started"), so Suricata inspects that side and logs the transaction
+ * only at the flow's end. response_tx counts such a side as complete, so that the
+ * transactions after it are logged in order when they complete; a tunnel ends the HTTP
+ * transactions, so there the side is left open, as libhtp's. */
 static void start_tunnel(HttpState *s, HttpTx *tx)
 {
     tx->resp.complete = true;
-    tx->req.complete = true;
+    tx->req.complete = tx->request_line.len != 0;
     s->resp.phase = HTTP_PHASE_TUNNEL;
     s->req.phase = HTTP_PHASE_TUNNEL;
     s->resp.tx = NULL;
@@ -324,7 +329,9 @@ static void start_tunnel(HttpState *s, HttpTx *tx)
     s->resp_next = tx->id + 1;
 }
 
-/* Interim response: forget it and wait for the final one of the same transaction. */
+/* Interim response: forget its headers and wait for the final one of the same transaction;
+ * its status stays until the final status line replaces it (libhtp keeps it too: an alert
+ * raised meanwhile shows status 100, as the reference's does). */
 static void interim_response(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
 {
     if (tx->status == 100) {
@@ -333,7 +340,7 @@ static void interim_response(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
         tx->seen_100 = true;
     }
     http_headers_free(&tx->resp.headers);
-    tx->status = -1;
+    http_tx_headers_changed(tx, false);
     d->phase = HTTP_PHASE_LINE;
 }
 

@@ -167,6 +167,32 @@ static bool http_tx_done(void *tx, bool to_server)
     return to_server ? t->req.complete : t->resp.complete;
 }
 
+/* The progress detection sees. Suricata inspects an incomplete transaction side only after
+ * its parser updated it (header or body data, a response's start): a request whose line
+ * alone was parsed is not looked at yet (its transaction's data starts out not updated),
+ * so it counts as still reading its line until a header arrives. */
+static int http_tx_progress(void *state, void *tx, bool to_server)
+{
+    const HttpTx *t = tx;
+    const HttpDir *d = to_server ? &((HttpState *)state)->req : &((HttpState *)state)->resp;
+    if ((to_server ? &t->req : &t->resp)->complete)
+        return HTTP_PROGRESS_COMPLETE;
+    if (d->tx != t)
+        return HTTP_PROGRESS_NONE;
+    switch (d->phase) {
+    case HTTP_PHASE_LINE:
+        return HTTP_PROGRESS_LINE;   /* a response line after 100 Continue */
+    case HTTP_PHASE_HEADERS:
+        return to_server && !t->req.headers.raw.len ? HTTP_PROGRESS_LINE : HTTP_PROGRESS_HEADERS;
+    case HTTP_PHASE_BODY:
+        return d->body_kind == HTTP_BODY_CHUNKED && d->chunk_phase == HTTP_CHUNK_TRAILER
+                   ? HTTP_PROGRESS_TRAILER
+                   : HTTP_PROGRESS_BODY;
+    default:
+        return HTTP_PROGRESS_BODY;
+    }
+}
+
 /* ---- state --------------------------------------------------------------------------- */
 
 static void *http_state_new(void)
@@ -354,6 +380,7 @@ const AppLayerParser app_layer_http_parser = {
     .tx_count = http_tx_count,
     .tx_get = http_tx_get,
     .tx_done = http_tx_done,
+    .tx_progress = http_tx_progress,
     .tx_free = http_tx_free,
     .log_tx = http_log_tx,
     .tx_alert_json = http_tx_alert_json,

@@ -155,6 +155,17 @@ typedef enum HttpPhase {
     HTTP_PHASE_TUNNEL,         /* CONNECT or Upgrade accepted: bytes are not HTTP any more */
 } HttpPhase;
 
+/* How far one side of a transaction got (AppLayerParser.tx_progress), libhtp's steps: a
+ * buffer registered with step k is final once the side is past k. */
+typedef enum HttpProgress {
+    HTTP_PROGRESS_NONE,
+    HTTP_PROGRESS_LINE,        /* the request or status line is being read */
+    HTTP_PROGRESS_HEADERS,     /* the line is parsed, the headers are being read */
+    HTTP_PROGRESS_BODY,        /* the headers are parsed */
+    HTTP_PROGRESS_TRAILER,     /* the last chunk was read, its trailer is */
+    HTTP_PROGRESS_COMPLETE,
+} HttpProgress;
+
 typedef enum HttpChunkPhase {
     HTTP_CHUNK_LEN,
     HTTP_CHUNK_DATA,
@@ -313,6 +324,8 @@ void http_message_header_line(AppLayerCtx *ctx, HttpDir *d, HttpMessage *m, Http
 /* The same in two steps, for a parser that resolves folding itself (responses): the line
  * as received is kept raw; the whole header, once complete, is parsed. */
 void http_message_header_raw(HttpMessage *m, const uint8_t *line, uint32_t len);
+/* A header of that side was added or dropped: cached detection buffers are stale. */
+void http_tx_headers_changed(HttpTx *tx, bool to_server);
 void http_message_header_parsed(AppLayerCtx *ctx, HttpMessage *m, HttpTx *tx,
                                 const uint8_t *header, uint32_t len, bool to_server);
 

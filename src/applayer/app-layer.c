@@ -207,6 +207,7 @@ static void change_protocol(AppLayerThread *th, Flow *f, const Packet *p, uint64
     app->proto = app->proto_ts = app->proto_tc = ALPROTO_UNKNOWN;
     app->tx_logged = 0;
     app->inspected[0] = app->inspected[1] = 0;
+    app->early_count[0] = app->early_count[1] = 0;
     app->logged_early = 0;
     app->nolog_mask = 0;
     app->probed_ts = app->probed_tc = 0;
@@ -317,6 +318,8 @@ void applayer_flow_free(Flow *f)
     free(app->pending_tc);
     free(app->frames);
     free(app->expect);
+    free(app->early_nums[0]);
+    free(app->early_nums[1]);
     free(app);
     f->app = NULL;
 }

@@ -74,6 +74,11 @@ typedef struct AppLayerParser {
     uint64_t (*tx_count)(void *state);          /* ids below this may exist */
     void *(*tx_get)(void *state, uint64_t tx_id); /* NULL when freed or never made */
     bool (*tx_done)(void *tx, bool to_server);  /* complete in that direction */
+    /* Optional: how far one side of an incomplete transaction got, on the parser's own
+     * scale (HTTP: libhtp's line, headers, body, trailer), 0 not started. A rule whose
+     * buffers all registered a progress below it is inspected before the side completes,
+     * as Suricata 7 does (applayer_buffer_set_progress, detect-tx-timing.c). */
+    int (*tx_progress)(void *state, void *tx, bool to_server);
     void (*tx_free)(void *state, uint64_t tx_id);
 
     /* EVE: write this transaction's event(s) (http, dns, tls, fileinfo...). Called once per
@@ -158,6 +163,14 @@ typedef struct AppLayerFlow {
     /* inspect_by_direction parsers: transactions below inspected[0] had their request side
      * inspected, below inspected[1] their response side. */
     uint64_t inspected[2];
+    /* Per side, the one transaction (early_tx) detection inspected before that side was
+     * complete, and the rules it decided then (sorted numbers): they are not inspected on
+     * it again (Suricata's per-transaction inspect flags; detect-tx-timing.c). */
+    uint64_t early_tx[2];
+    int early_progress[2];       /* the side's progress at its last such inspection */
+    uint32_t *early_nums[2];
+    uint32_t early_count[2];
+    size_t early_cap[2];
     /* Transactions below this id (and at or above tx_logged) were logged when they completed
      * and wait, alive, for detection to inspect a side on its packet (Suricata logs a
      * transaction as soon as it is complete). */
@@ -264,6 +277,12 @@ AppProto applayer_buffer_proto(int id);
 /* Which side of a transaction the buffer belongs to (true: the request side). */
 bool applayer_buffer_is_to_server(int id);
 bool applayer_buffer_is_to_client(int id);  /* the response side (both: a buffer of each) */
+/* The progress (AppLayerParser.tx_progress scale) a side of a transaction has passed once
+ * this buffer is final there, as the progress Suricata registers each inspect engine with.
+ * Unset: APPLAYER_PROGRESS_DONE, the buffer is inspected when the side is complete. */
+#define APPLAYER_PROGRESS_DONE 0x7fffffff
+void applayer_buffer_set_progress(int id, int to_server, int to_client);
+int applayer_buffer_progress(int id, bool to_server);
 bool applayer_buffer_get(int id, void *state, void *tx, bool to_server, const uint8_t **data,
                          uint32_t *len);
 /* Buffers with several instances per transaction (tls.certs: one per certificate), as

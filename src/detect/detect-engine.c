@@ -415,10 +415,12 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
 static bool buffer_get(const Signature *sig, int buffer_id, const DetectMatchCtx *m,
                        uint32_t idx, const uint8_t **data, uint32_t *len)
 {
-    bool ts_first = !(sig->flags & SIG_FLAG_TOCLIENT);
+    bool ts_first = m->one_side ? m->to_server : !(sig->flags & SIG_FLAG_TOCLIENT);
     if (applayer_buffer_get_nth_proto(buffer_id, m->proto, m->state, m->tx, ts_first, idx,
                                       data, len))
         return true;
+    if (m->one_side)
+        return false;
     if (sig->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT) &&
         applayer_buffer_is_to_server(buffer_id) == ts_first)
         return false;
@@ -488,6 +490,10 @@ static bool tx_sig_matches(DetectThread *dt, const Signature *sig, Flow *f, cons
     DetectMatchCtx m = {.p = p, .f = f, .to_server = to_server, .dt = dt, .sig = sig,
                         .proto = f->app ? f->app->proto : ALPROTO_UNKNOWN, .state = state,
                         .tx = tx};
+    if (side >= 0 && detect_tx_rule_sides(sig) == 3) {
+        m.one_side = true;
+        m.to_server = side == 0;
+    }
     if (!list_matches_packet(&sig->fixed[SIG_LIST_PACKET], &m) ||
         !tx_buffers_match(sig, &m))
         return false;
@@ -561,8 +567,12 @@ static void tx_prefilter_one(DetectThread *dt, const TxPrefilter *t, AppProto pr
 static void tx_prefilter(DetectThread *dt, const TxGroup *g, AppProto proto, void *state,
                          void *tx, int side)
 {
+    /* an incomplete side (detect-tx-timing.c) runs only rules whose buffers are final:
+     * the others' patterns need not be looked for yet */
+    int early = dt->early_app && side >= 0 ? dt->early_progress : APPLAYER_PROGRESS_DONE;
     for (uint32_t i = 0; i < g->pf_count; i++)
-        if (g->pfs[i].pf)
+        if (g->pfs[i].pf && (early == APPLAYER_PROGRESS_DONE ||
+                             applayer_buffer_progress(g->pfs[i].buffer_id, side == 0) < early))
             tx_prefilter_one(dt, &g->pfs[i], proto, state, tx, side);
 }
 
@@ -678,6 +688,19 @@ int detect_tx_rule_side(const Signature *sig)
     return 1;
 }
 
+int detect_tx_rule_sides(const Signature *sig)
+{
+    if (sig->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT) || sig->fixed[SIG_LIST_PAYLOAD].head)
+        return 1 << detect_tx_rule_side(sig);
+    int sides = 3;
+    for (size_t i = 0; i < sig->buffer_count; i++) {
+        int id = sig->buffers[i].buffer_id;
+        sides &= (applayer_buffer_is_to_server(id) ? 1 : 0) |
+                 (applayer_buffer_is_to_client(id) ? 2 : 0);
+    }
+    return sides ? sides : 1 << detect_tx_rule_side(sig);
+}
+
 uint32_t detect_tx_match(DetectThread *dt, Flow *f, const Packet *p, AppProto proto,
                          void *state, void *tx, uint64_t tx_id, int side)
 {
@@ -694,7 +717,8 @@ uint32_t detect_tx_match(DetectThread *dt, Flow *f, const Packet *p, AppProto pr
     uint32_t num;
     while (next_candidate(&w, &num)) {
         const Signature *sig = dt->de->sigs[num];
-        if ((side >= 0 && detect_tx_rule_side(sig) != side) ||
+        if ((side >= 0 && !(detect_tx_rule_sides(sig) & (1 << side))) ||
+            (dt->early_app && !detect_tx_early_admits(dt, sig)) ||
             !tx_sig_matches(dt, sig, f, p, state, tx, side))
             continue;
         if (sig->flags & SIG_FLAG_TX_NOLOG) { /* a config rule: no alert, no tx log */
@@ -753,6 +777,8 @@ static void tx_inspect(DetectThread *dt, Flow *f, const Packet *p, AppProto prot
     for (uint32_t i = 0; i < n; i++) {
         bool directed = matched[i]->flags & (SIG_FLAG_TOSERVER | SIG_FLAG_TOCLIENT);
         bool to_server = tx_dir && !directed ? tx_dir == 1 : sig_tx_to_server(matched[i], p);
+        if (side >= 0 && detect_tx_rule_sides(matched[i]) == 3)
+            to_server = side == 0;
         if (tx_dir && p && f && p->to_server != to_server &&
             defer_alert(dt, f, matched[i], actions[i], tx_id, to_server, app))
             continue;
@@ -787,7 +813,9 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
     for (int side = 0; side < 2; side++) {
         if (tx_id < app->inspected[side])
             continue;
+        detect_tx_early_begin(dt, app, tx_id, side);
         tx_inspect(dt, f, p, proto, state, tx, tx_id, side);
+        detect_tx_early_end(dt, app, tx_id, side);
         app->inspected[side] = tx_id + 1;
         for (uint32_t i = 0; i < dt->alert_count && n < DETECT_ALERT_CAP; i++, n++) {
             both[n] = dt->alerts[i];

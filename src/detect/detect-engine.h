@@ -144,6 +144,12 @@ struct DetectThread {
     const Packet *batch_packet;
     uint8_t *batch_stream;
     uint32_t batch_stream_len, batch_stream_cap;
+    /* A transaction side inspected by rule progress (detect-tx-timing.c): the flow whose
+     * early_* record of side early_side is consulted, NULL none; early_progress the side's
+     * progress when it is not complete (only rules final by then run, and are recorded),
+     * APPLAYER_PROGRESS_DONE when it is (recorded rules are skipped). */
+    struct AppLayerFlow *early_app;
+    int early_side, early_progress;
 };
 
 int detect_engine_build_groups(DetectEngine *de);
@@ -178,10 +184,24 @@ void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
  * buffers only, and rules whose buffers are of both sides or neither: once per transaction,
  * when all of it is there). */
 int detect_tx_rule_side(const Signature *sig);
+/* The sides (bit 0 the request, bit 1 the response) a rule is inspected on, each on its
+ * own, as Suricata runs a rule per direction with the engines it has there: a rule without
+ * a direction whose buffers all exist on both sides (http.header, file.data) or that has
+ * none (app-layer-event) is inspected on both and may alert on each; a rule with payload
+ * contents, or with buffers of one side only, on detect_tx_rule_side's. */
+int detect_tx_rule_sides(const Signature *sig);
 /* Runs the transaction rules of one side (-1: all) over tx; the matches are left in
  * dt->alerts (post-match actions done). Returns their count. */
 uint32_t detect_tx_match(DetectThread *dt, Flow *f, const Packet *p, AppProto proto,
                          void *state, void *tx, uint64_t tx_id, int side);
+/* Whether the rule is to be inspected now on the transaction side dt->early_app marks (all
+ * of them when none is marked); records it as decided when the side is incomplete. */
+bool detect_tx_early_admits(DetectThread *dt, const Signature *sig);
+/* Around the inspection of a complete side of transaction tx_id: skip the rules decided on
+ * it early, then forget them. */
+void detect_tx_early_begin(DetectThread *dt, struct AppLayerFlow *app, uint64_t tx_id,
+                           int side);
+void detect_tx_early_end(DetectThread *dt, struct AppLayerFlow *app, uint64_t tx_id, int side);
 /* An alert did not fit the packet's queue: detect.alert_queue_overflow. */
 void detect_count_overflow(DetectThread *dt);
 /* Writes one transaction alert on packet p with the transaction's app-layer object. */

@@ -221,6 +221,9 @@ struct DetectMatchCtx {
      * keywords on transaction state: the file keywords, app-layer-event. */
     AppProto proto;
     void *state, *tx;
+    /* A rule without a direction inspected on one side of a transaction (to_server's):
+     * its buffers are read on that side only (detect_tx_rule_sides). */
+    bool one_side;
 };
 
 /* The addresses a keyword tracks: the packet's, or for a transaction without one, the flow's

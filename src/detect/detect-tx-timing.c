@@ -14,7 +14,14 @@
  * while such a packet is inspected); they sort before transaction alerts of the same rule.
  *
  * Only parsers that ask for it (AppLayerParser.inspect_by_direction: HTTP) are inspected
- * here; a side counts as ready when the parser says it is complete. The transaction stays
+ * here; a side counts as ready when the parser says it is complete. Before that, a parser
+ * that tells its progress (AppLayerParser.tx_progress) has the rules whose buffers are all
+ * final by then inspected already, as Suricata 7's per-engine progress does (a request's
+ * URI and header rules at the packet after its headers were parsed, not after its body):
+ * each such rule is decided then, once (Suricata's inspect flags: matched or can't match),
+ * recorded in the flow's early_* record and skipped when the side completes. Rules with
+ * payload contents or a buffer without a progress wait for the complete side. The early
+ * pass runs again only when the progress moved. The transaction stays
  * alive until both sides were inspected (app-layer.c holds its logging back); what is left
  * at flow end is inspected by the transaction hook (detect_tx).
  */
@@ -22,7 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "detect/detect-engine.h"
+#include "detect/detect-internal.h"
 #include "stream/stream-tcp.h"
 
 static int cmp_tx_alert(const void *a, const void *b)
@@ -73,6 +82,75 @@ bool detect_tx_batch_take(DetectThread *dt, const Packet *p)
     return true;
 }
 
+/* Whether sig's buffers are all final on that side at that progress (the buffer's
+ * registered progress passed) and it inspects no payload, which is the stream's. */
+static bool sig_final_at(const Signature *sig, int side, int progress)
+{
+    if (!sig->buffer_count || sig->fixed[SIG_LIST_PAYLOAD].head)
+        return false;
+    for (size_t i = 0; i < sig->buffer_count; i++) {
+        int id = sig->buffers[i].buffer_id;
+        bool on_side = side == 0 ? applayer_buffer_is_to_server(id)
+                                 : applayer_buffer_is_to_client(id);
+        if (!on_side || applayer_buffer_progress(id, side == 0) >= progress)
+            return false;
+    }
+    return true;
+}
+
+/* Position of num in the sorted record (where it would go when absent). */
+static uint32_t early_find(const AppLayerFlow *app, int side, uint32_t num)
+{
+    uint32_t lo = 0, hi = app->early_count[side];
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (app->early_nums[side][mid] < num)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+bool detect_tx_early_admits(DetectThread *dt, const Signature *sig)
+{
+    AppLayerFlow *app = dt->early_app;
+    int side = dt->early_side;
+    uint32_t at = early_find(app, side, sig->num);
+    if (at < app->early_count[side] && app->early_nums[side][at] == sig->num)
+        return false;
+    if (dt->early_progress == APPLAYER_PROGRESS_DONE)
+        return true;
+    if (!sig_final_at(sig, side, dt->early_progress))
+        return false;
+    uint32_t *grown = array_reserve(app->early_nums[side], sizeof(*grown),
+                                    app->early_count[side] + 1, &app->early_cap[side]);
+    if (!grown)
+        return false;
+    app->early_nums[side] = grown;
+    memmove(grown + at + 1, grown + at, (app->early_count[side] - at) * sizeof(*grown));
+    grown[at] = sig->num;
+    app->early_count[side]++;
+    return true;
+}
+
+void detect_tx_early_begin(DetectThread *dt, AppLayerFlow *app, uint64_t tx_id, int side)
+{
+    bool recorded = app->early_count[side] && app->early_tx[side] == tx_id;
+    dt->early_app = recorded ? app : NULL;
+    dt->early_side = side;
+    dt->early_progress = APPLAYER_PROGRESS_DONE;
+}
+
+void detect_tx_early_end(DetectThread *dt, AppLayerFlow *app, uint64_t tx_id, int side)
+{
+    dt->early_app = NULL;
+    if (app->early_tx[side] == tx_id) {
+        app->early_count[side] = 0;
+        app->early_progress[side] = 0;
+    }
+}
+
 /* Runs one side of one transaction and adds its alerts to the packet's queue. */
 static void collect(DetectThread *dt, Flow *f, const Packet *p, AppLayerFlow *app, void *tx,
                     uint64_t tx_id, int side)
@@ -81,6 +159,27 @@ static void collect(DetectThread *dt, Flow *f, const Packet *p, AppLayerFlow *ap
     for (uint32_t i = 0; i < n; i++)
         enqueue(dt, (TxAlert){.sig = dt->alerts[i], .action = dt->alert_actions[i],
                               .tx_id = tx_id, .tx = tx});
+}
+
+/* The rules of an incomplete side that are final at its progress, once per progress. */
+static void collect_early(DetectThread *dt, Flow *f, const Packet *p, AppLayerFlow *app,
+                          void *tx, uint64_t tx_id, int side)
+{
+    const AppLayerParser *parser = applayer_parser(app->proto);
+    int progress = parser->tx_progress ? parser->tx_progress(app->state, tx, side == 0) : 0;
+    if (app->early_tx[side] != tx_id) {
+        app->early_tx[side] = tx_id;
+        app->early_count[side] = 0;
+        app->early_progress[side] = 0;
+    }
+    if (progress <= app->early_progress[side])
+        return;
+    app->early_progress[side] = progress;
+    dt->early_app = app;
+    dt->early_side = side;
+    dt->early_progress = progress;
+    collect(dt, f, p, app, tx, tx_id, side);
+    dt->early_app = NULL;
 }
 
 /* A packet or stream alert from the queue, as detect_packet would have written it. */
@@ -141,10 +240,16 @@ void detect_tx_packet(DetectThread *dt, const Packet *p, Flow *f)
     uint64_t id = app->inspected[side] > app->tx_logged ? app->inspected[side] : app->tx_logged;
     for (; id < count; id++) {
         void *tx = parser->tx_get(app->state, id);
-        if (tx && !parser->tx_done(tx, side == 0))
+        if (tx && !parser->tx_done(tx, side == 0)) {
+            if (!f->action_pass)
+                collect_early(dt, f, p, app, tx, id, side);
             break;
-        if (tx && !f->action_pass)
+        }
+        if (tx && !f->action_pass) {
+            detect_tx_early_begin(dt, app, id, side);
             collect(dt, f, p, app, tx, id, side);
+        }
+        detect_tx_early_end(dt, app, id, side);
         app->inspected[side] = id + 1;
     }
     if (dt->txq_count)
