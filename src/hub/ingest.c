@@ -13,12 +13,18 @@
  * A body is stored in one transaction that also records its idempotency key, so a 2xx
  * reply means "all accepted lines are on disk" and a retried batch with the same key
  * gets the first reply back instead of a second copy of the events. Parsing (a third of
- * the CPU per event) happens before the transaction, outside SQLite's single write lock,
- * so several sensors posting at once parse in parallel and only the inserts serialize.
+ * the CPU per event) happens outside SQLite's single write lock, so several sensors
+ * posting at once parse in parallel and only the inserts serialize. A big body is parsed
+ * on a thread of its own while the request's thread inserts the lines already parsed:
+ * a sensor sends its next batch only after the reply to this one, so what one sensor
+ * gets through is bounded by the latency of receive -> parse -> insert -> commit, and
+ * the overlap takes most of the parse out of it (the write lock is taken once the first
+ * lines are parsed, so it is not held longer than the inserts need).
  */
 #include "ingest.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,11 +255,6 @@ typedef struct {
     char strings[];
 } line_rec;
 
-typedef struct {
-    line_rec **v;
-    size_t n, cap;
-} rec_list;
-
 static line_rec *rec_from_line(const hub_line *l)
 {
     const char *src[] = {l->f.event_type, l->f.src_ip,     l->f.dest_ip, l->f.signature,
@@ -280,39 +281,58 @@ static line_rec *rec_from_line(const hub_line *l)
     return r;
 }
 
-static bool rec_push(rec_list *l, line_rec *r)
+
+/* The accepted lines of one body, parsed by one thread while another inserts them.
+ * v is sized for every line of the body before parsing starts (never reallocated), so
+ * the inserting side reads v[i] for any i below `ready` without holding the lock; the
+ * parser alone touches the batch's reject list until it has finished. */
+typedef struct {
+    batch_ctx *b;
+    const char *body;
+    size_t len;
+    line_rec **v;
+    size_t cap;           /* lines in the body: an upper bound on v's entries */
+    size_t n;             /* parser side: accepted so far */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t ready;         /* under mu: v[0..ready) may be read */
+    bool done, cancel;    /* under mu */
+    hub_status st;        /* the parser's outcome, read after done */
+    bool threaded;
+    pthread_t tid;
+} parse_job;
+
+/* Below this a body is parsed before inserting: a thread costs more than it hides. */
+#define PARSE_THREAD_MIN_BYTES (64u << 10)
+#define PARSE_PUBLISH_EVERY 64
+
+static void job_publish(parse_job *j, bool done)
 {
-    if (!r)
-        return false;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256;
-        line_rec **v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            free(r);
-            return false;
-        }
-        l->v = v;
-        l->cap = cap;
-    }
-    l->v[l->n++] = r;
-    return true;
+    pthread_mutex_lock(&j->mu);
+    j->ready = j->n;
+    j->done = done;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
 }
 
-static void rec_free(rec_list *l)
+static bool job_cancelled(parse_job *j)
 {
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
+    pthread_mutex_lock(&j->mu);
+    bool c = j->cancel;
+    pthread_mutex_unlock(&j->mu);
+    return c;
 }
 
-/* Pass 1, without any lock: check every line, keep the accepted ones. */
-static hub_status parse_body(batch_ctx *b, const char *body, size_t len, rec_list *out)
+/* Pass 1, without any SQLite lock: check every line, keep the accepted ones, publishing
+ * them every PARSE_PUBLISH_EVERY so the inserts can start on the first ones. */
+static void parse_body(parse_job *j)
 {
     size_t lineno = 0;
-    for (size_t pos = 0; pos < len;) {
-        const char *nl = memchr(body + pos, '\n', len - pos);
-        size_t end = nl ? (size_t)(nl - body) : len;
-        const char *p = body + pos;
+    j->st = HUB_OK;
+    for (size_t pos = 0; pos < j->len && j->st == HUB_OK;) {
+        const char *nl = memchr(j->body + pos, '\n', j->len - pos);
+        size_t end = nl ? (size_t)(nl - j->body) : j->len;
+        const char *p = j->body + pos;
         size_t n = end - pos;
         pos = end + 1;
         lineno++;
@@ -325,24 +345,88 @@ static hub_status parse_body(batch_ctx *b, const char *body, size_t len, rec_lis
         hub_line l;
         char reason[160];
         if (!hub_ingest_check_line(p, n, &l, reason, sizeof reason)) {
-            reject(b, lineno, reason);
+            reject(j->b, lineno, reason);
             continue;
         }
-        bool ok = rec_push(out, rec_from_line(&l));
+        line_rec *r = rec_from_line(&l);
         hub_line_clear(&l);
-        if (!ok)
-            return HUB_ERR_NOMEM;
+        if (!r)
+            j->st = HUB_ERR_NOMEM;
+        else
+            j->v[j->n++] = r;
+        if (j->n % PARSE_PUBLISH_EVERY == 0 && (job_publish(j, false), job_cancelled(j)))
+            break;
     }
+    job_publish(j, true);
+}
+
+static void *parse_thread(void *arg)
+{
+    parse_body(arg);
+    return NULL;
+}
+
+/* Sizes v and parses: on a thread for a big body (inline if none can be started). */
+static hub_status job_start(parse_job *j, batch_ctx *b, const char *body, size_t len)
+{
+    memset(j, 0, sizeof *j);
+    j->b = b, j->body = body, j->len = len, j->cap = 1;
+    for (const char *p = body, *e = body + len; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+        j->cap++;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_cond_init(&j->cv, NULL);
+    if (!(j->v = malloc(j->cap * sizeof *j->v)))
+        return HUB_ERR_NOMEM;
+    j->threaded = len >= PARSE_THREAD_MIN_BYTES &&
+                  pthread_create(&j->tid, NULL, parse_thread, j) == 0;
+    if (j->threaded)
+        pthread_setname_np(j->tid, "hub-parse"); /* tells it apart in top and perf */
+    else
+        parse_body(j);
     return HUB_OK;
+}
+
+/* The i-th accepted line, waiting for the parser if needed; NULL past the last one. */
+static const line_rec *job_get(parse_job *j, size_t i)
+{
+    pthread_mutex_lock(&j->mu);
+    while (i >= j->ready && !j->done)
+        pthread_cond_wait(&j->cv, &j->mu);
+    const line_rec *r = i < j->ready ? j->v[i] : NULL;
+    pthread_mutex_unlock(&j->mu);
+    return r;
+}
+
+/* Stops the parser (its lines are not wanted), waits for it; then its outcome, the
+ * reject list and v are the caller's alone. */
+static hub_status job_finish(parse_job *j, bool cancel)
+{
+    if (j->threaded) {
+        pthread_mutex_lock(&j->mu);
+        j->cancel = cancel;
+        pthread_mutex_unlock(&j->mu);
+        pthread_join(j->tid, NULL);
+        j->threaded = false;
+    }
+    return j->st;
+}
+
+static void job_free(parse_job *j)
+{
+    job_finish(j, true);
+    for (size_t i = 0; i < j->n; i++)
+        free(j->v[i]);
+    free(j->v);
+    pthread_cond_destroy(&j->cv);
+    pthread_mutex_destroy(&j->mu);
 }
 
 /* serve --redis: the accepted lines go to the stream, each with a key made of the
  * sensor, the request's Idempotency-Key and its position, so that a retried request that
  * reaches the stream twice is still stored once by the workers. */
-static hub_status forward_batch(hub_stream *fwd, batch_ctx *b, const rec_list *recs,
-                                const char *idem_key)
+static hub_status forward_batch(hub_stream *fwd, batch_ctx *b, line_rec *const *recs,
+                                size_t n, const char *idem_key)
 {
-    size_t n = recs->n;
     const char **lines = calloc(n ? n : 1, sizeof *lines), **keys = NULL;
     size_t *lens = calloc(n ? n : 1, sizeof *lens);
     char *keybuf = NULL;
@@ -353,8 +437,8 @@ static hub_status forward_batch(hub_stream *fwd, batch_ctx *b, const rec_list *r
     }
     hub_status st = lines && lens && (!idem_key || (keys && keybuf)) ? HUB_OK : HUB_ERR_NOMEM;
     for (size_t i = 0; st == HUB_OK && i < n; i++) {
-        lines[i] = recs->v[i]->f.raw;
-        lens[i] = recs->v[i]->f.raw_len;
+        lines[i] = recs[i]->f.raw;
+        lens[i] = recs[i]->f.raw_len;
         if (keys) {
             snprintf(keybuf + i * stride, stride, "%s/%s/%zu", b->sensor, idem_key, i);
             keys[i] = keybuf + i * stride;
@@ -371,12 +455,24 @@ static hub_status forward_batch(hub_stream *fwd, batch_ctx *b, const rec_list *r
     return st;
 }
 
-/* Pass 2, under the write lock: re-check the key, insert (or forward), record the reply,
- * commit. */
-static hub_status store_batch(hub_store *s, hub_stream *fwd, batch_ctx *b,
-                              const rec_list *recs, const char *idem_key,
-                              hub_ingest_result *res)
+/* The accepted lines as the parser publishes them, in order, until the last one. */
+static hub_status insert_lines(hub_store *s, batch_ctx *b, parse_job *j)
 {
+    hub_status st = HUB_OK;
+    const line_rec *r;
+    for (size_t i = 0; st == HUB_OK && (r = job_get(j, i)); i++)
+        if ((st = hub_store_event_add(s, b->sensor, b->received_us, &r->f)) == HUB_OK)
+            b->accepted++;
+    return st;
+}
+
+/* Pass 2, under the write lock, overlapping the parse of the lines still to come: re-check
+ * the key, insert (or forward, once all is parsed), record the reply, commit. The lock is
+ * taken once the first lines are parsed, not before. */
+static hub_status store_batch(hub_store *s, hub_stream *fwd, batch_ctx *b, parse_job *j,
+                              const char *idem_key, hub_ingest_result *res)
+{
+    job_get(j, 0);
     hub_status st = hub_store_begin(s);
     if (st != HUB_OK)
         return st;
@@ -384,10 +480,13 @@ static hub_status store_batch(hub_store *s, hub_stream *fwd, batch_ctx *b,
         hub_store_rollback(s); /* a concurrent retry of this batch won the race */
         return st;
     }
-    st = fwd ? forward_batch(fwd, b, recs, idem_key) : HUB_OK;
-    for (size_t i = 0; !fwd && i < recs->n && st == HUB_OK; i++)
-        if ((st = hub_store_event_add(s, b->sensor, b->received_us, &recs->v[i]->f)) == HUB_OK)
-            b->accepted++;
+    if (fwd)
+        st = job_finish(j, false) == HUB_OK ? forward_batch(fwd, b, j->v, j->n, idem_key)
+                                            : j->st;
+    else
+        st = insert_lines(s, b, j);
+    hub_status pst = job_finish(j, st != HUB_OK);  /* the reject list is complete after */
+    st = st == HUB_OK ? pst : st;
     if (st == HUB_OK && !(res->reply = batch_reply(b)))
         st = HUB_ERR_NOMEM;
     if (st == HUB_OK && idem_key)
@@ -423,11 +522,11 @@ hub_status hub_ingest_body_to(hub_store *s, hub_stream *fwd, const char *sensor,
         return st;
     batch_ctx b = {.s = s, .sensor = sensor, .received_us = hub_now_us(),
                    .errors = json_array(), .st = HUB_OK};
-    rec_list recs = {0};
-    st = parse_body(&b, body, len, &recs);
+    parse_job j;
+    st = job_start(&j, &b, body, len);
     if (st == HUB_OK)
-        st = store_batch(s, fwd, &b, &recs, idem_key, res);
-    rec_free(&recs);
+        st = store_batch(s, fwd, &b, &j, idem_key, res);
+    job_free(&j);
     json_decref(b.errors);
     return st;
 }
