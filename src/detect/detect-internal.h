@@ -133,8 +133,8 @@ typedef struct Signature {
     /* parsing: the list of a packet-level sticky buffer (ipv4.hdr...) that payload keywords go
      * to, NULL none; the list lives in that buffer keyword's SigMatch (detect-hdr-buffers.c) */
     SigList *active_list;
-    json_t *metadata;       /* object of string arrays, for alerts, until attribution */
-    char *metadata_json;    /* after attribution: the same as compact JSON text, NULL if none */
+    json_t *metadata;       /* object of string arrays: parsing, and attribution of one rule */
+    char *metadata_json;    /* once stored: the same as compact JSON text, NULL if none */
     int target;             /* 0 none, 1 src_ip, 2 dest_ip */
     char *file;
     int line;
@@ -204,6 +204,8 @@ int sig_set_sticky_buffer(Signature *sig, int buffer_id);
  * http_uri after a content). */
 int sig_move_last_to_buffer(Signature *sig, int buffer_id, char *err, size_t errlen);
 void signature_free(Signature *sig);
+/* Replaces a rule's metadata tree by compact JSON text (detect-attribute.c). */
+void signature_seal_metadata(Signature *sig);
 
 /* Index of a byte_extract/byte_math variable of sig, or -1 when the name is not one. */
 int sig_var_find(const Signature *sig, const char *name);

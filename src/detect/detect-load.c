@@ -121,6 +121,7 @@ static void load_rule(DetectEngine *de, const ConfNode *conf, const char *rule, 
     }
     sig->file = strdup(path);
     sig->line = line;
+    signature_seal_metadata(sig); /* before the next rule, so its heap holes are reused */
     int rc = add_signature(de, sig);
     if (rc < 0)
         signature_free(sig);
