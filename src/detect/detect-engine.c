@@ -365,6 +365,16 @@ static bool runs_on_pseudo_packet(const Signature *sig)
            !sig->fixed[SIG_LIST_PAYLOAD].head;
 }
 
+/* IP-only rules are evaluated on the first packet of each direction of a flow (as in
+ * Suricata); this records that it happened. True the first time per direction. */
+static bool iponly_first_in_direction(Flow *f, bool to_server)
+{
+    bool *done = to_server ? &f->iponly_done_ts : &f->iponly_done_tc;
+    bool first = !*done;
+    *done = true;
+    return first;
+}
+
 void detect_packet(DetectThread *dt, Packet *p, Flow *f)
 {
     if (dt->deferred_count && f)
@@ -392,7 +402,7 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
     const uint32_t *always = port_index_candidates(g->always_ix, to_client, p->sp, p->dp,
                                                    add_candidate, dt, &always_rest);
     const uint32_t *iponly = NULL;
-    if (g->iponly_count && (!f || flowvar_first_in_direction(dt->flowvars, f, p->to_server)))
+    if (g->iponly_count && (!f || iponly_first_in_direction(f, p->to_server)))
         iponly = iponly_index_candidates(g->iponly_ix, &p->src, &p->dst, add_candidate, dt,
                                          &iponly_rest);
     CandidateWalk w;

@@ -56,7 +56,6 @@ typedef struct FlowVars {
     uint32_t int_count;
     VarList strs;             /* flow variables, in the order they were first set */
     bool tombstone;
-    bool iponly_ts, iponly_tc;   /* IP-only rules already ran in this direction */
 } FlowVars;
 
 struct FlowVarStore {
@@ -282,17 +281,6 @@ void flowbit_set(FlowVarStore *s, const Flow *f, int id, bool on)
 void flowbit_toggle(FlowVarStore *s, const Flow *f, int id)
 {
     flowbit_set(s, f, id, !flowbit_isset(s, f, id));
-}
-
-bool flowvar_first_in_direction(FlowVarStore *s, const Flow *f, bool to_server)
-{
-    FlowVars *v = lookup_or_add(s, f->flow_id);
-    if (!v)
-        return false;  /* store full: IP-only rules are skipped rather than repeated */
-    bool *done = to_server ? &v->iponly_ts : &v->iponly_tc;
-    bool first = !*done;
-    *done = true;
-    return first;
 }
 
 bool flowint_get(FlowVarStore *s, const Flow *f, int id, uint64_t *value)

@@ -26,10 +26,6 @@ bool flowbit_isset(FlowVarStore *s, const Flow *f, int id);
 void flowbit_set(FlowVarStore *s, const Flow *f, int id, bool on);
 void flowbit_toggle(FlowVarStore *s, const Flow *f, int id);
 
-/* IP-only rules are evaluated on the first packet of each direction of a flow (as in
- * Suricata); this records that it happened. Returns true the first time per direction. */
-bool flowvar_first_in_direction(FlowVarStore *s, const Flow *f, bool to_server);
-
 /* A pass rule matched on the flow: the rest of it is not inspected (Suricata 7). */
 
 bool flowint_get(FlowVarStore *s, const Flow *f, int id, uint64_t *value);

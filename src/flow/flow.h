@@ -87,6 +87,10 @@ typedef struct Flow {
      * until the stream layer swaps its session after this packet, its deliveries are read
      * the other way round. */
     bool swap_pending;
+    /* detection ran the IP-only rules on this flow's packets to the server / to the client
+     * (once per direction, as Suricata; here rather than in detection's per-flow store, where
+     * the slot every flow needed for it cost ET Open's bench run about 28 MiB) */
+    bool iponly_done_ts, iponly_done_tc;
     FlowMacSet macs;
     /* Owned by later stages, released through their flow-end hooks before the flow is. */
     struct TcpSession *tcp_session;   /* stream/stream-tcp.c */
