@@ -109,6 +109,9 @@ typedef struct StreamCounterIds {
 
 extern StreamCounterIds stream_ids;
 
+/* Segment block sizes (stream-tcp-reassemble.c seg_alloc) */
+#define STREAM_SEG_CLASSES 4
+
 struct StreamThread {
     StreamConfig cfg;
     uint64_t ssn_memcap, seg_memcap;   /* this worker's shares */
@@ -118,8 +121,8 @@ struct StreamThread {
     CounterSet *counters;
     StreamDataSink sink;
     void *sink_ud;
-    StreamSegment *spare_segs;    /* freed full-size segments kept for reuse */
-    uint32_t spare_count;
+    StreamSegment *spare_segs[STREAM_SEG_CLASSES]; /* freed blocks of each size, for reuse */
+    uint32_t spare_count;         /* in all classes */
     bool raw_enabled;             /* raw stream inspection: keep segments for it */
     uint8_t *raw_buf;             /* contiguous raw data handed to inspection */
     uint32_t raw_cap;
