@@ -204,13 +204,19 @@ static uint32_t gzip_header_skip(const uint8_t *in, uint32_t len)
     return skip > len ? 0 : skip;
 }
 
-void http_decoder_free(HttpDecoder *dec)
+void http_decoder_free(HttpDecoder **dec)
 {
-    for (uint32_t i = 0; i < dec->layers; i++)
-        inflateEnd(&dec->zs[i]);
-    dec->layers = 0;
-    dec->failed = false;
-    dec->in_total = dec->out_total = 0;
+    if (!*dec)
+        return;
+    for (uint32_t i = 0; i < (*dec)->layers; i++)
+        inflateEnd(&(*dec)->zs[i]);
+    free(*dec);
+    *dec = NULL;
+}
+
+static uint32_t decoder_layers(const HttpDir *d)
+{
+    return d->dec ? d->dec->layers : 0;
 }
 
 static bool bomb(const HttpDecoder *dec)
@@ -227,7 +233,7 @@ static void decode_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_serve
 static bool inflate_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, uint32_t i,
                           const uint8_t *in, uint32_t len)
 {
-    HttpDecoder *dec = &d->dec;
+    HttpDecoder *dec = d->dec;
     z_stream *zs = &dec->zs[i];
     uint8_t out[DECODE_CHUNK];
     zs->next_in = (Bytef *)in;
@@ -272,7 +278,7 @@ static bool inflate_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_serv
 static void decode_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server, uint32_t i,
                          const uint8_t *in, uint32_t len)
 {
-    HttpDecoder *dec = &d->dec;
+    HttpDecoder *dec = d->dec;
     if (i >= dec->layers) {
         entity_sink(ctx, tx, to_server, in, len);
         return;
@@ -299,10 +305,10 @@ static void body_bytes(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server,
 {
     if (!len)
         return;
-    if (d->dec.layers) {
-        if (d->dec.failed)
+    if (decoder_layers(d)) {
+        if (d->dec->failed)
             return;    /* compression bomb: the rest is dropped */
-        d->dec.in_total += len;
+        d->dec->in_total += len;
         decode_layer(ctx, d, tx, to_server, 0, data, len);
         return;
     }
@@ -312,16 +318,18 @@ static void body_bytes(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool to_server,
 static void add_layer(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx, bool raw)
 {
     uint32_t limit = http_config.decompress_layer_limit;
-    if (d->dec.layers >= HTTP_MAX_LAYERS || (limit && d->dec.layers >= limit)) {
+    uint32_t k = decoder_layers(d);
+    if (k >= HTTP_MAX_LAYERS || (limit && k >= limit)) {
         http_raise(ctx, tx, HTTP_EV_TOO_MANY_ENCODING_LAYERS);
         return;
     }
-    uint32_t k = d->dec.layers;
-    d->dec.raw[k] = raw;
-    d->dec.restarts[k] = 0;
-    d->dec.passthrough[k] = false;
-    if (layer_init(&d->dec, k) == 0)
-        d->dec.layers++;
+    if (!d->dec && !(d->dec = calloc(1, sizeof(*d->dec))))
+        return;        /* no memory: the body stays undecoded */
+    d->dec->raw[k] = raw;
+    d->dec->restarts[k] = 0;
+    d->dec->passthrough[k] = false;
+    if (layer_init(d->dec, k) == 0)
+        d->dec->layers++;
 }
 
 /* Content-Encoding -> decoder layers, in header order. As libhtp, a value that is one of
@@ -367,9 +375,9 @@ static void setup_decoder(AppLayerCtx *ctx, HttpDir *d, HttpTx *tx)
         if (!http_ieq(tok, n, "gzip") && !http_ieq(tok, n, "x-gzip") &&
             !http_ieq(tok, n, "deflate") && !http_ieq(tok, n, "x-deflate"))
             http_raise(ctx, tx, HTTP_EV_ABNORMAL_CE_HEADER);
-        uint32_t before = d->dec.layers;
+        uint32_t before = decoder_layers(d);
         add_layer(ctx, d, tx, !gzip);
-        if (d->dec.layers == before)
+        if (decoder_layers(d) == before)
             return;
     }
 }
@@ -428,8 +436,8 @@ uint32_t http_body_gap(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_serve
         file_gap(&th, body_file(ctx, tx, to_server), len);
     m->message_len += len;
     /* a decoder cannot resume after missing bytes */
-    if (d->dec.layers)
-        d->dec.failed = true;
+    if (decoder_layers(d))
+        d->dec->failed = true;
     if (d->body_kind == HTTP_BODY_LENGTH) {
         d->remaining -= len;
         if (d->remaining == 0)

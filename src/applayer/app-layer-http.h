@@ -182,7 +182,9 @@ typedef struct HttpDir {
     HttpBodyKind body_kind;
     HttpChunkPhase chunk_phase;
     uint64_t remaining;        /* Content-Length or chunk bytes left */
-    HttpDecoder dec;
+    /* NULL until a Content-Encoding layer needs it: four zlib streams cost ~490 bytes, and
+     * every HTTP flow has two directions (ET Open bench: several MiB of idle decoders) */
+    HttpDecoder *dec;
     bool decoding;
     bool have_header;          /* a header line may still be folded onto */
     /* responses, as libhtp: a header whose next line may fold onto it waits here */
@@ -384,7 +386,8 @@ uint32_t http_body_gap(HttpState *s, AppLayerCtx *ctx, HttpDir *d, bool to_serve
 /* The direction closed inside a body: true when that ends the message normally (a body that
  * runs until close, or an unfinished chunk-size line that libhtp then reads as body). */
 bool http_body_eof(AppLayerCtx *ctx, HttpDir *d, bool to_server);
-void http_decoder_free(HttpDecoder *dec);
+/* Ends the decoder's zlib streams and frees it; *dec becomes NULL. */
+void http_decoder_free(HttpDecoder **dec);
 
 /* Files of a body: opened with a name, appended to, and closed (logged, then freed so that
  * the message can hold another: multipart bodies have several). */
