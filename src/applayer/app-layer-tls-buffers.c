@@ -171,8 +171,8 @@ static bool get_cert(void *state, void *tx, bool to_server, uint32_t idx, const 
                      uint32_t *len)
 {
     (void)state;
-    const TlsChain *c = &side(tx, to_server)->chain;
-    if (idx >= c->count)
+    const TlsChain *c = side(tx, to_server)->chain;
+    if (!c || idx >= c->count)
         return false;
     *data = c->buf + c->off[idx];
     *len = c->len[idx];

@@ -369,8 +369,9 @@ void tls_cert_info_free(TlsCertInfo *info)
 
 void tls_chain_free(TlsChain *chain)
 {
-    free(chain->buf);
-    memset(chain, 0, sizeof(*chain));
+    if (chain)
+        free(chain->buf);
+    free(chain);
 }
 
 static uint32_t be24(const uint8_t *p)
@@ -382,13 +383,15 @@ static uint32_t be24(const uint8_t *p)
  * the list is malformed or this side already sent one (the message is then ignored). */
 int tls_parse_certificates(TlsState *s, TlsSide *side, const uint8_t *data, uint32_t len)
 {
-    if (len < 3 || be24(data) > len - 3 || side->chain.buf)
+    if (len < 3 || be24(data) > len - 3 || side->chain)
         return -1;
     uint32_t list_len = be24(data);
-    TlsChain *chain = &side->chain;
-    chain->buf = malloc(list_len ? list_len : 1);
-    if (!chain->buf)
+    TlsChain *chain = calloc(1, sizeof(*chain));
+    if (!chain || !(chain->buf = malloc(list_len ? list_len : 1))) {
+        free(chain);
         return -1;
+    }
+    side->chain = chain;
     memcpy(chain->buf, data + 3, list_len);
     chain->buf_len = list_len;
     uint32_t pos = 0;

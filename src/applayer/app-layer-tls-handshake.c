@@ -135,7 +135,7 @@ static bool hello_session_id(Hello *h, Cursor *c)
     if (!vector(h, c, 1, &n))
         return false;
     TlsSide *side = h->side;
-    if (n && side->session_id_len == 0) {
+    if (n && side->session_id_len == 0 && (side->session_id = malloc(n))) {
         memcpy(side->session_id, c->p, n);
         side->session_id_len = (uint8_t)n;
         const TlsSide *cl = &h->s->client, *sv = &h->s->server;

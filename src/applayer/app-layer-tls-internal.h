@@ -109,12 +109,14 @@ typedef struct TlsSide {
     uint32_t hs_have, hs_need, hs_skip;
     /* what this side sent */
     uint8_t random[TLS_RANDOM_LEN];
-    uint8_t session_id[255];
+    /* session id and certificate chain are allocated when sent (most flows' TLS state is
+     * idle: inline, their 255 + 272 bytes per side were about a third of TlsState) */
+    uint8_t *session_id;
     uint8_t session_id_len;
     char *sni;
     TlsCertInfo cert;
     bool has_cert;
-    TlsChain chain;
+    TlsChain *chain;          /* NULL until a Certificate message */
     TlsJa3Buf ja3;            /* JA3 (client) or JA3S (server) string */
     bool ja3_started;
     char ja3_hash[33];        /* "" until computed */

@@ -186,8 +186,8 @@ static void log_ja4(json_t *o, const TlsState *s)
 
 static void log_certificate(json_t *o, const TlsSide *d)
 {
-    if (d->chain.count) {
-        json_t *v = base64(d->chain.buf + d->chain.off[0], d->chain.len[0]);
+    if (d->chain && d->chain->count) {
+        json_t *v = base64(d->chain->buf + d->chain->off[0], d->chain->len[0]);
         if (v)
             json_object_set_new(o, "certificate", v);
     }
@@ -195,11 +195,11 @@ static void log_certificate(json_t *o, const TlsSide *d)
 
 static void log_chain(json_t *o, const TlsSide *d)
 {
-    if (!d->chain.count)
+    if (!d->chain || !d->chain->count)
         return;
     json_t *a = json_array();
-    for (uint32_t i = 0; i < d->chain.count; i++) {
-        json_t *v = base64(d->chain.buf + d->chain.off[i], d->chain.len[i]);
+    for (uint32_t i = 0; i < d->chain->count; i++) {
+        json_t *v = base64(d->chain->buf + d->chain->off[i], d->chain->len[i]);
         if (v)
             json_array_append_new(a, v);
     }

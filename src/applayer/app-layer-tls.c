@@ -393,7 +393,8 @@ static void side_free(TlsSide *d)
     tls_handshake_free(d);
     free(d->sni);
     tls_cert_info_free(&d->cert);
-    tls_chain_free(&d->chain);
+    tls_chain_free(d->chain);
+    free(d->session_id);
     tls_ja3_free(&d->ja3);
     tls_ja4_free(d->ja4);
 }

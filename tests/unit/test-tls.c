@@ -514,7 +514,8 @@ static void test_certs_buffer(void **unused)
             assert_ptr_equal(d, first);
         idx++;
     }
-    assert_int_equal(idx, s->server.chain.count);
+    assert_non_null(s->server.chain);
+    assert_int_equal(idx, s->server.chain->count);
     assert_true(idx >= 2);
     assert_false(applayer_buffer_get_nth(id, s, s, true, 0, &d, &n));
     app_layer_tls_parser.state_free(s);
