@@ -25,6 +25,7 @@
 
 #include "applayer/app-layer-http.h"
 #include "common/array.h"
+#include "common/textutil.h"
 
 #define DECODE_CHUNK 16384
 
@@ -485,14 +486,8 @@ static int64_t parse_chunk_len(const uint8_t *p, uint32_t len)
     int64_t v = 0;
     uint32_t digits = 0;
     for (; i < len; i++, digits++) {
-        int c = p[i], x;
-        if (c >= '0' && c <= '9')
-            x = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            x = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            x = c - 'A' + 10;
-        else
+        int x = text_hex_value(p[i]);
+        if (x < 0)
             break;
         if (v > (INT64_MAX >> 4))
             return -1;

@@ -9,6 +9,7 @@
  * even when an earlier "a" is followed by nothing.
  */
 #include "detect/detect-content.h"
+#include "common/textutil.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -17,16 +18,6 @@
 #include <string.h>
 
 #define INSPECT_MAX_DEPTH 64
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)tolower((unsigned char)c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
 
 /* Decodes "text|41 42|more" with \" \; \\ escapes into bytes. */
 int content_decode(const char *text, uint8_t **out, uint32_t *out_len, char *err, size_t errlen)
@@ -52,7 +43,7 @@ int content_decode(const char *text, uint8_t **out, uint32_t *out_len, char *err
         if (in_hex) {
             if (isspace((unsigned char)c))
                 continue;
-            int v = hex_value(c);
+            int v = text_hex_value((unsigned char)c);
             if (v < 0) {
                 snprintf(err, errlen, "invalid hex character '%c'", c);
                 free(buf);

@@ -125,11 +125,6 @@ typedef struct HashListCtx {
     uint8_t *digests;        /* sorted, count * digest_len bytes */
 } HashListCtx;
 
-static int hex_nibble(char c)
-{
-    return isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
-}
-
 /* The leading hex digest of a list line; 1 to skip the line, -1 when it is not a digest. */
 static int parse_digest(const char *line, uint32_t len, uint8_t *out)
 {
@@ -143,7 +138,8 @@ static int parse_digest(const char *line, uint32_t len, uint8_t *out)
     if (line[2 * len] && !isspace((unsigned char)line[2 * len]))
         return -1;
     for (uint32_t i = 0; i < len; i++)
-        out[i] = (uint8_t)(hex_nibble(line[2 * i]) << 4 | hex_nibble(line[2 * i + 1]));
+        out[i] = (uint8_t)(text_hex_value((unsigned char)line[2 * i]) << 4 |
+                           text_hex_value((unsigned char)line[2 * i + 1]));
     return 0;
 }
 

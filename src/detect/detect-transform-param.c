@@ -16,6 +16,7 @@
 
 #include "detect/detect-keywords.h"
 #include "detect/detect-transform.h"
+#include "common/textutil.h"
 
 typedef enum { TP_PCREXFORM, TP_XOR } TransformParamKind;
 
@@ -104,11 +105,6 @@ static int pcrexform_setup(const DetectKeyword *kw, Signature *sig, const char *
     return 0;
 }
 
-static int hex_value(char c)
-{
-    return isdigit((unsigned char)c) ? c - '0' : tolower((unsigned char)c) - 'a' + 10;
-}
-
 static int xor_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
                      size_t errlen)
 {
@@ -131,7 +127,7 @@ static int xor_setup(const DetectKeyword *kw, Signature *sig, const char *value,
             free(tp);
             return -1;
         }
-        tp->key[i / 2] = (uint8_t)(tp->key[i / 2] << 4 | hex_value(hex[i]));
+        tp->key[i / 2] = (uint8_t)(tp->key[i / 2] << 4 | text_hex_value((unsigned char)hex[i]));
     }
     if (transform_add(sig, TRANSFORM_ID_PARAM, tp, err, errlen) != 0) {
         transform_param_free(tp);

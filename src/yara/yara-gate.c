@@ -21,6 +21,7 @@
 
 #include "common/array.h"
 #include "yara/yara-source.h"
+#include "common/textutil.h"
 
 #define MAX_DEFS 256
 #define MAX_NESTING 64
@@ -153,11 +154,6 @@ static void put_byte(TextBuf *b, unsigned c)
     text_buf_put(b, hex, sizeof(hex));
 }
 
-static int hex_value(char c)
-{
-    return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (tolower(c) - 'a' + 10) : -1;
-}
-
 /* The bytes of a text string's body (YARA's escapes: \" \\ \t \n \r \xHH) into out. */
 static bool decode_text(const char *s, size_t n, TextBuf *out)
 {
@@ -173,9 +169,9 @@ static bool decode_text(const char *s, size_t n, TextBuf *out)
             case 'n': c = '\n'; break;
             case 'r': c = '\r'; break;
             case 'x':
-                if (i + 2 >= n || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0)
+                if (i + 2 >= n || text_hex_value((unsigned char)s[i + 1]) < 0 || text_hex_value((unsigned char)s[i + 2]) < 0)
                     return false;
-                c = (unsigned)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+                c = (unsigned)(text_hex_value((unsigned char)s[i + 1]) * 16 + text_hex_value((unsigned char)s[i + 2]));
                 i += 2;
                 break;
             default: return false;
@@ -206,7 +202,7 @@ static bool text_pattern(const char *s, size_t n, bool wide, unsigned key, TextB
 /* One hex-string byte with nibble wildcards (HH, H?, ?H, ??) as a pattern atom. */
 static bool hex_atom(char hi, char lo, TextBuf *out)
 {
-    int h = hex_value(hi), l = hex_value(lo);
+    int h = text_hex_value((unsigned char)hi), l = text_hex_value((unsigned char)lo);
     if ((h < 0 && hi != '?') || (l < 0 && lo != '?'))
         return false;
     if (h >= 0 && l >= 0) {
