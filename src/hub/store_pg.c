@@ -38,14 +38,15 @@
 /* Advisory lock keys (arbitrary constants, "bongsu" in ASCII, then 1 and 2). */
 #define LOCK_MIGRATE INT64_C(0x626f6e67737501)
 #define LOCK_WRITE INT64_C(0x626f6e67737502)
+#define LOCK_CLAIM INT64_C(0x626f6e67737503)
 
 struct pg_store {
     PGconn *conn;
     pthread_mutex_t *write_mu;
     bool writing;
     bool write_locked;  /* this transaction holds LOCK_WRITE (idempotent HTTP batches) */
-    hub_buf skeys;      /* stream keys of this batch's fresh entries, NUL-terminated, */
-    size_t skey_next;   /* in event_add order; the next one to use */
+    hub_buf claims;     /* this batch's stream claims, to confirm at commit (claim_confirm): */
+                        /* scope, lo, hi and the fresh keys' array literal, each NUL-ended */
     hub_rollup acc;     /* rollup rows of this batch */
     hub_buf copy;       /* COPY text rows of this batch */
     int64_t days[8];    /* distinct days (since the epoch) this batch writes to; */
@@ -153,6 +154,16 @@ static const char *const MIGRATIONS[] = {
     "DROP INDEX IF EXISTS events_type_ts;"
     "CREATE INDEX IF NOT EXISTS events_type_x ON events(event_type, ts_us)"
     " WHERE event_type NOT IN ('flow', 'dns', 'http', 'tls', 'fileinfo');",
+    /* 8: cheaper inserts (issue 10): the stream entry id and its unique index go (1.5
+     * buffer hits and ~40 WAL bytes per row, and the column's bytes in the heap). Two
+     * batches claiming one entry at once are now kept from both committing by the
+     * claim's confirmation at commit (claim_confirm: under an advisory lock held only
+     * from that check to the end of COMMIT), which is as strict and costs one read of
+     * the claim rows around the batch's keys, per batch instead of per event. A worker
+     * of an older version still writing skey fails its COPY and stores nothing: upgrade
+     * every worker together. */
+    "DROP INDEX IF EXISTS events_skey;"
+    "ALTER TABLE events DROP COLUMN IF EXISTS skey;",
 };
 
 /* Every session's settings. force_custom_plan: a prepared query is planned with its
@@ -295,8 +306,7 @@ static void batch_clear(pg_store *s)
 {
     hub_rollup_clear(&s->acc);
     hub_buf_free(&s->copy);
-    hub_buf_free(&s->skeys);
-    s->skey_next = 0;
+    hub_buf_free(&s->claims);
     s->ndays = 0;
 }
 
@@ -535,7 +545,7 @@ static hub_status copy_events(pg_store *s)
         return HUB_ERR_NOMEM;
     PGresult *r = PQexec(s->conn, "COPY events(received_us, sensor, ts_us, event_type, src_ip,"
                                   " dest_ip, signature_id, severity, signature, actor,"
-                                  " techniques, attack, victim, skey, raw) FROM STDIN");
+                                  " techniques, attack, victim, raw) FROM STDIN");
     bool ok = PQresultStatus(r) == PGRES_COPY_IN;
     PQclear(r);
     if (ok)
@@ -632,6 +642,8 @@ static hub_status rollup_write(pg_store *s, int kind)
     return !ok ? HUB_ERR_NOMEM : rows && !r ? HUB_ERR_STORAGE : HUB_OK;
 }
 
+static hub_status claim_confirm(pg_store *s);
+
 hub_status pg_commit(pg_store *s)
 {
     hub_status st = ensure_partitions(s);
@@ -639,6 +651,8 @@ hub_status pg_commit(pg_store *s)
         st = copy_events(s);
     for (int k = 0; k < HUB_ROLLUP_KINDS && st == HUB_OK; k++)
         st = rollup_write(s, k);
+    if (st == HUB_OK)
+        st = claim_confirm(s);
     if (st == HUB_OK)
         st = exec(s, "COMMIT", "commit");
     if (st != HUB_OK) {
@@ -704,17 +718,6 @@ static void copy_num(hub_buf *b, int64_t v, bool null_if_zero)
     copy_text(b, null_if_zero && !v ? NULL : i64(n, v));
 }
 
-/* The stream key of the event being added: the worker adds the fresh entries of its
- * claim (pg_idem_claim) in the order it claimed them; NULL after the last (or none). */
-static const char *next_skey(pg_store *s)
-{
-    if (s->skey_next >= s->skeys.len)
-        return NULL;
-    const char *k = s->skeys.data + s->skey_next;
-    s->skey_next += strlen(k) + 1;
-    return k;
-}
-
 hub_status pg_event_add(pg_store *s, const char *sensor, int64_t received_us,
                         const hub_event_fields *f)
 {
@@ -732,7 +735,6 @@ hub_status pg_event_add(pg_store *s, const char *sensor, int64_t received_us,
     copy_text(b, f->techniques);
     copy_text(b, f->attack);
     copy_text(b, f->victim);
-    copy_text(b, next_skey(s));
     copy_field(b, f->raw, f->raw_len, '\n');
     if (b->failed)
         return HUB_ERR_NOMEM;
@@ -808,9 +810,8 @@ static char *text_array(const char *const *keys, size_t n)
  * restart) reads the batches committed since its oldest entry, which is still a small
  * table walk. Correct for keys in any order (serve --redis's `key` fields): the range
  * test only ever skips batches that cannot hold the key. A batch that commits between
- * the check and this batch's commit is not seen here; if it stored one of these keys,
- * events_skey makes this batch's COPY fail (the worker retries, and the check then sees
- * it). The fresh keys are kept for event_add, which stores each with its event. */
+ * the check and this batch's commit is not seen here, so the check is confirmed at
+ * commit (claim_confirm). */
 static void key_range(const char *const *keys, size_t n, const char **lo, const char **hi)
 {
     *lo = *hi = keys[0];
@@ -822,20 +823,57 @@ static void key_range(const char *const *keys, size_t n, const char **lo, const 
     }
 }
 
-/* Keeps the fresh keys for event_add as "<scope hash>:<key>": entry ids are unique per
- * stream only, and two streams may hand out the same id (both are times), so the scope
- * goes in; as a 32-bit FNV-1a hash, eight bytes per event instead of the stream's name. */
-static void skeys_note(pg_store *s, const char *scope, const char *const *keys,
-                       const bool *fresh, size_t n)
+/* Keeps what claim_confirm needs: the scope, the claim's key range and its fresh keys
+ * (those this batch will store), as NUL-ended strings back to back. */
+static void claims_note(pg_store *s, const char *scope, const char *lo, const char *hi,
+                        const char *const *keys, const bool *fresh, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (const char *c = scope; *c; c++)
-        h = (h ^ (uint8_t)*c) * 16777619u;
+    hub_buf fresh_keys = {0};
     for (size_t i = 0; i < n; i++)
-        if (fresh[i]) {
-            hub_buf_printf(&s->skeys, "%08" PRIx32 ":%s", h, keys[i]);
-            hub_buf_append(&s->skeys, "", 1);
+        if (fresh[i])
+            array_text(&fresh_keys, keys[i]);
+    char *arr = array_take(&fresh_keys);
+    const char *parts[] = {scope, lo, hi, arr ? arr : ""};
+    for (size_t i = 0; i < 4; i++)
+        hub_buf_append(&s->claims, parts[i], strlen(parts[i]) + 1);
+    s->claims.failed |= !arr;
+    free(arr);
+}
+
+/* Confirms this batch's claims just before COMMIT: no batch committed since the claim
+ * check holds one of its fresh keys. Under LOCK_CLAIM, which every claiming batch takes
+ * here and keeps to the end of its COMMIT, so of two batches that claimed one entry at
+ * once the second to get the lock sees the first's committed claim row (its statement's
+ * snapshot is taken after the lock is granted) and fails; its worker retries, and the
+ * claim check then leaves that entry out. Only the check and the commit are serialized,
+ * not the batches' COPY. This batch's own claim rows are told apart by their xmin. */
+static hub_status claim_confirm(pg_store *s)
+{
+    if (!s->claims.len)
+        return HUB_OK;
+    if (s->claims.failed)
+        return HUB_ERR_NOMEM;
+    char k[24];
+    const char *lock[] = {i64(k, LOCK_CLAIM)};
+    PGresult *r = run(s, "SELECT pg_advisory_xact_lock($1)", 1, lock, "claim lock");
+    for (size_t off = 0; r && off < s->claims.len;) {
+        const char *p[4];
+        for (size_t i = 0; i < 4; i++) {
+            p[i] = s->claims.data + off;
+            off += strlen(p[i]) + 1;
         }
+        PQclear(r);
+        r = run(s, "SELECT 1 FROM claim_batch b, unnest(b.keys) AS d(key) WHERE b.scope = $1"
+                   " AND b.hi >= $2 AND b.lo <= $3 AND b.xmin <> pg_current_xact_id()::xid"
+                   " AND d.key = ANY($4::text[]) LIMIT 1", 4, p, "claim confirm");
+        if (r && PQntuples(r)) {
+            hub_log("store: a concurrent batch stored entries of this one's; retrying");
+            PQclear(r);
+            return HUB_ERR_STORAGE;
+        }
+    }
+    PQclear(r);
+    return r ? HUB_OK : HUB_ERR_STORAGE;
 }
 
 hub_status pg_idem_claim(pg_store *s, const char *scope, const char *const *keys, size_t n,
@@ -873,8 +911,8 @@ hub_status pg_idem_claim(pg_store *s, const char *scope, const char *const *keys
             fresh[i - 1] = false;
     }
     PQclear(r);
-    skeys_note(s, scope, keys, fresh, n);
-    return s->skeys.failed ? HUB_ERR_NOMEM : HUB_OK;
+    claims_note(s, scope, lo, hi, keys, fresh, n);
+    return s->claims.failed ? HUB_ERR_NOMEM : HUB_OK;
 }
 
 /* ---- retention ------------------------------------------------------------------------ */
