@@ -559,6 +559,11 @@ static void test_pg_migrations(void **state)
                                   " WHERE table_name = 'events' AND column_name = 'skey'"), 0);
     assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_indexes"
                                   " WHERE indexname = 'events_skey'"), 0);
+    /* ... nor primary key: id order is read on exportable events only, by a partial index */
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_constraint"
+                                  " WHERE conname = 'events_pkey'"), 0);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'"
+                                  " AND indexname = 'events_id_x'"), 1);
     /* migration 7: the event type index is partial, the full one gone */
     assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'"
                                   " AND indexname = 'events_type_x'"
