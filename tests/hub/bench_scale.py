@@ -2,7 +2,7 @@
 """bench_scale.py — hub scale-out throughput and query latency (not run by ctest).
 
 Usage: bench_scale.py BONGSU_HUB [--events N] [--workers 1,2,4] [--batch B]
-                      [--pg NAME=VALUE]... [--statements] [--real | --corpus N]
+                      [--pg NAME=VALUE]... [--statements] [--real | --corpus N [--fill-copy F]]
 
 Starts its own redis-server and PostgreSQL cluster (services.py; PostgreSQL with fsync on,
 so commits are as durable as in production), then:
@@ -30,6 +30,9 @@ bench_hub.py --fill-real, about a day of four sensors) imported with `bongsu-hub
 into PostgreSQL, VACUUM ANALYZE (what autovacuum does after a bulk load: statistics, and
 the visibility map that lets the covering indexes answer without the table), then the
 console's queries on them (bench_hub.py's real_queries).
+--fill-copy F (with --corpus N) imports N / F of those events and has the server copy them
+F - 1 times further on in time (fill_copy), then the same queries: the 10 M database in
+minutes instead of an hour (the copies' raw text keeps the imported lines' timestamps).
 """
 import argparse
 import json
@@ -159,7 +162,15 @@ def db_mib(pg, db):
     return int(pg.psql(name, "SELECT pg_database_size(current_database())").stdout) / 2**20
 
 
-def corpus_run(binary, pg, n):
+def id_order_queries(stored):
+    """The reads in id order (exportable events only): the STIX export's first page and
+    one from the middle, and TAXII's objects."""
+    coll = "/taxii2/bongsu/collections/2a8e4b0c-6f0e-5a1c-9b1e-626f6e677375/objects/"
+    return ["/api/v1/stix?limit=1000", f"/api/v1/stix?limit=1000&cursor={stored // 2}",
+            f"{coll}?limit=100", f"{coll}?limit=100&next={stored // 2}"]
+
+
+def corpus_run(binary, pg, n, factor=1):
     """Imports n bench_corpus events into a fresh PostgreSQL database and times the
     console's queries on them."""
     db = pg.create_db("corpus")
@@ -169,8 +180,11 @@ def corpus_run(binary, pg, n):
     # bench_hub's fill sizes the SQLite file; here the database is PostgreSQL's
     bench_hub.db_mib = lambda _hub: db_mib(pg, db)
     print("| measurement | result | detail |\n|---|---|---|", flush=True)
-    bench_hub.fill_real(hub, argparse.Namespace(events=n))
-    stored = int(pg.psql(db.rsplit("/", 1)[1], "SELECT count(*) FROM events").stdout)
+    if factor > 1:
+        stored = fill_copy(hub, pg, db, n, factor)
+    else:
+        bench_hub.fill_real(hub, argparse.Namespace(events=n))
+        stored = int(pg.psql(db.rsplit("/", 1)[1], "SELECT count(*) FROM events").stdout)
     bench_hub.row("PostgreSQL CPU during the fill", f"{1e6 * (pg_cpu(pg) - c0) / stored:.1f}"
                   " us/event", f"{stored:,} events stored")
     t0 = time.time()
@@ -179,9 +193,81 @@ def corpus_run(binary, pg, n):
     try:
         analyst = hub.token("analyst", "analyst")
         hub.start()
-        bench_hub.run_queries(hub, analyst, bench_hub.real_queries(hub))
+        bench_hub.run_queries(hub, analyst, bench_hub.real_queries(hub) + id_order_queries(stored))
     finally:
         hub.cleanup()
+
+
+def replica_sql(j, copies):
+    """INSERT of replica j of the imported copies: the same rows j * copies corpus copies
+    later, as bench_corpus would have made them (times moved by j * copies periods;
+    inside addresses 10.A.B.C moved to 10.A.(B + j * copies / HOST_COPIES).C), new ids
+    from the sequence; raw keeps the imported line's text."""
+    dt = j * copies * int(bench_corpus.PERIOD_S * 1e6)
+    shift = j * copies // bench_corpus.HOST_COPIES
+
+    def addr(col):
+        return (f"CASE WHEN {col} LIKE '10.%' THEN split_part({col}, '.', 1) || '.' ||"
+                f" split_part({col}, '.', 2) || '.' || (split_part({col}, '.', 3)::int +"
+                f" {shift}) % 256 || '.' || split_part({col}, '.', 4) ELSE {col} END")
+    cols = ("received_us, sensor, ts_us, event_type, src_ip, dest_ip, signature_id,"
+            " severity, signature, actor, techniques, attack, victim, raw")
+    sel = cols.replace("ts_us,", f"ts_us + {dt},", 1).replace(
+        "src_ip, dest_ip", f"{addr('src_ip')}, {addr('dest_ip')}", 1)
+    return f"INSERT INTO events({cols}) SELECT {sel} FROM base ORDER BY ts_us"
+
+
+ROLLUPS_SQL = """
+DELETE FROM rollup; DELETE FROM rollup_minute;
+DELETE FROM victim_rollup; DELETE FROM victim_rollup_minute;
+INSERT INTO rollup SELECT ts_us / 3600000000, sensor, event_type, coalesce(actor, ''),
+  coalesce(attack, ''), count(*), min(ts_us), max(ts_us) FROM events GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO rollup_minute SELECT ts_us / 60000000, sensor, event_type, coalesce(actor, ''),
+  coalesce(attack, ''), count(*), min(ts_us), max(ts_us) FROM events GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO victim_rollup SELECT ts_us / 3600000000, victim, count(*) FROM events
+  WHERE victim IS NOT NULL GROUP BY 1, 2;
+INSERT INTO victim_rollup_minute SELECT ts_us / 60000000, victim, count(*) FROM events
+  WHERE victim IS NOT NULL GROUP BY 1, 2;
+"""
+
+
+def fill_copy(hub, pg, db, n, factor):
+    """About n corpus events in minutes rather than an hour: n / factor imported with
+    `bongsu-hub ingest` (whole blocks of HOST_COPIES copies), then factor - 1 replicas of
+    those rows made by the server with the table's indexes dropped and rebuilt after
+    (bulk index builds sort once instead of inserting row by row), the day partitions
+    the replicas reach created first, the rollups rebuilt from the events."""
+    name = db.rsplit("/", 1)[1]
+    per = bench_corpus.copies_for(n) // factor
+    copies = max(1, per // bench_corpus.HOST_COPIES) * bench_corpus.HOST_COPIES
+    size = sum(bench_corpus.copy_size(i) for i in range(4))
+    bench_hub.fill_real(hub, argparse.Namespace(events=copies * size))
+    t0 = time.time()
+    day_us = 86400 * 1000000
+    lo, hi = (int(x) for x in pg.psql(name, "SELECT min(ts_us), max(ts_us) FROM events")
+              .stdout.split("|"))
+    last = hi + (factor - 1) * copies * int(bench_corpus.PERIOD_S * 1e6)
+    for day in range(lo // day_us, last // day_us + 1):
+        part = "events_p" + time.strftime("%Y%m%d", time.gmtime(day * 86400))
+        pg.psql(name, f"CREATE TABLE IF NOT EXISTS {part} PARTITION OF events"
+                f" FOR VALUES FROM ({day * day_us}) TO ({(day + 1) * day_us})")
+    defs = pg.psql(name, "SELECT indexname, indexdef FROM pg_indexes"
+                   " WHERE tablename = 'events' AND indexname NOT LIKE '%_pkey'"
+                   ).stdout.strip().splitlines()
+    defs = [d.split("|", 1) for d in defs]
+    script = ["SET maintenance_work_mem = '512MB'", "CREATE TABLE base AS SELECT * FROM events"]
+    script += [f"DROP INDEX {ix}" for ix, _ in defs]
+    script += [replica_sql(j, copies) for j in range(1, factor)]
+    script += [d.replace(" ON ONLY ", " ON ") for _, d in defs]
+    script += ["DROP TABLE base", ROLLUPS_SQL]
+    # one psql session, statement by statement (pg.psql's two-minute limit is for queries)
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db],
+                   input="".join(x + ";\n" for x in script), text=True, check=True,
+                   timeout=4 * 3600, stdout=subprocess.DEVNULL)
+    stored = int(pg.psql(name, "SELECT count(*) FROM events").stdout)
+    bench_hub.row("fill, server-side replicas", f"{time.time() - t0:.1f} s",
+                  f"{factor - 1} replicas of {copies} copies; {stored:,} events in all")
+    return stored
 
 
 def main():
@@ -194,6 +280,7 @@ def main():
     ap.add_argument("--statements", action="store_true")
     ap.add_argument("--corpus", type=int, default=0)
     ap.add_argument("--real", action="store_true")
+    ap.add_argument("--fill-copy", type=int, default=1, metavar="F")
     a = ap.parse_args()
     settings = {"max_wal_size": "4GB"}
     settings.update(kv.split("=", 1) for kv in a.pg)
@@ -203,7 +290,7 @@ def main():
     print(f"PostgreSQL settings (besides fsync=on): {settings}", file=sys.stderr)
     if a.corpus:
         with services.Postgres(fsync=True, settings=settings) as pg:
-            corpus_run(a.binary, pg, a.corpus)
+            corpus_run(a.binary, pg, a.corpus, a.fill_copy)
         return
     with services.Redis() as redis, services.Postgres(fsync=True, settings=settings) as pg:
         t0 = time.time()
