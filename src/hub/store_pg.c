@@ -49,7 +49,7 @@ struct pg_store {
     hub_buf claims;     /* this batch's stream claims, to confirm at commit (claim_confirm): */
                         /* scope, lo, hi and the fresh keys' array literal, each NUL-ended */
     hub_rollup acc;     /* rollup rows of this batch */
-    hub_buf copy;       /* COPY text rows of this batch */
+    hub_buf copy;       /* COPY rows of this batch (binary format) */
     int64_t days[8];    /* distinct days (since the epoch) this batch writes to; */
     size_t ndays;       /* days past the eighth go to events_default */
     char *prepared[64]; /* read query texts prepared on this connection, hub_r<index> */
@@ -544,6 +544,8 @@ static hub_status ensure_partitions(pg_store *s)
     return st;
 }
 
+static void copy_be(hub_buf *b, uint64_t v, int bytes);
+
 static hub_status copy_events(pg_store *s)
 {
     if (!s->copy.len)
@@ -552,9 +554,13 @@ static hub_status copy_events(pg_store *s)
         return HUB_ERR_NOMEM;
     PGresult *r = PQexec(s->conn, "COPY events(received_us, sensor, ts_us, event_type, src_ip,"
                                   " dest_ip, signature_id, severity, signature, actor,"
-                                  " techniques, attack, victim, raw) FROM STDIN");
+                                  " techniques, attack, victim, raw) FROM STDIN"
+                                  " (FORMAT binary)");
     bool ok = PQresultStatus(r) == PGRES_COPY_IN;
     PQclear(r);
+    copy_be(&s->copy, UINT16_MAX, 2); /* the trailer: a field count of -1 */
+    if (s->copy.failed)
+        ok = false;
     if (ok)
         ok = PQputCopyData(s->conn, s->copy.data, (int)s->copy.len) == 1 &&
              PQputCopyEnd(s->conn, NULL) == 1;
@@ -693,56 +699,75 @@ static void note_day(pg_store *s, int64_t day)
         s->days[s->ndays++] = day;
 }
 
-/* One COPY text field: \N for NULL; backslash, tab, newline and CR escaped. */
-static void copy_field(hub_buf *b, const char *v, size_t len, char sep)
+/* Rows go to the server in COPY's binary format: each field its length and bytes, numbers
+ * as big-endian integers. The text format made the server scan every byte of every
+ * field (the raw EVE line above all) for delimiters and escapes, and this side escape
+ * them; here neither side looks inside a value. */
+static void copy_be(hub_buf *b, uint64_t v, int bytes)
 {
-    if (!v) {
-        hub_buf_puts(b, "\\N");
-    } else {
-        size_t start = 0;
-        for (size_t i = 0; i < len; i++) {
-            const char *esc = v[i] == '\\' ? "\\\\" : v[i] == '\t' ? "\\t"
-                              : v[i] == '\n' ? "\\n" : v[i] == '\r' ? "\\r" : NULL;
-            if (!esc)
-                continue;
-            hub_buf_append(b, v + start, i - start);
-            hub_buf_puts(b, esc);
-            start = i + 1;
-        }
-        hub_buf_append(b, v + start, len - start);
+    unsigned char out[8];
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+        out[i] = (unsigned char)v;
+    hub_buf_append(b, (const char *)out, (size_t)bytes);
+}
+
+/* The file header (signature, flags, no extension) before the first row. */
+static void copy_row_start(hub_buf *b, int fields)
+{
+    static const char sig[11] = "PGCOPY\n\377\r\n";
+    if (!b->len) {
+        hub_buf_append(b, sig, sizeof sig);
+        copy_be(b, 0, 4);
+        copy_be(b, 0, 4);
     }
-    hub_buf_append(b, &sep, 1);
+    copy_be(b, (uint64_t)fields, 2);
+}
+
+static void copy_field(hub_buf *b, const char *v, size_t len)
+{
+    if (!v || len > INT32_MAX) { /* NULL (a longer line never reaches the store) */
+        copy_be(b, UINT32_MAX, 4);
+        return;
+    }
+    copy_be(b, len, 4);
+    hub_buf_append(b, v, len);
 }
 
 static void copy_text(hub_buf *b, const char *v)
 {
-    copy_field(b, v, v ? strlen(v) : 0, '\t');
+    copy_field(b, v, v ? strlen(v) : 0);
 }
 
-static void copy_num(hub_buf *b, int64_t v, bool null_if_zero)
+/* A bigint (bytes 8) or integer (4) field; 0 as NULL when null_if_zero. */
+static void copy_num(hub_buf *b, int64_t v, int bytes, bool null_if_zero)
 {
-    char n[24];
-    copy_text(b, null_if_zero && !v ? NULL : i64(n, v));
+    if (null_if_zero && !v) {
+        copy_be(b, UINT32_MAX, 4);
+        return;
+    }
+    copy_be(b, (uint64_t)bytes, 4);
+    copy_be(b, (uint64_t)v, bytes);
 }
 
 hub_status pg_event_add(pg_store *s, const char *sensor, int64_t received_us,
                         const hub_event_fields *f)
 {
     hub_buf *b = &s->copy;
-    copy_num(b, received_us, false);
+    copy_row_start(b, 14); /* the columns copy_events names, in order */
+    copy_num(b, received_us, 8, false);
     copy_text(b, sensor);
-    copy_num(b, f->ts_us, false);
+    copy_num(b, f->ts_us, 8, false);
     copy_text(b, f->event_type);
     copy_text(b, f->src_ip);
     copy_text(b, f->dest_ip);
-    copy_num(b, f->signature_id, true);
-    copy_num(b, f->severity, true);
+    copy_num(b, f->signature_id, 8, true);
+    copy_num(b, f->severity, 4, true);
     copy_text(b, f->signature);
     copy_text(b, f->actor);
     copy_text(b, f->techniques);
     copy_text(b, f->attack);
     copy_text(b, f->victim);
-    copy_field(b, f->raw, f->raw_len, '\n');
+    copy_field(b, f->raw, f->raw_len);
     if (b->failed)
         return HUB_ERR_NOMEM;
     note_day(s, day_of(f->ts_us));
