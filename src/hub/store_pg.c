@@ -416,9 +416,12 @@ hub_status pg_begin(pg_store *s)
     s->writing = true;
     batch_clear(s);
     hub_status st = ensure_conn(s);
-    /* The transaction id is taken before the batch's first event id (commit_horizon). */
+    /* The transaction id is taken before the batch's first event id (commit_horizon).
+     * READ COMMITTED whatever the server's default: claim_confirm's check must see the
+     * batches committed while it waited for its lock. */
     if (st == HUB_OK)
-        st = exec(s, "BEGIN; SELECT pg_current_xact_id()", "begin");
+        st = exec(s, "BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_current_xact_id()",
+                  "begin");
     if (st != HUB_OK)
         pg_rollback(s);
     return st;
