@@ -311,8 +311,10 @@ static uint32_t request_lines(HttpState *s, AppLayerCtx *ctx, const uint8_t *dat
 
 void http_request_complete(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
 {
-    (void)ctx;
     tx->req.complete = true;
+    /* as Suricata's HTP callbacks: a completed request has its stream inspected at once, so
+     * stream rules see it together with the transaction */
+    applayer_trigger_raw(ctx, true);
     if (s->req.tx == tx)
         s->req.tx = NULL;
     if (s->req.phase != HTTP_PHASE_TUNNEL) {

@@ -471,8 +471,10 @@ static uint32_t response_lines(HttpState *s, AppLayerCtx *ctx, const uint8_t *da
 
 void http_response_complete(HttpState *s, AppLayerCtx *ctx, HttpTx *tx)
 {
-    (void)ctx;
     tx->resp.complete = true;
+    /* as Suricata's HTP callbacks: a completed response has its stream inspected at once, so
+     * stream rules see it together with the transaction */
+    applayer_trigger_raw(ctx, false);
     if (s->resp.tx == tx)
         s->resp.tx = NULL;
     s->resp_next = tx->id + 1;

@@ -388,4 +388,5 @@ const AppLayerParser app_layer_http_parser = {
     .tx_has_event = http_tx_has_event,
     .tx_file = http_tx_file,
     .inspect_by_direction = true,
+    .no_raw_trigger = true, /* asks itself when a request or response completes */
 };

@@ -216,6 +216,12 @@ static void change_protocol(AppLayerThread *th, Flow *f, const Packet *p, uint64
     app->changing = true;
 }
 
+void applayer_trigger_raw(AppLayerCtx *ctx, bool to_server)
+{
+    if (ctx->flow && ctx->flow->app)
+        ctx->flow->app->raw_trigger |= to_server ? 1 : 2;
+}
+
 void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
                     const uint8_t *data, uint32_t len, uint32_t flags)
 {

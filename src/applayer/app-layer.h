@@ -125,7 +125,10 @@ typedef struct AppLayerParser {
     json_t *(*tx_alert_more)(void *state, void *tx);
     /* Its transactions' completion does not make raw stream inspection due: SMB's are
      * files, not Suricata's per-command transactions, so they would inspect the stream at
-     * moments the reference does not (a stream rule alerting twice on the same bytes). */
+     * moments the reference does not (a stream rule alerting twice on the same bytes).
+     * HTTP sets it too but asks itself (applayer_trigger_raw) at every request and
+     * response completion: app-layer.c only sees the newest transaction, which misses a
+     * pipelined one completing behind it. */
     bool no_raw_trigger;
 } AppLayerParser;
 
@@ -217,6 +220,10 @@ typedef struct AppLayerCtx {
     const Packet *packet;        /* the packet that carried the data (may be NULL at EOF) */
     uint64_t now_usec;
 } AppLayerCtx;
+
+/* A parser asks for raw stream inspection of a direction at its next packet (Suricata's
+ * AppLayerParserTriggerRawStreamReassembly). */
+void applayer_trigger_raw(AppLayerCtx *ctx, bool to_server);
 
 /* Start-up: register the parsers, their counters and buffers. Reads
  * app-layer.protocols.<name>.enabled / detection-ports from the configuration. */

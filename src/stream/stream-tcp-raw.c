@@ -114,7 +114,7 @@ static bool grow(StreamThread *st, uint64_t need)
  * byte is taken from the first segment that has it. A piece lying in one segment is handed
  * over in place; one spanning segments is assembled in st->raw_buf (NULL: in place only,
  * then each segment's part is its own piece). */
-static void walk(StreamThread *st, const TcpStream *s, uint64_t from, uint64_t to,
+static bool walk(StreamThread *st, const TcpStream *s, uint64_t from, uint64_t to,
                  StreamRawChunkFn fn, void *ud)
 {
     const StreamSegment *seg = s->head;
@@ -123,7 +123,7 @@ static void walk(StreamThread *st, const TcpStream *s, uint64_t from, uint64_t t
         while (seg && seg->off + seg->len <= pos)
             seg = seg->next;
         if (!seg || seg->off >= to)
-            return;
+            return true;
         if (seg->off > pos)
             pos = seg->off; /* a gap: the next piece starts after it */
         /* extend the piece over segments that continue it without a gap */
@@ -154,8 +154,57 @@ static void walk(StreamThread *st, const TcpStream *s, uint64_t from, uint64_t t
             pos = end;
         }
         if (!ok)
-            return;
+            return false;
     }
+    return true;
+}
+
+/* The first contiguous run of stored data ending after pos, from pos (or its start when
+ * later) to its end; *seg is where the search resumes. */
+static bool next_run(const StreamSegment **seg, uint64_t pos, uint64_t *start, uint64_t *end)
+{
+    const StreamSegment *c = *seg;
+    while (c && c->off + c->len <= pos)
+        c = c->next;
+    if (!c)
+        return false;
+    *start = c->off > pos ? c->off : pos;
+    *end = c->off + c->len;
+    for (c = c->next; c && c->off <= *end; c = c->next)
+        if (c->off + c->len > *end)
+            *end = c->off + c->len;
+    *seg = c;
+    return true;
+}
+
+/* The window Suricata 7 hands over in IDS mode (StreamReassembleRawDo): the contiguous runs
+ * from `from` on, each cut where it would pass the acknowledged edge `re`, counted from the
+ * progress so far rather than from the run's own start. So after a gap a run goes on past
+ * `re` into unacknowledged bytes (as many as lie between the progress and `re`), and the
+ * progress then stops at that run's start: the reference's alerts show both (a stream
+ * match one packet early, its payload with the unacknowledged bytes, the run inspected
+ * again later). At eof runs are whole. Returns the progress the reference records. */
+static uint64_t walk_window(StreamThread *st, const TcpStream *s, uint64_t from, uint64_t re,
+                            bool eof, StreamRawChunkFn fn, void *ud)
+{
+    const StreamSegment *seg = s->head;
+    uint64_t progress = from, pos = from, start, end;
+    while (next_run(&seg, pos, &start, &end)) {
+        pos = end;
+        uint64_t len = end - start;
+        if (!eof && progress + len > re)
+            len = re > progress ? re - progress : 0;
+        if (len == 0)
+            break;
+        bool go_on = walk(st, s, start, start + len, fn, ud);
+        if (start == progress)
+            progress += len;
+        else if (start > progress && start <= re)
+            progress = start; /* over a gap: the run's own bytes count next time */
+        if (!go_on)
+            break;
+    }
+    return progress;
 }
 
 static bool raw_ready(const StreamThread *st, const TcpSession *ssn, const TcpStream *s,
@@ -184,12 +233,13 @@ bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, Str
     uint64_t right = eof ? stored_end(s) : acked_end(s);
     if (!eof && !raw_ready(st, ssn, s, to_server, right))
         return false;
-    s->flags &= ~STREAM_F_RAW_TRIGGER;
     if (right <= s->raw_progress)
-        return false;
-    uint64_t from = s->raw_progress;
-    s->raw_progress = right;
-    walk(st, s, from, right, fn, ud);
+        return false; /* an app-layer request waits for data past the progress */
+    uint64_t progress = walk_window(st, s, s->raw_progress, right, eof, fn, ud);
+    if (progress > s->raw_progress) {
+        s->raw_progress = progress;
+        s->flags &= ~STREAM_F_RAW_TRIGGER;
+    }
     return true;
 }
 
@@ -233,7 +283,14 @@ static bool dump_piece(void *ud, const uint8_t *data, uint32_t len, uint64_t off
 uint32_t stream_raw_dump(const Flow *f, bool to_server, bool all, uint8_t *buf, uint32_t cap)
 {
     DumpCtx d = {.buf = buf, .cap = cap};
-    if (cap)
+    const TcpStream *s = NULL;
+    if (f && f->tcp_session)
+        s = to_server ? &f->tcp_session->client : &f->tcp_session->server;
+    /* the acknowledged part is cut as the reference's inspection window is
+     * (StreamReassembleLog goes through the same walk) */
+    if (cap && s && s->head && !all)
+        walk_window(NULL, s, s->head->off, acked_end(s), false, dump_piece, &d);
+    else if (cap)
         stream_raw_log(f, to_server, all, dump_piece, &d);
     return d.len;
 }
