@@ -11,8 +11,10 @@
  *
  * When (IDS mode, as Suricata 7): a direction is inspected at one of its own packets once
  * the other side has acknowledged a chunk (stream.reassembly.to*-chunk-size) past the raw
- * progress, when the app layer completed a transaction, when the depth was reached, and at
- * flow end (everything stored, acknowledged or not). Each byte is inspected once.
+ * progress, when the app layer asked (HTTP: a request or response completed), when the depth
+ * was reached, and at flow end (everything stored, acknowledged or not). The window is
+ * Suricata's (walk_window): bytes are inspected once, except a run after a gap, which is
+ * taken partly unacknowledged and then again from its start.
  *
  * Memory: segments are kept until both the app layer and raw inspection have passed them;
  * the raw progress is never more than a chunk (or one transaction) behind the

@@ -156,8 +156,9 @@ void stream_raw_enable(StreamThread *st);
 /* One contiguous piece of reassembled data at stream offset `off`; return false to stop. */
 typedef bool (*StreamRawChunkFn)(void *ud, const uint8_t *data, uint32_t len, uint64_t off);
 /* When the packet's direction is ready (or eof), walks its contiguous pieces from the raw
- * progress to the right edge (acknowledged data, or all of it at eof) and moves the
- * progress there. Returns whether it walked anything. */
+ * progress to the right edge (acknowledged data, or all of it at eof; after a gap as
+ * Suricata 7 cuts it, see walk_window) and moves the progress on. Returns whether it
+ * walked anything. */
 bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, StreamRawChunkFn fn,
                         void *ud);
 /* Walks what the direction still holds, from its oldest kept byte (the alert payload of a
