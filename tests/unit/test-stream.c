@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -558,6 +559,62 @@ static void test_min_inspect_depth_keeps_dump(void **state)
     finish();
 }
 
+typedef struct Pieces {
+    char text[128];
+    size_t len;
+} Pieces;
+
+/* Collects the walked pieces as "off:data|". */
+static bool note_piece(void *ud, const uint8_t *data, uint32_t len, uint64_t off)
+{
+    Pieces *p = ud;
+    int n = snprintf(p->text + p->len, sizeof(p->text) - p->len, "%llu:%.*s|",
+                     (unsigned long long)off, (int)len, (const char *)data);
+    if (n > 0)
+        p->len += (size_t)n;
+    return true;
+}
+
+static const char *inspect_triggered(Flow *f, Pieces *p)
+{
+    memset(p, 0, sizeof(*p));
+    f->app->raw_trigger = 1;
+    stream_raw_inspect(h.st, f, true, false, note_piece, p);
+    return p->text;
+}
+
+/* Suricata 7's raw window (StreamReassembleRawDo): after a gap the run is cut at the
+ * acknowledged edge counted from the progress, so it reaches into unacknowledged bytes
+ * ("five"); the progress stops at the run's start, so the next inspection takes it again
+ * up to the acknowledged edge. The alert payload is cut the same way. */
+static void test_raw_window_after_gap(void **state)
+{
+    (void)state;
+    start();
+    stream_raw_enable(h.st);
+    Flow *f = handshake(CISN, SISN);
+    AppLayerFlow app;
+    memset(&app, 0, sizeof(app));
+    app.min_inspect_depth[0] = 1000;
+    f->app = &app;
+    Pieces p;
+    send_pkt(true, TH_ACK, CISN + 1, SISN + 1, "one");
+    send_pkt(false, TH_ACK, SISN + 1, CISN + 4, NULL);
+    assert_string_equal(inspect_triggered(f, &p), "0:one|");
+    send_pkt(true, TH_ACK, CISN + 12, SISN + 1, "four"); /* 8 bytes never seen */
+    send_pkt(true, TH_ACK, CISN + 16, SISN + 1, "five");
+    send_pkt(false, TH_ACK, SISN + 1, CISN + 16, NULL);  /* "five" not acknowledged */
+    uint8_t buf[64];
+    uint32_t n = stream_raw_dump(f, true, false, buf, sizeof(buf));
+    assert_int_equal(n, strlen("one[8 bytes missing]fourfive"));
+    assert_memory_equal(buf, "one[8 bytes missing]fourfive", n);
+    assert_string_equal(inspect_triggered(f, &p), "11:fourfive|");
+    assert_string_equal(inspect_triggered(f, &p), "11:four|");
+    assert_string_equal(inspect_triggered(f, &p), "");
+    f->app = NULL;
+    finish();
+}
+
 static void test_unacked_gap_not_crossed_at_end(void **state)
 {
     (void)state;
@@ -836,6 +893,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_overlap_different_data_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unacked_gap_not_crossed_at_end, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_raw_window_after_gap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_depth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_urgent_policies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_session_memcap, setup, teardown),
