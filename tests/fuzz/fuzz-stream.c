@@ -16,8 +16,9 @@
  * stands in for the app layer and checks what a parser may rely on: data is never NULL, no
  * data follows the end of a direction, and the bytes delivered never exceed what was sent
  * plus what gaps declare. Raw stream inspection (stream-tcp-raw.c) runs after every packet
- * and at flow end, as detection drives it: each byte is handed over at most once, in
- * increasing offsets, and never more than was sent. A record cut short by the end of the input
+ * and at flow end, as detection drives it: each call hands over increasing offsets and
+ * never more than was sent (a run after a gap may come again in a later call, as in
+ * Suricata's window). A record cut short by the end of the input
  * takes what is left.
  */
 #include <netinet/in.h>
@@ -36,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 typedef struct Direction {
     uint64_t delivered, sent;
-    uint64_t raw, raw_end;  /* bytes raw inspection saw, and where its last piece ended */
+    uint64_t raw, raw_end;  /* bytes this raw inspection call saw, where its last piece ended */
     bool eof;
 } Direction;
 
@@ -91,14 +92,21 @@ static bool log_piece(void *ud, const uint8_t *data, uint32_t len, uint64_t off)
     return true;
 }
 
+static void raw_inspect(Flow *f, bool to_server, bool eof)
+{
+    Direction *d = &dirs[to_server];
+    d->raw = d->raw_end = 0;
+    stream_raw_inspect(stream, f, to_server, eof, raw_piece, d);
+    check(d->raw <= d->sent);
+}
+
 static void on_end(Flow *f, FlowEndReason reason, uint64_t now, void *ud)
 {
     (void)reason;
     (void)ud;
     for (int i = 0; i < 2; i++) {
         stream_raw_log(f, i == 1, true, log_piece, NULL);
-        stream_raw_inspect(stream, f, i == 1, true, raw_piece, &dirs[i]);
-        check(dirs[i].raw <= dirs[i].sent);
+        raw_inspect(f, i == 1, true);
     }
     stream_flow_end(stream, f, now);
     stream_flow_free(stream, f);
@@ -189,7 +197,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (f) {
             stream_handle_packet(stream, f, &p);
             dirs[p.to_server].sent += len; /* after: a SYN/ACK pickup turns the packet round */
-            stream_raw_inspect(stream, f, p.to_server, false, raw_piece, &dirs[p.to_server]);
+            raw_inspect(f, p.to_server, false);
         }
         data += len;
         size -= len;
