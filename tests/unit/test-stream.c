@@ -535,15 +535,22 @@ static void assert_dump(Flow *f, const char *want)
  * packet, unless the app layer asked to keep min_inspect_depth behind it (Suricata's HTTP
  * keeps its minimal inspect sizes): the alert payload then still has the earlier bytes,
  * a gap between pieces named as Suricata 7.0.7 writes it. */
-static void test_min_inspect_depth_keeps_dump(void **state)
+/* A session with raw inspection on and app as its app-layer state. */
+static Flow *raw_session(AppLayerFlow *app)
 {
-    (void)state;
     start();
     stream_raw_enable(h.st);
     Flow *f = handshake(CISN, SISN);
+    memset(app, 0, sizeof(*app));
+    f->app = app;
+    return f;
+}
+
+static void test_min_inspect_depth_keeps_dump(void **state)
+{
+    (void)state;
     AppLayerFlow app;
-    memset(&app, 0, sizeof(app));
-    f->app = &app;
+    Flow *f = raw_session(&app);
     send_pkt(true, TH_ACK, CISN + 1, SISN + 1, "one");
     send_pkt(false, TH_ACK, SISN + 1, CISN + 4, NULL);
     assert_true(stream_raw_inspect(h.st, f, true, true, skip_piece, NULL));
@@ -590,13 +597,9 @@ static const char *inspect_triggered(Flow *f, Pieces *p)
 static void test_raw_window_after_gap(void **state)
 {
     (void)state;
-    start();
-    stream_raw_enable(h.st);
-    Flow *f = handshake(CISN, SISN);
     AppLayerFlow app;
-    memset(&app, 0, sizeof(app));
+    Flow *f = raw_session(&app);
     app.min_inspect_depth[0] = 1000;
-    f->app = &app;
     Pieces p;
     send_pkt(true, TH_ACK, CISN + 1, SISN + 1, "one");
     send_pkt(false, TH_ACK, SISN + 1, CISN + 4, NULL);
