@@ -17,7 +17,8 @@
  * acknowledges it, ahead of the response. A RST, a closed session or the depth limit also
  * deliver the packet's own direction; flow end flushes everything left. Missing data that
  * was acknowledged anyway is a gap: the app layer is told its length (APP_FLAG_GAP) and
- * delivery carries on after it. Delivered segments are freed at once.
+ * delivery carries on after it. Each contiguous run of delivered data is one app-layer call,
+ * as in Suricata, not one per segment. Delivered segments are freed at once.
  *
  * Depth: a segment ending beyond stream.reassembly.depth is not stored, and from then on the
  * direction takes no more data (tcp.stream_depth_reached, stream.reassembly_depth_reached).
