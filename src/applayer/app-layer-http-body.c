@@ -73,11 +73,9 @@ static void file_name_for(const HttpTx *tx, const HttpMessage *m, const uint8_t 
 {
     if (disposition_name(&m->headers, name, len))
         return;
+    /* libhtp's parsed path: split from the query before decoding, so "%3F" stays in it */
     *name = tx->uri_norm.data ? tx->uri_norm.data : (const uint8_t *)"";
-    uint32_t n = 0;
-    while (n < tx->uri_norm.len && tx->uri_norm.data[n] != '?' && tx->uri_norm.data[n] != '#')
-        n++;
-    *len = n;
+    *len = tx->uri_path_len;
 }
 
 void http_file_open(AppLayerCtx *ctx, HttpTx *tx, HttpMessage *m, const uint8_t *name,

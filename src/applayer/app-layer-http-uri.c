@@ -57,39 +57,48 @@ static uint32_t decode_part(const uint8_t *in, uint32_t len, uint8_t *out, bool 
     return w;
 }
 
-/* RFC 3986 5.2.4 remove_dot_segments, in place. */
+/* Removes the last segment and its '/' from the output (w bytes). */
+static uint32_t drop_segment(const uint8_t *p, uint32_t w)
+{
+    while (w > 0 && p[w - 1] != '/')
+        w--;
+    return w > 0 ? w - 1 : 0;
+}
+
+/* RFC 3986 5.2.4 remove_dot_segments, in place, as libhtp does it: the input's first byte is
+ * taken out before the rules are tried, and the '/' that rules B and C put back in its place
+ * is only written with the segment after it. So a path ending in a dot segment loses its
+ * last '/' ("/a/b/.." and "/a/./" are "/a", "/x/../" is empty), which the reference's http.uri
+ * and fileinfo filename show (an empty path logs no filename). */
 static uint32_t remove_dots(uint8_t *p, uint32_t len)
 {
     uint32_t r = 0, w = 0;
-    while (r < len) {
-        uint32_t rest = len - r;
-        if (rest >= 3 && memcmp(p + r, "../", 3) == 0) {
-            r += 3;
-        } else if (rest >= 2 && memcmp(p + r, "./", 2) == 0) {
+    int c = -1; /* the byte taken out, -1 when none */
+    while (r < len && w < len) {
+        if (c < 0)
+            c = p[r++];
+        uint32_t rest = len - r; /* what follows c */
+        const uint8_t *q = p + r;
+        if (c == '.' && rest >= 2 && q[0] == '.' && q[1] == '/') { /* A: "../" */
+            c = -1;
             r += 2;
-        } else if (rest >= 3 && memcmp(p + r, "/./", 3) == 0) {
-            r += 2;
-        } else if (rest == 2 && memcmp(p + r, "/.", 2) == 0) {
-            p[r + 1] = '/';
+        } else if (c == '.' && rest >= 1 && q[0] == '/') { /* A: "./" */
+            c = -1;
             r += 1;
-        } else if ((rest >= 4 && memcmp(p + r, "/../", 4) == 0) ||
-                   (rest == 3 && memcmp(p + r, "/..", 3) == 0)) {
-            if (rest == 3) {
-                p[r + 2] = '/';
-                r += 2;
-            } else {
-                r += 3;
-            }
-            while (w > 0 && p[w - 1] != '/')
-                w--;
-            if (w > 0)
-                w--;
-        } else if ((rest == 1 && p[r] == '.') || (rest == 2 && memcmp(p + r, "..", 2) == 0)) {
+        } else if (c == '/' && ((rest >= 2 && q[0] == '.' && q[1] == '/') ||
+                                (rest == 1 && q[0] == '.'))) { /* B: "/./", "/." */
+            r += rest >= 2 ? 2 : 1;
+        } else if (c == '/' && ((rest >= 3 && memcmp(q, "../", 3) == 0) ||
+                                (rest == 2 && memcmp(q, "..", 2) == 0))) { /* C: "/../", "/.." */
+            r += rest >= 3 ? 3 : 2;
+            w = drop_segment(p, w);
+        } else if (c == '.' && (rest == 0 || (rest == 1 && q[0] == '.'))) { /* D: ".", ".." */
             r = len;
-        } else {
-            do {
+        } else { /* E: the segment moves to the output */
+            p[w++] = (uint8_t)c;
+            while (r < len && p[r] != '/' && w < len)
                 p[w++] = p[r++];
-            } while (r < len && p[r] != '/');
+            c = -1;
         }
     }
     return w;
@@ -192,9 +201,11 @@ static void build_normalized(HttpTx *tx, uint32_t off)
     while (path_len < len && p[path_len] != '?' && p[path_len] != '#')
         path_len++;
     tx->uri_norm.len = 0;
+    tx->uri_path_len = 0;
     if (!len || !http_buf_append(&tx->uri_norm, NULL, len, 0))
         return;
     uint32_t n = http_normalize_path(p, path_len, tx->uri_norm.data);
+    tx->uri_path_len = n;
     n += decode_part(p + path_len, len - path_len, tx->uri_norm.data + n, false);
     tx->uri_norm.len = n;
 }
@@ -247,9 +258,7 @@ static void check_double_encoding(HttpTx *tx, AppLayerCtx *ctx)
 {
     const uint8_t *u = tx->uri_norm.data;
     uint32_t len = tx->uri_norm.len;
-    uint32_t path_len = 0;
-    while (path_len < len && u[path_len] != '?' && u[path_len] != '#')
-        path_len++;
+    uint32_t path_len = tx->uri_path_len;
     uint32_t q = path_len < len && u[path_len] == '?' ? path_len + 1 : len;
     uint32_t q_end = q;
     while (q_end < len && u[q_end] != '#')

@@ -131,6 +131,7 @@ typedef struct HttpTx {
     /* request */
     HttpBuf request_line, method, uri_raw, protocol;
     HttpBuf uri_norm;          /* path?query#fragment normalised: http.uri */
+    uint32_t uri_path_len;     /* the path's part of uri_norm (it may hold a decoded '?') */
     HttpBuf hostname;          /* from the URI, else the Host header; lowercased */
     int32_t port;              /* port in the URI or Host header, -1 if none */
     bool http09;               /* request without protocol: no headers */

@@ -77,7 +77,8 @@ static const char *state_name(FileState s)
 json_t *file_info_json(const File *f)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "filename", file_json_bytes(f->name, f->name_len));
+    if (f->name_len) /* Suricata's jb_set_string_from_bytes sets nothing for no bytes */
+        json_object_set_new(o, "filename", file_json_bytes(f->name, f->name_len));
     json_object_set_new(o, "gaps", json_boolean(f->gaps));
     json_object_set_new(o, "state", json_string(state_name(f->state)));
     if (f->state == FILE_STATE_CLOSED) {

@@ -126,6 +126,8 @@ struct StreamThread {
     bool raw_enabled;             /* raw stream inspection: keep segments for it */
     uint8_t *raw_buf;             /* contiguous raw data handed to inspection */
     uint32_t raw_cap;
+    uint8_t *app_buf;             /* a run of segments handed to the app layer as one chunk */
+    size_t app_cap;
 };
 
 /* What reassembly should do after a packet was accepted by the state machine (Suricata's

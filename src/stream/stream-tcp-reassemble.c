@@ -17,7 +17,8 @@
  * acknowledges it, ahead of the response. A RST, a closed session or the depth limit also
  * deliver the packet's own direction; flow end flushes everything left. Missing data that
  * was acknowledged anyway is a gap: the app layer is told its length (APP_FLAG_GAP) and
- * delivery carries on after it. Delivered segments are freed at once.
+ * delivery carries on after it. Each contiguous run of delivered data is one app-layer call,
+ * as in Suricata, not one per segment. Delivered segments are freed at once.
  *
  * Depth: a segment ending beyond stream.reassembly.depth is not stored, and from then on the
  * direction takes no more data (tcp.stream_depth_reached, stream.reassembly_depth_reached).
@@ -26,6 +27,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/array.h"
 
 /* Data this far past the rest starts a new region of Suricata's streaming buffer; the flow
  * record reports the most regions a direction needed (ts/tc_max_regions). */
@@ -363,6 +366,58 @@ static void deliver_to_app(StreamThread *st, Flow *f, const Packet *p, bool to_s
     st->sink(st->sink_ud, f, p, to_server, data, len, flags);
 }
 
+/* A chunk this large is not kept for the next delivery: the buffer is freed after use. */
+#define APP_BUF_KEEP (1u << 20)
+
+/* Hands the app layer the data from the progress on that continues without a gap through
+ * `seg` and the segments after it, up to `limit`, as ONE chunk, as Suricata's reassembly
+ * does (it gives the app layer all contiguous acknowledged data at once, not a call per
+ * segment). The chunking is visible: libhtp runs its body callback once per chunk, so
+ * whether a file crossing the body limit is TRUNCATED (more data came in a later chunk) or
+ * CLOSED (its body ended in the same chunk), and the message length logged with it, depend
+ * on it. A run of one segment goes in place; a longer one is copied into st->app_buf (when
+ * that cannot grow, the first segment goes alone and the rest follow). */
+static void deliver_run(StreamThread *st, Flow *f, const Packet *p, TcpStream *s,
+                        const StreamSegment *seg, uint64_t limit, bool to_server, uint32_t flags)
+{
+    uint64_t start = s->app_progress;
+    uint64_t end = seg_end(seg) < limit ? seg_end(seg) : limit;
+    const StreamSegment *last = seg;
+    for (const StreamSegment *n = seg->next; n && n->off <= end && end < limit; n = n->next) {
+        uint64_t ne = seg_end(n) < limit ? seg_end(n) : limit;
+        if (ne > end) {
+            end = ne;
+            last = n;
+        }
+    }
+    uint8_t *buf = NULL;
+    if (last != seg && end - start <= UINT32_MAX)
+        buf = array_reserve(st->app_buf, 1, (size_t)(end - start), &st->app_cap);
+    if (!buf) {
+        end = seg_end(seg) < limit ? seg_end(seg) : limit;
+        s->app_progress = end;
+        deliver_to_app(st, f, p, to_server, seg->data + (start - seg->off),
+                       (uint32_t)(end - start), flags);
+        return;
+    }
+    st->app_buf = buf;
+    uint64_t at = start;
+    for (const StreamSegment *c = seg; at < end; c = c->next) {
+        uint64_t ce = seg_end(c) < end ? seg_end(c) : end;
+        if (ce > at) { /* overlapping copies agree: take each byte from the first */
+            memcpy(buf + (at - start), c->data + (at - c->off), (size_t)(ce - at));
+            at = ce;
+        }
+    }
+    s->app_progress = end;
+    deliver_to_app(st, f, p, to_server, buf, (uint32_t)(end - start), flags);
+    if (st->app_cap > APP_BUF_KEEP) {
+        free(st->app_buf);
+        st->app_buf = NULL;
+        st->app_cap = 0;
+    }
+}
+
 /* Hands this direction's data to the app layer up to `limit`, in one walk over the segments,
  * crossing gaps the other side acknowledged (Suricata only declares a gap when data follows
  * it). Segments that end before the progress were delivered already. */
@@ -381,13 +436,8 @@ static void deliver(StreamThread *st, TcpSession *ssn, Flow *f, const Packet *p,
             continue;
         }
         if (seg->off <= s->app_progress) {
-            uint64_t end = seg_end(seg) < limit ? seg_end(seg) : limit;
-            uint32_t n = (uint32_t)(end - s->app_progress);
-            const uint8_t *d = seg->data + (s->app_progress - seg->off);
-            s->app_progress = end;
-            deliver_to_app(st, f, p, to_server, d, n, midstream);
-            seg = seg->next;
-            continue;
+            deliver_run(st, f, p, s, seg, limit, to_server, midstream);
+            continue; /* the segments it covered are skipped above */
         }
         if (acked_offset(ssn, s, true) <= s->app_progress)
             break;

@@ -53,6 +53,7 @@ void stream_thread_free(StreamThread *st)
     if (st) {
         stream_spare_segments_free(st);
         free(st->raw_buf);
+        free(st->app_buf);
     }
     free(st);
 }

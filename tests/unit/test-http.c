@@ -1130,6 +1130,56 @@ static void test_double_encoded_uri(void **state)
     configure(default_sets);
 }
 
+/* Dot segments are removed as libhtp does it, which differs from RFC 3986 at the end of the
+ * path: the '/' a trailing dot segment leaves is dropped (libhtp writes it only with the
+ * segment after it). The reference logs no fileinfo filename for "/athena/../". */
+static void test_path_trailing_dot_segments(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } cases[] = {{"/athena/../", ""}, {"/a/b/..", "/a"}, {"/a/./", "/a"}, {"/a/.", "/a"},
+                 {"/./", ""}, {"/a/../index.html", "/index.html"}, {"/a/b/", "/a/b/"},
+                 {"/", "/"}, {"../x", "x"}, {"/a/%2e%2e/b", "/b"}, {"/&_i=.../../", ""}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t out[64];
+        uint32_t n = http_normalize_path((const uint8_t *)cases[i].in,
+                                         (uint32_t)strlen(cases[i].in), out);
+        out[n] = 0;
+        assert_string_equal((const char *)out, cases[i].out);
+    }
+}
+
+/* An HTTP file is named after libhtp's parsed path, which is split from the query before it
+ * is decoded: "%3F" is a '?' inside the name (the reference: "/chkisg.htm?Sip%|" for
+ * /chkisg.htm%3FSip%%7C). An empty path names no file: no filename key, as Suricata's
+ * jb_set_string_from_bytes sets nothing for no bytes. */
+static void test_file_name_is_decoded_path(void **state)
+{
+    (void)state;
+    configure(default_sets);
+    static const struct {
+        const char *uri, *name;
+    } cases[] = {{"/chkisg.htm%3FSip%%7C?q=1", "/chkisg.htm?Sip%|"}, {"/athena/../", NULL}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char req[128];
+        snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: h\r\n\r\n", cases[i].uri);
+        Harness h;
+        harness_open(&h);
+        feed_all(&h, true, req);
+        feed_all(&h, false, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc");
+        json_t *events = harness_close(&h);
+        json_t *fi = nth_event(events, "fileinfo", 0);
+        assert_non_null(fi);
+        json_t *name = json_object_get(json_object_get(fi, "fileinfo"), "filename");
+        if (cases[i].name)
+            assert_string_equal(json_string_value(name), cases[i].name);
+        else
+            assert_null(name);
+        json_decref(events);
+    }
+}
+
 /* As libhtp: the URI is normalised with the request line, so http.uri exists for a request
  * whose headers never end (bug-5464-verdict-05); the Host header still counts at its end. */
 static void test_uri_before_headers_end(void **state)
@@ -1272,6 +1322,8 @@ int main(void)
         cmocka_unit_test(test_stray_request_body),
         cmocka_unit_test(test_double_encoded_uri),
         cmocka_unit_test(test_uri_before_headers_end),
+        cmocka_unit_test(test_path_trailing_dot_segments),
+        cmocka_unit_test(test_file_name_is_decoded_path),
         cmocka_unit_test(test_xff_address),
         cmocka_unit_test(test_header_line_buffers),
         cmocka_unit_test(test_protocol_mismatch),

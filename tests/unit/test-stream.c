@@ -34,6 +34,7 @@ typedef struct Recorded {
     uint8_t data[REC_MAX];  /* gaps are recorded as '?' bytes */
     uint32_t len;
     uint32_t gaps;
+    uint32_t chunks;        /* data deliveries (gaps and EOF not counted) */
     bool eof;
 } Recorded;
 
@@ -77,6 +78,7 @@ static void record(void *ud, Flow *f, const Packet *p, bool to_server, const uin
         r->gaps++;
     } else {
         memcpy(r->data + r->len, data, len);
+        r->chunks++;
     }
     r->len += len;
 }
@@ -416,6 +418,37 @@ static void test_out_of_order(void **state)
     send_pkt(false, TH_ACK, SISN + 1, CISN + 11, NULL);
     assert_recorded(&h.ts, "hellworld!");
     assert_int_equal(count("tcp.overlap"), 0);
+    finish();
+}
+
+/* Suricata hands the app layer all contiguous acknowledged data in one call, not one call
+ * per segment; libhtp's body callbacks follow those chunks, and with them whether a file
+ * crossing the body limit ends TRUNCATED or CLOSED and the length logged with it. A run of
+ * segments (out of order and overlapping included) is one chunk, an ACK inside a segment
+ * ends the chunk there, and a gap splits the run. */
+static void test_acked_run_is_one_chunk(void **state)
+{
+    (void)state;
+    start();
+    handshake(CISN, SISN);
+    send_pkt(true, TH_ACK, CISN + 5, SISN + 1, "world");
+    send_pkt(true, TH_ACK, CISN + 1, SISN + 1, "hell");
+    send_pkt(true, TH_ACK, CISN + 3, SISN + 1, "ll");
+    send_pkt(true, TH_ACK, CISN + 10, SISN + 1, "!");
+    send_pkt(false, TH_ACK, SISN + 1, CISN + 11, NULL);
+    assert_recorded(&h.ts, "hellworld!");
+    assert_int_equal(h.ts.chunks, 1);
+    send_pkt(true, TH_ACK, CISN + 11, SISN + 1, "abc");
+    send_pkt(true, TH_ACK, CISN + 14, SISN + 1, "def");
+    send_pkt(false, TH_ACK, SISN + 1, CISN + 16, NULL); /* up to "abcde" */
+    assert_recorded(&h.ts, "hellworld!abcde");
+    assert_int_equal(h.ts.chunks, 2);
+    send_pkt(true, TH_ACK, CISN + 20, SISN + 1, "xy"); /* "ghi" of 17..20 is lost */
+    send_pkt(true, TH_ACK, CISN + 22, SISN + 1, "z");
+    send_pkt(false, TH_ACK, SISN + 1, CISN + 23, NULL);
+    assert_recorded(&h.ts, "hellworld!abcdef???xyz");
+    assert_int_equal(h.ts.chunks, 4); /* "f", then the gap, then "xyz" */
+    assert_int_equal(h.ts.gaps, 1);
     finish();
 }
 
@@ -892,6 +925,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unsigned_rst_then_data, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sequence_wrap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_out_of_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_acked_run_is_one_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlap_policies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overlap_different_data_event, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gap, setup, teardown),
