@@ -4,10 +4,17 @@
  * Parsers register the buffers they offer, each with a getter that extracts it from a
  * transaction; the detection engine resolves rule keywords to buffer ids once, at rule load,
  * and calls the getter while inspecting. This keeps detection free of protocol knowledge.
+ *
+ * The buffers every file has (file.name, file.data) are registered once, with a getter of a
+ * File (applayer_buffer_register_files): any parser with a tx_file hook offers them, one
+ * instance per file of the transaction, so no parser wraps its hook in its own getter. A
+ * parser may still register its own getter under such a name (HTTP's file.data is its
+ * body, as Suricata's); that protocol then uses it instead.
  */
 #include <string.h>
 
 #include "applayer/app-layer.h"
+#include "file/file.h"
 
 #define MAX_BUFFERS 128
 
@@ -22,6 +29,7 @@ typedef struct BufferDef {
     /* A multi-buffer several protocols offer (file.name): each one's getter; proto is then
      * ALPROTO_UNKNOWN, so a rule using it is not tied to one protocol. */
     AppLayerMultiBufferGetter by_proto[ALPROTO_MAX];
+    AppLayerFileBufferGetter of_file;  /* a buffer of every file (file.name); see above */
 } BufferDef;
 
 static BufferDef buffers[MAX_BUFFERS];
@@ -36,7 +44,8 @@ int applayer_buffer_register(const char *name, AppProto proto, bool to_server, b
     if (buffer_count >= MAX_BUFFERS)
         return -1;
     buffers[buffer_count] = (BufferDef){name, proto, to_server, to_client, getter, NULL, NULL,
-                                        {APPLAYER_PROGRESS_DONE, APPLAYER_PROGRESS_DONE}, {0}};
+                                        {APPLAYER_PROGRESS_DONE, APPLAYER_PROGRESS_DONE}, {0},
+                                        NULL};
     return buffer_count++;
 }
 
@@ -47,6 +56,8 @@ static int share_multi(BufferDef *b, AppProto proto, AppLayerMultiBufferGetter g
         b->by_proto[b->proto] = b->multi;
     if ((unsigned)proto < ALPROTO_MAX)
         b->by_proto[proto] = getter;
+    if (!b->multi)
+        b->multi = getter; /* what applayer_buffer_get_nth, without a protocol, uses */
     b->proto = ALPROTO_UNKNOWN;
     return (int)(b - buffers);
 }
@@ -55,11 +66,28 @@ int applayer_buffer_register_multi(const char *name, AppProto proto, bool to_ser
                                    bool to_client, AppLayerMultiBufferGetter getter)
 {
     int existing = applayer_buffer_id(name);
-    if (existing >= 0 && buffers[existing].multi && buffers[existing].proto != proto)
+    if (existing >= 0 && (buffers[existing].of_file ||
+                          (buffers[existing].multi && buffers[existing].proto != proto)))
         return share_multi(&buffers[existing], proto, getter);
     int id = applayer_buffer_register(name, proto, to_server, to_client, NULL);
     if (id >= 0 && !buffers[id].getter)
         buffers[id].multi = getter;
+    return id;
+}
+
+int applayer_buffer_register_files(const char *name, AppLayerFileBufferGetter of_file)
+{
+    int id = applayer_buffer_id(name);
+    if (id < 0)
+        id = applayer_buffer_register(name, ALPROTO_UNKNOWN, true, true, NULL);
+    if (id < 0)
+        return -1;
+    BufferDef *b = &buffers[id];
+    if (b->proto != ALPROTO_UNKNOWN && b->multi)
+        share_multi(b, b->proto, b->multi);
+    b->proto = ALPROTO_UNKNOWN;
+    b->to_server = b->to_client = true;
+    b->of_file = of_file;
     return id;
 }
 
@@ -77,7 +105,7 @@ void applayer_buffer_used_by_rule(int id)
 
 bool applayer_buffer_is_multi(int id)
 {
-    return id >= 0 && id < buffer_count && buffers[id].multi;
+    return id >= 0 && id < buffer_count && (buffers[id].multi || buffers[id].of_file);
 }
 
 int applayer_buffer_id(const char *name)
@@ -140,7 +168,7 @@ bool applayer_buffer_get_nth(int id, void *state, void *tx, bool to_server, uint
         return false;
     if (b->multi)
         return b->multi(state, tx, to_server, idx, data, len);
-    return idx == 0 && b->getter(state, tx, to_server, data, len);
+    return idx == 0 && b->getter && b->getter(state, tx, to_server, data, len);
 }
 
 bool applayer_buffer_offered(int id, AppProto proto)
@@ -148,7 +176,20 @@ bool applayer_buffer_offered(int id, AppProto proto)
     if (id < 0 || id >= buffer_count)
         return false;
     const BufferDef *b = &buffers[id];
-    return b->proto == proto || ((unsigned)proto < ALPROTO_MAX && b->by_proto[proto]);
+    if (b->proto == proto || ((unsigned)proto < ALPROTO_MAX && b->by_proto[proto]))
+        return true;
+    const AppLayerParser *parser = b->of_file ? applayer_parser(proto) : NULL;
+    return parser && parser->tx_file;
+}
+
+/* The idx-th file of the transaction's side, through its parser's tx_file hook. */
+static bool file_instance(const BufferDef *b, AppProto proto, void *tx, bool to_server,
+                          uint32_t idx, const uint8_t **data, uint32_t *len)
+{
+    const AppLayerParser *parser = applayer_parser(proto);
+    if (!parser || !parser->tx_file)
+        return false;
+    return b->of_file(parser->tx_file(tx, to_server, idx), data, len);
 }
 
 bool applayer_buffer_get_nth_proto(int id, AppProto proto, void *state, void *tx,
@@ -158,10 +199,12 @@ bool applayer_buffer_get_nth_proto(int id, AppProto proto, void *state, void *tx
     if (id < 0 || id >= buffer_count)
         return false;
     const BufferDef *b = &buffers[id];
-    if (b->proto != ALPROTO_UNKNOWN || !b->multi)
+    if (b->proto != ALPROTO_UNKNOWN || (!b->multi && !b->of_file))
         return applayer_buffer_get_nth(id, state, tx, to_server, idx, data, len);
-    AppLayerMultiBufferGetter g = (unsigned)proto < ALPROTO_MAX ? b->by_proto[proto] : NULL;
-    if (!g || (to_server && !b->to_server) || (!to_server && !b->to_client))
+    if ((to_server && !b->to_server) || (!to_server && !b->to_client))
         return false;
-    return g(state, tx, to_server, idx, data, len);
+    AppLayerMultiBufferGetter g = (unsigned)proto < ALPROTO_MAX ? b->by_proto[proto] : NULL;
+    if (g)
+        return g(state, tx, to_server, idx, data, len);
+    return b->of_file && file_instance(b, proto, tx, to_server, idx, data, len);
 }

@@ -53,8 +53,10 @@ static void file_data(FtpDataState *s, AppLayerCtx *ctx, bool to_server, const u
                       uint32_t len)
 {
     FileThread th = file_thread_of(ctx);
-    if (!s->file)
+    if (!s->file) {
         s->file = file_open(&th, s->info.name, s->info.name_len, 0, to_server);
+        file_keep_data(s->file);
+    }
     if (!s->file || s->file_done || s->file->to_server != to_server)
         return;
     if (!depth_allows(s, len)) {
@@ -157,21 +159,6 @@ static const File *ftpdata_tx_file(void *tx, bool to_server, uint32_t idx)
     return s->file;
 }
 
-static bool ftpdata_file_name(void *state, void *tx, bool to_server, uint32_t idx,
-                              const uint8_t **data, uint32_t *len)
-{
-    (void)state;
-    return file_name_get(ftpdata_tx_file(tx, to_server, idx), data, len);
-}
-
-/* The file keywords read file.name, which ftp-data shares with the other file protocols. */
-static void ftpdata_configure(const struct ConfNode *conf)
-{
-    (void)conf;
-    applayer_buffer_register_multi("file.name", ALPROTO_FTPDATA, true, true,
-                                   ftpdata_file_name);
-}
-
 const AppLayerParser app_layer_ftpdata_parser = {
     .proto = ALPROTO_FTPDATA,
     .name = "ftp-data",
@@ -187,7 +174,6 @@ const AppLayerParser app_layer_ftpdata_parser = {
     .log_tx = ftpdata_log_tx,
     .tx_alert_json = ftpdata_tx_alert_json,
     .tx_file = ftpdata_tx_file,
-    .configure = ftpdata_configure,
     .alert_key = "ftp_data",
     .no_raw_trigger = true, /* Suricata's FTP parsers never ask for raw inspection */
 };

@@ -199,16 +199,12 @@ const File *http_tx_file(void *txp, bool to_server, uint32_t idx)
     return idx < m->done_count ? m->done[idx] : idx == m->done_count ? m->file : NULL;
 }
 
-static bool get_file_name(void *state, void *tx, bool to_server, uint32_t idx,
+/* file.data over HTTP is the body, as Suricata's (not the files' bytes, which the other file
+ * protocols' file.data is: app-layer-buffers.c): one instance. */
+static bool get_file_data(void *state, void *tx, bool to_server, uint32_t idx,
                           const uint8_t **data, uint32_t *len)
 {
-    (void)state;
-    const File *f = http_tx_file(tx, to_server, idx);
-    if (!f)
-        return false;
-    *data = f->name;
-    *len = f->name_len;
-    return true;
+    return idx == 0 && get_body(state, tx, to_server, data, len);
 }
 
 /* libmagic's description of each file of the transaction (file.magic); a file whose head
@@ -261,7 +257,6 @@ static const BufferSpec specs[] = {
     {"http.response_line", false, true, get_response_line, DONE, LINE},
     {"http.server", false, true, get_server, DONE, HDRS},
     {"http.location", false, true, get_location, DONE, HDRS},
-    {"file.data", true, true, get_body, DONE, DONE},
     {"http.accept", true, false, get_accept, HDRS, DONE},
     {"http.accept_enc", true, false, get_accept_enc, HDRS, DONE},
     {"http.accept_lang", true, false, get_accept_lang, HDRS, DONE},
@@ -279,7 +274,7 @@ void http_register_buffers(void)
                                                               specs[i].ts, specs[i].tc,
                                                               specs[i].getter),
                                      specs[i].pts, specs[i].ptc);
-    applayer_buffer_register_multi("file.name", ALPROTO_HTTP, true, true, get_file_name);
+    applayer_buffer_register_multi("file.data", ALPROTO_HTTP, true, true, get_file_data);
     applayer_buffer_on_rule_use(
         applayer_buffer_register_multi("file.magic", ALPROTO_HTTP, true, true, get_file_magic),
         file_magic_request);

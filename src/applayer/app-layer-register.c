@@ -150,6 +150,10 @@ int applayer_init(const ConfNode *conf)
         parsers[p->proto] = p;
         configure(p->proto, p, conf);
     }
+    /* after the parsers: HTTP's own file.data (its body) stays HTTP's */
+    applayer_buffer_register_files("file.name", file_name_get);
+    applayer_buffer_on_rule_use(applayer_buffer_register_files("file.data", file_data_get),
+                                file_data_request);
     applayer_register_counters();
     return 0;
 }

@@ -219,6 +219,7 @@ static SmbTx *tx_open(SmbState *s, AppLayerCtx *ctx, SmbNamedFid *nf, bool to_se
     FileThread th = file_thread_of(ctx);
     const uint8_t *name = nf->name ? nf->name : (const uint8_t *)"";
     tx->file = file_open(&th, name, nf->name_len, tx->id, to_server);
+    file_keep_data(tx->file);
     tx->fid = nf->fid;
     tx->to_server = to_server;
     nf->open[to_server] = tx;
@@ -482,19 +483,10 @@ void smb_register_counters(void)
     counters_set_private(smb_memcap_counter);
 }
 
-static bool smb_file_name(void *state, void *tx, bool to_server, uint32_t idx,
-                          const uint8_t **data, uint32_t *len)
-{
-    (void)state;
-    return file_name_get(smb_tx_file(tx, to_server, idx), data, len);
-}
-
-/* The file keywords read file.name, which SMB shares with the other file protocols. */
 static void smb_configure(const struct ConfNode *conf)
 {
     (void)conf;
     smb_register_counters();
-    applayer_buffer_register_multi("file.name", ALPROTO_SMB, true, true, smb_file_name);
 }
 
 const AppLayerParser app_layer_smb_parser = {

@@ -353,6 +353,7 @@ static void on_file_begin(void *ud, const uint8_t *name, uint32_t len)
     }
     FileThread th = file_thread_of(s->ctx);
     m->open = file_open(&th, name, len, s->cur, true);
+    file_keep_data(m->open);
     if (m->open)
         m->files[m->nfiles++] = m->open;
 }
@@ -900,19 +901,10 @@ void smtp_register_counters(void)
     counters_set_private(smtp_memcap_counter);
 }
 
-static bool smtp_file_name(void *state, void *tx, bool to_server, uint32_t idx,
-                           const uint8_t **data, uint32_t *len)
-{
-    (void)state;
-    return file_name_get(smtp_tx_file(tx, to_server, idx), data, len);
-}
-
-/* The file keywords read file.name, which SMTP shares with the other file protocols. */
 static void smtp_configure(const struct ConfNode *conf)
 {
     (void)conf;
     smtp_register_counters();
-    applayer_buffer_register_multi("file.name", ALPROTO_SMTP, true, false, smtp_file_name);
 }
 
 const AppLayerParser app_layer_smtp_parser = {
@@ -934,4 +926,7 @@ const AppLayerParser app_layer_smtp_parser = {
     .tx_file = smtp_tx_file,
     .tx_alert_more = smtp_tx_alert_more,
     .configure = smtp_configure,
+    /* each side at the first packet its way after it completed, as Suricata inspects:
+     * the message's file rules at the client's packet after the server acknowledged it */
+    .inspect_by_direction = true,
 };

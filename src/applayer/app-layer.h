@@ -312,6 +312,13 @@ bool applayer_buffer_get_nth(int id, void *state, void *tx, bool to_server, uint
  * it inspects the transactions of every protocol that offers it, and the instance comes
  * from that protocol's getter. applayer_buffer_get_nth on it uses the first registrant's. */
 bool applayer_buffer_offered(int id, AppProto proto);
+/* A buffer of every file (file.name, file.data): offered by each parser with a tx_file
+ * hook, instance idx being of_file of that hook's idx-th file (of_file returns false for a
+ * NULL file); a protocol's own getter registered under the name is used for it instead. */
+struct File;
+typedef bool (*AppLayerFileBufferGetter)(const struct File *f, const uint8_t **data,
+                                         uint32_t *len);
+int applayer_buffer_register_files(const char *name, AppLayerFileBufferGetter of_file);
 bool applayer_buffer_get_nth_proto(int id, AppProto proto, void *state, void *tx,
                                    bool to_server, uint32_t idx, const uint8_t **data,
                                    uint32_t *len);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/array.h"
 #include "config/config.h"
 #include "file/file-magic.h"
 
@@ -32,6 +33,7 @@ static FileSettings settings;
 static uint64_t store_stream_depth;
 static FileObserver observers[FILE_MAX_OBSERVERS];
 static int observer_count;
+static bool data_wanted; /* a rule reads file.data */
 
 int file_observer_register(const FileObserver *obs)
 {
@@ -194,6 +196,43 @@ static void magic_append(File *f, const uint8_t *data, uint32_t len)
         magic_finish(f);
 }
 
+void file_data_request(void)
+{
+    data_wanted = true;
+}
+
+void file_keep_data(File *f)
+{
+    if (f && data_wanted)
+        f->keep = true;
+}
+
+bool file_data_get(const File *f, const uint8_t **data, uint32_t *len)
+{
+    if (!f)
+        return false;
+    static const uint8_t none[1];
+    *data = f->kept ? f->kept : none;
+    *len = f->kept_len;
+    return true;
+}
+
+/* Keeps the file's next bytes for file.data, up to FILE_DATA_KEEP; memory failure stops it. */
+static void keep_append(File *f, const uint8_t *data, uint32_t len)
+{
+    if (!f->keep || f->kept_len >= FILE_DATA_KEEP)
+        return;
+    uint32_t take = FILE_DATA_KEEP - f->kept_len < len ? FILE_DATA_KEEP - f->kept_len : len;
+    uint8_t *grown = array_reserve(f->kept, 1, (size_t)f->kept_len + take, &f->kept_cap);
+    if (!grown) {
+        f->keep = false;
+        return;
+    }
+    f->kept = grown;
+    memcpy(f->kept + f->kept_len, data, take);
+    f->kept_len += take;
+}
+
 void file_append(FileThread *th, File *f, const uint8_t *data, uint32_t len)
 {
     if (!f || f->state != FILE_STATE_OPENED || !len)
@@ -210,6 +249,7 @@ void file_append(FileThread *th, File *f, const uint8_t *data, uint32_t len)
     if (f->store)
         file_store_write(th, f->store, data, len);
     magic_append(f, data, len);
+    keep_append(f, data, len);
     for (int i = 0; i < observer_count; i++)
         if (observers[i].on_data)
             observers[i].on_data(th, f, data, len, &f->observer_state[i], observers[i].user);
@@ -227,6 +267,7 @@ void file_gap(FileThread *th, File *f, uint32_t len)
     f->gaps = true;
     f->size += len;
     magic_finish(f); /* the head ends where the bytes stop being contiguous */
+    f->keep = false; /* and so do the bytes file.data inspects */
     if (f->hashes) {
         EVP_MD_CTX_free(f->hashes->md5);
         EVP_MD_CTX_free(f->hashes->sha1);
@@ -300,5 +341,6 @@ void file_free(File *f)
         file_store_abort(f->store);
     free(f->magic_head);
     free(f->magic);
+    free(f->kept);
     free(f);
 }

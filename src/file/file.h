@@ -62,6 +62,13 @@ typedef struct File {
     uint32_t magic_head_len;
     bool magic_done;
     char *magic;               /* libmagic's description, NULL when none */
+    /* file.data of protocols whose files are the buffer (SMTP attachments, SMB, ftp-data;
+     * not HTTP, whose file.data is the body): the first FILE_DATA_KEEP contiguous bytes,
+     * kept only when the parser asked (file_keep_data) and a rule reads file.data. */
+    uint8_t *kept;
+    uint32_t kept_len;
+    size_t kept_cap;
+    bool keep;
     void *observer_state[FILE_MAX_OBSERVERS];
 } File;
 
@@ -130,6 +137,16 @@ json_t *file_json_bytes(const uint8_t *data, size_t len);
 json_t *file_info_json(const File *f);
 /* A file's name as a detection buffer instance (file.name getters); false without a file. */
 bool file_name_get(const File *f, const uint8_t **data, uint32_t *len);
+/* file.data: Suricata inspects a file's bytes in windows as they come; bongsu keeps the
+ * first FILE_DATA_KEEP (Suricata's default file_data content-limit) and inspects those. */
+#define FILE_DATA_KEEP 100000u
+/* Rule loading: a rule reads file.data, so files whose parser asks keep their bytes. */
+void file_data_request(void);
+/* A parser whose file.data is its files' bytes asks for this file's (just opened) to be
+ * kept; nothing is kept while no rule reads file.data. */
+void file_keep_data(File *f);
+/* The file's kept bytes as a file.data instance (none kept: empty); false without a file. */
+bool file_data_get(const File *f, const uint8_t **data, uint32_t *len);
 /* The file layer's view of a parser call: its thread's counters and EVE path, and ctx. */
 FileThread file_thread_of(struct AppLayerCtx *ctx);
 /* file_log's hand-off to the observers' on_log; true when one took the event over. */

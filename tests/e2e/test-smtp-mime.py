@@ -13,8 +13,14 @@ the rules below) on both captures:
     as they were after the chunk where the file closed: status PARSE_DONE when the
     message's end came in that chunk (whole), BODY_STARTED otherwise (segments);
   - filename:"report.exe" and filesize:360 alert (sids 3, 5), filesize:10 does not (sid 6);
-    whole, the alerts carry the smtp and email objects (in segments they alert while the
-    message is still arriving, an email object of that moment: not checked).
+    file.data is the attachment's decoded bytes (sid 7), not its base64 text (sid 8) nor the
+    text part (sid 9); whole, the alerts carry the smtp and email objects and come at the
+    client's packet after the server acknowledged the message (pcap_cnt 25: the request side
+    is inspected at a packet to the server, not at the acknowledgement, where bongsu alerted
+    2 packets early). In segments they alert while the message is still arriving (the
+    reference: filename at 178, once the file opened, filesize and file.data at 322, once it
+    closed; bongsu all three at 327, the message's end: not checked), an email object of
+    that moment: not checked.
 A second transaction (after the message, QUIT) has no email object.
 """
 import base64
@@ -74,7 +80,13 @@ RULES = os.path.join(TMP, "files.rules")
 with open(RULES, "w") as f:
     f.write('alert smtp any any -> any any (msg:"name"; filename:"report.exe"; sid:3;)\n'
             'alert smtp any any -> any any (msg:"size"; filesize:360; sid:5;)\n'
-            'alert smtp any any -> any any (msg:"wrong size"; filesize:10; sid:6;)\n')
+            'alert smtp any any -> any any (msg:"wrong size"; filesize:10; sid:6;)\n'
+            'alert smtp any any -> any any (msg:"data"; file.data; content:"payload-bytes MZ";'
+            ' sid:7;)\n'
+            'alert smtp any any -> any any (msg:"encoded"; file.data; content:"TVqQAHBheWxvYWQt";'
+            ' sid:8;)\n'
+            'alert smtp any any -> any any (msg:"text part"; file.data; content:"Hello Bob";'
+            ' sid:9;)\n')
 
 for step in (len(MSG), 7):
     what = "whole" if step == len(MSG) else "7-byte segments"
@@ -91,11 +103,12 @@ for step in (len(MSG), 7):
     files = of_type(events, "fileinfo")
     check_eq([(e["fileinfo"], e.get("smtp"), e.get("email"), e.get("app_proto")) for e in files],
              [(FILEINFO, SMTP, email, "smtp")], f"{what}: fileinfo")
-    check_eq(sorted(a["alert"]["signature_id"] for a in of_type(events, "alert")), [3, 5],
+    check_eq(sorted(a["alert"]["signature_id"] for a in of_type(events, "alert")), [3, 5, 7],
              f"{what}: file keyword alerts")
     if step == len(MSG):
-        check_eq([(a.get("smtp"), a.get("email")) for a in of_type(events, "alert")],
-                 [(SMTP, EMAIL)] * 2, f"{what}: the alerts' smtp and email objects")
+        check_eq([(a.get("smtp"), a.get("email"), a["pcap_cnt"])
+                  for a in of_type(events, "alert")],
+                 [(SMTP, EMAIL, 25)] * 3, f"{what}: the alerts' smtp and email objects, packet")
 # A message without MIME structure: its body is the message's own text. The reference logs
 # its URLs once each, last seen first, lower-cased, ended by a quote or ">", only http
 # ones, and, because they are the message's own, has_ipv6_url/has_ipv4_url/has_exe_url.
