@@ -103,6 +103,16 @@ static void flow_failed(AppLayerThread *th, Flow *f)
                                                           : applayer_ids.failed_udp);
 }
 
+/* A direction no probe recognised goes to the protocol the other one found anyway, as
+ * Suricata's: it raises this event (on the packet whose processing hands it over) and
+ * logs that direction's app_proto_ts/tc as "failed" (an SMTP server's "220" greeting). */
+static void only_one_direction(AppLayerThread *th, Flow *f, const Packet *p)
+{
+    AppLayerCtx ctx = {.thread = th, .flow = f, .packet = p,
+                       .now_usec = p ? p->ts_usec : f->last_usec};
+    applayer_raise_detect_event(&ctx, "APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION");
+}
+
 /* Hands the buffered bytes of both directions to the parser, the first speaker first. */
 static void flush_pending(AppLayerThread *th, Flow *f, const Packet *p)
 {
@@ -113,6 +123,8 @@ static void flush_pending(AppLayerThread *th, Flow *f, const Packet *p)
         uint8_t **buf = ts ? &app->pending_ts : &app->pending_tc;
         uint32_t *len = ts ? &app->pending_ts_len : &app->pending_tc_len;
         if (*buf && *len) {
+            if (ts ? app->proto_ts == ALPROTO_FAILED : app->proto_tc == ALPROTO_FAILED)
+                only_one_direction(th, f, p);
             applayer_detect_other_side(th, f, p, ts, *buf, *len);
             applayer_parse(th, f, p, ts, *buf, *len, 0);
         }
@@ -273,6 +285,8 @@ void applayer_detect_other_side(AppLayerThread *th, Flow *f, const Packet *p, bo
         AppLayerCtx ctx = {.thread = th, .flow = f, .packet = p,
                            .now_usec = p ? p->ts_usec : f->last_usec};
         applayer_raise_detect_event(&ctx, "APPLAYER_MISMATCH_PROTOCOL_BOTH_DIRECTIONS");
+    } else if (verdict != PROBE_FOUND) {
+        only_one_direction(th, f, p);
     }
 }
 

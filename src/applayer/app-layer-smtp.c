@@ -9,8 +9,9 @@
  * How: each direction is cut into lines (LF ends one, a CR before it is dropped). The client
  * may pipeline: its commands wait in a queue, and each final reply line ("250 ok", not the
  * "250-..." continuation lines) answers the oldest. A reply before any command is the
- * server's welcome; replies to commands while no welcome was seen raise
- * NO_SERVER_WELCOME_MESSAGE, each time, as Suricata 7 does. DATA puts the client side into
+ * server's welcome (INVALID_REPLY when it is not a 220); each command while no welcome was
+ * seen raises NO_SERVER_WELCOME_MESSAGE, as Suricata 7 does (a reply answering a command is
+ * no welcome: a client that speaks first raises it at every command). DATA puts the client side into
  * message mode at once (as Suricata: it does not wait for the 354) until a line holding a
  * lone ".", which the server answers as a command; BDAT <n> skips n raw bytes. A 220 answering STARTTLS hands the flow back to
  * protocol detection expecting TLS; the bytes after the 220's line in the same chunk (a
@@ -617,6 +618,8 @@ static void client_line(SmtpState *s, AppLayerCtx *ctx, const uint8_t *line, uin
     SmtpTx *tx = current_tx(s, ctx);
     if (!tx)
         return;
+    if (!s->welcome_seen)
+        raise_event(s, ctx, SMTP_EV_NO_SERVER_WELCOME_MESSAGE);
     keep_args(s, tx, ctx, line, len);
     if (verb_is(line, len, "STARTTLS")) {
         push_cmd(s, ctx, SMTP_CMD_STARTTLS);
@@ -639,10 +642,10 @@ static void final_reply(SmtpState *s, AppLayerCtx *ctx, int code)
 {
     if (!s->welcome_seen && !s->cmd_count) {
         s->welcome_seen = true;
+        if (code != 220)
+            raise_event(s, ctx, SMTP_EV_INVALID_REPLY);
         return;
     }
-    if (!s->welcome_seen)
-        raise_event(s, ctx, SMTP_EV_NO_SERVER_WELCOME_MESSAGE);
     if (!s->cmd_count) {
         raise_event(s, ctx, SMTP_EV_UNABLE_TO_MATCH_REPLY_WITH_REQUEST);
         return;

@@ -157,8 +157,16 @@ void eve_end_event(EveWriter *w, EveType type, JsonBuilder *jb)
 
 void eve_put_app_proto(JsonBuilder *jb, const Flow *f)
 {
-    if (f->app && f->app->proto != ALPROTO_UNKNOWN)
-        jb_set_string(jb, "app_proto", app_proto_name(f->app->proto));
+    if (!f->app)
+        return;
+    const AppLayerFlow *app = f->app;
+    if (app->proto != ALPROTO_UNKNOWN)
+        jb_set_string(jb, "app_proto", app_proto_name(app->proto));
+    /* a direction that looked otherwise (failed: nothing recognised), as Suricata logs */
+    if (app->proto_ts != ALPROTO_UNKNOWN && app->proto_ts != app->proto)
+        jb_set_string(jb, "app_proto_ts", app_proto_name(app->proto_ts));
+    if (app->proto_tc != ALPROTO_UNKNOWN && app->proto_tc != app->proto)
+        jb_set_string(jb, "app_proto_tc", app_proto_name(app->proto_tc));
 }
 
 void eve_add_app_proto(json_t *obj, const Flow *f)

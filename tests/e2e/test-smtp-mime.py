@@ -8,7 +8,10 @@ the rules below) on both captures:
     cc, attachment ["report.exe"], url ["evil.example.com/x.php?a1"] (the scheme left out,
     "=1" an invalid quoted-printable escape whose "=" is dropped);
   - an anomaly MIME_INVALID_QP on transaction 0 (whole only: in segments the reference
-    does not raise it, bongsu still does; not checked there);
+    does not raise it, bongsu still does; not checked there), after
+    APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION at packet 7 (the server's "220" is no
+    protocol's; it reaches the SMTP parser when the client's EHLO is recognised), and the
+    flow (and alerts) log app_proto_tc "failed";
   - one fileinfo: report.exe, size 360, CLOSED, no gaps, with the smtp and email objects
     as they were after the chunk where the file closed: status PARSE_DONE when the
     message's end came in that chunk (whole), BODY_STARTED otherwise (segments);
@@ -96,9 +99,15 @@ for step in (len(MSG), 7):
     smtp = of_type(events, "smtp")
     check_eq([(e["tx_id"], e["smtp"], e.get("email")) for e in smtp],
              [(0, SMTP, EMAIL), (1, {"helo": "c.example"}, None)], f"{what}: smtp events")
+    one_dir = (7, None, "APPLAYER_DETECT_PROTOCOL_ONLY_ONE_DIRECTION")
+    anomalies = [(a["pcap_cnt"], a.get("tx_id"), a["anomaly"]["event"])
+                 for a in of_type(events, "anomaly")]
+    check_eq(anomalies[:1], [one_dir], f"{what}: proto_detect anomaly")
     if step == len(MSG):
-        check_eq([(a["tx_id"], a["anomaly"]["event"]) for a in of_type(events, "anomaly")],
-                 [(0, "MIME_INVALID_QP")], f"{what}: anomalies")
+        check_eq(anomalies[1:], [(23, 0, "MIME_INVALID_QP")], f"{what}: anomalies")
+    check_eq([(e["app_proto"], e.get("app_proto_ts"), e.get("app_proto_tc"))
+              for e in of_type(events, "flow")], [("smtp", None, "failed")],
+             f"{what}: flow app_proto_ts/tc")
     email = dict(EMAIL, status="PARSE_DONE" if step == len(MSG) else "BODY_STARTED")
     files = of_type(events, "fileinfo")
     check_eq([(e["fileinfo"], e.get("smtp"), e.get("email"), e.get("app_proto")) for e in files],
