@@ -42,6 +42,7 @@
  */
 #include "applayer/app-layer-smtp.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -126,6 +127,10 @@ typedef struct SmtpLine {
 } SmtpLine;
 
 typedef struct SmtpState {
+    /* First: the transaction hooks are app_tx_ring_state_count/get. A transaction is one
+     * mail exchange and pipelining queues commands, not mails, so the live ones are the
+     * few not logged yet, far below the window (a full one counts in smtp.memcap). */
+    AppTxRing txs;
     SmtpLine line[2];  /* [0] to server */
     uint8_t cmds[SMTP_CMD_QUEUE_MAX];
     uint32_t cmd_head, cmd_count;
@@ -137,10 +142,10 @@ typedef struct SmtpState {
     bool handed_over;      /* STARTTLS accepted: the bytes are no longer SMTP */
     uint32_t rest;         /* bytes of the chunk being parsed after the current line */
     AppLayerCtx *ctx;      /* the parse call's, for the MIME callbacks */
-    AppTxRing txs;
     uint64_t cur;          /* the open transaction's id, when cur_open */
     bool cur_open;
 } SmtpState;
+_Static_assert(offsetof(SmtpState, txs) == 0, "app_tx_ring_state_* read the ring at offset 0");
 
 #define SMTP_EV_COUNT (SMTP_EV_MIME_FIRST + MIME_EV_MAX)
 
@@ -808,16 +813,6 @@ static void smtp_state_free(void *state)
     free(s);
 }
 
-static uint64_t smtp_tx_count(void *state)
-{
-    return ((SmtpState *)state)->txs.next;
-}
-
-static void *smtp_tx_get(void *state, uint64_t id)
-{
-    return app_tx_ring_get(&((SmtpState *)state)->txs, id);
-}
-
 static bool smtp_tx_done(void *tx, bool to_server)
 {
     (void)to_server;
@@ -919,8 +914,8 @@ const AppLayerParser app_layer_smtp_parser = {
     .state_new = smtp_state_new,
     .state_free = smtp_state_free,
     .parse = smtp_parse,
-    .tx_count = smtp_tx_count,
-    .tx_get = smtp_tx_get,
+    .tx_count = app_tx_ring_state_count,
+    .tx_get = app_tx_ring_state_get,
     .tx_done = smtp_tx_done,
     .tx_free = smtp_tx_free,
     .tx_has_event = smtp_tx_has_event,

@@ -5,52 +5,24 @@
  * STARTTLS handing the flow over to TLS (and a refused one), replies without a welcome
  * (Suricata's NO_SERVER_WELCOME_MESSAGE on each), BDAT chunks whose bytes are not
  * commands, the line and command-queue limits (counted in smtp.memcap), and the probe.
+ * Sessions run whole, a byte at a time and in 7-byte pieces (applayer-test-util.h).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-#include <netinet/in.h>
-
 #include "applayer/app-layer-smtp.h"
+#include "applayer-test-util.h"
 #include "file/file.h"
 
-static CounterSet last_counters;
-
-static int free_last_counters(void **unused)
-{
-    (void)unused;
-    counter_set_free(&last_counters);
-    return 0;
-}
-
 typedef struct Env {
-    CounterSet counters;
-    AppLayerThread thread;
-    AppLayerFlow app;
-    Flow flow;
-    Packet packet;
-    AppLayerCtx ctx;
+    AppTestEnv t;
     void *state;
 } Env;
 
 static void env_init(Env *e)
 {
-    memset(e, 0, sizeof(*e));
     smtp_register_counters();
-    counter_set_init(&e->counters);
-    /* the previous test's set is freed here, the last one at teardown (LSan) */
-    counter_set_free(&last_counters);
-    last_counters = e->counters;
-    e->thread.counters = &e->counters;
-    e->app.proto = ALPROTO_SMTP;
-    e->flow.key.proto = IPPROTO_TCP;
-    e->flow.app = &e->app;
-    e->ctx = (AppLayerCtx){&e->thread, &e->flow, &e->packet, 0};
+    app_test_env_init(&e->t, ALPROTO_SMTP, 0);
     e->state = app_layer_smtp_parser.state_new();
     assert_non_null(e->state);
 }
@@ -62,14 +34,7 @@ static void env_free(Env *e)
 
 static void feed(Env *e, bool to_server, const char *text, size_t step)
 {
-    size_t len = strlen(text);
-    for (size_t off = 0; off < len; off += step) {
-        size_t n = len - off < step ? len - off : step;
-        assert_int_equal(app_layer_smtp_parser.parse(e->state, &e->ctx, to_server,
-                                                     (const uint8_t *)text + off,
-                                                     (uint32_t)n, 0),
-                         0);
-    }
+    app_test_feed(&e->t, &app_layer_smtp_parser, e->state, to_server, text, strlen(text), step);
 }
 
 static void *tx(Env *e, uint64_t id)
@@ -140,20 +105,14 @@ static void run_session(size_t step)
         assert_false(has_event(&e, id, "no_server_welcome_message"));
         assert_false(has_event(&e, id, "invalid_reply"));
     }
-    assert_false(e.app.change_requested);
+    assert_false(e.t.app.change_requested);
     env_free(&e);
 }
 
-static void test_session_whole(void **unused)
+static void test_session(void **unused)
 {
     (void)unused;
-    run_session(1 << 20);
-}
-
-static void test_session_bytewise(void **unused)
-{
-    (void)unused;
-    run_session(1);
+    app_test_whole_and_bytewise(run_session, 7);
 }
 
 /* A MIME message through DATA, whole and a byte at a time: its attachment is a file of the
@@ -183,7 +142,7 @@ static void run_mime(size_t step)
     assert_true(has_event(&e, 0, "mime_invalid_qp"));
     assert_false(has_event(&e, 0, "mime_invalid_base64"));
     assert_true(app_layer_smtp_parser.tx_done(tx(&e, 0), true));
-    assert_int_equal(counter_get(&e.counters, smtp_memcap_counter), 0);
+    assert_int_equal(counter_get(&e.t.counters, smtp_memcap_counter), 0);
     /* a second message whose header passes the MIME limit: the event, and smtp.memcap */
     char big[2200];
     memset(big, 'a', sizeof(big) - 1);
@@ -192,20 +151,14 @@ static void run_mime(size_t step)
     feed(&e, true, big, step);
     feed(&e, true, "\r\n\r\nbody\r\n.\r\n", step);
     assert_true(has_event(&e, 1, "mime_long_header_value"));
-    assert_int_equal(counter_get(&e.counters, smtp_memcap_counter), 1);
+    assert_int_equal(counter_get(&e.t.counters, smtp_memcap_counter), 1);
     env_free(&e);
 }
 
-static void test_mime_whole(void **unused)
+static void test_mime(void **unused)
 {
     (void)unused;
-    run_mime(1 << 20);
-}
-
-static void test_mime_bytewise(void **unused)
-{
-    (void)unused;
-    run_mime(1);
+    app_test_whole_and_bytewise(run_mime, 7);
 }
 
 /* EHLO and STARTTLS pipelined: the 220 answering STARTTLS (not the one answering EHLO)
@@ -215,48 +168,55 @@ static void test_starttls(void **unused)
     (void)unused;
     Env e;
     env_init(&e);
-    feed(&e, false, "220 mx\r\n", 1 << 20);
-    feed(&e, true, "EHLO c\r\nSTARTTLS\r\n", 1 << 20);
-    feed(&e, false, "220 hello\r\n", 1 << 20);
-    assert_false(e.app.change_requested);
-    feed(&e, false, "220 go ahead\r\n\x16\x03\x01 not a reply\n", 1 << 20);
-    assert_true(e.app.change_requested);
-    assert_int_equal(e.app.proto_expect, ALPROTO_TLS);
+    feed(&e, false, "220 mx\r\n", APP_TEST_WHOLE);
+    feed(&e, true, "EHLO c\r\nSTARTTLS\r\n", APP_TEST_WHOLE);
+    feed(&e, false, "220 hello\r\n", APP_TEST_WHOLE);
+    assert_false(e.t.app.change_requested);
+    feed(&e, false, "220 go ahead\r\n\x16\x03\x01 not a reply\n", APP_TEST_WHOLE);
+    assert_true(e.t.app.change_requested);
+    assert_int_equal(e.t.app.proto_expect, ALPROTO_TLS);
     /* the bytes after the 220 line in its chunk are handed to detection */
-    assert_int_equal(e.app.change_rest, strlen("\x16\x03\x01 not a reply\n"));
+    assert_int_equal(e.t.app.change_rest, strlen("\x16\x03\x01 not a reply\n"));
     assert_false(has_event(&e, 0, "invalid_reply"));
     env_free(&e);
 
     env_init(&e);
-    feed(&e, false, "220 mx\r\n", 1 << 20);
-    feed(&e, true, "STARTTLS\r\n", 1 << 20);
-    feed(&e, false, "454 not now\r\n", 1 << 20);
-    assert_false(e.app.change_requested);
+    feed(&e, false, "220 mx\r\n", APP_TEST_WHOLE);
+    feed(&e, true, "STARTTLS\r\n", APP_TEST_WHOLE);
+    feed(&e, false, "454 not now\r\n", APP_TEST_WHOLE);
+    assert_false(e.t.app.change_requested);
     assert_true(has_event(&e, 0, "tls_rejected"));
     env_free(&e);
 }
 
-/* Replies to commands while no welcome was seen: the event each time, and the replies still
- * answer the commands (the STARTTLS one hands over), as the reference does. */
+/* Commands while no welcome was seen: the event at each (a reply answering a command is no
+ * welcome), and the replies still answer the commands (the STARTTLS one hands over), as
+ * the reference does; a first reply that is not a 220 is an invalid one. */
 static void test_no_welcome(void **unused)
 {
     (void)unused;
     Env e;
     env_init(&e);
-    feed(&e, true, "EHLO\nSTARTTLS\n", 1 << 20);
-    feed(&e, false, "220 a\r\n", 1 << 20);
+    feed(&e, true, "EHLO\nSTARTTLS\n", APP_TEST_WHOLE);
     assert_true(has_event(&e, 0, "no_server_welcome_message"));
-    assert_false(e.app.change_requested);
-    feed(&e, false, "220 b\r\n", 1 << 20);
-    assert_true(e.app.change_requested);
+    feed(&e, false, "220 a\r\n", APP_TEST_WHOLE);
+    assert_false(e.t.app.change_requested);
+    feed(&e, false, "220 b\r\n", APP_TEST_WHOLE);
+    assert_true(e.t.app.change_requested);
     env_free(&e);
     /* a reply nothing asked for, after the welcome */
     env_init(&e);
-    feed(&e, false, "220 mx\r\n", 1 << 20);
-    feed(&e, true, "NOOP\r\n", 1 << 20);
-    feed(&e, false, "250 ok\r\n250 extra\r\nbogus\r\n", 1 << 20);
+    feed(&e, false, "220 mx\r\n", APP_TEST_WHOLE);
+    feed(&e, true, "NOOP\r\n", APP_TEST_WHOLE);
+    feed(&e, false, "250 ok\r\n250 extra\r\nbogus\r\n", APP_TEST_WHOLE);
     assert_true(has_event(&e, 0, "unable_to_match_reply_with_request"));
     assert_true(has_event(&e, 0, "invalid_reply"));
+    env_free(&e);
+    env_init(&e);
+    feed(&e, false, "554 go away\r\n", APP_TEST_WHOLE);
+    feed(&e, true, "QUIT\r\n", APP_TEST_WHOLE);
+    assert_true(has_event(&e, 0, "invalid_reply"));
+    assert_false(has_event(&e, 0, "no_server_welcome_message"));
     env_free(&e);
 }
 
@@ -280,8 +240,7 @@ static void run_bdat(size_t step)
 static void test_bdat(void **unused)
 {
     (void)unused;
-    run_bdat(1 << 20);
-    run_bdat(1);
+    app_test_whole_and_bytewise(run_bdat, 7);
 }
 
 /* An overlong command line is cut (the event once), the rest up to its LF skipped; more
@@ -291,21 +250,21 @@ static void test_limits(void **unused)
     (void)unused;
     Env e;
     env_init(&e);
-    feed(&e, false, "220 mx\r\n", 1 << 20);
+    feed(&e, false, "220 mx\r\n", APP_TEST_WHOLE);
     size_t big = 10000;
     char *line = malloc(big + 3);
     assert_non_null(line);
     memset(line, 'A', big);
     memcpy(line + big, "\r\n", 3);
-    feed(&e, true, line, 1 << 20);
+    feed(&e, true, line, APP_TEST_WHOLE);
     free(line);
     assert_true(has_event(&e, 0, "max_command_line_len_exceeded"));
     assert_false(has_event(&e, 0, "max_reply_line_len_exceeded"));
-    assert_int_equal(counter_get(&e.counters, smtp_memcap_counter), 0);
+    assert_int_equal(counter_get(&e.t.counters, smtp_memcap_counter), 0);
     for (int i = 0; i < 70; i++)
-        feed(&e, true, "NOOP\r\n", 1 << 20);
+        feed(&e, true, "NOOP\r\n", APP_TEST_WHOLE);
     /* one command waits already (the long line); 64 fit */
-    assert_int_equal(counter_get(&e.counters, smtp_memcap_counter), 7);
+    assert_int_equal(counter_get(&e.t.counters, smtp_memcap_counter), 7);
     env_free(&e);
 }
 
@@ -324,16 +283,14 @@ static void test_probe(void **unused)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_session_whole),
-        cmocka_unit_test(test_session_bytewise),
+        cmocka_unit_test(test_session),
         cmocka_unit_test(test_starttls),
-        cmocka_unit_test(test_mime_whole),
-        cmocka_unit_test(test_mime_bytewise),
+        cmocka_unit_test(test_mime),
         cmocka_unit_test(test_duplicate_helo),
         cmocka_unit_test(test_no_welcome),
         cmocka_unit_test(test_bdat),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_probe),
     };
-    return cmocka_run_group_tests(tests, NULL, free_last_counters);
+    return cmocka_run_group_tests(tests, NULL, app_test_free_counters);
 }
