@@ -13,14 +13,15 @@
  * seen raises NO_SERVER_WELCOME_MESSAGE, as Suricata 7 does (a reply answering a command is
  * no welcome: a client that speaks first raises it at every command). DATA puts the client side into
  * message mode at once (as Suricata: it does not wait for the 354) until a line holding a
- * lone ".", which the server answers as a command; BDAT <n> skips n raw bytes. A 220 answering STARTTLS hands the flow back to
+ * lone ".", which the server answers as a command; BDAT <n> skips n raw bytes (as Suricata 7:
+ * no MIME, no email object or files for them). A 220 answering STARTTLS hands the flow back to
  * protocol detection expecting TLS; the bytes after the 220's line in the same chunk (a
  * server that does not wait, or a capture that merged segments) go to detection with it
  * (applayer_change_protocol_expect_rest), so the hand-over does not depend on chunking.
  *
  * A transaction is one mail exchange: it opens at the first command after the previous one
- * ended and ends with the message (end of DATA, BDAT ... LAST) or the reply to RSET, as
- * Suricata's (QUIT does not end it: the flow's end does); the anomaly
+ * ended and ends with the message's lone ".", the 250 answering RSET or the 220 answering
+ * STARTTLS, as Suricata's (QUIT and BDAT ... LAST do not end it: the flow's end does); the anomaly
  * events are kept on it for app-layer-event rules. EVE `smtp` gives, as Suricata 7, the
  * flow's first HELO/EHLO argument, the transaction's MAIL FROM and its RCPT TO list (each
  * argument up to the first space after it: SIZE=... and other options are left out).
@@ -32,13 +33,18 @@
  *
  * The message (DATA): each line, dot-stuffing undone, goes to the MIME parser (mime.c);
  * attachments become files of the transaction (file layer: hashes, filestore, fileinfo with
- * the "smtp" and "email" objects, the file keywords through tx_file and file.name), the
+ * the "smtp" and "email" objects, the file keywords and file.data through tx_file), the
  * message's From/To/Cc, attachment names and the URLs of its text parts make EVE's "email"
  * object (Suricata 7's default fields), its anomalies Suricata's smtp.mime_* events. At most
  * SMTP_FILES_MAX attachments and SMTP_LIST_MAX entries per list are kept (smtp.memcap).
  *
- * Not yet: file.data over SMTP (the attachments' bytes are streamed to the file layer, not
- * kept for inspection), BDAT messages through MIME, the email object in alerts.
+ * Detection inspects each side of a transaction at the first packet its way after it
+ * completed (inspect_by_direction), as Suricata: a message's file rules at the client's
+ * packet after the server acknowledged the end of the message.
+ *
+ * Not yet: file rules while the message is still arriving (Suricata inspects files at
+ * every packet: filename once the file opened, filesize and file.data once it closed;
+ * bongsu at the transaction's end).
  */
 #include "applayer/app-layer-smtp.h"
 
@@ -136,7 +142,6 @@ typedef struct SmtpState {
     uint32_t cmd_head, cmd_count;
     bool in_data;          /* the client sends a message, up to a lone "." */
     uint64_t bdat_left;    /* raw chunk bytes still to come */
-    bool bdat_last;        /* that chunk ends the message */
     bool welcome_seen;
     SmtpStr helo;          /* the last HELO/EHLO argument; data NULL: none yet */
     bool handed_over;      /* STARTTLS accepted: the bytes are no longer SMTP */
@@ -576,8 +581,9 @@ static bool verb_is(const uint8_t *line, uint32_t len, const char *verb)
            (len == n || line[n] == ' ');
 }
 
-/* BDAT <size> [LAST]: the chunk size, false when it is not a number. */
-static bool bdat_args(const uint8_t *line, uint32_t len, uint64_t *size, bool *last)
+/* BDAT <size> [LAST]: the chunk size, left unset when it is not a number. LAST changes
+ * nothing: Suricata 7 neither ends the transaction there nor parses the chunks as MIME. */
+static void bdat_size(const uint8_t *line, uint32_t len, uint64_t *size)
 {
     uint32_t i = 5;
     while (i < len && line[i] == ' ')
@@ -586,16 +592,11 @@ static bool bdat_args(const uint8_t *line, uint32_t len, uint64_t *size, bool *l
     uint64_t n = 0;
     for (; i < len && line[i] >= '0' && line[i] <= '9'; i++) {
         if (n > (UINT64_MAX - 9) / 10)
-            return false;
+            return;
         n = n * 10 + (uint64_t)(line[i] - '0');
     }
-    if (i == start)
-        return false;
-    while (i < len && line[i] == ' ')
-        i++;
-    *size = n;
-    *last = len - i >= 4 && strncasecmp((const char *)line + i, "LAST", 4) == 0;
-    return true;
+    if (i > start)
+        *size = n;
 }
 
 static void push_cmd(SmtpState *s, AppLayerCtx *ctx, SmtpCmd cmd)
@@ -634,9 +635,7 @@ static void client_line(SmtpState *s, AppLayerCtx *ctx, const uint8_t *line, uin
         start_mail(s, tx, ctx);
     } else if (verb_is(line, len, "BDAT")) {
         push_cmd(s, ctx, SMTP_CMD_BDAT);
-        if (bdat_args(line, len, &s->bdat_left, &s->bdat_last) && !s->bdat_left &&
-            s->bdat_last)
-            end_tx(s);
+        bdat_size(line, len, &s->bdat_left);
     } else {
         push_cmd(s, ctx, verb_is(line, len, "RSET") ? SMTP_CMD_RSET : SMTP_CMD_OTHER);
     }
@@ -658,7 +657,7 @@ static void final_reply(SmtpState *s, AppLayerCtx *ctx, int code)
     SmtpCmd cmd = s->cmds[s->cmd_head];
     s->cmd_head = (s->cmd_head + 1) % SMTP_CMD_QUEUE_MAX;
     s->cmd_count--;
-    if (cmd == SMTP_CMD_RSET)
+    if (cmd == SMTP_CMD_RSET && code == 250)
         end_tx(s);
     if (cmd != SMTP_CMD_STARTTLS)
         return;
@@ -666,6 +665,7 @@ static void final_reply(SmtpState *s, AppLayerCtx *ctx, int code)
         raise_event(s, ctx, SMTP_EV_TLS_REJECTED);
         return;
     }
+    end_tx(s);
     s->handed_over = true;
     applayer_change_protocol_expect_rest(ctx, ALPROTO_TLS, s->rest);
 }
@@ -719,10 +719,6 @@ static uint32_t take_chunk(SmtpState *s, uint32_t len)
 {
     uint32_t n = s->bdat_left < len ? (uint32_t)s->bdat_left : len;
     s->bdat_left -= n;
-    if (!s->bdat_left && s->bdat_last) {
-        s->bdat_last = false;
-        end_tx(s);
-    }
     return n;
 }
 

@@ -140,4 +140,23 @@ check_eq([e.get("email") for e in of_type(events, "smtp")][:1],
            "has_ipv4_url": False, "has_exe_url": False,
            "url": ["dup.example/", "angle.example/q", "mixed.example/abc"]}],
          "urls of a plain message")
+# The same MIME message sent with BDAT (CHUNKING): the reference (Suricata 7) parses no MIME
+# in BDAT chunks (no email object, no fileinfo, the file rules do not alert) and LAST does
+# not end the transaction: one smtp event, logged at the flow's end (pcap_cnt 28).
+c = TcpConn("10.0.0.1", "192.0.2.25", 40028, 25)
+c.open()
+body = MSG[:-3]
+c.exchange([(False, b"220 mx\r\n"), (True, b"EHLO c\r\n"), (False, b"250-mx\r\n250 CHUNKING\r\n"),
+            (True, b"MAIL FROM:<a@x>\r\n"), (False, b"250 ok\r\n"), (True, b"RCPT TO:<b@x>\r\n"),
+            (False, b"250 ok\r\n"), (True, b"BDAT %d LAST\r\n" % len(body) + body),
+            (False, b"250 ok\r\n"), (True, b"QUIT\r\n"), (False, b"221 bye\r\n")])
+c.close()
+_, _, events, _ = run_bongsu(["-r", write_pcap(os.path.join(TMP, "smtp-bdat.pcap"), c.pkts),
+                              "-k", "none", "--runmode", "single", "-S", RULES])
+validate_schema(events)
+check_eq([(e["pcap_cnt"], e["smtp"], e.get("email")) for e in of_type(events, "smtp")],
+         [(28, {"helo": "c", "mail_from": "<a@x>", "rcpt_to": ["<b@x>"]}, None)],
+         "BDAT: one smtp event, no email")
+check_eq(len(of_type(events, "fileinfo")) + len(of_type(events, "alert")), 0,
+         "BDAT: no fileinfo, no alert")
 finish()

@@ -220,7 +220,9 @@ static void test_no_welcome(void **unused)
     env_free(&e);
 }
 
-/* BDAT's chunk is raw bytes: an LF or "QUIT" inside it is not a command line. */
+/* BDAT's chunk is raw bytes: an LF or "QUIT" inside it is not a command line. LAST ends
+ * neither the transaction (the next commands stay in it) nor makes a message of the chunk
+ * (no MIME), as Suricata 7; a 250 answering RSET ends it, another reply does not. */
 static void run_bdat(size_t step)
 {
     Env e;
@@ -228,12 +230,16 @@ static void run_bdat(size_t step)
     feed(&e, false, "220 mx\r\n", step);
     feed(&e, true, "MAIL FROM:<a@x>\r\nBDAT 11 LAST\r\nQUIT\r\nab\ncd", step);
     assert_int_equal(app_layer_smtp_parser.tx_count(e.state), 1);
+    assert_false(app_layer_smtp_parser.tx_done(tx(&e, 0), true));
+    assert_null(app_layer_smtp_parser.tx_alert_more(e.state, tx(&e, 0)));
+    feed(&e, true, "NOOP\r\nRSET\r\n", step);
+    assert_int_equal(app_layer_smtp_parser.tx_count(e.state), 1);
+    feed(&e, false, "250 ok\r\n250 ok\r\n250 ok\r\n421 busy\r\n", step);
+    assert_false(app_layer_smtp_parser.tx_done(tx(&e, 0), true));
+    feed(&e, true, "RSET\r\n", step);
+    feed(&e, false, "250 reset\r\n", step);
     assert_true(app_layer_smtp_parser.tx_done(tx(&e, 0), true));
-    feed(&e, true, "NOOP\r\n", step);
-    assert_int_equal(app_layer_smtp_parser.tx_count(e.state), 2);
-    feed(&e, false, "250 ok\r\n250 ok\r\n250 ok\r\n", step);
     assert_false(has_event(&e, 0, "unable_to_match_reply_with_request"));
-    assert_false(has_event(&e, 1, "unable_to_match_reply_with_request"));
     env_free(&e);
 }
 
