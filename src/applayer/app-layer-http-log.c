@@ -231,21 +231,9 @@ void http_log_tx(AppLayerCtx *ctx, void *state, void *txp, uint64_t tx_id)
     eve_write(w, EVE_HTTP, obj);
 }
 
-static const ConfNode *http_log_conf(const ConfNode *conf)
-{
-    const ConfNode *outputs = conf ? conf_node(conf, "outputs") : NULL;
-    for (size_t i = 0; outputs && i < conf_node_count(outputs); i++) {
-        const ConfNode *eve = conf_node_lookup(conf_node_child(outputs, i), "eve-log");
-        const ConfNode *body = NULL;
-        if (eve && conf_seq_has_item(conf_node_lookup(eve, "types"), "http", &body))
-            return body;
-    }
-    return NULL;
-}
-
 void http_log_configure(const ConfNode *conf)
 {
-    const ConfNode *body = http_log_conf(conf);
+    const ConfNode *body = applayer_eve_type_conf(conf, "http");
     http_config.log_extended = body ? conf_get_bool(body, "extended", false) : false;
     const char *dump = body ? conf_get_str(body, "dump-all-headers", "none") : "none";
     http_config.log_request_headers = !strcmp(dump, "both") || !strcmp(dump, "request");

@@ -54,9 +54,11 @@
 #include <strings.h>
 
 #include <arpa/inet.h>
+#include <openssl/evp.h>
 
 #include "applayer/app-layer-txring.h"
 #include "applayer/mime.h"
+#include "config/config.h"
 #include "file/file.h"
 
 #define SMTP_LINE_MAX 4096
@@ -100,12 +102,41 @@ typedef struct SmtpList {
 
 struct SmtpState;
 
+/* Suricata's email_fields: the message headers an eve-log `smtp: {custom: [...]}` list may
+ * name (its key, or the header's name), in the order they are logged, and how: the last
+ * such header's value, its comma-separated list, or every such header's value. */
+typedef enum FieldKind { FIELD_STRING, FIELD_COMMA, FIELD_ALL } FieldKind;
+static const struct {
+    const char *key, *header;
+    FieldKind kind;
+} email_fields[] = {
+    {"reply_to", "reply-to", FIELD_STRING},     {"bcc", "bcc", FIELD_COMMA},
+    {"message_id", "message-id", FIELD_STRING}, {"subject", "subject", FIELD_STRING},
+    {"x_mailer", "x-mailer", FIELD_STRING},     {"user_agent", "user-agent", FIELD_STRING},
+    {"received", "received", FIELD_ALL},        {"x_originating_ip", "x-originating-ip", FIELD_STRING},
+    {"in_reply_to", "in-reply-to", FIELD_STRING}, {"references", "references", FIELD_STRING},
+    {"importance", "importance", FIELD_STRING}, {"priority", "priority", FIELD_STRING},
+    {"sensitivity", "sensitivity", FIELD_STRING}, {"organization", "organization", FIELD_STRING},
+    {"content_md5", "content-md5", FIELD_STRING}, {"date", "date", FIELD_STRING},
+};
+#define EMAIL_FIELD_COUNT (sizeof(email_fields) / sizeof(email_fields[0]))
+#define EMAIL_FIELD_SUBJECT 3
+
+/* The eve-log smtp options: `custom` fields (bit n: email_fields[n]) and `md5: [subject]`.
+ * `extended: yes` does nothing, as in Suricata 7.0 (its option parser clears the flag it
+ * sets); `md5: [body]` is not done. */
+static struct {
+    uint32_t custom;
+    bool subject_md5;
+} smtp_log;
+
 /* The message (DATA) of a transaction: EVE's "email" object and its attachments. */
 typedef struct SmtpMail {
     MimeParser *mime;
     bool ended;               /* the lone "." came: status PARSE_DONE */
     SmtpStr from;
     SmtpList to, cc, attachment, url;
+    SmtpList fields[EMAIL_FIELD_COUNT]; /* the headers smtp_log asks for */
     /* URLs of the message's own body (not of a part): Suricata logs these three then */
     bool root_url, has_ipv4_url, has_ipv6_url, has_exe_url;
     File *files[SMTP_FILES_MAX];
@@ -336,6 +367,34 @@ static void add_addresses(SmtpList *l, AppLayerCtx *ctx, const uint8_t *v, uint3
     }
 }
 
+static bool field_wanted(size_t f)
+{
+    return (smtp_log.custom & (1u << f)) || (f == EMAIL_FIELD_SUBJECT && smtp_log.subject_md5);
+}
+
+/* A header smtp_log asks for: the last one's value (or list), or every one's (logged last
+ * first): Suricata's MIME decoder puts each header before the ones already seen. */
+static void keep_field(SmtpMail *m, AppLayerCtx *ctx, const uint8_t *name, uint32_t nlen,
+                       const uint8_t *v, uint32_t vlen)
+{
+    for (size_t f = 0; f < EMAIL_FIELD_COUNT; f++) {
+        const char *h = email_fields[f].header;
+        if (strlen(h) != nlen || strncasecmp((const char *)name, h, nlen) != 0 ||
+            !field_wanted(f))
+            continue;
+        SmtpList *l = &m->fields[f];
+        if (email_fields[f].kind != FIELD_ALL) {
+            list_free(l);
+            *l = (SmtpList){0};
+        }
+        if (email_fields[f].kind == FIELD_COMMA)
+            add_addresses(l, ctx, v, vlen);
+        else
+            list_add(l, ctx, v, vlen);
+        return;
+    }
+}
+
 static void on_header(void *ud, const uint8_t *name, uint32_t nlen, const uint8_t *v,
                       uint32_t vlen)
 {
@@ -349,6 +408,7 @@ static void on_header(void *ud, const uint8_t *name, uint32_t nlen, const uint8_
         add_addresses(&m->to, s->ctx, v, vlen);
     else if (nlen == 2 && strncasecmp((const char *)name, "cc", 2) == 0)
         add_addresses(&m->cc, s->ctx, v, vlen);
+    keep_field(m, s->ctx, name, nlen, v, vlen);
 }
 
 static void on_file_begin(void *ud, const uint8_t *name, uint32_t len)
@@ -483,6 +543,30 @@ static void start_mail(SmtpState *s, SmtpTx *tx, AppLayerCtx *ctx)
         count_limit(ctx);
 }
 
+/* The custom fields and subject_md5, after the default ones (smtp events only: alerts and
+ * fileinfo carry the default ones, as Suricata's). */
+static void email_custom_json(json_t *o, const SmtpMail *m)
+{
+    for (size_t f = 0; f < EMAIL_FIELD_COUNT; f++) {
+        const SmtpList *l = &m->fields[f];
+        if (!(smtp_log.custom & (1u << f)) || !l->n)
+            continue;
+        json_object_set_new(o, email_fields[f].key,
+                            email_fields[f].kind == FIELD_STRING
+                                ? file_json_bytes(l->v[0].data, l->v[0].len)
+                                : list_json(l, email_fields[f].kind == FIELD_ALL));
+    }
+    const SmtpList *subject = &m->fields[EMAIL_FIELD_SUBJECT];
+    unsigned char md5[16];
+    if (smtp_log.subject_md5 && subject->n &&
+        EVP_Digest(subject->v[0].data, subject->v[0].len, md5, NULL, EVP_md5(), NULL)) {
+        char hex[33];
+        for (int i = 0; i < 16; i++)
+            snprintf(hex + 2 * i, 3, "%02x", md5[i]);
+        json_object_set_new(o, "subject_md5", json_string(hex));
+    }
+}
+
 static json_t *email_json(const SmtpMail *m)
 {
     json_t *o = json_object();
@@ -555,6 +639,8 @@ static void mail_free(SmtpMail *m)
     list_free(&m->cc);
     list_free(&m->attachment);
     list_free(&m->url);
+    for (size_t i = 0; i < EMAIL_FIELD_COUNT; i++)
+        list_free(&m->fields[i]);
     for (uint32_t i = 0; i < m->nfiles; i++)
         file_free(m->files[i]);
     free(m);
@@ -885,6 +971,8 @@ static void smtp_log_tx(AppLayerCtx *ctx, void *state, void *tx, uint64_t tx_id)
     const SmtpTx *t = tx;
     if (t->mail)
         json_object_set_new(obj, "email", email_json(t->mail));
+    if (t->mail)
+        email_custom_json(json_object_get(obj, "email"), t->mail);
     eve_write(w, EVE_SMTP, obj);
 }
 
@@ -897,8 +985,16 @@ void smtp_register_counters(void)
 
 static void smtp_configure(const struct ConfNode *conf)
 {
-    (void)conf;
     smtp_register_counters();
+    const ConfNode *opts = applayer_eve_type_conf(conf, "smtp");
+    const ConfNode *custom = opts ? conf_node_lookup(opts, "custom") : NULL;
+    const ConfNode *md5 = opts ? conf_node_lookup(opts, "md5") : NULL;
+    smtp_log.custom = 0;
+    for (size_t f = 0; custom && f < EMAIL_FIELD_COUNT; f++)
+        if (conf_seq_has_item(custom, email_fields[f].key, NULL) ||
+            conf_seq_has_item(custom, email_fields[f].header, NULL))
+            smtp_log.custom |= 1u << f;
+    smtp_log.subject_md5 = md5 && conf_seq_has_item(md5, "subject", NULL);
 }
 
 const AppLayerParser app_layer_smtp_parser = {

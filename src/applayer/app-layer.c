@@ -10,6 +10,7 @@
 
 #include "applayer/app-layer-internal.h"
 #include "common/timefmt.h"
+#include "config/config.h"
 
 static const char *const proto_names[ALPROTO_MAX] = {
     [ALPROTO_UNKNOWN] = "unknown", [ALPROTO_HTTP] = "http", [ALPROTO_DNS] = "dns",
@@ -17,6 +18,18 @@ static const char *const proto_names[ALPROTO_MAX] = {
     [ALPROTO_FTP] = "ftp",         [ALPROTO_FTPDATA] = "ftp-data",
     [ALPROTO_SMB] = "smb",         [ALPROTO_SMTP] = "smtp",
 };
+
+const struct ConfNode *applayer_eve_type_conf(const struct ConfNode *conf, const char *type)
+{
+    const ConfNode *outputs = conf ? conf_node(conf, "outputs") : NULL;
+    for (size_t i = 0; outputs && i < conf_node_count(outputs); i++) {
+        const ConfNode *eve = conf_node_lookup(conf_node_child(outputs, i), "eve-log");
+        const ConfNode *body = NULL;
+        if (eve && conf_seq_has_item(conf_node_lookup(eve, "types"), type, &body))
+            return body;
+    }
+    return NULL;
+}
 
 const char *app_proto_name(AppProto proto)
 {

@@ -260,6 +260,9 @@ bool applayer_change_in_progress(const AppLayerCtx *ctx);
 /* Helpers for parsers' log_tx: the EVE header for a transaction event (flow direction,
  * tx_id), written through the thread's writer by eve_write(). */
 json_t *applayer_eve_header(AppLayerCtx *ctx, const char *event_type, uint64_t tx_id);
+/* The options of an eve-log's types entry (`- http: {extended: yes}`), NULL when the first
+ * eve-log listing the type gives none or none lists it. Start-up. */
+const struct ConfNode *applayer_eve_type_conf(const struct ConfNode *conf, const char *type);
 /* An app-layer anomaly event (EVE anomaly type "applayer", Suricata's event names such as
  * "UNABLE_TO_MATCH_RESPONSE_TO_REQUEST"), logged when anomaly.types.applayer is on. */
 void applayer_raise_event(AppLayerCtx *ctx, const char *event_name, uint64_t tx_id);
