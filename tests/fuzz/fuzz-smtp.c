@@ -7,7 +7,9 @@
  * of them at the end), as the framework does, so the transaction window and the command queue
  * are exercised at their limits. DATA reaches the MIME parser (the corpus has a nested
  * multipart message with quoted-printable and base64 parts): attachments become files, asked
- * for through tx_file.
+ * for through tx_file, their bytes kept for file.data (as when a rule reads it). The eve-log
+ * smtp options are on (custom fields of each kind, subject_md5), so the message headers they
+ * keep are exercised and logged.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "file/file.h"
 
 #include "fuzz-applayer-util.h"
+#include "fuzz-conf-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,10 +34,23 @@ static void ask_events(void *state, void *tx)
         (void)f->size;
 }
 
+static void configure_once(void)
+{
+    static const char *const sets[] = {
+        "outputs.1.eve-log.types.7.smtp.custom.0=subject",
+        "outputs.1.eve-log.types.7.smtp.custom.1=received",
+        "outputs.1.eve-log.types.7.smtp.custom.2=bcc",
+        "outputs.1.eve-log.types.7.smtp.md5.0=subject",
+    };
+    fuzz_configure_once(app_layer_smtp_parser.configure, sets, sizeof(sets) / sizeof(sets[0]));
+    file_data_request();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static FuzzAppEnv env;
     fuzz_app_env_ready(&env, smtp_register_counters);
+    configure_once();
     AppLayerThread thread = {.counters = &env.counters, .eve = &env.writer};
     AppLayerFlow app = {.proto = ALPROTO_SMTP};
     Flow flow;
