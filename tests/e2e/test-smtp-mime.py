@@ -125,14 +125,22 @@ URL_BODY = (b"From: a@x\r\nTo: b@x\r\nSubject: s\r\n\r\n"
             b"visit HTTPS://Upper.Example/Path and http://Mixed.Example/AbC\"x\r\n"
             b"also <http://angle.example/q> www.bare.example ftp://f.example/x "
             b"http://dup.example/ http://dup.example/\r\n.\r\n")
-c = TcpConn("10.0.0.1", "192.0.2.25", 40027, 25)
-c.open()
-c.exchange([(False, b"220 mx\r\n"), (True, b"EHLO c\r\n"), (False, b"250 mx\r\n"),
-            (True, b"MAIL FROM:<a@x>\r\n"), (False, b"250 ok\r\n"), (True, b"RCPT TO:<b@x>\r\n"),
-            (False, b"250 ok\r\n"), (True, b"DATA\r\n"), (False, b"354 go\r\n"), (True, URL_BODY),
-            (False, b"250 ok\r\n"), (True, b"QUIT\r\n"), (False, b"221 bye\r\n")])
-c.close()
-_, _, events, _ = run_bongsu(["-r", write_pcap(os.path.join(TMP, "smtp-urls.pcap"), c.pkts),
+
+
+def mail_pcap(name, sport, body):
+    """A capture of one mail sent with DATA (body ends with its lone ".") and QUIT."""
+    c = TcpConn("10.0.0.1", "192.0.2.25", sport, 25)
+    c.open()
+    c.exchange([(False, b"220 mx\r\n"), (True, b"EHLO c\r\n"), (False, b"250 mx\r\n"),
+                (True, b"MAIL FROM:<a@x>\r\n"), (False, b"250 ok\r\n"),
+                (True, b"RCPT TO:<b@x>\r\n"), (False, b"250 ok\r\n"), (True, b"DATA\r\n"),
+                (False, b"354 go\r\n"), (True, body), (False, b"250 ok\r\n"), (True, b"QUIT\r\n"),
+                (False, b"221 bye\r\n")])
+    c.close()
+    return write_pcap(os.path.join(TMP, name), c.pkts)
+
+
+_, _, events, _ = run_bongsu(["-r", mail_pcap("smtp-urls.pcap", 40027, URL_BODY),
                               "-k", "none", "--runmode", "single"])
 validate_schema(events)
 check_eq([e.get("email") for e in of_type(events, "smtp")][:1],
@@ -168,19 +176,12 @@ FIELDS = (b"From: a@x\r\nTo: b@x\r\nSubject: Quarterly  report\r\nReceived: from
           b"Received: from c\r\n by d\r\nX-Mailer: M 1.0\r\nBcc: u@x, v@y\r\n"
           b"Date: Mon, 1 Jan 2024 00:00:00 +0000\r\nMessage-ID: <1@x>\r\nReply-To: r@x\r\n"
           b"Subject: second\r\n\r\nbody\r\n.\r\n")
-c = TcpConn("10.0.0.1", "192.0.2.25", 40029, 25)
-c.open()
-c.exchange([(False, b"220 mx\r\n"), (True, b"EHLO c\r\n"), (False, b"250 mx\r\n"),
-            (True, b"MAIL FROM:<a@x>\r\n"), (False, b"250 ok\r\n"), (True, b"RCPT TO:<b@x>\r\n"),
-            (False, b"250 ok\r\n"), (True, b"DATA\r\n"), (False, b"354 go\r\n"), (True, FIELDS),
-            (False, b"250 ok\r\n"), (True, b"QUIT\r\n"), (False, b"221 bye\r\n")])
-c.close()
 CFG = os.path.join(TMP, "fields.yaml")
 with open(CFG, "w") as f:
     f.write("outputs:\n  - eve-log:\n      enabled: yes\n      filename: eve.json\n"
             "      types:\n        - smtp:\n            custom: [received, x-mailer, subject, bcc,"
             " date, message_id, reply-to]\n            md5: [subject]\n        - flow\n")
-_, _, events, _ = run_bongsu(["-c", CFG, "-r", write_pcap(os.path.join(TMP, "fields.pcap"), c.pkts),
+_, _, events, _ = run_bongsu(["-c", CFG, "-r", mail_pcap("fields.pcap", 40029, FIELDS),
                               "-k", "none", "--runmode", "single"])
 # Suricata's schema lacks bcc and reply_to (the reference's own event fails it the same way):
 # the rest of the event is validated.
