@@ -11,8 +11,8 @@
  * "250-..." continuation lines) answers the oldest. A reply before any command is the
  * server's welcome (INVALID_REPLY when it is not a 220); each command while no welcome was
  * seen raises NO_SERVER_WELCOME_MESSAGE, as Suricata 7 does (a reply answering a command is
- * no welcome: a client that speaks first raises it at every command). DATA puts the client side into
- * message mode at once (as Suricata: it does not wait for the 354) until a line holding a
+ * no welcome: a client that speaks first raises it at every command). DATA puts the client
+ * side into message mode at once (as Suricata: it does not wait for the 354) until a line holding a
  * lone ".", which the server answers as a command; BDAT <n> skips n raw bytes (as Suricata 7:
  * no MIME, no email object or files for them). A 220 answering STARTTLS hands the flow back to
  * protocol detection expecting TLS; the bytes after the 220's line in the same chunk (a
@@ -113,7 +113,8 @@ static const struct {
     {"reply_to", "reply-to", FIELD_STRING},     {"bcc", "bcc", FIELD_COMMA},
     {"message_id", "message-id", FIELD_STRING}, {"subject", "subject", FIELD_STRING},
     {"x_mailer", "x-mailer", FIELD_STRING},     {"user_agent", "user-agent", FIELD_STRING},
-    {"received", "received", FIELD_ALL},        {"x_originating_ip", "x-originating-ip", FIELD_STRING},
+    {"received", "received", FIELD_ALL},
+    {"x_originating_ip", "x-originating-ip", FIELD_STRING},
     {"in_reply_to", "in-reply-to", FIELD_STRING}, {"references", "references", FIELD_STRING},
     {"importance", "importance", FIELD_STRING}, {"priority", "priority", FIELD_STRING},
     {"sensitivity", "sensitivity", FIELD_STRING}, {"organization", "organization", FIELD_STRING},

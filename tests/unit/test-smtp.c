@@ -116,8 +116,8 @@ static void test_session(void **unused)
 }
 
 /* A MIME message through DATA, whole and a byte at a time: its attachment is a file of the
- * transaction (the file keywords' tx_file), decoded, with a dot-stuffed line unstuffed
- * ("..b" is ".b"), closed when the lone "." ends the message; a bad quoted-printable "="
+ * transaction (the file keywords' tx_file), decoded (its bytes kept for file.data), with a
+ * dot-stuffed line unstuffed ("..b" is ".b"), closed when the lone "." ends the message; a bad quoted-printable "="
  * in the text part raises mime_invalid_qp on the transaction. */
 static void run_mime(size_t step)
 {
@@ -138,6 +138,12 @@ static void run_mime(size_t step)
     assert_memory_equal(f->name, "f.txt", 5);
     assert_int_equal(f->name_len, 5);
     assert_int_equal(f->size, strlen("a\r\n.b"));
+    /* file.data: the decoded bytes, kept once a rule reads file.data (run_mime asks) */
+    const uint8_t *d;
+    uint32_t n;
+    assert_true(file_data_get(f, &d, &n));
+    assert_int_equal(n, f->size);
+    assert_memory_equal(d, "a\r\n.b", n);
     assert_int_equal(f->state, FILE_STATE_CLOSED);
     assert_true(has_event(&e, 0, "mime_invalid_qp"));
     assert_false(has_event(&e, 0, "mime_invalid_base64"));
@@ -158,6 +164,7 @@ static void run_mime(size_t step)
 static void test_mime(void **unused)
 {
     (void)unused;
+    file_data_request();
     app_test_whole_and_bytewise(run_mime, 7);
 }
 
