@@ -117,8 +117,8 @@ static void test_session(void **unused)
 
 /* A MIME message through DATA, whole and a byte at a time: its attachment is a file of the
  * transaction (the file keywords' tx_file), decoded (its bytes kept for file.data), with a
- * dot-stuffed line unstuffed ("..b" is ".b"), closed when the lone "." ends the message; a bad quoted-printable "="
- * in the text part raises mime_invalid_qp on the transaction. */
+ * dot-stuffed line unstuffed ("..b" is ".b"), closed when the lone "." ends the message; a
+ * bad quoted-printable "=" in the text part raises mime_invalid_qp on the transaction. */
 static void run_mime(size_t step)
 {
     Env e;
