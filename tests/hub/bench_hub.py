@@ -88,13 +88,15 @@ def ingest_phase(hub, tokens, bodies, seconds=None, until_total=None, base=0, on
 
 def cpu_seconds(pid):
     """(utime, stime) of a process, in seconds, then its bytes read and written through
-    read/write system calls (page cache hits included), from /proc (Linux)."""
+    read/write system calls (page cache hits included) and its minor page faults, from
+    /proc (Linux)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     tick = os.sysconf("SC_CLK_TCK")
     with open(f"/proc/{pid}/io") as f:
         io = dict(ln.split(": ") for ln in f.read().splitlines())
-    return int(fields[11]) / tick, int(fields[12]) / tick, int(io["rchar"]), int(io["wchar"])
+    return (int(fields[11]) / tick, int(fields[12]) / tick, int(io["rchar"]), int(io["wchar"]),
+            int(fields[7]))
 
 
 def cpu_text(c0, c1, n):
@@ -105,9 +107,10 @@ def cpu_text(c0, c1, n):
     hits included: pages read back into SQLite's cache, WAL and checkpoint writes) do
     not depend on the load either."""
     user, sys_ = (1e6 * (c1[i] - c0[i]) / max(n, 1) for i in range(2))
-    rd, wr = ((c1[i] - c0[i]) / max(n, 1) for i in (2, 3))
+    rd, wr, flt = ((c1[i] - c0[i]) / max(n, 1) for i in (2, 3, 4))
     return (f"hub CPU {user + sys_:.1f} us/event (user {user:.1f} + sys {sys_:.1f}), "
-            f"read {rd:,.0f} + written {wr:,.0f} bytes/event, load {os.getloadavg()[0]:.1f}")
+            f"read {rd:,.0f} + written {wr:,.0f} bytes/event, {flt:.2f} page faults/event, "
+            f"load {os.getloadavg()[0]:.1f}")
 
 
 def latency(hub, token, path, n=30, budget_s=30):
