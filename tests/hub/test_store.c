@@ -1222,8 +1222,11 @@ static void *sw_sensor(void *p)
 
 /* Sensors posting at once through one shared writer handle (server.c): every batch is
  * stored once (a lost unlock between two holders hangs this test), a retried key is
- * replayed, and the checkpoint thread keeps the WAL from growing with the data: its
- * frames at the end are far fewer than the data written, which all passed through it. */
+ * replayed, and the checkpoint thread keeps the WAL from growing with the data. Every
+ * line passed through the WAL, so without a checkpoint that let it start over it would
+ * hold more than the lines' padding alone; with them it holds about one checkpoint
+ * length (32 MiB) at most, plus what was written while the last one ran (Release: 18
+ * MB at the end, ASan: 30 MB, of 60 MB of padding). */
 static void test_shared_writer(void **state)
 {
     fixture *f = *state;
@@ -1245,8 +1248,9 @@ static void test_shared_writer(void **state)
     }
     int64_t n = 0;
     hub_event_filter all = {0};
-    assert_int_equal(hub_store_count(w, &all, &n), HUB_OK);
+    assert_int_equal(hub_store_count(f->s, &all, &n), HUB_OK);
     assert_int_equal(n, SW_THREADS * SW_BODIES * SW_LINES);
+    hub_store_close(w); /* joins the checkpoint thread; f->s keeps the WAL from going */
     sqlite3 *db;
     int log = -1, done = -1;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
@@ -1263,8 +1267,7 @@ static void test_shared_writer(void **state)
     int64_t wal_bytes = (int64_t)log * page;
     assert_true(log >= 0);
     print_message("WAL at the end: %d frames, %lld bytes\n", log, (long long)wal_bytes);
-    assert_true(wal_bytes < (int64_t)SW_THREADS * SW_BODIES * SW_LINES * SW_PAD / 2);
-    hub_store_close(w);
+    assert_true(wal_bytes < (int64_t)SW_THREADS * SW_BODIES * SW_LINES * SW_PAD);
 }
 
 int main(void)
