@@ -492,9 +492,12 @@ static hub_status store_batch(hub_store *s, hub_stream *fwd, batch_ctx *b, parse
     if (st == HUB_OK && idem_key)
         st = hub_store_idem_put(s, b->sensor, idem_key, res->reply);
     if (st == HUB_OK)
-        st = hub_store_commit(s);
-    if (st != HUB_OK) {
+        st = hub_store_commit(s); /* which rolls back itself when it fails */
+    else
         hub_store_rollback(s);
+    /* s may be the server's shared writer: once the transaction ended, another batch's
+     * thread may hold it, so nothing below touches it. */
+    if (st != HUB_OK) {
         free(res->reply);
         res->reply = NULL;
         return st;
@@ -507,12 +510,12 @@ static hub_status store_batch(hub_store *s, hub_stream *fwd, batch_ctx *b, parse
 hub_status hub_ingest_body(hub_store *s, const char *sensor, const char *idem_key,
                            const char *body, size_t len, hub_ingest_result *res)
 {
-    return hub_ingest_body_to(s, NULL, sensor, idem_key, body, len, res);
+    return hub_ingest_body_to(s, s, NULL, sensor, idem_key, body, len, res);
 }
 
-hub_status hub_ingest_body_to(hub_store *s, hub_stream *fwd, const char *sensor,
-                              const char *idem_key, const char *body, size_t len,
-                              hub_ingest_result *res)
+hub_status hub_ingest_body_to(hub_store *s, hub_store *w, hub_stream *fwd,
+                              const char *sensor, const char *idem_key, const char *body,
+                              size_t len, hub_ingest_result *res)
 {
     memset(res, 0, sizeof *res);
     /* A retried batch is answered before any parsing; store_batch checks again under
@@ -520,12 +523,12 @@ hub_status hub_ingest_body_to(hub_store *s, hub_stream *fwd, const char *sensor,
     hub_status st;
     if (idem_key && (st = replay(s, sensor, idem_key, res)) != HUB_ERR_NOTFOUND)
         return st;
-    batch_ctx b = {.s = s, .sensor = sensor, .received_us = hub_now_us(),
+    batch_ctx b = {.s = w, .sensor = sensor, .received_us = hub_now_us(),
                    .errors = json_array(), .st = HUB_OK};
     parse_job j;
     st = job_start(&j, &b, body, len);
     if (st == HUB_OK)
-        st = store_batch(s, fwd, &b, &j, idem_key, res);
+        st = store_batch(w, fwd, &b, &j, idem_key, res);
     job_free(&j);
     json_decref(b.errors);
     return st;

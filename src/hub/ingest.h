@@ -46,12 +46,15 @@ typedef struct {
 hub_status hub_ingest_body(hub_store *s, const char *sensor, const char *idem_key,
                            const char *body, size_t len, hub_ingest_result *res);
 
-/* The same, but the accepted events go to a Redis stream (serve --redis) instead of the
- * store's events table; the idempotency record is still kept in the store, written after
- * Redis acknowledged every line. fwd NULL is hub_ingest_body. */
-hub_status hub_ingest_body_to(hub_store *s, hub_stream *fwd, const char *sensor,
-                              const char *idem_key, const char *body, size_t len,
-                              hub_ingest_result *res);
+/* The same, but the transaction runs on w, a handle that other threads share under the
+ * process's write lock (w may be s): the server's single SQLite writer, whose page cache
+ * stays warm from batch to batch (server.c); s, this thread's own, answers a retried
+ * batch before any parsing. With fwd the accepted events go to a Redis stream (serve
+ * --redis) instead of the store's events table; the idempotency record is still kept in
+ * the store, written after Redis acknowledged every line. */
+hub_status hub_ingest_body_to(hub_store *s, hub_store *w, hub_stream *fwd,
+                              const char *sensor, const char *idem_key, const char *body,
+                              size_t len, hub_ingest_result *res);
 
 /* Offline import of an EVE file; commits every `batch` lines. Rejected lines are
  * reported on `errs` (may be NULL). */

@@ -112,7 +112,7 @@ hub_status hub_store_token_list(hub_store *s, hub_token_cb cb, void *ud);
  * writer past the busy timeout). NULL (the default) means no in-process lock. */
 void hub_store_share_write_lock(hub_store *s, pthread_mutex_t *mu);
 hub_status hub_store_begin(hub_store *s);
-hub_status hub_store_commit(hub_store *s);
+hub_status hub_store_commit(hub_store *s); /* a failed commit has rolled back */
 void hub_store_rollback(hub_store *s);
 hub_status hub_store_event_add(hub_store *s, const char *sensor, int64_t received_us,
                                const hub_event_fields *f);

@@ -22,6 +22,7 @@
  */
 #include "store_backend.h"
 #include "store_sql.h"
+#include "sqlite_ckpt.h"
 
 #include <assert.h>
 #include <openssl/crypto.h>
@@ -34,6 +35,7 @@
 #define SQ_COLS 14 /* bound values per event */
 #define SQ_ROWBUF_KEEP 16384 /* a row buffer grown past this is freed once inserted */
 #define SQ_STMT_CACHE 16     /* query statements kept prepared per handle (sql_run) */
+#define HUB_CKPT_MB 32       /* WAL length (MiB) that asks for a checkpoint */
 
 typedef struct {
     char *sql; /* the text it was prepared from: the cache key */
@@ -50,6 +52,7 @@ struct sq_store {
     pthread_mutex_t *write_mu; /* shared with the other handles of this process, or NULL */
     int wal_pages;             /* WAL length after this handle's last commit (wal_hook) */
     int ckpt_pages;            /* checkpoint once the WAL is this long */
+    sq_ckpt *ckpt;             /* the checkpoint thread, started at the first long WAL */
     bool writing;              /* between begin and commit/rollback */
     hub_rollup acc;            /* rollup rows of this transaction (store_sql.c) */
     sq_cached_stmt cache[SQ_STMT_CACHE]; /* see stmt_get */
@@ -297,7 +300,7 @@ hub_status sq_open(const char *path, sq_store **out)
                             " PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
                             " PRAGMA journal_size_limit=67108864;");
     int page = pragma_int(s, "PRAGMA page_size"); /* the autocheckpoint counts pages */
-    s->ckpt_pages = (32 << 20) / (page > 0 ? page : 4096);
+    s->ckpt_pages = (HUB_CKPT_MB << 20) / (page > 0 ? page : 4096);
     if (st == HUB_OK)
         sqlite3_wal_autocheckpoint(s->db, s->ckpt_pages);
     if (st == HUB_OK)
@@ -318,6 +321,7 @@ void sq_close(sq_store *s)
 {
     if (!s)
         return;
+    sq_ckpt_stop(s->ckpt);
     hub_rollup_clear(&s->acc);
     sqlite3_finalize(s->ins_events);
     for (int r = 0; r < SQ_ROWS; r++)
@@ -441,18 +445,24 @@ static int wal_length(void *ud, sqlite3 *db, const char *name, int pages)
     return SQLITE_OK;
 }
 
-/* Handles that share the process's write lock (the server's pool) checkpoint after
- * releasing it, not inside COMMIT as the autocheckpoint does: copying 32 MiB of WAL
- * into the database and its fsync (up to 1.4 s seen on this shared disk) then delay
- * only this batch's reply, while the other sensors' batches go on being written.
- * PASSIVE: it never waits for readers or writers; whatever it cannot copy now, the
- * next one will. */
+/* Handles that share the process's write lock (the server's writer and pool) do not
+ * checkpoint inside COMMIT as the autocheckpoint does: copying 32 MiB of WAL into the
+ * database and its fsync (up to 1.4 s seen on this shared disk) would hold the batch's
+ * reply and every other sensor's batch behind the lock. They hand it to a checkpoint
+ * thread (sqlite_ckpt.c). Called under the write lock: the handle may be the server's
+ * single writer, which the next batch's thread uses as soon as the lock is released.
+ * Only when that thread cannot run does the writer checkpoint (PASSIVE) itself. */
 static void checkpoint_if_long(sq_store *s)
 {
     if (!s->write_mu || s->wal_pages < s->ckpt_pages)
         return;
+    int pages = s->wal_pages;
     s->wal_pages = 0;
-    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (!s->ckpt)
+        s->ckpt = sq_ckpt_start(sqlite3_db_filename(s->db, "main"), s->ckpt_pages,
+                                s->write_mu);
+    if (!s->ckpt || !sq_ckpt_kick(s->ckpt, pages))
+        sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 void sq_share_write_lock(sq_store *s, pthread_mutex_t *mu)
@@ -464,16 +474,17 @@ void sq_share_write_lock(sq_store *s, pthread_mutex_t *mu)
 
 static void write_done(sq_store *s)
 {
-    if (s->writing && s->write_mu)
+    bool held = s->writing;
+    s->writing = false; /* before the unlock: the next holder sets it again */
+    if (held && s->write_mu)
         pthread_mutex_unlock(s->write_mu);
-    s->writing = false;
 }
 
 hub_status sq_begin(sq_store *s)
 {
-    assert(!s->writing);
-    if (s->write_mu)
+    if (s->write_mu) /* before touching s: the server's writer is shared by threads */
         pthread_mutex_lock(s->write_mu);
+    assert(!s->writing);
     s->writing = true;
     /* IMMEDIATE takes the database write lock now, so the idempotency check that
      * follows and the inserts see one consistent state (other processes included). */
@@ -493,11 +504,12 @@ hub_status sq_commit(sq_store *s)
         st = rollup_flush(s);
     if (st == HUB_OK)
         st = exec(s, "COMMIT");
-    if (st != HUB_OK)
-        sq_rollback(s);
+    if (st != HUB_OK) {
+        sq_rollback(s); /* releases the lock: s is not to be touched after */
+        return st;
+    }
+    checkpoint_if_long(s);
     write_done(s);
-    if (st == HUB_OK)
-        checkpoint_if_long(s);
     return st;
 }
 

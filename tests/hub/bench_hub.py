@@ -87,19 +87,29 @@ def ingest_phase(hub, tokens, bodies, seconds=None, until_total=None, base=0, on
 
 
 def cpu_seconds(pid):
-    """(utime, stime) of a process, in seconds (Linux)."""
+    """(utime, stime) of a process, in seconds, then its bytes read and written through
+    read/write system calls (page cache hits included) and its minor page faults, from
+    /proc (Linux)."""
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     tick = os.sysconf("SC_CLK_TCK")
-    return int(fields[11]) / tick, int(fields[12]) / tick
+    with open(f"/proc/{pid}/io") as f:
+        io = dict(ln.split(": ") for ln in f.read().splitlines())
+    return (int(fields[11]) / tick, int(fields[12]) / tick, int(io["rchar"]), int(io["wchar"]),
+            int(fields[7]))
 
 
 def cpu_text(c0, c1, n):
     """The hub's CPU per event between two cpu_seconds() readings, user and kernel
     apart (the kernel's share is page writes and reads, not instructions), with the
-    load average beside it: on a shared machine wall-clock rates mean little without."""
+    load average beside it: on a shared machine wall-clock rates mean little without.
+    The bytes read and written per event (read/write system calls on files, page cache
+    hits included: pages read back into SQLite's cache, WAL and checkpoint writes) do
+    not depend on the load either."""
     user, sys_ = (1e6 * (c1[i] - c0[i]) / max(n, 1) for i in range(2))
+    rd, wr, flt = ((c1[i] - c0[i]) / max(n, 1) for i in (2, 3, 4))
     return (f"hub CPU {user + sys_:.1f} us/event (user {user:.1f} + sys {sys_:.1f}), "
+            f"read {rd:,.0f} + written {wr:,.0f} bytes/event, {flt:.2f} page faults/event, "
             f"load {os.getloadavg()[0]:.1f}")
 
 
