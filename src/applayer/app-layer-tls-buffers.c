@@ -6,7 +6,9 @@
  * certificate, the to-client side the server's. A field that was not seen gives no buffer
  * (false), so a rule on it cannot match. Fingerprint buffers exist only while JA3/JA4 are
  * computed (see tls_enable_ja3 in app-layer-tls.h). tls.certs is a multi-buffer: every
- * certificate of the chain is inspected on its own.
+ * certificate of the chain is inspected on its own. The hello buffers are final once their
+ * side's hello was parsed (tls_tx_progress): rules reading only them are inspected then,
+ * as Suricata 7 registers them at progress 0, not when the handshake is done.
  */
 #include <string.h>
 
@@ -185,23 +187,28 @@ void tls_register_buffers(void)
         const char *name;
         bool ts, tc;
         AppLayerBufferGetter get;
+        bool hello;   /* final once that side's hello was parsed (tls_tx_progress 1) */
     } list[] = {
-        {"tls.sni", true, false, get_sni},
-        {"tls.cert_subject", true, true, get_subject},
-        {"tls.cert_issuer", true, true, get_issuer},
-        {"tls.cert_serial", true, true, get_serial},
-        {"tls.cert_fingerprint", true, true, get_fingerprint},
-        {"tls.version", true, true, get_version},
-        {"tls.random", true, true, get_random},
-        {"tls.random_time", true, true, get_random_time},
-        {"tls.random_bytes", true, true, get_random_bytes},
-        {"ja3.hash", true, false, get_ja3_hash},
-        {"ja3.string", true, false, get_ja3_string},
-        {"ja3s.hash", false, true, get_ja3s_hash},
-        {"ja3s.string", false, true, get_ja3s_string},
-        {"ja4.hash", true, false, get_ja4},
+        {"tls.sni", true, false, get_sni, true},
+        {"tls.cert_subject", true, true, get_subject, false},
+        {"tls.cert_issuer", true, true, get_issuer, false},
+        {"tls.cert_serial", true, true, get_serial, false},
+        {"tls.cert_fingerprint", true, true, get_fingerprint, false},
+        {"tls.version", true, true, get_version, false},
+        {"tls.random", true, true, get_random, true},
+        {"tls.random_time", true, true, get_random_time, true},
+        {"tls.random_bytes", true, true, get_random_bytes, true},
+        {"ja3.hash", true, false, get_ja3_hash, true},
+        {"ja3.string", true, false, get_ja3_string, true},
+        {"ja3s.hash", false, true, get_ja3s_hash, true},
+        {"ja3s.string", false, true, get_ja3s_string, true},
+        {"ja4.hash", true, false, get_ja4, true},
     };
-    for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++)
-        applayer_buffer_register(list[i].name, ALPROTO_TLS, list[i].ts, list[i].tc, list[i].get);
+    for (size_t i = 0; i < sizeof(list) / sizeof(list[0]); i++) {
+        int id = applayer_buffer_register(list[i].name, ALPROTO_TLS, list[i].ts, list[i].tc,
+                                          list[i].get);
+        if (list[i].hello)
+            applayer_buffer_set_progress(id, 0, 0);
+    }
     applayer_buffer_register_multi("tls.certs", ALPROTO_TLS, true, true, get_cert);
 }

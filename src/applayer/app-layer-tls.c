@@ -426,6 +426,23 @@ static bool tls_tx_done(void *tx, bool to_server)
     return s->flags & (TLS_FLAG_HANDSHAKE_DONE | TLS_FLAG_FINISHED);
 }
 
+/* The progress detection sees (AppLayerParser.tx_progress), per side, as Suricata 7 reports
+ * it: its ClientHello buffers (tls.sni, ja3.*, ja4.hash, the client's random) are registered
+ * to the server at progress 0, so a rule on them is inspected at the first packet to the
+ * server after the ClientHello was parsed, long before the handshake completes; the
+ * ServerHello's (ja3s.*, the server's random) to the client at 0 likewise. A side is at 1
+ * once its hello was parsed (the buffers registered at 0 are final then: a hello is parsed
+ * once). Certificate buffers keep the side's completion (Suricata inspects the server's at
+ * TLS_HANDSHAKE_DONE, the client's possibly later). */
+static int tls_tx_progress(void *state, void *tx, bool to_server)
+{
+    (void)state;
+    const TlsState *s = tx;
+    if (tls_tx_done(tx, to_server))
+        return APPLAYER_PROGRESS_DONE;
+    return (s->flags & (to_server ? TLS_FLAG_CLIENT_HELLO : TLS_FLAG_SERVER_HELLO)) ? 1 : 0;
+}
+
 /* Nothing to free: the transaction is the state, which lives until the flow ends, because
  * alerts raised after the handshake was logged still carry its "tls" object and detection
  * can still read its buffers (Suricata keeps its TLS transaction the same way). */
@@ -528,6 +545,8 @@ const AppLayerParser app_layer_tls_parser = {
     .tx_get = tls_tx_get,
     .tx_done = tls_tx_done,
     .tx_free = tls_tx_free,
+    .tx_progress = tls_tx_progress,
+    .inspect_by_direction = true,
     .log_tx = tls_log_tx,
     .tx_alert_json = tls_alert_json,
     .configure = tls_configure,

@@ -195,3 +195,29 @@ class TcpConn:
         self.pkt(True, self.FIN | self.ACK)
         self.pkt(False, self.FIN | self.ACK)
         self.pkt(True, self.ACK)
+
+
+# ---- TLS messages (crafted handshakes) -------------------------------------------------
+
+def tls_record(hs_type, body):
+    """A TLS handshake record holding one message."""
+    msg = bytes([hs_type]) + struct.pack(">I", len(body))[1:] + body
+    return b"\x16\x03\x01" + struct.pack(">H", len(msg)) + msg
+
+
+def tls_client_hello(sni):
+    """A TLS 1.2 ClientHello offering ciphers 0xc02f and 0x002f, with one SNI extension."""
+    name = struct.pack(">BH", 0, len(sni)) + sni
+    ext = struct.pack(">HHH", 0, len(name) + 2, len(name)) + name
+    body = (b"\x03\x03" + bytes(32) + b"\x00" + struct.pack(">H", 4) + b"\xc0\x2f\x00\x2f" +
+            b"\x01\x00" + struct.pack(">H", len(ext)) + ext)
+    return tls_record(1, body)
+
+
+def tls_server_hello():
+    """A TLS 1.2 ServerHello choosing cipher 0xc02f (49199), no extensions."""
+    return tls_record(2, b"\x03\x03" + bytes(32) + b"\x00" + b"\xc0\x2f" + b"\x00" + b"\x00\x00")
+
+
+TLS_CCS = b"\x14\x03\x03\x00\x01\x01"                  # ChangeCipherSpec
+TLS_APPDATA = b"\x17\x03\x03\x00\x10" + bytes(16)      # one encrypted record

@@ -13,35 +13,14 @@ the merged capture gave no alert: the ServerHello was lost with the SMTP parser'
 transaction inspection timing, not checked here.)
 """
 import os
-import struct
 import tempfile
 
-from e2elib import TcpConn, check_eq, finish, of_type, run_bongsu, validate_schema, write_pcap
+from e2elib import (TLS_APPDATA as APPDATA, TLS_CCS as CCS, TcpConn, check_eq, finish, of_type,
+                    run_bongsu, tls_client_hello, tls_server_hello, validate_schema, write_pcap)
 
 TMP = tempfile.mkdtemp(prefix="bongsu-smtp-tls-")
 SNI = b"mail.example.org"
-CCS = b"\x14\x03\x03\x00\x01\x01"                  # ChangeCipherSpec
-APPDATA = b"\x17\x03\x03\x00\x10" + bytes(16)      # one encrypted record
 JA3S = {"hash": "174e7e4992a63f6d419626d97363adb8", "string": "771,49199,"}
-
-
-def record(hs_type, body):
-    """A TLS handshake record holding one message."""
-    msg = bytes([hs_type]) + struct.pack(">I", len(body))[1:] + body
-    return b"\x16\x03\x01" + struct.pack(">H", len(msg)) + msg
-
-
-def client_hello():
-    sni = struct.pack(">BH", 0, len(SNI)) + SNI
-    sni_ext = struct.pack(">HHH", 0, len(sni) + 2, len(sni)) + sni
-    body = (b"\x03\x03" + bytes(32) + b"\x00" + struct.pack(">H", 4) + b"\xc0\x2f\x00\x2f" +
-            b"\x01\x00" + struct.pack(">H", len(sni_ext)) + sni_ext)
-    return record(1, body)
-
-
-def server_hello():
-    # TLS 1.2, cipher 0xc02f (49199), no extensions
-    return record(2, b"\x03\x03" + bytes(32) + b"\x00" + b"\xc0\x2f" + b"\x00" + b"\x00\x00")
 
 
 def capture(merged):
@@ -50,10 +29,10 @@ def capture(merged):
     c.exchange([(False, b"220 mx ESMTP\r\n"), (True, b"EHLO c.example\r\n"),
                 (False, b"250-mx\r\n250 STARTTLS\r\n"), (True, b"STARTTLS\r\n")])
     if merged:
-        c.send(False, b"220 ready\r\n" + server_hello())
+        c.send(False, b"220 ready\r\n" + tls_server_hello())
     else:
-        c.exchange([(False, b"220 ready\r\n"), (False, server_hello())])
-    c.exchange([(True, client_hello()), (False, CCS), (True, CCS), (True, APPDATA),
+        c.exchange([(False, b"220 ready\r\n"), (False, tls_server_hello())])
+    c.exchange([(True, tls_client_hello(SNI)), (False, CCS), (True, CCS), (True, APPDATA),
                 (False, APPDATA)])
     c.close()
     name = "merged" if merged else "split"
