@@ -547,6 +547,7 @@ const AppLayerParser app_layer_tls_parser = {
     .tx_free = tls_tx_free,
     .tx_progress = tls_tx_progress,
     .inspect_by_direction = true,
+    .inspect_pending_once = true,
     .log_tx = tls_log_tx,
     .tx_alert_json = tls_alert_json,
     .configure = tls_configure,

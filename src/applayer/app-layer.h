@@ -117,6 +117,10 @@ typedef struct AppLayerParser {
      * at the first packet to the client after the response is (detect-tx-timing.c); the
      * transaction is logged once both sides were inspected. */
     bool inspect_by_direction;
+    /* With inspect_by_direction: a transaction whose two sides both wait at its logging (flow
+     * end, no packet of either side came after they were ready) is inspected once for both,
+     * not once per side (TLS: the reference raises its handshake's event rules once then). */
+    bool inspect_pending_once;
     /* Optional: the key of tx_alert_json's object in alerts when it is not `name`
      * (ftp-data's is "ftp_data", as Suricata's EVE names it). */
     const char *alert_key;

@@ -817,6 +817,15 @@ void detect_tx(void *ud, Flow *f, const Packet *p, AppProto proto, void *state, 
         tx_inspect(dt, f, p, proto, state, tx, tx_id, -1);
         return;
     }
+    if (parser->inspect_pending_once && tx_id >= app->inspected[0] &&
+        tx_id >= app->inspected[1]) {
+        detect_tx_early_begin_both(dt, app, tx_id);
+        tx_inspect(dt, f, p, proto, state, tx, tx_id, -1);
+        detect_tx_early_end(dt, app, tx_id, 0);
+        detect_tx_early_end(dt, app, tx_id, 1);
+        app->inspected[0] = app->inspected[1] = tx_id + 1;
+        return;
+    }
     const Signature *both[DETECT_ALERT_CAP];
     SigAction actions[DETECT_ALERT_CAP];
     uint32_t n = 0;

@@ -202,6 +202,9 @@ bool detect_tx_early_admits(DetectThread *dt, const Signature *sig);
 void detect_tx_early_begin(DetectThread *dt, struct AppLayerFlow *app, uint64_t tx_id,
                            int side);
 void detect_tx_early_end(DetectThread *dt, struct AppLayerFlow *app, uint64_t tx_id, int side);
+/* The same around one inspection of both sides (AppLayerParser.inspect_pending_once): the
+ * rules decided early on either side are skipped. */
+void detect_tx_early_begin_both(DetectThread *dt, struct AppLayerFlow *app, uint64_t tx_id);
 /* An alert did not fit the packet's queue: detect.alert_queue_overflow. */
 void detect_count_overflow(DetectThread *dt);
 /* Writes one transaction alert on packet p with the transaction's app-layer object. */

@@ -112,10 +112,18 @@ static uint32_t early_find(const AppLayerFlow *app, int side, uint32_t num)
     return lo;
 }
 
+static bool early_recorded(const AppLayerFlow *app, int side, uint32_t num)
+{
+    uint32_t at = early_find(app, side, num);
+    return at < app->early_count[side] && app->early_nums[side][at] == num;
+}
+
 bool detect_tx_early_admits(DetectThread *dt, const Signature *sig)
 {
     AppLayerFlow *app = dt->early_app;
     int side = dt->early_side;
+    if (side < 0) /* both sides at once (detect_tx_early_begin_both) */
+        return !early_recorded(app, 0, sig->num) && !early_recorded(app, 1, sig->num);
     uint32_t at = early_find(app, side, sig->num);
     if (at < app->early_count[side] && app->early_nums[side][at] == sig->num)
         return false;
@@ -139,6 +147,19 @@ void detect_tx_early_begin(DetectThread *dt, AppLayerFlow *app, uint64_t tx_id, 
     bool recorded = app->early_count[side] && app->early_tx[side] == tx_id;
     dt->early_app = recorded ? app : NULL;
     dt->early_side = side;
+    dt->early_progress = APPLAYER_PROGRESS_DONE;
+}
+
+void detect_tx_early_begin_both(DetectThread *dt, AppLayerFlow *app, uint64_t tx_id)
+{
+    bool recorded = false;
+    for (int side = 0; side < 2; side++) {
+        if (app->early_tx[side] != tx_id)
+            app->early_count[side] = 0;   /* another transaction's: not this one's */
+        recorded |= app->early_count[side] != 0;
+    }
+    dt->early_app = recorded ? app : NULL;
+    dt->early_side = -1;
     dt->early_progress = APPLAYER_PROGRESS_DONE;
 }
 
