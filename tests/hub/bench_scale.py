@@ -34,12 +34,13 @@ console's queries on them (bench_hub.py's real_queries).
 F - 1 times further on in time (fill_copy), then the same queries: the 10 M database in
 minutes instead of an hour (the copies' raw text keeps the imported lines' timestamps).
 --keep (with --corpus) leaves the cluster running after the queries and prints its database
-URL, until interrupted: EXPLAIN and repeated query runs on the same 10 M rows without
-refilling them (a quarter of an hour each).
+URL, until interrupted or sent SIGTERM: EXPLAIN and repeated query runs on the same 10 M
+rows without refilling them (a quarter of an hour each).
 """
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -199,8 +200,10 @@ def corpus_run(binary, pg, n, factor=1, keep=False):
         bench_hub.run_queries(hub, analyst, bench_hub.real_queries(hub) + id_order_queries(stored))
     finally:
         hub.cleanup()
-    if keep:  # the cluster stays up for EXPLAIN and reruns until ^C (its exit removes it)
-        print(f"kept: {db} (pid {os.getpid()}; interrupt to remove)", file=sys.stderr, flush=True)
+    if keep:  # the cluster stays up for EXPLAIN and reruns until ^C or SIGTERM (a
+        # background job ignores SIGINT), then the Postgres context removes it
+        print(f"kept: {db} (kill {os.getpid()} to remove)", file=sys.stderr, flush=True)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             while True:
                 time.sleep(3600)
