@@ -314,11 +314,30 @@ static void rollup_from(hub_sql *q, const hub_event_filter *f, const rollup_plan
     hub_buf_puts(&q->sql, ") AS u");
 }
 
+/* An actor's techniques on PostgreSQL: "techniques IS NOT NULL" beside "actor = $1" is
+ * estimated as if independent (most events have neither, an actor's events nearly all
+ * have both), 40-90 times too few rows, so the planner sorts the actor's events to
+ * group them (170-180 ms for 69k, spilled to disk) where hashing them takes 105
+ * (EXPLAIN ANALYZE, 10 M events). Grouped first behind OFFSET 0, which keeps the
+ * planner from pushing the filter down, the NULL group dropped after: the same rows. */
+static bool count_techniques_pg(hub_sql *q, const hub_event_filter *f, hub_dim dim)
+{
+    if (q->dialect != HUB_SQL_PG || dim != HUB_DIM_TECHNIQUES)
+        return false;
+    hub_buf_printf(&q->sql, "SELECT k%s AS k, n FROM (SELECT techniques AS k, count(*) AS n"
+                            " FROM events", key_collate(q));
+    where_build(q, f);
+    hub_buf_puts(&q->sql, " GROUP BY 1 OFFSET 0) AS t WHERE k IS NOT NULL");
+    return true;
+}
+
 /* SELECT k, n ... GROUP BY 1: the counts per key of dim, unordered. */
 static void count_groups(hub_sql *q, const hub_event_filter *f, hub_dim dim)
 {
     const char *collate = is_time_dim(dim) ? "" : key_collate(q); /* time keys: integers */
     bool victim = victim_rollup_usable(f, dim);
+    if (count_techniques_pg(q, f, dim))
+        return;
     if (victim || rollup_usable(f, dim)) {
         rollup_plan p = plan_rollup(f, dim, victim);
         hub_buf_printf(&q->sql, "SELECT k%s AS k, sum(n) AS n", collate);

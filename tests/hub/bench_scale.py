@@ -33,10 +33,14 @@ console's queries on them (bench_hub.py's real_queries).
 --fill-copy F (with --corpus N) imports N / F of those events and has the server copy them
 F - 1 times further on in time (fill_copy), then the same queries: the 10 M database in
 minutes instead of an hour (the copies' raw text keeps the imported lines' timestamps).
+--keep (with --corpus) leaves the cluster running after the queries and prints its database
+URL, until interrupted or sent SIGTERM: EXPLAIN and repeated query runs on the same 10 M
+rows without refilling them (a quarter of an hour each).
 """
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -170,7 +174,7 @@ def id_order_queries(stored):
             f"{coll}?limit=100", f"{coll}?limit=100&next={stored // 2}"]
 
 
-def corpus_run(binary, pg, n, factor=1):
+def corpus_run(binary, pg, n, factor=1, keep=False):
     """Imports n bench_corpus events into a fresh PostgreSQL database and times the
     console's queries on them."""
     db = pg.create_db("corpus")
@@ -196,6 +200,15 @@ def corpus_run(binary, pg, n, factor=1):
         bench_hub.run_queries(hub, analyst, bench_hub.real_queries(hub) + id_order_queries(stored))
     finally:
         hub.cleanup()
+    if keep:  # the cluster stays up for EXPLAIN and reruns until ^C or SIGTERM (a
+        # background job ignores SIGINT), then the Postgres context removes it
+        print(f"kept: {db} (kill {os.getpid()} to remove)", file=sys.stderr, flush=True)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
 
 
 def replica_sql(j, copies):
@@ -281,6 +294,7 @@ def main():
     ap.add_argument("--corpus", type=int, default=0)
     ap.add_argument("--real", action="store_true")
     ap.add_argument("--fill-copy", type=int, default=1, metavar="F")
+    ap.add_argument("--keep", action="store_true")
     a = ap.parse_args()
     settings = {"max_wal_size": "4GB"}
     settings.update(kv.split("=", 1) for kv in a.pg)
@@ -290,7 +304,7 @@ def main():
     print(f"PostgreSQL settings (besides fsync=on): {settings}", file=sys.stderr)
     if a.corpus:
         with services.Postgres(fsync=True, settings=settings) as pg:
-            corpus_run(a.binary, pg, a.corpus, a.fill_copy)
+            corpus_run(a.binary, pg, a.corpus, a.fill_copy, a.keep)
         return
     with services.Redis() as redis, services.Postgres(fsync=True, settings=settings) as pg:
         t0 = time.time()
