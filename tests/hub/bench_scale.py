@@ -110,7 +110,7 @@ def pg_cpu(pg):
     out = subprocess.run(["pgrep", "-P", str(pg.proc.pid)], capture_output=True, text=True)
     for pid in out.stdout.split():
         try:
-            total += sum(cpu_seconds(int(pid)))
+            total += sum(cpu_seconds(int(pid))[:2])
         except OSError:
             pass
     return total
@@ -150,7 +150,7 @@ def run_workers(binary, redis, pg, k, n, batch, profile=False):
     while not drained(redis, n):
         time.sleep(0.2)
     dt = time.time() - t0
-    wcpu = sum(sum(cpu_seconds(p.pid)) for p in procs)
+    wcpu = sum(sum(cpu_seconds(p.pid)[:2]) for p in procs)
     for p in procs:
         p.terminate()
         p.wait()
