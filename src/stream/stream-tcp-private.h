@@ -125,10 +125,19 @@ struct StreamThread {
     uint32_t spare_count;         /* in all classes */
     bool raw_enabled;             /* raw stream inspection: keep segments for it */
     uint8_t *raw_buf;             /* contiguous raw data handed to inspection */
-    uint32_t raw_cap;
+    size_t raw_cap;
     uint8_t *app_buf;             /* a run of segments handed to the app layer as one chunk */
     size_t app_cap;
 };
+
+/* The piece of data from `start` (inside `seg`) that continues without a gap through the
+ * segments after it, up to `limit`: in place when it lies in `seg`, else assembled in *buf
+ * (grown with array_reserve; *cap its size). When *buf cannot grow, or buf is NULL, only
+ * seg's part. Copies of overlapping segments agree, so each byte comes from the first
+ * segment that has it. *len gets the piece's length. Reassembly (one app-layer chunk per
+ * run) and raw inspection (one inspected piece per run) both cut runs with it. */
+const uint8_t *stream_run_piece(const StreamSegment *seg, uint64_t start, uint64_t limit,
+                                uint8_t **buf, size_t *cap, uint32_t *len);
 
 /* What reassembly should do after a packet was accepted by the state machine (Suricata's
  * update directions): IDS mode delivers the other direction's acknowledged data; a RST, a

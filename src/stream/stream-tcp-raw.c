@@ -95,27 +95,8 @@ static uint64_t acked_end(const TcpStream *s)
     return (uint64_t)acked < end ? (uint64_t)acked : end;
 }
 
-static bool grow(StreamThread *st, uint64_t need)
-{
-    if (need > UINT32_MAX)
-        return false;
-    if (st->raw_cap >= need)
-        return true;
-    uint32_t cap = st->raw_cap ? st->raw_cap : 4096;
-    while (cap < need)
-        cap = cap > UINT32_MAX / 2 ? UINT32_MAX : cap * 2;
-    uint8_t *b = realloc(st->raw_buf, cap);
-    if (!b)
-        return false;
-    st->raw_buf = b;
-    st->raw_cap = cap;
-    return true;
-}
-
-/* Walks the contiguous pieces of [from, to): copies of overlapping segments agree, so each
- * byte is taken from the first segment that has it. A piece lying in one segment is handed
- * over in place; one spanning segments is assembled in st->raw_buf (NULL: in place only,
- * then each segment's part is its own piece). */
+/* Walks the contiguous pieces of [from, to) (stream_run_piece: in place or assembled in
+ * st->raw_buf; st NULL: in place only, each segment's part its own piece). */
 static bool walk(StreamThread *st, const TcpStream *s, uint64_t from, uint64_t to,
                  StreamRawChunkFn fn, void *ud)
 {
@@ -128,35 +109,12 @@ static bool walk(StreamThread *st, const TcpStream *s, uint64_t from, uint64_t t
             return true;
         if (seg->off > pos)
             pos = seg->off; /* a gap: the next piece starts after it */
-        /* extend the piece over segments that continue it without a gap */
-        uint64_t start = pos, end = seg->off + seg->len < to ? seg->off + seg->len : to;
-        const StreamSegment *last = seg;
-        for (const StreamSegment *n = seg->next; n && n->off <= end && end < to; n = n->next) {
-            uint64_t ne = n->off + n->len < to ? n->off + n->len : to;
-            if (ne > end) {
-                end = ne;
-                last = n;
-            }
-        }
-        bool ok;
-        if (last == seg || !st || !grow(st, end - start)) {
-            uint64_t e = seg->off + seg->len < end ? seg->off + seg->len : end;
-            ok = fn(ud, seg->data + (start - seg->off), (uint32_t)(e - start), start);
-            pos = e;
-        } else {
-            uint64_t at = start;
-            for (const StreamSegment *c = seg; at < end; c = c->next) {
-                uint64_t ce = c->off + c->len < end ? c->off + c->len : end;
-                if (ce <= at)
-                    continue;
-                memcpy(st->raw_buf + (at - start), c->data + (at - c->off), (size_t)(ce - at));
-                at = ce;
-            }
-            ok = fn(ud, st->raw_buf, (uint32_t)(end - start), start);
-            pos = end;
-        }
-        if (!ok)
+        uint32_t len;
+        const uint8_t *data = stream_run_piece(seg, pos, to, st ? &st->raw_buf : NULL,
+                                               st ? &st->raw_cap : NULL, &len);
+        if (!fn(ud, data, len, pos))
             return false;
+        pos += len;
     }
     return true;
 }

@@ -369,18 +369,9 @@ static void deliver_to_app(StreamThread *st, Flow *f, const Packet *p, bool to_s
 /* A chunk this large is not kept for the next delivery: the buffer is freed after use. */
 #define APP_BUF_KEEP (1u << 20)
 
-/* Hands the app layer the data from the progress on that continues without a gap through
- * `seg` and the segments after it, up to `limit`, as ONE chunk, as Suricata's reassembly
- * does (it gives the app layer all contiguous acknowledged data at once, not a call per
- * segment). The chunking is visible: libhtp runs its body callback once per chunk, so
- * whether a file crossing the body limit is TRUNCATED (more data came in a later chunk) or
- * CLOSED (its body ended in the same chunk), and the message length logged with it, depend
- * on it. A run of one segment goes in place; a longer one is copied into st->app_buf (when
- * that cannot grow, the first segment goes alone and the rest follow). */
-static void deliver_run(StreamThread *st, Flow *f, const Packet *p, TcpStream *s,
-                        const StreamSegment *seg, uint64_t limit, bool to_server, uint32_t flags)
+const uint8_t *stream_run_piece(const StreamSegment *seg, uint64_t start, uint64_t limit,
+                                uint8_t **buf, size_t *cap, uint32_t *len)
 {
-    uint64_t start = s->app_progress;
     uint64_t end = seg_end(seg) < limit ? seg_end(seg) : limit;
     const StreamSegment *last = seg;
     for (const StreamSegment *n = seg->next; n && n->off <= end && end < limit; n = n->next) {
@@ -390,27 +381,41 @@ static void deliver_run(StreamThread *st, Flow *f, const Packet *p, TcpStream *s
             last = n;
         }
     }
-    uint8_t *buf = NULL;
-    if (last != seg && end - start <= UINT32_MAX)
-        buf = array_reserve(st->app_buf, 1, (size_t)(end - start), &st->app_cap);
-    if (!buf) {
+    uint8_t *grown = NULL;
+    if (last != seg && buf && end - start <= UINT32_MAX)
+        grown = array_reserve(*buf, 1, (size_t)(end - start), cap);
+    if (!grown) {
         end = seg_end(seg) < limit ? seg_end(seg) : limit;
-        s->app_progress = end;
-        deliver_to_app(st, f, p, to_server, seg->data + (start - seg->off),
-                       (uint32_t)(end - start), flags);
-        return;
+        *len = (uint32_t)(end - start);
+        return seg->data + (start - seg->off);
     }
-    st->app_buf = buf;
-    uint64_t at = start;
-    for (const StreamSegment *c = seg; at < end; c = c->next) {
-        uint64_t ce = seg_end(c) < end ? seg_end(c) : end;
-        if (ce > at) { /* overlapping copies agree: take each byte from the first */
-            memcpy(buf + (at - start), c->data + (at - c->off), (size_t)(ce - at));
+    *buf = grown;
+    for (uint64_t at = start; at < end; seg = seg->next) {
+        uint64_t ce = seg_end(seg) < end ? seg_end(seg) : end;
+        if (ce > at) {
+            memcpy(grown + (at - start), seg->data + (at - seg->off), (size_t)(ce - at));
             at = ce;
         }
     }
-    s->app_progress = end;
-    deliver_to_app(st, f, p, to_server, buf, (uint32_t)(end - start), flags);
+    *len = (uint32_t)(end - start);
+    return grown;
+}
+
+/* Hands the app layer the data from the progress on that continues without a gap through
+ * `seg` and the segments after it, up to `limit`, as ONE chunk, as Suricata's reassembly
+ * does (it gives the app layer all contiguous acknowledged data at once, not a call per
+ * segment). The chunking is visible: libhtp runs its body callback once per chunk, so
+ * whether a file crossing the body limit is TRUNCATED (more data came in a later chunk) or
+ * CLOSED (its body ended in the same chunk), and the message length logged with it, depend
+ * on it. */
+static void deliver_run(StreamThread *st, Flow *f, const Packet *p, TcpStream *s,
+                        const StreamSegment *seg, uint64_t limit, bool to_server, uint32_t flags)
+{
+    uint32_t len;
+    const uint8_t *data = stream_run_piece(seg, s->app_progress, limit, &st->app_buf,
+                                           &st->app_cap, &len);
+    s->app_progress += len;
+    deliver_to_app(st, f, p, to_server, data, len, flags);
     if (st->app_cap > APP_BUF_KEEP) {
         free(st->app_buf);
         st->app_buf = NULL;
