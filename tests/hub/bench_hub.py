@@ -23,7 +23,8 @@ about 24 hours for 10 M events), imported with `bongsu-hub ingest` in time order
 measures the queries the console sends on that data. --ingest-real (with --fill-real
 and --dir) posts further corpus events over HTTP into the kept database; each run starts
 after the newest stored event (next_copy), so repeated runs append in time as a live
-sensor does instead of posting the same event times again. With --dir the database is kept; --queries-only then reruns only step 4 on it (for
+sensor does instead of posting the same event times again; --in-flight K has its one
+sensor post K batches at once. With --dir the database is kept; --queries-only then reruns only step 4 on it (for
 example with another build), so the 10 M-event fill is paid once.
 Bodies are generated once and re-posted (flow_id rewritten per batch is not needed for
 ingest speed), so the client spends its time on HTTP, not on JSON encoding. Results go
@@ -147,6 +148,9 @@ def main():
     ap.add_argument("--ingest-real", action="store_true",
                     help="with --fill-real and --dir: HTTP ingest of further distinct events"
                          " into the kept database (no fill), then the queries")
+    ap.add_argument("--in-flight", type=int, default=1,
+                    help="with --ingest-real: the one sensor posts this many batches at once"
+                         " (what a sensor output with several batches in flight would do)")
     a = ap.parse_args()
     hub = Hub(a.binary, tmp=a.dir, extra_args=["--rate", "0", "--max-body", "67108864"])
     os.makedirs(hub.tmp, exist_ok=True)
@@ -398,9 +402,12 @@ def run_ingest_real(hub, tokens, a, n_bodies=24):
     c0 += 4 * n_bodies * 12
     four = [real_bodies(k, c0, n_bodies) for k in range(4)]
     c_0 = cpu_seconds(hub.proc.pid)
-    n, dt = ingest_phase(hub, tokens[:1], first, seconds=20, once=True)
+    k = max(a.in_flight, 1)  # k clients with the one sensor's token share its bodies
+    n, dt = ingest_phase(hub, tokens[:1] * k, [first[0][i::k] for i in range(k)],
+                         seconds=20, once=True)
     c_1 = cpu_seconds(hub.proc.pid)
-    row("ingest of distinct events, 1 sensor (HTTP)", f"{n / dt:,.0f} events/s",
+    name = "1 sensor" + (f", {k} batches in flight" if k > 1 else "")
+    row(f"ingest of distinct events, {name} (HTTP)", f"{n / dt:,.0f} events/s",
         f"{n:,} events in {dt:.1f} s; {cpu_text(c_0, c_1, n)}")
     n2, dt = ingest_phase(hub, tokens, four, seconds=20, once=True)
     c_2 = cpu_seconds(hub.proc.pid)
