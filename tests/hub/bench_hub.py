@@ -33,6 +33,7 @@ to stdout as a Markdown table.
 import argparse
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -376,11 +377,10 @@ def next_copy(db_path):
     live sensor's new events are newer than its old ones. Starting every run at the same
     copy (past the fill) posted the same event times again: the second run's entries
     went between the first run's in every time-keyed index (events_ts, type/sensor +
-    time, the address buckets), splitting pages all over that range instead of
-    appending, and cost per event grew run after run (session 7: bytes read per event
+    time, the address buckets), inserting all over that range instead of appending,
+    and cost per event grew run after run (session 7: bytes read per event
     984, 1,414, 1,754 in three runs). Copy k of sensor 0 starts at START_S + k * PERIOD_S,
     before the other sensors' copy k, so the copy after the newest stored time is new."""
-    import sqlite3
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
         newest = db.execute("SELECT max(ts_us) FROM events").fetchone()[0]
