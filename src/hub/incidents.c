@@ -144,9 +144,9 @@ static int incident_row(const hub_event_row *row, void *ud)
 /* Pass 2 follows all open incidents' pairs together (hub_store_pair_events: one query
  * on PostgreSQL where a read per pair cost a round trip and a planning each, 200 of
  * them for a page of 200), in rounds: EXTEND_ROWS rows per pair first, then four times
- * more per round for the pairs that used them all without reaching a gap, up to
- * EXTEND_ROUND_ROWS rows a round (all held in memory at once on PostgreSQL). Most
- * incidents begin within a few rows of where pass 1 stopped: on bench_scale's 10 M
+ * more per round for the pairs that used them all without reaching a gap, while a
+ * round reads at most EXTEND_ROUND_ROWS rows (PostgreSQL holds them in memory at once).
+ * Most incidents begin within a few rows of where pass 1 stopped: on bench_scale's 10 M
  * corpus, a page of 200 took one query of 30 ms with 64 rows per pair, 10 ms with 16,
  * and 4.7 ms plus 0.1 ms for a second round with 4 (server log). */
 #define EXTEND_ROWS 4u
@@ -218,10 +218,11 @@ static hub_status extend_incidents(hub_store *s, const hub_event_filter *base, i
         x.pairs[i++] = (extend_pair){.in = (size_t)json_integer_value(idx),
                                      .before_ts = c->stop_ts, .before_id = c->stop_id};
     hub_status st = HUB_OK;
+    /* per stays a power of 4: each value is a query text PostgreSQL prepares once */
     for (unsigned per = EXTEND_ROWS; n && st == HUB_OK && !c->truncated;) {
         n = extend_round(s, base, &x, reads, n, per, &st);
-        unsigned most = n ? (unsigned)(EXTEND_ROUND_ROWS / n) : 0;
-        per = per * 4 < most ? per * 4 : most > EXTEND_ROWS ? most : EXTEND_ROWS;
+        if (n && per * 4 <= EXTEND_ROUND_ROWS / n)
+            per *= 4;
     }
     free(x.pairs);
     free(reads);
