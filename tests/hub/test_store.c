@@ -482,6 +482,30 @@ static void test_incidents_interleaved(void **state)
     json_decref(three);
 }
 
+/* Replies are written by hub_reply_json's own serializer: the same text as jansson's
+ * compact dump (members in insertion order, UTF-8 as is), and control characters
+ * escaped so that the text parses back to the same value. */
+static void test_reply_json(void **state)
+{
+    (void)state;
+    json_t *j = json_pack("{s:s,s:I,s:I,s:[b,b,n,{},[]],s:{s:s,s:i},s:s}", "z", "a\"b\\c/d",
+                          "min", (json_int_t)INT64_MIN, "max", (json_int_t)INT64_MAX, "arr",
+                          1, 0, "nested", "\xc3\xa9t\xc3\xa9", "", "n", -5, "a", "");
+    hub_reply r = {0};
+    char *want = json_dumps(j, JSON_COMPACT);
+    hub_reply_json(&r, 200, json_incref(j));
+    assert_string_equal(r.body, want);
+    free(want);
+    json_object_set_new(j, "ctl", json_string("tab\there\nline\x01\x1f end"));
+    hub_reply_json(&r, 200, json_incref(j));
+    json_t *back = json_loads(r.body, 0, NULL);
+    assert_non_null(back);
+    assert_true(json_equal(back, j));
+    json_decref(back);
+    json_decref(j);
+    free(r.body);
+}
+
 /* ---- pair reads (hub_store_pair_events) ---------------------------------------------- */
 
 typedef struct {
@@ -1367,6 +1391,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_incidents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incidents_interleaved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pair_events, setup, teardown),
+        cmocka_unit_test(test_reply_json),
         cmocka_unit_test_setup_teardown(test_actor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollup_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_migrations, setup, teardown),
