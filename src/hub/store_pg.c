@@ -1271,11 +1271,12 @@ static PGresult *pair_query(pg_store *s, hub_sql *q, bool generic)
         return NULL;
     bool own_tx = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
     plan_mode(s, generic); /* before BEGIN: it changes the mode only outside one */
-    if (own_tx && exec(s, "BEGIN READ ONLY; SET LOCAL enable_sort = off", "query pairs") !=
-                      HUB_OK)
-        return NULL;
-    PGresult *r = sql_run(s, q, true, generic, "query pairs");
-    if (own_tx && exec(s, r ? "COMMIT" : "ROLLBACK", "query pairs") != HUB_OK) {
+    bool begun = !own_tx ||
+                 exec(s, "BEGIN READ ONLY; SET LOCAL enable_sort = off", "query pairs") == HUB_OK;
+    PGresult *r = begun ? sql_run(s, q, true, generic, "query pairs") : NULL;
+    /* a failed BEGIN; SET may have left a transaction open: roll it back too */
+    if (own_tx && PQtransactionStatus(s->conn) != PQTRANS_IDLE &&
+        exec(s, r ? "COMMIT" : "ROLLBACK", "query pairs") != HUB_OK) {
         PQclear(r);
         return NULL;
     }
