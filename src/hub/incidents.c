@@ -190,9 +190,9 @@ static size_t extend_round(hub_store *s, const hub_event_filter *base, extend_ct
 {
     for (size_t i = 0; i < n; i++) {
         const incident *in = &x->c->v[x->pairs[i].in];
-        reads[i] = (hub_pair_read){in->actor, in->victim[0] ? in->victim : NULL,
+        reads[i] = (hub_pair_read){in->actor, in->victim[0] ? in->victim : NULL, /* "": none */
                                    x->pairs[i].before_ts, x->pairs[i].before_id};
-        x->pairs[i].rows = 0; /* "" stands for none (NULL) */
+        x->pairs[i].rows = 0;
     }
     *st = hub_store_pair_events(s, base, reads, n, per, extend_row, x);
     size_t live = 0;

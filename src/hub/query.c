@@ -29,6 +29,15 @@ void hub_reply_take(hub_reply *r, unsigned status, char *body)
     r->len = r->body ? strlen(r->body) : 0;
 }
 
+/* Values this writer leaves to jansson: reals (no reply has one today) and strings
+ * holding U+0000 (from parsed input), which a C string cannot carry. */
+static void json_write_jansson(hub_buf *b, json_t *j)
+{
+    char *text = json_dumps(j, JSON_ENCODE_ANY);
+    hub_buf_puts(b, text ? text : "null");
+    free(text);
+}
+
 /* The compact JSON text of j, as json_dumps(j, JSON_COMPACT) writes it (members in
  * insertion order) but for control characters, all written \u00XX. jansson's dump
  * checks every object and array for cycles with a printf'd address in a hash table and
@@ -39,7 +48,6 @@ static void json_write(hub_buf *b, json_t *j)
     const char *key;
     json_t *v;
     size_t i = 0;
-    char *real;
     switch (json_typeof(j)) {
     case JSON_OBJECT:
         hub_buf_puts(b, "{");
@@ -61,13 +69,14 @@ static void json_write(hub_buf *b, json_t *j)
         }
         hub_buf_puts(b, "]");
         break;
-    case JSON_STRING: hub_buf_json_string(b, json_string_value(j)); break;
-    case JSON_INTEGER: hub_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(j)); break;
-    case JSON_REAL: /* jansson's own text for a real; no reply has one today */
-        real = json_dumps(j, JSON_ENCODE_ANY);
-        hub_buf_puts(b, real ? real : "null");
-        free(real);
+    case JSON_STRING:
+        if (strlen(json_string_value(j)) == json_string_length(j))
+            hub_buf_json_string(b, json_string_value(j));
+        else
+            json_write_jansson(b, j);
         break;
+    case JSON_INTEGER: hub_buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(j)); break;
+    case JSON_REAL: json_write_jansson(b, j); break;
     case JSON_TRUE: hub_buf_puts(b, "true"); break;
     case JSON_FALSE: hub_buf_puts(b, "false"); break;
     case JSON_NULL: hub_buf_puts(b, "null"); break;

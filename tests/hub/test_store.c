@@ -497,8 +497,9 @@ static void test_reply_json(void **state)
     assert_string_equal(r.body, want);
     free(want);
     json_object_set_new(j, "ctl", json_string("tab\there\nline\x01\x1f end"));
+    json_object_set_new(j, "nul", json_stringn("a\0b", 3));
     hub_reply_json(&r, 200, json_incref(j));
-    json_t *back = json_loads(r.body, 0, NULL);
+    json_t *back = json_loads(r.body, JSON_ALLOW_NUL, NULL);
     assert_non_null(back);
     assert_true(json_equal(back, j));
     json_decref(back);
