@@ -80,17 +80,21 @@ void text_buf_json_string(TextBuf *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     text_buf_put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    for (; *p; p++) {
+        if (*p != '"' && *p != '\\' && *p >= 0x20)
+            continue; /* copied with the rest of its run, one put per run */
+        text_buf_put(b, run, (size_t)(p - run));
         if (*p == '"' || *p == '\\') {
             char e[2] = {'\\', (char)*p};
             text_buf_put(b, e, 2);
-        } else if (*p < 0x20) {
+        } else {
             char e[6] = {'\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15]};
             text_buf_put(b, e, 6);
-        } else {
-            text_buf_put(b, p, 1);
         }
+        run = p + 1;
     }
+    text_buf_put(b, run, (size_t)(p - run));
     text_buf_put(b, "\"", 1);
 }
 

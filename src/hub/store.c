@@ -130,6 +130,13 @@ hub_status hub_store_events(hub_store *s, const hub_event_filter *flt, hub_event
     return CALL(s, events, flt, cb, ud);
 }
 
+hub_status hub_store_pair_events(hub_store *s, const hub_event_filter *flt,
+                                 const hub_pair_read *pairs, size_t n, unsigned per_pair,
+                                 hub_pair_cb cb, void *ud)
+{
+    return CALL(s, pair_events, flt, pairs, n, per_pair, cb, ud);
+}
+
 hub_status hub_store_count_by(hub_store *s, const hub_event_filter *flt, hub_dim dim,
                               unsigned limit, hub_count_cb cb, void *ud)
 {

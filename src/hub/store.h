@@ -65,6 +65,7 @@ typedef struct {
     int64_t after_id;           /* cursor for HUB_ORDER_OLDEST: id > after_id */
     bool has_max_id;            /* id <= max_id: PostgreSQL's commit horizon for */
     int64_t max_id;             /* HUB_ORDER_OLDEST reads (store_pg.c) */
+    bool victim_none; /* victim IS NULL (an incident without victim, hub_pair_read) */
     bool require_actor;
     bool exportable; /* only event types the STIX export covers (alert, ddos) */
     bool lean; /* rows carry only what incidents read: id, sensor, ts_us, event_type,
@@ -140,6 +141,25 @@ hub_status hub_store_events(hub_store *s, const hub_event_filter *flt, hub_event
 hub_status hub_store_count_by(hub_store *s, const hub_event_filter *flt, hub_dim dim,
                               unsigned limit, hub_count_cb cb, void *ud);
 hub_status hub_store_count(hub_store *s, const hub_event_filter *flt, int64_t *out);
+/* One (actor, victim) pair of hub_store_pair_events and where its read resumes. */
+typedef struct {
+    const char *actor;
+    const char *victim;           /* NULL: the actor's events without a victim */
+    int64_t before_ts, before_id; /* rows (ts_us, id) < (before_ts, before_id) */
+} hub_pair_read;
+
+/* A row of pair `pair` (its index); non-zero: no more rows of that pair. */
+typedef int (*hub_pair_cb)(size_t pair, const hub_event_row *row, void *ud);
+
+/* Several newest-first reads at once: for each of pairs[0..n), in that order, the rows
+ * matching flt and the pair (actor, victim, before its cursor), newest first, at most
+ * per_pair of them; flt's own actor, victim, cursor, order and limit are not used. The
+ * incidents' second pass follows hundreds of pairs back in time: PostgreSQL answers
+ * them with one query (one round trip, one plan) where a read per pair cost one each.
+ * A pair that got per_pair rows may have more: read on from its last row. */
+hub_status hub_store_pair_events(hub_store *s, const hub_event_filter *flt,
+                                 const hub_pair_read *pairs, size_t n, unsigned per_pair,
+                                 hub_pair_cb cb, void *ud);
 /* Earliest and latest event timestamp matching; *count 0 when nothing matches. */
 hub_status hub_store_time_range(hub_store *s, const hub_event_filter *flt, int64_t *count,
                                 int64_t *first_us, int64_t *last_us);

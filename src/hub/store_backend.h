@@ -33,6 +33,8 @@ typedef struct pg_store pg_store;
                               bool *fresh);                                                \
     hub_status P##_retain(T *s, int64_t before_us, int64_t *dropped);                      \
     hub_status P##_events(T *s, const hub_event_filter *flt, hub_event_cb cb, void *ud);   \
+    hub_status P##_pair_events(T *s, const hub_event_filter *flt, const hub_pair_read *pairs, \
+                               size_t n, unsigned per_pair, hub_pair_cb cb, void *ud);     \
     hub_status P##_count_by(T *s, const hub_event_filter *flt, hub_dim dim,                \
                             unsigned limit, hub_count_cb cb, void *ud);                    \
     hub_status P##_time_range(T *s, const hub_event_filter *flt, int64_t *count,           \

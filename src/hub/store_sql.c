@@ -84,6 +84,8 @@ static void where_build(hub_sql *q, const hub_event_filter *f)
     arg_text(q, " AND src_ip = ", f->src_ip, "");
     arg_text(q, " AND dest_ip = ", f->dest_ip, "");
     arg_text(q, " AND victim = ", f->victim, "");
+    if (f->victim_none)
+        hub_buf_puts(&q->sql, " AND victim IS NULL");
     arg_text(q, q->dialect == HUB_SQL_PG ? " AND strpos(raw, " : " AND instr(raw, ", f->q,
              ") > 0");
     arg_num(q, " AND signature_id = ", f->signature_id != 0, f->signature_id, "");
@@ -103,7 +105,7 @@ static void where_build(hub_sql *q, const hub_event_filter *f)
     addr_buckets(q, f);
 }
 
-void hub_sql_events(hub_sql *q, const hub_event_filter *f)
+static void select_events(hub_sql *q, const hub_event_filter *f)
 {
     if (f->lean)
         hub_buf_puts(&q->sql, "SELECT id, NULL, sensor, ts_us, event_type, src_ip, dest_ip,"
@@ -113,11 +115,58 @@ void hub_sql_events(hub_sql *q, const hub_event_filter *f)
         hub_buf_puts(&q->sql, "SELECT id, received_us, sensor, ts_us, event_type, src_ip,"
                               " dest_ip, signature_id, severity, signature, actor, techniques,"
                               " attack, victim, raw FROM events");
+}
+
+void hub_sql_events(hub_sql *q, const hub_event_filter *f)
+{
+    select_events(q, f);
     where_build(q, f);
     static const char *orders[] = {" ORDER BY ts_us DESC, id DESC", " ORDER BY id ASC"};
     hub_buf_puts(&q->sql, orders[f->order]);
     if (f->limit)
         hub_buf_printf(&q->sql, " LIMIT %u", f->limit);
+}
+
+hub_event_filter hub_pair_filter(const hub_event_filter *flt, const hub_pair_read *p,
+                                 unsigned per_pair)
+{
+    hub_event_filter f = *flt;
+    f.actor = p->actor;
+    f.victim = p->victim;
+    f.victim_none = !p->victim;
+    f.has_before = true;
+    f.before_ts = p->before_ts;
+    f.before_id = p->before_id;
+    f.order = HUB_ORDER_NEWEST;
+    f.limit = per_pair;
+    return f;
+}
+
+int hub_pair_row(const hub_event_row *row, void *ud)
+{
+    const hub_pair_one *one = ud;
+    return one->cb(one->pair, row, one->ud);
+}
+
+/* Each pair's rows come from the lateral subquery, the same index range walk as its
+ * read alone (events_attr_pair: actor, victim, time), so the query costs the rows it
+ * returns plus one index descent per pair. */
+void hub_sql_pair_events(hub_sql *q, const hub_event_filter *flt, const char *arrays[4],
+                         unsigned per_pair)
+{
+    hub_event_filter f = *flt;
+    f.actor = f.victim = NULL;
+    f.victim_none = f.has_before = false;
+    arg_text(q, "SELECT e.*, p.i FROM unnest(", arrays[0], "::text[], ");
+    arg_text(q, "", arrays[1], "::text[], ");
+    arg_text(q, "", arrays[2], "::int8[], ");
+    arg_text(q, "", arrays[3], "::int8[]) WITH ORDINALITY AS p(actor, victim, bts, bid, i)"
+                               " CROSS JOIN LATERAL (");
+    select_events(q, &f);
+    where_build(q, &f);
+    hub_buf_printf(&q->sql, " AND actor = p.actor AND victim = p.victim AND (ts_us, id) <"
+                            " (p.bts, p.bid) ORDER BY ts_us DESC, id DESC LIMIT %u) AS e"
+                            " ORDER BY p.i, e.ts_us DESC, e.id DESC", per_pair);
 }
 
 /* ---- aggregates: from the rollups when the filter allows, else from events ---------- */
@@ -146,9 +195,9 @@ static bool whole(const hub_event_filter *f, int64_t unit)
 static bool victim_rollup_usable(const hub_event_filter *f, hub_dim dim)
 {
     return dim == HUB_DIM_VICTIM && !f->event_type && !f->actor && !f->sensor && !f->src_ip &&
-           !f->dest_ip && !f->victim && !f->q && !f->signature_id && !f->added_after_us &&
-           !f->has_before && !f->after_id && !f->exportable && !f->require_actor &&
-           whole(f, HUB_MINUTE_US);
+           !f->dest_ip && !f->victim && !f->victim_none && !f->q && !f->signature_id &&
+           !f->added_after_us && !f->has_before && !f->after_id && !f->exportable &&
+           !f->require_actor && whole(f, HUB_MINUTE_US);
 }
 
 /* The rollups answer a filter made only of their own dimensions, with time bounds on
@@ -156,7 +205,8 @@ static bool victim_rollup_usable(const hub_event_filter *f, hub_dim dim)
  * table. */
 static bool rollup_usable(const hub_event_filter *f, hub_dim dim)
 {
-    return !f->src_ip && !f->dest_ip && !f->victim && !f->q && !f->signature_id &&
+    return !f->src_ip && !f->dest_ip && !f->victim && !f->victim_none && !f->q &&
+           !f->signature_id &&
            !f->added_after_us && dim != HUB_DIM_VICTIM && !f->has_before && !f->after_id &&
            !f->exportable && whole(f, HUB_MINUTE_US) && dim != HUB_DIM_TECHNIQUES;
 }

@@ -48,6 +48,23 @@ typedef struct {
 /* SELECT id, received_us, sensor, ts_us, event_type, src_ip, dest_ip, signature_id,
  * severity, signature, actor, techniques, attack, victim, raw (columns 0..14). */
 void hub_sql_events(hub_sql *q, const hub_event_filter *f);
+/* Pair reads (hub_store_pair_events). The filter that reads pair p alone: flt narrowed
+ * to its actor and victim, newest first from its cursor, at most per_pair rows. */
+hub_event_filter hub_pair_filter(const hub_event_filter *flt, const hub_pair_read *p,
+                                 unsigned per_pair);
+/* The callback state of a pair read alone: hub_pair_row hands each row to cb as pair's. */
+typedef struct {
+    hub_pair_cb cb;
+    void *ud;
+    size_t pair;
+} hub_pair_one;
+int hub_pair_row(const hub_event_row *row, void *ud);
+/* PostgreSQL only: the rows of several pairs, each with a victim, in one query: the
+ * columns of hub_sql_events, then the pair's number (1-based), pairs in order, each
+ * newest first. Binds four text arguments first, the pairs' actors, victims, before_ts
+ * and before_id as array literals (the caller's, alive until the query has run). */
+void hub_sql_pair_events(hub_sql *q, const hub_event_filter *flt, const char *arrays[4],
+                         unsigned per_pair);
 /* SELECT key, count. */
 void hub_sql_count_by(hub_sql *q, const hub_event_filter *f, hub_dim dim, unsigned limit);
 /* SELECT count, min(ts_us), max(ts_us). */

@@ -1021,6 +1021,20 @@ hub_status sq_events(sq_store *s, const hub_event_filter *flt, hub_event_cb cb,
     return sql_run(s, &q, event_row, &c, "query events");
 }
 
+/* One read per pair: SQLite runs in this process, so a query costs no round trip, and
+ * each is the index range walk the batched PostgreSQL query makes. */
+hub_status sq_pair_events(sq_store *s, const hub_event_filter *flt, const hub_pair_read *pairs,
+                          size_t n, unsigned per_pair, hub_pair_cb cb, void *ud)
+{
+    hub_status st = HUB_OK;
+    for (size_t i = 0; i < n && st == HUB_OK; i++) {
+        hub_event_filter f = hub_pair_filter(flt, &pairs[i], per_pair);
+        hub_pair_one one = {cb, ud, i};
+        st = sq_events(s, &f, hub_pair_row, &one);
+    }
+    return st;
+}
+
 static int count_row(sqlite3_stmt *st, void *ud)
 {
     row_ctx *c = ud;

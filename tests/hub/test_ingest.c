@@ -25,6 +25,18 @@ static bool check(const char *line, hub_line *l, char *reason)
     return hub_ingest_check_line(line, strlen(line), l, reason, 160);
 }
 
+/* RFC 4122's UUIDv5: the DNS namespace and "python.org" (Python's uuid.uuid5 agrees);
+ * STIX ids are made so, and partners de-duplicate on them. */
+static void test_uuid5(void **state)
+{
+    (void)state;
+    static const uint8_t dns[16] = {0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1,
+                                    0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8};
+    char id[37];
+    hub_uuid5(dns, "python.org", 10, id);
+    assert_string_equal(id, "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+}
+
 static void test_time_parse(void **state)
 {
     (void)state;
@@ -247,6 +259,7 @@ static void test_idem_key(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_uuid5),
         cmocka_unit_test(test_time_parse),  cmocka_unit_test(test_alert_fields),
         cmocka_unit_test(test_victim_inbound_and_target), cmocka_unit_test(test_ddos_fields),
         cmocka_unit_test(test_rejects),     cmocka_unit_test(test_too_long),

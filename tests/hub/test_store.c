@@ -482,6 +482,116 @@ static void test_incidents_interleaved(void **state)
     json_decref(three);
 }
 
+/* Replies are written by hub_reply_json's own serializer: the same text as jansson's
+ * compact dump (members in insertion order, UTF-8 as is), and control characters
+ * escaped so that the text parses back to the same value. */
+static void test_reply_json(void **state)
+{
+    (void)state;
+    json_t *j = json_pack("{s:s,s:I,s:I,s:[b,b,n,{},[]],s:{s:s,s:i},s:s}", "z", "a\"b\\c/d",
+                          "min", (json_int_t)INT64_MIN, "max", (json_int_t)INT64_MAX, "arr",
+                          1, 0, "nested", "\xc3\xa9t\xc3\xa9", "", "n", -5, "a", "");
+    hub_reply r = {0};
+    char *want = json_dumps(j, JSON_COMPACT);
+    hub_reply_json(&r, 200, json_incref(j));
+    assert_string_equal(r.body, want);
+    free(want);
+    json_object_set_new(j, "ctl", json_string("tab\there\nline\x01\x1f end"));
+    json_object_set_new(j, "nul", json_stringn("a\0b", 3));
+    hub_reply_json(&r, 200, json_incref(j));
+    json_t *back = json_loads(r.body, JSON_ALLOW_NUL, NULL);
+    assert_non_null(back);
+    assert_true(json_equal(back, j));
+    json_decref(back);
+    json_decref(j);
+    free(r.body);
+}
+
+/* ---- pair reads (hub_store_pair_events) ---------------------------------------------- */
+
+typedef struct {
+    int64_t ids[4][64];
+    size_t n[4];
+    size_t stop_after[4]; /* the callback asks to stop after this many rows of a pair */
+} pair_rows;
+
+static int pair_row(size_t pair, const hub_event_row *row, void *ud)
+{
+    pair_rows *pr = ud;
+    assert_true(pair < 4 && pr->n[pair] < 64);
+    pr->ids[pair][pr->n[pair]++] = row->id;
+    return pr->n[pair] == pr->stop_after[pair];
+}
+
+typedef struct {
+    const hub_pair_read *p;
+    unsigned per;
+    pair_rows *want;
+    size_t pair;
+} pair_expect;
+
+/* The reference: every event of the actor, newest first, filtered here. */
+static int pair_expect_row(const hub_event_row *row, void *ud)
+{
+    pair_expect *x = ud;
+    bool same_victim = x->p->victim ? row->f.victim && strcmp(row->f.victim, x->p->victim) == 0
+                                    : !row->f.victim;
+    bool before = row->f.ts_us < x->p->before_ts ||
+                  (row->f.ts_us == x->p->before_ts && row->id < x->p->before_id);
+    size_t *n = &x->want->n[x->pair];
+    if (same_victim && before && *n < x->per && *n < x->want->stop_after[x->pair])
+        x->want->ids[x->pair][(*n)++] = row->id;
+    return 0;
+}
+
+/* Four pairs read at once, among them one without victim (an alert without destination
+ * address) between two with one (PostgreSQL splits the batch there), each from its own
+ * cursor, four rows at most, one pair stopped by its callback after two: each pair's
+ * rows must be exactly what reading the pair alone gives. */
+static void test_pair_events(void **state)
+{
+    fixture *f = *state;
+    static const char *const pairs[][2] = {{"Lazarus Group", "10.0.0.1"},
+                                           {"Lazarus Group", "198.51.100.7"},
+                                           {"Kimsuky", "10.0.0.2"},
+                                           {"Lazarus Group", "10.0.0.3"}};
+    hub_buf b = {0};
+    for (int m = 0; m < 20; m++)
+        for (int p = 0; p < 4; p++) {
+            char *l = alert_line(m * 4 + p, pairs[p][0], pairs[p][1], m);
+            char *dest = strstr(l, ",\"dest_ip\""), *next = strchr(dest + 1, ',');
+            if (p == 1)
+                memmove(dest, next, strlen(next) + 1);
+            hub_buf_printf(&b, "%s\n", l);
+            free(l);
+        }
+    char *body = hub_buf_take(&b);
+    ingest(f->s, "s1", NULL, body, 80, false);
+    free(body);
+    const int64_t t0 = INT64_C(1699920000000000); /* 2023-11-14T00:00:00Z */
+    hub_pair_read reads[4] = {
+        {pairs[0][0], pairs[0][1], t0 + 15 * 60000000, INT64_MAX},
+        {pairs[1][0], NULL, t0 + 10 * 60000000, INT64_MAX},
+        {pairs[2][0], pairs[2][1], t0 + 2 * 60000000, INT64_MAX},
+        {pairs[3][0], pairs[3][1], INT64_MAX, INT64_MAX},
+    };
+    pair_rows got = {.stop_after = {64, 64, 2, 64}}, want = got;
+    hub_event_filter base = {.require_actor = true, .lean = true};
+    assert_int_equal(hub_store_pair_events(f->s, &base, reads, 4, 4, pair_row, &got), HUB_OK);
+    for (size_t i = 0; i < 4; i++) {
+        hub_event_filter all = {.actor = reads[i].actor, .order = HUB_ORDER_NEWEST};
+        pair_expect x = {&reads[i], 4, &want, i};
+        assert_int_equal(hub_store_events(f->s, &all, pair_expect_row, &x), HUB_OK);
+    }
+    assert_int_equal(want.n[0], 4);
+    assert_int_equal(want.n[1], 4);
+    assert_int_equal(want.n[2], 2);
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(got.n[i], want.n[i]);
+        assert_memory_equal(got.ids[i], want.ids[i], want.n[i] * sizeof(int64_t));
+    }
+}
+
 /* A database from before the rollup (or with an outdated one) gets it rebuilt at open. */
 static void test_rollup_migration(void **state)
 {
@@ -1281,6 +1391,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incidents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_incidents_interleaved, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pair_events, setup, teardown),
+        cmocka_unit_test(test_reply_json),
         cmocka_unit_test_setup_teardown(test_actor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollup_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_migrations, setup, teardown),
