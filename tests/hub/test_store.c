@@ -563,6 +563,14 @@ static void test_pg_migrations(void **state)
     assert_int_equal(admin_int(f, "SELECT count(*) FROM information_schema.columns"
                                   " WHERE table_name LIKE 'events_p%' AND column_name = 'sensor'"
                                   " AND collation_name = 'C'") > 0, 1);
+    /* ... and the full indexes do not deduplicate (nor those of partitions made later) */
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_class WHERE relname IN"
+                                  " ('events_ts', 'events_sensor_ts', 'events_src_b', 'events_dest_b')"
+                                  " AND 'deduplicate_items=off' = ANY(reloptions)"), 4);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_index i JOIN pg_class c"
+                                  " ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid"
+                                  " WHERE t.relname LIKE 'events_p%'"
+                                  " AND 'deduplicate_items=off' = ANY(c.reloptions)") >= 4, 1);
     /* migration 8: no stream entry column or index (claims are confirmed at commit) */
     assert_int_equal(admin_int(f, "SELECT count(*) FROM information_schema.columns"
                                   " WHERE table_name = 'events' AND column_name = 'skey'"), 0);
