@@ -653,7 +653,7 @@ static void test_actor(void **state)
 }
 
 /* Migrations are recorded and run once: a second open (as a second worker would) changes
- * nothing, and the store still answers; the last one's index change is in place. */
+ * nothing, and the store still answers; the last ones' schema changes are in place. */
 static void test_pg_migrations(void **state)
 {
     fixture *f = *state;
@@ -663,7 +663,24 @@ static void test_pg_migrations(void **state)
     hub_store *again;
     assert_int_equal(hub_store_open(f->path, &again), HUB_OK);
     hub_store_close(again);
-    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 8);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 9);
+    /* migration 9: the compared text columns of events (its partitions too) and the
+     * rollups compare bytes, not through the database locale */
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM information_schema.columns"
+                                  " WHERE (table_name LIKE 'events%' OR table_name LIKE '%rollup%')"
+                                  " AND data_type = 'text' AND column_name <> 'raw'"
+                                  " AND collation_name IS DISTINCT FROM 'C'"), 0);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM information_schema.columns"
+                                  " WHERE table_name LIKE 'events_p%' AND column_name = 'sensor'"
+                                  " AND collation_name = 'C'") > 0, 1);
+    /* ... and the full indexes do not deduplicate (nor those of partitions made later) */
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_class WHERE relname IN"
+                                  " ('events_ts', 'events_sensor_ts', 'events_src_b', 'events_dest_b')"
+                                  " AND 'deduplicate_items=off' = ANY(reloptions)"), 4);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_index i JOIN pg_class c"
+                                  " ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid"
+                                  " WHERE t.relname LIKE 'events_p%'"
+                                  " AND 'deduplicate_items=off' = ANY(c.reloptions)") >= 4, 1);
     /* migration 8: no stream entry column or index (claims are confirmed at commit) */
     assert_int_equal(admin_int(f, "SELECT count(*) FROM information_schema.columns"
                                   " WHERE table_name = 'events' AND column_name = 'skey'"), 0);
