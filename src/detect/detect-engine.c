@@ -216,30 +216,43 @@ static const char *alert_action_name(SigAction action)
 
 static json_t *tx_app_object(const DetectThread *dt, AppProto proto, void *state, void *tx);
 
-/* A packet or stream alert on an app-layer flow logs the flow's transaction when exactly one
- * is live (not yet logged and freed): its id, "tx_guessed": true and its app-layer object;
- * with none or several, nothing, so as not to log an unrelated one. Suricata 7.0.10 does
- * this whatever detect.guess-applayer-tx says (the reference logs tx_guessed with it unset,
- * "no" and "yes" alike), so bongsu does too. It costs a walk of the live transactions per
- * alerting packet, not per packet. */
-static json_t *guess_tx(const DetectThread *dt, const Flow *f, TxAlertCtx *txa)
+/* Whether a packet or stream alert of sig logs a transaction, as Suricata 7.0.10 does
+ * (checked against the reference): on TCP a stream match does and a packet match (no
+ * stream content: flow, dsize...) does not, whatever detect.guess-applayer-tx says; on
+ * UDP a rule of an app-layer protocol does, one without does not. */
+static bool alert_takes_tx(const DetectThread *dt, const Signature *sig, const Flow *f)
+{
+    if (f->key.proto == IPPROTO_UDP)
+        return sig->alproto != ALPROTO_UNKNOWN;
+    return dt->alert_stream != NULL;
+}
+
+/* The transaction such an alert logs: the first one the packet's direction has not
+ * inspected yet, skipping those of the other direction only (a DNS query for a
+ * response), with its id and app-layer object; "tx_guessed": true except on UDP. With
+ * pipelining that is the oldest open one, not the one whose bytes matched, hence Suricata's
+ * "guessed". NULL when the flow has none. */
+static json_t *guess_tx(const DetectThread *dt, const Flow *f, const Packet *p, TxAlertCtx *txa)
 {
     const AppLayerFlow *app = f ? f->app : NULL;
     const AppLayerParser *parser = app && app->state ? applayer_parser(app->proto) : NULL;
-    if (!parser)
+    if (!parser || !p)
         return NULL;
-    void *only = NULL;
-    uint64_t count = parser->tx_count(app->state);
-    for (uint64_t id = app->tx_logged; id < count; id++) {
+    int side = p->to_server ? 0 : 1;
+    uint64_t id = app->tx_logged;
+    if (parser->inspect_by_direction && dt->packet_inspect_id > id)
+        id = dt->packet_inspect_id;
+    for (uint64_t count = parser->tx_count(app->state); id < count; id++) {
         void *tx = parser->tx_get(app->state, id);
-        if (!tx)
+        int only = tx && parser->tx_direction ? parser->tx_direction(tx) : 0;
+        if (!tx || (only && only != side + 1))
             continue;
-        if (only)
-            return NULL;
-        only = tx;
         txa->tx_id = id;
+        txa->to_client = side == 1;
+        txa->guessed = f->key.proto != IPPROTO_UDP;
+        return tx_app_object(dt, app->proto, app->state, tx);
     }
-    return only ? tx_app_object(dt, app->proto, app->state, only) : NULL;
+    return NULL;
 }
 
 /* The reject of the alerts being written (Suricata's packet action): the one of a plain
@@ -264,14 +277,16 @@ void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
     const char *reject_target = queued_reject_target(dt);
     TxAlertCtx guessed = {0};
     json_t *guessed_app = NULL;
-    if (!txa && !app_object && dt->alert_count && (guessed_app = guess_tx(dt, f, &guessed))) {
-        guessed.to_client = p && !p->to_server;
-        guessed.guessed = true;
-        app_object = guessed_app;
-        txa = &guessed;
-    }
+    bool guess = !txa && !app_object && f && dt->alert_count;
+    if (guess)
+        guessed_app = guess_tx(dt, f, p, &guessed);
     for (uint32_t i = 0; i < dt->alert_count; i++) {
         const Signature *sig = dt->alerts[i];
+        if (guess) {
+            bool takes = guessed_app && alert_takes_tx(dt, sig, f);
+            app_object = takes ? guessed_app : NULL;
+            txa = takes ? &guessed : NULL;
+        }
         AlertInfo a = {
             .gid = sig->gid, .sid = sig->sid, .rev = sig->rev, .signature = sig->msg,
             .category = sig->class_desc ? sig->class_desc : "",

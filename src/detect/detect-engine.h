@@ -142,6 +142,10 @@ struct DetectThread {
     bool tx_timing;          /* the worker inspects transaction sides on packets */
     uint32_t batch_pass_num; /* first pass rule matched on the batch packet, or UINT32_MAX */
     const Packet *batch_packet;
+    /* The first transaction the packet's direction had not inspected when the packet came
+     * (AppLayerFlow.inspected, read before its transaction alerts move it): the one its
+     * stream alerts log (detect-engine.c, guess_tx). */
+    uint64_t packet_inspect_id;
     uint8_t *batch_stream;
     uint32_t batch_stream_len, batch_stream_cap;
     /* A transaction side inspected by rule progress (detect-tx-timing.c): the flow whose

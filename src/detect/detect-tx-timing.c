@@ -63,6 +63,7 @@ void detect_tx_packet_begin(DetectThread *dt, const Packet *p, Flow *f)
     dt->txq_count = 0;
     dt->batch_pass_num = UINT32_MAX;
     dt->batch_packet = dt->tx_timing && !p->stream_pseudo && by_direction(f) ? p : NULL;
+    dt->packet_inspect_id = f && f->app ? f->app->inspected[p->to_server ? 0 : 1] : 0;
 }
 
 bool detect_tx_batch_take(DetectThread *dt, const Packet *p)

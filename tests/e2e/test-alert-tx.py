@@ -1,0 +1,83 @@
+"""End-to-end: which transaction a packet or stream alert logs, and how an HTTP transaction
+whose two sides are both still waiting at flow end is inspected, pinned to what the
+reference Suricata 7.0.10 wrote for the same packets (measured once; the test never runs
+it).
+
+ 1. Packet and stream alerts on an HTTP flow: a rule without stream content (flow only)
+    logs no transaction; a stream match (tcp or http rule with a bare content, on either
+    side, at flow end too) logs the first transaction its direction has not inspected yet,
+    with "tx_guessed": true, even with a second request pipelined behind it.
+ 2. Request and response both complete, no packet after the response: at flow end each
+    side is inspected on its own, so a rule on an app-layer event and no direction alerts
+    once per side (TLS is the exception: its handshake is inspected once, test-tls-progress).
+    A response header line without a colon raises no event (the request's does).
+"""
+import os
+import tempfile
+
+from e2elib import TcpConn, check_eq, finish, of_type, run_bongsu, validate_schema, write_pcap
+
+TMP = tempfile.mkdtemp(prefix="bongsu-alert-tx-")
+
+STREAM_RULES = """\
+alert http any any -> any any (msg:"any http"; flow:established; sid:3;)
+alert tcp any any -> any any (msg:"tcp content"; content:"GET /a"; sid:20;)
+alert http any any -> any any (msg:"http raw content"; content:"GET /a"; sid:21;)
+alert tcp any any -> any any (msg:"resp content"; flow:established,to_client; content:"200 OK"; sid:22;)
+"""
+
+EVENT_RULES = """\
+alert http any any -> any any (msg:"req nocolon"; app-layer-event:http.request_field_missing_colon; sid:1;)
+alert http any any -> any any (msg:"resp nocolon"; app-layer-event:http.response_field_missing_colon; sid:2;)
+alert http any any -> any any (msg:"any http"; flow:established; sid:3;)
+alert http any any -> any any (msg:"uri"; http.uri; content:"/a"; sid:4;)
+alert http any any -> any any (msg:"stat"; http.stat_code; content:"200"; sid:5;)
+"""
+
+
+def alerts(name, conn, rules):
+    pcap = write_pcap(os.path.join(TMP, name + ".pcap"), conn.pkts)
+    path = pcap + ".rules"
+    with open(path, "w") as f:
+        f.write(rules)
+    _, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "--runmode", "single", "-S", path])
+    validate_schema(events)
+    return sorted(((a["alert"]["signature_id"], a.get("pcap_cnt") or 0, a.get("tx_id"),
+                    a.get("tx_guessed")) for a in of_type(events, "alert")),
+                  key=lambda t: (t[1] or 1 << 30, t[0]))
+
+
+def exchange(request, response, last_ack):
+    """Handshake 1-3, the request 4, the response 5 (acknowledging 4), then the client's
+    ACK of the response 6 when last_ack; no close."""
+    c = TcpConn("10.0.0.1", "10.0.0.2", 40000, 80)
+    c.open()
+    c.pkt(True, c.PSH | c.ACK, request)
+    c.pkt(False, c.PSH | c.ACK, response)
+    if last_ack:
+        c.pkt(True, c.ACK)
+    return c
+
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+STREAM_EXPECTED = [(3, 5, None, None), (3, 6, None, None), (20, 6, 0, True), (21, 6, 0, True),
+                   (22, 0, 0, True)]
+check_eq(alerts("one", exchange(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n", OK, True),
+                STREAM_RULES), STREAM_EXPECTED,
+         "stream matches log the open transaction, packet matches none")
+check_eq(alerts("pipelined", exchange(b"GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+                                      b"GET /b HTTP/1.1\r\nHost: x\r\n\r\n", OK, True),
+                STREAM_RULES), STREAM_EXPECTED,
+         "with a second request behind it, still the first uninspected transaction")
+
+NOCOLON_REQ = b"GET /a HTTP/1.1\r\nHost: x\r\nBadHeaderNoColon\r\n\r\n"
+NOCOLON_RESP = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nAlsoNoColon\r\n\r\nok"
+check_eq(alerts("pending", exchange(NOCOLON_REQ, NOCOLON_RESP, False), EVENT_RULES),
+         [(3, 5, None, None), (1, 0, 0, None), (1, 0, 0, None), (4, 0, 0, None),
+          (5, 0, 0, None)],
+         "both sides pending at flow end: each inspected on its own")
+check_eq(alerts("acked", exchange(NOCOLON_REQ, NOCOLON_RESP, True), EVENT_RULES),
+         [(3, 5, None, None), (1, 6, 0, None), (3, 6, None, None), (4, 6, 0, None),
+          (1, 0, 0, None), (5, 0, 0, None)],
+         "request side at the client's ACK, response side at flow end")
+finish()
