@@ -268,8 +268,11 @@ void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server
      * inspected and logged once every direction is flushed (applayer_flow_end), so that
      * what the last data raised (a TLS certificate's events) is on them, as Suricata's
      * flow-end pseudo packets see it. */
-    if (p)
+    if (p && !(th->inspect_per_packet && p->proto == IPPROTO_UDP))
         log_transactions(th, f, p, now, false);
+    /* A datagram's transactions wait for its detection (applayer_log_ready), as Suricata
+     * logs them after it: a UDP rule of the protocol then alerts with the message's
+     * transaction, and the alerts come before the transaction's own record. */
     if (!app->change_requested)
         return;
     uint32_t rest = app->change_rest;

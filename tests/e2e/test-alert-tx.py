@@ -11,11 +11,15 @@ it).
     side is inspected on its own, so a rule on an app-layer event and no direction alerts
     once per side (TLS is the exception: its handshake is inspected once, test-tls-progress).
     A response header line without a colon raises no event (the request's does).
+ 3. UDP (DNS query and response): a rule of the protocol logs the message's transaction
+    (the query's, then the response's), without "tx_guessed"; a plain udp rule none; the
+    alerts come before the message's dns record.
 """
 import os
 import tempfile
 
-from e2elib import TcpConn, check_eq, finish, of_type, run_bongsu, validate_schema, write_pcap
+from e2elib import (TcpConn, check_eq, ether, finish, ipv4, of_type, run_bongsu, udp,
+                    validate_schema, write_pcap)
 
 TMP = tempfile.mkdtemp(prefix="bongsu-alert-tx-")
 
@@ -35,13 +39,18 @@ alert http any any -> any any (msg:"stat"; http.stat_code; content:"200"; sid:5;
 """
 
 
-def alerts(name, conn, rules):
-    pcap = write_pcap(os.path.join(TMP, name + ".pcap"), conn.pkts)
+def run(name, pkts, rules):
+    pcap = write_pcap(os.path.join(TMP, name + ".pcap"), pkts)
     path = pcap + ".rules"
     with open(path, "w") as f:
         f.write(rules)
     _, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "--runmode", "single", "-S", path])
     validate_schema(events)
+    return events
+
+
+def alerts(name, conn, rules):
+    events = run(name, conn.pkts, rules)
     return sorted(((a["alert"]["signature_id"], a.get("pcap_cnt") or 0, a.get("tx_id"),
                     a.get("tx_guessed")) for a in of_type(events, "alert")),
                   key=lambda t: (t[1] or 1 << 30, t[0]))
@@ -80,4 +89,24 @@ check_eq(alerts("acked", exchange(NOCOLON_REQ, NOCOLON_RESP, True), EVENT_RULES)
          [(3, 5, None, None), (1, 6, 0, None), (3, 6, None, None), (4, 6, 0, None),
           (1, 0, 0, None), (5, 0, 0, None)],
          "request side at the client's ACK, response side at flow end")
+
+DNS_RULES = """\
+alert dns any any -> any any (msg:"dns content"; content:"example"; sid:30;)
+alert udp any any -> any any (msg:"udp content"; content:"example"; sid:31;)
+alert dns any any -> any any (msg:"dns nothing"; sid:32;)
+"""
+QNAME = b"\x07example\x03com\x00\x00\x01\x00\x01"
+QUERY = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + QNAME
+ANSWER = (b"\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + QNAME +
+          b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x01\x02\x03\x04")
+events = run("dns", [ether(ipv4("10.0.0.1", "10.0.0.53", 17, udp(5555, 53, QUERY))),
+                     ether(ipv4("10.0.0.53", "10.0.0.1", 17, udp(53, 5555, ANSWER)))], DNS_RULES)
+check_eq([(e["event_type"], e.get("pcap_cnt"), e.get("alert", {}).get("signature_id"),
+           e.get("tx_id"), e.get("tx_guessed"), "dns" in e)
+          for e in events if e["event_type"] in ("alert", "dns")],
+         [("alert", 1, 30, 0, None, True), ("alert", 1, 31, None, None, False),
+          ("alert", 1, 32, 0, None, True), ("dns", 1, None, None, None, True),
+          ("alert", 2, 30, 1, None, True), ("alert", 2, 31, None, None, False),
+          ("alert", 2, 32, 1, None, True), ("dns", 2, None, None, None, True)],
+         "UDP: the protocol's rules log the message's transaction, before its record")
 finish()
