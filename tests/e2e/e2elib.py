@@ -51,6 +51,19 @@ def run_bongsu(args, expect_rc=0):
     return proc.returncode, proc.stderr, events, logdir
 
 
+def run_rules(pcap, rules_text, extra_args=()):
+    """bongsu over pcap with rules_text as its only rules (written beside the pcap),
+    checksums not checked, one worker, plus extra_args; returns the events, checked
+    against Suricata's EVE schema."""
+    rules = pcap + ".rules"
+    with open(rules, "w") as f:
+        f.write(rules_text)
+    _, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "--runmode", "single", "-S", rules] +
+                                 list(extra_args))
+    validate_schema(events)
+    return events
+
+
 def read_eve(path):
     events = []
     if not os.path.exists(path):

@@ -18,8 +18,8 @@ it).
 import os
 import tempfile
 
-from e2elib import (TcpConn, check_eq, ether, finish, ipv4, of_type, run_bongsu, udp,
-                    validate_schema, write_pcap)
+from e2elib import (TcpConn, check_eq, ether, finish, ipv4, of_type, run_rules, udp,
+                    write_pcap)
 
 TMP = tempfile.mkdtemp(prefix="bongsu-alert-tx-")
 
@@ -40,13 +40,7 @@ alert http any any -> any any (msg:"stat"; http.stat_code; content:"200"; sid:5;
 
 
 def run(name, pkts, rules):
-    pcap = write_pcap(os.path.join(TMP, name + ".pcap"), pkts)
-    path = pcap + ".rules"
-    with open(path, "w") as f:
-        f.write(rules)
-    _, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "--runmode", "single", "-S", path])
-    validate_schema(events)
-    return events
+    return run_rules(write_pcap(os.path.join(TMP, name + ".pcap"), pkts), rules)
 
 
 def alerts(name, conn, rules):

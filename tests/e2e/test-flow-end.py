@@ -20,7 +20,7 @@ it). What they pin down:
 import os
 import tempfile
 
-from e2elib import check_eq, ether, finish, ipv4, of_type, run_bongsu, tcp, validate_schema, write_pcap
+from e2elib import check_eq, ether, finish, ipv4, of_type, run_rules, tcp, write_pcap
 
 PSH, ACK, SYN, FIN, RST = 0x08, 0x10, 0x02, 0x01, 0x04
 TMP = tempfile.mkdtemp(prefix="bongsu-flow-end-")
@@ -48,15 +48,7 @@ def established(resp):
 
 def run(name, packets, rules_text, config=None):
     pcap = write_pcap(os.path.join(TMP, name + ".pcap"), packets)
-    rules = pcap + ".rules"
-    with open(rules, "w") as f:
-        f.write(rules_text)
-    args = ["-r", pcap, "-k", "none", "--runmode", "single", "-S", rules]
-    if config:
-        args += ["-c", config]
-    _, _, events, _ = run_bongsu(args)
-    validate_schema(events)
-    return events
+    return run_rules(pcap, rules_text, ["-c", config] if config else [])
 
 
 def alerts(events, sid):

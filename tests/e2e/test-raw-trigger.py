@@ -20,8 +20,7 @@ the reference on the same packets and are fixed here (the test never runs it). C
 import os
 import tempfile
 
-from e2elib import (TcpConn, check_eq, finish, of_type, run_bongsu, validate_schema,
-                    write_pcap)
+from e2elib import TcpConn, check_eq, finish, of_type, run_rules, write_pcap
 
 TMP = tempfile.mkdtemp(prefix="bongsu-raw-trigger-")
 ALERT = "outputs.1.eve-log.types.0.alert."
@@ -37,12 +36,7 @@ alert http any any -> any any (msg:"a request"; content:"GET /"; sid:5;)
 
 def run(name, conn):
     pcap = write_pcap(os.path.join(TMP, name + ".pcap"), conn.pkts)
-    rules = pcap + ".rules"
-    with open(rules, "w") as f:
-        f.write(RULES)
-    _, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "--runmode", "single", "-S", rules,
-                                  "--set", ALERT + "payload-printable=yes"])
-    validate_schema(events)
+    events = run_rules(pcap, RULES, ["--set", ALERT + "payload-printable=yes"])
     return sorted((a["alert"]["signature_id"], a.get("pcap_cnt"), a.get("payload_printable"))
                   for a in of_type(events, "alert"))
 

@@ -23,8 +23,7 @@ import base64
 import os
 import tempfile
 
-from e2elib import (check, check_eq, ether, finish, ipv4, of_type, run_bongsu, tcp,
-                    validate_schema, write_pcap)
+from e2elib import check, check_eq, ether, finish, ipv4, of_type, run_rules, tcp, write_pcap
 
 SYN, FIN, RST, PSH, ACK = 0x02, 0x01, 0x04, 0x08, 0x10
 TMP = tempfile.mkdtemp(prefix="bongsu-stream-inspect-")
@@ -48,13 +47,8 @@ def conn(name, script):
 
 
 def run(pcap, rules_text):
-    rules = pcap + ".rules"
-    with open(rules, "w") as f:
-        f.write(rules_text)
-    _, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "--runmode", "single", "-S", rules,
-                                  "--set", ALERT + "payload=yes",
-                                  "--set", ALERT + "payload-printable=yes"])
-    validate_schema(events)
+    events = run_rules(pcap, rules_text, ["--set", ALERT + "payload=yes",
+                                          "--set", ALERT + "payload-printable=yes"])
     by_sid = {}
     for a in of_type(events, "alert"):
         by_sid.setdefault(a["alert"]["signature_id"], []).append(a)

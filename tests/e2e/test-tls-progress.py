@@ -20,8 +20,8 @@ ja4 fingerprints on) and are fixed here; the test never runs it. Cases:
 import os
 import tempfile
 
-from e2elib import (DATA, TLS_APPDATA, TLS_CCS, TcpConn, check_eq, finish, of_type, run_bongsu,
-                    tls_client_hello, tls_server_hello, validate_schema, write_pcap)
+from e2elib import (DATA, TLS_APPDATA, TLS_CCS, TcpConn, check_eq, finish, of_type, run_rules,
+                    tls_client_hello, tls_server_hello, write_pcap)
 
 TMP = tempfile.mkdtemp(prefix="bongsu-tls-progress-")
 FINGERPRINTS = ["--set", "app-layer.protocols.tls.ja3-fingerprints=yes",
@@ -30,12 +30,7 @@ FINGERPRINTS = ["--set", "app-layer.protocols.tls.ja3-fingerprints=yes",
 
 def alerts(pcap, rules):
     """(sid, pcap_cnt, source port) of each alert bongsu raises on pcap with these rules."""
-    path = pcap + ".rules"
-    with open(path, "w") as f:
-        f.write(rules)
-    _, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "--runmode", "single", "-S", path] +
-                                 FINGERPRINTS)
-    validate_schema(events)
+    events = run_rules(pcap, rules, FINGERPRINTS)
     return sorted((a["alert"]["signature_id"], a.get("pcap_cnt"), a["src_port"])
                   for a in of_type(events, "alert"))
 

@@ -23,8 +23,7 @@ Suricata 7.0.10 on the same packets and are fixed here (the test never runs it).
 import os
 import tempfile
 
-from e2elib import (TcpConn, check_eq, finish, of_type, run_bongsu, validate_schema,
-                    write_pcap)
+from e2elib import TcpConn, check_eq, finish, of_type, run_rules, write_pcap
 
 TMP = tempfile.mkdtemp(prefix="bongsu-tx-progress-")
 
@@ -54,12 +53,7 @@ def run(name, segments):
     c.open()
     c.exchange(segments)
     c.close()
-    pcap = write_pcap(os.path.join(TMP, name + ".pcap"), c.pkts)
-    rules = pcap + ".rules"
-    with open(rules, "w") as f:
-        f.write(RULES)
-    _, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "--runmode", "single", "-S", rules])
-    validate_schema(events)
+    events = run_rules(write_pcap(os.path.join(TMP, name + ".pcap"), c.pkts), RULES)
     return sorted((a["alert"]["signature_id"], a.get("pcap_cnt"))
                   for a in of_type(events, "alert"))
 
@@ -94,17 +88,14 @@ c.exchange([(True, b"GET /up HTTP/1.1\r\nHost: a\r\nX-A: 1\r\nBadHeader\r\n\r\n"
             (False, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: 1\r\n\r\nab")])
 c.close()
 pcap = write_pcap(os.path.join(TMP, "sides.pcap"), c.pkts)
-with open(pcap + ".rules", "w") as f:
-    f.write('alert http any any -> any any (msg:"hdr"; http.header; content:"X-A"; sid:1;)\n'
-            'alert http any any -> any any (msg:"hdr+stat"; http.header; content:"X-A"; '
-            'http.stat_code; content:"200"; sid:2;)\n'
-            'alert http any any -> any any (msg:"req only hdr"; http.header; content:"Host"; '
-            'sid:3;)\n'
-            'alert http any any -> any any (msg:"event"; flow:established; '
-            'app-layer-event:http.request_field_missing_colon; sid:4;)\n')
-_, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "--runmode", "single", "-S",
-                              pcap + ".rules"])
-validate_schema(events)
+events = run_rules(pcap,
+                   'alert http any any -> any any (msg:"hdr"; http.header; content:"X-A"; sid:1;)\n'
+                   'alert http any any -> any any (msg:"hdr+stat"; http.header; content:"X-A"; '
+                   'http.stat_code; content:"200"; sid:2;)\n'
+                   'alert http any any -> any any (msg:"req only hdr"; http.header; '
+                   'content:"Host"; sid:3;)\n'
+                   'alert http any any -> any any (msg:"event"; flow:established; '
+                   'app-layer-event:http.request_field_missing_colon; sid:4;)\n')
 check_eq(sorted((a["alert"]["signature_id"], a.get("pcap_cnt"), a["direction"])
                 for a in of_type(events, "alert")),
          [(1, 7, "to_server"), (1, 9, "to_client"), (2, 9, "to_client"), (3, 7, "to_server"),

@@ -20,8 +20,7 @@ fixed here (the test never runs it). What they pin down:
 import os
 import tempfile
 
-from e2elib import (check_eq, ether, finish, ipv4, last_stats, of_type, run_bongsu, tcp,
-                    validate_schema, write_pcap)
+from e2elib import check_eq, ether, finish, ipv4, last_stats, of_type, run_rules, tcp, write_pcap
 
 PSH, ACK, SYN, FIN = 0x08, 0x10, 0x02, 0x01
 TMP = tempfile.mkdtemp(prefix="bongsu-tx-timing-")
@@ -44,15 +43,6 @@ def exchange(name, request, response):
     return write_pcap(os.path.join(TMP, name + ".pcap"), pkts)
 
 
-def run(pcap, rules_text):
-    rules = pcap + ".rules"
-    with open(rules, "w") as f:
-        f.write(rules_text)
-    _, _, events, _ = run_bongsu(["-r", pcap, "-k", "none", "--runmode", "single", "-S", rules])
-    validate_schema(events)
-    return events
-
-
 def alerts(events, sid):
     return [(a.get("pcap_cnt"), a.get("tx_id")) for a in of_type(events, "alert")
             if a["alert"]["signature_id"] == sid]
@@ -72,7 +62,7 @@ RULES = ('alert http any any -> any any (msg:"uri"; flow:to_server; http.uri; co
          'content:"200"; sid:2;)\n')
 
 # 1. three pipelined transactions
-events = run(exchange("three", requests(3), responses(3)), RULES)
+events = run_rules(exchange("three", requests(3), responses(3)), RULES)
 check_eq(alerts(events, 1), [(6, 2), (6, 1), (6, 0)],
          "request rules: at the client's packet after the server's ACK, highest tx first")
 check_eq(alerts(events, 2), [(9, 2), (9, 1), (9, 0)],
@@ -80,7 +70,7 @@ check_eq(alerts(events, 2), [(9, 2), (9, 1), (9, 0)],
 check_eq(len(of_type(events, "http")), 3, "three transactions logged")
 
 # 2. twenty pipelined transactions: one packet, packet-alert-max 15
-events = run(exchange("twenty", requests(20), responses(20)), RULES)
+events = run_rules(exchange("twenty", requests(20), responses(20)), RULES)
 check_eq(alerts(events, 1), [(6, t) for t in range(19, 4, -1)],
          "request alerts of one packet: tx 19 down to 5, the cap of 15")
 check_eq(len(alerts(events, 2)), 15, "response alerts of one packet: 15")
@@ -90,10 +80,10 @@ check_eq(last_stats(events)["detect"]["alert_queue_overflow"], 10,
 # logs a transaction once both sides were inspected, at 9: not pinned here)
 
 # 3. a content beside the buffer is looked for on the stream
-events = run(exchange("stream", b"GET /a?q=zz HTTP/1.1\r\nHost: a\r\nX-K: needle\r\n\r\n",
-                      responses(1)),
-             'alert http any any -> any any (msg:"uri+content"; flow:to_server; '
-             'content:"needle"; http.uri; content:"/a"; sid:3;)\n')
+events = run_rules(exchange("stream", b"GET /a?q=zz HTTP/1.1\r\nHost: a\r\nX-K: needle\r\n\r\n",
+                           responses(1)),
+                  'alert http any any -> any any (msg:"uri+content"; flow:to_server; '
+                  'content:"needle"; http.uri; content:"/a"; sid:3;)\n')
 check_eq(alerts(events, 3), [(6, 0)], "payload content found on the request's stream")
 
 finish()
