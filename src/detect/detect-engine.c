@@ -227,6 +227,16 @@ static bool alert_takes_tx(const DetectThread *dt, const Signature *sig, const F
     return dt->alert_stream != NULL;
 }
 
+/* Whether any of the queued alerts logs a transaction: the transaction's app-layer object
+ * is built only then, not for every alerting packet of an app-layer flow. */
+static bool alerts_take_tx(const DetectThread *dt, const Flow *f)
+{
+    for (uint32_t i = 0; i < dt->alert_count; i++)
+        if (alert_takes_tx(dt, dt->alerts[i], f))
+            return true;
+    return false;
+}
+
 /* The transaction such an alert logs: the first one the packet's direction has not
  * inspected yet, skipping those of the other direction only (a DNS query for a
  * response), with its id and app-layer object; "tx_guessed": true except on UDP. With
@@ -277,7 +287,7 @@ void detect_write_alerts(DetectThread *dt, const Packet *p, Flow *f, json_t *app
     const char *reject_target = queued_reject_target(dt);
     TxAlertCtx guessed = {0};
     json_t *guessed_app = NULL;
-    bool guess = !txa && !app_object && f && dt->alert_count;
+    bool guess = !txa && !app_object && f && alerts_take_tx(dt, f);
     if (guess)
         guessed_app = guess_tx(dt, f, p, &guessed);
     for (uint32_t i = 0; i < dt->alert_count; i++) {
