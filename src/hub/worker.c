@@ -16,10 +16,19 @@
  * pending entries (XREADGROUP from 0). A store or Redis failure rolls back, waits and
  * retries the same batch; nothing is acked that is not committed. Entries whose `eve`
  * field is not a valid EVE line can never be stored: they are logged and acked.
+ *
+ * Two threads, each with its own Redis connection, overlap the steps: the reader does
+ * step 1 and checks the lines of the next batch while the storer does steps 2 and 3 for
+ * the one before. Alone, a worker and its PostgreSQL backend take turns (one waits while
+ * the other works, and both wait on the commit's WAL flush), which left a tenth to a
+ * fifth of two cores idle with two workers (bench/RESULTS.md). The two batch slots go
+ * round in order, so entries are stored and acked in the order they were read; the
+ * reader waits for a free slot, which bounds the memory to two batches.
  */
 #include "worker.h"
 
 #include <hiredis/hiredis.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +42,7 @@
 
 #define RETRY_MAX_MS 5000
 #define BLOCK_MS 1000
+#define WAIT_TICK_MS 200 /* how often a thread waiting for the other looks at stop_flag */
 
 static volatile sig_atomic_t stop_flag;
 
@@ -42,41 +52,126 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
+/* One batch: an entry list of an XREADGROUP or XAUTOCLAIM reply and what the reader made
+ * of each entry. The arrays are kept from batch to batch (cap entries). */
+typedef struct {
+    redisReply *reply;   /* owns the strings below */
+    size_t n, cap;
+    const char **ids;
+    const char **keys;   /* idempotency key: the entry's `key` field, else its id */
+    const char **sensors;
+    hub_line *lines;
+    bool *ok;            /* a valid EVE line */
+    const char **claims; /* the valid lines' keys, for hub_store_idem_claim */
+    bool *fresh;         /* per claim: not stored before */
+} batch;
+
+enum slot_state { SLOT_FREE, SLOT_READY, SLOT_STORING };
+
 typedef struct {
     const hub_worker_opts *o;
-    redisContext *rc;
+    redisContext *rc;     /* the reader's connection */
+    redisContext *ack_rc; /* the storer's */
     hub_store *store;
-    char scope[300];         /* idempotency scope of this stream's entry ids */
-    unsigned long long stored, duplicates, rejected;
+    char scope[300];      /* idempotency scope of this stream's entry ids */
+    unsigned long long stored, duplicates; /* storer's counts */
+    unsigned long long rejected;           /* reader's count */
+    pthread_mutex_t mu;
+    pthread_cond_t changed;
+    batch slot[2];
+    enum slot_state state[2];
+    unsigned next_fill, next_store; /* slot indexes, each going 0, 1, 0, ... */
+    bool reader_done;
 } worker;
 
 /* ---- Redis ---------------------------------------------------------------------------- */
 
-static bool redis_connect(worker *w)
+static bool redis_connect(worker *w, redisContext **rc, bool create_group)
 {
-    if (w->rc && !w->rc->err)
+    if (*rc && !(*rc)->err)
         return true;
     char host[256];
     int port;
     hub_redis_url_parse(w->o->redis_url, host, sizeof host, &port);
-    if (!hub_redis_reconnect(&w->rc, host, port))
+    if (!hub_redis_reconnect(rc, host, port))
         return false;
+    if (!create_group)
+        return true;
     /* The group starts at the stream's beginning, so nothing written before the first
      * worker started is skipped; BUSYGROUP (it exists) is the normal answer later. */
-    redisReply *r = redisCommand(w->rc, "XGROUP CREATE %s %s 0 MKSTREAM", w->o->stream,
+    redisReply *r = redisCommand(*rc, "XGROUP CREATE %s %s 0 MKSTREAM", w->o->stream,
                                  w->o->group);
     bool ok = r && (r->type != REDIS_REPLY_ERROR || strncmp(r->str, "BUSYGROUP", 9) == 0);
     if (!ok)
-        hub_log("worker: XGROUP CREATE: %s", r ? r->str : w->rc->errstr);
+        hub_log("worker: XGROUP CREATE: %s", r ? r->str : (*rc)->errstr);
     freeReplyObject(r);
     return ok;
 }
 
-static void redis_drop(worker *w)
+static void redis_drop(redisContext **rc)
 {
-    if (w->rc)
-        redisFree(w->rc);
-    w->rc = NULL;
+    if (*rc)
+        redisFree(*rc);
+    *rc = NULL;
+}
+
+/* ---- the two slots -------------------------------------------------------------------- */
+
+static void wait_tick(worker *w)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_nsec += WAIT_TICK_MS * 1000000L;
+    t.tv_sec += t.tv_nsec / 1000000000L;
+    t.tv_nsec %= 1000000000L;
+    pthread_cond_timedwait(&w->changed, &w->mu, &t);
+}
+
+static void slot_set(worker *w, unsigned i, enum slot_state s)
+{
+    pthread_mutex_lock(&w->mu);
+    w->state[i] = s;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* The reader's next slot once it is free; NULL when told to stop. */
+static batch *slot_to_fill(worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->state[w->next_fill] != SLOT_FREE && !stop_flag)
+        wait_tick(w);
+    batch *b = stop_flag ? NULL : &w->slot[w->next_fill];
+    pthread_mutex_unlock(&w->mu);
+    return b;
+}
+
+/* Waits until the storer has acked everything handed to it (before re-reading this
+ * consumer's pending entries, which would otherwise include the batches in flight). */
+static bool slots_drained(worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    while ((w->state[0] != SLOT_FREE || w->state[1] != SLOT_FREE) && !stop_flag)
+        wait_tick(w);
+    pthread_mutex_unlock(&w->mu);
+    return !stop_flag;
+}
+
+/* The storer's next batch, oldest first, or NULL when none came within a wait tick;
+ * *done once the reader has stopped and none is left. */
+static batch *slot_to_store(worker *w, bool *done)
+{
+    pthread_mutex_lock(&w->mu);
+    if (w->state[w->next_store] != SLOT_READY && !w->reader_done)
+        wait_tick(w);
+    *done = w->reader_done && w->state[w->next_store] != SLOT_READY;
+    batch *b = NULL;
+    if (w->state[w->next_store] == SLOT_READY) {
+        w->state[w->next_store] = SLOT_STORING;
+        b = &w->slot[w->next_store];
+    }
+    pthread_mutex_unlock(&w->mu);
+    return b;
 }
 
 /* ---- one batch ------------------------------------------------------------------------ */
@@ -94,44 +189,69 @@ static const redisReply *entry_field(const redisReply *fields, const char *name)
     return NULL;
 }
 
-typedef struct {
-    size_t n;
-    const char **ids;
-    const char **keys; /* idempotency key: the entry's `key` field, else its id */
-    hub_line *lines;
-    const char **sensors;
-    bool *ok;    /* a valid EVE line */
-    bool *fresh; /* not stored before */
-} batch;
+static bool batch_reserve(batch *b, size_t n)
+{
+    if (n <= b->cap)
+        return true;
+    batch g = *b;
+    g.ids = realloc(b->ids, n * sizeof *g.ids);
+    b->ids = g.ids ? g.ids : b->ids;
+    g.keys = realloc(b->keys, n * sizeof *g.keys);
+    b->keys = g.keys ? g.keys : b->keys;
+    g.sensors = realloc(b->sensors, n * sizeof *g.sensors);
+    b->sensors = g.sensors ? g.sensors : b->sensors;
+    g.lines = realloc(b->lines, n * sizeof *g.lines);
+    b->lines = g.lines ? g.lines : b->lines;
+    g.ok = realloc(b->ok, n * sizeof *g.ok);
+    b->ok = g.ok ? g.ok : b->ok;
+    g.claims = realloc(b->claims, n * sizeof *g.claims);
+    b->claims = g.claims ? g.claims : b->claims;
+    g.fresh = realloc(b->fresh, n * sizeof *g.fresh);
+    b->fresh = g.fresh ? g.fresh : b->fresh;
+    if (!g.ids || !g.keys || !g.sensors || !g.lines || !g.ok || !g.claims || !g.fresh)
+        return false;
+    b->cap = n;
+    return true;
+}
 
-static void batch_free(batch *b)
+/* Lets go of the batch's entries; the arrays stay for the next one. */
+static void batch_clear(batch *b)
 {
     for (size_t i = 0; i < b->n; i++)
         if (b->ok[i])
             hub_line_clear(&b->lines[i]);
+    b->n = 0;
+    freeReplyObject(b->reply);
+    b->reply = NULL;
+}
+
+static void batch_free(batch *b)
+{
+    batch_clear(b);
     free(b->ids);
     free(b->keys);
-    free(b->lines);
     free(b->sensors);
+    free(b->lines);
     free(b->ok);
+    free(b->claims);
     free(b->fresh);
 }
 
-/* Checks each entry's line; invalid ones are counted and will just be acked. */
-static bool batch_parse(worker *w, const redisReply *entries, batch *b)
+/* Takes the entries (owned by reply) into b and checks each entry's line; invalid ones
+ * are counted and will just be acked. */
+static bool batch_parse(worker *w, batch *b, redisReply *reply, const redisReply *entries)
 {
     size_t n = entries->elements;
-    b->n = n;
-    b->ids = calloc(n, sizeof *b->ids);
-    b->keys = calloc(n, sizeof *b->keys);
-    b->lines = calloc(n, sizeof *b->lines);
-    b->sensors = calloc(n, sizeof *b->sensors);
-    b->ok = calloc(n, sizeof *b->ok);
-    b->fresh = calloc(n, sizeof *b->fresh);
-    if (!b->ids || !b->keys || !b->lines || !b->sensors || !b->ok || !b->fresh)
+    if (!batch_reserve(b, n)) {
+        freeReplyObject(reply);
         return false;
+    }
+    b->reply = reply;
+    b->n = n;
     for (size_t i = 0; i < n; i++) {
         const redisReply *e = entries->element[i];
+        b->ids[i] = NULL;
+        b->ok[i] = false;
         if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 ||
             e->element[0]->type != REDIS_REPLY_STRING)
             continue;
@@ -156,40 +276,36 @@ static bool batch_parse(worker *w, const redisReply *entries, batch *b)
 /* One transaction: claim the ids, add the new events, commit. */
 static hub_status batch_store(worker *w, batch *b)
 {
-    const char **keys = calloc(b->n ? b->n : 1, sizeof *keys);
-    if (!keys)
-        return HUB_ERR_NOMEM;
     size_t nk = 0;
     for (size_t i = 0; i < b->n; i++)
         if (b->ok[i])
-            keys[nk++] = b->keys[i];
-    bool *fresh = calloc(nk ? nk : 1, sizeof *fresh);
-    hub_status st = fresh ? hub_store_begin(w->store) : HUB_ERR_NOMEM;
+            b->claims[nk++] = b->keys[i];
+    hub_status st = hub_store_begin(w->store);
     if (st == HUB_OK)
-        st = hub_store_idem_claim(w->store, w->scope, keys, nk, fresh);
+        st = hub_store_idem_claim(w->store, w->scope, b->claims, nk, b->fresh);
     int64_t now = hub_now_us();
     size_t stored = 0, k = 0;
     for (size_t i = 0; st == HUB_OK && i < b->n; i++) {
-        if (!b->ok[i] || !fresh[k++])
+        if (!b->ok[i] || !b->fresh[k++])
             continue;
         st = hub_store_event_add(w->store, b->sensors[i], now, &b->lines[i].f);
         stored++;
     }
     if (st == HUB_OK)
         st = hub_store_commit(w->store);
-    else if (fresh)
+    else
         hub_store_rollback(w->store);
     if (st == HUB_OK) {
         w->stored += stored;
         w->duplicates += nk - stored;
     }
-    free(keys);
-    free(fresh);
     return st;
 }
 
-static bool batch_ack(worker *w, const batch *b)
+static bool batch_ack(worker *w, batch *b)
 {
+    if (!redis_connect(w, &w->ack_rc, false))
+        return false;
     const char **argv = calloc(b->n + 3, sizeof *argv);
     if (!argv)
         return false;
@@ -200,39 +316,60 @@ static bool batch_ack(worker *w, const batch *b)
     for (size_t i = 0; i < b->n; i++)
         if (b->ids[i])
             argv[argc++] = b->ids[i];
-    redisReply *r = redisCommandArgv(w->rc, argc, argv, NULL);
+    redisReply *r = redisCommandArgv(w->ack_rc, argc, argv, NULL);
     bool ok = r && r->type == REDIS_REPLY_INTEGER;
-    if (!ok)
-        hub_log("worker: XACK: %s", r ? r->str : w->rc->errstr);
+    if (!ok) {
+        hub_log("worker: XACK: %s", r ? r->str : w->ack_rc->errstr);
+        redis_drop(&w->ack_rc);
+    }
     freeReplyObject(r);
     free(argv);
     return ok;
 }
 
-/* Stores and acks entries (an XREADGROUP or XAUTOCLAIM entry list); retries the store
- * until it works or the worker is told to stop (then the entries stay pending). */
-static bool handle_entries(worker *w, const redisReply *entries)
+/* Retries fn until it works or the worker is told to stop (then the entries stay
+ * pending, for this worker's restart or another's XAUTOCLAIM). */
+static bool with_retries(worker *w, batch *b, bool (*fn)(worker *, batch *), const char *what)
 {
-    if (!entries || entries->type != REDIS_REPLY_ARRAY || entries->elements == 0)
-        return true;
-    batch b = {0};
-    bool ok = batch_parse(w, entries, &b);
     unsigned wait_ms = 100;
-    hub_status st = HUB_ERR_NOMEM;
-    while (ok && (st = batch_store(w, &b)) != HUB_OK && !stop_flag) {
-        hub_log("worker: store failed (%s); retrying in %u ms", hub_status_str(st), wait_ms);
+    while (!fn(w, b)) {
+        if (stop_flag)
+            return false;
+        hub_log("worker: %s failed; retrying in %u ms", what, wait_ms);
         usleep(wait_ms * 1000u);
         wait_ms = wait_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : wait_ms * 2;
     }
-    ok = ok && st == HUB_OK && batch_ack(w, &b);
-    batch_free(&b);
-    return ok;
+    return true;
 }
 
-/* ---- the loop ------------------------------------------------------------------------- */
+static bool store_once(worker *w, batch *b)
+{
+    hub_status st = batch_store(w, b);
+    if (st != HUB_OK)
+        hub_log("worker: store: %s", hub_status_str(st));
+    return st == HUB_OK;
+}
+
+/* ---- the reader ----------------------------------------------------------------------- */
+
+/* Hands `entries` of `reply` (which it takes) to the storer through the reader's slot;
+ * false when there was no memory or the worker is stopping. */
+static bool hand_over(worker *w, redisReply *reply, const redisReply *entries)
+{
+    batch *b = slot_to_fill(w);
+    if (!b) {
+        freeReplyObject(reply);
+        return false;
+    }
+    if (!batch_parse(w, b, reply, entries))
+        return false;
+    slot_set(w, w->next_fill, SLOT_READY);
+    w->next_fill ^= 1;
+    return true;
+}
 
 /* XREADGROUP from `from` (">" new entries, "0" this consumer's pending ones). Returns the
- * number of entries handled, -1 on a Redis error. */
+ * number of entries handed over, -1 on a Redis error. */
 static long read_group(worker *w, const char *from, unsigned block_ms)
 {
     char count[16], block[16];
@@ -253,16 +390,15 @@ static long read_group(worker *w, const char *from, unsigned block_ms)
         freeReplyObject(r);
         return -1;
     }
-    long n = 0;
     /* [[stream, [entries...]]] or nil when the block timed out */
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->elements == 2) {
-        const redisReply *entries = r->element[0]->element[1];
-        n = (long)entries->elements;
-        if (!handle_entries(w, entries))
-            n = -1;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 1 || r->element[0]->elements != 2 ||
+        r->element[0]->element[1]->elements == 0) {
+        freeReplyObject(r);
+        return 0;
     }
-    freeReplyObject(r);
-    return n;
+    const redisReply *entries = r->element[0]->element[1];
+    long n = (long)entries->elements;
+    return hand_over(w, r, entries) ? n : -1;
 }
 
 /* Takes over entries other consumers left pending longer than claim_idle_ms. */
@@ -275,17 +411,18 @@ static bool autoclaim(worker *w)
         const char *argv[] = {"XAUTOCLAIM", w->o->stream, w->o->group, w->o->name, idle,
                               cursor, "COUNT", count};
         redisReply *r = redisCommandArgv(w->rc, 8, argv, NULL);
-        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
+            r->element[1]->type != REDIS_REPLY_ARRAY) {
             hub_log("worker: XAUTOCLAIM: %s", r && r->str ? r->str : w->rc->errstr);
             freeReplyObject(r);
             return false;
         }
         snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
-        if (r->element[1]->elements)
-            hub_log("worker %s: reclaimed %zu entries idle over %u ms", w->o->name,
-                    r->element[1]->elements, w->o->claim_idle_ms);
-        bool ok = handle_entries(w, r->element[1]);
-        freeReplyObject(r);
+        size_t n = r->element[1]->elements;
+        if (n)
+            hub_log("worker %s: reclaimed %zu entries idle over %u ms", w->o->name, n,
+                    w->o->claim_idle_ms);
+        bool ok = n ? hand_over(w, r, r->element[1]) : (freeReplyObject(r), true);
         if (!ok)
             return false;
     } while (strcmp(cursor, "0-0") != 0 && !stop_flag);
@@ -299,6 +436,43 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* One pass: own pending entries until none, reclaim when due, then new entries. */
+static void *reader_main(void *arg)
+{
+    worker *w = arg;
+    bool own_pending = true; /* after a (re)connect: what we were given but did not ack */
+    int64_t next_claim = 0;
+    while (!stop_flag) {
+        if (!redis_connect(w, &w->rc, true)) {
+            sleep(1);
+            own_pending = true;
+            continue;
+        }
+        long n = 0;
+        if (own_pending && slots_drained(w) && (n = read_group(w, "0", 0)) == 0)
+            own_pending = false;
+        if (!own_pending && mono_ms() >= next_claim) {
+            if (!autoclaim(w))
+                n = -1;
+            next_claim = mono_ms() + w->o->claim_idle_ms / 2;
+        }
+        if (!own_pending && n >= 0)
+            n = read_group(w, ">", BLOCK_MS);
+        if (n < 0) {
+            redis_drop(&w->rc);
+            own_pending = true;
+            usleep(200 * 1000);
+        }
+    }
+    pthread_mutex_lock(&w->mu);
+    w->reader_done = true;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+/* ---- the storer ----------------------------------------------------------------------- */
+
 static void apply_retention(worker *w)
 {
     if (!w->o->retention_days)
@@ -310,36 +484,27 @@ static void apply_retention(worker *w)
                 w->o->retention_days);
 }
 
-/* One pass: own pending entries until none, reclaim when due, then new entries. */
-static void work(worker *w)
+/* Stores and acks the reader's batches in order until it is done. After a stop, the
+ * batches not yet stored stay pending in Redis. */
+static void store_batches(worker *w)
 {
-    bool own_pending = true; /* after a (re)connect: what we were given but did not ack */
-    int64_t next_claim = 0, next_retention = 0;
-    while (!stop_flag) {
-        if (!redis_connect(w)) {
-            sleep(1);
-            own_pending = true;
-            continue;
-        }
-        long n = 0;
-        if (own_pending && (n = read_group(w, "0", 0)) == 0)
-            own_pending = false;
-        if (!own_pending && mono_ms() >= next_claim) {
-            if (!autoclaim(w))
-                n = -1;
-            next_claim = mono_ms() + w->o->claim_idle_ms / 2;
-        }
-        if (!own_pending && n >= 0)
-            n = read_group(w, ">", BLOCK_MS);
+    int64_t next_retention = 0;
+    for (;;) {
         if (mono_ms() >= next_retention) {
             apply_retention(w);
             next_retention = mono_ms() + 3600 * 1000;
         }
-        if (n < 0) {
-            redis_drop(w);
-            own_pending = true;
-            usleep(200 * 1000);
-        }
+        bool done;
+        batch *b = slot_to_store(w, &done);
+        if (done)
+            break;
+        if (!b)
+            continue;
+        if (!stop_flag && with_retries(w, b, store_once, "store"))
+            with_retries(w, b, batch_ack, "XACK");
+        batch_clear(b);
+        slot_set(w, w->next_store, SLOT_FREE);
+        w->next_store ^= 1;
     }
 }
 
@@ -358,12 +523,27 @@ int hub_worker_run(const hub_worker_opts *o)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.changed, NULL);
     hub_log("worker %s: %s group %s -> %s", o->name, o->stream, o->group,
             hub_store_is_pg(o->db_path) ? "PostgreSQL" : o->db_path);
-    work(&w);
+    pthread_t reader;
+    int rc = 0;
+    if (pthread_create(&reader, NULL, reader_main, &w) != 0) {
+        hub_log("worker: cannot start the reader thread");
+        rc = 1;
+    } else {
+        store_batches(&w);
+        pthread_join(reader, NULL);
+    }
     hub_log("worker %s: stored %llu, duplicates skipped %llu, rejected %llu", o->name,
             w.stored, w.duplicates, w.rejected);
-    redis_drop(&w);
+    for (int i = 0; i < 2; i++)
+        batch_free(&w.slot[i]);
+    redis_drop(&w.rc);
+    redis_drop(&w.ack_rc);
     hub_store_close(w.store);
-    return 0;
+    pthread_cond_destroy(&w.changed);
+    pthread_mutex_destroy(&w.mu);
+    return rc;
 }
