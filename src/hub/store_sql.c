@@ -75,14 +75,27 @@ static void addr_buckets(hub_sql *q, const hub_event_filter *f)
                           " SELECT v FROM k)");
 }
 
+/* "col = v" on a column whose PostgreSQL index holds the value's hash (store_pg.c,
+ * migration 10): the hash is what the index can seek, the value what the row must hold. */
+static void arg_keyed(hub_sql *q, const char *col, const char *v)
+{
+    char pre[64];
+    snprintf(pre, sizeof pre, " AND %s = ", col);
+    int before = q->nargs;
+    arg_text(q, pre, v, "");
+    if (q->nargs == before || q->dialect != HUB_SQL_PG)
+        return;
+    hub_buf_printf(&q->sql, " AND hashtext(%s) = hashtext($%d)", col, q->nargs);
+}
+
 static void where_build(hub_sql *q, const hub_event_filter *f)
 {
     hub_buf_puts(&q->sql, " WHERE true");
     arg_text(q, " AND event_type = ", f->event_type, "");
     arg_text(q, " AND actor = ", f->actor, "");
-    arg_text(q, " AND sensor = ", f->sensor, "");
-    arg_text(q, " AND src_ip = ", f->src_ip, "");
-    arg_text(q, " AND dest_ip = ", f->dest_ip, "");
+    arg_keyed(q, "sensor", f->sensor);
+    arg_keyed(q, "src_ip", f->src_ip);
+    arg_keyed(q, "dest_ip", f->dest_ip);
     arg_text(q, " AND victim = ", f->victim, "");
     if (f->victim_none)
         hub_buf_puts(&q->sql, " AND victim IS NULL");

@@ -23,6 +23,7 @@
 #include "api.h"
 #include "auth.h"
 #include "ingest.h"
+#include "store_sql.h"
 
 typedef struct {
     char dir[64];
@@ -663,7 +664,13 @@ static void test_pg_migrations(void **state)
     hub_store *again;
     assert_int_equal(hub_store_open(f->path, &again), HUB_OK);
     hub_store_close(again);
-    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 9);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 10);
+    /* migration 10: sensor and address indexes on the values' hashes, the text ones gone */
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'"
+                                  " AND indexname IN ('events_sensor_h', 'events_src_h',"
+                                  " 'events_dest_h') AND indexdef LIKE '%hashtext(%'"), 3);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
+                                  " ('events_sensor_ts', 'events_src_b', 'events_dest_b')"), 0);
     /* migration 9: the compared text columns of events (its partitions too) and the
      * rollups compare bytes, not through the database locale */
     assert_int_equal(admin_int(f, "SELECT count(*) FROM information_schema.columns"
@@ -675,7 +682,7 @@ static void test_pg_migrations(void **state)
                                   " AND collation_name = 'C'") > 0, 1);
     /* ... and the full indexes do not deduplicate (nor those of partitions made later) */
     assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_class WHERE relname IN"
-                                  " ('events_ts', 'events_sensor_ts', 'events_src_b', 'events_dest_b')"
+                                  " ('events_ts', 'events_sensor_h', 'events_src_h', 'events_dest_h')"
                                   " AND 'deduplicate_items=off' = ANY(reloptions)"), 4);
     assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_index i JOIN pg_class c"
                                   " ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid"
@@ -702,6 +709,80 @@ static void test_pg_migrations(void **state)
     assert_int_equal(hub_store_count(f->s, &all, &n), HUB_OK);
     assert_int_equal(n, 41);
     admin_sql(f, "SELECT 1"); /* the admin connection is alive for the next tests */
+}
+
+/* The plan PostgreSQL makes for the store's query with filter flt (seq scans off: the
+ * table is tiny), as text. */
+static char *pg_plan(fixture *f, const hub_event_filter *flt)
+{
+    hub_sql q = {.dialect = HUB_SQL_PG};
+    hub_sql_time_range(&q, flt);
+    hub_buf e = {0};
+    hub_buf_printf(&e, "PREPARE q AS %s", q.sql.data);
+    admin_sql(f, "DEALLOCATE ALL");
+    admin_sql(f, e.data);
+    hub_buf_free(&e);
+    hub_buf_puts(&e, "EXPLAIN EXECUTE q(");
+    for (int i = 0; i < q.nargs; i++)
+        hub_buf_printf(&e, "%s'%s'", i ? ", " : "", q.args[i].text);
+    hub_buf_puts(&e, ")");
+    PGresult *r = PQexec(f->admin, e.data);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    hub_buf plan = {0};
+    for (int i = 0; i < PQntuples(r); i++)
+        hub_buf_printf(&plan, "%s\n", PQgetvalue(r, i, 0));
+    PQclear(r);
+    hub_buf_free(&e);
+    hub_buf_free(&q.sql);
+    return hub_buf_take(&plan);
+}
+
+/* Whether a plan scans a partition's copy of the events index `parent` (partitions'
+ * index names are made up by PostgreSQL). */
+static bool plan_uses(fixture *f, const char *plan, const char *parent)
+{
+    static const char *const marks[] = {"Index Scan using ", "Index Only Scan using ",
+                                        "Bitmap Index Scan on "};
+    for (size_t m = 0; m < sizeof marks / sizeof *marks; m++)
+        for (const char *p = plan; (p = strstr(p, marks[m])); ) {
+            p += strlen(marks[m]);
+            char sql[256];
+            snprintf(sql, sizeof sql, "SELECT count(*) FROM pg_inherits i JOIN pg_class c"
+                     " ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent"
+                     " WHERE c.relname = '%.*s' AND p.relname = '%s'",
+                     (int)strcspn(p, " \n"), p, parent);
+            if (admin_int(f, sql))
+                return true;
+        }
+    return false;
+}
+
+/* A search on a sensor or an address seeks the hashed index (migration 10): the query
+ * must test the value's hash, which the index holds, beside the value itself. */
+static void test_pg_hashed_keys(void **state)
+{
+    fixture *f = *state;
+    if (!f->admin)
+        skip();
+    load(f->s);
+    admin_sql(f, "ANALYZE events");
+    admin_sql(f, "SET enable_seqscan = off");
+    struct {
+        hub_event_filter flt;
+        const char *index;
+    } cases[] = {
+        /* q: counted from events, not from the rollups */
+        {{.sensor = "s2", .q = "event_type"}, "events_sensor_h"},
+        {{.src_ip = "10.9.9.9"}, "events_src_h"},
+        {{.dest_ip = "8.8.8.8"}, "events_dest_h"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char *plan = pg_plan(f, &cases[i].flt);
+        if (!plan_uses(f, plan, cases[i].index))
+            fail_msg("case %zu: %s not in the plan:\n%s", i, cases[i].index, plan);
+        free(plan);
+    }
+    admin_sql(f, "RESET enable_seqscan");
 }
 
 /* Builds one EVE line at `day` (2023-11-14 + day) for the retention test. */
@@ -1426,6 +1507,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_long_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_concurrent_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_commit_horizon, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_hashed_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_writer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
