@@ -640,10 +640,14 @@ static void array_text(hub_buf *b, const char *v)
 {
     array_sep(b);
     hub_buf_puts(b, "\"");
-    for (const char *c = v; *c; c++) {
-        if (*c == '"' || *c == '\\')
-            hub_buf_puts(b, "\\");
-        hub_buf_append(b, c, 1);
+    for (const char *c = v; *c;) { /* runs without a character to escape, whole */
+        size_t run = strcspn(c, "\"\\");
+        hub_buf_append(b, c, run);
+        c += run;
+        if (*c) {
+            hub_buf_append(b, "\\", 1);
+            hub_buf_append(b, c++, 1);
+        }
     }
     hub_buf_puts(b, "\"");
 }

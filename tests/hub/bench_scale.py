@@ -41,6 +41,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -94,11 +95,42 @@ def fill_stream(redis, entries):
     return int(redis.cli("XLEN", STREAM))
 
 
-def drained(redis, n):
-    out = json.loads(subprocess.run(["redis-cli", "-p", str(redis.port), "--json", "XINFO",
-                                     "GROUPS", STREAM], capture_output=True, text=True).stdout)
-    g = {d["name"]: d for d in out}.get("hub")
-    return g and int(g["entries-read"] or 0) >= n and int(g["pending"]) == 0
+class RespConn:
+    """One connection to redis-server for the progress polls: a redis-cli process per
+    poll (five a second) took CPU from the pipeline being measured."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.rd = self.sock.makefile("rb")
+
+    def call(self, *args):
+        self.sock.sendall(resp(*args))
+        return self._reply()
+
+    def _reply(self):
+        line = self.rd.readline()
+        kind, rest = line[:1], line[1:-2]
+        if kind == b"-":
+            raise RuntimeError(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            return None if int(rest) < 0 else self.rd.read(int(rest) + 2)[:-2].decode()
+        if kind == b"*":
+            return None if int(rest) < 0 else [self._reply() for _ in range(int(rest))]
+        return rest.decode()
+
+    def close(self):
+        self.rd.close()
+        self.sock.close()
+
+
+def drained(conn, n):
+    for g in conn.call("XINFO", "GROUPS", STREAM):
+        d = dict(zip(g[::2], g[1::2]))
+        if d["name"] == "hub":
+            return int(d["entries-read"] or 0) >= n and d["pending"] == 0
+    return False
 
 
 def pg_cpu(pg):
@@ -147,9 +179,11 @@ def run_workers(binary, redis, pg, k, n, batch, profile=False):
                                "--group", "hub", "--name", f"w{i}", "--db", db,
                                "--batch", str(batch)], stderr=subprocess.DEVNULL)
              for i in range(k)]
-    while not drained(redis, n):
+    conn = RespConn(redis.port)
+    while not drained(conn, n):
         time.sleep(0.2)
     dt = time.time() - t0
+    conn.close()
     wcpu = sum(sum(cpu_seconds(p.pid)[:2]) for p in procs)
     for p in procs:
         p.terminate()
