@@ -20,7 +20,10 @@
  *     claim_confirm: the second fails, its worker retries and its claim check then sees
  *     the first); idempotent HTTP batches, which check a key then record it, still take
  *     the lock (write_lock).
- * Durability: COMMIT returns after the WAL is flushed (synchronous_commit is left on).
+ * Durability: hub_store_commit returns after the WAL is flushed. A batch of stream
+ * claims commits without waiting for the flush, then waits for it (commit_durable), so
+ * the locks it holds to its end (claim_confirm's, the rollup rows') are not held through
+ * the disk write, which serialized concurrent workers' commits and left the CPUs idle.
  * Schema changes are numbered migrations in schema_migrations, applied under an advisory
  * lock at open so concurrent starts apply each exactly once.
  */
@@ -718,6 +721,18 @@ static hub_status rollup_write(pg_store *s, int kind)
 
 static hub_status claim_confirm(pg_store *s);
 
+/* COMMIT without waiting for the WAL flush, then a transaction that only takes an id,
+ * committed synchronously: its commit record comes after this batch's, so it returns
+ * once both are on disk. Between the two, the batch is visible but not yet durable; a
+ * batch that sees its claims then and skips their entries acks them only after its own
+ * synchronous flush, which covers this commit too (it is earlier in the WAL). A crash
+ * in between loses the commit, and this caller, getting an error, retries the batch. */
+static hub_status commit_durable(pg_store *s)
+{
+    hub_status st = exec(s, "SET LOCAL synchronous_commit = off; COMMIT", "commit");
+    return st == HUB_OK ? exec(s, "SELECT pg_current_xact_id()", "commit flush") : st;
+}
+
 hub_status pg_commit(pg_store *s)
 {
     hub_status st = ensure_partitions(s);
@@ -725,10 +740,11 @@ hub_status pg_commit(pg_store *s)
         st = copy_events(s);
     for (int k = 0; k < HUB_ROLLUP_KINDS && st == HUB_OK; k++)
         st = rollup_write(s, k);
+    bool claims = s->claims.len > 0;
     if (st == HUB_OK)
         st = claim_confirm(s);
     if (st == HUB_OK)
-        st = exec(s, "COMMIT", "commit");
+        st = claims ? commit_durable(s) : exec(s, "COMMIT", "commit");
     if (st != HUB_OK) {
         pg_rollback(s);
         return st;
