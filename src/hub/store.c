@@ -79,7 +79,17 @@ hub_status hub_store_begin(hub_store *s)
 
 hub_status hub_store_commit(hub_store *s)
 {
-    return s->pg ? pg_commit(s->pg) : sq_commit(s->sq);
+    return s->pg ? pg_commit(s->pg, NULL) : sq_commit(s->sq, NULL);
+}
+
+hub_status hub_store_commit_early(hub_store *s, hub_commit_mark *mark)
+{
+    return s->pg ? pg_commit(s->pg, mark) : sq_commit(s->sq, mark);
+}
+
+hub_status hub_store_durable(hub_store *s, const hub_commit_mark *mark)
+{
+    return CALL(s, durable, mark);
 }
 
 void hub_store_rollback(hub_store *s)

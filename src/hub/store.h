@@ -114,6 +114,23 @@ hub_status hub_store_token_list(hub_store *s, hub_token_cb cb, void *ud);
 void hub_store_share_write_lock(hub_store *s, pthread_mutex_t *mu);
 hub_status hub_store_begin(hub_store *s);
 hub_status hub_store_commit(hub_store *s); /* a failed commit has rolled back */
+/* What hub_store_durable needs to know whether an early commit reached the disk (a
+ * batch whose claim has a longer key commits durably instead). */
+#define HUB_CLAIM_KEY_MAX 255
+typedef struct {
+    bool pending;          /* not known to be durable yet */
+    char scope[300];       /* PostgreSQL: the batch's first stream claim (its row in */
+    char lo[HUB_CLAIM_KEY_MAX + 1], hi[HUB_CLAIM_KEY_MAX + 1]; /* claim_batch) */
+    int64_t created_us;
+} hub_commit_mark;
+/* Commits like hub_store_commit, but a batch that claimed stream keys may be committed
+ * before it is durable (PostgreSQL: before the WAL flush, so that the locks it holds to
+ * its end are not held through the disk write); *mark tells hub_store_durable which. */
+hub_status hub_store_commit_early(hub_store *s, hub_commit_mark *mark);
+/* HUB_OK once the marked commit is durable; HUB_ERR_NOTFOUND when the server lost it
+ * (a crash before it reached the disk): the batch must be stored again. Any handle of
+ * the same database can ask. */
+hub_status hub_store_durable(hub_store *s, const hub_commit_mark *mark);
 void hub_store_rollback(hub_store *s);
 hub_status hub_store_event_add(hub_store *s, const char *sensor, int64_t received_us,
                                const hub_event_fields *f);

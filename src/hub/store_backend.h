@@ -22,7 +22,8 @@ typedef struct pg_store pg_store;
     hub_status P##_token_list(T *s, hub_token_cb cb, void *ud);                            \
     void P##_share_write_lock(T *s, pthread_mutex_t *mu);                                  \
     hub_status P##_begin(T *s);                                                            \
-    hub_status P##_commit(T *s);                                                           \
+    hub_status P##_commit(T *s, hub_commit_mark *mark);                                    \
+    hub_status P##_durable(T *s, const hub_commit_mark *mark);                             \
     void P##_rollback(T *s);                                                               \
     hub_status P##_event_add(T *s, const char *sensor, int64_t received_us,                \
                              const hub_event_fields *f);                                   \

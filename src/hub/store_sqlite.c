@@ -497,8 +497,18 @@ hub_status sq_begin(sq_store *s)
 static hub_status event_flush(sq_store *s);
 static void rows_release(sq_store *s);
 
-hub_status sq_commit(sq_store *s)
+/* SQLite's commit is durable when it returns: no early commits. */
+hub_status sq_durable(sq_store *s, const hub_commit_mark *mark)
 {
+    (void)s;
+    (void)mark;
+    return HUB_OK;
+}
+
+hub_status sq_commit(sq_store *s, hub_commit_mark *mark)
+{
+    if (mark)
+        mark->pending = false;
     hub_status st = event_flush(s);
     if (st == HUB_OK)
         st = rollup_flush(s);
@@ -762,7 +772,7 @@ hub_status sq_retain(sq_store *s, int64_t before_us, int64_t *dropped)
         sq_rollback(s);
         return st;
     }
-    return sq_commit(s);
+    return sq_commit(s, NULL);
 }
 
 /* ---- reads ----------------------------------------------------------------------- */

@@ -17,13 +17,16 @@
  * retries the same batch; nothing is acked that is not committed. Entries whose `eve`
  * field is not a valid EVE line can never be stored: they are logged and acked.
  *
- * Two threads, each with its own Redis connection, overlap the steps: the reader does
- * step 1 and checks the lines of the next batch while the storer does steps 2 and 3 for
- * the one before. Alone, a worker and its PostgreSQL backend take turns (one waits while
- * the other works, and both wait on the commit's WAL flush), which left a tenth to a
- * fifth of two cores idle with two workers (bench/RESULTS.md). The two batch slots go
- * round in order, so entries are stored and acked in the order they were read; the
- * reader waits for a free slot, which bounds the memory to two batches.
+ * Three threads overlap the steps, each batch passing through them in turn: the reader
+ * does step 1 and checks the lines; the storer does step 2, but with an early commit
+ * (hub_store_commit_early: PostgreSQL returns before the WAL flush); the acker, with its
+ * own store connection, waits until that commit is durable (hub_store_durable; a commit
+ * a crash lost is stored again, by the acker) and does step 3. Alone, a worker and its
+ * PostgreSQL backend took turns (one waiting while the other worked, both waiting on the
+ * flush), which left a tenth to a fifth of two cores idle with two workers
+ * (bench/RESULTS.md). The batch slots go round in order, so entries are stored and
+ * acked in the order they were read; the reader waits for a free slot, which bounds the
+ * memory to SLOTS batches.
  */
 #include "worker.h"
 
@@ -42,7 +45,8 @@
 
 #define RETRY_MAX_MS 5000
 #define BLOCK_MS 1000
-#define WAIT_TICK_MS 200 /* how often a thread waiting for the other looks at stop_flag */
+#define WAIT_TICK_MS 200 /* how often a waiting thread looks at stop_flag */
+#define SLOTS 3           /* batches in flight: being read, stored, acked */
 
 static volatile sig_atomic_t stop_flag;
 
@@ -64,25 +68,32 @@ typedef struct {
     bool *ok;            /* a valid EVE line */
     const char **claims; /* the valid lines' keys, for hub_store_idem_claim */
     bool *fresh;         /* per claim: not stored before */
+    bool stored;         /* committed (early): the acker checks it and acks */
+    hub_commit_mark mark;
+    size_t nstored, nclaims; /* events added and keys claimed by the commit */
 } batch;
 
-enum slot_state { SLOT_FREE, SLOT_READY, SLOT_STORING };
+/* A slot goes FREE -> READ (reader) -> STORED (storer) -> FREE (acker). */
+enum slot_state { SLOT_FREE, SLOT_READ, SLOT_STORED };
 
 typedef struct {
     const hub_worker_opts *o;
     redisContext *rc;     /* the reader's connection */
-    redisContext *ack_rc; /* the storer's */
-    hub_store *store;
+    redisContext *ack_rc; /* the acker's */
+    hub_store *store;     /* the storer's */
+    hub_store *ack_store; /* the acker's */
     char scope[300];      /* idempotency scope of this stream's entry ids */
-    unsigned long long stored, duplicates; /* storer's counts */
-    unsigned long long rejected;           /* reader's count */
+    unsigned long long stored, duplicates; /* the acker's counts */
+    unsigned long long rejected;           /* the reader's */
     pthread_mutex_t mu;
     pthread_cond_t changed;
-    batch slot[2];
-    enum slot_state state[2];
-    unsigned next_fill, next_store; /* slot indexes, each going 0, 1, 0, ... */
-    bool reader_done;
+    batch slot[SLOTS];
+    enum slot_state state[SLOTS];
+    unsigned next[3];     /* each thread's next slot, going round: see enum step */
+    bool done[3];         /* the thread has stopped */
 } worker;
+
+enum step { READER, STORER, ACKER };
 
 /* ---- Redis ---------------------------------------------------------------------------- */
 
@@ -127,51 +138,65 @@ static void wait_tick(worker *w)
     pthread_cond_timedwait(&w->changed, &w->mu, &t);
 }
 
-static void slot_set(worker *w, unsigned i, enum slot_state s)
+/* Hands thread `by`'s current slot on in state s and moves it to its next slot. */
+static void slot_pass(worker *w, enum step by, enum slot_state s)
 {
     pthread_mutex_lock(&w->mu);
-    w->state[i] = s;
+    w->state[w->next[by]] = s;
+    w->next[by] = (w->next[by] + 1) % SLOTS;
     pthread_cond_broadcast(&w->changed);
     pthread_mutex_unlock(&w->mu);
+}
+
+/* Thread `by`'s next slot once it is in state `want`, or NULL after a wait tick; *done
+ * once the thread before it has stopped and the slot will not come. */
+static batch *slot_wait(worker *w, enum step by, enum slot_state want, bool *done)
+{
+    pthread_mutex_lock(&w->mu);
+    unsigned i = w->next[by];
+    bool upstream_done = by != READER && w->done[by - 1];
+    if (w->state[i] != want && !upstream_done && !(by == READER && stop_flag))
+        wait_tick(w);
+    upstream_done = by != READER ? w->done[by - 1] : stop_flag != 0;
+    batch *b = w->state[i] == want ? &w->slot[i] : NULL;
+    *done = !b && upstream_done;
+    pthread_mutex_unlock(&w->mu);
+    return b;
 }
 
 /* The reader's next slot once it is free; NULL when told to stop. */
 static batch *slot_to_fill(worker *w)
 {
-    pthread_mutex_lock(&w->mu);
-    while (w->state[w->next_fill] != SLOT_FREE && !stop_flag)
-        wait_tick(w);
-    batch *b = stop_flag ? NULL : &w->slot[w->next_fill];
-    pthread_mutex_unlock(&w->mu);
-    return b;
+    bool done = false;
+    batch *b = NULL;
+    while (!b && !done && !stop_flag)
+        b = slot_wait(w, READER, SLOT_FREE, &done);
+    return stop_flag ? NULL : b;
 }
 
-/* Waits until the storer has acked everything handed to it (before re-reading this
- * consumer's pending entries, which would otherwise include the batches in flight). */
+static void step_done(worker *w, enum step by)
+{
+    pthread_mutex_lock(&w->mu);
+    w->done[by] = true;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Waits until every batch handed on has been acked (before re-reading this consumer's
+ * pending entries, which would otherwise include the batches in flight). */
 static bool slots_drained(worker *w)
 {
     pthread_mutex_lock(&w->mu);
-    while ((w->state[0] != SLOT_FREE || w->state[1] != SLOT_FREE) && !stop_flag)
+    for (;;) {
+        bool busy = false;
+        for (unsigned i = 0; i < SLOTS; i++)
+            busy |= w->state[i] != SLOT_FREE;
+        if (!busy || stop_flag)
+            break;
         wait_tick(w);
-    pthread_mutex_unlock(&w->mu);
-    return !stop_flag;
-}
-
-/* The storer's next batch, oldest first, or NULL when none came within a wait tick;
- * *done once the reader has stopped and none is left. */
-static batch *slot_to_store(worker *w, bool *done)
-{
-    pthread_mutex_lock(&w->mu);
-    if (w->state[w->next_store] != SLOT_READY && !w->reader_done)
-        wait_tick(w);
-    *done = w->reader_done && w->state[w->next_store] != SLOT_READY;
-    batch *b = NULL;
-    if (w->state[w->next_store] == SLOT_READY) {
-        w->state[w->next_store] = SLOT_STORING;
-        b = &w->slot[w->next_store];
     }
     pthread_mutex_unlock(&w->mu);
-    return b;
+    return !stop_flag;
 }
 
 /* ---- one batch ------------------------------------------------------------------------ */
@@ -273,31 +298,32 @@ static bool batch_parse(worker *w, batch *b, redisReply *reply, const redisReply
     return true;
 }
 
-/* One transaction: claim the ids, add the new events, commit. */
-static hub_status batch_store(worker *w, batch *b)
+/* One transaction on s: claim the ids, add the new events, commit; early when mark is
+ * given (hub_store_commit_early). */
+static hub_status batch_store(worker *w, hub_store *s, batch *b, hub_commit_mark *mark)
 {
     size_t nk = 0;
     for (size_t i = 0; i < b->n; i++)
         if (b->ok[i])
             b->claims[nk++] = b->keys[i];
-    hub_status st = hub_store_begin(w->store);
+    hub_status st = hub_store_begin(s);
     if (st == HUB_OK)
-        st = hub_store_idem_claim(w->store, w->scope, b->claims, nk, b->fresh);
+        st = hub_store_idem_claim(s, w->scope, b->claims, nk, b->fresh);
     int64_t now = hub_now_us();
     size_t stored = 0, k = 0;
     for (size_t i = 0; st == HUB_OK && i < b->n; i++) {
         if (!b->ok[i] || !b->fresh[k++])
             continue;
-        st = hub_store_event_add(w->store, b->sensors[i], now, &b->lines[i].f);
+        st = hub_store_event_add(s, b->sensors[i], now, &b->lines[i].f);
         stored++;
     }
     if (st == HUB_OK)
-        st = hub_store_commit(w->store);
+        st = mark ? hub_store_commit_early(s, mark) : hub_store_commit(s);
     else
-        hub_store_rollback(w->store);
+        hub_store_rollback(s);
     if (st == HUB_OK) {
-        w->stored += stored;
-        w->duplicates += nk - stored;
+        b->nstored = stored;
+        b->nclaims = nk;
     }
     return st;
 }
@@ -344,9 +370,21 @@ static bool with_retries(worker *w, batch *b, bool (*fn)(worker *, batch *), con
 
 static bool store_once(worker *w, batch *b)
 {
-    hub_status st = batch_store(w, b);
+    hub_status st = batch_store(w, w->store, b, &b->mark);
     if (st != HUB_OK)
         hub_log("worker: store: %s", hub_status_str(st));
+    return st == HUB_OK;
+}
+
+/* Waits until the batch's early commit is durable; one that a server crash lost is
+ * stored again, durably, on the acker's connection. */
+static bool durable_once(worker *w, batch *b)
+{
+    hub_status st = hub_store_durable(w->ack_store, &b->mark);
+    if (st == HUB_ERR_NOTFOUND && (st = batch_store(w, w->ack_store, b, NULL)) == HUB_OK)
+        b->mark.pending = false;
+    if (st != HUB_OK)
+        hub_log("worker: durability check: %s", hub_status_str(st));
     return st == HUB_OK;
 }
 
@@ -363,8 +401,7 @@ static bool hand_over(worker *w, redisReply *reply, const redisReply *entries)
     }
     if (!batch_parse(w, b, reply, entries))
         return false;
-    slot_set(w, w->next_fill, SLOT_READY);
-    w->next_fill ^= 1;
+    slot_pass(w, READER, SLOT_READ);
     return true;
 }
 
@@ -464,10 +501,7 @@ static void *reader_main(void *arg)
             usleep(200 * 1000);
         }
     }
-    pthread_mutex_lock(&w->mu);
-    w->reader_done = true;
-    pthread_cond_broadcast(&w->changed);
-    pthread_mutex_unlock(&w->mu);
+    step_done(w, READER);
     return NULL;
 }
 
@@ -484,10 +518,11 @@ static void apply_retention(worker *w)
                 w->o->retention_days);
 }
 
-/* Stores and acks the reader's batches in order until it is done. After a stop, the
- * batches not yet stored stay pending in Redis. */
-static void store_batches(worker *w)
+/* Stores the reader's batches in order until it is done. After a stop, the batches not
+ * yet stored stay pending in Redis. */
+static void *storer_main(void *arg)
 {
+    worker *w = arg;
     int64_t next_retention = 0;
     for (;;) {
         if (mono_ms() >= next_retention) {
@@ -495,16 +530,38 @@ static void store_batches(worker *w)
             next_retention = mono_ms() + 3600 * 1000;
         }
         bool done;
-        batch *b = slot_to_store(w, &done);
+        batch *b = slot_wait(w, STORER, SLOT_READ, &done);
         if (done)
             break;
         if (!b)
             continue;
-        if (!stop_flag && with_retries(w, b, store_once, "store"))
-            with_retries(w, b, batch_ack, "XACK");
+        b->stored = !stop_flag && with_retries(w, b, store_once, "store");
+        slot_pass(w, STORER, SLOT_STORED);
+    }
+    step_done(w, STORER);
+    return NULL;
+}
+
+/* ---- the acker ------------------------------------------------------------------------ */
+
+/* Acks the stored batches in order, each once its commit is durable, until the storer
+ * is done. */
+static void ack_batches(worker *w)
+{
+    for (;;) {
+        bool done;
+        batch *b = slot_wait(w, ACKER, SLOT_STORED, &done);
+        if (done)
+            break;
+        if (!b)
+            continue;
+        if (b->stored && with_retries(w, b, durable_once, "durability check") &&
+            with_retries(w, b, batch_ack, "XACK")) {
+            w->stored += b->nstored;
+            w->duplicates += b->nclaims - b->nstored;
+        }
         batch_clear(b);
-        slot_set(w, w->next_store, SLOT_FREE);
-        w->next_store ^= 1;
+        slot_pass(w, ACKER, SLOT_FREE);
     }
 }
 
@@ -520,6 +577,10 @@ int hub_worker_run(const hub_worker_opts *o)
     snprintf(w.scope, sizeof w.scope, "stream:%s", o->stream);
     if (hub_store_open(o->db_path, &w.store) != HUB_OK)
         return 1;
+    if (hub_store_open(o->db_path, &w.ack_store) != HUB_OK) {
+        hub_store_close(w.store);
+        return 1;
+    }
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -527,21 +588,30 @@ int hub_worker_run(const hub_worker_opts *o)
     pthread_cond_init(&w.changed, NULL);
     hub_log("worker %s: %s group %s -> %s", o->name, o->stream, o->group,
             hub_store_is_pg(o->db_path) ? "PostgreSQL" : o->db_path);
-    pthread_t reader;
+    pthread_t reader, storer;
     int rc = 0;
     if (pthread_create(&reader, NULL, reader_main, &w) != 0) {
         hub_log("worker: cannot start the reader thread");
         rc = 1;
     } else {
-        store_batches(&w);
+        if (pthread_create(&storer, NULL, storer_main, &w) != 0) {
+            hub_log("worker: cannot start the storer thread");
+            stop_flag = 1;
+            step_done(&w, STORER);
+            rc = 1;
+        }
+        ack_batches(&w);
         pthread_join(reader, NULL);
+        if (rc == 0)
+            pthread_join(storer, NULL);
     }
     hub_log("worker %s: stored %llu, duplicates skipped %llu, rejected %llu", o->name,
             w.stored, w.duplicates, w.rejected);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < SLOTS; i++)
         batch_free(&w.slot[i]);
     redis_drop(&w.rc);
     redis_drop(&w.ack_rc);
+    hub_store_close(w.ack_store);
     hub_store_close(w.store);
     pthread_cond_destroy(&w.changed);
     pthread_mutex_destroy(&w.mu);

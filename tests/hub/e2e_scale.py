@@ -17,6 +17,9 @@ bongsu runs on the repository's pcaps with `filetype: redis`.
            twice (a resend after a lost reply) is stored once by the worker
   restart  Redis (AOF, fsync always) killed and restarted, PostgreSQL restarted, both
            while workers run: nothing acknowledged is lost, nothing is duplicated
+  crash    PostgreSQL crashed (immediate shutdown, nothing flushed) three times while two
+           workers store a stream: every entry is stored exactly once (an entry acked
+           before its commit reached the WAL on disk would be lost)
 Exits 77 only when redis-server or PostgreSQL is not installed.
 """
 import atexit
@@ -264,6 +267,32 @@ def t_restart(binary):
         assert n == total and distinct == want, (n, distinct, total, want)
 
 
+def t_crash(binary):
+    with services.Redis() as redis, services.Postgres() as pg:
+        tmp = tempfile.mkdtemp(prefix="bongsu-scale-")
+        db = pg.create_db()
+        total = feed(redis, tmp, [("s1", PCAPS), ("s2", PCAPS[1:])])
+        w = [worker(binary, redis, db, f"w{i}", tmp, batch=5) for i in (1, 2)]
+        stored = 0
+        for _ in range(3):  # each time the workers have stored more, and not all
+            seen = stored
+            while stored == seen:
+                time.sleep(0.05)
+                stored = int(pg.psql(db.rsplit("/", 1)[1], "SELECT count(*) FROM events",
+                                     check=False).stdout or 0)
+            assert stored < total, (stored, total)
+            pg.restart(crash=True)
+        wait_drained(redis, total)
+        for p in w:
+            stop(p)
+        n = int(pg.psql(db.rsplit("/", 1)[1], "SELECT count(*) FROM events").stdout)
+        entries = stream_entries(redis)
+        distinct = int(pg.psql(db.rsplit("/", 1)[1],
+                               "SELECT count(DISTINCT (sensor, raw)) FROM events").stdout)
+        want = len({(f["sensor"], f["eve"]) for _, f in entries})
+        assert n == total and distinct == want, (n, distinct, total, want)
+
+
 def t_serve(binary):
     with services.Redis() as redis, services.Postgres() as pg:
         hub = Hub(binary, extra_args=["--redis", redis.url(), "--stream", STREAM])
@@ -296,7 +325,8 @@ def t_serve(binary):
             hub.cleanup()
 
 
-TESTS = {"sensor": t_sensor, "workers": t_workers, "serve": t_serve, "restart": t_restart}
+TESTS = {"sensor": t_sensor, "workers": t_workers, "serve": t_serve, "restart": t_restart,
+         "crash": t_crash}
 
 if __name__ == "__main__":
     gone = services.missing(pg=True, redis=True)

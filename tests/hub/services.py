@@ -168,9 +168,11 @@ class Postgres(Service):
         self.psql("postgres", f"CREATE DATABASE {name}")
         return self.url(name)
 
-    def restart(self):
-        """Fast shutdown (clients are disconnected) and start on the same port."""
-        self._stop(2)
+    def restart(self, crash=False):
+        """Fast shutdown (clients are disconnected) and start on the same port; with
+        crash, an immediate shutdown instead (SIGQUIT: every process exits at once,
+        writing nothing, as in a crash; the start recovers from the WAL)."""
+        self._stop(3 if crash else 2)
         self._spawn()
         wait_port(self.port, self.proc)
         self._wait_ready()

@@ -1183,6 +1183,41 @@ static int check_numbered(const hub_event_row *row, void *ud)
     return 0;
 }
 
+/* An early commit (a worker's stream batch) is visible at once; hub_store_durable, on
+ * another handle, says when it is on disk, and that a commit the server lost (its claim
+ * row missing, as after a crash before the WAL flush) must be stored again. SQLite's
+ * commits are durable when they return. */
+static void test_commit_early(void **state)
+{
+    fixture *f = *state;
+    const char *keys[] = {"1700000000000-0", "1700000000000-1"};
+    bool fresh[2];
+    hub_commit_mark mark;
+    assert_int_equal(hub_store_begin(f->s), HUB_OK);
+    assert_int_equal(hub_store_idem_claim(f->s, "stream:x", keys, 2, fresh), HUB_OK);
+    add_numbered(f->s, 0, 2);
+    assert_int_equal(hub_store_commit_early(f->s, &mark), HUB_OK);
+    int64_t n = 0;
+    hub_event_filter all = {0};
+    assert_int_equal(hub_store_count(f->s, &all, &n), HUB_OK);
+    assert_int_equal(n, 2);
+    hub_store *other;
+    assert_int_equal(hub_store_open(f->path, &other), HUB_OK);
+    assert_int_equal(mark.pending, f->admin != NULL);
+    assert_int_equal(hub_store_durable(other, &mark), HUB_OK);
+    if (f->admin) {
+        hub_commit_mark lost = mark;
+        lost.created_us++; /* no claim row: the commit did not survive */
+        assert_int_equal(hub_store_durable(other, &lost), HUB_ERR_NOTFOUND);
+    }
+    /* a batch without claims commits durably, early or not */
+    assert_int_equal(hub_store_begin(f->s), HUB_OK);
+    add_numbered(f->s, 2, 1);
+    assert_int_equal(hub_store_commit_early(f->s, &mark), HUB_OK);
+    assert_false(mark.pending);
+    hub_store_close(other);
+}
+
 /* Batches of any size store every row once, byte for byte, across however many
  * statements the backend splits them into; a rolled back batch leaves nothing, even
  * rows already handed to the database, and the next batch starts clean. */
@@ -1508,6 +1543,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_concurrent_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_commit_horizon, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_hashed_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_early, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_writer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
