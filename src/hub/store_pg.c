@@ -1025,6 +1025,35 @@ static hub_status claim_confirm(pg_store *s)
     return r ? HUB_OK : HUB_ERR_STORAGE;
 }
 
+typedef struct {
+    const char *key;
+    size_t i;
+} key_at;
+
+static int key_at_cmp(const void *a, const void *b)
+{
+    const key_at *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Marks each repeat of a key earlier in the batch as not new: here, not in the claim's
+ * SQL, where sorting the batch's keys cost the server a third of the statement. */
+static bool repeats_mark(const char *const *keys, size_t n, bool *fresh)
+{
+    key_at *sorted = malloc(n * sizeof *sorted);
+    if (!sorted)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = (key_at){keys[i], i};
+    qsort(sorted, n, sizeof *sorted, key_at_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(sorted[i].key, sorted[i - 1].key) == 0)
+            fresh[sorted[i].i] = false;
+    free(sorted);
+    return true;
+}
+
 hub_status pg_idem_claim(pg_store *s, const char *scope, const char *const *keys, size_t n,
                          bool *fresh)
 {
@@ -1034,24 +1063,26 @@ hub_status pg_idem_claim(pg_store *s, const char *scope, const char *const *keys
         return HUB_OK;
     int64_t created_us = hub_now_us();
     char now[24], *arr = text_array(keys, n);
-    if (!arr)
+    if (!arr || !repeats_mark(keys, n, fresh)) {
+        free(arr);
         return HUB_ERR_NOMEM;
+    }
     const char *lo, *hi;
     key_range(keys, n, &lo, &hi);
     const char *p[] = {scope, arr, lo, hi, i64(now, created_us)};
-    /* The ordinals of the keys that are not new: claimed by an earlier batch, or a
-     * repeat within this one (all statements of a WITH see the same snapshot, so `done`
-     * does not see this batch's own row). */
-    PGresult *r = run(s,
-                      "WITH k AS (SELECT key, i FROM unnest($2::text[]) WITH ORDINALITY AS t(key, i)),"
-                      " done AS (SELECT d.key FROM claim_batch b, unnest(b.keys) AS d(key)"
-                      "  WHERE b.scope = $1 AND b.hi >= $3 AND b.lo <= $4),"
-                      " ins AS (INSERT INTO claim_batch(scope, lo, hi, keys, created_us)"
-                      "  VALUES($1, $3, $4, $2::text[], $5))"
-                      " SELECT i FROM (SELECT key, i, row_number() OVER (PARTITION BY key"
-                      "  ORDER BY i) AS rn FROM k) x"
-                      " WHERE rn > 1 OR key IN (SELECT key FROM done)",
-                      5, p, "idempotency claim");
+    static const Oid types[] = {0, 1009 /* text[]: the literal is parsed once */, 0, 0, 0};
+    /* The ordinals of the keys claimed by an earlier batch (all statements of a WITH see
+     * the same snapshot, so the SELECT does not see this batch's own row). */
+    PGresult *r = checked(
+        s,
+        PQexecParams(s->conn,
+                     "WITH ins AS (INSERT INTO claim_batch(scope, lo, hi, keys, created_us)"
+                     " VALUES($1, $3, $4, $2, $5))"
+                     " SELECT k.i FROM unnest($2) WITH ORDINALITY AS k(key, i)"
+                     " WHERE k.key IN (SELECT d.key FROM claim_batch b, unnest(b.keys) AS d(key)"
+                     "  WHERE b.scope = $1 AND b.hi >= $3 AND b.lo <= $4)",
+                     5, types, p, NULL, NULL, 0),
+        "idempotency claim");
     free(arr);
     if (!r)
         return HUB_ERR_STORAGE;
