@@ -41,6 +41,7 @@
 
 #include "auth.h"
 #include "ingest.h"
+#include "reply_arena.h"
 #include "stream.h"
 
 #define RETRY_MAX_MS 5000
@@ -80,6 +81,7 @@ typedef struct {
     const hub_worker_opts *o;
     redisContext *rc;     /* the reader's connection */
     redisContext *ack_rc; /* the acker's */
+    hub_reply_arena rc_arena, ack_arena; /* where their replies are built */
     hub_store *store;     /* the storer's */
     hub_store *ack_store; /* the acker's */
     char scope[300];      /* idempotency scope of this stream's entry ids */
@@ -97,7 +99,8 @@ enum step { READER, STORER, ACKER };
 
 /* ---- Redis ---------------------------------------------------------------------------- */
 
-static bool redis_connect(worker *w, redisContext **rc, bool create_group)
+static bool redis_connect(worker *w, redisContext **rc, hub_reply_arena *arena,
+                          bool create_group)
 {
     if (*rc && !(*rc)->err)
         return true;
@@ -106,6 +109,7 @@ static bool redis_connect(worker *w, redisContext **rc, bool create_group)
     hub_redis_url_parse(w->o->redis_url, host, sizeof host, &port);
     if (!hub_redis_reconnect(rc, host, port))
         return false;
+    hub_reply_arena_use((*rc)->reader, arena);
     if (!create_group)
         return true;
     /* The group starts at the stream's beginning, so nothing written before the first
@@ -115,7 +119,7 @@ static bool redis_connect(worker *w, redisContext **rc, bool create_group)
     bool ok = r && (r->type != REDIS_REPLY_ERROR || strncmp(r->str, "BUSYGROUP", 9) == 0);
     if (!ok)
         hub_log("worker: XGROUP CREATE: %s", r ? r->str : (*rc)->errstr);
-    freeReplyObject(r);
+    hub_reply_free(r);
     return ok;
 }
 
@@ -246,7 +250,7 @@ static void batch_clear(batch *b)
         if (b->ok[i])
             hub_line_clear(&b->lines[i]);
     b->n = 0;
-    freeReplyObject(b->reply);
+    hub_reply_free(b->reply);
     b->reply = NULL;
 }
 
@@ -268,7 +272,7 @@ static bool batch_parse(worker *w, batch *b, redisReply *reply, const redisReply
 {
     size_t n = entries->elements;
     if (!batch_reserve(b, n)) {
-        freeReplyObject(reply);
+        hub_reply_free(reply);
         return false;
     }
     b->reply = reply;
@@ -330,7 +334,7 @@ static hub_status batch_store(worker *w, hub_store *s, batch *b, hub_commit_mark
 
 static bool batch_ack(worker *w, batch *b)
 {
-    if (!redis_connect(w, &w->ack_rc, false))
+    if (!redis_connect(w, &w->ack_rc, &w->ack_arena, false))
         return false;
     const char **argv = calloc(b->n + 3, sizeof *argv);
     if (!argv)
@@ -348,7 +352,7 @@ static bool batch_ack(worker *w, batch *b)
         hub_log("worker: XACK: %s", r ? r->str : w->ack_rc->errstr);
         redis_drop(&w->ack_rc);
     }
-    freeReplyObject(r);
+    hub_reply_free(r);
     free(argv);
     return ok;
 }
@@ -396,7 +400,7 @@ static bool hand_over(worker *w, redisReply *reply, const redisReply *entries)
 {
     batch *b = slot_to_fill(w);
     if (!b) {
-        freeReplyObject(reply);
+        hub_reply_free(reply);
         return false;
     }
     if (!batch_parse(w, b, reply, entries))
@@ -424,13 +428,13 @@ static long read_group(worker *w, const char *from, unsigned block_ms)
     redisReply *r = redisCommandArgv(w->rc, argc, argv, NULL);
     if (!r || r->type == REDIS_REPLY_ERROR) {
         hub_log("worker: XREADGROUP: %s", r ? r->str : w->rc->errstr);
-        freeReplyObject(r);
+        hub_reply_free(r);
         return -1;
     }
     /* [[stream, [entries...]]] or nil when the block timed out */
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 1 || r->element[0]->elements != 2 ||
         r->element[0]->element[1]->elements == 0) {
-        freeReplyObject(r);
+        hub_reply_free(r);
         return 0;
     }
     const redisReply *entries = r->element[0]->element[1];
@@ -451,7 +455,7 @@ static bool autoclaim(worker *w)
         if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
             r->element[1]->type != REDIS_REPLY_ARRAY) {
             hub_log("worker: XAUTOCLAIM: %s", r && r->str ? r->str : w->rc->errstr);
-            freeReplyObject(r);
+            hub_reply_free(r);
             return false;
         }
         snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
@@ -459,7 +463,7 @@ static bool autoclaim(worker *w)
         if (n)
             hub_log("worker %s: reclaimed %zu entries idle over %u ms", w->o->name, n,
                     w->o->claim_idle_ms);
-        bool ok = n ? hand_over(w, r, r->element[1]) : (freeReplyObject(r), true);
+        bool ok = n ? hand_over(w, r, r->element[1]) : (hub_reply_free(r), true);
         if (!ok)
             return false;
     } while (strcmp(cursor, "0-0") != 0 && !stop_flag);
@@ -480,7 +484,7 @@ static void *reader_main(void *arg)
     bool own_pending = true; /* after a (re)connect: what we were given but did not ack */
     int64_t next_claim = 0;
     while (!stop_flag) {
-        if (!redis_connect(w, &w->rc, true)) {
+        if (!redis_connect(w, &w->rc, &w->rc_arena, true)) {
             sleep(1);
             own_pending = true;
             continue;
