@@ -33,6 +33,7 @@
 #include <hiredis/hiredis.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +50,7 @@
 #define WAIT_TICK_MS 200 /* how often a waiting thread looks at stop_flag */
 #define SLOTS 3           /* batches in flight: being read, stored, acked */
 
-static volatile sig_atomic_t stop_flag;
+static atomic_int stop_flag; /* set by the signal handler, read by every thread */
 
 static void on_signal(int sig)
 {
@@ -130,7 +131,7 @@ static void redis_drop(redisContext **rc)
     *rc = NULL;
 }
 
-/* ---- the two slots -------------------------------------------------------------------- */
+/* ---- the slots ------------------------------------------------------------------------ */
 
 static void wait_tick(worker *w)
 {
@@ -152,18 +153,23 @@ static void slot_pass(worker *w, enum step by, enum slot_state s)
     pthread_mutex_unlock(&w->mu);
 }
 
-/* Thread `by`'s next slot once it is in state `want`, or NULL after a wait tick; *done
- * once the thread before it has stopped and the slot will not come. */
+/* Whether what feeds thread `by` has stopped: the thread before it, or for the reader
+ * the stop signal. */
+static bool upstream_done(const worker *w, enum step by)
+{
+    return by == READER ? stop_flag != 0 : w->done[by - 1];
+}
+
+/* Thread `by`'s next slot once it is in state `want`; NULL after a wait tick without
+ * it, with *done set when it will not come (upstream_done). */
 static batch *slot_wait(worker *w, enum step by, enum slot_state want, bool *done)
 {
     pthread_mutex_lock(&w->mu);
     unsigned i = w->next[by];
-    bool upstream_done = by != READER && w->done[by - 1];
-    if (w->state[i] != want && !upstream_done && !(by == READER && stop_flag))
+    if (w->state[i] != want && !upstream_done(w, by))
         wait_tick(w);
-    upstream_done = by != READER ? w->done[by - 1] : stop_flag != 0;
     batch *b = w->state[i] == want ? &w->slot[i] : NULL;
-    *done = !b && upstream_done;
+    *done = !b && upstream_done(w, by);
     pthread_mutex_unlock(&w->mu);
     return b;
 }
@@ -173,7 +179,7 @@ static batch *slot_to_fill(worker *w)
 {
     bool done = false;
     batch *b = NULL;
-    while (!b && !done && !stop_flag)
+    while (!b && !done)
         b = slot_wait(w, READER, SLOT_FREE, &done);
     return stop_flag ? NULL : b;
 }

@@ -45,7 +45,8 @@ static void test_batch_shape(void **state)
     (void)state;
     static const char wire[] =
         "*1\r\n*2\r\n$13\r\nbongsu:events\r\n*2\r\n"
-        "*2\r\n$3\r\n1-0\r\n*4\r\n$3\r\neve\r\n$11\r\n{\"a\":\"b\\n\"}\r\n$6\r\nsensor\r\n$2\r\ns1\r\n"
+        "*2\r\n$3\r\n1-0\r\n*4\r\n$3\r\neve\r\n$11\r\n{\"a\":\"b\\n\"}\r\n"
+        "$6\r\nsensor\r\n$2\r\ns1\r\n"
         "*2\r\n$3\r\n2-0\r\n*-1\r\n";
     hub_reply_arena a = {0};
     redisReader *r = arena_reader(&a);
