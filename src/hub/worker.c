@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "common/array.h"
 #include "ingest.h"
 #include "reply_arena.h"
 #include "stream.h"
@@ -58,18 +59,24 @@ static void on_signal(int sig)
     stop_flag = 1;
 }
 
-/* One batch: an entry list of an XREADGROUP or XAUTOCLAIM reply and what the reader made
- * of each entry. The arrays are kept from batch to batch (cap entries). */
+/* One stream entry of a batch, as the reader found it. */
 typedef struct {
-    redisReply *reply;   /* owns the strings below */
-    size_t n, cap;
-    const char **ids;
-    const char **keys;   /* idempotency key: the entry's `key` field, else its id */
-    const char **sensors;
-    hub_line *lines;
-    bool *ok;            /* a valid EVE line */
+    const char *id;     /* NULL: the reply's element was not an entry */
+    const char *key;    /* idempotency key: the entry's `key` field, else its id */
+    const char *sensor;
+    bool ok;            /* a valid EVE line, in `line` */
+    hub_line line;
+} entry;
+
+/* One batch: an entry list of an XREADGROUP or XAUTOCLAIM reply and what the reader made
+ * of each entry. The arrays are kept from batch to batch. */
+typedef struct {
+    redisReply *reply;   /* owns the entries' strings */
+    entry *entries;
+    size_t n, entries_cap;
     const char **claims; /* the valid lines' keys, for hub_store_idem_claim */
     bool *fresh;         /* per claim: not stored before */
+    size_t claims_cap, fresh_cap;
     bool stored;         /* committed (early): the acker checks it and acks */
     hub_commit_mark mark;
     size_t nstored, nclaims; /* events added and keys claimed by the commit */
@@ -224,37 +231,27 @@ static const redisReply *entry_field(const redisReply *fields, const char *name)
     return NULL;
 }
 
+/* Room for n (>= 1) entries and their claims. */
 static bool batch_reserve(batch *b, size_t n)
 {
-    if (n <= b->cap)
-        return true;
-    batch g = *b;
-    g.ids = realloc(b->ids, n * sizeof *g.ids);
-    b->ids = g.ids ? g.ids : b->ids;
-    g.keys = realloc(b->keys, n * sizeof *g.keys);
-    b->keys = g.keys ? g.keys : b->keys;
-    g.sensors = realloc(b->sensors, n * sizeof *g.sensors);
-    b->sensors = g.sensors ? g.sensors : b->sensors;
-    g.lines = realloc(b->lines, n * sizeof *g.lines);
-    b->lines = g.lines ? g.lines : b->lines;
-    g.ok = realloc(b->ok, n * sizeof *g.ok);
-    b->ok = g.ok ? g.ok : b->ok;
-    g.claims = realloc(b->claims, n * sizeof *g.claims);
-    b->claims = g.claims ? g.claims : b->claims;
-    g.fresh = realloc(b->fresh, n * sizeof *g.fresh);
-    b->fresh = g.fresh ? g.fresh : b->fresh;
-    if (!g.ids || !g.keys || !g.sensors || !g.lines || !g.ok || !g.claims || !g.fresh)
-        return false;
-    b->cap = n;
-    return true;
+    entry *e = array_reserve(b->entries, sizeof *e, n, &b->entries_cap);
+    if (e)
+        b->entries = e;
+    const char **c = e ? array_reserve(b->claims, sizeof *c, n, &b->claims_cap) : NULL;
+    if (c)
+        b->claims = c;
+    bool *f = c ? array_reserve(b->fresh, sizeof *f, n, &b->fresh_cap) : NULL;
+    if (f)
+        b->fresh = f;
+    return f != NULL;
 }
 
 /* Lets go of the batch's entries; the arrays stay for the next one. */
 static void batch_clear(batch *b)
 {
     for (size_t i = 0; i < b->n; i++)
-        if (b->ok[i])
-            hub_line_clear(&b->lines[i]);
+        if (b->entries[i].ok)
+            hub_line_clear(&b->entries[i].line);
     b->n = 0;
     hub_reply_free(b->reply);
     b->reply = NULL;
@@ -263,11 +260,7 @@ static void batch_clear(batch *b)
 static void batch_free(batch *b)
 {
     batch_clear(b);
-    free(b->ids);
-    free(b->keys);
-    free(b->sensors);
-    free(b->lines);
-    free(b->ok);
+    free(b->entries);
     free(b->claims);
     free(b->fresh);
 }
@@ -285,24 +278,25 @@ static bool batch_parse(worker *w, batch *b, redisReply *reply, const redisReply
     b->n = n;
     for (size_t i = 0; i < n; i++) {
         const redisReply *e = entries->element[i];
-        b->ids[i] = NULL;
-        b->ok[i] = false;
+        entry *en = &b->entries[i];
+        en->id = NULL;
+        en->ok = false;
         if (e->type != REDIS_REPLY_ARRAY || e->elements < 2 ||
             e->element[0]->type != REDIS_REPLY_STRING)
             continue;
-        b->ids[i] = e->element[0]->str;
+        en->id = e->element[0]->str;
         /* serve --redis gives entries a key that survives a resent request */
         const redisReply *key = entry_field(e->element[1], "key");
-        b->keys[i] = key ? key->str : b->ids[i];
+        en->key = key ? key->str : en->id;
         const redisReply *eve = entry_field(e->element[1], "eve");
         const redisReply *sensor = entry_field(e->element[1], "sensor");
-        b->sensors[i] = sensor && hub_token_name_valid(sensor->str) ? sensor->str : "unknown";
+        en->sensor = sensor && hub_token_name_valid(sensor->str) ? sensor->str : "unknown";
         char reason[160];
-        b->ok[i] = eve && hub_ingest_check_line(eve->str, eve->len, &b->lines[i], reason,
-                                                sizeof reason);
-        if (!b->ok[i]) {
+        en->ok = eve && hub_ingest_check_line(eve->str, eve->len, &en->line, reason,
+                                              sizeof reason);
+        if (!en->ok) {
             w->rejected++;
-            hub_log("worker: entry %s dropped: %s", b->ids[i], eve ? reason : "no eve field");
+            hub_log("worker: entry %s dropped: %s", en->id, eve ? reason : "no eve field");
         }
     }
     return true;
@@ -314,17 +308,18 @@ static hub_status batch_store(worker *w, hub_store *s, batch *b, hub_commit_mark
 {
     size_t nk = 0;
     for (size_t i = 0; i < b->n; i++)
-        if (b->ok[i])
-            b->claims[nk++] = b->keys[i];
+        if (b->entries[i].ok)
+            b->claims[nk++] = b->entries[i].key;
     hub_status st = hub_store_begin(s);
     if (st == HUB_OK)
         st = hub_store_idem_claim(s, w->scope, b->claims, nk, b->fresh);
     int64_t now = hub_now_us();
     size_t stored = 0, k = 0;
     for (size_t i = 0; st == HUB_OK && i < b->n; i++) {
-        if (!b->ok[i] || !b->fresh[k++])
+        const entry *en = &b->entries[i];
+        if (!en->ok || !b->fresh[k++])
             continue;
-        st = hub_store_event_add(s, b->sensors[i], now, &b->lines[i].f);
+        st = hub_store_event_add(s, en->sensor, now, &en->line.f);
         stored++;
     }
     if (st == HUB_OK)
@@ -350,8 +345,8 @@ static bool batch_ack(worker *w, batch *b)
     argv[argc++] = w->o->stream;
     argv[argc++] = w->o->group;
     for (size_t i = 0; i < b->n; i++)
-        if (b->ids[i])
-            argv[argc++] = b->ids[i];
+        if (b->entries[i].id)
+            argv[argc++] = b->entries[i].id;
     redisReply *r = redisCommandArgv(w->ack_rc, argc, argv, NULL);
     bool ok = r && r->type == REDIS_REPLY_INTEGER;
     if (!ok) {
