@@ -214,13 +214,13 @@ static const char *const MIGRATIONS[] = {
     /* 10: cheaper inserts (issue 10): the sensor and address indexes hold the value's
      * 32-bit hash (hashtext, the function hash partitioning and hash indexes rely on,
      * so it is stable) instead of the text, and a search on one of them tests the hash
-     * in the index and the value on the row (store_sql.c, hub_sql_keyed). Each insert
+     * in the index and the value on the row (store_sql.c, arg_keyed). Each insert
      * descends the three indexes from the root; comparing integers there instead of
      * text (with each key's later columns found without cached offsets behind a
-     * variable-length one), in index entries a third smaller, took 65.2k -> 53.8k
+     * variable-length one), in index entries a third smaller, took 58.1k -> 49.5k
      * instructions per inserted row with all the indexes (callgrind,
-     * bench_pg_indexes.py on 100,000 stored real-EVE rows). Collisions cost a row
-     * read, never a wrong answer. */
+     * bench_pg_indexes.py --instructions 20000). Collisions cost a row read, never a
+     * wrong answer. */
     "DROP INDEX IF EXISTS events_sensor_ts, events_src_b, events_dest_b;"
     "CREATE INDEX IF NOT EXISTS events_sensor_h ON events(hashtext(sensor), ts_us)" NO_DEDUP ";"
     "CREATE INDEX IF NOT EXISTS events_src_h ON events((" HUB_ADDR_BUCKET_SQL "),"
