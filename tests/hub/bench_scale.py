@@ -10,8 +10,9 @@ so commits are as durable as in production), then:
    bongsu's `filetype: redis, mode: stream` writes), with redis-cli --pipe;
 2. for each worker count K: a fresh database and consumer group, K `bongsu-hub worker`
    processes, wall time until the group has read and acknowledged all N entries;
-   It also reports the CPU time (user+sys) the workers and PostgreSQL spent per event,
-   which, unlike the wall-clock rate, does not depend on what else the machine runs;
+   it also reports the CPU time (user+sys) the workers, PostgreSQL and redis-server
+   spent per event, which, unlike the wall-clock rate, does not depend on what else the
+   machine runs;
 3. query latency (p50/p95/max of 30 runs) of the analysts' typical queries (bench_hub.py's
    list) through `bongsu-hub serve` on the PostgreSQL database of the last run, after an
    ANALYZE (what autovacuum does within a minute or so of a bulk load; without statistics
@@ -174,6 +175,7 @@ def run_workers(binary, redis, pg, k, n, batch, profile=False):
         pg.psql(db.rsplit("/", 1)[1], "CREATE EXTENSION IF NOT EXISTS pg_stat_statements;"
                 " SELECT pg_stat_statements_reset()")
     c0 = pg_cpu(pg)
+    r0 = sum(cpu_seconds(redis.proc.pid)[:2])
     t0 = time.time()
     procs = [subprocess.Popen([binary, "worker", "--redis", redis.url(), "--stream", STREAM,
                                "--group", "hub", "--name", f"w{i}", "--db", db,
@@ -185,6 +187,7 @@ def run_workers(binary, redis, pg, k, n, batch, profile=False):
     dt = time.time() - t0
     conn.close()
     wcpu = sum(sum(cpu_seconds(p.pid)[:2]) for p in procs)
+    rcpu = sum(cpu_seconds(redis.proc.pid)[:2]) - r0
     for p in procs:
         p.terminate()
         p.wait()
@@ -192,7 +195,7 @@ def run_workers(binary, redis, pg, k, n, batch, profile=False):
     pcpu = pg_cpu(pg) - c0
     stored = int(pg.psql(db.rsplit("/", 1)[1], "SELECT count(*) FROM events").stdout)
     assert stored == n, (stored, n)
-    return db, dt, wcpu, pcpu
+    return db, dt, wcpu, pcpu, rcpu
 
 
 def db_mib(pg, db):
@@ -347,12 +350,14 @@ def main():
         print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
               file=sys.stderr)
         print("| workers | events | seconds | events/s | worker CPU us/event |"
-              " PostgreSQL CPU us/event |\n|---|---|---|---|---|---|")
+              " PostgreSQL CPU us/event | redis-server CPU us/event |"
+              "\n|---|---|---|---|---|---|---|")
         db = None
         for k in [int(x) for x in a.workers.split(",")]:
-            db, dt, wcpu, pcpu = run_workers(a.binary, redis, pg, k, n, a.batch, a.statements)
+            db, dt, wcpu, pcpu, rcpu = run_workers(a.binary, redis, pg, k, n, a.batch,
+                                                   a.statements)
             print(f"| {k} | {n:,} | {dt:.1f} | {n / dt:,.0f} | {1e6 * wcpu / n:.1f} |"
-                  f" {1e6 * pcpu / n:.1f} |", flush=True)
+                  f" {1e6 * pcpu / n:.1f} | {1e6 * rcpu / n:.1f} |", flush=True)
             if a.statements:
                 statements(pg, db, n)
         if a.real:  # the query step's ranges and names are make_events'
