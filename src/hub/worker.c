@@ -9,13 +9,13 @@
  *      stream id (hub_store_idem_claim), so an entry delivered twice is stored once
  *      (entries from `serve --redis` carry a `key` field, claimed instead: it also covers
  *      a sensor's request that was retried and reached the stream twice);
- *   3. XACK only after the commit returned.
+ *   3. XACK only once the commit is durable.
  * A worker killed between 2 and 3 leaves its entries pending: another worker takes them
  * over with XAUTOCLAIM once they have been idle for --claim-idle-ms, and step 2 skips the
  * ones that were committed. A worker restarted under the same name first re-reads its own
  * pending entries (XREADGROUP from 0). A store or Redis failure rolls back, waits and
- * retries the same batch; nothing is acked that is not committed. Entries whose `eve`
- * field is not a valid EVE line can never be stored: they are logged and acked.
+ * retries the same batch; nothing is acked that is not durably committed. Entries whose
+ * `eve` field is not a valid EVE line can never be stored: they are logged and acked.
  *
  * Three threads overlap the steps, each batch passing through them in turn: the reader
  * does step 1 and checks the lines; the storer does step 2, but with an early commit
