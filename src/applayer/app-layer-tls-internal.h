@@ -142,6 +142,7 @@ typedef struct TlsState {
 typedef struct TlsSettings {
     int ja3, ja4;             /* 1 on, 0 off; -1: explicitly off (rules cannot enable) */
     bool bypass;              /* encryption-handling: bypass */
+    bool full;                /* encryption-handling: full (encrypted data is still inspected) */
 } TlsSettings;
 extern TlsSettings tls_settings;
 

@@ -223,7 +223,10 @@ static void application_data(TlsState *s)
     if ((s->flags & TLS_FLAG_EARLY_DATA) && !(s->flags & TLS_FLAG_SERVER_HELLO))
         return;
     s->flags |= TLS_FLAG_HANDSHAKE_DONE;
-    /* Suricata stops reassembling the flow here and logs from a flush pseudo packet. */
+    /* Suricata stops inspecting the flow's payload here (unless full), and with bypass
+     * stops reassembling it and logs from a flush pseudo packet. */
+    if (!tls_settings.full && s->ctx)
+        applayer_stop_inspection(s->ctx, tls_settings.bypass);
     if (tls_settings.bypass)
         s->bypassed = true;
 }
@@ -486,8 +489,9 @@ static int fingerprint_setting(const ConfNode *conf, const char *key)
     return on ? 1 : -1;
 }
 
-/* encryption-handling (default, bypass, full), or the older no-reassemble switches. Only
- * bypass changes what bongsu does: it stops parsing once the session is encrypted. */
+/* encryption-handling (default, bypass, full), or the older no-reassemble switches. Once the
+ * session is encrypted, default and bypass stop payload inspection; bypass also stops
+ * parsing and reassembly. */
 static bool bypass_setting(const ConfNode *conf)
 {
     const char *mode = conf ? conf_get(conf, "app-layer.protocols.tls.encryption-handling") : NULL;
@@ -503,6 +507,8 @@ static void tls_configure(const ConfNode *conf)
     tls_settings.ja3 = fingerprint_setting(conf, "app-layer.protocols.tls.ja3-fingerprints");
     tls_settings.ja4 = fingerprint_setting(conf, "app-layer.protocols.tls.ja4-fingerprints");
     tls_settings.bypass = bypass_setting(conf);
+    const char *mode = conf ? conf_get(conf, "app-layer.protocols.tls.encryption-handling") : NULL;
+    tls_settings.full = mode && strcmp(mode, "full") == 0;
     counters_register("app_layer.error.tls.gap");
     counters_register("app_layer.error.tls.alloc");
     tls_register_buffers();

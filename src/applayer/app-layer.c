@@ -235,6 +235,14 @@ void applayer_trigger_raw(AppLayerCtx *ctx, bool to_server)
         ctx->flow->app->raw_trigger |= to_server ? 1 : 2;
 }
 
+void applayer_stop_inspection(AppLayerCtx *ctx, bool no_reassembly)
+{
+    if (!ctx->flow)
+        return;
+    ctx->flow->no_payload_inspection = true;
+    ctx->flow->no_reassembly |= no_reassembly;
+}
+
 void applayer_parse(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
                     const uint8_t *data, uint32_t len, uint32_t flags)
 {

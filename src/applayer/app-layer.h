@@ -229,6 +229,10 @@ typedef struct AppLayerCtx {
  * AppLayerParserTriggerRawStreamReassembly). */
 void applayer_trigger_raw(AppLayerCtx *ctx, bool to_server);
 
+/* A parser saw the session go encrypted (Suricata's APP_LAYER_PARSER_NO_INSPECTION, and with
+ * no_reassembly its NO_REASSEMBLY): see Flow.no_payload_inspection. */
+void applayer_stop_inspection(AppLayerCtx *ctx, bool no_reassembly);
+
 /* Start-up: register the parsers, their counters and buffers. Reads
  * app-layer.protocols.<name>.enabled / detection-ports from the configuration. */
 int applayer_init(const struct ConfNode *conf);

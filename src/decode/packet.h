@@ -98,6 +98,10 @@ typedef struct Packet {
      * it, before the stream engine saw it (so the handshake's last ACK is not, unless it
      * carries data). The flow keyword reads it; pseudo packets use the flow's state. */
     bool flow_established;
+    /* The flow's no_payload_inspection when this packet reached it (Suricata's
+     * PKT_NOPAYLOAD_INSPECTION): the packet that carries the encrypted data setting it is
+     * still inspected. */
+    bool no_payload_inspection;
 
     /* Filled by stream: the payload went into reassembly (Suricata's PKT_STREAM_ADD), so
      * stream-inspected rules look at it in the raw stream, not here. */

@@ -155,7 +155,9 @@ bool detect_sig_match_packet(DetectThread *dt, const Signature *sig, const Packe
 {
     if (detect_stream_owns_payload(sig, p))
         return false;
-    return detect_sig_match_payload(dt, sig, p, f, p->payload, p->payload_len);
+    /* a packet of an encrypted session: its payload is not inspected (no content matches) */
+    return detect_sig_match_payload(dt, sig, p, f, p->payload,
+                                    p->no_payload_inspection ? 0 : p->payload_len);
 }
 
 bool detect_sig_match_payload(DetectThread *dt, const Signature *sig, const Packet *p, Flow *f,
@@ -168,7 +170,7 @@ bool detect_sig_match_payload(DetectThread *dt, const Signature *sig, const Pack
     if (!endpoints_match(sig, &p->src, p->sp, &p->dst, p->dp, packet_has_ports(p)))
         return false;
     DetectMatchCtx m = {.p = p, .f = f, .to_server = f ? p->to_server : true, .dt = dt,
-                        .sig = sig};
+                        .sig = sig, .stream_data = dt->stream_data_ready};
     if (!list_matches_packet(&sig->fixed[SIG_LIST_PACKET], &m))
         return false;
     const SigList *payload = &sig->fixed[SIG_LIST_PAYLOAD];
@@ -421,7 +423,7 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
     new_pass(dt);
     bool to_client = f && !p->to_server;
     const struct Prefilter *pf = g->pf[to_client && g->pf_by_direction];
-    if (pf && p->payload_len && !no_l4)
+    if (pf && p->payload_len && !no_l4 && !p->no_payload_inspection)
         prefilter_scan(pf, dt->hs_scratch, p->payload, p->payload_len, add_candidate, dt);
     uint32_t always_rest = 0, iponly_rest = 0;
     const uint32_t *always = port_index_candidates(g->always_ix, to_client, p->sp, p->dp,
@@ -433,6 +435,7 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
     CandidateWalk w;
     start_walk(dt, &w, always, always_rest, iponly, iponly_rest);
     bool pseudo = p->stream_pseudo;
+    dt->stream_data_ready = detect_stream_data_ready(dt, p, f);
     uint32_t num;
     while (next_candidate(&w, &num)) {
         const Signature *sig = dt->de->sigs[num];
@@ -441,6 +444,7 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
         if (detect_sig_match_packet(dt, sig, p, f) && !detect_on_match(dt, sig, p, f, p->ts_usec))
             break;
     }
+    dt->stream_data_ready = false;
     detect_write_alerts(dt, p, f, NULL, p->ts_usec, NULL);
     detect_stream_packet(dt, p, f);
 }

@@ -66,6 +66,9 @@ struct DetectEngine {
     uint32_t *sid_slots;     /* gid:sid index while loading: signature index + 1, 0 empty */
     uint32_t sid_slot_count;
     SigGroup packet_groups[DETECT_GROUP_COUNT];
+    /* Per TCP direction ([0] to the server), one bit per server port: that port's rule
+     * group has a rule on the raw stream (detect_stream_ports_build). NULL: no port has. */
+    uint8_t *raw_stream_ports[2];
     TxGroup tx_groups[ALPROTO_MAX];
     void *hs_scratch_proto;  /* grown for every prefilter; threads clone it */
     struct ThresholdStore *thresholds;  /* shared, locked: Suricata's thresholds are global */
@@ -122,6 +125,9 @@ struct DetectThread {
     /* A pass rule ended this packet's inspection while the queue had room: Suricata's
      * verdict for all of its alerts is then "pass", else "alert". */
     bool verdict_pass;
+    /* While a packet's rules run: its direction has raw stream data ready (Suricata's
+     * PKT_DETECT_HAS_STREAMDATA, which counts as payload to dsize; detect_stream_data_ready). */
+    bool stream_data_ready;
     struct FlowVarStore *flowvars;  /* flowbits/flowint per flow of this worker */
     struct DetectTagState *tags;    /* active tags (detect-tag.c); NULL without tag rules */
     struct DetectStreamCtx *stream_ctx;  /* raw stream inspection (detect-stream-inspect.c) */

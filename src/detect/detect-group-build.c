@@ -29,6 +29,7 @@
 #include "detect/detect-group-port.h"
 #include "detect/detect-iponly.h"
 #include "detect/detect-prefilter.h"
+#include "detect/detect-stream-inspect.h"
 #include "detect/detect-transform.h"
 
 static int flowbits_rank(const Signature *s)
@@ -282,6 +283,8 @@ int detect_engine_build_groups(DetectEngine *de)
         rc = compile_all(de, &b);
     if (rc == 0)
         rc = index_packet_groups(de);
+    if (rc == 0)
+        rc = detect_stream_ports_build(de);
     free_builders(de, &b);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     de->prefilter_build_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
@@ -306,5 +309,7 @@ void detect_engine_free_groups(DetectEngine *de)
         free(grp->pfs);
         free(grp->always);
     }
+    free(de->raw_stream_ports[0]);
+    free(de->raw_stream_ports[1]);
     prefilter_scratch_free(de->hs_scratch_proto);
 }

@@ -117,10 +117,15 @@ static bool field_value(const Packet *p, HeaderField field, uint64_t *v)
 
 /* Suricata gives a dsize rule a payload requirement from its operator alone: "!N", ">N",
  * ">=N", a range and "=N" for N > 0 never see a packet without payload ("dsize:!9" does not
- * match a bare ACK), while "<N", "<=N" and "0" do. */
+ * match a bare ACK), "0" only such a packet, "<N" and "<=N" any. Its packet mask decides
+ * what "payload" is: raw stream data ready in the packet's direction counts, and the bytes
+ * of a packet whose payload is not inspected (an encrypted session) do not; dsize itself
+ * then still compares the packet's own length. So a bare ACK that makes the stream ready
+ * matches "dsize:!9" and not "dsize:0", and an encrypted packet neither. */
 static bool dsize_needs_payload(const DetectUint *cmp)
 {
-    return cmp->op == DU_NE || cmp->op == DU_GT || cmp->op == DU_GE || cmp->op == DU_RANGE;
+    return cmp->op == DU_NE || cmp->op == DU_GT || cmp->op == DU_GE || cmp->op == DU_RANGE ||
+           (cmp->op == DU_EQ && cmp->a > 0);
 }
 
 static bool numeric_match(DetectMatchCtx *m, const void *ctx_ptr)
@@ -129,8 +134,11 @@ static bool numeric_match(DetectMatchCtx *m, const void *ctx_ptr)
     uint64_t v;
     if (!m->p || !field_value(m->p, ctx->field, &v))
         return false;
-    if (ctx->field == FIELD_DSIZE && !v && dsize_needs_payload(&ctx->cmp))
-        return false;
+    if (ctx->field == FIELD_DSIZE) {
+        bool payload = (v && !m->p->no_payload_inspection) || m->stream_data;
+        if (payload ? ctx->cmp.op == DU_EQ && ctx->cmp.a == 0 : dsize_needs_payload(&ctx->cmp))
+            return false;
+    }
     return detect_uint_match(&ctx->cmp, v);
 }
 

@@ -217,6 +217,8 @@ struct DetectMatchCtx {
     const Packet *p;
     Flow *f;
     bool to_server;
+    /* Packet rules: p's direction has raw stream data ready (detect_stream_data_ready). */
+    bool stream_data;
     DetectThread *dt;
     const Signature *sig;
     /* The transaction being inspected (NULL for packet inspection) and its protocol, for

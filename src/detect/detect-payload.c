@@ -102,7 +102,9 @@ static int length_setup(const DetectKeyword *kw, Signature *sig, const char *val
     DetectUint *ctx = calloc(1, sizeof(*ctx));
     if (!ctx)
         return -1;
-    if (detect_uint_parse(buf, ctx, UINT32_MAX) != 0) {
+    /* Suricata types urilen (the one with a buffer) as 16 bits, bsize as 64: the bounds of
+     * "<=max" and ">max" */
+    if (detect_uint_parse(buf, ctx, buffer ? UINT16_MAX : UINT64_MAX) != 0) {
         snprintf(err, errlen, "invalid value \"%s\"", buf);
         free(ctx);
         return -1;

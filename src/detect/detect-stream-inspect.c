@@ -41,6 +41,7 @@
 #include "detect/detect-content.h"
 #include "detect/detect-flowvars.h"
 #include "detect/detect-group-port.h"
+#include "detect/detect-port.h"
 #include "detect/detect-prefilter.h"
 #include "stream/stream-tcp.h"
 
@@ -126,6 +127,68 @@ bool detect_stream_owns_payload(const Signature *sig, const Packet *p)
     if (sig->flags & SIG_FLAG_STREAM_ONLY)
         return true;
     return p->stream_pseudo || (p->stream_added && !(sig->flags & SIG_FLAG_REQUIRE_PACKET));
+}
+
+/* Suricata disables a flow direction's raw reassembly when the rule group of its first
+ * packet there holds no rule on the raw stream (DetectRunPostGetFirstRuleGroup, after
+ * SignatureHasStreamContent). Its TCP groups go by the server's port: to-server rules by
+ * their destination ports, to-client rules by their source ports, a rule without a flow
+ * direction in both, a bidirectional one by either port. */
+#define PORT_MAP_BYTES (65536 / 8)
+
+static void mark_ports(uint8_t *map, const PortSet *set)
+{
+    if (port_set_is_any(set)) {
+        memset(map, 0xff, PORT_MAP_BYTES);
+        return;
+    }
+    for (size_t r = 0; r < (set->include_count ? set->include_count : 1); r++) {
+        uint32_t lo = set->include_count ? set->include[r].lo : 0;
+        uint32_t hi = set->include_count ? set->include[r].hi : 65535;
+        for (uint32_t port = lo; port <= hi; port++)
+            if (port_set_match(set, (uint16_t)port))
+                map[port / 8] |= (uint8_t)(1u << (port % 8));
+    }
+}
+
+static bool inspects_raw_stream(const Signature *sig)
+{
+    return (detect_sig_is_stream(sig) || detect_sig_tx_payload(sig)) &&
+           (!sig->ipproto || sig->ipproto == IPPROTO_TCP);
+}
+
+int detect_stream_ports_build(DetectEngine *de)
+{
+    bool full[2] = {false, false};
+    for (uint32_t i = 0; i < de->count && !(full[0] && full[1]); i++) {
+        const Signature *sig = de->sigs[i];
+        if (!inspects_raw_stream(sig))
+            continue;
+        for (int dir = 0; dir < 2; dir++) {
+            if (full[dir] || (sig->flags & (dir ? SIG_FLAG_TOSERVER : SIG_FLAG_TOCLIENT)))
+                continue;
+            if (!de->raw_stream_ports[dir] &&
+                !(de->raw_stream_ports[dir] = calloc(1, PORT_MAP_BYTES)))
+                return -1;
+            uint8_t *map = de->raw_stream_ports[dir];
+            mark_ports(map, dir ? &sig->sp : &sig->dp);
+            if (sig->flags & SIG_FLAG_BIDIR)
+                mark_ports(map, dir ? &sig->dp : &sig->sp);
+            full[dir] = port_set_is_any(dir ? &sig->sp : &sig->dp);
+        }
+    }
+    return 0;
+}
+
+bool detect_stream_data_ready(DetectThread *dt, const Packet *p, Flow *f)
+{
+    if (!dt->stream_ctx || !f || p->proto != IPPROTO_TCP || !p->ip_version || p->is_fragment ||
+        p->stream_pseudo)
+        return false;
+    const uint8_t *map = dt->de->raw_stream_ports[p->to_server ? 0 : 1];
+    uint16_t port = p->to_server ? p->dp : p->sp;
+    return map && (map[port / 8] >> (port % 8) & 1) &&
+           stream_raw_has_data(dt->stream_ctx->st, f, p->to_server);
 }
 
 void detect_stream_attach(DetectThread *dt, StreamThread *st)
@@ -353,13 +416,35 @@ static void inspect_direction(DetectThread *dt, const Packet *p, Flow *f, bool e
     app_frames_prune(f->app, p->to_server, last->stream_off + last->len);
 }
 
+static void pseudo_packet(Packet *pk, Flow *f, bool to_server);
+
+/* encryption-handling bypass: Suricata flushes detection with a pseudo packet per direction
+ * (PKT_PSEUDO_DETECTLOG_FLUSH), whose raw inspection takes what the stream holds, and then
+ * reassembles the flow no more. */
+static void bypass_flush(DetectThread *dt, Flow *f)
+{
+    for (int dir = 0; dir < 2; dir++) {
+        if (stream_raw_ended(f, dir == 0))
+            continue;
+        Packet pk;
+        pseudo_packet(&pk, f, dir == 0);
+        inspect_direction(dt, &pk, f, true);
+        stream_raw_end(f, dir == 0);
+    }
+}
+
 void detect_stream_packet(DetectThread *dt, const Packet *p, Flow *f)
 {
     /* a flow-end pseudo packet's stream is inspected to its end by detect_stream_flow_end */
     if (!dt->stream_ctx || !f || p->proto != IPPROTO_TCP || !p->ip_version || p->is_fragment ||
         p->stream_pseudo || f->action_pass || f->action_drop)
         return;
-    inspect_direction(dt, p, f, false);
+    if (p->no_payload_inspection)
+        stream_raw_skip(f, p->to_server);
+    else
+        inspect_direction(dt, p, f, false);
+    if (f->no_reassembly)
+        bypass_flush(dt, f);
 }
 
 /* Suricata's flow-timeout pseudo packet for one direction: the flow's endpoints that way
@@ -393,7 +478,8 @@ void detect_stream_flow_end(DetectThread *dt, Flow *f, const bool pseudo[2])
         Packet pk;
         pseudo_packet(&pk, f, dir == 0);
         detect_packet(dt, &pk, f);
-        if (dt->stream_ctx && !f->action_pass && !f->action_drop)
+        /* Suricata's pseudo packets carry the flow's no-payload-inspection too */
+        if (dt->stream_ctx && !f->action_pass && !f->action_drop && !f->no_payload_inspection)
             inspect_direction(dt, &pk, f, true);
     }
 }

@@ -31,6 +31,14 @@ bool detect_stream_kept(DetectThread *dt, Flow *f, bool to_server, bool eof,
 /* The packet path must leave this packet's payload to the stream: a stream rule, and the
  * payload went into reassembly (or the rule is stream-only, or p is a pseudo packet). */
 bool detect_stream_owns_payload(const Signature *sig, const Packet *p);
+/* At load, after the rules are numbered: DetectEngine.raw_stream_ports. 0, or -1 when out
+ * of memory. */
+int detect_stream_ports_build(DetectEngine *de);
+/* Before a packet's rules: whether its direction has raw stream data ready (Suricata's
+ * PKT_DETECT_HAS_STREAMDATA): its port's rule group has a raw stream rule (else Suricata
+ * disabled raw reassembly that way when the flow began) and the stream engine has data
+ * that this packet would make ready (stream_raw_has_data). */
+bool detect_stream_data_ready(DetectThread *dt, const Packet *p, Flow *f);
 /* After a TCP packet's own inspection: the raw stream of its direction, when ready. */
 void detect_stream_packet(DetectThread *dt, const Packet *p, Flow *f);
 void detect_stream_thread_free(DetectThread *dt);

@@ -3,7 +3,12 @@
  *
  * Suricata 7 accepts spaces around the operator, a leading "!" before a range ("!1-5"), and
  * rejects ranges whose low end is not below the high end, since "A<>B" with B <= A+1 could
- * never match. Every numeric keyword uses this one parser so they agree on that syntax.
+ * never match. Its generic parser (dsize, ttl, itype, tcp.mss, urilen, bsize, filesize...)
+ * also refuses the four comparisons that hold for every value or none of the keyword's
+ * type: "<0", ">=0", ">MAX" and "<=MAX" (the reference fails such a rule; bongsu did load
+ * it, so "dsize:>=0" alerted on every packet). stream_size and iprep, which write the
+ * operator apart, accept them, as the reference does. Every numeric keyword uses this one
+ * parser so they agree on that syntax.
  */
 #include "detect/detect-uint.h"
 
@@ -53,7 +58,7 @@ static int parse_range(const char *v, DetectUint *u, uint64_t max)
     return u->a < u->b ? 0 : -1;
 }
 
-int detect_uint_parse(const char *text, DetectUint *u, uint64_t max)
+static int parse_comparison(const char *text, DetectUint *u, uint64_t max)
 {
     if (!text)
         return -1;
@@ -87,6 +92,20 @@ int detect_uint_parse(const char *text, DetectUint *u, uint64_t max)
     return parse_number(v, NULL, max, &u->a);
 }
 
+/* A comparison true for every value of [0, max], or for none. */
+static bool trivial(const DetectUint *u, uint64_t max)
+{
+    return ((u->op == DU_LT || u->op == DU_GE) && u->a == 0) ||
+           ((u->op == DU_GT || u->op == DU_LE) && u->a == max);
+}
+
+int detect_uint_parse(const char *text, DetectUint *u, uint64_t max)
+{
+    if (parse_comparison(text, u, max) != 0 || trivial(u, max))
+        return -1;
+    return 0;
+}
+
 bool detect_uint_match(const DetectUint *u, uint64_t v)
 {
     switch (u->op) {
@@ -110,7 +129,7 @@ int detect_uint_parse_op(const char *op, const char *num, DetectUint *u, uint64_
         if (strcmp(op, ops[i]) == 0) {
             char text[64];
             snprintf(text, sizeof(text), "%s%s", as_uint[i], num);
-            return detect_uint_parse(text, u, max);
+            return parse_comparison(text, u, max);
         }
     }
     return -1;

@@ -18,11 +18,13 @@ typedef struct DetectUint {
     uint64_t a, b;
 } DetectUint;
 
-/* Parses text into u; values above max are errors. Returns 0 or -1. */
+/* Parses text into u; values above max are errors, and so are "<0", ">=0", ">max" and
+ * "<=max" (always or never true). Returns 0 or -1. */
 int detect_uint_parse(const char *text, DetectUint *u, uint64_t max);
 bool detect_uint_match(const DetectUint *u, uint64_t v);
 /* The form with the operator apart from the number ("<", "1111"), as stream_size and iprep
- * write it: <, >, =, !=, <= or >=. Returns 0 or -1. */
+ * write it: <, >, =, !=, <= or >=; always-true and never-true ones are accepted there.
+ * Returns 0 or -1. */
 int detect_uint_parse_op(const char *op, const char *num, DetectUint *u, uint64_t max);
 
 #endif

@@ -486,6 +486,7 @@ static void flow_update(FlowTable *t, Flow *f, Packet *p, bool to_server)
     p->flow = f;
     p->to_server = to_server;
     p->flow_established = f->state != FLOW_STATE_NEW;
+    p->no_payload_inspection = f->no_payload_inspection;
 }
 
 /* As Suricata: flows for the protocols it tracks, not for tunnel carriers such as GRE
@@ -536,6 +537,7 @@ static Flow *handle_icmp_error(FlowTable *t, Packet *p, const FlowKey *key, uint
     p->flow = f;
     p->to_server = to_server;
     p->flow_established = f->state != FLOW_STATE_NEW;
+    p->no_payload_inspection = f->no_payload_inspection;
     return f;
 }
 

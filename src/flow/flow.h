@@ -83,6 +83,12 @@ typedef struct Flow {
      * inspected. The first of the two to be set wins. */
     bool action_drop;
     bool bypassed;                    /* the bypass keyword matched (local bypass) */
+    /* The app layer saw the session go encrypted (TLS application data, unless
+     * encryption-handling is full): Suricata's FLOW_NOPAYLOAD_INSPECTION. From the next packet
+     * on, no payload is inspected, the packet's or the raw stream's; each direction's raw
+     * stream is flushed once more and then ends. no_reassembly (encryption-handling bypass)
+     * ends it at once. */
+    bool no_payload_inspection, no_reassembly;
     /* The app layer turned the flow around (a midstream pickup from the server's data):
      * until the stream layer swaps its session after this packet, its deliveries are read
      * the other way round. */

@@ -50,6 +50,7 @@ enum {
     STREAM_F_EOF_SENT = 0x0040,      /* the app layer has seen the end of this direction */
     STREAM_F_DATA_SEEN = 0x0080,     /* a segment was ever stored */
     STREAM_F_RAW_TRIGGER = 0x0100,   /* inspect the raw stream at this side's next packet */
+    STREAM_F_RAW_OFF = 0x0200,       /* raw inspection ended (Flow.no_payload_inspection) */
 };
 
 typedef struct TcpStream {

