@@ -26,6 +26,12 @@
  *
  * Alerts of a stream match carry the direction's kept stream as payload (gaps written as
  * "[N bytes missing]", as Suricata 7.0.7 logs them) with stream: 1.
+ *
+ * Before a packet's own rules, whether its direction has raw data ready is asked too
+ * (detect_stream_data_ready): Suricata counts that as payload in the packet's mask, which
+ * dsize depends on. A packet of a session gone encrypted (Packet.no_payload_inspection) is
+ * not inspected on the stream either: its direction's raw stream just ends there; a bypassed
+ * flow's raw streams are flushed on pseudo packets first (bypass_flush).
  */
 #include "detect/detect-stream-inspect.h"
 

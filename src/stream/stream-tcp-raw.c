@@ -16,6 +16,10 @@
  * Suricata's (walk_window): bytes are inspected once, except a run after a gap, which is
  * taken partly unacknowledged and then again from its start.
  *
+ * A session the app layer saw go encrypted (Flow.no_payload_inspection: TLS unless
+ * encryption-handling is full) has each direction ready once more, then its raw stream ends
+ * (STREAM_F_RAW_OFF) and only the app layer holds its segments.
+ *
  * Memory: segments are kept until both the app layer and raw inspection have passed them;
  * the raw progress is never more than a chunk (or one transaction) behind the
  * acknowledgements, so this holds little more than before.
@@ -181,10 +185,6 @@ static bool raw_ready(const StreamThread *st, const TcpSession *ssn, const TcpSt
     return acked >= s->raw_progress + chunk;
 }
 
-/* Once the app layer stopped payload inspection, a direction's raw stream ends after it
- * was ready once more, which anything past the progress makes it (Suricata's
- * NEW_RAW_DISABLED flush, then DISABLE_RAW). With no_reassembly nothing is ready any more:
- * only an eof walk (detection's flush of a bypassed flow) still takes what is stored. */
 static bool data_past_progress(const TcpStream *s)
 {
     return s->head && s->raw_progress < stored_end(s);
@@ -201,6 +201,10 @@ bool stream_raw_inspect(StreamThread *st, Flow *f, bool to_server, bool eof, Str
     if (!s->head || (s->flags & STREAM_F_RAW_OFF) || (f->no_reassembly && !eof))
         return false;
     uint64_t right = eof ? stored_end(s) : acked_end(s);
+    /* Once the app layer stopped payload inspection, a direction's raw stream ends after it
+     * was ready once more, which anything past the progress makes it (Suricata's
+     * NEW_RAW_DISABLED flush, then DISABLE_RAW). With no_reassembly nothing is ready any
+     * more: only an eof walk (detection's flush of a bypassed flow) takes what is stored. */
     if (f->no_payload_inspection) {
         if (!data_past_progress(s))
             return false;
