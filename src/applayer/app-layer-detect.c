@@ -68,7 +68,8 @@ static bool append_pending(AppLayerFlow *app, bool to_server, const uint8_t *dat
         if (!*buf)
             return false;
     }
-    memcpy(*buf + *buf_len, data, take);
+    if (take) /* an end-of-stream call has no data (NULL) */
+        memcpy(*buf + *buf_len, data, take);
     *buf_len += take;
     return take == len;
 }
