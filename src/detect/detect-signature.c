@@ -227,6 +227,11 @@ int signature_finish(Signature *sig, char *err, size_t errlen)
         sig->flags |= SIG_FLAG_SP_ANY;
     if (port_set_is_any(&sig->dp))
         sig->flags |= SIG_FLAG_DP_ANY;
+    if (detect_sig_mixes_packet_and_state(sig)) {
+        snprintf(err, errlen, "combines packet specific matches (dsize, flags, ttl...) with "
+                              "app-layer state matching (a sticky buffer or http_* keyword)");
+        return -1;
+    }
     detect_stream_classify(sig);
     return 0;
 }

@@ -92,6 +92,22 @@ static bool has_anchored_content(const SigList *list)
     return false;
 }
 
+bool detect_sig_mixes_packet_and_state(const Signature *sig)
+{
+    static const char *const packet_only[] = {
+        "dsize", "flags", "ttl", "tos", "id", "window", "seq", "ack", "fragbits", "fragoffset",
+        "ipopts", "tcp.mss", "sameip", "itype", "icode", "icmp_id", "geoip"};
+    if (!sig->buffer_count)
+        return false;
+    /* before detect_stream_classify only tcp-pkt and flow:no_stream have set it */
+    if (sig->flags & SIG_FLAG_REQUIRE_PACKET)
+        return true;
+    for (size_t i = 0; i < sizeof(packet_only) / sizeof(packet_only[0]); i++)
+        if (has_keyword(&sig->fixed[SIG_LIST_PACKET], packet_only[i]))
+            return true;
+    return false;
+}
+
 void detect_stream_classify(Signature *sig)
 {
     /* Suricata's header keywords make a rule packet-only */

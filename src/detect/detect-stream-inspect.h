@@ -13,6 +13,12 @@
  * sticky buffer, no app protocol, not packet-only): SIG_FLAG_STREAM, and
  * SIG_FLAG_REQUIRE_PACKET for the header keywords that make a rule packet-only. */
 void detect_stream_classify(Signature *sig);
+/* Before detect_stream_classify: the rule matches app-layer state (a buffer: http.uri,
+ * dns.query, file.data...) and something only a packet has (dsize, flags, ttl...,
+ * flow:no_stream, tcp-pkt), which Suricata refuses to load ("combines packet specific
+ * matches with stream / state matching"). Its keywords that count, as measured with the
+ * reference 7.0.10: not icmp_seq, stream_size or asn1. */
+bool detect_sig_mixes_packet_and_state(const Signature *sig);
 static inline bool detect_sig_is_stream(const Signature *sig)
 {
     return sig->flags & SIG_FLAG_STREAM;

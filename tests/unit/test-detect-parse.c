@@ -384,6 +384,22 @@ static void test_payload_keywords_parse(void **state)
     assert_rejects(R("base64_data;"), "base64_decode");
     assert_rejects(R("base64_decode:bytes 0;"), "above 0");
     assert_rejects("alert http any any -> any any (urilen:5,sideways; sid:1;)", "unknown option");
+    /* packet-only matches beside app-layer state: the reference refuses the rule */
+    assert_rejects("alert http any any -> any any (http.uri; content:\"/\"; dsize:>0; sid:1;)",
+                   "combines packet specific");
+    assert_rejects("alert dns any any -> any any (dns.query; content:\"x\"; flags:A; sid:1;)",
+                   "combines packet specific");
+    assert_rejects("alert tcp any any -> any any (file.data; content:\"x\"; ttl:5; sid:1;)",
+                   "combines packet specific");
+    assert_rejects("alert http any any -> any any (http.uri; content:\"/\"; tcp.mss:<9; sid:1;)",
+                   "combines packet specific");
+    assert_rejects("alert tcp-pkt any any -> any any (http.uri; content:\"/\"; sid:1;)",
+                   "combines packet specific");
+    assert_rejects("alert http any any -> any any (http.uri; content:\"/\"; flow:no_stream; "
+                   "sid:1;)", "combines packet specific");
+    assert_accepts("alert http any any -> any any (http.uri; content:\"/\"; icmp_seq:1; "
+                   "stream_size:server,>,1; flow:only_stream; sid:1;)");
+    assert_accepts("alert http any any -> any any (content:\"GET\"; dsize:>0; sid:1;)");
     /* urilen is 16 bits, bsize 64 (as the reference types them) */
     assert_rejects("alert http any any -> any any (urilen:70000; sid:1;)", "invalid value");
     assert_rejects("alert http any any -> any any (urilen:<=65535; sid:1;)", "invalid value");
