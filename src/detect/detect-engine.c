@@ -415,9 +415,12 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
      * (ipv4.trunc_pkt), with no addresses, as in Suricata. */
     if ((!p->ip_version && !p->event_count) || (f && (f->action_pass || f->action_drop)))
         return;
-    /* A fragment has no transport header: only the rules of no particular transport (ip,
-     * pkthdr: decoder events such as ipv6.frag_overlap) can see it, as in Suricata. */
-    bool no_l4 = p->is_fragment || !p->ip_version;
+    /* A fragment has no transport header. An IPv4 one still carries its protocol (Suricata
+     * reads it before it stops decoding), so that protocol's rules see it, with ports 0 and
+     * no payload ("alert udp any any -> any any (dsize:0;)" alerts on it); an IPv6 one's
+     * protocol is its fragment header's, seen by the rules of no particular transport (ip,
+     * pkthdr: decoder events such as ipv6.frag_overlap). */
+    bool no_l4 = !p->ip_version;
     int group = no_l4 ? DETECT_GROUP_OTHER : detect_proto_group(p->proto);
     const SigGroup *g = &dt->de->packet_groups[group];
     new_pass(dt);

@@ -84,15 +84,15 @@ static bool postmatch_iponly_compatible(const SigList *postmatch)
     return true;
 }
 
-/* Suricata's IP-only rules: addresses (and "any" ports) decide alone, so the answer is the
- * same for every packet of a flow direction. */
+/* Suricata 7's IP-only rules: the header (addresses and ports) decides alone, so the answer
+ * is the same for every packet of a flow direction: "alert tcp any any -> any 445" alerts
+ * once per flow direction, as the reference does, not on every packet. */
 bool detect_sig_is_iponly(const Signature *sig)
 {
     return !sig->buffer_count && !sig->fixed[SIG_LIST_PACKET].head &&
            !sig->fixed[SIG_LIST_PAYLOAD].head &&
            postmatch_iponly_compatible(&sig->fixed[SIG_LIST_POSTMATCH]) &&
-           sig->alproto == ALPROTO_UNKNOWN && (sig->flags & SIG_FLAG_SP_ANY) &&
-           (sig->flags & SIG_FLAG_DP_ANY) && !(sig->flags & SIG_FLAG_INERT);
+           sig->alproto == ALPROTO_UNKNOWN && !(sig->flags & SIG_FLAG_INERT);
 }
 
 /* Whether a packet rule's fast pattern goes to the group's prefilter for direction dir. */

@@ -91,8 +91,10 @@ static int numeric_setup(const DetectKeyword *kw, Signature *sig, const char *va
 
 static bool field_value(const Packet *p, HeaderField field, uint64_t *v)
 {
-    bool tcp = p->proto == IPPROTO_TCP, icmp = p->proto == IPPROTO_ICMP ||
-                                              p->proto == IPPROTO_ICMPV6;
+    /* an IPv4 fragment has the protocol but not its header */
+    bool l4 = p->l4_hdr != NULL;
+    bool tcp = l4 && p->proto == IPPROTO_TCP;
+    bool icmp = l4 && (p->proto == IPPROTO_ICMP || p->proto == IPPROTO_ICMPV6);
     switch (field) {
     case FIELD_DSIZE: *v = p->payload_len; return p->ip_version != 0;
     case FIELD_TTL: *v = p->ttl; return p->ip_version != 0;
@@ -195,7 +197,7 @@ static int flags_setup(const DetectKeyword *kw, Signature *sig, const char *valu
 static bool flags_match(DetectMatchCtx *m, const void *ctx_ptr)
 {
     const FlagsCtx *ctx = ctx_ptr;
-    if (!m->p || m->p->proto != IPPROTO_TCP)
+    if (!m->p || m->p->proto != IPPROTO_TCP || !m->p->l4_hdr)
         return false;
     uint8_t f = m->p->tcp_flags & (uint8_t)~ctx->ignore;
     switch (ctx->mode) {

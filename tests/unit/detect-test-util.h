@@ -112,6 +112,7 @@ static inline bool alerted(const DetectThread *dt, uint32_t sid)
 typedef struct TestPacket {
     Packet p;
     uint8_t ip[60];
+    uint8_t l4[20];   /* the transport header a decoded packet has (zeros) */
 } TestPacket;
 
 static inline void make(TestPacket *t, uint8_t proto, const char *payload, uint32_t len)
@@ -136,6 +137,11 @@ static inline void make(TestPacket *t, uint8_t proto, const char *payload, uint3
     p->ts_usec = 1000000;
     if (proto == IPPROTO_TCP)
         p->tcp_flags = TH_ACK | TH_PUSH;
+    if (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_ICMP ||
+        proto == IPPROTO_ICMPV6) {
+        p->l4_hdr = t->l4;
+        p->l4_hdr_len = proto == IPPROTO_TCP ? 20 : 8;
+    }
 }
 
 /* Whether sid alerts on a TCP packet src -> dst carrying payload at second t. */

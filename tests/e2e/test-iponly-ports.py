@@ -1,0 +1,71 @@
+"""End-to-end: header-only rules and IPv4 fragments, pinned to packet numbers measured once
+with the reference Suricata 7.0.10 on the same packets (the test never runs it).
+
+ 1. A rule made of its header alone is IP-only in Suricata 7 whether or not it names ports:
+    it is checked on the first packet of each flow direction, so "alert tcp any any -> any
+    80" alerts once per flow (on the SYN), not on every packet to port 80; the same holds
+    for port lists, negated ports, bidirectional rules and flowbits-setting ones.
+ 2. An IPv4 fragment keeps its protocol: the protocol's rules with any ports see it, with
+    ports 0 and no payload (an IP-only "alert udp any any -> any any", dsize:0, fragbits),
+    its transport keywords do not match it (no header), and a rule on port 443 or with
+    content sees only the reassembled datagram (logged without pcap_cnt, here 0), after
+    which the flow's IP-only rules are done for that direction (none on packet 3).
+"""
+import os
+import tempfile
+
+from e2elib import (TcpConn, check_eq, ether, finish, ipv4, of_type, run_rules, udp,
+                    write_pcap)
+
+TMP = tempfile.mkdtemp(prefix="bongsu-iponly-ports-")
+
+
+def alerts(name, pkts, rules):
+    pcap = write_pcap(os.path.join(TMP, name + ".pcap"), pkts)
+    return sorted((a["alert"]["signature_id"], a.get("pcap_cnt", 0))
+                  for a in of_type(run_rules(pcap, rules), "alert"))
+
+
+# 1. an HTTP exchange on 80 (packets 1-10), opaque data on 7777 (11-22) and 9999 (23-34)
+pkts = []
+c = TcpConn("10.0.0.1", "192.0.2.7", 40000, 80, pkts)
+c.open()
+c.exchange([(True, b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n"),
+            (False, b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcd")])
+c.close()
+for port in (7777, 9999):
+    c = TcpConn("10.0.0.2", "192.0.2.8", 40001, port, pkts)
+    c.open()
+    c.exchange([(True, b"A" * 1500), (True, b"B" * 1500), (False, b"ok")])
+    c.close()
+check_eq(alerts("header-only", pkts, """\
+alert tcp any any -> any 80 (msg:"to 80"; sid:1;)
+alert tcp any 80 -> any any (msg:"from 80"; sid:2;)
+alert tcp any any -> any [7777,9999] (msg:"to list"; sid:3;)
+alert tcp any any -> any !80 (msg:"not 80"; sid:4;)
+alert tcp any any <> any 80 (msg:"bidir 80"; sid:5;)
+alert ip any any -> any any (msg:"ip any"; sid:6;)
+alert tcp any any -> any 80 (msg:"to 80 flowbits"; flowbits:set,x; sid:7;)
+"""), [(1, 1), (2, 2), (3, 11), (3, 23), (4, 2), (4, 11), (4, 12), (4, 23), (4, 24), (5, 1),
+       (5, 2), (6, 1), (6, 2), (6, 11), (6, 12), (6, 23), (6, 24), (7, 1)],
+    "header-only rules with ports: once per flow direction")
+
+# 2. a 1600-byte UDP datagram to port 443 in two fragments (1, 2), then a whole one (3)
+SRC, DST = "10.0.0.1", "192.0.2.7"
+dgram = udp(50000, 443, b"Q" * 1592)
+frags = [ether(ipv4(SRC, DST, 17, dgram[:1480], ident=7, flags_frag=0x2000)),
+         ether(ipv4(SRC, DST, 17, dgram[1480:], ident=7, flags_frag=1480 // 8)),
+         ether(ipv4(SRC, DST, 17, udp(50000, 443, b"whole"), ident=8))]
+check_eq(alerts("fragments", frags, """\
+alert udp any any -> any any (msg:"udp, header only"; sid:50;)
+alert udp any any -> any 443 (msg:"udp to 443, header only"; sid:51;)
+alert udp any any -> any any (msg:"udp dsize 0"; dsize:0; sid:52;)
+alert udp any any -> any any (msg:"udp more fragments"; fragbits:M; sid:53;)
+alert udp any any -> any any (msg:"udp content"; content:"QQQQ"; sid:54;)
+alert tcp any any -> any any (msg:"tcp not syn"; flags:!S; sid:55;)
+alert ip any any -> any any (msg:"ip ttl"; ttl:64; sid:56;)
+"""), [(50, 0), (50, 1), (50, 2), (51, 0), (52, 1), (52, 2), (53, 1), (54, 0), (56, 0),
+       (56, 1), (56, 2), (56, 3)],
+    "IPv4 fragments: their protocol's rules with any ports, no transport header")
+
+finish()
