@@ -26,17 +26,29 @@ typedef struct NumCtx {
     DetectUint cmp;
 } NumCtx;
 
+/* The comparisons each keyword takes in Suricata 7 (measured with the reference): its
+ * generic unsigned syntax for dsize, ttl, itype, icode and tcp.mss; a bare number for id,
+ * seq, ack, icmp_id and icmp_seq; "!" for tos and window; "<" and ">" for fragoffset; all
+ * three for ip_proto. Anything else fails the rule there, and so here. */
+#define OPS_ALL 0xffu
+
 static const struct {
     const char *name;
     HeaderField field;
     uint64_t max;
+    unsigned ops; /* bit per DetectUintOp accepted */
 } numeric_keywords[] = {
-    {"dsize", FIELD_DSIZE, 65535}, {"ttl", FIELD_TTL, 255}, {"tos", FIELD_TOS, 255},
-    {"id", FIELD_ID, 65535}, {"ip_proto", FIELD_IP_PROTO, 255}, {"itype", FIELD_ITYPE, 255},
-    {"icode", FIELD_ICODE, 255}, {"icmp_id", FIELD_ICMP_ID, 65535},
-    {"icmp_seq", FIELD_ICMP_SEQ, 65535}, {"window", FIELD_WINDOW, 65535},
-    {"seq", FIELD_SEQ, UINT32_MAX}, {"ack", FIELD_ACK, UINT32_MAX},
-    {"tcp.mss", FIELD_TCP_MSS, 65535}, {"fragoffset", FIELD_FRAGOFFSET, 8191},
+    {"dsize", FIELD_DSIZE, 65535, OPS_ALL}, {"ttl", FIELD_TTL, 255, OPS_ALL},
+    {"tos", FIELD_TOS, 255, 1u << DU_EQ | 1u << DU_NE},
+    {"id", FIELD_ID, 65535, 1u << DU_EQ},
+    {"ip_proto", FIELD_IP_PROTO, 255, 1u << DU_EQ | 1u << DU_NE | 1u << DU_LT | 1u << DU_GT},
+    {"itype", FIELD_ITYPE, 255, OPS_ALL}, {"icode", FIELD_ICODE, 255, OPS_ALL},
+    {"icmp_id", FIELD_ICMP_ID, 65535, 1u << DU_EQ},
+    {"icmp_seq", FIELD_ICMP_SEQ, 65535, 1u << DU_EQ},
+    {"window", FIELD_WINDOW, 65535, 1u << DU_EQ | 1u << DU_NE},
+    {"seq", FIELD_SEQ, UINT32_MAX, 1u << DU_EQ}, {"ack", FIELD_ACK, UINT32_MAX, 1u << DU_EQ},
+    {"tcp.mss", FIELD_TCP_MSS, 65535, OPS_ALL},
+    {"fragoffset", FIELD_FRAGOFFSET, 65535, 1u << DU_EQ | 1u << DU_LT | 1u << DU_GT},
 };
 
 /* ip_proto also takes protocol names ("ip_proto:tcp", "ip_proto:!udp"). */
@@ -64,6 +76,37 @@ static const char *proto_name_to_number(const char *value, char *buf, size_t len
     return value;
 }
 
+static const char *ops_text(unsigned ops)
+{
+    if (ops == OPS_ALL)
+        return "N, !N, <N, >N, <=N, >=N, A-B or A<>B";
+    if (ops == 1u << DU_EQ)
+        return "a number";
+    if (ops == (1u << DU_EQ | 1u << DU_NE))
+        return "N or !N";
+    if (ops == (1u << DU_EQ | 1u << DU_LT | 1u << DU_GT))
+        return "N, <N or >N";
+    return "N, !N, <N or >N";
+}
+
+/* tos also takes hexadecimal as "x10" (Suricata's "[!]xHH"). */
+static const char *tos_hex_to_number(const char *value, char *buf, size_t len)
+{
+    const char *v = value;
+    while (isspace((unsigned char)*v))
+        v++;
+    bool neg = *v == '!';
+    v += neg;
+    if ((*v != 'x' && *v != 'X') || !isxdigit((unsigned char)v[1]))
+        return value;
+    char *end;
+    unsigned long n = strtoul(v + 1, &end, 16);
+    if (*end || end - (v + 1) > 2)
+        return value;
+    snprintf(buf, len, "%s%lu", neg ? "!" : "", n);
+    return buf;
+}
+
 static int numeric_setup(const DetectKeyword *kw, Signature *sig, const char *value, char *err,
                          size_t errlen)
 {
@@ -71,18 +114,22 @@ static int numeric_setup(const DetectKeyword *kw, Signature *sig, const char *va
     if (!ctx)
         return -1;
     uint64_t max = UINT32_MAX;
+    unsigned ops = OPS_ALL;
     for (size_t i = 0; i < sizeof(numeric_keywords) / sizeof(numeric_keywords[0]); i++) {
         if (strcmp(kw->name, numeric_keywords[i].name) == 0) {
             ctx->field = numeric_keywords[i].field;
             max = numeric_keywords[i].max;
+            ops = numeric_keywords[i].ops;
         }
     }
     char buf[64];
     if (value && ctx->field == FIELD_IP_PROTO)
         value = proto_name_to_number(value, buf, sizeof(buf));
-    if (detect_uint_parse(value, &ctx->cmp, max) != 0) {
-        snprintf(err, errlen, "invalid value \"%s\" (N, !N, <N, >N, <=N, >=N, A-B or A<>B, at "
-                 "most %llu)", value ? value : "", (unsigned long long)max);
+    if (value && ctx->field == FIELD_TOS)
+        value = tos_hex_to_number(value, buf, sizeof(buf));
+    if (detect_uint_parse(value, &ctx->cmp, max) != 0 || !(ops >> ctx->cmp.op & 1)) {
+        snprintf(err, errlen, "invalid value \"%s\" (%s, at most %llu)", value ? value : "",
+                 ops_text(ops), (unsigned long long)max);
         free(ctx);
         return -1;
     }

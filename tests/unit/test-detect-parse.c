@@ -266,7 +266,7 @@ static void test_pcre_parse(void **state)
 static void test_header_keywords(void **state)
 {
     (void)state;
-    assert_accepts(R("dsize:>10; ttl:<5; itype:3<>9; icode:!3; id:1-9; flags:SA,CE; "
+    assert_accepts(R("dsize:>10; ttl:<5; itype:3<>9; icode:!3; id:9; flags:SA,CE; "
                      "window:65535; tos:0; ip_proto:udp; fragbits:+M; fragoffset:0; "
                      "ipopts:rr; sameip; tcp.mss:<536;"));
     assert_accepts(R("ip_proto:!tcp; dsize:<=9; ttl:>=3;"));
@@ -280,6 +280,15 @@ static void test_header_keywords(void **state)
     assert_rejects(R("dsize:<=65535;"), "invalid value");
     assert_rejects(R("ttl:<=255;"), "invalid value");
     assert_accepts(R("dsize:>65534; dsize:<=65534; dsize:!0; dsize:0<>65535; ttl:<1;"));
+    /* the operators each keyword takes in the reference */
+    assert_accepts(R("tos:!5; tos:x10; window:!5; fragoffset:<5; fragoffset:8192; "
+                     "ip_proto:!6; ip_proto:<5; icmp_id:5;"));
+    assert_rejects(R("id:1-9;"), "a number");
+    assert_rejects(R("seq:!5;"), "a number");
+    assert_rejects(R("icmp_seq:<5;"), "a number");
+    assert_rejects(R("tos:<5;"), "N or !N");
+    assert_rejects(R("window:1-9;"), "N or !N");
+    assert_rejects(R("fragoffset:!5;"), "N, <N or >N");
     assert_rejects(R("flags:Z;"), "unknown TCP flag");
     assert_rejects(R("ipopts:bogus;"), "unknown IP option");
     assert_rejects(R("fragbits:X;"), "unknown fragment bit");
