@@ -50,11 +50,22 @@ static void set_direction_proto(AppLayerFlow *app, bool to_server, AppProto prot
 {
     if (to_server) {
         app->proto_ts = proto;
-        app->detect_done_ts = true;
+        app->detect_done_ts = app->detect_news_ts = true;
     } else {
         app->proto_tc = proto;
-        app->detect_done_tc = true;
+        app->detect_done_tc = app->detect_news_tc = true;
     }
+}
+
+bool applayer_take_detect_done(Flow *f, bool to_server)
+{
+    AppLayerFlow *app = f ? f->app : NULL;
+    if (!app)
+        return false;
+    bool *news = to_server ? &app->detect_news_ts : &app->detect_news_tc;
+    bool was = *news;
+    *news = false;
+    return was;
 }
 
 static bool append_pending(AppLayerFlow *app, bool to_server, const uint8_t *data, uint32_t len)

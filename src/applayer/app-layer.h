@@ -145,6 +145,9 @@ typedef struct AppLayerFlow {
     uint64_t tx_logged;          /* transactions below this id are logged and freed */
     uint32_t probed_ts, probed_tc;  /* bytes inspected by detection per direction */
     bool detect_done_ts, detect_done_tc;
+    /* A direction's detection concluded and no packet that way has been told yet
+     * (Suricata's FLOW_PROTO_DETECT_*_DONE, applayer_take_detect_done). */
+    bool detect_news_ts, detect_news_tc;
     bool first_speaker_ts;       /* the client spoke first */
     bool parser_error;
     bool change_requested;       /* the parser handed the flow back (applayer_change_protocol) */
@@ -228,6 +231,12 @@ typedef struct AppLayerCtx {
 /* A parser asks for raw stream inspection of a direction at its next packet (Suricata's
  * AppLayerParserTriggerRawStreamReassembly). */
 void applayer_trigger_raw(AppLayerCtx *ctx, bool to_server);
+
+/* Whether the packet's direction had its protocol detected since the last packet that way
+ * (Suricata's PKT_PROTO_DETECT_TS_DONE / TC_DONE): true once per detection, for the packet
+ * that carried it or, when the other side's packet did (IDS mode parses data when it is
+ * acknowledged), for the next one in that direction. */
+bool applayer_take_detect_done(Flow *f, bool to_server);
 
 /* A parser saw the session go encrypted (Suricata's APP_LAYER_PARSER_NO_INSPECTION, and with
  * no_reassembly its NO_REASSEMBLY): see Flow.no_payload_inspection. */

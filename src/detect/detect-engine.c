@@ -438,11 +438,13 @@ void detect_packet(DetectThread *dt, Packet *p, Flow *f)
     CandidateWalk w;
     start_walk(dt, &w, always, always_rest, iponly, iponly_rest);
     bool pseudo = p->stream_pseudo;
+    bool proto_detected = f && !pseudo && applayer_take_detect_done(f, p->to_server);
     dt->stream_data_ready = detect_stream_data_ready(dt, p, f);
     uint32_t num;
     while (next_candidate(&w, &num)) {
         const Signature *sig = dt->de->sigs[num];
-        if (pseudo && !runs_on_pseudo_packet(sig))
+        if ((pseudo && !runs_on_pseudo_packet(sig)) ||
+            ((sig->flags & SIG_FLAG_PDONLY) && !proto_detected))
             continue;
         if (detect_sig_match_packet(dt, sig, p, f) && !detect_on_match(dt, sig, p, f, p->ts_usec))
             break;

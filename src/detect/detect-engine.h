@@ -166,6 +166,8 @@ int detect_engine_build_groups(DetectEngine *de);
 /* Whether a rule is IP-only (addresses, protocol and flow-wide keywords only): Suricata
  * evaluates it once per flow direction, and applies its drop to the whole flow. */
 bool detect_sig_is_iponly(const Signature *sig);
+/* Whether a rule is protocol-detection-only (SIG_FLAG_PDONLY). */
+bool detect_sig_is_pdonly(const Signature *sig);
 /* DETECT_GROUP_* of an IP protocol. */
 int detect_proto_group(uint8_t ipproto);
 void detect_engine_free_groups(DetectEngine *de);

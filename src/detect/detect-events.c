@@ -41,10 +41,13 @@ static int app_proto_setup(const DetectKeyword *kw, Signature *sig, const char *
     return sig_append(sig, SIG_LIST_PACKET, kw, ctx) ? 0 : -1;
 }
 
+/* The protocol the packet's direction was detected as (Suricata compares alproto_ts or
+ * alproto_tc): a server's ACK before its response was detected knows none yet. */
 static bool app_proto_match(DetectMatchCtx *m, const void *ctx_ptr)
 {
     const AppProtoCtx *ctx = ctx_ptr;
-    AppProto have = m->f && m->f->app ? m->f->app->proto : ALPROTO_UNKNOWN;
+    const AppLayerFlow *app = m->f ? m->f->app : NULL;
+    AppProto have = !app ? ALPROTO_UNKNOWN : m->to_server ? app->proto_ts : app->proto_tc;
     if (have == ALPROTO_UNKNOWN && ctx->proto != ALPROTO_UNKNOWN)
         return false;  /* not yet known: neither matches nor "not" matches, as in Suricata */
     return (have == ctx->proto) != ctx->negated;

@@ -22,6 +22,12 @@ typedef struct FlowMatchCtx {
     uint32_t flags;
 } FlowMatchCtx;
 
+bool detect_flow_only_direction(const void *flow_ctx)
+{
+    const FlowMatchCtx *ctx = flow_ctx;
+    return ctx->flags == FLOW_TOSERVER || ctx->flags == FLOW_TOCLIENT;
+}
+
 static uint32_t flow_option_flag(const char *opt)
 {
     static const struct {

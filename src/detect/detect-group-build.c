@@ -28,6 +28,7 @@
 #include "detect/detect-fast-pattern.h"
 #include "detect/detect-group-port.h"
 #include "detect/detect-iponly.h"
+#include "detect/detect-keywords.h"
 #include "detect/detect-prefilter.h"
 #include "detect/detect-stream-inspect.h"
 #include "detect/detect-transform.h"
@@ -93,6 +94,22 @@ bool detect_sig_is_iponly(const Signature *sig)
            !sig->fixed[SIG_LIST_PAYLOAD].head &&
            postmatch_iponly_compatible(&sig->fixed[SIG_LIST_POSTMATCH]) &&
            sig->alproto == ALPROTO_UNKNOWN && !(sig->flags & SIG_FLAG_INERT);
+}
+
+bool detect_sig_is_pdonly(const Signature *sig)
+{
+    if (sig->alproto != ALPROTO_UNKNOWN || sig->buffer_count ||
+        sig->fixed[SIG_LIST_PAYLOAD].head ||
+        !postmatch_iponly_compatible(&sig->fixed[SIG_LIST_POSTMATCH]))
+        return false;
+    bool app_proto = false;
+    for (const SigMatch *sm = sig->fixed[SIG_LIST_PACKET].head; sm; sm = sm->next) {
+        if (strcmp(sm->keyword->name, "app-layer-protocol") == 0)
+            app_proto = true;
+        else if (strcmp(sm->keyword->name, "flow") != 0 || !detect_flow_only_direction(sm->ctx))
+            return false;
+    }
+    return app_proto;
 }
 
 /* Whether a packet rule's fast pattern goes to the group's prefilter for direction dir. */
@@ -273,6 +290,8 @@ int detect_engine_build_groups(DetectEngine *de)
     for (uint32_t i = 0; i < de->count && rc == 0; i++) {
         Signature *sig = de->sigs[i];
         sig->num = i;
+        if (detect_sig_is_pdonly(sig))
+            sig->flags |= SIG_FLAG_PDONLY;
         FastPattern fp;
         bool has_fp = fast_pattern_select(sig, &fp);
         bool tx = sig->buffer_count || (sig->flags & SIG_FLAG_TX_STATE);

@@ -59,6 +59,10 @@ enum {
 #define SIG_FLAG_REQUIRE_PACKET 0x00100000
 #define SIG_FLAG_STREAM_ONLY 0x00200000
 #define SIG_FLAG_STREAM 0x00400000  /* inspects TCP payloads on the raw stream */
+/* Suricata's protocol-detection-only rule (SIG_TYPE_PDONLY): app-layer-protocol and a flow
+ * direction alone; it is tried once per flow direction, when that direction's protocol has
+ * just been detected (Packet.proto_detect_done). */
+#define SIG_FLAG_PDONLY 0x00800000
 
 /* byte_extract/byte_math variables per rule, as in Suricata's limit. */
 #define SIG_MAX_VARS 16

@@ -9,6 +9,9 @@
 /* NULL-name terminated tables. */
 extern const DetectKeyword detect_meta_keywords[];
 extern const DetectKeyword detect_flow_keywords[];
+/* A flow keyword's context that holds a direction and nothing else (flow:to_server):
+ * Suricata keeps that as rule flags, not as a match. */
+bool detect_flow_only_direction(const void *flow_ctx);
 extern const DetectKeyword detect_header_keywords[];
 extern const DetectKeyword detect_pcre_keywords[];
 extern const DetectKeyword detect_ipheader_keywords[];

@@ -10,6 +10,9 @@ with the reference Suricata 7.0.10 on the same packets (the test never runs it).
     its transport keywords do not match it (no header), and a rule on port 443 or with
     content sees only the reassembled datagram (logged without pcap_cnt, here 0), after
     which the flow's IP-only rules are done for that direction (none on packet 3).
+ 3. app-layer-protocol compares the protocol of the packet's direction; a rule made of it
+    (and a flow direction) alone is Suricata's protocol-detection-only kind, tried once per
+    direction when that direction's detection is news.
 """
 import os
 import tempfile
@@ -67,5 +70,20 @@ alert ip any any -> any any (msg:"ip ttl"; ttl:64; sid:56;)
 """), [(50, 0), (50, 1), (50, 2), (51, 0), (52, 1), (52, 2), (53, 1), (54, 0), (56, 0),
        (56, 1), (56, 2), (56, 3)],
     "IPv4 fragments: their protocol's rules with any ports, no transport header")
+
+# 3. app-layer-protocol: on the HTTP exchange (packets 1-10) the request is detected when the
+# server acknowledges it (5), the response when the client does (7). The keyword compares
+# the packet's direction's protocol (none yet to the client on 5); a rule of that keyword
+# and a flow direction alone (protocol-detection-only) is tried once per direction, on the
+# next packet that way (7, 9); with another match (dsize) on every packet.
+check_eq(alerts("app-proto", pkts[:10], """\
+alert ip any any -> any any (msg:"alp http"; app-layer-protocol:http; sid:1;)
+alert tcp any any -> any any (msg:"alp http ts"; flow:to_server; app-layer-protocol:http; sid:2;)
+alert ip any any -> any any (msg:"alp not http"; app-layer-protocol:!http; sid:3;)
+alert tcp any any -> any any (msg:"alp http, flowbits"; app-layer-protocol:http; flowbits:set,a; sid:4;)
+alert tcp any any -> any any (msg:"alp tls"; app-layer-protocol:tls; sid:5;)
+alert tcp any any -> any any (msg:"alp http dsize"; app-layer-protocol:http; dsize:0; sid:6;)
+"""), [(1, 7), (1, 9), (2, 7), (4, 7), (4, 9), (6, 7), (6, 8), (6, 9), (6, 10)],
+    "app-layer-protocol: the direction's protocol; detection-only rules once per direction")
 
 finish()
