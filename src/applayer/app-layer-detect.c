@@ -46,6 +46,9 @@ static ProbeVerdict probe_all(const Flow *f, const uint8_t *data, uint32_t len, 
     return need_more ? PROBE_NEED_MORE : PROBE_FAILED;
 }
 
+#define DETECT_DEPTH_TO_SERVER 17
+#define DETECT_DEPTH_TO_CLIENT 8
+
 static void set_direction_proto(AppLayerFlow *app, bool to_server, AppProto proto)
 {
     if (to_server) {
@@ -265,7 +268,13 @@ void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_serve
         return;
     }
     bool out_of_room = !complete || buf_len >= APPLAYER_DETECT_MAX;
-    if (verdict == PROBE_FAILED || out_of_room || (flags & (APP_FLAG_EOF | APP_FLAG_GAP))) {
+    /* Suricata concludes that a direction is no protocol it knows only once its pattern
+     * matcher has seen as deep as its deepest pattern reaches (measured with 7.0.10 on a port
+     * no probing parser claims: 17 bytes to the server, 8 to the client). A direction that
+     * ends shorter stays undetected, and so does its flow (no app_proto), not "failed". */
+    bool deep_enough = buf_len >= (to_server ? DETECT_DEPTH_TO_SERVER : DETECT_DEPTH_TO_CLIENT);
+    if (((verdict == PROBE_FAILED || (flags & APP_FLAG_EOF)) && deep_enough) || out_of_room ||
+        (flags & APP_FLAG_GAP)) {
         set_direction_proto(app, to_server, ALPROTO_FAILED);
         bool other_done = to_server ? app->detect_done_tc : app->detect_done_ts;
         if (other_done)
@@ -302,10 +311,20 @@ void applayer_detect_other_side(AppLayerThread *th, Flow *f, const Packet *p, bo
     }
 }
 
+/* A direction detection is over for: it concluded, or saw as deep as the patterns reach. */
+static bool direction_concluded(const AppLayerFlow *app, bool to_server)
+{
+    return to_server ? app->detect_done_ts || app->pending_ts_len >= DETECT_DEPTH_TO_SERVER
+                     : app->detect_done_tc || app->pending_tc_len >= DETECT_DEPTH_TO_CLIENT;
+}
+
 void applayer_detect_flow_end(AppLayerThread *th, Flow *f)
 {
     AppLayerFlow *app = f->app;
-    if (app && app->proto == ALPROTO_UNKNOWN && (app->pending_ts_len || app->pending_tc_len ||
-                                                 app->detect_done_ts || app->detect_done_tc))
+    /* A flow whose two directions are over for detection without a protocol is "failed";
+     * one with a direction that said too little (or nothing) stays undetected, as in
+     * Suricata (no app_proto in its flow record). */
+    if (app && app->proto == ALPROTO_UNKNOWN && direction_concluded(app, true) &&
+        direction_concluded(app, false))
         flow_failed(th, f);
 }

@@ -47,7 +47,8 @@ static bool app_proto_match(DetectMatchCtx *m, const void *ctx_ptr)
 {
     const AppProtoCtx *ctx = ctx_ptr;
     const AppLayerFlow *app = m->f ? m->f->app : NULL;
-    AppProto have = !app ? ALPROTO_UNKNOWN : m->to_server ? app->proto_ts : app->proto_tc;
+    AppProto have = !app || app->proto == ALPROTO_UNKNOWN ? ALPROTO_UNKNOWN
+                  : m->to_server ? app->proto_ts : app->proto_tc;
     if (have == ALPROTO_UNKNOWN && ctx->proto != ALPROTO_UNKNOWN)
         return false;  /* not yet known: neither matches nor "not" matches, as in Suricata */
     return (have == ctx->proto) != ctx->negated;

@@ -160,8 +160,11 @@ void eve_put_app_proto(JsonBuilder *jb, const Flow *f)
     if (!f->app)
         return;
     const AppLayerFlow *app = f->app;
-    if (app->proto != ALPROTO_UNKNOWN)
-        jb_set_string(jb, "app_proto", app_proto_name(app->proto));
+    /* a direction's "failed" shows once the flow has an outcome: Suricata records it when
+     * the other direction is over too (or found a protocol) */
+    if (app->proto == ALPROTO_UNKNOWN)
+        return;
+    jb_set_string(jb, "app_proto", app_proto_name(app->proto));
     /* a direction that looked otherwise (failed: nothing recognised), as Suricata logs */
     if (app->proto_ts != ALPROTO_UNKNOWN && app->proto_ts != app->proto)
         jb_set_string(jb, "app_proto_ts", app_proto_name(app->proto_ts));
