@@ -210,6 +210,33 @@ class TcpConn:
         self.pkt(True, self.ACK)
 
 
+def http_and_opaque_flows():
+    """Packets of three TCP flows, for rules measured against the reference packet by
+    packet: an HTTP exchange on 80 (packets 1-10: GET 4, ACK 5, response 6, ACK 7, close
+    8-10), then opaque data to 7777 (11-22) and to 9999 (23-34): two 1500-byte client
+    segments, each acknowledged, "ok" from the server, close."""
+    pkts = []
+    c = TcpConn("10.0.0.1", "192.0.2.7", 40000, 80, pkts)
+    c.open()
+    c.exchange([(True, b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n"),
+                (False, b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcd")])
+    c.close()
+    for port in (7777, 9999):
+        c = TcpConn("10.0.0.2", "192.0.2.8", 40001, port, pkts)
+        c.open()
+        c.exchange([(True, b"A" * 1500), (True, b"B" * 1500), (False, b"ok")])
+        c.close()
+    return pkts
+
+
+def alert_keys(pcap, pkts, rules, args=()):
+    """Writes pkts to pcap, runs rules over it; the (sid, pcap_cnt) of each alert, sorted
+    (pcap_cnt 0 where the event has none: a rebuilt or pseudo packet)."""
+    write_pcap(pcap, pkts)
+    return sorted((a["alert"]["signature_id"], a.get("pcap_cnt", 0))
+                  for a in of_type(run_rules(pcap, rules, list(args)), "alert"))
+
+
 # ---- TLS messages (crafted handshakes) -------------------------------------------------
 
 def tls_record(hs_type, body):

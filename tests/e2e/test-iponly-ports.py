@@ -17,30 +17,17 @@ with the reference Suricata 7.0.10 on the same packets (the test never runs it).
 import os
 import tempfile
 
-from e2elib import (TcpConn, check_eq, ether, finish, ipv4, of_type, run_rules, udp,
-                    write_pcap)
+from e2elib import alert_keys, check_eq, ether, finish, http_and_opaque_flows, ipv4, udp
 
 TMP = tempfile.mkdtemp(prefix="bongsu-iponly-ports-")
 
 
 def alerts(name, pkts, rules):
-    pcap = write_pcap(os.path.join(TMP, name + ".pcap"), pkts)
-    return sorted((a["alert"]["signature_id"], a.get("pcap_cnt", 0))
-                  for a in of_type(run_rules(pcap, rules), "alert"))
+    return alert_keys(os.path.join(TMP, name + ".pcap"), pkts, rules)
 
 
-# 1. an HTTP exchange on 80 (packets 1-10), opaque data on 7777 (11-22) and 9999 (23-34)
-pkts = []
-c = TcpConn("10.0.0.1", "192.0.2.7", 40000, 80, pkts)
-c.open()
-c.exchange([(True, b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n"),
-            (False, b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcd")])
-c.close()
-for port in (7777, 9999):
-    c = TcpConn("10.0.0.2", "192.0.2.8", 40001, port, pkts)
-    c.open()
-    c.exchange([(True, b"A" * 1500), (True, b"B" * 1500), (False, b"ok")])
-    c.close()
+# 1. http_and_opaque_flows(): HTTP on 80 (1-10), opaque data on 7777 (11-22) and 9999 (23-34)
+pkts = http_and_opaque_flows()
 check_eq(alerts("header-only", pkts, """\
 alert tcp any any -> any 80 (msg:"to 80"; sid:1;)
 alert tcp any 80 -> any any (msg:"from 80"; sid:2;)

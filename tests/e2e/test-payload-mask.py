@@ -21,8 +21,8 @@ want payload) and then compares the packet's own length. So:
 import os
 import tempfile
 
-from e2elib import (TLS_CCS, TcpConn, check_eq, finish, of_type, run_rules, tls_client_hello,
-                    tls_server_hello, write_pcap)
+from e2elib import (TLS_CCS, TcpConn, alert_keys, check_eq, finish, http_and_opaque_flows,
+                    tls_client_hello, tls_server_hello)
 
 TMP = tempfile.mkdtemp(prefix="bongsu-payload-mask-")
 
@@ -35,24 +35,11 @@ alert tcp any any -> any any (msg:"not 7, to client"; flow:established,to_client
 
 
 def alerts(name, pkts, rules, args=()):
-    pcap = write_pcap(os.path.join(TMP, name + ".pcap"), pkts)
-    return sorted((a["alert"]["signature_id"], a.get("pcap_cnt", 0))
-                  for a in of_type(run_rules(pcap, rules, list(args)), "alert"))
+    return alert_keys(os.path.join(TMP, name + ".pcap"), pkts, rules, args)
 
 
-# 1. an HTTP exchange on 80 (1-10), opaque data on 7777 (11-22) and on 9999 (23-34): two
-# 1500-byte segments from the client, each acknowledged, "ok" from the server, close
-pkts = []
-c = TcpConn("10.0.0.1", "192.0.2.7", 40000, 80, pkts)
-c.open()
-c.exchange([(True, b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n"),
-            (False, b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcd")])
-c.close()
-for port in (7777, 9999):
-    c = TcpConn("10.0.0.2", "192.0.2.8", 40001, port, pkts)
-    c.open()
-    c.exchange([(True, b"A" * 1500), (True, b"B" * 1500), (False, b"ok")])
-    c.close()
+# 1. http_and_opaque_flows(): HTTP on 80 (1-10), opaque data on 7777 (11-22) and 9999 (23-34)
+pkts = http_and_opaque_flows()
 RAW_RULE = ('alert tcp any any -> any [80,9999] (msg:"raw stream rule"; content:"zq-never-zq"; '
             'sid:100;)\n')
 check_eq(alerts("dsize", pkts, RAW_RULE + DSIZE), [
