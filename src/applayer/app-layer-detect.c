@@ -53,11 +53,25 @@ static void set_direction_proto(AppLayerFlow *app, bool to_server, AppProto prot
 {
     if (to_server) {
         app->proto_ts = proto;
-        app->detect_done_ts = app->detect_news_ts = true;
+        app->detect_done_ts = true;
+        app->detect_news_ts = 1;
     } else {
         app->proto_tc = proto;
-        app->detect_done_tc = app->detect_news_tc = true;
+        app->detect_done_tc = true;
+        app->detect_news_tc = 1;
     }
+}
+
+/* A UDP direction detected on its own datagram: Suricata flags that datagram, and both
+ * directions' next datagrams (FlagPacketFlow for each side), so a detection-only rule sees a
+ * DNS query, its response, and the next query and response (measured with 7.0.10). */
+static void udp_news(AppLayerFlow *app, bool to_server)
+{
+    uint8_t *same = to_server ? &app->detect_news_ts : &app->detect_news_tc;
+    uint8_t *other = to_server ? &app->detect_news_tc : &app->detect_news_ts;
+    *same = 2;
+    if (*other < 1)
+        *other = 1;
 }
 
 bool applayer_take_detect_done(Flow *f, bool to_server)
@@ -65,10 +79,11 @@ bool applayer_take_detect_done(Flow *f, bool to_server)
     AppLayerFlow *app = f ? f->app : NULL;
     if (!app)
         return false;
-    bool *news = to_server ? &app->detect_news_ts : &app->detect_news_tc;
-    bool was = *news;
-    *news = false;
-    return was;
+    uint8_t *news = to_server ? &app->detect_news_ts : &app->detect_news_tc;
+    if (!*news)
+        return false;
+    (*news)--;
+    return true;
 }
 
 static bool append_pending(AppLayerFlow *app, bool to_server, const uint8_t *data, uint32_t len)
@@ -165,6 +180,7 @@ static void detect_udp(AppLayerThread *th, Flow *f, const Packet *p, bool to_ser
             to_server = false;
         }
         set_direction_proto(app, to_server, found);
+        udp_news(app, to_server);
         if (first)
             flow_detected(th, f, found);
         else
@@ -173,6 +189,7 @@ static void detect_udp(AppLayerThread *th, Flow *f, const Packet *p, bool to_ser
         return;
     }
     set_direction_proto(app, to_server, ALPROTO_FAILED);
+    udp_news(app, to_server);
     if (first)
         flow_failed(th, f);
 }
@@ -316,6 +333,17 @@ static bool direction_concluded(const AppLayerFlow *app, bool to_server)
 {
     return to_server ? app->detect_done_ts || app->pending_ts_len >= DETECT_DEPTH_TO_SERVER
                      : app->detect_done_tc || app->pending_tc_len >= DETECT_DEPTH_TO_CLIENT;
+}
+
+void applayer_detect_udp_side(Flow *f, bool to_server, const uint8_t *data, uint32_t len)
+{
+    AppLayerFlow *app = f->app;
+    if (!len || (to_server ? app->detect_done_ts : app->detect_done_tc))
+        return;
+    AppProto found = ALPROTO_UNKNOWN;
+    bool hit = probe_all(f, data, len, to_server, &found) == PROBE_FOUND;
+    set_direction_proto(app, to_server, hit ? found : ALPROTO_FAILED);
+    udp_news(app, to_server);
 }
 
 void applayer_detect_flow_end(AppLayerThread *th, Flow *f)

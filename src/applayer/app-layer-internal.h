@@ -21,7 +21,9 @@ AppLayerFlow *applayer_flow_state(Flow *f);
  * feeds everything buffered to applayer_parse(). */
 void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
                      const uint8_t *data, uint32_t len, uint32_t flags);
-/* At flow end: a flow that carried data and was never recognised becomes "failed". */
+/* At flow end: a flow both of whose directions are over for detection (concluded, or as
+ * deep as the patterns reach) without a protocol becomes "failed"; one with a direction
+ * that said too little stays undetected. */
 void applayer_detect_flow_end(AppLayerThread *th, Flow *f);
 /* The first data of a TCP direction after the other direction decided the flow's protocol:
  * probed as Suricata probes each side, and when it is another protocol (or an SSH banner)
@@ -29,6 +31,10 @@ void applayer_detect_flow_end(AppLayerThread *th, Flow *f);
  * the flow's parser (Suricata keeps the protocol whose parser already has data). */
 void applayer_detect_other_side(AppLayerThread *th, Flow *f, const Packet *p, bool to_server,
                                 const uint8_t *data, uint32_t len);
+/* A datagram of a direction not probed yet while the flow's protocol is known (a DNS
+ * response after its query): the direction is probed too, as Suricata detects each side
+ * of a UDP flow (its alproto_ts/tc, which app-layer-protocol compares). */
+void applayer_detect_udp_side(Flow *f, bool to_server, const uint8_t *data, uint32_t len);
 /* A flow another flow announced (app-layer-ftp-expect.c): its protocol, or
  * ALPROTO_UNKNOWN. */
 AppProto applayer_expectation(Flow *f);

@@ -307,7 +307,9 @@ void applayer_handle_data(AppLayerThread *th, Flow *f, const Packet *p, bool to_
         applayer_detect(th, f, p, to_server, data, len, flags);
         return;
     }
-    if (!(flags & (APP_FLAG_DATAGRAM | APP_FLAG_GAP)))
+    if (flags & APP_FLAG_DATAGRAM)
+        applayer_detect_udp_side(f, to_server, data, len);
+    else if (!(flags & APP_FLAG_GAP))
         applayer_detect_other_side(th, f, p, to_server, data, len);
     applayer_parse(th, f, p, to_server, data, len, flags);
 }

@@ -145,9 +145,9 @@ typedef struct AppLayerFlow {
     uint64_t tx_logged;          /* transactions below this id are logged and freed */
     uint32_t probed_ts, probed_tc;  /* bytes inspected by detection per direction */
     bool detect_done_ts, detect_done_tc;
-    /* A direction's detection concluded and no packet that way has been told yet
+    /* How many more packets that way are to be told a direction's detection concluded
      * (Suricata's FLOW_PROTO_DETECT_*_DONE, applayer_take_detect_done). */
-    bool detect_news_ts, detect_news_tc;
+    uint8_t detect_news_ts, detect_news_tc;
     bool first_speaker_ts;       /* the client spoke first */
     bool parser_error;
     bool change_requested;       /* the parser handed the flow back (applayer_change_protocol) */

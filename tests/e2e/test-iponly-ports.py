@@ -73,4 +73,20 @@ alert tcp any any -> any any (msg:"alp http dsize"; app-layer-protocol:http; dsi
 """), [(1, 7), (1, 9), (2, 7), (4, 7), (4, 9), (6, 7), (6, 8), (6, 9), (6, 10)],
     "app-layer-protocol: the direction's protocol; detection-only rules once per direction")
 
+# 4. UDP: each side of a flow is detected on its own datagram, and that flags the datagram
+# and both directions' next ones: a detection-only rule sees a DNS query (1), its response
+# (2) and the second exchange (3, 4); a third (5, 6) no more
+QNAME = b"\x07example\x03com\x00"
+QUERY = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00" + QNAME + b"\x00\x01\x00\x01"
+ANSWER = (b"\x12\x34\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + QNAME + b"\x00\x01\x00\x01" +
+          b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc0\x00\x02\x01")
+dns = [ether(ipv4(SRC, DST, 17, udp(50001, 53, QUERY))), ether(ipv4(DST, SRC, 17, udp(53, 50001, ANSWER))),
+       ether(ipv4(SRC, DST, 17, udp(50001, 53, QUERY))), ether(ipv4(DST, SRC, 17, udp(53, 50001, ANSWER))),
+       ether(ipv4(SRC, DST, 17, udp(50001, 53, QUERY))), ether(ipv4(DST, SRC, 17, udp(53, 50001, ANSWER)))]
+check_eq(alerts("dns", dns, """\
+alert ip any any -> any any (msg:"alp dns"; app-layer-protocol:dns; sid:1;)
+alert udp any any -> any any (msg:"alp dns to client"; flow:to_client; app-layer-protocol:dns; sid:2;)
+"""), [(1, 1), (1, 2), (1, 3), (1, 4), (2, 2), (2, 4)],
+    "UDP: a direction's detection flags its datagram and both directions' next")
+
 finish()
