@@ -6,9 +6,11 @@
  * TLS are recognised by content, as Suricata's pattern-based detection does). TCP bytes are
  * buffered per direction until a probe decides (at most APPLAYER_DETECT_MAX bytes); once a
  * protocol is found, everything buffered is handed to its parser, the direction that spoke
- * first first. A direction that no probe accepts is "failed"; a flow whose directions have
- * all failed (or ended) is logged with app_proto "failed". UDP datagrams are probed one at a
- * time, without buffering.
+ * first first. A direction that no probe accepts is "failed" once it has sent as many bytes
+ * as the reference's patterns reach (DETECT_DEPTH_*: shorter, it is still undecided when it
+ * ends); a flow whose directions have both failed is logged with app_proto "failed", one
+ * with an undecided direction with none. UDP datagrams are probed one at a time, each side
+ * on its own first datagram, without buffering.
  */
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -46,6 +48,8 @@ static ProbeVerdict probe_all(const Flow *f, const uint8_t *data, uint32_t len, 
     return need_more ? PROBE_NEED_MORE : PROBE_FAILED;
 }
 
+/* How deep Suricata 7.0.10's protocol patterns reach per direction (measured: see
+ * applayer_detect); a direction shorter than this is never given up on. */
 #define DETECT_DEPTH_TO_SERVER 17
 #define DETECT_DEPTH_TO_CLIENT 8
 
