@@ -141,8 +141,9 @@ typedef struct TlsState {
 /* Start-up settings, read once by configure and read-only afterwards. */
 typedef struct TlsSettings {
     int ja3, ja4;             /* 1 on, 0 off; -1: explicitly off (rules cannot enable) */
-    bool bypass;              /* encryption-handling: bypass */
-    bool full;                /* encryption-handling: full (encrypted data is still inspected) */
+    /* encryption-handling: what happens once the session is encrypted. DEFAULT stops payload
+     * inspection, BYPASS also parsing and reassembly, FULL goes on inspecting. */
+    enum { TLS_ENC_DEFAULT, TLS_ENC_BYPASS, TLS_ENC_FULL } encryption;
 } TlsSettings;
 extern TlsSettings tls_settings;
 

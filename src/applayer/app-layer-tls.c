@@ -225,9 +225,10 @@ static void application_data(TlsState *s)
     s->flags |= TLS_FLAG_HANDSHAKE_DONE;
     /* Suricata stops inspecting the flow's payload here (unless full), and with bypass
      * stops reassembling it and logs from a flush pseudo packet. */
-    if (!tls_settings.full && s->ctx)
-        applayer_stop_inspection(s->ctx, tls_settings.bypass);
-    if (tls_settings.bypass)
+    bool bypass = tls_settings.encryption == TLS_ENC_BYPASS;
+    if (tls_settings.encryption != TLS_ENC_FULL && s->ctx)
+        applayer_stop_inspection(s->ctx, bypass);
+    if (bypass)
         s->bypassed = true;
 }
 
@@ -489,26 +490,29 @@ static int fingerprint_setting(const ConfNode *conf, const char *key)
     return on ? 1 : -1;
 }
 
-/* encryption-handling (default, bypass, full), or the older no-reassemble switches. Once the
- * session is encrypted, default and bypass stop payload inspection; bypass also stops
- * parsing and reassembly. */
-static bool bypass_setting(const ConfNode *conf)
+/* encryption-handling (default, bypass, full), or the older no-reassemble switches, which
+ * choose between default and bypass. */
+static int encryption_setting(const ConfNode *conf)
 {
     const char *mode = conf ? conf_get(conf, "app-layer.protocols.tls.encryption-handling") : NULL;
-    if (mode)
-        return strcmp(mode, "bypass") == 0;
-    if (conf && conf_get(conf, "app-layer.protocols.tls.no-reassemble"))
-        return conf_get_bool(conf, "app-layer.protocols.tls.no-reassemble", false);
-    return conf && conf_get_bool(conf, "tls.no-reassemble", false);
+    bool bypass;
+    if (mode) {
+        if (strcmp(mode, "full") == 0)
+            return TLS_ENC_FULL;
+        bypass = strcmp(mode, "bypass") == 0;
+    } else if (conf && conf_get(conf, "app-layer.protocols.tls.no-reassemble")) {
+        bypass = conf_get_bool(conf, "app-layer.protocols.tls.no-reassemble", false);
+    } else {
+        bypass = conf && conf_get_bool(conf, "tls.no-reassemble", false);
+    }
+    return bypass ? TLS_ENC_BYPASS : TLS_ENC_DEFAULT;
 }
 
 static void tls_configure(const ConfNode *conf)
 {
     tls_settings.ja3 = fingerprint_setting(conf, "app-layer.protocols.tls.ja3-fingerprints");
     tls_settings.ja4 = fingerprint_setting(conf, "app-layer.protocols.tls.ja4-fingerprints");
-    tls_settings.bypass = bypass_setting(conf);
-    const char *mode = conf ? conf_get(conf, "app-layer.protocols.tls.encryption-handling") : NULL;
-    tls_settings.full = mode && strcmp(mode, "full") == 0;
+    tls_settings.encryption = encryption_setting(conf);
     counters_register("app_layer.error.tls.gap");
     counters_register("app_layer.error.tls.alloc");
     tls_register_buffers();
