@@ -53,6 +53,11 @@ static ProbeVerdict probe_all(const Flow *f, const uint8_t *data, uint32_t len, 
 #define DETECT_DEPTH_TO_SERVER 17
 #define DETECT_DEPTH_TO_CLIENT 8
 
+static bool deep_enough(bool to_server, uint32_t len)
+{
+    return len >= (to_server ? DETECT_DEPTH_TO_SERVER : DETECT_DEPTH_TO_CLIENT);
+}
+
 static void set_direction_proto(AppLayerFlow *app, bool to_server, AppProto proto)
 {
     if (to_server) {
@@ -293,9 +298,8 @@ void applayer_detect(AppLayerThread *th, Flow *f, const Packet *p, bool to_serve
      * matcher has seen as deep as its deepest pattern reaches (measured with 7.0.10 on a port
      * no probing parser claims: 17 bytes to the server, 8 to the client). A direction that
      * ends shorter stays undetected, and so does its flow (no app_proto), not "failed". */
-    bool deep_enough = buf_len >= (to_server ? DETECT_DEPTH_TO_SERVER : DETECT_DEPTH_TO_CLIENT);
-    if (((verdict == PROBE_FAILED || (flags & APP_FLAG_EOF)) && deep_enough) || out_of_room ||
-        (flags & APP_FLAG_GAP)) {
+    if (((verdict == PROBE_FAILED || (flags & APP_FLAG_EOF)) && deep_enough(to_server, buf_len)) ||
+        out_of_room || (flags & APP_FLAG_GAP)) {
         set_direction_proto(app, to_server, ALPROTO_FAILED);
         bool other_done = to_server ? app->detect_done_tc : app->detect_done_ts;
         if (other_done)
@@ -335,8 +339,8 @@ void applayer_detect_other_side(AppLayerThread *th, Flow *f, const Packet *p, bo
 /* A direction detection is over for: it concluded, or saw as deep as the patterns reach. */
 static bool direction_concluded(const AppLayerFlow *app, bool to_server)
 {
-    return to_server ? app->detect_done_ts || app->pending_ts_len >= DETECT_DEPTH_TO_SERVER
-                     : app->detect_done_tc || app->pending_tc_len >= DETECT_DEPTH_TO_CLIENT;
+    return to_server ? app->detect_done_ts || deep_enough(true, app->pending_ts_len)
+                     : app->detect_done_tc || deep_enough(false, app->pending_tc_len);
 }
 
 void applayer_detect_udp_side(Flow *f, bool to_server, const uint8_t *data, uint32_t len)
