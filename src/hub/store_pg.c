@@ -2,12 +2,16 @@
  * store_pg.c — the PostgreSQL implementation of store.h (libpq), for deployments that
  * outgrow one SQLite file: many hub workers write to one database (issue 10).
  *
- * Same tables and query text as SQLite (store_sql.c builds both), with three differences:
+ * Same tables and query text as SQLite (store_sql.c builds both), with four differences:
  *   - events is range-partitioned by event time, one partition per UTC day, created on
  *     demand by the batch that first needs it; retention (hub_store_retain) drops whole
  *     partitions, which is instant and leaves no bloat, where DELETE would rewrite pages.
  *     A default partition takes the events of days without one (stray clocks), so a
  *     batch never fails for its timestamps.
+ *   - events are found by sensor and address through event_keys (event_keys.c: a row per
+ *     batch, key and ten-minute bucket with its events' times, partitioned by day as
+ *     events are) rather than through indexes on those columns, which cost an insert
+ *     three B-tree entries; newest-first searches go bucket by bucket (events_by_bucket).
  *   - a batch is buffered in memory and sent at commit with one COPY (row-at-a-time
  *     INSERTs cost a network round trip each).
  *   - writers run concurrently (SQLite serializes them by design). Earlier versions held
@@ -36,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event_keys.h"
 #include "store_backend.h"
 #include "store_sql.h"
 
@@ -53,6 +58,7 @@ struct pg_store {
                         /* scope, lo, hi and the fresh keys' array literal, each NUL-ended */
     hub_commit_mark mark; /* the first claim's row, for an early commit (pg_commit) */
     hub_rollup acc;     /* rollup rows of this batch */
+    hub_keys keys;      /* event_keys rows of this batch */
     hub_buf copy;       /* COPY rows of this batch (binary format) */
     int64_t days[8];    /* distinct days (since the epoch) this batch writes to; */
     size_t ndays;       /* days past the eighth go to events_default */
@@ -227,6 +233,30 @@ static const char *const MIGRATIONS[] = {
     " hashtext(src_ip), ts_us)" NO_DEDUP ";"
     "CREATE INDEX IF NOT EXISTS events_dest_h ON events((" HUB_ADDR_BUCKET_SQL "),"
     " hashtext(dest_ip), ts_us)" NO_DEDUP ";",
+    /* 11: cheaper inserts (issue 10): events are found by sensor and address through
+     * event_keys (event_keys.c), one row per batch, kind, value and ten-minute bucket
+     * holding its events' times, instead of the three hashed indexes of migration 10,
+     * which took 9-10k instructions per event each (bench_pg_indexes.py). Partitioned
+     * by day as events are (a bucket never straddles two days), so retention drops both
+     * alike. Filled from the events already stored; IF NOT EXISTS and the TRUNCATE: the
+     * step may run again (test_pg_claim_migration). */
+    "CREATE TABLE IF NOT EXISTS event_keys(kind smallint NOT NULL,"
+    " value text COLLATE \"C\" NOT NULL, bucket_us bigint NOT NULL, ts bigint[] NOT NULL)"
+    " PARTITION BY RANGE (bucket_us);"
+    "CREATE INDEX IF NOT EXISTS event_keys_k ON event_keys(kind, value, bucket_us);"
+    "CREATE TABLE IF NOT EXISTS event_keys_default PARTITION OF event_keys DEFAULT;"
+    "DO $$DECLARE p record; BEGIN FOR p IN SELECT c.relname,"
+    " pg_get_expr(c.relpartbound, c.oid) AS b FROM pg_inherits i JOIN pg_class c"
+    " ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass"
+    " AND c.relname LIKE 'events\\_p%' LOOP EXECUTE format('CREATE TABLE IF NOT EXISTS %I"
+    " PARTITION OF event_keys %s', 'event_keys_' || substr(p.relname, 8), p.b); END LOOP;"
+    " END$$;"
+    "TRUNCATE event_keys;"
+    "INSERT INTO event_keys SELECT kind, v, b, array_agg(ts_us) FROM (SELECT kind, v, ts_us,"
+    " ts_us - mod(mod(ts_us, " HUB_KEY_BUCKET_LIT ") + " HUB_KEY_BUCKET_LIT ", "
+    HUB_KEY_BUCKET_LIT ") AS b FROM events CROSS JOIN LATERAL (VALUES (1, sensor),"
+    " (2, src_ip), (3, dest_ip)) AS k(kind, v) WHERE v IS NOT NULL) AS e GROUP BY kind, v, b;"
+    "DROP INDEX IF EXISTS events_sensor_h, events_src_h, events_dest_h;",
 };
 
 /* Every session's settings. force_custom_plan: a prepared query is planned with its
@@ -370,6 +400,7 @@ hub_status pg_open(const char *url, pg_store **out)
 static void batch_clear(pg_store *s)
 {
     hub_rollup_clear(&s->acc);
+    hub_keys_clear(&s->keys);
     hub_buf_free(&s->copy);
     hub_buf_free(&s->claims);
     s->mark.pending = false;
@@ -508,6 +539,14 @@ void pg_rollback(pg_store *s)
     write_done(s);
 }
 
+/* The tables partitioned by day: events on event time, event_keys on its rows' bucket
+ * (buckets are aligned to days, event_keys.h), so a day's rows of both go together. */
+typedef struct {
+    const char *parent, *column;
+} day_table;
+
+static const day_table DAY_TABLES[] = {{"events", "ts_us"}, {"event_keys", "bucket_us"}};
+
 /* The partition for `day` (days since the epoch), created when missing. Its name is
  * built from numbers only, so splicing it into DDL (which takes no parameters) is safe. */
 static hub_status partition_missing(pg_store *s, const char *name, bool *missing)
@@ -521,60 +560,67 @@ static hub_status partition_missing(pg_store *s, const char *name, bool *missing
     return HUB_OK;
 }
 
-/* Moves the rows of [lo, hi) out of events_default so that the day's partition can be
- * created (PostgreSQL refuses a partition whose range the default partition holds rows
- * of). The default partition is locked first: no writer can add rows of that day
+/* Moves the rows of [lo, hi) out of t's default partition so that the day's partition
+ * can be created (PostgreSQL refuses a partition whose range the default partition holds
+ * rows of). The default partition is locked first: no writer can add rows of that day
  * between the move and the CREATE, and readers wait for this transaction rather than
  * seeing the rows in neither place. The parent is locked before it, as the CREATE would
  * (ACCESS EXCLUSIVE), in the order a COPY takes them (parent, then partition): the other
  * order deadlocks with a COPY already routing rows to the default partition. Rows go
- * through a temporary table and back into events once the partition exists. */
-static hub_status drain_default(pg_store *s, const char *lo, const char *hi, bool *moved)
+ * through a temporary table and back into the parent once the partition exists. */
+static hub_status drain_default(pg_store *s, const day_table *t, const char *lo,
+                                const char *hi, bool *moved)
 {
     const char *p[] = {lo, hi};
+    char sql[256];
     PGresult *r = NULL;
-    hub_status st = exec(s, "LOCK TABLE ONLY events IN ACCESS EXCLUSIVE MODE;"
-                            " LOCK TABLE events_default IN ACCESS EXCLUSIVE MODE", "drain");
-    if (st == HUB_OK &&
-        !(r = run(s, "SELECT EXISTS(SELECT 1 FROM events_default WHERE ts_us >= $1::bigint"
-                     " AND ts_us < $2::bigint)", 2, p, "drain")))
+    snprintf(sql, sizeof sql, "LOCK TABLE ONLY %s IN ACCESS EXCLUSIVE MODE;"
+             " LOCK TABLE %s_default IN ACCESS EXCLUSIVE MODE", t->parent, t->parent);
+    hub_status st = exec(s, sql, "drain");
+    snprintf(sql, sizeof sql, "SELECT EXISTS(SELECT 1 FROM %s_default WHERE %s >= $1::bigint"
+             " AND %s < $2::bigint)", t->parent, t->column, t->column);
+    if (st == HUB_OK && !(r = run(s, sql, 2, p, "drain")))
         st = HUB_ERR_STORAGE;
     *moved = st == HUB_OK && PQgetvalue(r, 0, 0)[0] == 't';
     PQclear(r);
     r = NULL;
+    snprintf(sql, sizeof sql, "CREATE TEMP TABLE hub_drain (LIKE %s) ON COMMIT DROP",
+             t->parent);
     if (*moved)
-        st = exec(s, "CREATE TEMP TABLE hub_drain (LIKE events) ON COMMIT DROP", "drain");
-    if (*moved && st == HUB_OK &&
-        !(r = run(s, "WITH m AS (DELETE FROM events_default WHERE ts_us >= $1::bigint AND"
-                     " ts_us < $2::bigint RETURNING *) INSERT INTO hub_drain SELECT * FROM m",
-                  2, p, "drain")))
+        st = exec(s, sql, "drain");
+    snprintf(sql, sizeof sql, "WITH m AS (DELETE FROM %s_default WHERE %s >= $1::bigint AND"
+             " %s < $2::bigint RETURNING *) INSERT INTO hub_drain SELECT * FROM m", t->parent,
+             t->column, t->column);
+    if (*moved && st == HUB_OK && !(r = run(s, sql, 2, p, "drain")))
         st = HUB_ERR_STORAGE;
     PQclear(r);
     return st;
 }
 
 /* Days that get a partition of their own: four-digit years, so that the name sorts and
- * parses (drop_partitions); others stay in events_default. */
+ * parses (drop_partitions); others stay in the default partitions. */
 static bool day_partitioned(int64_t day)
 {
     return day >= INT64_C(-354285) && day <= INT64_C(2932896); /* 1000-01-01 .. 9999-12-31 */
 }
 
-static bool partition_name(int64_t day, char name[40])
+/* "<parent>_pYYYYMMDD" */
+static bool partition_name(const day_table *t, int64_t day, char name[48])
 {
     if (!day_partitioned(day))
         return false;
-    time_t t = (time_t)(day * 86400);
+    time_t tt = (time_t)(day * 86400);
     struct tm tm;
-    gmtime_r(&t, &tm);
-    snprintf(name, 40, "events_p%04d%02d%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    gmtime_r(&tt, &tm);
+    snprintf(name, 48, "%s_p%04d%02d%02d", t->parent, tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday);
     return true;
 }
 
-static hub_status ensure_partition(pg_store *s, int64_t day)
+static hub_status ensure_partition(pg_store *s, const day_table *t, int64_t day)
 {
-    char name[40], sql[256], lo[24], hi[24];
-    if (!partition_name(day, name))
+    char name[48], sql[256], lo[24], hi[24];
+    if (!partition_name(t, day, name))
         return HUB_OK;
     bool missing = false, moved = false;
     hub_status st = partition_missing(s, name, &missing);
@@ -586,15 +632,16 @@ static hub_status ensure_partition(pg_store *s, int64_t day)
         return st;
     i64(lo, day * HUB_DAY_US);
     i64(hi, (day + 1) * HUB_DAY_US);
-    st = drain_default(s, lo, hi, &moved);
+    st = drain_default(s, t, lo, hi, &moved);
     snprintf(sql, sizeof sql,
-             "CREATE TABLE IF NOT EXISTS %s PARTITION OF events FOR VALUES FROM (%s) TO (%s)",
-             name, lo, hi);
+             "CREATE TABLE IF NOT EXISTS %s PARTITION OF %s FOR VALUES FROM (%s) TO (%s)",
+             name, t->parent, lo, hi);
     if (st == HUB_OK)
         st = exec(s, sql, "create partition");
+    snprintf(sql, sizeof sql, "INSERT INTO %s SELECT * FROM hub_drain; DROP TABLE hub_drain",
+             t->parent);
     if (st == HUB_OK && moved)
-        st = exec(s, "INSERT INTO events SELECT * FROM hub_drain; DROP TABLE hub_drain",
-                  "drain");
+        st = exec(s, sql, "drain");
     return st;
 }
 
@@ -602,35 +649,123 @@ static hub_status ensure_partitions(pg_store *s)
 {
     hub_status st = HUB_OK;
     for (size_t i = 0; st == HUB_OK && i < s->ndays; i++)
-        st = ensure_partition(s, s->days[i]);
+        for (size_t t = 0; st == HUB_OK && t < sizeof DAY_TABLES / sizeof *DAY_TABLES; t++)
+            st = ensure_partition(s, &DAY_TABLES[t], s->days[i]);
     return st;
 }
 
-static void copy_be(hub_buf *b, uint64_t v, int bytes);
-
-static hub_status copy_events(pg_store *s)
+/* Rows go to the server in COPY's binary format: each field its length and bytes, numbers
+ * as big-endian integers. The text format made the server scan every byte of every
+ * field (the raw EVE line above all) for delimiters and escapes, and this side escape
+ * them; here neither side looks inside a value. */
+static void copy_be(hub_buf *b, uint64_t v, int bytes)
 {
-    if (!s->copy.len)
+    unsigned char out[8];
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+        out[i] = (unsigned char)v;
+    hub_buf_append(b, (const char *)out, (size_t)bytes);
+}
+
+/* The file header (signature, flags, no extension) before the first row. */
+static void copy_row_start(hub_buf *b, int fields)
+{
+    static const char sig[11] = "PGCOPY\n\377\r\n";
+    if (!b->len) {
+        hub_buf_append(b, sig, sizeof sig);
+        copy_be(b, 0, 4);
+        copy_be(b, 0, 4);
+    }
+    copy_be(b, (uint64_t)fields, 2);
+}
+
+static void copy_field(hub_buf *b, const char *v, size_t len)
+{
+    if (!v || len > INT32_MAX) { /* NULL (a longer line never reaches the store) */
+        copy_be(b, UINT32_MAX, 4);
+        return;
+    }
+    copy_be(b, len, 4);
+    hub_buf_append(b, v, len);
+}
+
+static void copy_text(hub_buf *b, const char *v)
+{
+    copy_field(b, v, v ? strlen(v) : 0);
+}
+
+/* A bigint (bytes 8) or integer (4) field; 0 as NULL when null_if_zero. */
+static void copy_num(hub_buf *b, int64_t v, int bytes, bool null_if_zero)
+{
+    if (null_if_zero && !v) {
+        copy_be(b, UINT32_MAX, 4);
+        return;
+    }
+    copy_be(b, (uint64_t)bytes, 4);
+    copy_be(b, (uint64_t)v, bytes);
+}
+
+/* Sends rows built in COPY's binary format (after copy_row_start) with `copy`, the
+ * COPY ... FROM STDIN statement; the buffer is left with the trailer added. */
+static hub_status copy_send(pg_store *s, hub_buf *rows, const char *copy, const char *what)
+{
+    if (!rows->len)
         return HUB_OK;
-    if (s->copy.failed)
+    if (rows->failed)
         return HUB_ERR_NOMEM;
-    PGresult *r = PQexec(s->conn, "COPY events(received_us, sensor, ts_us, event_type, src_ip,"
-                                  " dest_ip, signature_id, severity, signature, actor,"
-                                  " techniques, attack, victim, raw) FROM STDIN"
-                                  " (FORMAT binary)");
+    PGresult *r = PQexec(s->conn, copy);
     bool ok = PQresultStatus(r) == PGRES_COPY_IN;
     PQclear(r);
-    copy_be(&s->copy, UINT16_MAX, 2); /* the trailer: a field count of -1 */
-    if (s->copy.failed)
+    copy_be(rows, UINT16_MAX, 2); /* the trailer: a field count of -1 */
+    if (rows->failed)
         ok = false;
     if (ok)
-        ok = PQputCopyData(s->conn, s->copy.data, (int)s->copy.len) == 1 &&
+        ok = PQputCopyData(s->conn, rows->data, (int)rows->len) == 1 &&
              PQputCopyEnd(s->conn, NULL) == 1;
     while ((r = PQgetResult(s->conn))) {
         ok = ok && PQresultStatus(r) == PGRES_COMMAND_OK;
         PQclear(r);
     }
-    return ok ? HUB_OK : fail(s, "copy events");
+    return ok ? HUB_OK : fail(s, what);
+}
+
+static hub_status copy_events(pg_store *s)
+{
+    return copy_send(s, &s->copy,
+                     "COPY events(received_us, sensor, ts_us, event_type, src_ip, dest_ip,"
+                     " signature_id, severity, signature, actor, techniques, attack, victim,"
+                     " raw) FROM STDIN (FORMAT binary)",
+                     "copy events");
+}
+
+/* The batch's event_keys rows (event_keys.c), after its events. The times go as a
+ * binary bigint array: dimensions 1, no NULLs, element type int8 (OID 20), then the
+ * length and lower bound (1) of the one dimension, then each element's length and value. */
+static hub_status copy_keys(pg_store *s)
+{
+    hub_buf b = {0};
+    for (size_t i = 0; i < s->keys.cap; i++) {
+        const hub_key_row *k = &s->keys.tab[i];
+        if (!k->value)
+            continue;
+        copy_row_start(&b, 4);
+        copy_num(&b, k->kind, 2, false);
+        copy_text(&b, k->value);
+        copy_num(&b, k->bucket_us, 8, false);
+        copy_be(&b, 20 + 12 * k->n, 4);
+        copy_be(&b, 1, 4);
+        copy_be(&b, 0, 4);
+        copy_be(&b, 20, 4);
+        copy_be(&b, k->n, 4);
+        copy_be(&b, 1, 4);
+        for (size_t j = 0; j < k->n; j++) {
+            copy_be(&b, 8, 4);
+            copy_be(&b, (uint64_t)k->ts[j], 8);
+        }
+    }
+    hub_status st = copy_send(s, &b, "COPY event_keys(kind, value, bucket_us, ts) FROM STDIN"
+                                     " (FORMAT binary)", "copy event keys");
+    hub_buf_free(&b);
+    return st;
 }
 
 /* PostgreSQL array literals, built element by element ("{a,b}"): a batch's rollup rows
@@ -765,6 +900,8 @@ hub_status pg_commit(pg_store *s, hub_commit_mark *mark)
     hub_status st = ensure_partitions(s);
     if (st == HUB_OK)
         st = copy_events(s);
+    if (st == HUB_OK)
+        st = copy_keys(s);
     for (int k = 0; k < HUB_ROLLUP_KINDS && st == HUB_OK; k++)
         st = rollup_write(s, k);
     if (st == HUB_OK)
@@ -806,56 +943,6 @@ static void note_day(pg_store *s, int64_t day)
         s->days[s->ndays++] = day;
 }
 
-/* Rows go to the server in COPY's binary format: each field its length and bytes, numbers
- * as big-endian integers. The text format made the server scan every byte of every
- * field (the raw EVE line above all) for delimiters and escapes, and this side escape
- * them; here neither side looks inside a value. */
-static void copy_be(hub_buf *b, uint64_t v, int bytes)
-{
-    unsigned char out[8];
-    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
-        out[i] = (unsigned char)v;
-    hub_buf_append(b, (const char *)out, (size_t)bytes);
-}
-
-/* The file header (signature, flags, no extension) before the first row. */
-static void copy_row_start(hub_buf *b, int fields)
-{
-    static const char sig[11] = "PGCOPY\n\377\r\n";
-    if (!b->len) {
-        hub_buf_append(b, sig, sizeof sig);
-        copy_be(b, 0, 4);
-        copy_be(b, 0, 4);
-    }
-    copy_be(b, (uint64_t)fields, 2);
-}
-
-static void copy_field(hub_buf *b, const char *v, size_t len)
-{
-    if (!v || len > INT32_MAX) { /* NULL (a longer line never reaches the store) */
-        copy_be(b, UINT32_MAX, 4);
-        return;
-    }
-    copy_be(b, len, 4);
-    hub_buf_append(b, v, len);
-}
-
-static void copy_text(hub_buf *b, const char *v)
-{
-    copy_field(b, v, v ? strlen(v) : 0);
-}
-
-/* A bigint (bytes 8) or integer (4) field; 0 as NULL when null_if_zero. */
-static void copy_num(hub_buf *b, int64_t v, int bytes, bool null_if_zero)
-{
-    if (null_if_zero && !v) {
-        copy_be(b, UINT32_MAX, 4);
-        return;
-    }
-    copy_be(b, (uint64_t)bytes, 4);
-    copy_be(b, (uint64_t)v, bytes);
-}
-
 hub_status pg_event_add(pg_store *s, const char *sensor, int64_t received_us,
                         const hub_event_fields *f)
 {
@@ -878,7 +965,12 @@ hub_status pg_event_add(pg_store *s, const char *sensor, int64_t received_us,
     if (b->failed)
         return HUB_ERR_NOMEM;
     note_day(s, day_of(f->ts_us));
-    return hub_rollup_event(&s->acc, sensor, f);
+    hub_status st = hub_keys_add(&s->keys, HUB_KEY_SENSOR, sensor, f->ts_us);
+    if (st == HUB_OK)
+        st = hub_keys_add(&s->keys, HUB_KEY_SRC_IP, f->src_ip, f->ts_us);
+    if (st == HUB_OK)
+        st = hub_keys_add(&s->keys, HUB_KEY_DEST_IP, f->dest_ip, f->ts_us);
+    return st == HUB_OK ? hub_rollup_event(&s->acc, sensor, f) : st;
 }
 
 /* ---- idempotency ---------------------------------------------------------------------- */
@@ -1098,34 +1190,45 @@ hub_status pg_idem_claim(pg_store *s, const char *scope, const char *const *keys
 
 /* ---- retention ------------------------------------------------------------------------ */
 
-/* Drops the day partitions that end at or before `day` (their names carry the date). */
-static hub_status drop_partitions(pg_store *s, int64_t day, int64_t *dropped)
+/* Drops t's day partitions that end at or before `day` (their names carry the date),
+ * and deletes the rows before it from its default partition. */
+static hub_status drop_partitions(pg_store *s, const day_table *t, int64_t day,
+                                  int64_t *dropped)
 {
-    PGresult *r = run(s, "SELECT c.relname FROM pg_inherits i JOIN pg_class c"
-                         " ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass",
-                      0, NULL, "retention");
+    char sql[160], cut[24];
+    const char *pc[] = {i64(cut, day * HUB_DAY_US)};
+    snprintf(sql, sizeof sql, "SELECT c.relname FROM pg_inherits i JOIN pg_class c"
+             " ON c.oid = i.inhrelid WHERE i.inhparent = '%s'::regclass", t->parent);
+    PGresult *r = run(s, sql, 0, NULL, "retention");
     if (!r)
         return HUB_ERR_STORAGE;
     hub_status st = HUB_OK;
+    size_t plen = strlen(t->parent);
     for (int i = 0; st == HUB_OK && i < PQntuples(r); i++) {
         int y, m, d;
         char tail;
         const char *name = PQgetvalue(r, i, 0);
-        if (sscanf(name, "events_p%4d%2d%2d%c", &y, &m, &d, &tail) != 3)
+        if (strncmp(name, t->parent, plen) != 0 ||
+            sscanf(name + plen, "_p%4d%2d%2d%c", &y, &m, &d, &tail) != 3)
             continue; /* not one of ours: leave it */
         struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
         int64_t pday = (int64_t)timegm(&tm) / 86400;
         if (pday + 1 > day)
             continue;
-        char sql[80];
         snprintf(sql, sizeof sql, "DROP TABLE %s", name); /* digits only: see above */
-        if ((st = exec(s, sql, "drop partition")) == HUB_OK)
+        if ((st = exec(s, sql, "drop partition")) == HUB_OK && t == DAY_TABLES)
             (*dropped)++;
     }
+    PQclear(r);
+    snprintf(sql, sizeof sql, "DELETE FROM %s_default WHERE %s < $1::bigint", t->parent,
+             t->column);
+    if (st == HUB_OK && !(r = run(s, sql, 1, pc, "retention")))
+        st = HUB_ERR_STORAGE;
     PQclear(r);
     return st;
 }
 
+/* *dropped counts the days of events dropped. */
 hub_status pg_retain(pg_store *s, int64_t before_us, int64_t *dropped)
 {
     int64_t day = day_of(before_us);
@@ -1133,14 +1236,10 @@ hub_status pg_retain(pg_store *s, int64_t before_us, int64_t *dropped)
     hub_status st = pg_begin(s);
     if (st != HUB_OK)
         return st;
-    st = drop_partitions(s, day, dropped);
-    char cut[24];
-    const char *pc[] = {i64(cut, day * HUB_DAY_US)};
-    PGresult *rd = st == HUB_OK ? run(s, "DELETE FROM events_default WHERE ts_us < $1::bigint",
-                                      1, pc, "retention") : NULL;
-    bool ok = rd != NULL;
-    PQclear(rd);
-    for (int k = 0; k < HUB_ROLLUP_KINDS && st == HUB_OK && ok; k++) {
+    for (size_t t = 0; st == HUB_OK && t < sizeof DAY_TABLES / sizeof *DAY_TABLES; t++)
+        st = drop_partitions(s, &DAY_TABLES[t], day, dropped);
+    bool ok = st == HUB_OK;
+    for (int k = 0; k < HUB_ROLLUP_KINDS && ok; k++) {
         char v[24], sql[128];
         const char *p[] = {i64(v, HUB_ROLLUP_IS_MINUTE(k) ? day * 1440 : day * 24)};
         snprintf(sql, sizeof sql, "DELETE FROM %s WHERE %s < $1", hub_rollup_table(k),
@@ -1149,7 +1248,7 @@ hub_status pg_retain(pg_store *s, int64_t before_us, int64_t *dropped)
         ok = r != NULL;
         PQclear(r);
     }
-    if (st != HUB_OK || !ok) {
+    if (!ok) {
         pg_rollback(s);
         return HUB_ERR_STORAGE;
     }
@@ -1379,7 +1478,8 @@ static hub_status commit_horizon(pg_store *s, int64_t *h)
     }
 }
 
-hub_status pg_events(pg_store *s, const hub_event_filter *flt, hub_event_cb cb, void *ud)
+static hub_status events_read(pg_store *s, const hub_event_filter *flt, hub_event_cb cb,
+                              void *ud)
 {
     hub_event_filter first = *flt, rest;
     bool unbounded = !flt->limit || flt->limit > PAGE_ROWS, more = false;
@@ -1399,6 +1499,80 @@ hub_status pg_events(pg_store *s, const hub_event_filter *flt, hub_event_cb cb, 
     hub_sql q = {.dialect = HUB_SQL_PG};
     hub_sql_events(&q, &rest);
     return ensure_conn(s) == HUB_OK ? events_cursor(s, &q, cb, ud) : HUB_ERR_STORAGE;
+}
+
+/* The newest bucket of a key's events (event_keys) with bucket_us in [lo, hi); *any
+ * false when there is none. */
+static hub_status key_bucket_below(pg_store *s, hub_key_kind kind, const char *value,
+                                   int64_t lo, int64_t hi, int64_t *bucket, bool *any)
+{
+    char k[24], l[24], h[24];
+    const char *p[] = {i64(k, kind), value, i64(l, lo), i64(h, hi)};
+    PGresult *r = run(s, "SELECT max(bucket_us) FROM event_keys WHERE kind = $1::smallint"
+                         " AND value = $2 AND bucket_us >= $3::bigint AND bucket_us < $4::bigint",
+                      4, p, "query events");
+    if (!r)
+        return HUB_ERR_STORAGE;
+    *any = !PQgetisnull(r, 0, 0);
+    *bucket = col_i64(r, 0, 0);
+    PQclear(r);
+    return HUB_OK;
+}
+
+/* Rows of one bucket's read, handed on until the caller's limit or callback stops. */
+typedef struct {
+    hub_event_cb cb;
+    void *ud;
+    unsigned left; /* 0: no limit */
+    bool stop;
+} bucket_walk;
+
+static int bucket_row(const hub_event_row *row, void *ud)
+{
+    bucket_walk *w = ud;
+    w->stop = w->cb(row, w->ud) || (w->left && --w->left == 0);
+    return w->stop;
+}
+
+/* Newest first by sensor or address: bucket by bucket (event_keys' ten minutes) from
+ * the newest that holds the key, each bucket's events in (time, id) order, until the
+ * limit: a busy key costs a bucket or two, a rare one a seek per bucket it has events
+ * in (buckets without are skipped). One query over every bucket would have to gather
+ * and sort every event of the key first. */
+static hub_status events_by_bucket(pg_store *s, const hub_event_filter *flt, hub_event_cb cb,
+                                   void *ud)
+{
+    hub_key_kind kind;
+    const char *value = hub_sql_event_key(flt, &kind);
+    int64_t lo, hi, bucket;
+    hub_sql_time_bounds(flt, &lo, &hi);
+    int64_t first = lo == INT64_MIN ? INT64_MIN : hub_key_bucket(lo), below = hi;
+    bucket_walk w = {.cb = cb, .ud = ud, .left = flt->limit};
+    bool any = true;
+    hub_status st = HUB_OK;
+    while (st == HUB_OK && !w.stop &&
+           (st = key_bucket_below(s, kind, value, first, below, &bucket, &any)) == HUB_OK &&
+           any) {
+        hub_event_filter f = *flt;
+        f.has_since = f.has_until = true;
+        f.since_us = bucket > lo ? bucket : lo;
+        /* bucket < hi, so the difference fits unsigned */
+        f.until_us = (uint64_t)hi - (uint64_t)bucket > (uint64_t)HUB_KEY_BUCKET_US
+                         ? bucket + HUB_KEY_BUCKET_US
+                         : hi;
+        f.limit = w.left;
+        st = events_read(s, &f, bucket_row, &w);
+        below = bucket;
+    }
+    return st;
+}
+
+hub_status pg_events(pg_store *s, const hub_event_filter *flt, hub_event_cb cb, void *ud)
+{
+    hub_key_kind kind;
+    if (flt->order == HUB_ORDER_NEWEST && hub_sql_event_key(flt, &kind))
+        return ensure_conn(s) == HUB_OK ? events_by_bucket(s, flt, cb, ud) : HUB_ERR_STORAGE;
+    return events_read(s, flt, cb, ud);
 }
 
 /* A pair's rows newest first come from each day partition's index in order, merged

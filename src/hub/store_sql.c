@@ -5,7 +5,8 @@
  * backend was tuned with: each filter column has an index on (column, event time), so
  * "col = ? AND time range ORDER BY ts_us DESC, id DESC" is one index range walked in
  * order; aggregates come from the hourly rollup whenever the filter is made only of the
- * rollup's own dimensions on whole hours. PostgreSQL gets the same indexes per partition
+ * rollup's own dimensions on whole hours. PostgreSQL gets the same indexes per partition,
+ * except on sensor and addresses, which it finds through event_keys (event_key_times),
  * and plans with real statistics, so it needs no hints.
  */
 #include "store_sql.h"
@@ -47,7 +48,7 @@ static void arg_num(hub_sql *q, const char *pre, bool on, int64_t v, const char 
     hub_buf_puts(&q->sql, post);
 }
 
-/* The address indexes lead with the time bucket (store_sqlite.c, store_pg.c), so a filter on an
+/* SQLite's address indexes lead with the time bucket (store_sqlite.c), so a filter on an
  * address must say which buckets to seek: one when the time range lies in one bucket
  * (each step of a search, sq_events), else every bucket that holds events in the range,
  * found newest first by one seek of events_ts each (the newest event below the last
@@ -55,7 +56,7 @@ static void arg_num(hub_sql *q, const char *pre, bool on, int64_t v, const char 
  * between. The engine then seeks address and time inside each, never walking the index. */
 static void addr_buckets(hub_sql *q, const hub_event_filter *f)
 {
-    if (!f->src_ip && !f->dest_ip)
+    if ((!f->src_ip && !f->dest_ip) || q->dialect != HUB_SQL_SQLITE)
         return;
     int64_t lo = f->since_us / HUB_ADDR_BUCKET_US, hi = (f->until_us - 1) / HUB_ADDR_BUCKET_US;
     if (f->has_since && f->has_until && lo == hi) {
@@ -75,17 +76,55 @@ static void addr_buckets(hub_sql *q, const hub_event_filter *f)
                           " SELECT v FROM k)");
 }
 
-/* "col = v" on a column whose PostgreSQL index holds the value's hash (store_pg.c,
- * migration 10): the hash is what the index can seek, the value what the row must hold. */
-static void arg_keyed(hub_sql *q, const char *col, const char *v)
+const char *hub_sql_event_key(const hub_event_filter *f, hub_key_kind *kind)
+{
+    *kind = f->src_ip ? HUB_KEY_SRC_IP : f->dest_ip ? HUB_KEY_DEST_IP : HUB_KEY_SENSOR;
+    return f->src_ip ? f->src_ip : f->dest_ip ? f->dest_ip : f->sensor;
+}
+
+/* The bounds of event time a filter keeps: [*lo, *hi), INT64_MIN / INT64_MAX when open
+ * (the newest-first cursor bounds it from above too). */
+void hub_sql_time_bounds(const hub_event_filter *f, int64_t *lo, int64_t *hi)
+{
+    *lo = f->has_since ? f->since_us : INT64_MIN;
+    *hi = f->has_until ? f->until_us : INT64_MAX;
+    if (f->has_before && f->before_ts < INT64_MAX && f->before_ts + 1 < *hi)
+        *hi = f->before_ts + 1;
+}
+
+/* PostgreSQL finds events by sensor or address through event_keys (event_keys.c): the
+ * times of the key's events, from the rows of the buckets the time range touches, are
+ * what the time index is searched for; each row found is then tested for the value
+ * itself (other events share those times). One key does it (the most selective: an
+ * address before the sensor); the others are tested on the rows. `param` is the number
+ * of the value's parameter, already bound. */
+static void event_key_times(hub_sql *q, const hub_event_filter *f, int param)
+{
+    hub_key_kind kind;
+    hub_sql_event_key(f, &kind);
+    int64_t lo, hi;
+    hub_sql_time_bounds(f, &lo, &hi);
+    hub_buf_printf(&q->sql, " AND ts_us = ANY(ARRAY(SELECT unnest(ts) FROM event_keys"
+                            " WHERE kind = %d AND value = $%d", (int)kind, param);
+    arg_num(q, " AND bucket_us >= ", lo != INT64_MIN, hub_key_bucket(lo), "");
+    arg_num(q, " AND bucket_us < ", hi != INT64_MAX, hi, "");
+    hub_buf_puts(&q->sql, "))");
+}
+
+/* "col = v" for sensor and the addresses; on PostgreSQL the first such filter (the one
+ * hub_sql_event_key picks, in this order of calls: src_ip, dest_ip, sensor) also
+ * narrows the search through event_keys. */
+static void arg_keyed(hub_sql *q, const hub_event_filter *f, const char *col, const char *v,
+                      bool *keyed)
 {
     char pre[64];
     snprintf(pre, sizeof pre, " AND %s = ", col);
     int before = q->nargs;
     arg_text(q, pre, v, "");
-    if (q->nargs == before || q->dialect != HUB_SQL_PG)
+    if (q->nargs == before || q->dialect != HUB_SQL_PG || *keyed)
         return;
-    hub_buf_printf(&q->sql, " AND hashtext(%s) = hashtext($%d)", col, q->nargs);
+    *keyed = true;
+    event_key_times(q, f, q->nargs);
 }
 
 static void where_build(hub_sql *q, const hub_event_filter *f)
@@ -93,9 +132,10 @@ static void where_build(hub_sql *q, const hub_event_filter *f)
     hub_buf_puts(&q->sql, " WHERE true");
     arg_text(q, " AND event_type = ", f->event_type, "");
     arg_text(q, " AND actor = ", f->actor, "");
-    arg_keyed(q, "sensor", f->sensor);
-    arg_keyed(q, "src_ip", f->src_ip);
-    arg_keyed(q, "dest_ip", f->dest_ip);
+    bool keyed = false;
+    arg_keyed(q, f, "src_ip", f->src_ip, &keyed);
+    arg_keyed(q, f, "dest_ip", f->dest_ip, &keyed);
+    arg_keyed(q, f, "sensor", f->sensor, &keyed);
     arg_text(q, " AND victim = ", f->victim, "");
     if (f->victim_none)
         hub_buf_puts(&q->sql, " AND victim IS NULL");

@@ -12,11 +12,17 @@
 #ifndef BONGSU_HUB_STORE_SQL_H
 #define BONGSU_HUB_STORE_SQL_H
 
+#include "event_keys.h"
 #include "store.h"
 
 #define HUB_MINUTE_US INT64_C(60000000)
 #define HUB_HOUR_US INT64_C(3600000000)
 #define HUB_DAY_US (24 * HUB_HOUR_US)
+/* PostgreSQL: the key a filter's search goes through event_keys by (store_pg.c), the
+ * value and its kind; NULL when the filter names no sensor or address. */
+const char *hub_sql_event_key(const hub_event_filter *f, hub_key_kind *kind);
+/* The event times a filter keeps: [*lo, *hi), INT64_MIN / INT64_MAX where open. */
+void hub_sql_time_bounds(const hub_event_filter *f, int64_t *lo, int64_t *hi);
 /* SQLite indexes addresses inside buckets of event time (store_sqlite.c): the bucket
  * width, and the index expression, which a query must spell exactly so for SQLite to
  * use those indexes. */

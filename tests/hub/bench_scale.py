@@ -280,13 +280,23 @@ INSERT INTO victim_rollup_minute SELECT ts_us / 60000000, victim, count(*) FROM 
   WHERE victim IS NOT NULL GROUP BY 1, 2;
 """
 
+# event_keys (store_pg.c, migration 11) rebuilt from the events, a row per 1,000
+# consecutive ids as a batch of that size would have written them.
+EVENT_KEYS_SQL = """
+TRUNCATE event_keys;
+INSERT INTO event_keys SELECT kind, v, b, array_agg(ts_us) FROM (SELECT kind, v, ts_us, id,
+  ts_us - mod(mod(ts_us, 600000000) + 600000000, 600000000) AS b FROM events
+  CROSS JOIN LATERAL (VALUES (1, sensor), (2, src_ip), (3, dest_ip)) AS k(kind, v)
+  WHERE v IS NOT NULL) AS e GROUP BY kind, v, b, id / 1000;
+"""
+
 
 def fill_copy(hub, pg, db, n, factor):
     """About n corpus events in minutes rather than an hour: n / factor imported with
     `bongsu-hub ingest` (whole blocks of HOST_COPIES copies), then factor - 1 replicas of
     those rows made by the server with the table's indexes dropped and rebuilt after
     (bulk index builds sort once instead of inserting row by row), the day partitions
-    the replicas reach created first, the rollups rebuilt from the events."""
+    the replicas reach created first, the rollups and event_keys rebuilt from the events."""
     name = db.rsplit("/", 1)[1]
     per = bench_corpus.copies_for(n) // factor
     copies = max(1, per // bench_corpus.HOST_COPIES) * bench_corpus.HOST_COPIES
@@ -298,9 +308,10 @@ def fill_copy(hub, pg, db, n, factor):
               .stdout.split("|"))
     last = hi + (factor - 1) * copies * int(bench_corpus.PERIOD_S * 1e6)
     for day in range(lo // day_us, last // day_us + 1):
-        part = "events_p" + time.strftime("%Y%m%d", time.gmtime(day * 86400))
-        pg.psql(name, f"CREATE TABLE IF NOT EXISTS {part} PARTITION OF events"
-                f" FOR VALUES FROM ({day * day_us}) TO ({(day + 1) * day_us})")
+        for parent in ("events", "event_keys"):
+            part = parent + "_p" + time.strftime("%Y%m%d", time.gmtime(day * 86400))
+            pg.psql(name, f"CREATE TABLE IF NOT EXISTS {part} PARTITION OF {parent}"
+                    f" FOR VALUES FROM ({day * day_us}) TO ({(day + 1) * day_us})")
     defs = pg.psql(name, "SELECT indexname, indexdef FROM pg_indexes"
                    " WHERE tablename = 'events' AND indexname NOT LIKE '%_pkey'"
                    ).stdout.strip().splitlines()
@@ -309,7 +320,7 @@ def fill_copy(hub, pg, db, n, factor):
     script += [f"DROP INDEX {ix}" for ix, _ in defs]
     script += [replica_sql(j, copies) for j in range(1, factor)]
     script += [d.replace(" ON ONLY ", " ON ") for _, d in defs]
-    script += ["DROP TABLE base", ROLLUPS_SQL]
+    script += ["DROP TABLE base", ROLLUPS_SQL, EVENT_KEYS_SQL]
     # one psql session, statement by statement (pg.psql's two-minute limit is for queries)
     subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", db],
                    input="".join(x + ";\n" for x in script), text=True, check=True,

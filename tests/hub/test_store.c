@@ -664,13 +664,25 @@ static void test_pg_migrations(void **state)
     hub_store *again;
     assert_int_equal(hub_store_open(f->path, &again), HUB_OK);
     hub_store_close(again);
-    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 10);
-    /* migration 10: sensor and address indexes on the values' hashes, the text ones gone */
-    assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_indexes WHERE tablename = 'events'"
-                                  " AND indexname IN ('events_sensor_h', 'events_src_h',"
-                                  " 'events_dest_h') AND indexdef LIKE '%hashtext(%'"), 3);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM schema_migrations"), 11);
+    /* migration 11: events are found by sensor and address through event_keys, one row
+     * per (kind, value, bucket) here (one batch), partitioned by day like events; no
+     * index on those columns of events is left */
     assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_indexes WHERE indexname IN"
-                                  " ('events_sensor_ts', 'events_src_b', 'events_dest_b')"), 0);
+                                  " ('events_sensor_h', 'events_src_h', 'events_dest_h',"
+                                  " 'events_sensor_ts', 'events_src_b', 'events_dest_b')"), 0);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM (SELECT kind, value, bucket_us"
+                                  " FROM event_keys GROUP BY 1, 2, 3 HAVING count(*) > 1) d"), 0);
+    assert_int_equal(admin_int(f, "SELECT sum(cardinality(ts)) FROM event_keys WHERE kind = 1"),
+                     admin_int(f, "SELECT count(*) FROM events"));
+    assert_int_equal(admin_int(f, "SELECT sum(cardinality(ts)) FROM event_keys WHERE kind = 2"),
+                     admin_int(f, "SELECT count(src_ip) FROM events"));
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_inherits i JOIN pg_class c"
+                                  " ON c.oid = i.inhrelid WHERE i.inhparent = 'event_keys'::regclass"
+                                  " AND c.relname LIKE 'event_keys_p%'"),
+                     admin_int(f, "SELECT count(*) FROM pg_inherits i JOIN pg_class c"
+                                  " ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass"
+                                  " AND c.relname LIKE 'events_p%'"));
     /* migration 9: the compared text columns of events (its partitions too) and the
      * rollups compare bytes, not through the database locale */
     assert_int_equal(admin_int(f, "SELECT count(*) FROM information_schema.columns"
@@ -681,13 +693,12 @@ static void test_pg_migrations(void **state)
                                   " WHERE table_name LIKE 'events_p%' AND column_name = 'sensor'"
                                   " AND collation_name = 'C'") > 0, 1);
     /* ... and the full indexes do not deduplicate (nor those of partitions made later) */
-    assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_class WHERE relname IN"
-                                  " ('events_ts', 'events_sensor_h', 'events_src_h', 'events_dest_h')"
-                                  " AND 'deduplicate_items=off' = ANY(reloptions)"), 4);
+    assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_class WHERE relname = 'events_ts'"
+                                  " AND 'deduplicate_items=off' = ANY(reloptions)"), 1);
     assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_index i JOIN pg_class c"
                                   " ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid"
                                   " WHERE t.relname LIKE 'events_p%'"
-                                  " AND 'deduplicate_items=off' = ANY(c.reloptions)") >= 4, 1);
+                                  " AND 'deduplicate_items=off' = ANY(c.reloptions)") >= 1, 1);
     /* migration 8: no stream entry column or index (claims are confirmed at commit) */
     assert_int_equal(admin_int(f, "SELECT count(*) FROM information_schema.columns"
                                   " WHERE table_name = 'events' AND column_name = 'skey'"), 0);
@@ -757,29 +768,26 @@ static bool plan_uses(fixture *f, const char *plan, const char *parent)
     return false;
 }
 
-/* A search on a sensor or an address seeks the hashed index (migration 10): the query
- * must test the value's hash, which the index holds, beside the value itself. */
-static void test_pg_hashed_keys(void **state)
+/* A search on a sensor or an address finds its events' times in event_keys (migration
+ * 11) and the events by the time index. */
+static void test_pg_event_keys(void **state)
 {
     fixture *f = *state;
     if (!f->admin)
         skip();
     load(f->s);
-    admin_sql(f, "ANALYZE events");
+    admin_sql(f, "ANALYZE events; ANALYZE event_keys");
     admin_sql(f, "SET enable_seqscan = off");
-    struct {
-        hub_event_filter flt;
-        const char *index;
-    } cases[] = {
+    hub_event_filter cases[] = {
         /* q: counted from events, not from the rollups */
-        {{.sensor = "s2", .q = "event_type"}, "events_sensor_h"},
-        {{.src_ip = "10.9.9.9"}, "events_src_h"},
-        {{.dest_ip = "8.8.8.8"}, "events_dest_h"},
+        {.sensor = "s2", .q = "event_type"},
+        {.src_ip = "10.9.9.9"},
+        {.dest_ip = "8.8.8.8", .sensor = "s2"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        char *plan = pg_plan(f, &cases[i].flt);
-        if (!plan_uses(f, plan, cases[i].index))
-            fail_msg("case %zu: %s not in the plan:\n%s", i, cases[i].index, plan);
+        char *plan = pg_plan(f, &cases[i]);
+        if (!plan_uses(f, plan, "event_keys_k") || !plan_uses(f, plan, "events_ts"))
+            fail_msg("case %zu: event_keys_k or events_ts not in the plan:\n%s", i, plan);
         free(plan);
     }
     admin_sql(f, "RESET enable_seqscan");
@@ -962,7 +970,7 @@ static void test_events_paged(void **state)
 /* Ids of a newest-first read, optionally only those of one source address (the oracle
  * below filters in C what the store filters in SQL). */
 typedef struct {
-    const char *src;
+    const char *src, *dest;
     int64_t ids[4096], ts[4096];
     size_t n, max;
 } id_list;
@@ -972,15 +980,19 @@ static int collect_id(const hub_event_row *row, void *ud)
     id_list *l = ud;
     if (l->src && (!row->f.src_ip || strcmp(row->f.src_ip, l->src) != 0))
         return 0;
+    if (l->dest && (!row->f.dest_ip || strcmp(row->f.dest_ip, l->dest) != 0))
+        return 0;
     assert_true(l->n < sizeof l->ids / sizeof l->ids[0]);
     l->ts[l->n] = row->f.ts_us;
     l->ids[l->n++] = row->id;
     return l->max && l->n >= l->max;
 }
 
-/* Address searches walk SQLite's time buckets newest first (store_sqlite.c): across
- * buckets, limits, time ranges and cursors they must return exactly what a read of every
- * event filtered by address returns, and counts (one IN list of buckets) must agree. */
+/* Address searches walk time buckets newest first (SQLite's address indexes,
+ * store_sqlite.c; PostgreSQL's event_keys, store_pg.c): across buckets, limits, time
+ * ranges and cursors they must return exactly what a read of every event filtered by
+ * address returns, and counts (one query over every bucket) must agree. A source, a
+ * destination, or both (PostgreSQL searches by the source and tests the destination). */
 static void test_addr_buckets(void **state)
 {
     fixture *f = *state;
@@ -1002,15 +1014,19 @@ static void test_addr_buckets(void **state)
                         "\"src_ip\":\"10.0.0.2\"}\n");
     ingest(f->s, "s1", NULL, body, N + 4, false);
     free(body);
-    static const struct { const char *src, *since, *until; unsigned limit; } cases[] = {
-        {"10.0.0.1", NULL, NULL, 0},    {"10.0.0.1", NULL, NULL, 100},
-        {"10.0.0.2", NULL, NULL, 30},   {"10.0.0.5", "2023-11-14T10:25:00Z", NULL, 0},
-        {"10.0.0.1", NULL, "2023-11-14T11:05:03Z", 50},
-        {"10.0.0.3", "2023-11-14T10:59:00Z", "2023-11-14T11:31:00Z", 0},
-        {"10.0.0.1", "2023-11-14T11:00:00Z", "2023-11-14T11:10:00Z", 7},
-        {"10.0.0.9", NULL, NULL, 10},   {"10.0.0.4", "2023-11-14T13:00:00Z", NULL, 0},
-        {"10.0.0.1", NULL, "2000-01-01T00:00:00Z", 0}, {"10.0.0.2", "2023-11-14T12:00:00Z", NULL, 5},
-        {"10.0.0.1", "1970-01-01T00:00:00+00:10", "1970-01-01T00:10:00Z", 0},
+    static const struct { const char *src, *since, *until; unsigned limit; const char *dest; }
+    cases[] = {
+        {NULL, NULL, NULL, 0, "10.1.0.3"}, {NULL, "2023-11-14T11:00:00Z", NULL, 40, "10.1.0.2"},
+        {"10.0.0.1", NULL, NULL, 25, "10.1.0.4"}, {"10.0.0.2", NULL, NULL, 0, "10.1.0.2"},
+        {"10.0.0.1", NULL, NULL, 0, NULL},    {"10.0.0.1", NULL, NULL, 100, NULL},
+        {"10.0.0.2", NULL, NULL, 30, NULL},   {"10.0.0.5", "2023-11-14T10:25:00Z", NULL, 0, NULL},
+        {"10.0.0.1", NULL, "2023-11-14T11:05:03Z", 50, NULL},
+        {"10.0.0.3", "2023-11-14T10:59:00Z", "2023-11-14T11:31:00Z", 0, NULL},
+        {"10.0.0.1", "2023-11-14T11:00:00Z", "2023-11-14T11:10:00Z", 7, NULL},
+        {"10.0.0.9", NULL, NULL, 10, NULL},   {"10.0.0.4", "2023-11-14T13:00:00Z", NULL, 0, NULL},
+        {"10.0.0.1", NULL, "2000-01-01T00:00:00Z", 0, NULL},
+        {"10.0.0.2", "2023-11-14T12:00:00Z", NULL, 5, NULL},
+        {"10.0.0.1", "1970-01-01T00:00:00+00:10", "1970-01-01T00:10:00Z", 0, NULL},
     };
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         hub_event_filter flt = {.order = HUB_ORDER_NEWEST};
@@ -1020,11 +1036,12 @@ static void test_addr_buckets(void **state)
             assert_true(hub_time_parse(cases[c].until, &flt.until_us) && (flt.has_until = 1));
         for (int paged = 0; paged < 2; paged++) {
             static id_list want, got;
-            want = (id_list){.src = cases[c].src, .max = cases[c].limit};
+            want = (id_list){.src = cases[c].src, .dest = cases[c].dest, .max = cases[c].limit};
             got = (id_list){0};
             assert_int_equal(hub_store_events(f->s, &flt, collect_id, &want), HUB_OK);
             hub_event_filter by = flt;
             by.src_ip = cases[c].src;
+            by.dest_ip = cases[c].dest;
             by.limit = cases[c].limit;
             if (paged && want.n > 2) { /* resume after the second row, as a cursor does */
                 by.has_before = true;
@@ -1034,7 +1051,7 @@ static void test_addr_buckets(void **state)
                 want.n -= 2;
                 if (flt.limit == 0 && by.limit && want.n == by.limit - 2) {
                     /* the oracle stopped at the limit: read on for the rows after it */
-                    id_list more = {.src = by.src_ip, .max = by.limit + 2};
+                    id_list more = {.src = by.src_ip, .dest = by.dest_ip, .max = by.limit + 2};
                     assert_int_equal(hub_store_events(f->s, &flt, collect_id, &more), HUB_OK);
                     memcpy(want.ids, more.ids + 2, (more.n - 2) * sizeof want.ids[0]);
                     want.n = more.n - 2;
@@ -1542,7 +1559,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_long_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_concurrent_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pg_commit_horizon, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pg_hashed_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pg_event_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_early, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shared_writer, setup, teardown),
     };
