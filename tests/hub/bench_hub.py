@@ -203,6 +203,9 @@ def analyst_queries():
     ]
 
 
+BUSY_OUTSIDE = "31.96.58.200"  # a destination in every copy of every sensor (~1% of events)
+
+
 def real_queries(hub):
     """The console's queries (app.js) and the analysts' filters over bench_corpus data,
     whose events run from 2023-11-14T00:00Z for about a day: ranges are taken at 12:30."""
@@ -233,6 +236,15 @@ def real_queries(hub):
         "/api/v1/actors/Lazarus%20Group",
         f"/api/v1/actors/Lazarus%20Group?{r1}",
         "/api/v1/events?limit=25&actor=Lazarus%20Group",
+        # sensor and address searches (PostgreSQL: through event_keys): a sensor alone, the
+        # host above as destination, an address never seen, an outside address in about
+        # 1% of all events (its newest page and all-time summary), a sensor's 40 minutes
+        "/api/v1/events?limit=100&sensor=sensor-1",
+        f"/api/v1/events?limit=100&dest_ip={src}",
+        "/api/v1/events?limit=100&src_ip=192.0.2.1",
+        f"/api/v1/events?limit=100&dest_ip={BUSY_OUTSIDE}",
+        f"/api/v1/summary?dest_ip={BUSY_OUTSIDE}",
+        f"/api/v1/summary?sensor=sensor-2&since={day}12:10:00Z&until={day}12:50:00Z",
     ]
 
 
