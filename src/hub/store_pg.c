@@ -239,7 +239,9 @@ static const char *const MIGRATIONS[] = {
      * which took 9-10k instructions per event each (bench_pg_indexes.py). Partitioned
      * by day as events are (a bucket never straddles two days), so retention drops both
      * alike. Filled from the events already stored; IF NOT EXISTS and the TRUNCATE: the
-     * step may run again (test_pg_claim_migration). */
+     * step may run again (test_pg_claim_migration). A worker of an older version would
+     * store events without their keys, which searches by sensor or address then miss:
+     * upgrade every worker together. */
     "CREATE TABLE IF NOT EXISTS event_keys(kind smallint NOT NULL,"
     " value text COLLATE \"C\" NOT NULL, bucket_us bigint NOT NULL, ts bigint[] NOT NULL)"
     " PARTITION BY RANGE (bucket_us);"
