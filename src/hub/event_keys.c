@@ -7,9 +7,11 @@
  * cost with those three indexes (bench/RESULTS.md, issue 10). A batch repeats its keys
  * (a sensor writes hundreds of events per batch, an address a few): real EVE batches of
  * 1,000 events hold 1.2 sensors, 228 sources and 189 destinations per ten-minute bucket.
- * So each (kind, value, bucket) of a batch becomes one row holding its events' times,
- * and one index entry: a search reads the rows of its value's buckets and finds the
- * events by time (the time index), rechecking the value on each row.
+ * So each (kind, value, bucket) of a batch becomes one row holding its events' times and
+ * ids, and one index entry: a search reads the rows of its value's buckets and finds
+ * each event by (time, id), the key of the time index, exactly: by time alone a search
+ * would read every event of that microsecond (a replayed pcap stamps the flows it ends
+ * with its last packet's time, hundreds or thousands of them).
  */
 #include "event_keys.h"
 
@@ -19,7 +21,9 @@
 int64_t hub_key_bucket(int64_t ts_us)
 {
     int64_t r = ts_us % HUB_KEY_BUCKET_US;
-    return ts_us - (r < 0 ? r + HUB_KEY_BUCKET_US : r);
+    if (r < 0)
+        r += HUB_KEY_BUCKET_US;
+    return ts_us < INT64_MIN + r ? INT64_MIN : ts_us - r; /* the first bucket is cut short */
 }
 
 /* FNV-1a over the value, then the kind and bucket mixed in. */
@@ -59,21 +63,22 @@ static bool grow(hub_keys *k)
     return true;
 }
 
-static bool row_push(hub_key_row *r, int64_t ts_us)
+static bool row_push(hub_key_row *r, int64_t ts_us, size_t event)
 {
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 4;
-        int64_t *ts = realloc(r->ts, cap * sizeof *ts);
-        if (!ts)
+        hub_key_event *ev = realloc(r->ev, cap * sizeof *ev);
+        if (!ev)
             return false;
-        r->ts = ts;
+        r->ev = ev;
         r->cap = cap;
     }
-    r->ts[r->n++] = ts_us;
+    r->ev[r->n++] = (hub_key_event){ts_us, event};
     return true;
 }
 
-hub_status hub_keys_add(hub_keys *k, hub_key_kind kind, const char *value, int64_t ts_us)
+hub_status hub_keys_add(hub_keys *k, hub_key_kind kind, const char *value, int64_t ts_us,
+                        size_t event)
 {
     if (!value)
         return HUB_OK;
@@ -88,14 +93,14 @@ hub_status hub_keys_add(hub_keys *k, hub_key_kind kind, const char *value, int64
         *r = (hub_key_row){.value = copy, .kind = kind, .bucket_us = bucket_us};
         k->used++;
     }
-    return row_push(r, ts_us) ? HUB_OK : HUB_ERR_NOMEM;
+    return row_push(r, ts_us, event) ? HUB_OK : HUB_ERR_NOMEM;
 }
 
 void hub_keys_clear(hub_keys *k)
 {
     for (size_t i = 0; i < k->cap; i++) {
         free(k->tab[i].value);
-        free(k->tab[i].ts);
+        free(k->tab[i].ev);
     }
     free(k->tab);
     *k = (hub_keys){0};

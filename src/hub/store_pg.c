@@ -59,6 +59,9 @@ struct pg_store {
     hub_commit_mark mark; /* the first claim's row, for an early commit (pg_commit) */
     hub_rollup acc;     /* rollup rows of this batch */
     hub_keys keys;      /* event_keys rows of this batch */
+    size_t *id_at;      /* where in `copy` each event's id goes (set at commit, event_ids) */
+    int64_t *ids;       /* the ids given to the batch's events, in order */
+    size_t nevents, ids_cap;
     hub_buf copy;       /* COPY rows of this batch (binary format) */
     int64_t days[8];    /* distinct days (since the epoch) this batch writes to; */
     size_t ndays;       /* days past the eighth go to events_default */
@@ -68,6 +71,11 @@ struct pg_store {
 };
 
 #define NO_DEDUP " WITH (deduplicate_items = off)"
+
+/* Event ids are taken in blocks: events_id_seq steps by ID_BLOCK and a batch takes one
+ * value per ID_BLOCK events, then numbers its events from each (event_ids). */
+#define ID_BLOCK 1024
+#define ID_BLOCK_LIT "1024"
 
 static const char *const MIGRATIONS[] = {
     /* 1: the initial layout, matching store_sqlite.c's. */
@@ -235,16 +243,17 @@ static const char *const MIGRATIONS[] = {
     " hashtext(dest_ip), ts_us)" NO_DEDUP ";",
     /* 11: cheaper inserts (issue 10): events are found by sensor and address through
      * event_keys (event_keys.c), one row per batch, kind, value and ten-minute bucket
-     * holding its events' times, instead of the three hashed indexes of migration 10,
-     * which took 9-10k instructions per event each (bench_pg_indexes.py). Partitioned
+     * holding its events' times and ids, instead of the three hashed indexes of
+     * migration 10, which took 9-10k instructions per event each (bench_pg_indexes.py);
+     * ids taken in blocks (event_ids). Partitioned
      * by day as events are (a bucket never straddles two days), so retention drops both
      * alike. Filled from the events already stored; IF NOT EXISTS and the TRUNCATE: the
      * step may run again (test_pg_claim_migration). A worker of an older version would
      * store events without their keys, which searches by sensor or address then miss:
      * upgrade every worker together. */
     "CREATE TABLE IF NOT EXISTS event_keys(kind smallint NOT NULL,"
-    " value text COLLATE \"C\" NOT NULL, bucket_us bigint NOT NULL, ts bigint[] NOT NULL)"
-    " PARTITION BY RANGE (bucket_us);"
+    " value text COLLATE \"C\" NOT NULL, bucket_us bigint NOT NULL, ts bigint[] NOT NULL,"
+    " ids bigint[] NOT NULL) PARTITION BY RANGE (bucket_us);"
     "CREATE INDEX IF NOT EXISTS event_keys_k ON event_keys(kind, value, bucket_us);"
     "CREATE TABLE IF NOT EXISTS event_keys_default PARTITION OF event_keys DEFAULT;"
     "DO $$DECLARE p record; BEGIN FOR p IN SELECT c.relname,"
@@ -254,11 +263,13 @@ static const char *const MIGRATIONS[] = {
     " PARTITION OF event_keys %s', 'event_keys_' || substr(p.relname, 8), p.b); END LOOP;"
     " END$$;"
     "TRUNCATE event_keys;"
-    "INSERT INTO event_keys SELECT kind, v, b, array_agg(ts_us) FROM (SELECT kind, v, ts_us,"
+    "INSERT INTO event_keys SELECT kind, v, b, array_agg(ts_us ORDER BY id),"
+    " array_agg(id ORDER BY id) FROM (SELECT kind, v, ts_us, id,"
     " ts_us - mod(mod(ts_us, " HUB_KEY_BUCKET_LIT ") + " HUB_KEY_BUCKET_LIT ", "
     HUB_KEY_BUCKET_LIT ") AS b FROM events CROSS JOIN LATERAL (VALUES (1, sensor),"
     " (2, src_ip), (3, dest_ip)) AS k(kind, v) WHERE v IS NOT NULL) AS e GROUP BY kind, v, b;"
-    "DROP INDEX IF EXISTS events_sensor_h, events_src_h, events_dest_h;",
+    "DROP INDEX IF EXISTS events_sensor_h, events_src_h, events_dest_h;"
+    "ALTER SEQUENCE events_id_seq INCREMENT BY " ID_BLOCK_LIT ";",
 };
 
 /* Every session's settings. force_custom_plan: a prepared query is planned with its
@@ -403,6 +414,7 @@ static void batch_clear(pg_store *s)
 {
     hub_rollup_clear(&s->acc);
     hub_keys_clear(&s->keys);
+    s->nevents = 0;
     hub_buf_free(&s->copy);
     hub_buf_free(&s->claims);
     s->mark.pending = false;
@@ -414,6 +426,8 @@ void pg_close(pg_store *s)
     if (!s)
         return;
     batch_clear(s);
+    free(s->id_at);
+    free(s->ids);
     prepared_forget(s);
     PQfinish(s->conn);
     free(s);
@@ -730,18 +744,63 @@ static hub_status copy_send(pg_store *s, hub_buf *rows, const char *copy, const 
     return ok ? HUB_OK : fail(s, what);
 }
 
+/* Gives the batch's events their ids before the rows are sent (event_keys names each
+ * event by (time, id)): one value of events_id_seq per ID_BLOCK events, each the first
+ * of ID_BLOCK ids no other transaction gets (a value per event, as a column default
+ * takes them, cost a row of result each). Taken after the transaction id (pg_begin), as
+ * commit_horizon requires. */
+static hub_status event_ids(pg_store *s)
+{
+    if (!s->nevents)
+        return HUB_OK;
+    if (s->copy.failed)
+        return HUB_ERR_NOMEM;
+    char n[24];
+    size_t blocks = (s->nevents + ID_BLOCK - 1) / ID_BLOCK;
+    const char *p[] = {i64(n, (int64_t)blocks)};
+    PGresult *r = run(s, "SELECT nextval('events_id_seq') FROM generate_series(1, $1::bigint)",
+                      1, p, "event ids");
+    if (!r)
+        return HUB_ERR_STORAGE;
+    hub_status st = (size_t)PQntuples(r) == blocks ? HUB_OK : HUB_ERR_STORAGE;
+    for (size_t i = 0; st == HUB_OK && i < s->nevents; i++) {
+        s->ids[i] = col_i64(r, (int)(i / ID_BLOCK), 0) + (int64_t)(i % ID_BLOCK);
+        uint64_t v = (uint64_t)s->ids[i];
+        unsigned char *at = (unsigned char *)s->copy.data + s->id_at[i];
+        for (int b = 7; b >= 0; b--, v >>= 8)
+            at[b] = (unsigned char)v;
+    }
+    PQclear(r);
+    return st;
+}
+
 static hub_status copy_events(pg_store *s)
 {
     return copy_send(s, &s->copy,
-                     "COPY events(received_us, sensor, ts_us, event_type, src_ip, dest_ip,"
+                     "COPY events(id, received_us, sensor, ts_us, event_type, src_ip, dest_ip,"
                      " signature_id, severity, signature, actor, techniques, attack, victim,"
                      " raw) FROM STDIN (FORMAT binary)",
                      "copy events");
 }
 
-/* The batch's event_keys rows (event_keys.c), after its events. The times go as a
- * binary bigint array: dimensions 1, no NULLs, element type int8 (OID 20), then the
- * length and lower bound (1) of the one dimension, then each element's length and value. */
+/* One bigint array field of COPY's binary format: dimensions 1, no NULLs, element type
+ * int8 (OID 20), the length and lower bound (1) of the one dimension, then each
+ * element's length and value: the key's times, or its events' ids. */
+static void copy_key_array(hub_buf *b, const hub_key_row *k, const int64_t *ids)
+{
+    copy_be(b, 20 + 12 * k->n, 4);
+    copy_be(b, 1, 4);
+    copy_be(b, 0, 4);
+    copy_be(b, 20, 4);
+    copy_be(b, k->n, 4);
+    copy_be(b, 1, 4);
+    for (size_t j = 0; j < k->n; j++) {
+        copy_be(b, 8, 4);
+        copy_be(b, (uint64_t)(ids ? ids[k->ev[j].event] : k->ev[j].ts_us), 8);
+    }
+}
+
+/* The batch's event_keys rows (event_keys.c), after its events. */
 static hub_status copy_keys(pg_store *s)
 {
     hub_buf b = {0};
@@ -749,22 +808,14 @@ static hub_status copy_keys(pg_store *s)
         const hub_key_row *k = &s->keys.tab[i];
         if (!k->value)
             continue;
-        copy_row_start(&b, 4);
+        copy_row_start(&b, 5);
         copy_num(&b, k->kind, 2, false);
         copy_text(&b, k->value);
         copy_num(&b, k->bucket_us, 8, false);
-        copy_be(&b, 20 + 12 * k->n, 4);
-        copy_be(&b, 1, 4);
-        copy_be(&b, 0, 4);
-        copy_be(&b, 20, 4);
-        copy_be(&b, k->n, 4);
-        copy_be(&b, 1, 4);
-        for (size_t j = 0; j < k->n; j++) {
-            copy_be(&b, 8, 4);
-            copy_be(&b, (uint64_t)k->ts[j], 8);
-        }
+        copy_key_array(&b, k, NULL);
+        copy_key_array(&b, k, s->ids);
     }
-    hub_status st = copy_send(s, &b, "COPY event_keys(kind, value, bucket_us, ts) FROM STDIN"
+    hub_status st = copy_send(s, &b, "COPY event_keys(kind, value, bucket_us, ts, ids) FROM STDIN"
                                      " (FORMAT binary)", "copy event keys");
     hub_buf_free(&b);
     return st;
@@ -901,6 +952,8 @@ hub_status pg_commit(pg_store *s, hub_commit_mark *mark)
 {
     hub_status st = ensure_partitions(s);
     if (st == HUB_OK)
+        st = event_ids(s);
+    if (st == HUB_OK)
         st = copy_events(s);
     if (st == HUB_OK)
         st = copy_keys(s);
@@ -945,11 +998,31 @@ static void note_day(pg_store *s, int64_t day)
         s->days[s->ndays++] = day;
 }
 
+/* Room for more events' ids (kept from batch to batch). */
+static bool ids_grow(pg_store *s)
+{
+    size_t cap = s->ids_cap ? s->ids_cap * 2 : 1024;
+    size_t *at = realloc(s->id_at, cap * sizeof *at);
+    if (at)
+        s->id_at = at;
+    int64_t *ids = at ? realloc(s->ids, cap * sizeof *ids) : NULL;
+    if (ids) {
+        s->ids = ids;
+        s->ids_cap = cap;
+    }
+    return ids != NULL;
+}
+
 hub_status pg_event_add(pg_store *s, const char *sensor, int64_t received_us,
                         const hub_event_fields *f)
 {
+    if (s->nevents == s->ids_cap && !ids_grow(s))
+        return HUB_ERR_NOMEM;
     hub_buf *b = &s->copy;
-    copy_row_start(b, 14); /* the columns copy_events names, in order */
+    copy_row_start(b, 15); /* the columns copy_events names, in order */
+    copy_be(b, 8, 4);
+    s->id_at[s->nevents] = b->len;
+    copy_be(b, 0, 8); /* the id, set at commit (event_ids) */
     copy_num(b, received_us, 8, false);
     copy_text(b, sensor);
     copy_num(b, f->ts_us, 8, false);
@@ -967,11 +1040,12 @@ hub_status pg_event_add(pg_store *s, const char *sensor, int64_t received_us,
     if (b->failed)
         return HUB_ERR_NOMEM;
     note_day(s, day_of(f->ts_us));
-    hub_status st = hub_keys_add(&s->keys, HUB_KEY_SENSOR, sensor, f->ts_us);
+    size_t event = s->nevents++;
+    hub_status st = hub_keys_add(&s->keys, HUB_KEY_SENSOR, sensor, f->ts_us, event);
     if (st == HUB_OK)
-        st = hub_keys_add(&s->keys, HUB_KEY_SRC_IP, f->src_ip, f->ts_us);
+        st = hub_keys_add(&s->keys, HUB_KEY_SRC_IP, f->src_ip, f->ts_us, event);
     if (st == HUB_OK)
-        st = hub_keys_add(&s->keys, HUB_KEY_DEST_IP, f->dest_ip, f->ts_us);
+        st = hub_keys_add(&s->keys, HUB_KEY_DEST_IP, f->dest_ip, f->ts_us, event);
     return st == HUB_OK ? hub_rollup_event(&s->acc, sensor, f) : st;
 }
 
@@ -1443,7 +1517,8 @@ static hub_status events_page(pg_store *s, const hub_event_filter *flt, hub_even
  * rolled back, so a reader paging on "id > last seen" (TAXII, the STIX export) that
  * stops at H never skips an id that commits later. Writers take ids in parallel and
  * commit in any order; each takes its transaction id before its first event id
- * (pg_begin). So with L the last id handed out, read first, and N the next transaction
+ * (pg_begin). So with L the last id handed out (the end of the last block taken,
+ * event_ids), read first, and N the next transaction
  * id, read after: every id <= L went to a transaction whose id is below N, and once the
  * oldest running transaction id (the snapshot's xmin) reaches N they have all ended.
  * The wait is at most the longest batch then in flight. */
@@ -1451,8 +1526,8 @@ static hub_status events_page(pg_store *s, const hub_event_filter *flt, hub_even
 
 static hub_status commit_horizon(pg_store *s, int64_t *h)
 {
-    PGresult *r = run(s, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END"
-                         " FROM events_id_seq", 0, NULL, "commit horizon");
+    PGresult *r = run(s, "SELECT CASE WHEN is_called THEN last_value + " ID_BLOCK_LIT " - 1"
+                         " ELSE 0 END FROM events_id_seq", 0, NULL, "commit horizon");
     if (!r)
         return HUB_ERR_STORAGE;
     *h = col_i64(r, 0, 0);
@@ -1548,7 +1623,7 @@ static hub_status events_by_bucket(pg_store *s, const hub_event_filter *flt, hub
     const char *value = hub_sql_event_key(flt, &kind);
     int64_t lo, hi, bucket;
     hub_sql_time_bounds(flt, &lo, &hi);
-    int64_t first = lo == INT64_MIN ? INT64_MIN : hub_key_bucket(lo), below = hi;
+    int64_t first = hub_key_bucket(lo), below = hi;
     bucket_walk w = {.cb = cb, .ud = ud, .left = flt->limit};
     bool any = true;
     hub_status st = HUB_OK;

@@ -93,29 +93,34 @@ void hub_sql_time_bounds(const hub_event_filter *f, int64_t *lo, int64_t *hi)
 }
 
 /* PostgreSQL finds events by sensor or address through event_keys (event_keys.c): the
- * times of the key's events, from the rows of the buckets the time range touches, are
- * what the time index is searched for; each row found is then tested for the value
- * itself (other events share those times). One key does it (the most selective: an
- * address before the sensor); the others are tested on the rows. `param` is the number
- * of the value's parameter, already bound. */
-static void event_key_times(hub_sql *q, const hub_event_filter *f, int param)
+ * (time, id) of the key's events, from the rows of the buckets the time range touches,
+ * each one seek of the time index (ts_us, id) and exactly its event; the value is
+ * still tested on the row (the cheapest way to keep the other filters' text as it is).
+ * One key does it (the most selective: an address before the sensor); the others are
+ * tested on the rows. The pairs, as rows (t, i), with `param` the number of the value's
+ * parameter, already bound. */
+static void key_pairs(hub_sql *q, const hub_event_filter *f, int param)
 {
     hub_key_kind kind;
     hub_sql_event_key(f, &kind);
     int64_t lo, hi;
     hub_sql_time_bounds(f, &lo, &hi);
-    hub_buf_printf(&q->sql, " AND ts_us = ANY(ARRAY(SELECT unnest(ts) FROM event_keys"
+    hub_buf_printf(&q->sql, "SELECT u.t, u.i FROM event_keys, unnest(ts, ids) AS u(t, i)"
                             " WHERE kind = %d AND value = $%d", (int)kind, param);
     arg_num(q, " AND bucket_us >= ", lo != INT64_MIN, hub_key_bucket(lo), "");
     arg_num(q, " AND bucket_us < ", hi != INT64_MAX, hi, "");
-    hub_buf_puts(&q->sql, "))");
 }
+
+/* How a query meets the key's pairs: joined (hub_sql_events names them k in its FROM, in
+ * the order it reads, so that it stops at its limit) or as a semi-join (aggregates and
+ * the pairs' reads, which read all of them). */
+typedef enum { KEYS_SEMI, KEYS_JOINED } key_use;
 
 /* "col = v" for sensor and the addresses; on PostgreSQL the first such filter (the one
  * hub_sql_event_key picks, in this order of calls: src_ip, dest_ip, sensor) also
  * narrows the search through event_keys. */
 static void arg_keyed(hub_sql *q, const hub_event_filter *f, const char *col, const char *v,
-                      bool *keyed)
+                      key_use use, bool *keyed)
 {
     char pre[64];
     snprintf(pre, sizeof pre, " AND %s = ", col);
@@ -124,18 +129,24 @@ static void arg_keyed(hub_sql *q, const hub_event_filter *f, const char *col, co
     if (q->nargs == before || q->dialect != HUB_SQL_PG || *keyed)
         return;
     *keyed = true;
-    event_key_times(q, f, q->nargs);
+    if (use == KEYS_JOINED) {
+        hub_buf_puts(&q->sql, " AND ts_us = k.t AND id = k.i");
+        return;
+    }
+    hub_buf_puts(&q->sql, " AND (ts_us, id) IN (");
+    key_pairs(q, f, q->nargs);
+    hub_buf_puts(&q->sql, ")");
 }
 
-static void where_build(hub_sql *q, const hub_event_filter *f)
+static void where_build(hub_sql *q, const hub_event_filter *f, key_use use)
 {
     hub_buf_puts(&q->sql, " WHERE true");
     arg_text(q, " AND event_type = ", f->event_type, "");
     arg_text(q, " AND actor = ", f->actor, "");
     bool keyed = false;
-    arg_keyed(q, f, "src_ip", f->src_ip, &keyed);
-    arg_keyed(q, f, "dest_ip", f->dest_ip, &keyed);
-    arg_keyed(q, f, "sensor", f->sensor, &keyed);
+    arg_keyed(q, f, "src_ip", f->src_ip, use, &keyed);
+    arg_keyed(q, f, "dest_ip", f->dest_ip, use, &keyed);
+    arg_keyed(q, f, "sensor", f->sensor, use, &keyed);
     arg_text(q, " AND victim = ", f->victim, "");
     if (f->victim_none)
         hub_buf_puts(&q->sql, " AND victim IS NULL");
@@ -170,12 +181,35 @@ static void select_events(hub_sql *q, const hub_event_filter *f)
                               " attack, victim, raw FROM events");
 }
 
+/* A key's events on PostgreSQL: its pairs in the order of the read, each joined to its
+ * event, so the read stops at its limit after as many index seeks as rows it looked at.
+ * A value too many (HUB_SQL_MAX_ARGS) leaves the key out: where_build then has no k to
+ * join, and the filter on the row alone still holds. */
+static bool keys_from(hub_sql *q, const hub_event_filter *f)
+{
+    hub_key_kind kind;
+    const char *value = hub_sql_event_key(f, &kind);
+    if (!value || q->dialect != HUB_SQL_PG || q->nargs >= HUB_SQL_MAX_ARGS)
+        return false;
+    q->args[q->nargs].text = value;
+    q->args[q->nargs++].is_text = true;
+    hub_buf_puts(&q->sql, "SELECT e.* FROM (");
+    key_pairs(q, f, q->nargs);
+    hub_buf_puts(&q->sql, f->order == HUB_ORDER_OLDEST ? " ORDER BY 2"
+                                                       : " ORDER BY 1 DESC, 2 DESC");
+    hub_buf_puts(&q->sql, ") AS k CROSS JOIN LATERAL (");
+    return true;
+}
+
 void hub_sql_events(hub_sql *q, const hub_event_filter *f)
 {
+    bool keyed = keys_from(q, f);
     select_events(q, f);
-    where_build(q, f);
+    where_build(q, f, keyed ? KEYS_JOINED : KEYS_SEMI);
     static const char *orders[] = {" ORDER BY ts_us DESC, id DESC", " ORDER BY id ASC"};
-    hub_buf_puts(&q->sql, orders[f->order]);
+    static const char *keyed_orders[] = {") AS e ORDER BY e.ts_us DESC, e.id DESC",
+                                         ") AS e ORDER BY e.id ASC"};
+    hub_buf_puts(&q->sql, (keyed ? keyed_orders : orders)[f->order]);
     if (f->limit)
         hub_buf_printf(&q->sql, " LIMIT %u", f->limit);
 }
@@ -216,7 +250,7 @@ void hub_sql_pair_events(hub_sql *q, const hub_event_filter *flt, const char *ar
     arg_text(q, "", arrays[3], "::int8[]) WITH ORDINALITY AS p(actor, victim, bts, bid, i)"
                                " CROSS JOIN LATERAL (");
     select_events(q, &f);
-    where_build(q, &f);
+    where_build(q, &f, KEYS_SEMI);
     hub_buf_printf(&q->sql, " AND actor = p.actor AND victim = p.victim AND (ts_us, id) <"
                             " (p.bts, p.bid) ORDER BY ts_us DESC, id DESC LIMIT %u) AS e"
                             " ORDER BY p.i, e.ts_us DESC, e.id DESC", per_pair);
@@ -429,7 +463,7 @@ static bool count_techniques_pg(hub_sql *q, const hub_event_filter *f, hub_dim d
         return false;
     hub_buf_printf(&q->sql, "SELECT k%s AS k, n FROM (SELECT techniques AS k, count(*) AS n"
                             " FROM events", key_collate(q));
-    where_build(q, f);
+    where_build(q, f, KEYS_SEMI);
     hub_buf_puts(&q->sql, " GROUP BY 1 OFFSET 0) AS t WHERE k IS NOT NULL");
     return true;
 }
@@ -451,7 +485,7 @@ static void count_groups(hub_sql *q, const hub_event_filter *f, hub_dim dim)
         key_expr(q, dim, -1);
         hub_buf_printf(&q->sql, "%s AS k, count(*) AS n FROM events%s", collate,
                        time_hint(q, f));
-        where_build(q, f);
+        where_build(q, f, KEYS_SEMI);
         hub_buf_puts(&q->sql, " AND (");
         key_expr(q, dim, -1);
         hub_buf_puts(&q->sql, ") IS NOT NULL");
@@ -486,7 +520,7 @@ void hub_sql_time_range(hub_sql *q, const hub_event_filter *f)
     } else {
         hub_buf_puts(&q->sql, "SELECT count(*), min(ts_us), max(ts_us) FROM events");
         hub_buf_puts(&q->sql, time_hint(q, f));
-        where_build(q, f);
+        where_build(q, f, KEYS_SEMI);
     }
 }
 

@@ -284,7 +284,8 @@ INSERT INTO victim_rollup_minute SELECT ts_us / 60000000, victim, count(*) FROM 
 # consecutive ids as a batch of that size would have written them.
 EVENT_KEYS_SQL = """
 TRUNCATE event_keys;
-INSERT INTO event_keys SELECT kind, v, b, array_agg(ts_us) FROM (SELECT kind, v, ts_us, id,
+INSERT INTO event_keys SELECT kind, v, b, array_agg(ts_us ORDER BY id), array_agg(id ORDER BY id)
+  FROM (SELECT kind, v, ts_us, id,
   ts_us - mod(mod(ts_us, 600000000) + 600000000, 600000000) AS b FROM events
   CROSS JOIN LATERAL (VALUES (1, sensor), (2, src_ip), (3, dest_ip)) AS k(kind, v)
   WHERE v IS NOT NULL) AS e GROUP BY kind, v, b, id / 1000;
