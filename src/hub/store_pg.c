@@ -9,9 +9,10 @@
  *     A default partition takes the events of days without one (stray clocks), so a
  *     batch never fails for its timestamps.
  *   - events are found by sensor and address through event_keys (event_keys.c: a row per
- *     batch, key and ten-minute bucket with its events' times, partitioned by day as
- *     events are) rather than through indexes on those columns, which cost an insert
- *     three B-tree entries; newest-first searches go bucket by bucket (events_by_bucket).
+ *     batch, key and ten-minute bucket with its events' (time, id) pairs, partitioned by
+ *     day as events are) rather than through indexes on those columns, which cost an
+ *     insert three B-tree entries; so a batch takes its events' ids itself (event_ids),
+ *     and newest-first searches go bucket by bucket (events_by_bucket).
  *   - a batch is buffered in memory and sent at commit with one COPY (row-at-a-time
  *     INSERTs cost a network round trip each).
  *   - writers run concurrently (SQLite serializes them by design). Earlier versions held
@@ -245,9 +246,8 @@ static const char *const MIGRATIONS[] = {
      * event_keys (event_keys.c), one row per batch, kind, value and ten-minute bucket
      * holding its events' times and ids, instead of the three hashed indexes of
      * migration 10, which took 9-10k instructions per event each (bench_pg_indexes.py);
-     * ids taken in blocks (event_ids). Partitioned
-     * by day as events are (a bucket never straddles two days), so retention drops both
-     * alike. Filled from the events already stored; IF NOT EXISTS and the TRUNCATE: the
+     * ids taken in blocks (event_ids). Partitioned by day as events are (a bucket never
+     * straddles two days), so retention drops both alike. Filled from the events already stored; IF NOT EXISTS and the TRUNCATE: the
      * step may run again (test_pg_claim_migration). A worker of an older version would
      * store events without their keys, which searches by sensor or address then miss:
      * upgrade every worker together. */

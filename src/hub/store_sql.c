@@ -6,7 +6,7 @@
  * "col = ? AND time range ORDER BY ts_us DESC, id DESC" is one index range walked in
  * order; aggregates come from the hourly rollup whenever the filter is made only of the
  * rollup's own dimensions on whole hours. PostgreSQL gets the same indexes per partition,
- * except on sensor and addresses, which it finds through event_keys (event_key_times),
+ * except on sensor and addresses, which it finds through event_keys (key_pairs),
  * and plans with real statistics, so it needs no hints.
  */
 #include "store_sql.h"
