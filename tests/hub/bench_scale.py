@@ -280,15 +280,18 @@ INSERT INTO victim_rollup_minute SELECT ts_us / 60000000, victim, count(*) FROM 
   WHERE victim IS NOT NULL GROUP BY 1, 2;
 """
 
-# event_keys (store_pg.c, migration 11) rebuilt from the events, a row per 1,000
-# consecutive ids as a batch of that size would have written them.
+# event_keys (store_pg.c, migration 11) rebuilt from the events, a row per key and 1,000
+# events in id order, as batches of that size write them (by rank, not id / 1000: the
+# replicas' ids come from the sequence's default, 1,024 apart).
 EVENT_KEYS_SQL = """
+SET work_mem = '512MB';
 TRUNCATE event_keys;
 INSERT INTO event_keys SELECT kind, v, b, array_agg(ts_us ORDER BY id), array_agg(id ORDER BY id)
-  FROM (SELECT kind, v, ts_us, id,
-  ts_us - mod(mod(ts_us, 600000000) + 600000000, 600000000) AS b FROM events
+  FROM (SELECT kind, v, ts_us, id, n,
+  ts_us - mod(mod(ts_us, 600000000) + 600000000, 600000000) AS b
+  FROM (SELECT *, row_number() OVER (ORDER BY id) AS n FROM events) AS r
   CROSS JOIN LATERAL (VALUES (1, sensor), (2, src_ip), (3, dest_ip)) AS k(kind, v)
-  WHERE v IS NOT NULL) AS e GROUP BY kind, v, b, id / 1000;
+  WHERE v IS NOT NULL) AS e GROUP BY kind, v, b, n / 1000;
 """
 
 
