@@ -50,6 +50,13 @@
 #define LOCK_WRITE INT64_C(0x626f6e67737502)
 #define LOCK_CLAIM INT64_C(0x626f6e67737503)
 
+/* An event of the batch: where in the COPY rows its id goes, and the id it is given at
+ * commit (event_ids). */
+typedef struct {
+    size_t id_at;
+    int64_t id;
+} batch_event;
+
 struct pg_store {
     PGconn *conn;
     pthread_mutex_t *write_mu;
@@ -60,9 +67,8 @@ struct pg_store {
     hub_commit_mark mark; /* the first claim's row, for an early commit (pg_commit) */
     hub_rollup acc;     /* rollup rows of this batch */
     hub_keys keys;      /* event_keys rows of this batch */
-    size_t *id_at;      /* where in `copy` each event's id goes (set at commit, event_ids) */
-    int64_t *ids;       /* the ids given to the batch's events, in order */
-    size_t nevents, ids_cap;
+    batch_event *events; /* the batch's events, in order (kept from batch to batch) */
+    size_t nevents, events_cap;
     hub_buf copy;       /* COPY rows of this batch (binary format) */
     int64_t days[8];    /* distinct days (since the epoch) this batch writes to; */
     size_t ndays;       /* days past the eighth go to events_default */
@@ -247,10 +253,11 @@ static const char *const MIGRATIONS[] = {
      * holding its events' times and ids, instead of the three hashed indexes of
      * migration 10, which took 9-10k instructions per event each (bench_pg_indexes.py);
      * ids taken in blocks (event_ids). Partitioned by day as events are (a bucket never
-     * straddles two days), so retention drops both alike. Filled from the events already stored; IF NOT EXISTS and the TRUNCATE: the
-     * step may run again (test_pg_claim_migration). A worker of an older version would
-     * store events without their keys, which searches by sensor or address then miss:
-     * upgrade every worker together. */
+     * straddles two days), so retention drops both alike. Filled from the events already
+     * stored; IF NOT EXISTS and the TRUNCATE: the step may run again
+     * (test_pg_claim_migration). A worker of an older version would store events without
+     * their keys, which searches by sensor or address then miss: upgrade every worker
+     * together. */
     "CREATE TABLE IF NOT EXISTS event_keys(kind smallint NOT NULL,"
     " value text COLLATE \"C\" NOT NULL, bucket_us bigint NOT NULL, ts bigint[] NOT NULL,"
     " ids bigint[] NOT NULL) PARTITION BY RANGE (bucket_us);"
@@ -426,8 +433,7 @@ void pg_close(pg_store *s)
     if (!s)
         return;
     batch_clear(s);
-    free(s->id_at);
-    free(s->ids);
+    free(s->events);
     prepared_forget(s);
     PQfinish(s->conn);
     free(s);
@@ -674,11 +680,16 @@ static hub_status ensure_partitions(pg_store *s)
  * as big-endian integers. The text format made the server scan every byte of every
  * field (the raw EVE line above all) for delimiters and escapes, and this side escape
  * them; here neither side looks inside a value. */
+static void be_store(unsigned char *out, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+        out[i] = (unsigned char)v;
+}
+
 static void copy_be(hub_buf *b, uint64_t v, int bytes)
 {
     unsigned char out[8];
-    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
-        out[i] = (unsigned char)v;
+    be_store(out, v, bytes);
     hub_buf_append(b, (const char *)out, (size_t)bytes);
 }
 
@@ -764,11 +775,9 @@ static hub_status event_ids(pg_store *s)
         return HUB_ERR_STORAGE;
     hub_status st = (size_t)PQntuples(r) == blocks ? HUB_OK : HUB_ERR_STORAGE;
     for (size_t i = 0; st == HUB_OK && i < s->nevents; i++) {
-        s->ids[i] = col_i64(r, (int)(i / ID_BLOCK), 0) + (int64_t)(i % ID_BLOCK);
-        uint64_t v = (uint64_t)s->ids[i];
-        unsigned char *at = (unsigned char *)s->copy.data + s->id_at[i];
-        for (int b = 7; b >= 0; b--, v >>= 8)
-            at[b] = (unsigned char)v;
+        batch_event *e = &s->events[i];
+        e->id = col_i64(r, (int)(i / ID_BLOCK), 0) + (int64_t)(i % ID_BLOCK);
+        be_store((unsigned char *)s->copy.data + e->id_at, (uint64_t)e->id, 8);
     }
     PQclear(r);
     return st;
@@ -786,7 +795,7 @@ static hub_status copy_events(pg_store *s)
 /* One bigint array field of COPY's binary format: dimensions 1, no NULLs, element type
  * int8 (OID 20), the length and lower bound (1) of the one dimension, then each
  * element's length and value: the key's times, or its events' ids. */
-static void copy_key_array(hub_buf *b, const hub_key_row *k, const int64_t *ids)
+static void copy_key_array(hub_buf *b, const hub_key_row *k, const batch_event *events)
 {
     copy_be(b, 20 + 12 * k->n, 4);
     copy_be(b, 1, 4);
@@ -796,7 +805,7 @@ static void copy_key_array(hub_buf *b, const hub_key_row *k, const int64_t *ids)
     copy_be(b, 1, 4);
     for (size_t j = 0; j < k->n; j++) {
         copy_be(b, 8, 4);
-        copy_be(b, (uint64_t)(ids ? ids[k->ev[j].event] : k->ev[j].ts_us), 8);
+        copy_be(b, (uint64_t)(events ? events[k->ev[j].event].id : k->ev[j].ts_us), 8);
     }
 }
 
@@ -813,7 +822,7 @@ static hub_status copy_keys(pg_store *s)
         copy_text(&b, k->value);
         copy_num(&b, k->bucket_us, 8, false);
         copy_key_array(&b, k, NULL);
-        copy_key_array(&b, k, s->ids);
+        copy_key_array(&b, k, s->events);
     }
     hub_status st = copy_send(s, &b, "COPY event_keys(kind, value, bucket_us, ts, ids) FROM STDIN"
                                      " (FORMAT binary)", "copy event keys");
@@ -998,30 +1007,26 @@ static void note_day(pg_store *s, int64_t day)
         s->days[s->ndays++] = day;
 }
 
-/* Room for more events' ids (kept from batch to batch). */
-static bool ids_grow(pg_store *s)
+static bool events_grow(pg_store *s)
 {
-    size_t cap = s->ids_cap ? s->ids_cap * 2 : 1024;
-    size_t *at = realloc(s->id_at, cap * sizeof *at);
-    if (at)
-        s->id_at = at;
-    int64_t *ids = at ? realloc(s->ids, cap * sizeof *ids) : NULL;
-    if (ids) {
-        s->ids = ids;
-        s->ids_cap = cap;
-    }
-    return ids != NULL;
+    size_t cap = s->events_cap ? s->events_cap * 2 : 1024;
+    batch_event *ev = realloc(s->events, cap * sizeof *ev);
+    if (!ev)
+        return false;
+    s->events = ev;
+    s->events_cap = cap;
+    return true;
 }
 
 hub_status pg_event_add(pg_store *s, const char *sensor, int64_t received_us,
                         const hub_event_fields *f)
 {
-    if (s->nevents == s->ids_cap && !ids_grow(s))
+    if (s->nevents == s->events_cap && !events_grow(s))
         return HUB_ERR_NOMEM;
     hub_buf *b = &s->copy;
     copy_row_start(b, 15); /* the columns copy_events names, in order */
     copy_be(b, 8, 4);
-    s->id_at[s->nevents] = b->len;
+    s->events[s->nevents].id_at = b->len;
     copy_be(b, 0, 8); /* the id, set at commit (event_ids) */
     copy_num(b, received_us, 8, false);
     copy_text(b, sensor);
@@ -1518,9 +1523,9 @@ static hub_status events_page(pg_store *s, const hub_event_filter *flt, hub_even
  * stops at H never skips an id that commits later. Writers take ids in parallel and
  * commit in any order; each takes its transaction id before its first event id
  * (pg_begin). So with L the last id handed out (the end of the last block taken,
- * event_ids), read first, and N the next transaction
- * id, read after: every id <= L went to a transaction whose id is below N, and once the
- * oldest running transaction id (the snapshot's xmin) reaches N they have all ended.
+ * event_ids), read first, and N the next transaction id, read after: every id <= L
+ * went to a transaction whose id is below N, and once the oldest running transaction
+ * id (the snapshot's xmin) reaches N they have all ended.
  * The wait is at most the longest batch then in flight. */
 #define HORIZON_WAIT_US INT64_C(10000000)
 

@@ -1013,10 +1013,8 @@ hub_status sq_events(sq_store *s, const hub_event_filter *flt, hub_event_cb cb,
                             void *ud)
 {
     if ((flt->src_ip || flt->dest_ip) && flt->order == HUB_ORDER_NEWEST) {
-        int64_t lo = flt->has_since ? flt->since_us : INT64_MIN;
-        int64_t hi = flt->has_until ? flt->until_us : INT64_MAX, newest;
-        if (flt->has_before && flt->before_ts < INT64_MAX && flt->before_ts + 1 < hi)
-            hi = flt->before_ts + 1;
+        int64_t lo, hi, newest;
+        hub_sql_time_bounds(flt, &lo, &hi);
         bool any;
         sqlite3_stmt *below = NULL;
         hub_status st = newest_below(s, &below, lo, hi, &newest, &any);

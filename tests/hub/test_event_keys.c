@@ -1,8 +1,8 @@
 /*
  * test_event_keys.c — the per-batch table of event keys (event_keys.c): one row per
  * (kind, value, bucket) whatever the number of events and the table's growth, each
- * holding exactly its events (time and number in the batch); buckets rounded down before 1970 too; the values
- * copied (a caller's buffer is reused), NULL values skipped.
+ * holding exactly its events (time and number in the batch); buckets rounded down
+ * before 1970 too; the values copied (a caller's buffer is reused), NULL values skipped.
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -684,7 +684,8 @@ static void test_pg_migrations(void **state)
                                   " AND e.dest_ip = k.value AND k.kind = 3"),
                      admin_int(f, "SELECT count(dest_ip) FROM events"));
     assert_int_equal(admin_int(f, "SELECT count(*) FROM pg_inherits i JOIN pg_class c"
-                                  " ON c.oid = i.inhrelid WHERE i.inhparent = 'event_keys'::regclass"
+                                  " ON c.oid = i.inhrelid"
+                                  " WHERE i.inhparent = 'event_keys'::regclass"
                                   " AND c.relname LIKE 'event_keys_p%'"),
                      admin_int(f, "SELECT count(*) FROM pg_inherits i JOIN pg_class c"
                                   " ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass"
